@@ -1,0 +1,95 @@
+package io.tailguard.agent;
+
+import io.tailguard.agent.config.ConfigSources;
+import io.tailguard.agent.config.TailguardConfig;
+import io.tailguard.agent.engine.Clock;
+import io.tailguard.agent.engine.DaemonThreads;
+import io.tailguard.agent.engine.Engine;
+import io.tailguard.agent.engine.RandomSource;
+import io.tailguard.agent.engine.TimerScheduler;
+import io.tailguard.agent.instrumentation.ClientInstrumentation;
+import io.tailguard.agent.instrumentation.Hook;
+import io.tailguard.agent.instrumentation.HookTransformer;
+import io.tailguard.agent.instrumentation.Instrumentations;
+import io.tailguard.bootstrap.Dispatcher;
+import java.lang.instrument.Instrumentation;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * Installs the running agent: bootstrap classes first (nothing here may touch them before), then
+ * the engine, the interceptors, the module read edge for {@code java.net.http}, the transformer,
+ * and the retransformation of hooked classes that were loaded before the agent. Everything costly
+ * (threads, meters, logging) is created on first use, not here.
+ */
+final class AgentRuntime {
+
+    private AgentRuntime() {
+    }
+
+    static void start(Instrumentation instrumentation, ConfigSources sources, TailguardConfig config) throws Exception {
+        BootstrapJar.appendTo(instrumentation);
+        Installed.install(instrumentation, sources, config);
+    }
+
+    /** Kept apart from {@link AgentRuntime} so that no bootstrap class is resolved before the append. */
+    private static final class Installed {
+
+        static void install(Instrumentation instrumentation, ConfigSources sources, TailguardConfig config) {
+            InternalFailures failures = new InternalFailures();
+            Dispatcher.setFailureReporter(failures);
+            Engine engine = new Engine(Clock.SYSTEM, new TimerScheduler(), DaemonThreads.workers(),
+                    RandomSource.THREAD_LOCAL, failures);
+            if (config != null) {
+                engine.configure(config);
+            }
+            List<Hook> hooks = new ArrayList<>();
+            List<String> names = new ArrayList<>();
+            for (ClientInstrumentation client : Instrumentations.all()) {
+                if (config == null || config.instrumentationEnabled(client.name())) {
+                    client.install(engine);
+                    hooks.addAll(client.hooks());
+                    names.add(client.name());
+                }
+            }
+            readEdgeForJavaNetHttp(instrumentation);
+            HookTransformer transformer = new HookTransformer(hooks, failures);
+            instrumentation.addTransformer(transformer, true);
+            retransformLoaded(instrumentation, transformer);
+            ConfigWatcher.start(sources, config, engine);
+            if (config != null && Log.enabled("debug")) {
+                Log.debug("active: " + config + ", clients " + names);
+            }
+        }
+
+        /** Lets {@code java.net.http}'s instrumented code link against the bootstrap dispatcher. */
+        private static void readEdgeForJavaNetHttp(Instrumentation instrumentation) {
+            Module bootstrapUnnamed = Dispatcher.class.getModule();
+            Optional<Module> http = ModuleLayer.boot().findModule("java.net.http");
+            if (http.isPresent() && !http.get().canRead(bootstrapUnnamed)) {
+                instrumentation.redefineModule(http.get(), Set.of(bootstrapUnnamed), Map.of(), Map.of(), Set.of(),
+                        Map.of());
+            }
+        }
+
+        private static void retransformLoaded(Instrumentation instrumentation, HookTransformer transformer) {
+            List<Class<?>> loaded = new ArrayList<>();
+            for (Class<?> type : instrumentation.getAllLoadedClasses()) {
+                if (transformer.hooks(type.getName()) && instrumentation.isModifiableClass(type)) {
+                    loaded.add(type);
+                }
+            }
+            for (Class<?> type : loaded) {
+                try {
+                    instrumentation.retransformClasses(type);
+                } catch (Throwable failure) {
+                    Log.warn("could not instrument already loaded " + type.getName()
+                            + "; its requests pass through untouched", failure);
+                }
+            }
+        }
+    }
+}

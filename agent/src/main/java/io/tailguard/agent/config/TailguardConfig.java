@@ -1,0 +1,132 @@
+package io.tailguard.agent.config;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+
+/** One complete, validated configuration. Immutable: a reload builds a new one and swaps it in. */
+public final class TailguardConfig {
+
+    private final String source;
+    private final boolean enabled;
+    private final boolean strict;
+    private final Mode mode;
+    private final BudgetConfig budget;
+    private final int prometheusPort;
+    private final String prometheusAddress;
+    private final Duration metricsLogInterval;
+    private final String logLevel;
+    private final Duration reloadInterval;
+    private final TaggingHeaders taggingHeaders;
+    private final Set<String> disabledInstrumentations;
+    private final List<PolicyConfig> policies;
+    private final HostMatcher matcher;
+
+    TailguardConfig(String source, boolean enabled, boolean strict, Mode mode, BudgetConfig budget,
+            int prometheusPort, String prometheusAddress, Duration metricsLogInterval, String logLevel,
+            Duration reloadInterval, TaggingHeaders taggingHeaders, Set<String> disabledInstrumentations,
+            List<PolicyConfig> policies) {
+        this.source = source;
+        this.enabled = enabled;
+        this.strict = strict;
+        this.mode = mode;
+        this.budget = budget;
+        this.prometheusPort = prometheusPort;
+        this.prometheusAddress = prometheusAddress;
+        this.metricsLogInterval = metricsLogInterval;
+        this.logLevel = logLevel;
+        this.reloadInterval = reloadInterval;
+        this.taggingHeaders = taggingHeaders;
+        this.disabledInstrumentations = Set.copyOf(disabledInstrumentations);
+        this.policies = List.copyOf(policies);
+        this.matcher = new HostMatcher(this.policies);
+    }
+
+    /** Where this configuration was read from, for log lines. */
+    public String source() {
+        return source;
+    }
+
+    public boolean enabled() {
+        return enabled;
+    }
+
+    public boolean strict() {
+        return strict;
+    }
+
+    public Mode mode() {
+        return mode;
+    }
+
+    public BudgetConfig budget() {
+        return budget;
+    }
+
+    public int prometheusPort() {
+        return prometheusPort;
+    }
+
+    public String prometheusAddress() {
+        return prometheusAddress;
+    }
+
+    public Duration metricsLogInterval() {
+        return metricsLogInterval;
+    }
+
+    public String logLevel() {
+        return logLevel;
+    }
+
+    public Duration reloadInterval() {
+        return reloadInterval;
+    }
+
+    public TaggingHeaders taggingHeaders() {
+        return taggingHeaders;
+    }
+
+    public boolean instrumentationEnabled(String name) {
+        return !disabledInstrumentations.contains(name);
+    }
+
+    public List<PolicyConfig> policies() {
+        return policies;
+    }
+
+    /** @return the policy for the host and port, or {@code null} to pass the request through */
+    public PolicyConfig policyFor(String host, int port) {
+        return matcher.policyFor(host, port);
+    }
+
+    @Override
+    public String toString() {
+        return "config from " + source + ": " + policies.size() + " policies, mode " + mode;
+    }
+
+    /** The header names request tagging writes. */
+    public static final class TaggingHeaders {
+        private final String requestId;
+        private final String attempt;
+        private final String hedge;
+
+        TaggingHeaders(String requestId, String attempt, String hedge) {
+            this.requestId = requestId;
+            this.attempt = attempt;
+            this.hedge = hedge;
+        }
+
+        public String requestId() {
+            return requestId;
+        }
+
+        public String attempt() {
+            return attempt;
+        }
+
+        public String hedge() {
+            return hedge;
+        }
+    }
+}

@@ -1,0 +1,165 @@
+package io.tailguard.agent.engine;
+
+import io.tailguard.agent.config.BudgetConfig;
+import io.tailguard.agent.config.Mode;
+import io.tailguard.agent.config.PolicyConfig;
+import io.tailguard.agent.config.TailguardConfig;
+import io.tailguard.agent.config.TailguardConfig.TaggingHeaders;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
+import java.util.function.Consumer;
+
+/**
+ * The client-blind core: it holds the configuration in force and each policy's state, and turns
+ * a client adapter's {@link Exchange} into an {@link Execution}. It knows nothing of any client.
+ */
+public final class Engine {
+
+    /** The header that makes any method retryable when {@code retry.idempotency-key} is on. */
+    public static final String IDEMPOTENCY_KEY = "Idempotency-Key";
+
+    private final Clock clock;
+    private final Scheduler scheduler;
+    private final Executor workers;
+    private final RandomSource random;
+    private final Consumer<Throwable> internalFailures;
+    private final Map<String, RequestMetrics> metricsByPolicy = new ConcurrentHashMap<>();
+    private volatile RequestMetrics.Factory metricsFactory = RequestMetrics.Factory.NONE;
+    private volatile Snapshot snapshot;
+
+    public Engine(Clock clock, Scheduler scheduler, Executor workers, RandomSource random,
+            Consumer<Throwable> internalFailures) {
+        this.clock = clock;
+        this.scheduler = scheduler;
+        this.workers = workers;
+        this.random = random;
+        this.internalFailures = internalFailures;
+    }
+
+    /** Puts a configuration in force for requests that start from now on. */
+    public synchronized void configure(TailguardConfig config) {
+        Snapshot previous = snapshot;
+        RetryBudget global = previous != null && previous.globalBudget.config().equals(config.budget())
+                ? previous.globalBudget : new RetryBudget(config.budget(), clock);
+        Map<String, PolicyRuntime> policies = new HashMap<>();
+        for (PolicyConfig policy : config.policies()) {
+            PolicyRuntime old = previous == null ? null : previous.policies.get(policy.name());
+            policies.put(policy.name(), runtime(policy, old, global));
+        }
+        snapshot = new Snapshot(config, global, policies);
+    }
+
+    private PolicyRuntime runtime(PolicyConfig policy, PolicyRuntime old, RetryBudget global) {
+        HedgeDelay hedgeDelay = null;
+        if (policy.hedge() != null) {
+            hedgeDelay = old != null && old.hedgeDelay() != null && old.hedgeDelay().config().equals(policy.hedge())
+                    ? old.hedgeDelay() : new HedgeDelay(policy.hedge(), clock);
+        }
+        Backoff backoff = old != null && old.backoff().sameSettings(policy) ? old.backoff() : new Backoff(policy);
+        RetryBudget budget = global;
+        BudgetConfig own = policy.budget();
+        if (own != null) {
+            budget = old != null && old.config().budget() != null && old.budget().config().equals(own)
+                    ? old.budget() : new RetryBudget(own, clock);
+        }
+        return new PolicyRuntime(policy, hedgeDelay, backoff, budget, metricsFor(policy.name()));
+    }
+
+    /** Installs the meters; policies already configured get theirs at once. */
+    public synchronized void useMetrics(RequestMetrics.Factory factory) {
+        metricsFactory = factory;
+        metricsByPolicy.clear();
+        if (snapshot != null) {
+            configure(snapshot.config);
+        }
+    }
+
+    private RequestMetrics metricsFor(String policy) {
+        RequestMetrics metrics = metricsByPolicy.get(policy);
+        if (metrics == null) {
+            metrics = metricsFactory.forPolicy(policy);
+            metricsByPolicy.put(policy, metrics);
+        }
+        return metrics;
+    }
+
+    /** The configuration in force, or {@code null} before the first one. */
+    public TailguardConfig config() {
+        Snapshot s = snapshot;
+        return s == null ? null : s.config;
+    }
+
+    /** @return the policy for a request to this host and port, or {@code null} to pass it through */
+    public PolicyRuntime policyFor(String host, int port) {
+        Snapshot s = snapshot;
+        if (s == null) {
+            return null;
+        }
+        PolicyConfig policy = s.config.policyFor(host, port);
+        return policy == null ? null : s.policies.get(policy.name());
+    }
+
+    /**
+     * @param blockingCaller whether the application's thread will wait in {@link Execution#await}
+     * @return the execution, or {@code null} when the policy can do nothing for this request (it
+     *     may not be retried or hedged and is not tagged): the client then sends it untouched
+     */
+    public <R> Execution<R> newExecution(PolicyRuntime policy, Exchange<R> exchange, boolean blockingCaller) {
+        Snapshot s = snapshot;
+        PolicyConfig config = policy.config();
+        boolean shadow = s.config.mode() == Mode.SHADOW;
+        TaggingHeaders tagging = config.tagging() && !shadow ? s.config.taggingHeaders() : null;
+        String method = exchange.method();
+        boolean repeatable = config.retryMethods().contains(method)
+                || config.retryIdempotencyKey() && exchange.requestHeader(IDEMPOTENCY_KEY) != null;
+        boolean mayRetry = config.maxAttempts() > 1 && repeatable;
+        boolean mayHedge = config.hedge() != null && config.hedge().methods().contains(method);
+        if (mayRetry || mayHedge) {
+            boolean replayable = exchange.replayable();
+            mayRetry &= replayable;
+            mayHedge &= replayable;
+        }
+        if (!mayRetry && !mayHedge && tagging == null) {
+            return null;
+        }
+        return new Execution<>(this, policy, exchange, shadow, tagging, mayRetry, mayHedge, blockingCaller);
+    }
+
+    Clock clock() {
+        return clock;
+    }
+
+    Scheduler scheduler() {
+        return scheduler;
+    }
+
+    Executor workers() {
+        return workers;
+    }
+
+    RandomSource random() {
+        return random;
+    }
+
+    void reportInternalFailure(Throwable failure) {
+        try {
+            internalFailures.accept(failure);
+        } catch (Throwable ignored) {
+            // Reporting must never fail a request.
+        }
+    }
+
+    private static final class Snapshot {
+        final TailguardConfig config;
+        final RetryBudget globalBudget;
+        final Map<String, PolicyRuntime> policies;
+
+        Snapshot(TailguardConfig config, RetryBudget globalBudget, Map<String, PolicyRuntime> policies) {
+            this.config = config;
+            this.globalBudget = globalBudget;
+            this.policies = policies;
+        }
+    }
+}

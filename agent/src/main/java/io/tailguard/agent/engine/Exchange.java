@@ -1,0 +1,80 @@
+package io.tailguard.agent.engine;
+
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
+
+/**
+ * One logical request as a client adapter presents it to the engine: what the engine needs to
+ * know about the request, and how to send, cancel, classify and discard one attempt. The engine
+ * knows nothing else about the client.
+ *
+ * @param <R> the client's response type
+ */
+public interface Exchange<R> {
+
+    /** The request method, upper case. */
+    String method();
+
+    /** Whether the request body can be sent again (no body counts as replayable). */
+    boolean replayable();
+
+    /** A header of the application's request, or {@code null}. */
+    String requestHeader(String name);
+
+    /** The application's own timeout for the whole request in nanoseconds, or {@code Long.MAX_VALUE}. */
+    long clientTimeoutNanos();
+
+    /**
+     * Starts one attempt and returns at once. A blocking client runs the attempt through
+     * {@code blockingWork}, which runs it on the application's own thread when that thread is
+     * waiting for the result, and on a worker otherwise. The outcome goes to {@code listener}
+     * exactly once.
+     */
+    Attempt send(AttemptSpec spec, AttemptListener<R> listener, Executor blockingWork) throws Exception;
+
+    int status(R response);
+
+    String responseHeader(R response, String name);
+
+    FailureKind classify(Throwable failure);
+
+    /** Releases a response that will not reach the application (closes it, frees its connection). */
+    void discard(R response);
+
+    /** The response in the form the application receives it. */
+    default CompletionStage<R> deliver(R response) {
+        return CompletableFuture.completedFuture(response);
+    }
+
+    /** The exception this client throws when a request takes longer than {@code timeout}. */
+    Throwable timeoutFailure(Duration timeout);
+
+    /** The exception this client throws when the application cancels the request. */
+    Throwable cancelledFailure();
+
+    /** What a blocking call throws when its thread is interrupted while waiting. */
+    default Throwable interruptedFailure(InterruptedException interrupted) {
+        return interrupted;
+    }
+
+    /** One attempt in flight. */
+    interface Attempt {
+        /** Aborts the attempt; its listener still hears of the end. Must not block. */
+        void cancel();
+    }
+
+    /** Where an attempt's outcome goes. */
+    interface AttemptListener<R> {
+        /**
+         * Optional: a client that can see the status line before it reads the body asks here what
+         * to do with the body. Clients that cannot ask simply report the response.
+         */
+        HeaderDecision onHeaders(int status, String retryAfter);
+
+        void onResponse(R response);
+
+        void onFailure(Throwable failure);
+    }
+}

@@ -1,0 +1,706 @@
+package io.tailguard.agent.engine;
+
+import io.tailguard.agent.config.HedgeConfig;
+import io.tailguard.agent.config.PolicyConfig;
+import io.tailguard.agent.config.TailguardConfig.TaggingHeaders;
+import io.tailguard.agent.engine.Exchange.Attempt;
+import io.tailguard.agent.engine.Exchange.AttemptListener;
+import io.tailguard.agent.engine.RequestMetrics.RequestOutcome;
+import io.tailguard.agent.engine.Scheduler.Cancellable;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+
+/**
+ * One logical request on its way through the engine: it sends the primary attempt, hedges it when
+ * it is slow, retries when every attempt in flight failed transiently, and ends with exactly one
+ * result for the application.
+ *
+ * <p>The rules, in the order they are applied:
+ * <ul>
+ *   <li>A response that is not a retryable failure wins at once; the other attempts are
+ *       cancelled and their responses discarded.
+ *   <li>A failure of one attempt does not end the request while another is in flight.
+ *   <li>When every attempt in flight has failed, a retry is sent only if the outcome is listed in
+ *       {@code retry.on}, the request may be repeated (method or {@code Idempotency-Key}, and a
+ *       replayable body), fewer than {@code retry.max-attempts} attempts were sent, the retry can
+ *       start before the deadline, and the budget grants a token (taken when the retry is
+ *       granted, not when it leaves after its backoff).
+ *   <li>A hedge is sent when no response arrived within the hedge delay, while fewer than
+ *       {@code hedge.max-attempts} attempts are in flight, before the deadline, if the budget
+ *       grants a token.
+ *   <li>Otherwise the application gets the last attempt's outcome: its response, or its exception
+ *       with the earlier attempts' exceptions attached as suppressed.
+ * </ul>
+ *
+ * <p>State changes happen under this object's lock; calls into the client (send, cancel, discard)
+ * and completing the result happen after the lock is released. Any failure of the engine's own
+ * logic ends the request with the outcome of the attempt at hand, as the plain client would have.
+ *
+ * @param <R> the client's response type
+ */
+public final class Execution<R> {
+
+    private static final int NO_STATUS = -1;
+
+    private final Engine engine;
+    private final PolicyRuntime policy;
+    private final PolicyConfig config;
+    private final HedgeConfig hedge;
+    private final Exchange<R> exchange;
+    private final boolean shadow;
+    private final TaggingHeaders tagging;
+    private final String requestId;
+    private final CallerRuns caller;
+    private final CompletableFuture<R> result = new CompletableFuture<>();
+    private final long startNanos;
+    private final long deadlineNanos;
+    private final long clientDeadlineNanos;
+    private final boolean retryEligible;
+    private final boolean hedgeEligible;
+    private final int attemptCap;
+
+    // Guarded by this.
+    private int started;
+    private int retries;
+    private final List<AttemptState> inFlight = new ArrayList<>(2);
+    private AttemptState winner;
+    private boolean finished;
+    private boolean cancelled;
+    private boolean hedged;
+    private R lastResponse;
+    private long lastRetryAfterNanos = RetryAfter.ABSENT;
+    private Throwable lastFailure;
+    private FailureKind lastFailureKind;
+    private List<Throwable> earlierFailures = Collections.emptyList();
+    private Cancellable hedgeTimer = Cancellable.NONE;
+    private Cancellable retryTimer = Cancellable.NONE;
+
+    Execution(Engine engine, PolicyRuntime policy, Exchange<R> exchange, boolean shadow, TaggingHeaders tagging,
+            boolean retryEligible, boolean hedgeEligible, boolean blockingCaller) {
+        this.engine = engine;
+        this.policy = policy;
+        this.config = policy.config();
+        this.hedge = config.hedge();
+        this.exchange = exchange;
+        this.shadow = shadow;
+        this.tagging = tagging;
+        this.retryEligible = retryEligible;
+        this.hedgeEligible = hedgeEligible;
+        this.attemptCap = hedge == null ? config.maxAttempts() : Math.max(config.maxAttempts(), hedge.maxAttempts());
+        String existingId = tagging == null ? null : exchange.requestHeader(tagging.requestId());
+        this.requestId = tagging == null || existingId != null ? null : RequestIds.next(engine.random());
+        this.startNanos = engine.clock().nanoTime();
+        long clientTimeout = exchange.clientTimeoutNanos();
+        this.clientDeadlineNanos = plus(startNanos, clientTimeout);
+        this.deadlineNanos = plus(startNanos, Math.min(config.retryTimeout().toNanos(), clientTimeout));
+        if (blockingCaller) {
+            this.caller = new CallerRuns();
+            result.whenComplete((response, failure) -> caller.wake());
+        } else {
+            this.caller = null;
+        }
+        result.whenComplete((response, failure) -> {
+            if (result.isCancelled()) {
+                cancel();
+            }
+        });
+    }
+
+    /** Sends the primary attempt. A failure here means nothing was sent: the caller may fall back. */
+    public void start() throws Exception {
+        policy.budget().deposit();
+        AttemptState primary = begin(AttemptKind.PRIMARY);
+        try {
+            sendAttempt(primary);
+        } catch (Throwable failure) {
+            synchronized (this) {
+                finished = true;
+                inFlight.clear();
+            }
+            throw failure;
+        }
+        afterLaunch(primary);
+    }
+
+    /** The result for an asynchronous API: the response, or the exception the client would give. */
+    public CompletableFuture<R> result() {
+        return result;
+    }
+
+    /**
+     * Waits for the result on the application's thread, running the attempts of a blocking client
+     * here while it waits.
+     *
+     * @throws Throwable the exception the plain client would have thrown
+     */
+    public R await() throws Throwable {
+        try {
+            if (caller != null) {
+                caller.runUntilDone(result);
+            }
+            return result.get();
+        } catch (InterruptedException interrupted) {
+            cancel();
+            Throwable failure = exchange.interruptedFailure(interrupted);
+            if (!(failure instanceof InterruptedException)) {
+                Thread.currentThread().interrupt();
+            }
+            throw failure;
+        } catch (ExecutionException e) {
+            throw e.getCause();
+        }
+    }
+
+    /**
+     * The application cancelled the request: no further attempt starts, the ones in flight are
+     * cancelled, and the request ends with the failure the client reports for that.
+     */
+    public void cancel() {
+        List<AttemptState> toCancel;
+        Actions actions = new Actions();
+        synchronized (this) {
+            if (finished || cancelled) {
+                return;
+            }
+            cancelled = true;
+            hedgeTimer.cancel();
+            retryTimer.cancel();
+            toCancel = new ArrayList<>(inFlight);
+            if (inFlight.isEmpty()) {
+                finish(actions, null, exchange.cancelledFailure());
+            }
+        }
+        for (AttemptState attempt : toCancel) {
+            attempt.cancel();
+        }
+        actions.run();
+    }
+
+    // --- launching attempts
+
+    private synchronized AttemptState begin(AttemptKind kind) {
+        AttemptState attempt = new AttemptState(++started, kind, engine.clock().nanoTime());
+        inFlight.add(attempt);
+        if (kind == AttemptKind.HEDGE) {
+            hedged = true;
+        }
+        return attempt;
+    }
+
+    private void sendAttempt(AttemptState attempt) throws Exception {
+        policy.metrics().attempt(attempt.kind, false);
+        long clientRemaining = clientDeadlineNanos == Long.MAX_VALUE ? Long.MAX_VALUE
+                : Math.max(1, clientDeadlineNanos - engine.clock().nanoTime());
+        AttemptSpec spec = new AttemptSpec(attempt.number, attempt.kind, headersFor(attempt), clientRemaining);
+        attempt.attach(exchange.send(spec, attempt, attempt));
+    }
+
+    /** Sends a retry or a hedge; a failure to even send it ends the request with what it has. */
+    private void launch(AttemptKind kind) {
+        AttemptState attempt;
+        synchronized (this) {
+            if (finished || cancelled || winner != null) {
+                return;
+            }
+            attempt = begin(kind);
+        }
+        try {
+            sendAttempt(attempt);
+        } catch (Throwable failure) {
+            abandon(attempt, failure);
+            return;
+        }
+        afterLaunch(attempt);
+    }
+
+    private void afterLaunch(AttemptState attempt) {
+        long hedgeDelay = hedgeEligible ? policy.hedgeDelay().delayNanos() : HedgeDelay.NO_HEDGE;
+        long attemptTimeout = config.attemptTimeout() == null ? 0 : config.attemptTimeout().toNanos();
+        synchronized (this) {
+            if (attempt.done || finished) {
+                return;
+            }
+            if (attemptTimeout > 0) {
+                attempt.timeoutTimer = engine.scheduler().schedule(() -> onAttemptTimeout(attempt), attemptTimeout);
+            }
+            if (hedgeDelay >= 0 && hedgeTimer == Cancellable.NONE && winner == null && !cancelled
+                    && inFlight.size() < hedge.maxAttempts() && started < attemptCap) {
+                hedgeTimer = engine.scheduler().schedule(this::onHedgeDue, hedgeDelay);
+            }
+        }
+    }
+
+    private Map<String, String> headersFor(AttemptState attempt) {
+        if (tagging == null) {
+            return Collections.emptyMap();
+        }
+        Map<String, String> headers = new LinkedHashMap<>(4);
+        if (requestId != null) {
+            headers.put(tagging.requestId(), requestId);
+        }
+        headers.put(tagging.attempt(), Integer.toString(attempt.number));
+        headers.put(tagging.hedge(), attempt.kind == AttemptKind.HEDGE ? "true" : "false");
+        return headers;
+    }
+
+    // --- timers
+
+    private void onHedgeDue() {
+        try {
+            synchronized (this) {
+                hedgeTimer = Cancellable.NONE;
+                if (finished || cancelled || winner != null || inFlight.isEmpty()
+                        || inFlight.size() >= hedge.maxAttempts() || started >= attemptCap
+                        || engine.clock().nanoTime() >= deadlineNanos) {
+                    return;
+                }
+                if (!policy.budget().tryWithdraw()) {
+                    policy.metrics().budgetRefused(AttemptKind.HEDGE);
+                    return;
+                }
+                if (shadow) {
+                    policy.metrics().attempt(AttemptKind.HEDGE, true);
+                    return;
+                }
+            }
+            launch(AttemptKind.HEDGE);
+        } catch (Throwable bug) {
+            engine.reportInternalFailure(bug);
+        }
+    }
+
+    private void onAttemptTimeout(AttemptState attempt) {
+        synchronized (this) {
+            if (attempt.done) {
+                return;
+            }
+            attempt.timedOut = true;
+        }
+        attempt.cancel();
+        attempt.onFailure(exchange.timeoutFailure(config.attemptTimeout()));
+    }
+
+    // --- outcomes
+
+    private HeaderDecision decideAtHeaders(AttemptState attempt, int status) {
+        List<AttemptState> losers;
+        synchronized (this) {
+            if (finished || attempt.done || winner != null && winner != attempt) {
+                return HeaderDecision.DISCARD;
+            }
+            if (config.retryOnStatus(status) && moreAttemptsPossible()) {
+                return HeaderDecision.BUFFER;
+            }
+            winner = attempt;
+            hedgeTimer.cancel();
+            losers = othersInFlight(attempt);
+        }
+        for (AttemptState loser : losers) {
+            loser.cancel();
+        }
+        return HeaderDecision.DELIVER;
+    }
+
+    /** Guarded by this: could another attempt still start or answer after this response? */
+    private boolean moreAttemptsPossible() {
+        return !shadow && (inFlight.size() > 1 || hedgeTimer != Cancellable.NONE
+                || retryEligible && started < config.maxAttempts());
+    }
+
+    private void onResponse(AttemptState attempt, R response) {
+        long latency = engine.clock().nanoTime() - attempt.startNanos;
+        int status = exchange.status(response);
+        boolean retryable = config.retryOnStatus(status);
+        boolean usable = !retryable && status < 500;
+        policy.backoff().record(usable);
+        if (usable && policy.hedgeDelay() != null) {
+            policy.hedgeDelay().record(latency);
+        }
+        String retryAfter = retryable && (status == 429 || status == 503)
+                ? exchange.responseHeader(response, "Retry-After") : null;
+        Actions actions = new Actions();
+        synchronized (this) {
+            boolean late = attempt.done;
+            attempt.ended();
+            inFlight.remove(attempt);
+            if (late || finished || winner != null && winner != attempt) {
+                actions.discard(response);
+            } else if (!retryable || winner == attempt && !shadow) {
+                winner = attempt;
+                finish(actions, response, null);
+            } else {
+                if (lastResponse != null) {
+                    actions.discard(lastResponse);
+                }
+                rememberFailure(null, null);
+                lastResponse = response;
+                lastRetryAfterNanos = RetryAfter.parseNanos(retryAfter, engine.clock().currentTimeMillis());
+                if (inFlight.isEmpty() || cancelled) {
+                    decideRetry(actions);
+                }
+            }
+        }
+        actions.run();
+    }
+
+    private void onFailure(AttemptState attempt, Throwable failure) {
+        FailureKind kind = attempt.timedOut ? FailureKind.TIMEOUT : exchange.classify(failure);
+        Actions actions = new Actions();
+        synchronized (this) {
+            if (attempt.done) {
+                return;
+            }
+            attempt.ended();
+            inFlight.remove(attempt);
+            if (finished || winner != null && winner != attempt) {
+                return;
+            }
+            policy.backoff().record(false);
+            if (winner == attempt) {
+                // The body of a response that had already won broke off: the application has seen
+                // part of it, so it cannot be retried.
+                finish(actions, null, failure);
+            } else {
+                if (lastResponse != null) {
+                    actions.discard(lastResponse);
+                    lastResponse = null;
+                }
+                rememberFailure(failure, kind);
+                if (inFlight.isEmpty()) {
+                    decideRetry(actions);
+                }
+            }
+        }
+        actions.run();
+    }
+
+    /** Guarded by this. */
+    private void rememberFailure(Throwable failure, FailureKind kind) {
+        if (lastFailure != null) {
+            if (earlierFailures.isEmpty()) {
+                earlierFailures = new ArrayList<>(2);
+            }
+            earlierFailures.add(lastFailure);
+        }
+        lastFailure = failure;
+        lastFailureKind = kind;
+    }
+
+    /** Guarded by this; called when no attempt is in flight and the last one failed. */
+    private void decideRetry(Actions actions) {
+        hedgeTimer.cancel();
+        hedgeTimer = Cancellable.NONE;
+        boolean transientOutcome = lastResponse != null || isRetryable(lastFailureKind);
+        if (cancelled || !transientOutcome || !retryEligible || started >= config.maxAttempts()) {
+            finishWithLast(actions);
+            return;
+        }
+        long delay = lastRetryAfterNanos >= 0 ? lastRetryAfterNanos
+                : policy.backoff().delayNanos(retries + 1, engine.random());
+        long now = engine.clock().nanoTime();
+        if (delay == Long.MAX_VALUE || plus(now, delay) >= deadlineNanos) {
+            finishWithLast(actions);
+            return;
+        }
+        if (!policy.budget().tryWithdraw()) {
+            policy.metrics().budgetRefused(AttemptKind.RETRY);
+            finishWithLast(actions);
+            return;
+        }
+        if (shadow) {
+            policy.metrics().attempt(AttemptKind.RETRY, true);
+            finishWithLast(actions);
+            return;
+        }
+        retries++;
+        retryTimer = engine.scheduler().schedule(this::onRetryDue, delay);
+    }
+
+    private void onRetryDue() {
+        try {
+            launch(AttemptKind.RETRY);
+        } catch (Throwable bug) {
+            engine.reportInternalFailure(bug);
+        }
+    }
+
+    private boolean isRetryable(FailureKind kind) {
+        if (kind == null) {
+            return false;
+        }
+        switch (kind) {
+            case CONNECT:
+                return config.retryOnConnect();
+            case RESET:
+                return config.retryOnReset();
+            case TIMEOUT:
+                return config.retryOnTimeout();
+            default:
+                return false;
+        }
+    }
+
+    /** Guarded by this. */
+    private void finishWithLast(Actions actions) {
+        if (lastResponse != null) {
+            R response = lastResponse;
+            lastResponse = null;
+            finish(actions, response, null);
+        } else {
+            finish(actions, null, lastFailure != null ? lastFailure : exchange.cancelledFailure());
+        }
+    }
+
+    /** Guarded by this: decides the result; the client calls happen in {@link Actions#run}. */
+    private void finish(Actions actions, R response, Throwable failure) {
+        finished = true;
+        hedgeTimer.cancel();
+        retryTimer.cancel();
+        actions.cancel.addAll(othersInFlight(winner));
+        if (lastResponse != null && lastResponse != response) {
+            actions.discard(lastResponse);
+            lastResponse = null;
+        }
+        actions.complete = true;
+        actions.response = response;
+        actions.failure = failure;
+        actions.winnerKind = winner == null ? null : winner.kind;
+    }
+
+    /** Guarded by this. */
+    private List<AttemptState> othersInFlight(AttemptState keep) {
+        if (inFlight.isEmpty() || inFlight.size() == 1 && inFlight.get(0) == keep) {
+            return Collections.emptyList();
+        }
+        List<AttemptState> others = new ArrayList<>(inFlight);
+        others.remove(keep);
+        return others;
+    }
+
+    private void complete(R response, Throwable failure, AttemptKind winnerKind) {
+        long duration = engine.clock().nanoTime() - startNanos;
+        boolean wasHedged;
+        boolean wasCancelled;
+        List<Throwable> earlier;
+        synchronized (this) {
+            wasHedged = hedged;
+            wasCancelled = cancelled;
+            earlier = earlierFailures;
+        }
+        if (failure != null) {
+            for (Throwable e : earlier) {
+                if (e != failure) {
+                    failure.addSuppressed(e);
+                }
+            }
+            policy.metrics().requestFinished(wasCancelled ? RequestOutcome.CANCELLED : RequestOutcome.FAILURE, duration);
+            result.completeExceptionally(failure);
+            return;
+        }
+        int status = exchange.status(response);
+        policy.metrics().requestFinished(status < 500 && status != 429 ? RequestOutcome.SUCCESS
+                : RequestOutcome.STATUS_ERROR, duration);
+        if (wasHedged && winnerKind != null) {
+            policy.metrics().hedgeWon(winnerKind);
+        }
+        exchange.deliver(response).whenComplete((delivered, deliveryFailure) -> {
+            if (deliveryFailure != null) {
+                result.completeExceptionally(deliveryFailure instanceof CompletionException
+                        && deliveryFailure.getCause() != null ? deliveryFailure.getCause() : deliveryFailure);
+            } else {
+                result.complete(delivered);
+            }
+        });
+    }
+
+    /** A send that failed before anything left (a worker pool refusing, an adapter bug). */
+    private void abandon(AttemptState attempt, Throwable failure) {
+        if (!(failure instanceof RejectedExecutionException)) {
+            engine.reportInternalFailure(failure);
+        }
+        Actions actions = new Actions();
+        synchronized (this) {
+            if (attempt.done) {
+                return;
+            }
+            attempt.ended();
+            inFlight.remove(attempt);
+            if (!finished && winner == null && inFlight.isEmpty()) {
+                finishWithLast(actions);
+            }
+        }
+        actions.run();
+    }
+
+    /**
+     * The engine's own logic failed while handling an attempt's outcome: end the request with that
+     * outcome, as the plain client would have, unless it already ended.
+     */
+    private void failSafe(Throwable bug, AttemptState attempt, R response, Throwable failure) {
+        engine.reportInternalFailure(bug);
+        Actions actions = new Actions();
+        synchronized (this) {
+            attempt.ended();
+            inFlight.remove(attempt);
+            if (finished) {
+                if (response != null) {
+                    actions.discard(response);
+                }
+            } else {
+                winner = attempt;
+                finish(actions, response, failure);
+            }
+        }
+        try {
+            actions.run();
+        } catch (Throwable again) {
+            engine.reportInternalFailure(again);
+            if (response != null) {
+                result.complete(response);
+            } else {
+                result.completeExceptionally(failure);
+            }
+        }
+    }
+
+    private static long plus(long a, long b) {
+        long sum = a + b;
+        return ((a ^ sum) & (b ^ sum)) < 0 ? Long.MAX_VALUE : sum;
+    }
+
+    /** Client calls decided under the lock, run after it is released. */
+    private final class Actions {
+        final List<AttemptState> cancel = new ArrayList<>(1);
+        List<R> discard = Collections.emptyList();
+        boolean complete;
+        R response;
+        Throwable failure;
+        AttemptKind winnerKind;
+
+        void discard(R r) {
+            if (discard.isEmpty()) {
+                discard = new ArrayList<>(1);
+            }
+            discard.add(r);
+        }
+
+        void run() {
+            for (AttemptState attempt : cancel) {
+                attempt.cancel();
+            }
+            for (R r : discard) {
+                try {
+                    exchange.discard(r);
+                } catch (Throwable e) {
+                    engine.reportInternalFailure(e);
+                }
+            }
+            if (complete) {
+                complete(response, failure, winnerKind);
+            }
+        }
+    }
+
+    /** One attempt: the engine's view of it, and the listener the adapter reports to. */
+    private final class AttemptState implements AttemptListener<R>, Executor {
+        final int number;
+        final AttemptKind kind;
+        final long startNanos;
+        private volatile Attempt handle;
+        private volatile boolean cancelRequested;
+        // Guarded by Execution.this.
+        boolean done;
+        boolean timedOut;
+        Cancellable timeoutTimer = Cancellable.NONE;
+
+        AttemptState(int number, AttemptKind kind, long startNanos) {
+            this.number = number;
+            this.kind = kind;
+            this.startNanos = startNanos;
+        }
+
+        /** Guarded by Execution.this. */
+        void ended() {
+            done = true;
+            timeoutTimer.cancel();
+        }
+
+        void attach(Attempt attempt) {
+            handle = attempt;
+            if (cancelRequested) {
+                cancelQuietly(attempt);
+            }
+        }
+
+        void cancel() {
+            cancelRequested = true;
+            Attempt attempt = handle;
+            if (attempt != null) {
+                cancelQuietly(attempt);
+            }
+        }
+
+        private void cancelQuietly(Attempt attempt) {
+            try {
+                attempt.cancel();
+            } catch (Throwable e) {
+                engine.reportInternalFailure(e);
+            }
+        }
+
+        /** Runs a blocking client's attempt: on the waiting application thread, else on a worker. */
+        @Override
+        public void execute(Runnable send) {
+            Runnable guarded = () -> {
+                if (cancelRequested) {
+                    onFailure(exchange.cancelledFailure());
+                } else {
+                    send.run();
+                }
+            };
+            if (caller == null || !caller.offer(guarded)) {
+                try {
+                    engine.workers().execute(guarded);
+                } catch (RejectedExecutionException e) {
+                    abandon(this, e);
+                }
+            }
+        }
+
+        @Override
+        public HeaderDecision onHeaders(int status, String retryAfter) {
+            try {
+                return decideAtHeaders(this, status);
+            } catch (Throwable bug) {
+                engine.reportInternalFailure(bug);
+                return HeaderDecision.DELIVER;
+            }
+        }
+
+        @Override
+        public void onResponse(R response) {
+            try {
+                Execution.this.onResponse(this, response);
+            } catch (Throwable bug) {
+                failSafe(bug, this, response, null);
+            }
+        }
+
+        @Override
+        public void onFailure(Throwable failure) {
+            try {
+                Execution.this.onFailure(this, failure);
+            } catch (Throwable bug) {
+                failSafe(bug, this, null, failure);
+            }
+        }
+    }
+}

@@ -1,0 +1,13 @@
+package io.tailguard.agent.engine;
+
+/** What kind of failure an attempt's exception is, as a client adapter classifies it. */
+public enum FailureKind {
+    /** The connection could not be established: the request never reached the server. */
+    CONNECT,
+    /** The connection broke before a response arrived. */
+    RESET,
+    /** The attempt took longer than a timeout. */
+    TIMEOUT,
+    /** Anything else (TLS failures, bad requests, the application's own errors): never retried. */
+    OTHER
+}

@@ -1,0 +1,43 @@
+package io.tailguard.agent.engine;
+
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The production {@link Scheduler}: one daemon thread for hedge delays, backoffs and attempt
+ * timeouts. Its tasks only start or cancel attempts; anything that could block runs elsewhere.
+ * Cancelled timers are removed at once so that a million finished requests leave nothing behind.
+ */
+public final class TimerScheduler implements Scheduler {
+
+    private final ScheduledThreadPoolExecutor executor;
+
+    public TimerScheduler() {
+        executor = new ScheduledThreadPoolExecutor(1, DaemonThreads.named("tailguard-timer"));
+        executor.setRemoveOnCancelPolicy(true);
+        executor.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
+    }
+
+    @Override
+    public Cancellable schedule(Runnable task, long delayNanos) {
+        return new Timer(executor.schedule(task, Math.max(0, delayNanos), TimeUnit.NANOSECONDS));
+    }
+
+    public void shutdown() {
+        executor.shutdownNow();
+    }
+
+    private static final class Timer implements Cancellable {
+        private final ScheduledFuture<?> future;
+
+        Timer(ScheduledFuture<?> future) {
+            this.future = future;
+        }
+
+        @Override
+        public void cancel() {
+            future.cancel(false);
+        }
+    }
+}

@@ -1,0 +1,209 @@
+package io.tailguard.agent.instrumentation;
+
+import java.util.List;
+import org.objectweb.asm.ClassReader;
+import org.objectweb.asm.ClassVisitor;
+import org.objectweb.asm.ClassWriter;
+import org.objectweb.asm.Label;
+import org.objectweb.asm.MethodVisitor;
+import org.objectweb.asm.Opcodes;
+import org.objectweb.asm.Type;
+
+/**
+ * Adds one prologue to each hooked method, the bytecode equivalent of
+ * <pre>
+ *   Object decision = Dispatcher.enter(slot, this, new Object[] {arg0, arg1, ...});
+ *   if (decision != Dispatcher.PROCEED) {
+ *       return (ReturnType) Dispatcher.complete(decision);   // or throws the outcome's failure
+ *   }
+ *   ... the method as written ...
+ * </pre>
+ * Only method bodies change (no fields, no methods, no new constant types beyond references), so
+ * the result can be retransformed and coexists with other agents' advice.
+ *
+ * <p>Why not Byte Buddy's {@code Advice}: measured on a 2-core machine, its first transformation
+ * loads ~1,200 classes and took ~460 ms, on the application's critical path at the first use of a
+ * client; this prologue, written with ASM (which Byte Buddy itself is built on), took ~20 ms.
+ */
+public final class MethodPrologue {
+
+    static final String DISPATCHER = "io/tailguard/bootstrap/Dispatcher";
+    private static final String ENTER_DESCRIPTOR = "(ILjava/lang/Object;[Ljava/lang/Object;)Ljava/lang/Object;";
+    private static final String COMPLETE_DESCRIPTOR = "(Ljava/lang/Object;)Ljava/lang/Object;";
+
+    private MethodPrologue() {
+    }
+
+    /** @return the transformed class, or {@code null} when no hooked method was found in it */
+    public static byte[] apply(byte[] classFile, List<Hook> hooks) {
+        ClassReader reader = new ClassReader(classFile);
+        ClassWriter writer = new ClassWriter(0);
+        int[] applied = new int[1];
+        reader.accept(new ClassVisitor(Opcodes.ASM9, writer) {
+            @Override
+            public MethodVisitor visitMethod(int access, String name, String descriptor, String signature,
+                    String[] exceptions) {
+                MethodVisitor next = super.visitMethod(access, name, descriptor, signature, exceptions);
+                if ((access & (Opcodes.ACC_ABSTRACT | Opcodes.ACC_NATIVE)) != 0 || name.startsWith("<")) {
+                    return next;
+                }
+                for (Hook hook : hooks) {
+                    if (hook.method().equals(name) && hook.descriptor().equals(descriptor)) {
+                        applied[0]++;
+                        return new Prologue(next, reader.getClassName(), access, descriptor, hook.slot());
+                    }
+                }
+                return next;
+            }
+        }, ClassReader.EXPAND_FRAMES);
+        return applied[0] == 0 ? null : writer.toByteArray();
+    }
+
+    private static final class Prologue extends MethodVisitor {
+        private final String owner;
+        private final boolean isStatic;
+        private final Type[] arguments;
+        private final Type returnType;
+        private final int slot;
+
+        Prologue(MethodVisitor next, String owner, int access, String descriptor, int slot) {
+            super(Opcodes.ASM9, next);
+            this.owner = owner;
+            this.isStatic = (access & Opcodes.ACC_STATIC) != 0;
+            this.arguments = Type.getArgumentTypes(descriptor);
+            this.returnType = Type.getReturnType(descriptor);
+            this.slot = slot;
+        }
+
+        @Override
+        public void visitCode() {
+            super.visitCode();
+            push(slot);
+            if (isStatic) {
+                super.visitInsn(Opcodes.ACONST_NULL);
+            } else {
+                super.visitVarInsn(Opcodes.ALOAD, 0);
+            }
+            if (arguments.length == 0) {
+                super.visitInsn(Opcodes.ACONST_NULL);
+            } else {
+                push(arguments.length);
+                super.visitTypeInsn(Opcodes.ANEWARRAY, "java/lang/Object");
+                int local = isStatic ? 0 : 1;
+                for (int i = 0; i < arguments.length; i++) {
+                    super.visitInsn(Opcodes.DUP);
+                    push(i);
+                    super.visitVarInsn(arguments[i].getOpcode(Opcodes.ILOAD), local);
+                    box(arguments[i]);
+                    super.visitInsn(Opcodes.AASTORE);
+                    local += arguments[i].getSize();
+                }
+            }
+            super.visitMethodInsn(Opcodes.INVOKESTATIC, DISPATCHER, "enter", ENTER_DESCRIPTOR, false);
+            super.visitInsn(Opcodes.DUP);
+            super.visitFieldInsn(Opcodes.GETSTATIC, DISPATCHER, "PROCEED", "Ljava/lang/Object;");
+            Label proceed = new Label();
+            super.visitJumpInsn(Opcodes.IF_ACMPEQ, proceed);
+            super.visitMethodInsn(Opcodes.INVOKESTATIC, DISPATCHER, "complete", COMPLETE_DESCRIPTOR, false);
+            returnValue();
+            super.visitLabel(proceed);
+            super.visitFrame(Opcodes.F_NEW, frameLocals().length, frameLocals(), 1, new Object[] {"java/lang/Object"});
+            super.visitInsn(Opcodes.POP);
+        }
+
+        @Override
+        public void visitMaxs(int maxStack, int maxLocals) {
+            // slot, this, array, array copy, index, and a long or double argument: 7 words.
+            super.visitMaxs(Math.max(maxStack, 7), maxLocals);
+        }
+
+        private Object[] frameLocals() {
+            Object[] locals = new Object[arguments.length + (isStatic ? 0 : 1)];
+            int i = 0;
+            if (!isStatic) {
+                locals[i++] = owner;
+            }
+            for (Type argument : arguments) {
+                locals[i++] = frameType(argument);
+            }
+            return locals;
+        }
+
+        private static Object frameType(Type type) {
+            switch (type.getSort()) {
+                case Type.BOOLEAN:
+                case Type.BYTE:
+                case Type.CHAR:
+                case Type.SHORT:
+                case Type.INT:
+                    return Opcodes.INTEGER;
+                case Type.FLOAT:
+                    return Opcodes.FLOAT;
+                case Type.LONG:
+                    return Opcodes.LONG;
+                case Type.DOUBLE:
+                    return Opcodes.DOUBLE;
+                default:
+                    return type.getInternalName();
+            }
+        }
+
+        private void returnValue() {
+            switch (returnType.getSort()) {
+                case Type.VOID:
+                    super.visitInsn(Opcodes.POP);
+                    super.visitInsn(Opcodes.RETURN);
+                    return;
+                case Type.OBJECT:
+                case Type.ARRAY:
+                    super.visitTypeInsn(Opcodes.CHECKCAST, returnType.getInternalName());
+                    super.visitInsn(Opcodes.ARETURN);
+                    return;
+                default:
+                    Type boxed = boxedType(returnType);
+                    super.visitTypeInsn(Opcodes.CHECKCAST, boxed.getInternalName());
+                    super.visitMethodInsn(Opcodes.INVOKEVIRTUAL, boxed.getInternalName(),
+                            returnType.getClassName() + "Value", "()" + returnType.getDescriptor(), false);
+                    super.visitInsn(returnType.getOpcode(Opcodes.IRETURN));
+            }
+        }
+
+        private void box(Type type) {
+            if (type.getSort() == Type.OBJECT || type.getSort() == Type.ARRAY) {
+                return;
+            }
+            Type boxed = boxedType(type);
+            super.visitMethodInsn(Opcodes.INVOKESTATIC, boxed.getInternalName(), "valueOf",
+                    "(" + type.getDescriptor() + ")" + boxed.getDescriptor(), false);
+        }
+
+        private static Type boxedType(Type primitive) {
+            switch (primitive.getSort()) {
+                case Type.BOOLEAN:
+                    return Type.getType(Boolean.class);
+                case Type.BYTE:
+                    return Type.getType(Byte.class);
+                case Type.CHAR:
+                    return Type.getType(Character.class);
+                case Type.SHORT:
+                    return Type.getType(Short.class);
+                case Type.INT:
+                    return Type.getType(Integer.class);
+                case Type.FLOAT:
+                    return Type.getType(Float.class);
+                case Type.LONG:
+                    return Type.getType(Long.class);
+                default:
+                    return Type.getType(Double.class);
+            }
+        }
+
+        private void push(int value) {
+            if (value <= 5) {
+                super.visitInsn(Opcodes.ICONST_0 + value);
+            } else {
+                super.visitIntInsn(Opcodes.BIPUSH, value);
+            }
+        }
+    }
+}

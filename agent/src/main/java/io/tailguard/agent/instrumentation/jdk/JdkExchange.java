@@ -1,0 +1,356 @@
+package io.tailguard.agent.instrumentation.jdk;
+
+import io.tailguard.agent.engine.AttemptSpec;
+import io.tailguard.agent.engine.Exchange;
+import io.tailguard.agent.engine.FailureKind;
+import io.tailguard.agent.engine.HeaderDecision;
+import io.tailguard.bootstrap.Dispatcher;
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.ProtocolException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpConnectTimeoutException;
+import java.net.http.HttpHeaders;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
+import java.util.concurrent.Flow;
+import java.util.concurrent.atomic.AtomicBoolean;
+import javax.net.ssl.SSLException;
+import javax.net.ssl.SSLHandshakeException;
+import javax.net.ssl.SSLSession;
+
+/**
+ * The JDK client's side of an attempt. Each attempt is an independent {@code sendAsync} of a copy
+ * of the application's request (with the tagging headers and what is left of the request's own
+ * timeout), cancelled with {@code cancel(true)}, which aborts the exchange since JDK 16.
+ *
+ * <p>The application's {@code BodyHandler} is applied exactly once per logical request: to the
+ * attempt that wins, as soon as its status line arrives. A retryable response (a 503, say) is read
+ * into memory instead, and if it ends up being the final answer its bytes are replayed into the
+ * application's handler then. So a handler that writes a file or streams into a consumer never
+ * sees a body the application will not get, and two hedges never write into it at once.
+ */
+final class JdkExchange implements Exchange<HttpResponse<Object>> {
+
+    /**
+     * The JDK's own publishers that can be subscribed again with the same content (checked on
+     * JDK 17 and 25). {@code ofInputStream} calls its supplier again for each subscription, so the
+     * supplier must return a fresh stream. {@code fromPublisher}, {@code ofByteArrays} (its
+     * iterable may be one-shot), {@code concat} and custom publishers are treated as one-shot.
+     */
+    private static final Set<String> REPLAYABLE_PUBLISHERS = Set.of(
+            "jdk.internal.net.http.RequestPublishers$ByteArrayPublisher",
+            "jdk.internal.net.http.RequestPublishers$StringPublisher",
+            "jdk.internal.net.http.RequestPublishers$FilePublisher",
+            "jdk.internal.net.http.RequestPublishers$EmptyPublisher",
+            "jdk.internal.net.http.RequestPublishers$InputStreamPublisher");
+
+    private final HttpClient client;
+    private final HttpRequest request;
+    private final HttpResponse.BodyHandler<Object> handler;
+
+    JdkExchange(HttpClient client, HttpRequest request, HttpResponse.BodyHandler<Object> handler) {
+        this.client = client;
+        this.request = request;
+        this.handler = handler;
+    }
+
+    @Override
+    public String method() {
+        return request.method();
+    }
+
+    @Override
+    public boolean replayable() {
+        Optional<HttpRequest.BodyPublisher> body = request.bodyPublisher();
+        return body.isEmpty() || REPLAYABLE_PUBLISHERS.contains(body.get().getClass().getName());
+    }
+
+    @Override
+    public String requestHeader(String name) {
+        return request.headers().firstValue(name).orElse(null);
+    }
+
+    @Override
+    public long clientTimeoutNanos() {
+        return request.timeout().map(Duration::toNanos).orElse(Long.MAX_VALUE);
+    }
+
+    @Override
+    public Attempt send(AttemptSpec spec, AttemptListener<HttpResponse<Object>> listener, Executor blockingWork) {
+        HttpRequest copy = copy(request, spec);
+        HttpResponse.BodyHandler<Object> attemptHandler = info -> bodyFor(info, listener);
+        CompletableFuture<HttpResponse<Object>> future;
+        Dispatcher.skipNextInterception();
+        try {
+            future = client.sendAsync(copy, attemptHandler, null);
+        } finally {
+            Dispatcher.clearSkip();
+        }
+        future.whenComplete((response, failure) -> {
+            if (failure != null) {
+                listener.onFailure(unwrap(failure));
+            } else {
+                listener.onResponse(response);
+            }
+        });
+        return () -> future.cancel(true);
+    }
+
+    private HttpResponse.BodySubscriber<Object> bodyFor(HttpResponse.ResponseInfo info,
+            AttemptListener<HttpResponse<Object>> listener) {
+        HeaderDecision decision = listener.onHeaders(info.statusCode(),
+                info.headers().firstValue("Retry-After").orElse(null));
+        switch (decision) {
+            case DELIVER:
+                return handler.apply(info);
+            case BUFFER:
+                return HttpResponse.BodySubscribers.mapping(HttpResponse.BodySubscribers.ofByteArray(),
+                        bytes -> new Buffered(info, bytes));
+            default:
+                return HttpResponse.BodySubscribers.replacing(null);
+        }
+    }
+
+    static HttpRequest copy(HttpRequest original, AttemptSpec spec) {
+        HttpRequest.Builder copy = HttpRequest.newBuilder(original.uri())
+                .method(original.method(), original.bodyPublisher().orElse(HttpRequest.BodyPublishers.noBody()))
+                .expectContinue(original.expectContinue());
+        original.version().ifPresent(copy::version);
+        Set<String> replaced = new TreeSet<>(String.CASE_INSENSITIVE_ORDER);
+        replaced.addAll(spec.headers().keySet());
+        for (Map.Entry<String, List<String>> header : original.headers().map().entrySet()) {
+            if (!replaced.contains(header.getKey())) {
+                for (String value : header.getValue()) {
+                    copy.header(header.getKey(), value);
+                }
+            }
+        }
+        spec.headers().forEach(copy::setHeader);
+        original.timeout().ifPresent(timeout -> copy.timeout(
+                Duration.ofNanos(Math.min(timeout.toNanos(), spec.clientTimeoutNanos()))));
+        return copy.build();
+    }
+
+    @Override
+    public int status(HttpResponse<Object> response) {
+        return response.statusCode();
+    }
+
+    @Override
+    public String responseHeader(HttpResponse<Object> response, String name) {
+        return response.headers().firstValue(name).orElse(null);
+    }
+
+    @Override
+    public FailureKind classify(Throwable failure) {
+        Throwable t = unwrap(failure);
+        if (t instanceof HttpConnectTimeoutException || t instanceof ConnectException) {
+            return FailureKind.CONNECT;
+        }
+        if (t instanceof HttpTimeoutException) {
+            return FailureKind.TIMEOUT;
+        }
+        if (t instanceof SSLException || t instanceof ProtocolException) {
+            return FailureKind.OTHER;
+        }
+        // Connection reset, EOF before the status line, "header parser received no bytes", a
+        // stream reset by an HTTP/2 server: the connection broke before a response arrived.
+        return t instanceof IOException ? FailureKind.RESET : FailureKind.OTHER;
+    }
+
+    @Override
+    public void discard(HttpResponse<Object> response) {
+        Object body = response.body();
+        if (body instanceof AutoCloseable) {
+            try {
+                ((AutoCloseable) body).close();
+            } catch (Exception ignored) {
+                // Closing a body nobody will read: nothing to report.
+            }
+        }
+    }
+
+    @Override
+    public CompletionStage<HttpResponse<Object>> deliver(HttpResponse<Object> response) {
+        if (!(response.body() instanceof Buffered)) {
+            return CompletableFuture.completedFuture(response);
+        }
+        Buffered buffered = (Buffered) response.body();
+        HttpResponse.BodySubscriber<Object> subscriber = handler.apply(buffered.info);
+        subscriber.onSubscribe(new ReplaySubscription(subscriber, buffered.bytes));
+        return subscriber.getBody().thenApply(body -> new DeliveredResponse(response, request, body));
+    }
+
+    @Override
+    public Throwable timeoutFailure(Duration timeout) {
+        return new HttpTimeoutException("request timed out");
+    }
+
+    @Override
+    public Throwable cancelledFailure() {
+        return new CancellationException("request cancelled");
+    }
+
+    static Throwable unwrap(Throwable failure) {
+        Throwable t = failure;
+        while ((t instanceof CompletionException || t instanceof ExecutionException) && t.getCause() != null) {
+            t = t.getCause();
+        }
+        return t;
+    }
+
+    /**
+     * What {@code HttpClient.send} throws for the failure of the future it waits on: the same
+     * mapping as {@code HttpClientImpl.send} (JDK 25, which adds {@code ProtocolException} to
+     * JDK 17's list), so that an application sees the exception types it always saw.
+     */
+    static Throwable asSendFailure(Throwable failure) {
+        Throwable t = unwrap(failure);
+        if (t instanceof InterruptedException || t instanceof Error) {
+            return t;
+        }
+        String msg = t.getMessage();
+        Throwable mapped;
+        if (t instanceof IllegalArgumentException) {
+            mapped = new IllegalArgumentException(msg, t);
+        } else if (t instanceof SecurityException) {
+            mapped = new SecurityException(msg, t);
+        } else if (t instanceof HttpConnectTimeoutException) {
+            mapped = new HttpConnectTimeoutException(msg).initCause(t);
+        } else if (t instanceof HttpTimeoutException) {
+            mapped = new HttpTimeoutException(msg);
+            for (Throwable suppressed : t.getSuppressed()) {
+                mapped.addSuppressed(suppressed);
+            }
+        } else if (t instanceof ConnectException) {
+            mapped = new ConnectException(msg).initCause(t);
+        } else if (t instanceof SSLHandshakeException) {
+            mapped = new SSLHandshakeException(msg).initCause(t);
+        } else if (t instanceof SSLException) {
+            mapped = new SSLException(msg, t);
+        } else if (t instanceof ProtocolException) {
+            mapped = new ProtocolException(msg).initCause(t);
+        } else {
+            mapped = new IOException(msg, t);
+        }
+        return mapped;
+    }
+
+    /** A retryable response's body, kept until the engine knows whether it is the final answer. */
+    static final class Buffered {
+        final HttpResponse.ResponseInfo info;
+        final byte[] bytes;
+
+        Buffered(HttpResponse.ResponseInfo info, byte[] bytes) {
+            this.info = info;
+            this.bytes = bytes;
+        }
+    }
+
+    /** Feeds buffered bytes to the application's subscriber, honouring its demand. */
+    private static final class ReplaySubscription implements Flow.Subscription {
+        private final HttpResponse.BodySubscriber<Object> subscriber;
+        private final byte[] bytes;
+        private final AtomicBoolean done = new AtomicBoolean();
+
+        ReplaySubscription(HttpResponse.BodySubscriber<Object> subscriber, byte[] bytes) {
+            this.subscriber = subscriber;
+            this.bytes = bytes;
+        }
+
+        @Override
+        public void request(long n) {
+            if (n <= 0) {
+                if (done.compareAndSet(false, true)) {
+                    subscriber.onError(new IllegalArgumentException("non-positive request " + n));
+                }
+                return;
+            }
+            if (done.compareAndSet(false, true)) {
+                if (bytes.length > 0) {
+                    subscriber.onNext(List.of(ByteBuffer.wrap(bytes)));
+                }
+                subscriber.onComplete();
+            }
+        }
+
+        @Override
+        public void cancel() {
+            done.set(true);
+        }
+    }
+
+    /** The final response of a request whose body was buffered: the attempt's response, the application's body. */
+    private static final class DeliveredResponse implements HttpResponse<Object> {
+        private final HttpResponse<Object> attempt;
+        private final HttpRequest request;
+        private final Object body;
+
+        DeliveredResponse(HttpResponse<Object> attempt, HttpRequest request, Object body) {
+            this.attempt = attempt;
+            this.request = request;
+            this.body = body;
+        }
+
+        @Override
+        public int statusCode() {
+            return attempt.statusCode();
+        }
+
+        @Override
+        public HttpRequest request() {
+            return attempt.request();
+        }
+
+        @Override
+        public Optional<HttpResponse<Object>> previousResponse() {
+            return attempt.previousResponse();
+        }
+
+        @Override
+        public HttpHeaders headers() {
+            return attempt.headers();
+        }
+
+        @Override
+        public Object body() {
+            return body;
+        }
+
+        @Override
+        public Optional<SSLSession> sslSession() {
+            return attempt.sslSession();
+        }
+
+        @Override
+        public URI uri() {
+            return attempt.uri();
+        }
+
+        @Override
+        public HttpClient.Version version() {
+            return attempt.version();
+        }
+
+        @Override
+        public String toString() {
+            return "(" + request.method() + " " + uri() + ") " + statusCode();
+        }
+    }
+}

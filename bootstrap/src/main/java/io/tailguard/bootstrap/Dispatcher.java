@@ -1,0 +1,123 @@
+package io.tailguard.bootstrap;
+
+import java.util.concurrent.atomic.AtomicReferenceArray;
+import java.util.function.Consumer;
+
+/**
+ * The facade every instrumented client method calls first. It lives on the bootstrap class path so
+ * that classes in any class loader (the platform loader's {@code java.net.http}, a web
+ * application's OkHttp) can link against it. Until the agent installs interceptors it answers
+ * {@link #PROCEED} for everything, so an instrumented method behaves exactly as written.
+ */
+public final class Dispatcher {
+
+    /** Returned by {@link #enter} when the instrumented method should run its own body. */
+    public static final Object PROCEED = new Object() {
+        @Override
+        public String toString() {
+            return "PROCEED";
+        }
+    };
+
+    /** Hook slots: each instrumented method's prologue passes one of these to {@link #enter}. */
+    public static final int JDK_SEND = 0;
+    public static final int JDK_SEND_ASYNC = 1;
+    public static final int OKHTTP_EXECUTE = 2;
+    public static final int OKHTTP_ENQUEUE = 3;
+    public static final int OKHTTP_CANCEL = 4;
+    public static final int APACHE4_EXECUTE = 5;
+    public static final int APACHE5_EXECUTE = 6;
+    public static final int APACHE5_ASYNC_EXECUTE = 7;
+    public static final int SLOT_COUNT = 16;
+
+    private static final AtomicReferenceArray<CallInterceptor> INTERCEPTORS =
+            new AtomicReferenceArray<>(SLOT_COUNT);
+
+    /**
+     * Set by the agent just before it calls a client API to send one of its own attempts, and
+     * consumed by the first instrumented method that call reaches: that method then runs as
+     * written. Calls the client makes further down (an interceptor fetching a token, say) are
+     * intercepted as usual.
+     */
+    private static final ThreadLocal<boolean[]> SKIP_NEXT = new ThreadLocal<boolean[]>() {
+        @Override
+        protected boolean[] initialValue() {
+            return new boolean[1];
+        }
+    };
+
+    private static volatile Consumer<Throwable> failureReporter;
+
+    private Dispatcher() {
+    }
+
+    /**
+     * Called by the prologue of every instrumented method. Never throws: a failure of the
+     * interceptor is reported and the method runs as written, so the agent cannot break the call.
+     */
+    public static Object enter(int slot, Object self, Object[] args) {
+        boolean[] skip = SKIP_NEXT.get();
+        if (skip[0]) {
+            skip[0] = false;
+            return PROCEED;
+        }
+        CallInterceptor interceptor = INTERCEPTORS.get(slot);
+        if (interceptor == null) {
+            return PROCEED;
+        }
+        try {
+            Object decision = interceptor.intercept(self, args);
+            return decision instanceof Outcome ? decision : PROCEED;
+        } catch (Throwable failure) {
+            reportFailure(failure);
+            return PROCEED;
+        }
+    }
+
+    /**
+     * Called by the prologue when {@link #enter} returned an {@link Outcome}: returns its value or
+     * throws its failure (checked exceptions included; the JVM does not check them).
+     */
+    public static Object complete(Object outcome) throws Throwable {
+        Outcome o = (Outcome) outcome;
+        if (o.failure() != null) {
+            throw o.failure();
+        }
+        return o.value();
+    }
+
+    /** The next instrumented method this thread enters is one of the agent's own attempts. */
+    public static void skipNextInterception() {
+        SKIP_NEXT.get()[0] = true;
+    }
+
+    /** Clears a {@link #skipNextInterception} the client call did not consume. */
+    public static void clearSkip() {
+        SKIP_NEXT.get()[0] = false;
+    }
+
+    public static void install(int slot, CallInterceptor interceptor) {
+        INTERCEPTORS.set(slot, interceptor);
+    }
+
+    public static void uninstallAll() {
+        for (int i = 0; i < SLOT_COUNT; i++) {
+            INTERCEPTORS.set(i, null);
+        }
+    }
+
+    public static void setFailureReporter(Consumer<Throwable> reporter) {
+        failureReporter = reporter;
+    }
+
+    private static void reportFailure(Throwable failure) {
+        try {
+            Consumer<Throwable> reporter = failureReporter;
+            if (reporter != null) {
+                reporter.accept(failure);
+            }
+        } catch (Throwable ignored) {
+            // Reporting must not turn a handled internal failure into an application failure.
+        }
+    }
+}

@@ -1,0 +1,250 @@
+package io.tailguard.it;
+
+import io.tailguard.it.app.AppMain;
+import io.tailguard.it.app.Wire;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStreamWriter;
+import java.io.UncheckedIOException;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The application under test in its own JVM, started with {@code -javaagent} on the built agent
+ * jar (or without it), on the JDK the suite is pointed at. Tests talk to it through
+ * {@link #call}: the application makes the call with a real client and reports what it got.
+ */
+public final class AgentedApp implements AutoCloseable {
+
+    private static final Path AGENT_JAR = Paths.get(required("tailguard.agent.jar"));
+
+    private final Process process;
+    private final Writer commands;
+    private final Map<String, CompletableFuture<Map<String, String>>> pending = new ConcurrentHashMap<>();
+    private final StringBuffer stderr = new StringBuffer();
+    private final AtomicInteger ids = new AtomicInteger();
+    private final CompletableFuture<String> ready = new CompletableFuture<>();
+
+    private AgentedApp(List<String> command, Map<String, String> environment) throws IOException {
+        ProcessBuilder builder = new ProcessBuilder(command);
+        builder.environment().keySet().removeIf(name -> name.startsWith("TAILGUARD_"));
+        builder.environment().putAll(environment);
+        process = builder.start();
+        commands = new OutputStreamWriter(process.getOutputStream(), StandardCharsets.UTF_8);
+        Thread out = new Thread(this::readAnswers, "app-stdout");
+        out.setDaemon(true);
+        out.start();
+        Thread err = new Thread(this::readErrors, "app-stderr");
+        err.setDaemon(true);
+        err.start();
+        try {
+            ready.get(60, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            process.destroyForcibly();
+            throw new IllegalStateException("the application did not start; stderr:\n" + stderr, e);
+        }
+    }
+
+    public static Builder withConfig(String properties) {
+        return new Builder().config(properties);
+    }
+
+    public static Builder withoutAgent() {
+        return new Builder().agent(false);
+    }
+
+    /** The JDK the application runs on: {@code -Dtailguard.it.java}, else the one running the tests. */
+    public static String java() {
+        String configured = System.getProperty("tailguard.it.java");
+        if (configured != null && !configured.isBlank()) {
+            return configured;
+        }
+        return Paths.get(System.getProperty("java.home"), "bin", "java").toString();
+    }
+
+    /** The jars of a client version copied by the build, for the application's class path. */
+    public static String clientClasspath(String client) {
+        return Paths.get(required("tailguard.it.clients"), client, "*").toString();
+    }
+
+    /** Makes one call in the application and returns what the application got. */
+    public Map<String, String> call(Call call) {
+        return send("call", call.asMap(), 120);
+    }
+
+    /** Sends a command and waits for its answer. */
+    public Map<String, String> send(String verb, Map<String, String> arguments, int timeoutSeconds) {
+        CompletableFuture<Map<String, String>> answer = sendAsync(verb, arguments);
+        try {
+            Map<String, String> result = answer.get(timeoutSeconds, TimeUnit.SECONDS);
+            if (result.containsKey("driverError")) {
+                throw new IllegalStateException("the application's driver failed: " + result.get("driverError"));
+            }
+            return result;
+        } catch (Exception e) {
+            throw new IllegalStateException(verb + " " + arguments + " got no answer; application stderr:\n"
+                    + stderr, e);
+        }
+    }
+
+    /** Sends a command without waiting for its answer. */
+    public CompletableFuture<Map<String, String>> sendAsync(String verb, Map<String, String> arguments) {
+        String id = Integer.toString(ids.incrementAndGet());
+        Map<String, String> message = new LinkedHashMap<>();
+        message.put("id", id);
+        message.put("verb", verb);
+        message.putAll(arguments);
+        CompletableFuture<Map<String, String>> answer = new CompletableFuture<>();
+        pending.put(id, answer);
+        try {
+            synchronized (commands) {
+                commands.write(Wire.encode(message) + "\n");
+                commands.flush();
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("the application is gone; stderr:\n" + stderr, e);
+        }
+        return answer;
+    }
+
+    /** Everything the application wrote to stderr so far (the agent's log goes there). */
+    public String stderr() {
+        return stderr.toString();
+    }
+
+    public String javaVersion() {
+        return ready.join();
+    }
+
+    @Override
+    public void close() throws Exception {
+        try {
+            sendAsync("exit", Map.of());
+        } catch (UncheckedIOException alreadyGone) {
+            // nothing to stop
+        }
+        if (!process.waitFor(10, TimeUnit.SECONDS)) {
+            process.destroyForcibly();
+        }
+    }
+
+    private void readAnswers() {
+        try (BufferedReader in = new BufferedReader(
+                new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+            for (String line = in.readLine(); line != null; line = in.readLine()) {
+                if (line.startsWith("READY")) {
+                    ready.complete(line.substring(line.indexOf('=') + 1));
+                    continue;
+                }
+                Map<String, String> answer = Wire.decode(line);
+                CompletableFuture<Map<String, String>> waiting = pending.remove(answer.get("id"));
+                if (waiting != null) {
+                    waiting.complete(answer);
+                }
+            }
+        } catch (IOException ignored) {
+            // the process ended
+        }
+        ready.completeExceptionally(new IllegalStateException("application exited"));
+    }
+
+    private void readErrors() {
+        try (BufferedReader in = new BufferedReader(
+                new InputStreamReader(process.getErrorStream(), StandardCharsets.UTF_8))) {
+            for (String line = in.readLine(); line != null; line = in.readLine()) {
+                stderr.append(line).append('\n');
+            }
+        } catch (IOException ignored) {
+            // the process ended
+        }
+    }
+
+    private static String required(String property) {
+        String value = System.getProperty(property);
+        if (value == null) {
+            throw new IllegalStateException("-D" + property + " is not set; run the tests through Maven");
+        }
+        return value;
+    }
+
+    /** How to start the application. */
+    public static final class Builder {
+        private String config;
+        private boolean agent = true;
+        private String agentArgument;
+        private final List<String> jvmOptions = new ArrayList<>();
+        private final List<String> classpath = new ArrayList<>();
+        private final Map<String, String> environment = new LinkedHashMap<>();
+
+        public Builder config(String properties) {
+            this.config = properties;
+            return this;
+        }
+
+        public Builder agent(boolean agent) {
+            this.agent = agent;
+            return this;
+        }
+
+        /** Passes the file as the agent argument instead of writing {@link #config} to one. */
+        public Builder agentArgument(String argument) {
+            this.agentArgument = argument;
+            return this;
+        }
+
+        public Builder jvmOption(String option) {
+            jvmOptions.add(option);
+            return this;
+        }
+
+        public Builder classpath(String entry) {
+            classpath.add(entry);
+            return this;
+        }
+
+        public Builder environment(String name, String value) {
+            environment.put(name, value);
+            return this;
+        }
+
+        public AgentedApp start() {
+            try {
+                List<String> command = new ArrayList<>();
+                command.add(java());
+                if (agent) {
+                    String argument = agentArgument;
+                    if (argument == null && config != null) {
+                        Path file = Files.createTempFile("tailguard-it-", ".properties");
+                        file.toFile().deleteOnExit();
+                        Files.writeString(file, config);
+                        argument = file.toString();
+                    }
+                    command.add("-javaagent:" + AGENT_JAR + (argument == null ? "" : "=" + argument));
+                }
+                command.add("-Xshare:auto");
+                command.addAll(jvmOptions);
+                List<String> cp = new ArrayList<>();
+                cp.add(required("tailguard.it.classes"));
+                cp.addAll(classpath);
+                command.add("-cp");
+                command.add(String.join(java.io.File.pathSeparator, cp));
+                command.add(AppMain.class.getName());
+                return new AgentedApp(command, environment);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+    }
+}

@@ -1,0 +1,253 @@
+package io.tailguard.it;
+
+import java.io.FilterInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.SocketAddress;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
+import javax.net.ServerSocketFactory;
+import mockwebserver3.Dispatcher;
+import mockwebserver3.MockResponse;
+import mockwebserver3.MockWebServer;
+import mockwebserver3.RecordedRequest;
+
+/**
+ * A MockWebServer on 127.0.0.1 that also records when each request arrived, and tracks its
+ * connections: how many were opened, and how many the client has closed. The application reaches
+ * it as {@code 127.0.0.1} (which test policies match) or as {@code localhost} (which they don't).
+ */
+public final class TestServer implements AutoCloseable {
+
+    private final MockWebServer server = new MockWebServer();
+    private final BlockingQueue<Arrival> arrivals = new LinkedBlockingQueue<>();
+    private final ConcurrentLinkedQueue<MockResponse> queue = new ConcurrentLinkedQueue<>();
+    private volatile Function<RecordedRequest, MockResponse> responder;
+    private final List<TrackedSocket> sockets = new CopyOnWriteArrayList<>();
+    private final AtomicInteger requests = new AtomicInteger();
+
+    public TestServer() {
+        server.setServerSocketFactory(new TrackingServerSocketFactory());
+        server.setDispatcher(new Dispatcher() {
+            @Override
+            public MockResponse dispatch(RecordedRequest request) {
+                requests.incrementAndGet();
+                arrivals.add(new Arrival(System.nanoTime(), request));
+                Function<RecordedRequest, MockResponse> r = responder;
+                if (r != null) {
+                    return r.apply(request);
+                }
+                MockResponse next = queue.poll();
+                return next != null ? next : new MockResponse.Builder().code(200).body("default").build();
+            }
+
+            @Override
+            public MockResponse peek() {
+                MockResponse next = queue.peek();
+                return next != null ? next : super.peek();
+            }
+        });
+        try {
+            server.start(InetAddress.getByName("127.0.0.1"), 0);
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Responses in arrival order; after the queue runs out every request gets 200 "default". */
+    public TestServer enqueue(MockResponse... responses) {
+        for (MockResponse response : responses) {
+            queue.add(response);
+        }
+        return this;
+    }
+
+    /** Answers every request with a function of the request instead of the queue. */
+    public TestServer respondWith(Function<RecordedRequest, MockResponse> responder) {
+        this.responder = responder;
+        return this;
+    }
+
+    public static MockResponse status(int code) {
+        return new MockResponse.Builder().code(code).body("status " + code).build();
+    }
+
+    public static MockResponse ok(String body) {
+        return new MockResponse.Builder().code(200).body(body).build();
+    }
+
+    /** A URL on the matched host name, 127.0.0.1. */
+    public String url(String path) {
+        return "http://127.0.0.1:" + server.getPort() + path;
+    }
+
+    /** The same server under a host name no test policy matches. */
+    public String unmatchedUrl(String path) {
+        return "http://localhost:" + server.getPort() + path;
+    }
+
+    public int port() {
+        return server.getPort();
+    }
+
+    /** The next request to arrive, waiting up to 10 seconds. */
+    public Arrival take() throws InterruptedException {
+        Arrival arrival = arrivals.poll(10, TimeUnit.SECONDS);
+        if (arrival == null) {
+            throw new AssertionError("no request arrived within 10 s");
+        }
+        return arrival;
+    }
+
+    /** The requests that arrived so far, without waiting. */
+    public List<Arrival> drain() {
+        List<Arrival> all = new ArrayList<>();
+        arrivals.drainTo(all);
+        return all;
+    }
+
+    /** Requests dispatched so far (a connection dropped before its request was read counts too). */
+    public int requestCount() {
+        return requests.get();
+    }
+
+    public int connectionsOpened() {
+        return sockets.size();
+    }
+
+    /** Connections that are open from the server's side: the client has not closed them. */
+    public int connectionsOpen() {
+        int open = 0;
+        for (TrackedSocket socket : sockets) {
+            if (!socket.clientClosed && !socket.isClosed()) {
+                open++;
+            }
+        }
+        return open;
+    }
+
+    /** Connections whose client end was closed (the server read end-of-stream or a reset). */
+    public int connectionsClosedByClient() {
+        int closed = 0;
+        for (TrackedSocket socket : sockets) {
+            if (socket.clientClosed) {
+                closed++;
+            }
+        }
+        return closed;
+    }
+
+    @Override
+    public void close() {
+        server.close();
+    }
+
+    /** A request and when it arrived. */
+    public static final class Arrival {
+        public final long nanos;
+        public final RecordedRequest request;
+
+        Arrival(long nanos, RecordedRequest request) {
+            this.nanos = nanos;
+            this.request = request;
+        }
+
+        public String header(String name) {
+            return request.getHeaders().get(name);
+        }
+
+        public String body() {
+            return request.getBody() == null ? "" : request.getBody().utf8();
+        }
+    }
+
+    private final class TrackingServerSocketFactory extends ServerSocketFactory {
+        @Override
+        public ServerSocket createServerSocket() throws IOException {
+            return new ServerSocket() {
+                @Override
+                public Socket accept() throws IOException {
+                    TrackedSocket socket = new TrackedSocket();
+                    implAccept(socket);
+                    sockets.add(socket);
+                    return socket;
+                }
+            };
+        }
+
+        @Override
+        public ServerSocket createServerSocket(int port) throws IOException {
+            ServerSocket socket = createServerSocket();
+            socket.bind(new InetSocketAddress(port));
+            return socket;
+        }
+
+        @Override
+        public ServerSocket createServerSocket(int port, int backlog) throws IOException {
+            ServerSocket socket = createServerSocket();
+            socket.bind(new InetSocketAddress(port), backlog);
+            return socket;
+        }
+
+        @Override
+        public ServerSocket createServerSocket(int port, int backlog, InetAddress address) throws IOException {
+            ServerSocket socket = createServerSocket();
+            SocketAddress endpoint = new InetSocketAddress(address, port);
+            socket.bind(endpoint, backlog);
+            return socket;
+        }
+    }
+
+    /** A server-side socket that notices when the client closes its end. */
+    private static final class TrackedSocket extends Socket {
+        volatile boolean clientClosed;
+
+        @Override
+        public InputStream getInputStream() throws IOException {
+            return new FilterInputStream(super.getInputStream()) {
+                @Override
+                public int read() throws IOException {
+                    return noteEnd(guarded(() -> super.read()));
+                }
+
+                @Override
+                public int read(byte[] b, int off, int len) throws IOException {
+                    return noteEnd(guarded(() -> super.read(b, off, len)));
+                }
+            };
+        }
+
+        private int noteEnd(int n) {
+            if (n < 0) {
+                clientClosed = true;
+            }
+            return n;
+        }
+
+        private int guarded(IoRead read) throws IOException {
+            try {
+                return read.read();
+            } catch (IOException e) {
+                if (!isClosed()) {
+                    clientClosed = true;
+                }
+                throw e;
+            }
+        }
+
+        private interface IoRead {
+            int read() throws IOException;
+        }
+    }
+}

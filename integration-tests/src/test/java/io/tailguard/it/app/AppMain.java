@@ -1,0 +1,142 @@
+package io.tailguard.it.app;
+
+import java.io.BufferedReader;
+import java.io.FileDescriptor;
+import java.io.FileOutputStream;
+import java.io.InputStreamReader;
+import java.io.PrintStream;
+import java.lang.management.ManagementFactory;
+import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The application under test: an ordinary program that knows nothing of Tailguard. It reads
+ * commands from stdin, one per line, runs each on its own thread, and answers on stdout with the
+ * command's id. stdout carries only answers; anything else the program prints goes to stderr.
+ */
+public final class AppMain {
+
+    private static final Map<String, String> DRIVERS = Map.of(
+            "jdk-send", "io.tailguard.it.app.JdkDriver$Send",
+            "jdk-async", "io.tailguard.it.app.JdkDriver$Async");
+
+    private static final Map<String, ClientDriver> LOADED = new ConcurrentHashMap<>();
+    private static PrintStream answers;
+
+    public static void main(String[] args) throws Exception {
+        answers = new PrintStream(new FileOutputStream(FileDescriptor.out), true, StandardCharsets.UTF_8);
+        System.setOut(System.err);
+        ExecutorService commands = Executors.newCachedThreadPool(runnable -> {
+            Thread thread = new Thread(runnable, "app-command");
+            thread.setDaemon(true);
+            return thread;
+        });
+        answers.println("READY\tjava=" + Runtime.version());
+        BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+        for (String line = in.readLine(); line != null; line = in.readLine()) {
+            Map<String, String> command = Wire.decode(line);
+            if ("exit".equals(command.get("verb"))) {
+                break;
+            }
+            commands.execute(() -> answer(command));
+        }
+        System.exit(0);
+    }
+
+    private static void answer(Map<String, String> command) {
+        Map<String, String> reply = new LinkedHashMap<>();
+        reply.put("id", command.get("id"));
+        try {
+            reply.putAll(run(command));
+        } catch (Throwable failure) {
+            reply.put("driverError", failure.toString());
+        }
+        synchronized (answers) {
+            answers.println(Wire.encode(reply));
+        }
+    }
+
+    private static Map<String, String> run(Map<String, String> command) throws Exception {
+        switch (command.get("verb")) {
+            case "call":
+                return driver(command.get("client")).call(command);
+            case "load":
+                return load(command);
+            case "threads":
+                return threads();
+            default:
+                throw new IllegalArgumentException("unknown verb " + command.get("verb"));
+        }
+    }
+
+    static ClientDriver driver(String name) {
+        return LOADED.computeIfAbsent(name, n -> {
+            String className = DRIVERS.get(n);
+            if (className == null) {
+                throw new IllegalArgumentException("unknown client " + n);
+            }
+            try {
+                return (ClientDriver) Class.forName(className).getDeclaredConstructor().newInstance();
+            } catch (ReflectiveOperationException e) {
+                throw new IllegalStateException(e);
+            }
+        });
+    }
+
+    /** {@code count} calls from {@code threads} threads; answers how many ended how. */
+    private static Map<String, String> load(Map<String, String> command) throws Exception {
+        int count = Integer.parseInt(command.get("count"));
+        int threads = Integer.parseInt(command.getOrDefault("threads", "1"));
+        ClientDriver driver = driver(command.get("client"));
+        Map<String, String> call = new HashMap<>(command);
+        Map<String, AtomicInteger> outcomes = new ConcurrentHashMap<>();
+        AtomicInteger next = new AtomicInteger();
+        CountDownLatch done = new CountDownLatch(threads);
+        long start = System.nanoTime();
+        for (int t = 0; t < threads; t++) {
+            Thread worker = new Thread(() -> {
+                try {
+                    while (next.getAndIncrement() < count) {
+                        String outcome;
+                        try {
+                            Map<String, String> result = driver.call(call);
+                            outcome = result.containsKey("status") ? result.get("status") : result.get("error");
+                        } catch (Exception e) {
+                            outcome = e.getClass().getName();
+                        }
+                        outcomes.computeIfAbsent(outcome, o -> new AtomicInteger()).incrementAndGet();
+                    }
+                } finally {
+                    done.countDown();
+                }
+            }, "app-load-" + t);
+            worker.start();
+        }
+        done.await();
+        Map<String, String> reply = new TreeMap<>();
+        outcomes.forEach((outcome, n) -> reply.put("outcome." + outcome, Integer.toString(n.get())));
+        reply.put("elapsedMs", Long.toString((System.nanoTime() - start) / 1_000_000));
+        return reply;
+    }
+
+    private static Map<String, String> threads() {
+        Map<String, String> reply = new LinkedHashMap<>();
+        reply.put("live", Integer.toString(ManagementFactory.getThreadMXBean().getThreadCount()));
+        int tailguard = 0;
+        for (Thread thread : Thread.getAllStackTraces().keySet()) {
+            if (thread.getName().startsWith("tailguard-")) {
+                tailguard++;
+            }
+        }
+        reply.put("tailguard", Integer.toString(tailguard));
+        return reply;
+    }
+}

@@ -1,0 +1,109 @@
+package io.tailguard.it.app;
+
+import java.io.ByteArrayInputStream;
+import java.io.InputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+
+/** The JDK HttpClient, blocking ({@code send}) and asynchronous ({@code sendAsync}). */
+public abstract class JdkDriver implements ClientDriver {
+
+    private final HttpClient client = HttpClient.newHttpClient();
+    private final HttpClient http11 = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+
+    @Override
+    public Map<String, String> call(Map<String, String> call) throws Exception {
+        HttpRequest request = request(call);
+        HttpClient chosen = "1.1".equals(call.get("version")) ? http11 : client;
+        boolean stream = "inputStream".equals(call.get("handler"));
+        Map<String, String> result = new LinkedHashMap<>();
+        long start = System.nanoTime();
+        try {
+            HttpResponse<?> response = stream
+                    ? send(chosen, request, HttpResponse.BodyHandlers.ofInputStream())
+                    : send(chosen, request, HttpResponse.BodyHandlers.ofString());
+            result.put("status", Integer.toString(response.statusCode()));
+            Object body = response.body();
+            if (body instanceof InputStream) {
+                try (InputStream in = (InputStream) body) {
+                    body = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+                }
+            }
+            result.put("body", String.valueOf(body));
+            response.headers().firstValue("X-Server-Note").ifPresent(note -> result.put("note", note));
+        } catch (Exception e) {
+            Throwable failure = e instanceof ExecutionException && e.getCause() != null ? e.getCause() : e;
+            result.put("error", failure.getClass().getName());
+            result.put("errorMessage", String.valueOf(failure.getMessage()));
+            result.put("suppressed", Integer.toString(failure.getCause() != null
+                    ? failure.getCause().getSuppressed().length + failure.getSuppressed().length
+                    : failure.getSuppressed().length));
+        }
+        result.put("elapsedMs", Long.toString((System.nanoTime() - start) / 1_000_000));
+        return result;
+    }
+
+    abstract <T> HttpResponse<T> send(HttpClient client, HttpRequest request, HttpResponse.BodyHandler<T> handler)
+            throws Exception;
+
+    static HttpRequest request(Map<String, String> call) {
+        HttpRequest.Builder builder = HttpRequest.newBuilder(URI.create(call.get("url")));
+        String body = call.getOrDefault("body", "");
+        byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+        HttpRequest.BodyPublisher publisher;
+        switch (call.getOrDefault("bodyKind", "none")) {
+            case "string":
+                publisher = HttpRequest.BodyPublishers.ofString(body);
+                break;
+            case "bytes":
+                publisher = HttpRequest.BodyPublishers.ofByteArray(bytes);
+                break;
+            case "inputStream":
+                publisher = HttpRequest.BodyPublishers.ofInputStream(() -> new ByteArrayInputStream(bytes));
+                break;
+            case "publisher":
+                publisher = HttpRequest.BodyPublishers.fromPublisher(HttpRequest.BodyPublishers.ofByteArray(bytes));
+                break;
+            default:
+                publisher = HttpRequest.BodyPublishers.noBody();
+        }
+        builder.method(call.getOrDefault("method", "GET"), publisher);
+        for (Map.Entry<String, String> e : call.entrySet()) {
+            if (e.getKey().startsWith("h.")) {
+                builder.header(e.getKey().substring(2), e.getValue());
+            }
+        }
+        if (call.containsKey("timeoutMs")) {
+            builder.timeout(Duration.ofMillis(Long.parseLong(call.get("timeoutMs"))));
+        }
+        return builder.build();
+    }
+
+    /** {@code HttpClient.send}. */
+    public static final class Send extends JdkDriver {
+        @Override
+        <T> HttpResponse<T> send(HttpClient client, HttpRequest request, HttpResponse.BodyHandler<T> handler)
+                throws Exception {
+            return client.send(request, handler);
+        }
+    }
+
+    /** {@code HttpClient.sendAsync}, then waiting for the future. */
+    public static final class Async extends JdkDriver {
+        @Override
+        <T> HttpResponse<T> send(HttpClient client, HttpRequest request, HttpResponse.BodyHandler<T> handler)
+                throws Exception {
+            CompletableFuture<HttpResponse<T>> future = client.sendAsync(request, handler);
+            return future.get(60, TimeUnit.SECONDS);
+        }
+    }
+}
