@@ -137,6 +137,32 @@ public final class TestServer implements AutoCloseable {
         return open;
     }
 
+    /**
+     * Connections to this server that some client on this machine holds open, read from the
+     * kernel's TCP table (Linux): established sockets whose remote end is this server's port.
+     * Unlike the server's own view this does not depend on the server reading the connection
+     * again after a client gave up on it.
+     */
+    public int clientConnectionsOpen() {
+        int open = 0;
+        for (String table : new String[] {"/proc/net/tcp", "/proc/net/tcp6"}) {
+            try {
+                for (String line : java.nio.file.Files.readAllLines(java.nio.file.Paths.get(table))) {
+                    String[] f = line.trim().split("\\s+");
+                    if (f.length > 3 && f[2].contains(":") && "01".equals(f[3])) {
+                        int remotePort = Integer.parseInt(f[2].substring(f[2].indexOf(':') + 1), 16);
+                        if (remotePort == server.getPort()) {
+                            open++;
+                        }
+                    }
+                }
+            } catch (IOException | NumberFormatException e) {
+                throw new IllegalStateException("cannot read " + table, e);
+            }
+        }
+        return open;
+    }
+
     /** Connections whose client end was closed (the server read end-of-stream or a reset). */
     public int connectionsClosedByClient() {
         int closed = 0;

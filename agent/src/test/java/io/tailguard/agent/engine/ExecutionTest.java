@@ -1,0 +1,459 @@
+package io.tailguard.agent.engine;
+
+import static io.tailguard.agent.engine.ScriptedExchange.response;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.tailguard.agent.config.TestConfigs;
+import java.io.IOException;
+import java.net.ConnectException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import org.junit.jupiter.api.Test;
+
+/** The engine's rules, one at a time, with a scripted client and time that moves on command. */
+class ExecutionTest {
+
+    private final ManualTime time = new ManualTime();
+    private final List<Throwable> internalFailures = new ArrayList<>();
+    private final List<String> events = new ArrayList<>();
+    private final Engine engine = new Engine(time, time, Runnable::run, new RandomSource() {
+        @Override
+        public long nextLong(long bound) {
+            return bound - 1;
+        }
+
+        @Override
+        public long nextLong() {
+            return 42;
+        }
+    }, internalFailures::add);
+    private final ScriptedExchange exchange = new ScriptedExchange();
+
+    private static final String[] BASE = {
+        "tailguard.policy.api.hosts=api",
+        "tailguard.policy.api.retry.backoff.initial=100ms",
+        "tailguard.policy.api.retry.backoff.max=1s",
+        "tailguard.policy.api.retry.backoff.adaptive=false",
+        "tailguard.policy.api.tagging=true",
+    };
+
+    private Execution<ScriptedExchange.Response> start(String... extra) throws Exception {
+        String[] lines = new String[BASE.length + extra.length];
+        System.arraycopy(BASE, 0, lines, 0, BASE.length);
+        System.arraycopy(extra, 0, lines, BASE.length, extra.length);
+        engine.useMetrics(policy -> new RequestMetrics() {
+            @Override
+            public void attempt(AttemptKind kind, boolean shadow) {
+                events.add((shadow ? "would-" : "") + kind.label());
+            }
+
+            @Override
+            public void budgetRefused(AttemptKind kind) {
+                events.add("refused-" + kind.label());
+            }
+
+            @Override
+            public void hedgeWon(AttemptKind winner) {
+                events.add("won-" + winner.label());
+            }
+
+            @Override
+            public void requestFinished(RequestOutcome outcome, long durationNanos) {
+                events.add("finished-" + outcome.label());
+            }
+        });
+        engine.configure(TestConfigs.parse(lines));
+        Execution<ScriptedExchange.Response> execution = engine.newExecution(engine.policyFor("api", 80), exchange,
+                false);
+        assertNotNull(execution, "the policy should act on this request");
+        execution.start();
+        return execution;
+    }
+
+    private static ScriptedExchange.Response result(Execution<ScriptedExchange.Response> execution) throws Exception {
+        assertTrue(execution.result().isDone(), "the request should have ended");
+        return execution.result().get();
+    }
+
+    private static Throwable failure(Execution<ScriptedExchange.Response> execution) {
+        assertTrue(execution.result().isDone(), "the request should have ended");
+        return assertThrows(ExecutionException.class, () -> execution.result().get()).getCause();
+    }
+
+    @Test
+    void retriesATransientStatusAfterBackoffAndDeliversTheSuccess() throws Exception {
+        Execution<ScriptedExchange.Response> execution = start();
+        ScriptedExchange.Response busy = response(503);
+        exchange.attempt(1).answer(busy);
+        assertEquals(1, exchange.attempts(), "the retry waits for its backoff");
+        time.advanceMillis(100);
+        assertEquals(2, exchange.attempts());
+        assertEquals(AttemptKind.RETRY, exchange.attempt(2).spec.kind());
+        ScriptedExchange.Response ok = response(200);
+        exchange.attempt(2).answer(ok);
+        assertSame(ok, result(execution));
+        assertEquals(List.of(busy), exchange.discarded);
+        assertEquals(List.of("primary", "retry", "finished-success"), events);
+    }
+
+    @Test
+    void aNonRetryableStatusEndsTheRequestAtOnce() throws Exception {
+        for (int status : new int[] {400, 404, 500, 501}) {
+            ScriptedExchange fresh = new ScriptedExchange();
+            engine.configure(TestConfigs.parse(BASE));
+            Execution<ScriptedExchange.Response> execution = engine.newExecution(engine.policyFor("api", 80), fresh,
+                    false);
+            execution.start();
+            fresh.attempt(1).answer(status);
+            assertEquals(status, result(execution).status);
+            time.advanceMillis(5_000);
+            assertEquals(1, fresh.attempts());
+        }
+    }
+
+    @Test
+    void deliversTheLastResponseWhenAttemptsRunOut() throws Exception {
+        Execution<ScriptedExchange.Response> execution = start();
+        List<ScriptedExchange.Response> answers = List.of(response(503), response(502), response(504));
+        for (int i = 0; i < 3; i++) {
+            time.advanceMillis(1_000);
+            exchange.attempt(i + 1).answer(answers.get(i));
+        }
+        assertSame(answers.get(2), result(execution));
+        assertEquals(answers.subList(0, 2), exchange.discarded);
+        assertEquals(3, exchange.attempts());
+    }
+
+    @Test
+    void throwsTheLastFailureWithTheEarlierOnesSuppressed() {
+        Execution<ScriptedExchange.Response> execution = startQuietly();
+        IOException first = new IOException("reset 1");
+        ConnectException second = new ConnectException("refused");
+        IOException third = new IOException("reset 3");
+        exchange.attempt(1).fail(first);
+        time.advanceMillis(1_000);
+        exchange.attempt(2).fail(second);
+        time.advanceMillis(1_000);
+        exchange.attempt(3).fail(third);
+        assertSame(third, failure(execution));
+        assertEquals(List.of(first, second), List.of(third.getSuppressed()));
+    }
+
+    @Test
+    void neverRetriesAFailureThatIsNotTransient() {
+        Execution<ScriptedExchange.Response> execution = startQuietly();
+        IllegalStateException bad = new IllegalStateException("TLS says no");
+        exchange.attempt(1).fail(bad);
+        assertSame(bad, failure(execution));
+        time.advanceMillis(5_000);
+        assertEquals(1, exchange.attempts());
+    }
+
+    @Test
+    void retriesOnlyTheOutcomesListedInRetryOn() throws Exception {
+        Execution<ScriptedExchange.Response> execution = start("tailguard.policy.api.retry.on=connect,503");
+        exchange.attempt(1).fail(new ConnectException("refused"));
+        time.advanceMillis(1_000);
+        exchange.attempt(2).fail(new IOException("reset"));
+        assertEquals("reset", failure(execution).getMessage());
+        assertEquals(2, exchange.attempts());
+    }
+
+    @Test
+    void doesNotTakeOnAPostWithoutIdempotencyKey() throws Exception {
+        exchange.method = "POST";
+        engine.configure(TestConfigs.parse("tailguard.policy.api.hosts=api"));
+        assertEquals(null, engine.newExecution(engine.policyFor("api", 80), exchange, false),
+                "nothing to do for a POST when tagging is off: the client sends it untouched");
+    }
+
+    @Test
+    void sendsATaggedPostOnceAndNeverRetriesIt() throws Exception {
+        exchange.method = "POST";
+        Execution<ScriptedExchange.Response> execution = start();
+        exchange.attempt(1).answer(503);
+        time.advanceMillis(5_000);
+        assertEquals(503, result(execution).status);
+        assertEquals(1, exchange.attempts());
+    }
+
+    @Test
+    void retriesAPostThatCarriesAnIdempotencyKey() throws Exception {
+        exchange.method = "POST";
+        exchange.requestHeaders.put("Idempotency-Key", "k-1");
+        Execution<ScriptedExchange.Response> execution = start();
+        exchange.attempt(1).answer(503);
+        time.advanceMillis(1_000);
+        exchange.attempt(2).answer(201);
+        assertEquals(201, result(execution).status);
+    }
+
+    @Test
+    void neverReplaysABodyThatCannotBeReplayed() throws Exception {
+        exchange.method = "PUT";
+        exchange.replayable = false;
+        Execution<ScriptedExchange.Response> execution = start();
+        exchange.attempt(1).answer(503);
+        time.advanceMillis(5_000);
+        assertEquals(1, exchange.attempts());
+        assertEquals(503, result(execution).status);
+    }
+
+    @Test
+    void retryAfterReplacesTheComputedBackoff() throws Exception {
+        Execution<ScriptedExchange.Response> execution = start();
+        exchange.attempt(1).answer(response(503).header("Retry-After", "2"));
+        time.advanceMillis(1_999);
+        assertEquals(1, exchange.attempts());
+        time.advanceMillis(1);
+        assertEquals(2, exchange.attempts());
+        exchange.attempt(2).answer(200);
+        assertEquals(200, result(execution).status);
+    }
+
+    @Test
+    void aRetryAfterBeyondTheDeadlineMeansNoRetry() throws Exception {
+        Execution<ScriptedExchange.Response> execution = start("tailguard.policy.api.retry.timeout=5s");
+        ScriptedExchange.Response busy = response(503).header("Retry-After", "30");
+        exchange.attempt(1).answer(busy);
+        assertSame(busy, result(execution));
+        assertEquals(0, time.pendingTasks());
+    }
+
+    @Test
+    void noAttemptStartsAfterTheDeadline() throws Exception {
+        Execution<ScriptedExchange.Response> execution = start("tailguard.policy.api.retry.timeout=1s");
+        time.advanceMillis(950);
+        exchange.attempt(1).answer(503);
+        assertEquals(503, result(execution).status, "a 100 ms backoff would end past the 1 s deadline");
+        assertEquals(1, exchange.attempts());
+    }
+
+    @Test
+    void theApplicationsOwnTimeoutBoundsTheDeadline() throws Exception {
+        exchange.clientTimeoutNanos = 500_000_000L;
+        Execution<ScriptedExchange.Response> execution = start("tailguard.policy.api.retry.timeout=10s");
+        time.advanceMillis(450);
+        exchange.attempt(1).answer(503);
+        assertEquals(503, result(execution).status);
+        assertTrue(exchange.attempt(1).spec.clientTimeoutNanos() <= 500_000_000L);
+    }
+
+    @Test
+    void hedgesAfterTheDelayAndTheFirstResponseWins() throws Exception {
+        Execution<ScriptedExchange.Response> execution = start("tailguard.policy.api.hedge.delay=50ms");
+        time.advanceMillis(49);
+        assertEquals(1, exchange.attempts());
+        time.advanceMillis(1);
+        assertEquals(2, exchange.attempts());
+        ScriptedExchange.Sent hedge = exchange.attempt(2);
+        assertEquals(AttemptKind.HEDGE, hedge.spec.kind());
+        assertEquals("true", hedge.spec.headers().get("X-Is-Hedge"));
+        assertEquals("2", hedge.spec.headers().get("X-Attempt"));
+        hedge.answer(200);
+        assertEquals(200, result(execution).status);
+        assertTrue(exchange.attempt(1).cancelled, "the slower primary is cancelled");
+        assertFalse(hedge.cancelled);
+        exchange.attempt(1).answer(200);
+        assertEquals(1, exchange.discarded.size(), "a loser that answers anyway is discarded");
+        assertEquals(List.of("primary", "hedge", "finished-success", "won-hedge"), events);
+    }
+
+    @Test
+    void aFailureOfOneAttemptDoesNotEndTheRequestWhileAnotherIsInFlight() throws Exception {
+        Execution<ScriptedExchange.Response> execution = start("tailguard.policy.api.hedge.delay=50ms");
+        time.advanceMillis(50);
+        exchange.attempt(2).answer(503);
+        exchange.attempt(2).listener.onFailure(new IOException("late noise"));
+        assertFalse(execution.result().isDone());
+        exchange.attempt(1).answer(200);
+        assertEquals(200, result(execution).status);
+        assertEquals(List.of("primary", "hedge", "finished-success", "won-primary"), events);
+    }
+
+    @Test
+    void whenEveryAttemptInFlightFailedTheRetryRulesDecide() throws Exception {
+        Execution<ScriptedExchange.Response> execution = start("tailguard.policy.api.hedge.delay=50ms",
+                "tailguard.policy.api.retry.max-attempts=3");
+        time.advanceMillis(50);
+        exchange.attempt(1).fail(new IOException("reset"));
+        exchange.attempt(2).answer(503);
+        time.advanceMillis(100);
+        assertEquals(3, exchange.attempts());
+        assertEquals(AttemptKind.RETRY, exchange.attempt(3).spec.kind());
+        time.advanceMillis(1_000);
+        assertEquals(3, exchange.attempts(), "max-attempts counts hedges too: no hedge of the retry");
+        exchange.attempt(3).answer(200);
+        assertEquals(200, result(execution).status);
+    }
+
+    @Test
+    void aPercentileDelayDoesNotHedgeBeforeTheWindowHasSamples() throws Exception {
+        start("tailguard.policy.api.hedge.delay=p90", "tailguard.policy.api.hedge.min-samples=5");
+        time.advanceMillis(5_000);
+        assertEquals(1, exchange.attempts());
+    }
+
+    @Test
+    void aRefusedRetryReturnsTheFailureAtOnceAndIsCounted() throws Exception {
+        Execution<ScriptedExchange.Response> execution = start("tailguard.budget.ratio=0",
+                "tailguard.budget.min-per-second=0");
+        exchange.attempt(1).answer(503);
+        assertEquals(503, result(execution).status);
+        assertEquals(0, time.pendingTasks());
+        assertTrue(events.contains("refused-retry"), events.toString());
+    }
+
+    @Test
+    void aRefusedHedgeIsNotSent() throws Exception {
+        Execution<ScriptedExchange.Response> execution = start("tailguard.budget.ratio=0",
+                "tailguard.budget.min-per-second=0", "tailguard.policy.api.hedge.delay=50ms");
+        time.advanceMillis(500);
+        assertEquals(1, exchange.attempts());
+        assertTrue(events.contains("refused-hedge"), events.toString());
+        exchange.attempt(1).answer(200);
+        assertEquals(200, result(execution).status);
+    }
+
+    @Test
+    void theBudgetTokenIsTakenWhenTheRetryIsGrantedNotWhenItLeaves() throws Exception {
+        engine.configure(TestConfigs.parse("tailguard.policy.api.hosts=api", "tailguard.budget.ratio=0",
+                "tailguard.budget.min-per-second=0.1", "tailguard.budget.ttl=10s"));
+        ScriptedExchange one = new ScriptedExchange();
+        ScriptedExchange two = new ScriptedExchange();
+        Execution<ScriptedExchange.Response> first = engine.newExecution(engine.policyFor("api", 80), one, false);
+        Execution<ScriptedExchange.Response> second = engine.newExecution(engine.policyFor("api", 80), two, false);
+        first.start();
+        second.start();
+        one.attempt(1).answer(503);
+        assertFalse(first.result().isDone(), "the single reserve token went to the first retry, now in backoff");
+        two.attempt(1).answer(503);
+        assertTrue(second.result().isDone(), "the budget was already drawn while the first retry waits");
+    }
+
+    @Test
+    void shadowModeDecidesAndCountsButSendsNothingExtra() throws Exception {
+        Execution<ScriptedExchange.Response> execution = start("tailguard.mode=shadow",
+                "tailguard.policy.api.hedge.delay=50ms");
+        assertTrue(exchange.attempt(1).spec.headers().isEmpty(), "no tagging headers in shadow mode");
+        time.advanceMillis(60);
+        assertEquals(1, exchange.attempts());
+        exchange.attempt(1).answer(503);
+        assertEquals(503, result(execution).status);
+        time.advanceMillis(5_000);
+        assertEquals(1, exchange.attempts());
+        assertEquals(List.of("primary", "would-hedge", "would-retry", "finished-status_error"), events);
+    }
+
+    @Test
+    void anAttemptTimeoutCancelsTheAttemptAndCountsAsATimeout() throws Exception {
+        Execution<ScriptedExchange.Response> execution = start("tailguard.policy.api.attempt-timeout=300ms");
+        time.advanceMillis(300);
+        assertTrue(exchange.attempt(1).cancelled);
+        time.advanceMillis(100);
+        assertEquals(2, exchange.attempts());
+        exchange.attempt(1).fail(new IOException("Canceled"));
+        exchange.attempt(2).answer(200);
+        assertEquals(200, result(execution).status);
+    }
+
+    @Test
+    void atTheStatusLineAWinnerIsChosenAndRetryableAnswersAreKept() throws Exception {
+        start("tailguard.policy.api.hedge.delay=50ms");
+        assertEquals(HeaderDecision.BUFFER, exchange.attempt(1).listener.onHeaders(503, null),
+                "a retry may still follow: keep the body in case it becomes the answer");
+        time.advanceMillis(50);
+        assertEquals(HeaderDecision.DELIVER, exchange.attempt(2).listener.onHeaders(200, null));
+        assertTrue(exchange.attempt(1).cancelled);
+        assertEquals(HeaderDecision.DISCARD, exchange.attempt(1).listener.onHeaders(200, null));
+    }
+
+    @Test
+    void aRetryableStatusIsDeliveredAtOnceWhenNothingCouldFollowIt() throws Exception {
+        exchange.method = "POST";
+        start();
+        assertEquals(HeaderDecision.DELIVER, exchange.attempt(1).listener.onHeaders(503, null));
+    }
+
+    @Test
+    void cancellingDuringBackoffEndsTheRequestAndSendsNothingMore() {
+        Execution<ScriptedExchange.Response> execution = startQuietly();
+        exchange.attempt(1).answer(503);
+        execution.cancel();
+        assertEquals("Canceled", failure(execution).getMessage());
+        time.advanceMillis(5_000);
+        assertEquals(1, exchange.attempts());
+    }
+
+    @Test
+    void cancellingCancelsEveryAttemptInFlight() throws Exception {
+        Execution<ScriptedExchange.Response> execution = start("tailguard.policy.api.hedge.delay=50ms");
+        time.advanceMillis(50);
+        execution.cancel();
+        assertTrue(exchange.attempt(1).cancelled);
+        assertTrue(exchange.attempt(2).cancelled);
+        exchange.attempt(1).fail(new IOException("Canceled"));
+        assertFalse(execution.result().isDone(), "the request ends when its last attempt has");
+        exchange.attempt(2).fail(new IOException("Canceled"));
+        assertEquals("Canceled", failure(execution).getMessage());
+        time.advanceMillis(5_000);
+        assertEquals(2, exchange.attempts());
+    }
+
+    @Test
+    void theApplicationCancellingTheResultCancelsTheAttempts() throws Exception {
+        Execution<ScriptedExchange.Response> execution = start();
+        CompletableFuture<ScriptedExchange.Response> result = execution.result();
+        result.cancel(true);
+        assertTrue(exchange.attempt(1).cancelled);
+    }
+
+    @Test
+    void anInternalFailureEndsTheRequestWithTheAttemptsOwnOutcome() throws Exception {
+        Execution<ScriptedExchange.Response> execution = start();
+        exchange.statusFailure = new IllegalStateException("engine bug");
+        ScriptedExchange.Response answer = response(503);
+        exchange.attempt(1).answer(answer);
+        exchange.statusFailure = null;
+        assertSame(answer, result(execution));
+        assertFalse(internalFailures.isEmpty(), "the bug is reported");
+        time.advanceMillis(5_000);
+        assertEquals(1, exchange.attempts());
+    }
+
+    @Test
+    void everyAttemptCarriesTheSameGeneratedRequestId() throws Exception {
+        start();
+        exchange.attempt(1).answer(503);
+        time.advanceMillis(1_000);
+        String id = exchange.attempt(1).spec.headers().get("X-Request-ID");
+        assertTrue(id.matches("[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}"), id);
+        assertEquals(id, exchange.attempt(2).spec.headers().get("X-Request-ID"));
+        assertEquals("1", exchange.attempt(1).spec.headers().get("X-Attempt"));
+        assertEquals("2", exchange.attempt(2).spec.headers().get("X-Attempt"));
+        assertEquals("false", exchange.attempt(2).spec.headers().get("X-Is-Hedge"));
+    }
+
+    @Test
+    void anApplicationRequestIdIsKept() throws Exception {
+        exchange.requestHeaders.put("X-Request-ID", "mine");
+        start();
+        assertFalse(exchange.attempt(1).spec.headers().containsKey("X-Request-ID"),
+                "the application's own header goes out unchanged");
+    }
+
+    private Execution<ScriptedExchange.Response> startQuietly() {
+        try {
+            return start();
+        } catch (Exception e) {
+            throw new AssertionError(e);
+        }
+    }
+}

@@ -1,0 +1,124 @@
+package io.tailguard.agent.engine;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.tailguard.agent.config.BudgetConfig;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+
+class RetryBudgetTest {
+
+    private final ManualTime time = new ManualTime();
+
+    @Test
+    void extraAttemptsStayWithinTheRatioOfPrimariesOverTheWindow() {
+        RetryBudget budget = new RetryBudget(new BudgetConfig(0.2, 0, Duration.ofSeconds(10)), time);
+        for (int i = 0; i < 100; i++) {
+            budget.deposit();
+        }
+        int granted = 0;
+        while (budget.tryWithdraw()) {
+            granted++;
+        }
+        assertEquals(20, granted);
+    }
+
+    @Test
+    void theFloorAllowsMinPerSecondTimesTtlWithoutAnyTraffic() {
+        RetryBudget budget = new RetryBudget(new BudgetConfig(0.2, 10, Duration.ofSeconds(10)), time);
+        int granted = 0;
+        while (budget.tryWithdraw()) {
+            granted++;
+        }
+        assertEquals(100, granted);
+    }
+
+    @Test
+    void theFloorAllowsAboutMinPerSecondUnderSustainedDemand() {
+        RetryBudget budget = new RetryBudget(new BudgetConfig(0, 10, Duration.ofSeconds(10)), time);
+        int granted = 0;
+        // 60 s of a retry wanted every 10 ms, with no primaries depositing anything.
+        for (int i = 0; i < 6_000; i++) {
+            if (budget.tryWithdraw()) {
+                granted++;
+            }
+            time.advanceMillis(10);
+        }
+        // 100 at once, then the reserve comes back as withdrawals expire: about 10/s after that.
+        assertTrue(granted >= 540 && granted <= 660, "granted " + granted);
+    }
+
+    @Test
+    void depositsExpireAfterTheTtl() {
+        RetryBudget budget = new RetryBudget(new BudgetConfig(0.5, 0, Duration.ofSeconds(10)), time);
+        for (int i = 0; i < 10; i++) {
+            budget.deposit();
+        }
+        assertEquals(5.0, budget.balance(), 1e-9);
+        time.advanceMillis(9_000);
+        assertEquals(5.0, budget.balance(), 1e-9);
+        time.advanceMillis(1_001);
+        assertEquals(0.0, budget.balance(), 1e-9);
+        assertFalse(budget.tryWithdraw());
+    }
+
+    @Test
+    void withdrawalsExpireToo() {
+        RetryBudget budget = new RetryBudget(new BudgetConfig(1.0, 0, Duration.ofSeconds(10)), time);
+        budget.deposit();
+        assertTrue(budget.tryWithdraw());
+        time.advanceMillis(5_000);
+        budget.deposit();
+        assertTrue(budget.tryWithdraw());
+        assertFalse(budget.tryWithdraw());
+        time.advanceMillis(5_001);
+        // The first pair has expired on both sides; only the second, which nets to zero, is left.
+        assertEquals(0.0, budget.balance(), 1e-9);
+        budget.deposit();
+        assertTrue(budget.tryWithdraw());
+    }
+
+    @Test
+    void concurrentHammeringNeverOverdraws() throws Exception {
+        RetryBudget budget = new RetryBudget(new BudgetConfig(0.2, 1, Duration.ofSeconds(10)), Clock.SYSTEM);
+        int threads = 32;
+        int perThread = 20_000;
+        AtomicInteger granted = new AtomicInteger();
+        CountDownLatch start = new CountDownLatch(1);
+        List<Thread> workers = new ArrayList<>();
+        for (int t = 0; t < threads; t++) {
+            Thread worker = new Thread(() -> {
+                try {
+                    start.await();
+                } catch (InterruptedException e) {
+                    return;
+                }
+                for (int i = 0; i < perThread; i++) {
+                    budget.deposit();
+                    if (budget.tryWithdraw()) {
+                        granted.incrementAndGet();
+                    }
+                    if (budget.tryWithdraw()) {
+                        granted.incrementAndGet();
+                    }
+                }
+            });
+            worker.start();
+            workers.add(worker);
+        }
+        start.countDown();
+        for (Thread worker : workers) {
+            worker.join();
+        }
+        long primaries = (long) threads * perThread;
+        // 0.2 per primary plus the 1/s x 10 s reserve; the run is far shorter than the window.
+        assertTrue(granted.get() <= primaries * 0.2 + 10, "granted " + granted.get() + " of " + primaries);
+        assertTrue(granted.get() >= primaries * 0.2 - 1, "granted " + granted.get() + " of " + primaries);
+    }
+}

@@ -1,0 +1,84 @@
+package io.tailguard.it.jdk;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.tailguard.it.AgentedApp;
+import io.tailguard.it.TestServer;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import mockwebserver3.MockResponse;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** Many hedged requests: nothing leaks, and hedges only fire when responses are slow. */
+@Timeout(300)
+class JdkHedgeLoadTest {
+
+    @Test
+    void aThousandHedgedRequestsLeaveNoThreadsOrConnectionsBehind() throws Exception {
+        try (TestServer server = new TestServer();
+                AgentedApp app = AgentedApp.withConfig(String.join("\n",
+                        "tailguard.policy.api.hosts=127.0.0.1",
+                        "tailguard.policy.api.hedge.delay=20ms",
+                        "tailguard.budget.ratio=1.0",
+                        "tailguard.policy.api.tagging=true")).start()) {
+            // Every primary is slow, every hedge fast: every request is hedged and the hedge wins.
+            server.respondWith(request -> new MockResponse.Builder().code(200).body("ok")
+                    .headersDelay("1".equals(request.getHeaders().get("X-Attempt")) ? 300 : 0, TimeUnit.MILLISECONDS)
+                    .build());
+            Map<String, String> warmUp = load(app, server, 100);
+            assertEquals("100", warmUp.get("outcome.200"), warmUp.toString());
+            int threadsBefore = threads(app);
+            int openAfterWarmUp = server.clientConnectionsOpen();
+            int requestsBefore = server.requestCount();
+
+            Map<String, String> result = load(app, server, 1_000);
+
+            assertEquals("1000", result.get("outcome.200"), result.toString());
+            int hedgedAttempts = server.requestCount() - requestsBefore;
+            assertTrue(hedgedAttempts >= 1_900, "nearly every request was hedged: " + hedgedAttempts + " attempts");
+            // Losers are cancelled: their connections close. What stays open is the client's pool.
+            int open = server.clientConnectionsOpen();
+            assertTrue(open <= openAfterWarmUp + 8, "connections open after warm-up " + openAfterWarmUp + ", now " + open);
+            int threadsAfter = threads(app);
+            assertTrue(threadsAfter <= threadsBefore + 4,
+                    "threads before " + threadsBefore + ", after " + threadsAfter);
+            System.out.printf("1,000 hedged requests: %d attempts, threads %d -> %d, connections opened %d,"
+                    + " open %d -> %d%n", hedgedAttempts, threadsBefore, threadsAfter, server.connectionsOpened(),
+                    openAfterWarmUp, open);
+        }
+    }
+
+    @Test
+    void aFastServerIsNeverHedged() throws Exception {
+        try (TestServer server = new TestServer();
+                AgentedApp app = AgentedApp.withConfig(String.join("\n",
+                        "tailguard.policy.api.hosts=127.0.0.1",
+                        "tailguard.policy.api.hedge.delay=200ms")).start()) {
+            server.respondWith(request -> new MockResponse.Builder().code(200).body("ok").build());
+
+            Map<String, String> result = load(app, server, 1_000);
+
+            assertEquals("1000", result.get("outcome.200"), result.toString());
+            assertEquals(1_000, server.requestCount(), "amplification 1.0: no hedge when responses beat the delay");
+        }
+    }
+
+    private static Map<String, String> load(AgentedApp app, TestServer server, int count) {
+        Map<String, String> arguments = new HashMap<>();
+        arguments.put("client", "jdk-send");
+        arguments.put("method", "GET");
+        arguments.put("url", server.url("/load"));
+        arguments.put("version", "1.1");
+        arguments.put("count", Integer.toString(count));
+        arguments.put("threads", "8");
+        return app.send("load", arguments, 240);
+    }
+
+    private static int threads(AgentedApp app) {
+        return Integer.parseInt(app.send("threads", Map.of(), 30).get("live"));
+    }
+
+}
