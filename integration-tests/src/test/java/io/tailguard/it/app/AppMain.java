@@ -131,12 +131,15 @@ public final class AppMain {
         Map<String, String> reply = new LinkedHashMap<>();
         reply.put("live", Integer.toString(ManagementFactory.getThreadMXBean().getThreadCount()));
         int tailguard = 0;
+        Map<String, Integer> byName = new TreeMap<>();
         for (Thread thread : Thread.getAllStackTraces().keySet()) {
             if (thread.getName().startsWith("tailguard-")) {
                 tailguard++;
             }
+            byName.merge(thread.getName().replaceAll("[0-9]+", "#"), 1, Integer::sum);
         }
         reply.put("tailguard", Integer.toString(tailguard));
+        reply.put("names", byName.toString());
         return reply;
     }
 }

