@@ -190,6 +190,7 @@ public final class AgentedApp implements AutoCloseable {
         private boolean agent = true;
         private String agentArgument;
         private final List<String> jvmOptions = new ArrayList<>();
+        private final List<String> optionsBeforeAgent = new ArrayList<>();
         private final List<String> classpath = new ArrayList<>();
         private final Map<String, String> environment = new LinkedHashMap<>();
 
@@ -214,6 +215,12 @@ public final class AgentedApp implements AutoCloseable {
             return this;
         }
 
+        /** An option placed before Tailguard's {@code -javaagent}, e.g. another agent that must load first. */
+        public Builder jvmOptionBeforeAgent(String option) {
+            optionsBeforeAgent.add(option);
+            return this;
+        }
+
         public Builder classpath(String entry) {
             classpath.add(entry);
             return this;
@@ -228,6 +235,7 @@ public final class AgentedApp implements AutoCloseable {
             try {
                 List<String> command = new ArrayList<>();
                 command.add(java());
+                command.addAll(optionsBeforeAgent);
                 if (agent) {
                     String argument = agentArgument;
                     if (argument == null && config != null) {

@@ -107,6 +107,9 @@ public final class Engine {
      *     may not be retried or hedged and is not tagged): the client then sends it untouched
      */
     public <R> Execution<R> newExecution(PolicyRuntime policy, Exchange<R> exchange, boolean blockingCaller) {
+        if (FaultInjection.AT_START) {
+            FaultInjection.fail("before the first attempt");
+        }
         Snapshot s = snapshot;
         PolicyConfig config = policy.config();
         boolean shadow = s.config.mode() == Mode.SHADOW;

@@ -316,6 +316,9 @@ public final class Execution<R> {
     }
 
     private void onResponse(AttemptState attempt, R response) {
+        if (FaultInjection.AT_OUTCOME) {
+            FaultInjection.fail("while handling a response");
+        }
         long latency = engine.clock().nanoTime() - attempt.startNanos;
         int status = exchange.status(response);
         boolean retryable = config.retryOnStatus(status);
@@ -352,6 +355,9 @@ public final class Execution<R> {
     }
 
     private void onFailure(AttemptState attempt, Throwable failure) {
+        if (FaultInjection.AT_OUTCOME) {
+            FaultInjection.fail("while handling a failure");
+        }
         FailureKind kind = attempt.timedOut ? FailureKind.TIMEOUT : exchange.classify(failure);
         Actions actions = new Actions();
         synchronized (this) {

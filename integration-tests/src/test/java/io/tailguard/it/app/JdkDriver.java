@@ -27,6 +27,7 @@ public abstract class JdkDriver implements ClientDriver {
         boolean stream = "inputStream".equals(call.get("handler"));
         Map<String, String> result = new LinkedHashMap<>();
         long start = System.nanoTime();
+        Interrupter interrupter = Interrupter.schedule(call);
         try {
             HttpResponse<?> response = stream
                     ? send(chosen, request, HttpResponse.BodyHandlers.ofInputStream())
@@ -47,6 +48,8 @@ public abstract class JdkDriver implements ClientDriver {
             result.put("suppressed", Integer.toString(failure.getCause() != null
                     ? failure.getCause().getSuppressed().length + failure.getSuppressed().length
                     : failure.getSuppressed().length));
+        } finally {
+            result.put("interrupted", Boolean.toString(interrupter.finish()));
         }
         result.put("elapsedMs", Long.toString((System.nanoTime() - start) / 1_000_000));
         return result;
