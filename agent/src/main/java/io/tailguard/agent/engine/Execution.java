@@ -358,12 +358,13 @@ public final class Execution<R> {
         if (FaultInjection.AT_OUTCOME) {
             FaultInjection.fail("while handling a failure");
         }
-        FailureKind kind = attempt.timedOut ? FailureKind.TIMEOUT : exchange.classify(failure);
+        FailureKind classified = exchange.classify(failure);
         Actions actions = new Actions();
         synchronized (this) {
             if (attempt.done) {
                 return;
             }
+            FailureKind kind = attempt.timedOut ? FailureKind.TIMEOUT : classified;
             attempt.ended();
             inFlight.remove(attempt);
             if (finished || winner != null && winner != attempt) {
@@ -492,6 +493,21 @@ public final class Execution<R> {
     }
 
     private void complete(R response, Throwable failure, AttemptKind winnerKind) {
+        if (engine.scheduler().isSchedulerThread()) {
+            // A timer ended the request (a timeout, a cancelled retry): the application's
+            // dependent stages must not run on the timer thread, where they could delay every
+            // other request's timers.
+            try {
+                engine.workers().execute(() -> completeNow(response, failure, winnerKind));
+                return;
+            } catch (RejectedExecutionException saturated) {
+                // fall through: completing here is better than not completing
+            }
+        }
+        completeNow(response, failure, winnerKind);
+    }
+
+    private void completeNow(R response, Throwable failure, AttemptKind winnerKind) {
         long duration = engine.clock().nanoTime() - startNanos;
         boolean wasHedged;
         boolean wasCancelled;

@@ -6,6 +6,11 @@ public interface Scheduler {
     /** Must not run {@code task} on the calling thread before returning. */
     Cancellable schedule(Runnable task, long delayNanos);
 
+    /** Whether the calling thread is one of this scheduler's own, which must never block. */
+    default boolean isSchedulerThread() {
+        return false;
+    }
+
     /** Something that was started and can be stopped; stopping twice is harmless. */
     interface Cancellable {
         Cancellable NONE = new Cancellable() {

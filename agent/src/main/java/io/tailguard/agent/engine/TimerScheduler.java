@@ -11,10 +11,12 @@ import java.util.concurrent.TimeUnit;
  */
 public final class TimerScheduler implements Scheduler {
 
+    private static final String THREAD_NAME = "tailguard-timer";
+
     private final ScheduledThreadPoolExecutor executor;
 
     public TimerScheduler() {
-        executor = new ScheduledThreadPoolExecutor(1, DaemonThreads.named("tailguard-timer"));
+        executor = new ScheduledThreadPoolExecutor(1, DaemonThreads.named(THREAD_NAME));
         executor.setRemoveOnCancelPolicy(true);
         executor.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
     }
@@ -22,6 +24,11 @@ public final class TimerScheduler implements Scheduler {
     @Override
     public Cancellable schedule(Runnable task, long delayNanos) {
         return new Timer(executor.schedule(task, Math.max(0, delayNanos), TimeUnit.NANOSECONDS));
+    }
+
+    @Override
+    public boolean isSchedulerThread() {
+        return Thread.currentThread().getName().equals(THREAD_NAME);
     }
 
     public void shutdown() {
