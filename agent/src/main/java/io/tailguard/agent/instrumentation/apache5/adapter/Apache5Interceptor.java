@@ -1,0 +1,86 @@
+package io.tailguard.agent.instrumentation.apache5.adapter;
+
+import io.tailguard.agent.config.Mode;
+import io.tailguard.agent.config.TailguardConfig;
+import io.tailguard.agent.engine.Engine;
+import io.tailguard.agent.engine.Execution;
+import io.tailguard.agent.engine.PolicyRuntime;
+import io.tailguard.agent.instrumentation.SlotInterceptor;
+import io.tailguard.bootstrap.Dispatcher;
+import io.tailguard.bootstrap.Outcome;
+import org.apache.hc.client5.http.impl.classic.CloseableHttpClient;
+import org.apache.hc.client5.http.routing.RoutingSupport;
+import org.apache.hc.core5.http.ClassicHttpRequest;
+import org.apache.hc.core5.http.HttpHost;
+import org.apache.hc.core5.http.protocol.HttpContext;
+
+/**
+ * Apache HttpClient 5, living in the application's copy of the library (see
+ * {@link io.tailguard.agent.instrumentation.LibraryBridge}): the classic {@code doExecute} waits
+ * for the engine on the application's thread, which also runs the primary attempt; the async
+ * {@code doExecute} returns a future the engine completes; the client's status retry strategy is
+ * told to stand aside for Tailguard's attempts.
+ */
+public final class Apache5Interceptor implements SlotInterceptor {
+
+    private final Engine engine;
+
+    public Apache5Interceptor(Engine engine) {
+        this.engine = engine;
+    }
+
+    @Override
+    public Object intercept(int slot, Object self, Object[] args) throws Exception {
+        switch (slot) {
+            case Dispatcher.APACHE5_STATUS_RETRY:
+                return AttemptContexts.isAttempt((HttpContext) args[2]) ? Outcome.returning(Boolean.FALSE)
+                        : Dispatcher.PROCEED;
+            case Dispatcher.APACHE5_EXECUTE:
+                return classic((CloseableHttpClient) self, (HttpHost) args[0], (ClassicHttpRequest) args[1],
+                        (HttpContext) args[2]);
+            default:
+                return Dispatcher.PROCEED;
+        }
+    }
+
+    private Object classic(CloseableHttpClient client, HttpHost target, ClassicHttpRequest request,
+            HttpContext context) throws Exception {
+        if (request == null || Thread.currentThread().isInterrupted()) {
+            return Dispatcher.PROCEED;
+        }
+        HttpHost resolved = target != null ? target : RoutingSupport.determineHost(request);
+        PolicyRuntime policy = policyFor(resolved);
+        if (policy == null) {
+            return Dispatcher.PROCEED;
+        }
+        ClassicExchange exchange = new ClassicExchange(client, resolved, request, context, enforcing());
+        Execution<ClassicExchange.Attempted> execution = engine.newExecution(policy, exchange, true);
+        if (execution == null) {
+            return Dispatcher.PROCEED;
+        }
+        execution.start();
+        ClassicExchange.Attempted result;
+        try {
+            result = execution.await();
+        } catch (Throwable failure) {
+            return Outcome.throwing(failure);
+        }
+        exchange.reportToApplicationContext(result);
+        return Outcome.returning(result.response);
+    }
+
+    PolicyRuntime policyFor(HttpHost target) {
+        if (target == null) {
+            return null;
+        }
+        int port = target.getPort() >= 0 ? target.getPort()
+                : "https".equalsIgnoreCase(target.getSchemeName()) ? 443 : 80;
+        return engine.policyFor(target.getHostName(), port);
+    }
+
+    /** In shadow mode the client keeps its own retries: Tailguard only counts. */
+    boolean enforcing() {
+        TailguardConfig config = engine.config();
+        return config != null && config.mode() != Mode.SHADOW;
+    }
+}
