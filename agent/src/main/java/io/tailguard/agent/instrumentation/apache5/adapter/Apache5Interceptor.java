@@ -8,10 +8,16 @@ import io.tailguard.agent.engine.PolicyRuntime;
 import io.tailguard.agent.instrumentation.SlotInterceptor;
 import io.tailguard.bootstrap.Dispatcher;
 import io.tailguard.bootstrap.Outcome;
+import org.apache.hc.client5.http.impl.async.CloseableHttpAsyncClient;
 import org.apache.hc.client5.http.impl.classic.CloseableHttpClient;
 import org.apache.hc.client5.http.routing.RoutingSupport;
+import org.apache.hc.core5.concurrent.ComplexFuture;
+import org.apache.hc.core5.concurrent.FutureCallback;
 import org.apache.hc.core5.http.ClassicHttpRequest;
 import org.apache.hc.core5.http.HttpHost;
+import org.apache.hc.core5.http.nio.AsyncRequestProducer;
+import org.apache.hc.core5.http.nio.AsyncResponseConsumer;
+import org.apache.hc.core5.http.nio.support.BasicRequestProducer;
 import org.apache.hc.core5.http.protocol.HttpContext;
 
 /**
@@ -38,9 +44,50 @@ public final class Apache5Interceptor implements SlotInterceptor {
             case Dispatcher.APACHE5_EXECUTE:
                 return classic((CloseableHttpClient) self, (HttpHost) args[0], (ClassicHttpRequest) args[1],
                         (HttpContext) args[2]);
+            case Dispatcher.APACHE5_ASYNC_EXECUTE:
+                return async((CloseableHttpAsyncClient) self, args);
             default:
                 return Dispatcher.PROCEED;
         }
+    }
+
+    /**
+     * Only requests whose producer is a {@code BasicRequestProducer} (what {@code SimpleHttpRequest},
+     * {@code SimpleRequestBuilder} and {@code AsyncRequestBuilder} make) are handled: handing over
+     * its request is known to have no side effect, so the request can be looked at before it is
+     * sent. Push handlers, other producers and requests no policy matches pass through untouched.
+     */
+    @SuppressWarnings("unchecked")
+    private Object async(CloseableHttpAsyncClient client, Object[] args) throws Exception {
+        AsyncRequestProducer producer = (AsyncRequestProducer) args[1];
+        AsyncResponseConsumer<Object> consumer = (AsyncResponseConsumer<Object>) args[2];
+        if (!(producer instanceof BasicRequestProducer) || consumer == null || args[3] != null) {
+            return Dispatcher.PROCEED;
+        }
+        HttpContext context = (HttpContext) args[4];
+        AsyncExchange.Captured captured = new AsyncExchange.Captured();
+        producer.sendRequest(captured, context);
+        if (captured.request == null) {
+            return Dispatcher.PROCEED;
+        }
+        HttpHost target = args[0] != null ? (HttpHost) args[0] : RoutingSupport.determineHost(captured.request);
+        PolicyRuntime policy = policyFor(target);
+        if (policy == null) {
+            return Dispatcher.PROCEED;
+        }
+        AsyncExchange exchange = new AsyncExchange(client, target, producer, captured, consumer, context, enforcing());
+        Execution<AsyncExchange.Attempted> execution = engine.newExecution(policy, exchange, false);
+        if (execution == null) {
+            return Dispatcher.PROCEED;
+        }
+        ComplexFuture<Object> future = new ComplexFuture<>((FutureCallback<Object>) args[5]);
+        future.setDependency(() -> {
+            execution.cancel();
+            return true;
+        });
+        execution.start();
+        execution.result().whenComplete((winner, failure) -> exchange.complete(future, winner, failure));
+        return Outcome.returning(future);
     }
 
     private Object classic(CloseableHttpClient client, HttpHost target, ClassicHttpRequest request,
