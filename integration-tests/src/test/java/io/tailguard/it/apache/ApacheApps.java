@@ -1,6 +1,8 @@
 package io.tailguard.it.apache;
 
 import io.tailguard.it.AgentedApp;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 
 /** The application with both Apache HttpClient 4.5 and 5 on its class path, as some services have. */
@@ -8,7 +10,20 @@ final class ApacheApps {
 
     static final String POLICY = "tailguard.policy.api.";
 
+    /** Retries on 127.0.0.1 with short backoffs, every attempt tagged. */
+    static final List<String> RETRYING = List.of(
+            POLICY + "hosts=127.0.0.1",
+            POLICY + "retry.backoff.initial=10ms",
+            POLICY + "retry.backoff.max=50ms",
+            POLICY + "tagging=true");
+
     private ApacheApps() {
+    }
+
+    static AgentedApp start(List<String> base, String... more) {
+        List<String> config = new ArrayList<>(base);
+        config.addAll(List.of(more));
+        return start(config.toArray(new String[0]));
     }
 
     static AgentedApp start(String... config) {

@@ -6,13 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.tailguard.it.AgentedApp;
 import io.tailguard.it.Call;
-import io.tailguard.it.TestServer;
 import io.tailguard.it.TestServer.Arrival;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -23,35 +20,20 @@ import org.junit.jupiter.params.provider.CsvSource;
  * attempt; non-repeatable ones ({@code InputStreamEntity}, a one-shot async producer) are sent once.
  */
 @Timeout(120)
-class ApacheBodyReplayTest {
+class ApacheBodyReplayTest extends ServerPerTest {
 
     private static final String BODY = "payload-" + "x".repeat(20_000) + "-end";
 
     private static AgentedApp app;
-    private TestServer server;
 
     @BeforeAll
     static void startApplication() {
-        app = ApacheApps.start(
-                ApacheApps.POLICY + "hosts=127.0.0.1",
-                ApacheApps.POLICY + "retry.backoff.initial=10ms",
-                ApacheApps.POLICY + "retry.backoff.max=50ms",
-                ApacheApps.POLICY + "tagging=true");
+        app = ApacheApps.start(ApacheApps.RETRYING);
     }
 
     @AfterAll
     static void stopApplication() throws Exception {
         app.close();
-    }
-
-    @BeforeEach
-    void startServer() {
-        server = new TestServer();
-    }
-
-    @AfterEach
-    void stopServer() {
-        server.close();
     }
 
     @ParameterizedTest

@@ -7,16 +7,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.tailguard.it.AgentedApp;
 import io.tailguard.it.Call;
-import io.tailguard.it.TestServer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import mockwebserver3.MockResponse;
 import mockwebserver3.SocketEffect;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -30,34 +27,18 @@ import org.junit.jupiter.params.provider.CsvSource;
  * same {@code X-Attempt}).
  */
 @Timeout(120)
-class ApacheClientRetryTest {
+class ApacheClientRetryTest extends ServerPerTest {
 
     private static AgentedApp app;
-    private TestServer server;
 
     @BeforeAll
     static void startApplication() {
-        app = ApacheApps.start(
-                ApacheApps.POLICY + "hosts=127.0.0.1",
-                ApacheApps.POLICY + "retry.max-attempts=2",
-                ApacheApps.POLICY + "retry.backoff.initial=10ms",
-                ApacheApps.POLICY + "retry.backoff.max=50ms",
-                ApacheApps.POLICY + "tagging=true");
+        app = ApacheApps.start(ApacheApps.RETRYING, ApacheApps.POLICY + "retry.max-attempts=2");
     }
 
     @AfterAll
     static void stopApplication() throws Exception {
         app.close();
-    }
-
-    @BeforeEach
-    void startServer() {
-        server = new TestServer();
-    }
-
-    @AfterEach
-    void stopServer() {
-        server.close();
     }
 
     private List<String> attemptHeaders(int arrivals) throws InterruptedException {

@@ -9,15 +9,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.tailguard.it.AgentedApp;
 import io.tailguard.it.Call;
-import io.tailguard.it.TestServer;
 import io.tailguard.it.TestServer.Arrival;
 import java.util.List;
 import java.util.Map;
 import mockwebserver3.MockResponse;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -27,33 +24,18 @@ import org.junit.jupiter.params.provider.ValueSource;
  * proven on the wire: the JDK client's retry scenarios, for each.
  */
 @Timeout(120)
-class ApacheRetryTest {
+class ApacheRetryTest extends ServerPerTest {
 
     private static AgentedApp app;
-    private TestServer server;
 
     @BeforeAll
     static void startApplication() {
-        app = ApacheApps.start(
-                ApacheApps.POLICY + "hosts=127.0.0.1",
-                ApacheApps.POLICY + "retry.backoff.initial=10ms",
-                ApacheApps.POLICY + "retry.backoff.max=50ms",
-                ApacheApps.POLICY + "tagging=true");
+        app = ApacheApps.start(ApacheApps.RETRYING);
     }
 
     @AfterAll
     static void stopApplication() throws Exception {
         app.close();
-    }
-
-    @BeforeEach
-    void startServer() {
-        server = new TestServer();
-    }
-
-    @AfterEach
-    void stopServer() {
-        server.close();
     }
 
     @ParameterizedTest

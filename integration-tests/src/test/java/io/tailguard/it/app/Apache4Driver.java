@@ -3,7 +3,6 @@ package io.tailguard.it.app;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import org.apache.http.Header;
@@ -40,27 +39,15 @@ public abstract class Apache4Driver implements ClientDriver {
 
     @Override
     public Map<String, String> call(Map<String, String> call) throws Exception {
-        Pooled pooled = pooled(call);
+        CloseableHttpClient client = pooled(call).client;
         HttpUriRequest request = request(call);
-        Map<String, String> result = new LinkedHashMap<>();
-        long start = System.nanoTime();
-        try {
-            execute(pooled.client, request, result);
-        } catch (Exception e) {
-            Outcomes.failure(result, e);
-        }
-        Outcomes.elapsed(result, start);
-        return result;
+        return Outcomes.timed(result -> execute(client, request, result));
     }
 
     @Override
     public Map<String, String> stats(Map<String, String> command) {
         PoolStats stats = pooled(command).connections.getTotalStats();
-        Map<String, String> reply = new LinkedHashMap<>();
-        reply.put("leased", Integer.toString(stats.getLeased()));
-        reply.put("available", Integer.toString(stats.getAvailable()));
-        reply.put("pending", Integer.toString(stats.getPending()));
-        return reply;
+        return Outcomes.poolStats(stats.getLeased(), stats.getAvailable(), stats.getPending());
     }
 
     abstract void execute(CloseableHttpClient client, HttpUriRequest request, Map<String, String> result)
@@ -105,11 +92,7 @@ public abstract class Apache4Driver implements ClientDriver {
             default:
                 break;
         }
-        for (Map.Entry<String, String> e : call.entrySet()) {
-            if (e.getKey().startsWith("h.")) {
-                builder.addHeader(e.getKey().substring(2), e.getValue());
-            }
-        }
+        Outcomes.headers(call, builder::addHeader);
         if (call.containsKey("timeoutMs")) {
             builder.setConfig(RequestConfig.custom().setSocketTimeout(Integer.parseInt(call.get("timeoutMs"))).build());
         }

@@ -1,9 +1,7 @@
 package io.tailguard.it.app;
 
-import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.apache.hc.client5.http.async.methods.SimpleHttpRequest;
@@ -38,28 +36,14 @@ public abstract class Apache5AsyncDriver implements ClientDriver {
 
     @Override
     public Map<String, String> call(Map<String, String> call) throws Exception {
-        Pooled pooled = pooled(call);
-        Map<String, String> result = new LinkedHashMap<>();
-        long start = System.nanoTime();
-        try {
-            execute(pooled.client, call, result);
-        } catch (ExecutionException e) {
-            Outcomes.failure(result, e.getCause() != null ? e.getCause() : e);
-        } catch (Exception e) {
-            Outcomes.failure(result, e);
-        }
-        Outcomes.elapsed(result, start);
-        return result;
+        CloseableHttpAsyncClient client = pooled(call).client;
+        return Outcomes.timed(result -> execute(client, call, result));
     }
 
     @Override
     public Map<String, String> stats(Map<String, String> command) {
         PoolStats stats = pooled(command).connections.getTotalStats();
-        Map<String, String> reply = new LinkedHashMap<>();
-        reply.put("leased", Integer.toString(stats.getLeased()));
-        reply.put("available", Integer.toString(stats.getAvailable()));
-        reply.put("pending", Integer.toString(stats.getPending()));
-        return reply;
+        return Outcomes.poolStats(stats.getLeased(), stats.getAvailable(), stats.getPending());
     }
 
     abstract void execute(CloseableHttpAsyncClient client, Map<String, String> call, Map<String, String> result)
@@ -81,14 +65,6 @@ public abstract class Apache5AsyncDriver implements ClientDriver {
             client.start();
             return new Pooled(manager, client);
         });
-    }
-
-    static void addHeaders(Map<String, String> call, java.util.function.BiConsumer<String, String> add) {
-        for (Map.Entry<String, String> e : call.entrySet()) {
-            if (e.getKey().startsWith("h.")) {
-                add.accept(e.getKey().substring(2), e.getValue());
-            }
-        }
     }
 
     static void note(HttpResponse response, Map<String, String> result) {
@@ -127,7 +103,7 @@ public abstract class Apache5AsyncDriver implements ClientDriver {
                 default:
                     break;
             }
-            addHeaders(call, builder::addHeader);
+            Outcomes.headers(call, builder::addHeader);
             SimpleHttpRequest request = builder.build();
             Future<SimpleHttpResponse> future = client.execute(request, null);
             SimpleHttpResponse response = future.get(60, TimeUnit.SECONDS);
@@ -165,7 +141,7 @@ public abstract class Apache5AsyncDriver implements ClientDriver {
             if (entity != null) {
                 builder.setEntity(entity);
             }
-            addHeaders(call, builder::addHeader);
+            Outcomes.headers(call, builder::addHeader);
             Future<Message<HttpResponse, String>> future = client.execute(builder.build(),
                     new BasicResponseConsumer<>(new StringAsyncEntityConsumer()), null);
             Message<HttpResponse, String> response = future.get(60, TimeUnit.SECONDS);

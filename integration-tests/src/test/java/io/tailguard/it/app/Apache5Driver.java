@@ -3,7 +3,6 @@ package io.tailguard.it.app;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import org.apache.hc.client5.http.impl.classic.CloseableHttpClient;
@@ -39,27 +38,15 @@ public abstract class Apache5Driver implements ClientDriver {
 
     @Override
     public Map<String, String> call(Map<String, String> call) throws Exception {
-        Pooled pooled = pooled(call);
+        CloseableHttpClient client = pooled(call).client;
         ClassicHttpRequest request = request(call);
-        Map<String, String> result = new LinkedHashMap<>();
-        long start = System.nanoTime();
-        try {
-            execute(pooled.client, request, result);
-        } catch (Exception e) {
-            Outcomes.failure(result, e);
-        }
-        Outcomes.elapsed(result, start);
-        return result;
+        return Outcomes.timed(result -> execute(client, request, result));
     }
 
     @Override
     public Map<String, String> stats(Map<String, String> command) {
         PoolStats stats = pooled(command).connections.getTotalStats();
-        Map<String, String> reply = new LinkedHashMap<>();
-        reply.put("leased", Integer.toString(stats.getLeased()));
-        reply.put("available", Integer.toString(stats.getAvailable()));
-        reply.put("pending", Integer.toString(stats.getPending()));
-        return reply;
+        return Outcomes.poolStats(stats.getLeased(), stats.getAvailable(), stats.getPending());
     }
 
     abstract void execute(CloseableHttpClient client, ClassicHttpRequest request, Map<String, String> result)
@@ -100,11 +87,7 @@ public abstract class Apache5Driver implements ClientDriver {
             default:
                 break;
         }
-        for (Map.Entry<String, String> e : call.entrySet()) {
-            if (e.getKey().startsWith("h.")) {
-                builder.addHeader(e.getKey().substring(2), e.getValue());
-            }
-        }
+        Outcomes.headers(call, builder::addHeader);
         return builder.build();
     }
 

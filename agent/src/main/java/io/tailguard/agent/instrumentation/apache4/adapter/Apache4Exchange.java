@@ -4,9 +4,9 @@ import io.tailguard.agent.engine.AttemptKind;
 import io.tailguard.agent.engine.AttemptSpec;
 import io.tailguard.agent.engine.Exchange;
 import io.tailguard.agent.engine.FailureKind;
-import io.tailguard.agent.engine.HeaderDecision;
 import io.tailguard.agent.instrumentation.AttemptFailures;
-import io.tailguard.bootstrap.Dispatcher;
+import io.tailguard.agent.instrumentation.BlockingAttempt;
+import io.tailguard.agent.instrumentation.ClientCalls;
 import java.io.IOException;
 import java.net.SocketTimeoutException;
 import java.time.Duration;
@@ -49,14 +49,6 @@ final class Apache4Exchange implements Exchange<Apache4Exchange.Attempted> {
 
     /** Marks an attempt's context: the client's own status retry stands aside for it. */
     static final String ATTEMPT = "io.tailguard.attempt";
-
-    /**
-     * How long a hedge waits for a pooled connection, in ms (0 would mean forever in 4.5). A hedge
-     * exists to beat a slow primary; one that has to queue for a connection, often the one its own
-     * primary holds, cannot, and would take a connection from the next primary in line. So a hedge
-     * goes out only if the pool gives it a connection at once (a free one, or room for a new one).
-     */
-    static final int HEDGE_LEASE_WAIT_MS = 1;
 
     /** What the client leaves in a context, copied from the winning attempt's to the application's. */
     private static final String[] RESULTS = {
@@ -120,7 +112,7 @@ final class Apache4Exchange implements Exchange<Apache4Exchange.Attempted> {
             attemptContext.setAttribute(ATTEMPT, Boolean.TRUE);
         }
         HttpRequestBase copy = AttemptRequests.copy(request, spec.headers(), configFor(spec.kind()));
-        blockingWork.execute(() -> run(copy, attemptContext, listener));
+        blockingWork.execute(new Attempt4(copy, attemptContext, listener));
         return copy::abort;
     }
 
@@ -138,48 +130,59 @@ final class Apache4Exchange implements Exchange<Apache4Exchange.Attempted> {
             base = ((Configurable) client).getConfig();
         }
         return RequestConfig.copy(base != null ? base : RequestConfig.DEFAULT)
-                .setConnectionRequestTimeout(HEDGE_LEASE_WAIT_MS).build();
+                .setConnectionRequestTimeout(ClientCalls.HEDGE_LEASE_WAIT_MS).build();
     }
 
-    private void run(HttpRequestBase copy, HttpContext attemptContext, AttemptListener<Attempted> listener) {
-        CloseableHttpResponse response;
-        Dispatcher.skipNextInterception();
-        try {
-            response = client.execute(target, copy, attemptContext);
-        } catch (Throwable failure) {
-            listener.onFailure(failure);
-            return;
-        } finally {
-            Dispatcher.clearSkip();
+    /** One execute of the application's client; see {@link BlockingAttempt}. */
+    private final class Attempt4 extends BlockingAttempt<CloseableHttpResponse, Attempted> {
+        private final HttpRequestBase copy;
+        private final HttpContext attemptContext;
+
+        Attempt4(HttpRequestBase copy, HttpContext attemptContext, AttemptListener<Attempted> listener) {
+            super(listener);
+            this.copy = copy;
+            this.attemptContext = attemptContext;
         }
-        Header retryAfter = response.getFirstHeader("Retry-After");
-        HeaderDecision decision = listener.onHeaders(response.getStatusLine().getStatusCode(),
-                retryAfter == null ? null : retryAfter.getValue());
-        if (decision == HeaderDecision.BUFFER) {
-            try {
-                buffer(response);
-            } catch (IOException | RuntimeException failure) {
-                closeQuietly(response);
-                listener.onFailure(failure);
+
+        @Override
+        protected CloseableHttpResponse execute() throws IOException {
+            return client.execute(target, copy, attemptContext);
+        }
+
+        @Override
+        protected int status(CloseableHttpResponse response) {
+            return response.getStatusLine().getStatusCode();
+        }
+
+        @Override
+        protected String header(CloseableHttpResponse response, String name) {
+            Header header = response.getFirstHeader(name);
+            return header == null ? null : header.getValue();
+        }
+
+        @Override
+        protected void buffer(CloseableHttpResponse response) throws IOException {
+            HttpEntity entity = response.getEntity();
+            if (entity == null) {
                 return;
             }
-        } else if (decision == HeaderDecision.DISCARD) {
+            // Reading to the end returns the connection to the pool.
+            ByteArrayEntity copy = new ByteArrayEntity(EntityUtils.toByteArray(entity));
+            copy.setContentType(entity.getContentType());
+            copy.setContentEncoding(entity.getContentEncoding());
+            copy.setChunked(entity.isChunked());
+            response.setEntity(copy);
+        }
+
+        @Override
+        protected void close(CloseableHttpResponse response) {
             closeQuietly(response);
         }
-        listener.onResponse(new Attempted(response, attemptContext));
-    }
 
-    /** Reads the body into memory; reaching its end returns the connection to the pool. */
-    private static void buffer(CloseableHttpResponse response) throws IOException {
-        HttpEntity entity = response.getEntity();
-        if (entity == null) {
-            return;
+        @Override
+        protected Attempted attempted(CloseableHttpResponse response) {
+            return new Attempted(response, attemptContext);
         }
-        ByteArrayEntity copy = new ByteArrayEntity(EntityUtils.toByteArray(entity));
-        copy.setContentType(entity.getContentType());
-        copy.setContentEncoding(entity.getContentEncoding());
-        copy.setChunked(entity.isChunked());
-        response.setEntity(copy);
     }
 
     @Override
@@ -192,6 +195,7 @@ final class Apache4Exchange implements Exchange<Apache4Exchange.Attempted> {
         Header header = attempted.response.getFirstHeader(name);
         return header == null ? null : header.getValue();
     }
+
 
     @Override
     public FailureKind classify(Throwable failure) {
@@ -227,12 +231,13 @@ final class Apache4Exchange implements Exchange<Apache4Exchange.Attempted> {
     }
 
     /**
-     * Leaves in the application's context what the winning attempt's execution left in its own
-     * (route, redirect locations, user token, ...), as if the application's call had run alone.
+     * The winner's response for the application; what the winning attempt's execution left in its
+     * own context (route, redirect locations, user token, ...) is copied to the application's, as
+     * if the application's call had run alone.
      */
-    void reportToApplicationContext(Attempted winner) {
+    Object toApplication(Attempted winner) {
         if (context == null) {
-            return;
+            return winner.response;
         }
         try {
             for (String name : RESULTS) {
@@ -245,6 +250,7 @@ final class Apache4Exchange implements Exchange<Apache4Exchange.Attempted> {
             // A context of the application's own making refused a value: the response matters
             // more than these details, so it is returned all the same.
         }
+        return winner.response;
     }
 
     private static void closeQuietly(CloseableHttpResponse response) {

@@ -1,10 +1,8 @@
 package io.tailguard.agent.instrumentation.apache4.adapter;
 
-import io.tailguard.agent.config.Mode;
-import io.tailguard.agent.config.TailguardConfig;
 import io.tailguard.agent.engine.Engine;
-import io.tailguard.agent.engine.Execution;
 import io.tailguard.agent.engine.PolicyRuntime;
+import io.tailguard.agent.instrumentation.ClientCalls;
 import io.tailguard.agent.instrumentation.SlotInterceptor;
 import io.tailguard.bootstrap.Dispatcher;
 import io.tailguard.bootstrap.Outcome;
@@ -41,33 +39,13 @@ public final class Apache4Interceptor implements SlotInterceptor {
             // have. Interrupted: the client gives up at once with the exception it always threw.
             return Dispatcher.PROCEED;
         }
-        PolicyRuntime policy = engine.policyFor(target.getHostName(), port(target));
+        PolicyRuntime policy = ClientCalls.policyFor(engine, target.getHostName(), target.getPort(),
+                target.getSchemeName());
         if (policy == null) {
             return Dispatcher.PROCEED;
         }
-        TailguardConfig config = engine.config();
-        boolean enforcing = config != null && config.mode() != Mode.SHADOW;
         Apache4Exchange exchange = new Apache4Exchange((CloseableHttpClient) self, target, request,
-                (HttpContext) args[2], enforcing);
-        Execution<Apache4Exchange.Attempted> execution = engine.newExecution(policy, exchange, true);
-        if (execution == null) {
-            return Dispatcher.PROCEED;
-        }
-        execution.start();
-        Apache4Exchange.Attempted result;
-        try {
-            result = execution.await();
-        } catch (Throwable failure) {
-            return Outcome.throwing(failure);
-        }
-        exchange.reportToApplicationContext(result);
-        return Outcome.returning(result.response);
-    }
-
-    private static int port(HttpHost target) {
-        if (target.getPort() >= 0) {
-            return target.getPort();
-        }
-        return "https".equalsIgnoreCase(target.getSchemeName()) ? 443 : 80;
+                (HttpContext) args[2], ClientCalls.enforcing(engine));
+        return ClientCalls.run(engine, policy, exchange, exchange::toApplication);
     }
 }

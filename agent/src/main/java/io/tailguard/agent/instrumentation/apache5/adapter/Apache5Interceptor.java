@@ -1,10 +1,9 @@
 package io.tailguard.agent.instrumentation.apache5.adapter;
 
-import io.tailguard.agent.config.Mode;
-import io.tailguard.agent.config.TailguardConfig;
 import io.tailguard.agent.engine.Engine;
 import io.tailguard.agent.engine.Execution;
 import io.tailguard.agent.engine.PolicyRuntime;
+import io.tailguard.agent.instrumentation.ClientCalls;
 import io.tailguard.agent.instrumentation.SlotInterceptor;
 import io.tailguard.bootstrap.Dispatcher;
 import io.tailguard.bootstrap.Outcome;
@@ -75,7 +74,8 @@ public final class Apache5Interceptor implements SlotInterceptor {
         if (policy == null) {
             return Dispatcher.PROCEED;
         }
-        AsyncExchange exchange = new AsyncExchange(client, target, producer, captured, consumer, context, enforcing());
+        AsyncExchange exchange = new AsyncExchange(client, target, producer, captured, consumer, context,
+                ClientCalls.enforcing(engine));
         Execution<AsyncExchange.Attempted> execution = engine.newExecution(policy, exchange, false);
         if (execution == null) {
             return Dispatcher.PROCEED;
@@ -100,34 +100,13 @@ public final class Apache5Interceptor implements SlotInterceptor {
         if (policy == null) {
             return Dispatcher.PROCEED;
         }
-        ClassicExchange exchange = new ClassicExchange(client, resolved, request, context, enforcing());
-        Execution<ClassicExchange.Attempted> execution = engine.newExecution(policy, exchange, true);
-        if (execution == null) {
-            return Dispatcher.PROCEED;
-        }
-        execution.start();
-        ClassicExchange.Attempted result;
-        try {
-            result = execution.await();
-        } catch (Throwable failure) {
-            return Outcome.throwing(failure);
-        }
-        exchange.reportToApplicationContext(result);
-        return Outcome.returning(result.response);
+        ClassicExchange exchange = new ClassicExchange(client, resolved, request, context,
+                ClientCalls.enforcing(engine));
+        return ClientCalls.run(engine, policy, exchange, exchange::toApplication);
     }
 
-    PolicyRuntime policyFor(HttpHost target) {
-        if (target == null) {
-            return null;
-        }
-        int port = target.getPort() >= 0 ? target.getPort()
-                : "https".equalsIgnoreCase(target.getSchemeName()) ? 443 : 80;
-        return engine.policyFor(target.getHostName(), port);
-    }
-
-    /** In shadow mode the client keeps its own retries: Tailguard only counts. */
-    boolean enforcing() {
-        TailguardConfig config = engine.config();
-        return config != null && config.mode() != Mode.SHADOW;
+    private PolicyRuntime policyFor(HttpHost target) {
+        return target == null ? null
+                : ClientCalls.policyFor(engine, target.getHostName(), target.getPort(), target.getSchemeName());
     }
 }

@@ -136,19 +136,26 @@ final class AsyncExchange implements Exchange<AsyncExchange.Attempted> {
         } finally {
             Dispatcher.clearSkip();
         }
+        // HttpClient 5.6.5 does not abort an exchange that got a pooled connection at once when
+        // its future is cancelled (the future's dependency is then the completed lease, checked
+        // without the agent): such a loser runs to its end in the background, its response is
+        // read and dropped by its AttemptConsumer, and its connection goes back to the pool.
         return () -> future.cancel(true);
     }
 
     /**
-     * A hedge takes only a connection the pool can give at once (see the classic adapter). Its
-     * config starts from the primary's, which holds the client's defaults once the client has set
-     * the primary up: the async client does not expose them otherwise.
+     * The attempt's config, which goes into its context: the request's own (a tagged copy of a
+     * plain request carries none), and for a hedge one that takes only a connection the pool can
+     * give at once (see the classic adapter). A hedge's config starts from the primary's, which
+     * holds the client's defaults once the client has set the primary up: the async client does
+     * not expose them otherwise.
      */
     private RequestConfig configFor(AttemptKind kind) {
+        RequestConfig own = request instanceof Configurable ? ((Configurable) request).getConfig() : null;
         if (kind != AttemptKind.HEDGE) {
-            return null;
+            return own;
         }
-        RequestConfig base = request instanceof Configurable ? ((Configurable) request).getConfig() : null;
+        RequestConfig base = own;
         HttpClientContext primary = primaryContext;
         if (base == null && primary != null) {
             base = primary.getRequestConfig();
@@ -168,7 +175,7 @@ final class AsyncExchange implements Exchange<AsyncExchange.Attempted> {
             }
             return SimpleRequestProducer.create(copy.build());
         }
-        return new TaggedProducer(producer, headers, config);
+        return new TaggedProducer(producer, headers);
     }
 
     @Override
@@ -266,11 +273,8 @@ final class AsyncExchange implements Exchange<AsyncExchange.Attempted> {
             consumer.failed(exception);
             consumer.releaseResources();
         }
-        if (cause instanceof CancellationException) {
-            future.cancel();
-        } else {
-            future.failed(exception);
-        }
+        // A future the application cancelled stays cancelled; failing it then does nothing.
+        future.failed(exception);
     }
 
     /** The request and its entity as the application's producer hands them over. */
@@ -289,12 +293,10 @@ final class AsyncExchange implements Exchange<AsyncExchange.Attempted> {
     private static final class TaggedProducer implements AsyncRequestProducer {
         private final AsyncRequestProducer delegate;
         private final Map<String, String> headers;
-        private final RequestConfig config;
 
-        TaggedProducer(AsyncRequestProducer delegate, Map<String, String> headers, RequestConfig config) {
+        TaggedProducer(AsyncRequestProducer delegate, Map<String, String> headers) {
             this.delegate = delegate;
             this.headers = headers;
-            this.config = config;
         }
 
         @Override
@@ -304,10 +306,10 @@ final class AsyncExchange implements Exchange<AsyncExchange.Attempted> {
         }
 
         private HttpRequest tagged(HttpRequest request) {
-            if (headers.isEmpty() && (config == null || !(request instanceof Configurable))) {
+            if (headers.isEmpty()) {
                 return request;
             }
-            // A copy is a plain request: its own config, if any, is in the attempt's context.
+            // A plain copy: the request's own config, if any, is already in the attempt's context.
             BasicRequestBuilder copy = BasicRequestBuilder.copy(request);
             for (Map.Entry<String, String> header : headers.entrySet()) {
                 copy.setHeader(header.getKey(), header.getValue());

@@ -4,9 +4,9 @@ import io.tailguard.agent.engine.AttemptKind;
 import io.tailguard.agent.engine.AttemptSpec;
 import io.tailguard.agent.engine.Exchange;
 import io.tailguard.agent.engine.FailureKind;
-import io.tailguard.agent.engine.HeaderDecision;
 import io.tailguard.agent.instrumentation.AttemptFailures;
-import io.tailguard.bootstrap.Dispatcher;
+import io.tailguard.agent.instrumentation.BlockingAttempt;
+import io.tailguard.agent.instrumentation.ClientCalls;
 import java.io.IOException;
 import java.net.SocketTimeoutException;
 import java.net.URISyntaxException;
@@ -47,8 +47,8 @@ import org.apache.hc.core5.util.Timeout;
  */
 final class ClassicExchange implements Exchange<ClassicExchange.Attempted> {
 
-    /** How long a hedge waits for a pooled connection (0 would mean forever). */
-    static final Timeout HEDGE_LEASE_WAIT = Timeout.ofMilliseconds(1);
+    /** See {@link ClientCalls#HEDGE_LEASE_WAIT_MS}. */
+    static final Timeout HEDGE_LEASE_WAIT = Timeout.ofMilliseconds(ClientCalls.HEDGE_LEASE_WAIT_MS);
 
     private final CloseableHttpClient client;
     private final HttpHost target;
@@ -92,7 +92,7 @@ final class ClassicExchange implements Exchange<ClassicExchange.Attempted> {
             throws URISyntaxException {
         HttpClientContext attemptContext = AttemptContexts.create(context, markAttempts);
         HttpUriRequestBase copy = copy(spec.headers(), configFor(spec.kind()));
-        blockingWork.execute(() -> run(copy, attemptContext, listener));
+        blockingWork.execute(new Attempt5(copy, attemptContext, listener));
         return copy::cancel;
     }
 
@@ -124,44 +124,55 @@ final class ClassicExchange implements Exchange<ClassicExchange.Attempted> {
                 .setConnectionRequestTimeout(HEDGE_LEASE_WAIT).build();
     }
 
-    @SuppressWarnings("deprecation") // the only execute that returns the response rather than handling it
-    private void run(HttpUriRequestBase copy, HttpClientContext attemptContext, AttemptListener<Attempted> listener) {
-        CloseableHttpResponse response;
-        Dispatcher.skipNextInterception();
-        try {
-            response = client.execute(target, copy, attemptContext);
-        } catch (Throwable failure) {
-            listener.onFailure(failure);
-            return;
-        } finally {
-            Dispatcher.clearSkip();
+    /** One execute of the application's client; see {@link BlockingAttempt}. */
+    private final class Attempt5 extends BlockingAttempt<CloseableHttpResponse, Attempted> {
+        private final HttpUriRequestBase copy;
+        private final HttpClientContext attemptContext;
+
+        Attempt5(HttpUriRequestBase copy, HttpClientContext attemptContext, AttemptListener<Attempted> listener) {
+            super(listener);
+            this.copy = copy;
+            this.attemptContext = attemptContext;
         }
-        Header retryAfter = response.getFirstHeader("Retry-After");
-        HeaderDecision decision = listener.onHeaders(response.getCode(),
-                retryAfter == null ? null : retryAfter.getValue());
-        if (decision == HeaderDecision.BUFFER) {
-            try {
-                buffer(response);
-            } catch (IOException | RuntimeException failure) {
-                closeQuietly(response);
-                listener.onFailure(failure);
+
+        @Override
+        @SuppressWarnings("deprecation") // the only execute that returns the response rather than handling it
+        protected CloseableHttpResponse execute() throws IOException {
+            return client.execute(target, copy, attemptContext);
+        }
+
+        @Override
+        protected int status(CloseableHttpResponse response) {
+            return response.getCode();
+        }
+
+        @Override
+        protected String header(CloseableHttpResponse response, String name) {
+            Header header = response.getFirstHeader(name);
+            return header == null ? null : header.getValue();
+        }
+
+        @Override
+        protected void buffer(CloseableHttpResponse response) throws IOException {
+            HttpEntity entity = response.getEntity();
+            if (entity == null) {
                 return;
             }
-        } else if (decision == HeaderDecision.DISCARD) {
+            // Reading to the end returns the connection to the pool.
+            byte[] bytes = EntityUtils.toByteArray(entity);
+            ContentType type = entity.getContentType() == null ? null : ContentType.parseLenient(entity.getContentType());
+            response.setEntity(new ByteArrayEntity(bytes, type, entity.getContentEncoding(), entity.isChunked()));
+        }
+
+        @Override
+        protected void close(CloseableHttpResponse response) {
             closeQuietly(response);
         }
-        listener.onResponse(new Attempted(response, attemptContext));
-    }
 
-    /** Reads the body into memory; reaching its end returns the connection to the pool. */
-    private static void buffer(CloseableHttpResponse response) throws IOException {
-        HttpEntity entity = response.getEntity();
-        if (entity == null) {
-            return;
+        @Override
+        protected Attempted attempted(CloseableHttpResponse response) {
+            return new Attempted(response, attemptContext);
         }
-        byte[] bytes = EntityUtils.toByteArray(entity);
-        ContentType type = entity.getContentType() == null ? null : ContentType.parseLenient(entity.getContentType());
-        response.setEntity(new ByteArrayEntity(bytes, type, entity.getContentEncoding(), entity.isChunked()));
     }
 
     @Override
@@ -218,8 +229,10 @@ final class ClassicExchange implements Exchange<ClassicExchange.Attempted> {
         return new RequestFailedException("Request aborted", interrupted);
     }
 
-    void reportToApplicationContext(Attempted winner) {
+    /** The winner's response for the application, its context's results copied to the application's. */
+    Object toApplication(Attempted winner) {
         AttemptContexts.reportBack(winner.context, context);
+        return winner.response;
     }
 
     private static void closeQuietly(CloseableHttpResponse response) {
