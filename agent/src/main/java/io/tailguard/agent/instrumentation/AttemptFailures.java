@@ -7,6 +7,7 @@ import java.net.ConnectException;
 import java.net.NoRouteToHostException;
 import java.net.SocketTimeoutException;
 import java.net.UnknownHostException;
+import java.time.Duration;
 import javax.net.ssl.SSLException;
 
 /**
@@ -35,5 +36,14 @@ public final class AttemptFailures {
         // Connection reset, no response on a kept-alive connection, a truncated body: the
         // connection broke before a response arrived.
         return failure instanceof IOException ? FailureKind.RESET : FailureKind.OTHER;
+    }
+
+    /**
+     * What a socket-based client's caller gets when Tailguard's {@code attempt-timeout} ends the
+     * last attempt: the read timeout such clients always report for a server that does not answer.
+     */
+    public static SocketTimeoutException attemptTimeout(Duration timeout) {
+        return new SocketTimeoutException("Read timed out: no response within the attempt timeout of "
+                + timeout.toMillis() + " ms");
     }
 }

@@ -8,7 +8,6 @@ import io.tailguard.agent.instrumentation.AttemptFailures;
 import io.tailguard.agent.instrumentation.BlockingAttempt;
 import io.tailguard.agent.instrumentation.ClientCalls;
 import java.io.IOException;
-import java.net.SocketTimeoutException;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.concurrent.Executor;
@@ -215,8 +214,7 @@ final class Apache4Exchange implements Exchange<Apache4Exchange.Attempted> {
 
     @Override
     public Throwable timeoutFailure(Duration timeout) {
-        return new SocketTimeoutException("Read timed out: no response within the attempt timeout of "
-                + timeout.toMillis() + " ms");
+        return AttemptFailures.attemptTimeout(timeout);
     }
 
     @Override

@@ -4,6 +4,7 @@ import io.tailguard.agent.engine.AttemptKind;
 import io.tailguard.agent.engine.AttemptSpec;
 import io.tailguard.agent.engine.Exchange;
 import io.tailguard.agent.engine.FailureKind;
+import io.tailguard.agent.instrumentation.AttemptFailures;
 import io.tailguard.bootstrap.Dispatcher;
 import java.nio.ByteBuffer;
 import java.time.Duration;
@@ -240,7 +241,7 @@ final class AsyncExchange implements Exchange<AsyncExchange.Attempted> {
 
     @Override
     public Throwable timeoutFailure(Duration timeout) {
-        return ClassicExchange.attemptTimeout(timeout);
+        return AttemptFailures.attemptTimeout(timeout);
     }
 
     @Override

@@ -8,7 +8,6 @@ import io.tailguard.agent.instrumentation.AttemptFailures;
 import io.tailguard.agent.instrumentation.BlockingAttempt;
 import io.tailguard.agent.instrumentation.ClientCalls;
 import java.io.IOException;
-import java.net.SocketTimeoutException;
 import java.net.URISyntaxException;
 import java.time.Duration;
 import java.util.Locale;
@@ -210,12 +209,7 @@ final class ClassicExchange implements Exchange<ClassicExchange.Attempted> {
 
     @Override
     public Throwable timeoutFailure(Duration timeout) {
-        return attemptTimeout(timeout);
-    }
-
-    static SocketTimeoutException attemptTimeout(Duration timeout) {
-        return new SocketTimeoutException("Read timed out: no response within the attempt timeout of "
-                + timeout.toMillis() + " ms");
+        return AttemptFailures.attemptTimeout(timeout);
     }
 
     @Override
