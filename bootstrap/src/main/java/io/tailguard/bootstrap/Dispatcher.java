@@ -28,6 +28,10 @@ public final class Dispatcher {
     public static final int APACHE4_EXECUTE = 5;
     public static final int APACHE5_EXECUTE = 6;
     public static final int APACHE5_ASYNC_EXECUTE = 7;
+    /** Apache 4.5 {@code DefaultServiceUnavailableRetryStrategy.retryRequest(HttpResponse, int, HttpContext)}. */
+    public static final int APACHE4_STATUS_RETRY = 8;
+    /** Apache 5 {@code DefaultHttpRequestRetryStrategy.retryRequest(HttpResponse, int, HttpContext)}. */
+    public static final int APACHE5_STATUS_RETRY = 9;
     public static final int SLOT_COUNT = 16;
 
     private static final AtomicReferenceArray<CallInterceptor> INTERCEPTORS =

@@ -45,7 +45,8 @@ public final class Call {
         return this;
     }
 
-    Map<String, String> asMap() {
+    /** The call as the fields of a command, e.g. for the application's {@code load} verb. */
+    public Map<String, String> asMap() {
         return fields;
     }
 }

@@ -122,7 +122,7 @@ public final class Engine {
         if (mayRetry || mayHedge) {
             boolean replayable = exchange.replayable();
             mayRetry &= replayable;
-            mayHedge &= replayable;
+            mayHedge &= replayable && exchange.hedgeable();
         }
         if (!mayRetry && !mayHedge && tagging == null) {
             return null;

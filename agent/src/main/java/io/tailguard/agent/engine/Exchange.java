@@ -20,6 +20,16 @@ public interface Exchange<R> {
     /** Whether the request body can be sent again (no body counts as replayable). */
     boolean replayable();
 
+    /**
+     * Whether attempts of this request can run at the same time (a hedge next to its primary).
+     * Most clients copy a request per attempt, so this is {@link #replayable()}; a body that can
+     * be produced again only after the previous attempt let go of it (an Apache async entity
+     * producer) can be retried but not hedged.
+     */
+    default boolean hedgeable() {
+        return replayable();
+    }
+
     /** A header of the application's request, or {@code null}. */
     String requestHeader(String name);
 

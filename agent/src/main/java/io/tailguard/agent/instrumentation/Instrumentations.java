@@ -1,5 +1,8 @@
 package io.tailguard.agent.instrumentation;
 
+import io.tailguard.agent.instrumentation.apache4.Apache4Instrumentation;
+import io.tailguard.agent.instrumentation.apache5.Apache5AsyncInstrumentation;
+import io.tailguard.agent.instrumentation.apache5.Apache5ClassicInstrumentation;
 import io.tailguard.agent.instrumentation.jdk.JdkHttpClientInstrumentation;
 import java.util.List;
 
@@ -10,6 +13,7 @@ public final class Instrumentations {
     }
 
     public static List<ClientInstrumentation> all() {
-        return List.of(new JdkHttpClientInstrumentation());
+        return List.of(new JdkHttpClientInstrumentation(), new Apache4Instrumentation(),
+                new Apache5ClassicInstrumentation(), new Apache5AsyncInstrumentation());
     }
 }

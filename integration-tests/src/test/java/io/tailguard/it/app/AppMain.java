@@ -24,9 +24,17 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 public final class AppMain {
 
-    private static final Map<String, String> DRIVERS = Map.of(
-            "jdk-send", "io.tailguard.it.app.JdkDriver$Send",
-            "jdk-async", "io.tailguard.it.app.JdkDriver$Async");
+    private static final Map<String, String> DRIVERS = Map.ofEntries(
+            Map.entry("jdk-send", "io.tailguard.it.app.JdkDriver$Send"),
+            Map.entry("jdk-async", "io.tailguard.it.app.JdkDriver$Async"),
+            Map.entry("apache4", "io.tailguard.it.app.Apache4Driver$Plain"),
+            Map.entry("apache4-handler", "io.tailguard.it.app.Apache4Driver$Handler"),
+            Map.entry("apache4-wrapped", "io.tailguard.it.app.Apache4Driver$Wrapped"),
+            Map.entry("apache5", "io.tailguard.it.app.Apache5Driver$Plain"),
+            Map.entry("apache5-handler", "io.tailguard.it.app.Apache5Driver$Handler"),
+            Map.entry("apache5-wrapped", "io.tailguard.it.app.Apache5Driver$Wrapped"),
+            Map.entry("apache5-async", "io.tailguard.it.app.Apache5AsyncDriver$Simple"),
+            Map.entry("apache5-async-streaming", "io.tailguard.it.app.Apache5AsyncDriver$Streaming"));
 
     private static final Map<String, ClientDriver> LOADED = new ConcurrentHashMap<>();
     private static PrintStream answers;
@@ -72,6 +80,8 @@ public final class AppMain {
                 return load(command);
             case "threads":
                 return threads();
+            case "stats":
+                return driver(command.get("client")).stats(command);
             default:
                 throw new IllegalArgumentException("unknown verb " + command.get("verb"));
         }

@@ -15,4 +15,9 @@ public interface ClientDriver {
      *     {@code errorMessage} and {@code suppressed}
      */
     Map<String, String> call(Map<String, String> call) throws Exception;
+
+    /** Client-specific state for a test to check, e.g. a connection pool's {@code leased} count. */
+    default Map<String, String> stats(Map<String, String> command) {
+        return Map.of();
+    }
 }

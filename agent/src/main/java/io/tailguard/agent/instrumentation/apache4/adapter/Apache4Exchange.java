@@ -1,0 +1,272 @@
+package io.tailguard.agent.instrumentation.apache4.adapter;
+
+import io.tailguard.agent.engine.AttemptKind;
+import io.tailguard.agent.engine.AttemptSpec;
+import io.tailguard.agent.engine.Exchange;
+import io.tailguard.agent.engine.FailureKind;
+import io.tailguard.agent.instrumentation.AttemptFailures;
+import io.tailguard.agent.instrumentation.BlockingAttempt;
+import io.tailguard.agent.instrumentation.ClientCalls;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.Locale;
+import java.util.concurrent.Executor;
+import org.apache.http.Header;
+import org.apache.http.HttpEntity;
+import org.apache.http.HttpEntityEnclosingRequest;
+import org.apache.http.HttpHost;
+import org.apache.http.HttpRequest;
+import org.apache.http.client.ClientProtocolException;
+import org.apache.http.client.config.RequestConfig;
+import org.apache.http.client.methods.CloseableHttpResponse;
+import org.apache.http.client.methods.Configurable;
+import org.apache.http.client.methods.HttpRequestBase;
+import org.apache.http.client.protocol.HttpClientContext;
+import org.apache.http.conn.ConnectTimeoutException;
+import org.apache.http.conn.ConnectionPoolTimeoutException;
+import org.apache.http.entity.ByteArrayEntity;
+import org.apache.http.impl.client.CloseableHttpClient;
+import org.apache.http.impl.execchain.RequestAbortedException;
+import org.apache.http.protocol.BasicHttpContext;
+import org.apache.http.protocol.HttpContext;
+import org.apache.http.protocol.HttpCoreContext;
+import org.apache.http.util.EntityUtils;
+
+/**
+ * Apache HttpClient 4.5's side of an attempt: an independent copy of the application's request
+ * (its own abort handle, the same entity object), executed through the public
+ * {@code execute(HttpHost, HttpRequest, HttpContext)} of the application's client with a context
+ * of its own that reads through to the application's (cookie store, credentials, auth cache).
+ * The attempt runs on the executor the engine hands over: the application's thread for the
+ * primary and for retries, a worker for a hedge. Cancelling aborts the copy only.
+ *
+ * <p>A response the engine may still retry (a 503, say) is read into memory at once, which hands
+ * its pooled connection back before the next attempt asks for one: holding it while a retry waits
+ * for a connection of a one- or two-connection route would deadlock.
+ */
+final class Apache4Exchange implements Exchange<Apache4Exchange.Attempted> {
+
+    /** Marks an attempt's context: the client's own status retry stands aside for it. */
+    static final String ATTEMPT = "io.tailguard.attempt";
+
+    /** What the client leaves in a context, copied from the winning attempt's to the application's. */
+    private static final String[] RESULTS = {
+        HttpClientContext.HTTP_ROUTE, HttpClientContext.REDIRECT_LOCATIONS, HttpClientContext.COOKIE_SPEC,
+        HttpClientContext.COOKIE_ORIGIN, HttpClientContext.USER_TOKEN, HttpClientContext.TARGET_AUTH_STATE,
+        HttpClientContext.PROXY_AUTH_STATE, HttpClientContext.AUTH_CACHE, HttpCoreContext.HTTP_CONNECTION,
+        HttpCoreContext.HTTP_REQUEST, HttpCoreContext.HTTP_RESPONSE, HttpCoreContext.HTTP_REQ_SENT,
+        HttpCoreContext.HTTP_TARGET_HOST};
+
+    private final CloseableHttpClient client;
+    private final HttpHost target;
+    private final HttpRequest request;
+    private final HttpContext context;
+    private final boolean markAttempts;
+
+    /**
+     * @param markAttempts whether the client's status retry should stand aside for the attempts
+     *     (not in shadow mode, where Tailguard only counts and the client behaves as without it)
+     */
+    Apache4Exchange(CloseableHttpClient client, HttpHost target, HttpRequest request, HttpContext context,
+            boolean markAttempts) {
+        this.client = client;
+        this.target = target;
+        this.request = request;
+        this.context = context;
+        this.markAttempts = markAttempts;
+    }
+
+    static boolean isAttempt(HttpContext context) {
+        return context != null && context.getAttribute(ATTEMPT) != null;
+    }
+
+    @Override
+    public String method() {
+        return request.getRequestLine().getMethod().toUpperCase(Locale.ROOT);
+    }
+
+    @Override
+    public boolean replayable() {
+        HttpEntity entity = request instanceof HttpEntityEnclosingRequest
+                ? ((HttpEntityEnclosingRequest) request).getEntity() : null;
+        return entity == null || entity.isRepeatable();
+    }
+
+    @Override
+    public String requestHeader(String name) {
+        Header header = request.getFirstHeader(name);
+        return header == null ? null : header.getValue();
+    }
+
+    @Override
+    public long clientTimeoutNanos() {
+        // 4.5 has connect, socket and lease timeouts per attempt, but none for a whole request.
+        return Long.MAX_VALUE;
+    }
+
+    @Override
+    public Attempt send(AttemptSpec spec, AttemptListener<Attempted> listener, Executor blockingWork) {
+        HttpContext attemptContext = new BasicHttpContext(context);
+        if (markAttempts) {
+            attemptContext.setAttribute(ATTEMPT, Boolean.TRUE);
+        }
+        HttpRequestBase copy = AttemptRequests.copy(request, spec.headers(), configFor(spec.kind()));
+        blockingWork.execute(new Attempt4(copy, attemptContext, listener));
+        return copy::abort;
+    }
+
+    private RequestConfig configFor(AttemptKind kind) {
+        RequestConfig own = request instanceof Configurable ? ((Configurable) request).getConfig() : null;
+        if (kind != AttemptKind.HEDGE) {
+            return own;
+        }
+        RequestConfig base = own;
+        if (base == null && context != null && context.getAttribute(HttpClientContext.REQUEST_CONFIG)
+                instanceof RequestConfig) {
+            base = (RequestConfig) context.getAttribute(HttpClientContext.REQUEST_CONFIG);
+        }
+        if (base == null && client instanceof Configurable) {
+            base = ((Configurable) client).getConfig();
+        }
+        return RequestConfig.copy(base != null ? base : RequestConfig.DEFAULT)
+                .setConnectionRequestTimeout(ClientCalls.HEDGE_LEASE_WAIT_MS).build();
+    }
+
+    /** One execute of the application's client; see {@link BlockingAttempt}. */
+    private final class Attempt4 extends BlockingAttempt<CloseableHttpResponse, Attempted> {
+        private final HttpRequestBase copy;
+        private final HttpContext attemptContext;
+
+        Attempt4(HttpRequestBase copy, HttpContext attemptContext, AttemptListener<Attempted> listener) {
+            super(listener);
+            this.copy = copy;
+            this.attemptContext = attemptContext;
+        }
+
+        @Override
+        protected CloseableHttpResponse execute() throws IOException {
+            return client.execute(target, copy, attemptContext);
+        }
+
+        @Override
+        protected int status(CloseableHttpResponse response) {
+            return response.getStatusLine().getStatusCode();
+        }
+
+        @Override
+        protected String header(CloseableHttpResponse response, String name) {
+            Header header = response.getFirstHeader(name);
+            return header == null ? null : header.getValue();
+        }
+
+        @Override
+        protected void buffer(CloseableHttpResponse response) throws IOException {
+            HttpEntity entity = response.getEntity();
+            if (entity == null) {
+                return;
+            }
+            // Reading to the end returns the connection to the pool.
+            ByteArrayEntity copy = new ByteArrayEntity(EntityUtils.toByteArray(entity));
+            copy.setContentType(entity.getContentType());
+            copy.setContentEncoding(entity.getContentEncoding());
+            copy.setChunked(entity.isChunked());
+            response.setEntity(copy);
+        }
+
+        @Override
+        protected void close(CloseableHttpResponse response) {
+            closeQuietly(response);
+        }
+
+        @Override
+        protected Attempted attempted(CloseableHttpResponse response) {
+            return new Attempted(response, attemptContext);
+        }
+    }
+
+    @Override
+    public int status(Attempted attempted) {
+        return attempted.response.getStatusLine().getStatusCode();
+    }
+
+    @Override
+    public String responseHeader(Attempted attempted, String name) {
+        Header header = attempted.response.getFirstHeader(name);
+        return header == null ? null : header.getValue();
+    }
+
+
+    @Override
+    public FailureKind classify(Throwable failure) {
+        if (failure instanceof ConnectionPoolTimeoutException || failure instanceof ClientProtocolException) {
+            return FailureKind.OTHER;
+        }
+        if (failure instanceof ConnectTimeoutException) {
+            return FailureKind.CONNECT;
+        }
+        return AttemptFailures.classify(failure);
+    }
+
+    @Override
+    public void discard(Attempted attempted) {
+        closeQuietly(attempted.response);
+    }
+
+    @Override
+    public Throwable timeoutFailure(Duration timeout) {
+        return AttemptFailures.attemptTimeout(timeout);
+    }
+
+    @Override
+    public Throwable cancelledFailure() {
+        return new RequestAbortedException("Request aborted");
+    }
+
+    @Override
+    public Throwable interruptedFailure(InterruptedException interrupted) {
+        // What 4.5 throws when the thread is interrupted while it waits for a connection.
+        return new RequestAbortedException("Request aborted", interrupted);
+    }
+
+    /**
+     * The winner's response for the application; what the winning attempt's execution left in its
+     * own context (route, redirect locations, user token, ...) is copied to the application's, as
+     * if the application's call had run alone.
+     */
+    Object toApplication(Attempted winner) {
+        if (context == null) {
+            return winner.response;
+        }
+        try {
+            for (String name : RESULTS) {
+                Object value = winner.context.getAttribute(name);
+                if (value != null) {
+                    context.setAttribute(name, value);
+                }
+            }
+        } catch (RuntimeException unusualContext) {
+            // A context of the application's own making refused a value: the response matters
+            // more than these details, so it is returned all the same.
+        }
+        return winner.response;
+    }
+
+    private static void closeQuietly(CloseableHttpResponse response) {
+        try {
+            response.close();
+        } catch (IOException | RuntimeException ignored) {
+            // Closing a response nobody will read: its connection is discarded either way.
+        }
+    }
+
+    /** An attempt's response and the context it ran in. */
+    static final class Attempted {
+        final CloseableHttpResponse response;
+        final HttpContext context;
+
+        Attempted(CloseableHttpResponse response, HttpContext context) {
+            this.response = response;
+            this.context = context;
+        }
+    }
+}

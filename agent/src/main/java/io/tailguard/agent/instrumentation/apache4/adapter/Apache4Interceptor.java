@@ -1,0 +1,51 @@
+package io.tailguard.agent.instrumentation.apache4.adapter;
+
+import io.tailguard.agent.engine.Engine;
+import io.tailguard.agent.engine.PolicyRuntime;
+import io.tailguard.agent.instrumentation.ClientCalls;
+import io.tailguard.agent.instrumentation.SlotInterceptor;
+import io.tailguard.bootstrap.Dispatcher;
+import io.tailguard.bootstrap.Outcome;
+import org.apache.http.HttpHost;
+import org.apache.http.HttpRequest;
+import org.apache.http.impl.client.CloseableHttpClient;
+import org.apache.http.protocol.HttpContext;
+
+/**
+ * Apache HttpClient 4.5 classic, living in the application's copy of the library (see
+ * {@link io.tailguard.agent.instrumentation.LibraryBridge}): {@code doExecute} hands matched
+ * requests to the engine and waits for the result on the application's thread, which also runs
+ * the primary attempt; the client's status retry strategy is told to stand aside for Tailguard's
+ * attempts.
+ */
+public final class Apache4Interceptor implements SlotInterceptor {
+
+    private final Engine engine;
+
+    public Apache4Interceptor(Engine engine) {
+        this.engine = engine;
+    }
+
+    @Override
+    public Object intercept(int slot, Object self, Object[] args) throws Exception {
+        if (slot == Dispatcher.APACHE4_STATUS_RETRY) {
+            return Apache4Exchange.isAttempt((HttpContext) args[2]) ? Outcome.returning(Boolean.FALSE)
+                    : Dispatcher.PROCEED;
+        }
+        HttpHost target = (HttpHost) args[0];
+        HttpRequest request = (HttpRequest) args[1];
+        if (target == null || request == null || Thread.currentThread().isInterrupted()) {
+            // No target: the client resolves a default host of its own or fails, as it would
+            // have. Interrupted: the client gives up at once with the exception it always threw.
+            return Dispatcher.PROCEED;
+        }
+        PolicyRuntime policy = ClientCalls.policyFor(engine, target.getHostName(), target.getPort(),
+                target.getSchemeName());
+        if (policy == null) {
+            return Dispatcher.PROCEED;
+        }
+        Apache4Exchange exchange = new Apache4Exchange((CloseableHttpClient) self, target, request,
+                (HttpContext) args[2], ClientCalls.enforcing(engine));
+        return ClientCalls.run(engine, policy, exchange, exchange::toApplication);
+    }
+}

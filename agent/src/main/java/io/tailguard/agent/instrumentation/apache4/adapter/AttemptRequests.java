@@ -1,0 +1,76 @@
+package io.tailguard.agent.instrumentation.apache4.adapter;
+
+import java.net.URI;
+import java.util.Map;
+import org.apache.http.HttpEntityEnclosingRequest;
+import org.apache.http.HttpRequest;
+import org.apache.http.client.config.RequestConfig;
+import org.apache.http.client.methods.HttpEntityEnclosingRequestBase;
+import org.apache.http.client.methods.HttpRequestBase;
+import org.apache.http.client.methods.HttpUriRequest;
+
+/**
+ * An attempt's own copy of the application's request. Not {@code clone()}, which is shallow and
+ * shares the abort handle, and not {@code RequestBuilder.copy}, which in 4.5.14 parses an
+ * {@code application/x-www-form-urlencoded} entity into parameters and encodes them again (a
+ * different body on the wire, and a streamed form entity consumed by the parsing). The copy keeps
+ * the entity object itself: a repeatable entity writes the same bytes for every attempt, and a
+ * non-repeatable one is only ever sent once because the engine never repeats such a request.
+ * A request without an entity stays a non-entity request, which the client's own I/O retry
+ * treats as idempotent exactly as it treated the application's request.
+ */
+final class AttemptRequests {
+
+    private AttemptRequests() {
+    }
+
+    @SuppressWarnings("deprecation")
+    static HttpRequestBase copy(HttpRequest original, Map<String, String> headers, RequestConfig config) {
+        String method = original.getRequestLine().getMethod();
+        HttpRequestBase copy;
+        if (original instanceof HttpEntityEnclosingRequest) {
+            WithEntity withEntity = new WithEntity(method);
+            withEntity.setEntity(((HttpEntityEnclosingRequest) original).getEntity());
+            copy = withEntity;
+        } else {
+            copy = new WithoutEntity(method);
+        }
+        copy.setProtocolVersion(original.getRequestLine().getProtocolVersion());
+        copy.setURI(original instanceof HttpUriRequest ? ((HttpUriRequest) original).getURI()
+                : URI.create(original.getRequestLine().getUri()));
+        copy.setHeaders(original.getAllHeaders());
+        for (Map.Entry<String, String> header : headers.entrySet()) {
+            copy.setHeader(header.getKey(), header.getValue());
+        }
+        // Per-request HttpParams are the pre-4.3 way to configure a request; the client still reads them.
+        copy.setParams(original.getParams());
+        copy.setConfig(config);
+        return copy;
+    }
+
+    private static final class WithoutEntity extends HttpRequestBase {
+        private final String method;
+
+        WithoutEntity(String method) {
+            this.method = method;
+        }
+
+        @Override
+        public String getMethod() {
+            return method;
+        }
+    }
+
+    private static final class WithEntity extends HttpEntityEnclosingRequestBase {
+        private final String method;
+
+        WithEntity(String method) {
+            this.method = method;
+        }
+
+        @Override
+        public String getMethod() {
+            return method;
+        }
+    }
+}

@@ -1,0 +1,45 @@
+package io.tailguard.agent.instrumentation.apache5;
+
+import io.tailguard.agent.engine.Engine;
+import io.tailguard.agent.instrumentation.ClientInstrumentation;
+import io.tailguard.agent.instrumentation.Hook;
+import io.tailguard.bootstrap.Dispatcher;
+import java.util.List;
+
+/**
+ * Apache HttpClient 5 async ({@code CloseableHttpAsyncClient}). Its public {@code execute}
+ * overloads are final and all call {@code doExecute(HttpHost, AsyncRequestProducer,
+ * AsyncResponseConsumer, HandlerFactory, HttpContext, FutureCallback)} (5.6.5), implemented in
+ * {@code InternalAbstractHttpAsyncClient} (the clients of {@code HttpAsyncClients.createDefault()},
+ * {@code custom()}, {@code createHttp2Default()}) and {@code AbstractMinimalHttpAsyncClientBase}
+ * ({@code createMinimal()}). The low-level {@code execute(AsyncClientExchangeHandler, ...)} of the
+ * minimal clients bypasses it and is not handled.
+ */
+public final class Apache5AsyncInstrumentation implements ClientInstrumentation {
+
+    private static final String ASYNC = "org/apache/hc/client5/http/impl/async/";
+    private static final String DO_EXECUTE = "(Lorg/apache/hc/core5/http/HttpHost;"
+            + "Lorg/apache/hc/core5/http/nio/AsyncRequestProducer;Lorg/apache/hc/core5/http/nio/AsyncResponseConsumer;"
+            + "Lorg/apache/hc/core5/http/nio/HandlerFactory;Lorg/apache/hc/core5/http/protocol/HttpContext;"
+            + "Lorg/apache/hc/core5/concurrent/FutureCallback;)Ljava/util/concurrent/Future;";
+
+    @Override
+    public String name() {
+        return "apache5-async";
+    }
+
+    @Override
+    public List<Hook> hooks() {
+        return List.of(
+                new Hook(ASYNC + "InternalAbstractHttpAsyncClient", "doExecute", DO_EXECUTE,
+                        Dispatcher.APACHE5_ASYNC_EXECUTE),
+                new Hook(ASYNC + "AbstractMinimalHttpAsyncClientBase", "doExecute", DO_EXECUTE,
+                        Dispatcher.APACHE5_ASYNC_EXECUTE),
+                Apache5Adapters.STATUS_RETRY);
+    }
+
+    @Override
+    public void install(Engine engine) {
+        Apache5Adapters.install(engine, Dispatcher.APACHE5_ASYNC_EXECUTE);
+    }
+}

@@ -1,0 +1,370 @@
+package io.tailguard.agent.instrumentation.apache5.adapter;
+
+import io.tailguard.agent.engine.AttemptKind;
+import io.tailguard.agent.engine.AttemptSpec;
+import io.tailguard.agent.engine.Exchange;
+import io.tailguard.agent.engine.FailureKind;
+import io.tailguard.agent.instrumentation.AttemptFailures;
+import io.tailguard.bootstrap.Dispatcher;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
+import java.util.concurrent.Future;
+import org.apache.hc.client5.http.async.methods.SimpleHttpRequest;
+import org.apache.hc.client5.http.async.methods.SimpleRequestBuilder;
+import org.apache.hc.client5.http.async.methods.SimpleRequestProducer;
+import org.apache.hc.client5.http.config.Configurable;
+import org.apache.hc.client5.http.config.RequestConfig;
+import org.apache.hc.client5.http.impl.async.CloseableHttpAsyncClient;
+import org.apache.hc.client5.http.protocol.HttpClientContext;
+import org.apache.hc.core5.concurrent.FutureCallback;
+import org.apache.hc.core5.http.EntityDetails;
+import org.apache.hc.core5.http.Header;
+import org.apache.hc.core5.http.HttpHost;
+import org.apache.hc.core5.http.HttpRequest;
+import org.apache.hc.core5.http.HttpResponse;
+import org.apache.hc.core5.http.nio.AsyncRequestProducer;
+import org.apache.hc.core5.http.nio.AsyncResponseConsumer;
+import org.apache.hc.core5.http.nio.DataStreamChannel;
+import org.apache.hc.core5.http.nio.RequestChannel;
+import org.apache.hc.core5.http.protocol.HttpContext;
+import org.apache.hc.core5.http.support.BasicRequestBuilder;
+
+/**
+ * Apache HttpClient 5 async's side of an attempt: one {@code execute} of the application's client
+ * with a producer and a consumer of the attempt's own, in a context of its own.
+ *
+ * <p>Request: a {@code SimpleHttpRequest} is copied per attempt into a fresh
+ * {@code SimpleRequestProducer}, so attempts can run at the same time (retries and hedges). Any
+ * other {@code BasicRequestProducer} is used again for each attempt, one after the other, as the
+ * client's own retry does: retried when {@code isRepeatable()}, hedged only when it has no body
+ * (two attempts cannot produce one entity at once). Tagging headers go on a copy of the request
+ * as the producer hands it over.
+ *
+ * <p>Response: the application's consumer sees exactly one response, the one that wins, as soon
+ * as its head arrives (see {@link AttemptConsumer}); a response that may still be retried is
+ * buffered and replayed into the application's consumer if it turns out to be the final answer.
+ * So the consumer itself never has to be replayable.
+ */
+final class AsyncExchange implements Exchange<AsyncExchange.Attempted> {
+
+    private final CloseableHttpAsyncClient client;
+    private final HttpHost target;
+    private final AsyncRequestProducer producer;
+    private final HttpRequest request;
+    private final EntityDetails entity;
+    private final AsyncResponseConsumer<Object> consumer;
+    private final HttpContext context;
+    private final boolean markAttempts;
+    private volatile HttpClientContext primaryContext;
+    private volatile boolean consumerUsed;
+
+    AsyncExchange(CloseableHttpAsyncClient client, HttpHost target, AsyncRequestProducer producer,
+            Captured captured, AsyncResponseConsumer<Object> consumer, HttpContext context, boolean markAttempts) {
+        this.client = client;
+        this.target = target;
+        this.producer = producer;
+        this.request = captured.request;
+        this.entity = captured.entity;
+        this.consumer = consumer;
+        this.context = context;
+        this.markAttempts = markAttempts;
+    }
+
+    @Override
+    public String method() {
+        return request.getMethod().toUpperCase(Locale.ROOT);
+    }
+
+    @Override
+    public boolean replayable() {
+        return producer.isRepeatable();
+    }
+
+    @Override
+    public boolean hedgeable() {
+        return replayable() && (entity == null || request instanceof SimpleHttpRequest);
+    }
+
+    @Override
+    public String requestHeader(String name) {
+        Header header = request.getFirstHeader(name);
+        return header == null ? null : header.getValue();
+    }
+
+    @Override
+    public long clientTimeoutNanos() {
+        return Long.MAX_VALUE;
+    }
+
+    @Override
+    public Attempt send(AttemptSpec spec, AttemptListener<Attempted> listener, Executor blockingWork) {
+        HttpClientContext attemptContext = AttemptContexts.create(context, markAttempts);
+        RequestConfig config = configFor(spec.kind());
+        if (config != null) {
+            attemptContext.setRequestConfig(config);
+        }
+        if (spec.kind() == AttemptKind.PRIMARY) {
+            primaryContext = attemptContext;
+        }
+        AsyncRequestProducer attemptProducer = producerFor(spec.headers(), config);
+        AttemptConsumer attemptConsumer = new AttemptConsumer(listener, this, attemptContext);
+        Future<Attempted> future;
+        Dispatcher.skipNextInterception();
+        try {
+            future = client.execute(target, attemptProducer, attemptConsumer, null, attemptContext,
+                    new FutureCallback<Attempted>() {
+                        @Override
+                        public void completed(Attempted attempted) {
+                            listener.onResponse(attempted);
+                        }
+
+                        @Override
+                        public void failed(Exception failure) {
+                            listener.onFailure(failure);
+                        }
+
+                        @Override
+                        public void cancelled() {
+                            listener.onFailure(new CancellationException("attempt cancelled"));
+                        }
+                    });
+        } finally {
+            Dispatcher.clearSkip();
+        }
+        // HttpClient 5.6.5 does not abort an exchange that got a pooled connection at once when
+        // its future is cancelled (the future's dependency is then the completed lease, checked
+        // without the agent): such a loser runs to its end in the background, its response is
+        // read and dropped by its AttemptConsumer, and its connection goes back to the pool.
+        return () -> future.cancel(true);
+    }
+
+    /**
+     * The attempt's config, which goes into its context: the request's own (a tagged copy of a
+     * plain request carries none), and for a hedge one that takes only a connection the pool can
+     * give at once (see the classic adapter). A hedge's config starts from the primary's, which
+     * holds the client's defaults once the client has set the primary up: the async client does
+     * not expose them otherwise.
+     */
+    private RequestConfig configFor(AttemptKind kind) {
+        RequestConfig own = request instanceof Configurable ? ((Configurable) request).getConfig() : null;
+        if (kind != AttemptKind.HEDGE) {
+            return own;
+        }
+        RequestConfig base = own;
+        HttpClientContext primary = primaryContext;
+        if (base == null && primary != null) {
+            base = primary.getRequestConfig();
+        }
+        return RequestConfig.copy(base != null ? base : RequestConfig.DEFAULT)
+                .setConnectionRequestTimeout(ClassicExchange.HEDGE_LEASE_WAIT).build();
+    }
+
+    private AsyncRequestProducer producerFor(Map<String, String> headers, RequestConfig config) {
+        if (request instanceof SimpleHttpRequest) {
+            SimpleRequestBuilder copy = SimpleRequestBuilder.copy((SimpleHttpRequest) request);
+            for (Map.Entry<String, String> header : headers.entrySet()) {
+                copy.setHeader(header.getKey(), header.getValue());
+            }
+            if (config != null) {
+                copy.setRequestConfig(config);
+            }
+            return SimpleRequestProducer.create(copy.build());
+        }
+        return new TaggedProducer(producer, headers);
+    }
+
+    @Override
+    public int status(Attempted attempted) {
+        return attempted.head.getCode();
+    }
+
+    @Override
+    public String responseHeader(Attempted attempted, String name) {
+        Header header = attempted.head.getFirstHeader(name);
+        return header == null ? null : header.getValue();
+    }
+
+    @Override
+    public FailureKind classify(Throwable failure) {
+        return ClassicExchange.classifyFailure(failure);
+    }
+
+    @Override
+    public void discard(Attempted attempted) {
+        // The client already read or dropped the body and released the connection.
+    }
+
+    @Override
+    public CompletionStage<Attempted> deliver(Attempted attempted) {
+        if (attempted.delivered) {
+            return CompletableFuture.completedFuture(attempted);
+        }
+        CompletableFuture<Attempted> done = new CompletableFuture<>();
+        consumerUsed = true;
+        try {
+            consumer.consumeResponse(attempted.head, attempted.details, attempted.context,
+                    new FutureCallback<Object>() {
+                        @Override
+                        public void completed(Object value) {
+                            done.complete(attempted.deliveredAs(value));
+                        }
+
+                        @Override
+                        public void failed(Exception failure) {
+                            done.completeExceptionally(failure);
+                        }
+
+                        @Override
+                        public void cancelled() {
+                            done.completeExceptionally(new CancellationException());
+                        }
+                    });
+            if (attempted.details != null) {
+                consumer.updateCapacity(increment -> { });
+                if (attempted.body.length > 0) {
+                    consumer.consume(ByteBuffer.wrap(attempted.body));
+                }
+                consumer.streamEnd(null);
+            }
+        } catch (Exception failure) {
+            consumer.failed(failure);
+            done.completeExceptionally(failure);
+        }
+        return done.whenComplete((value, failure) -> consumer.releaseResources());
+    }
+
+    @Override
+    public Throwable timeoutFailure(Duration timeout) {
+        return AttemptFailures.attemptTimeout(timeout);
+    }
+
+    @Override
+    public Throwable cancelledFailure() {
+        return new CancellationException("Request execution cancelled");
+    }
+
+    AsyncResponseConsumer<Object> consumer() {
+        return consumer;
+    }
+
+    void consumerUsed() {
+        consumerUsed = true;
+    }
+
+    /**
+     * The request is over: the application's future gets its outcome, and a consumer that never
+     * saw a response hears of the failure, as it would from the client.
+     */
+    void complete(org.apache.hc.core5.concurrent.BasicFuture<Object> future, Attempted winner, Throwable failure) {
+        if (failure == null) {
+            AttemptContexts.reportBack(winner.context, context);
+            future.completed(winner.value);
+            return;
+        }
+        Throwable cause = failure instanceof java.util.concurrent.CompletionException && failure.getCause() != null
+                ? failure.getCause() : failure;
+        Exception exception = cause instanceof Exception ? (Exception) cause : new RuntimeException(cause);
+        if (!consumerUsed) {
+            consumer.failed(exception);
+            consumer.releaseResources();
+        }
+        // A future the application cancelled stays cancelled; failing it then does nothing.
+        future.failed(exception);
+    }
+
+    /** The request and its entity as the application's producer hands them over. */
+    static final class Captured implements RequestChannel {
+        HttpRequest request;
+        EntityDetails entity;
+
+        @Override
+        public void sendRequest(HttpRequest request, EntityDetails entity, HttpContext context) {
+            this.request = request;
+            this.entity = entity;
+        }
+    }
+
+    /** The application's producer, with the attempt's tagging headers on a copy of its request. */
+    private static final class TaggedProducer implements AsyncRequestProducer {
+        private final AsyncRequestProducer delegate;
+        private final Map<String, String> headers;
+
+        TaggedProducer(AsyncRequestProducer delegate, Map<String, String> headers) {
+            this.delegate = delegate;
+            this.headers = headers;
+        }
+
+        @Override
+        public void sendRequest(RequestChannel channel, HttpContext context)
+                throws org.apache.hc.core5.http.HttpException, java.io.IOException {
+            delegate.sendRequest((request, entity, c) -> channel.sendRequest(tagged(request), entity, c), context);
+        }
+
+        private HttpRequest tagged(HttpRequest request) {
+            if (headers.isEmpty()) {
+                return request;
+            }
+            // A plain copy: the request's own config, if any, is already in the attempt's context.
+            BasicRequestBuilder copy = BasicRequestBuilder.copy(request);
+            for (Map.Entry<String, String> header : headers.entrySet()) {
+                copy.setHeader(header.getKey(), header.getValue());
+            }
+            return copy.build();
+        }
+
+        @Override
+        public boolean isRepeatable() {
+            return delegate.isRepeatable();
+        }
+
+        @Override
+        public void failed(Exception cause) {
+            delegate.failed(cause);
+        }
+
+        @Override
+        public int available() {
+            return delegate.available();
+        }
+
+        @Override
+        public void produce(DataStreamChannel channel) throws java.io.IOException {
+            delegate.produce(channel);
+        }
+
+        @Override
+        public void releaseResources() {
+            delegate.releaseResources();
+        }
+    }
+
+    /** An attempt's response: delivered to the application's consumer, or buffered. */
+    static final class Attempted {
+        final HttpResponse head;
+        final EntityDetails details;
+        final HttpClientContext context;
+        final boolean delivered;
+        final Object value;
+        final byte[] body;
+
+        Attempted(HttpResponse head, EntityDetails details, HttpClientContext context, boolean delivered,
+                Object value, byte[] body) {
+            this.head = head;
+            this.details = details;
+            this.context = context;
+            this.delivered = delivered;
+            this.value = value;
+            this.body = body;
+        }
+
+        Attempted deliveredAs(Object result) {
+            return new Attempted(head, details, context, true, result, null);
+        }
+    }
+}

@@ -1,0 +1,73 @@
+package io.tailguard.agent.instrumentation.apache5.adapter;
+
+import org.apache.hc.client5.http.HttpRoute;
+import org.apache.hc.client5.http.protocol.HttpClientContext;
+import org.apache.hc.core5.http.protocol.HttpContext;
+
+/**
+ * Each attempt runs in a context of its own, so that two attempts in flight never write the same
+ * route, response or auth exchange. It reads the application's context through (its own
+ * attributes), starts from the application's cookie store, credentials, auth cache, request
+ * config and user token (typed fields since 5.4, so they are copied), and afterwards the winning
+ * attempt's results are copied back, as if the application's call had run alone.
+ */
+final class AttemptContexts {
+
+    /** Marks an attempt's context: the client's own status retry stands aside for it. */
+    static final String ATTEMPT = "io.tailguard.attempt";
+
+    private AttemptContexts() {
+    }
+
+    static boolean isAttempt(HttpContext context) {
+        return context != null && context.getAttribute(ATTEMPT) != null;
+    }
+
+    static HttpClientContext create(HttpContext application, boolean mark) {
+        HttpClientContext attempt;
+        if (application == null) {
+            attempt = HttpClientContext.create();
+        } else {
+            attempt = new HttpClientContext(application);
+            HttpClientContext app = HttpClientContext.cast(application);
+            attempt.setCookieStore(app.getCookieStore());
+            attempt.setCredentialsProvider(app.getCredentialsProvider());
+            attempt.setAuthCache(app.getAuthCache());
+            attempt.setRequestConfig(app.getRequestConfig());
+            attempt.setUserToken(app.getUserToken());
+            attempt.setCookieSpecRegistry(app.getCookieSpecRegistry());
+            attempt.setAuthSchemeRegistry(app.getAuthSchemeRegistry());
+            attempt.getAuthExchanges().putAll(app.getAuthExchanges());
+        }
+        if (mark) {
+            attempt.setAttribute(ATTEMPT, Boolean.TRUE);
+        }
+        return attempt;
+    }
+
+    static void reportBack(HttpClientContext winner, HttpContext application) {
+        if (application == null) {
+            return;
+        }
+        try {
+            HttpClientContext app = HttpClientContext.cast(application);
+            if (winner.getHttpRoute() instanceof HttpRoute) {
+                app.setRoute((HttpRoute) winner.getHttpRoute());
+            }
+            app.setRedirectLocations(winner.getRedirectLocations());
+            app.setCookieSpec(winner.getCookieSpec());
+            app.setCookieOrigin(winner.getCookieOrigin());
+            app.setUserToken(winner.getUserToken());
+            app.getAuthExchanges().putAll(winner.getAuthExchanges());
+            app.setRequest(winner.getRequest());
+            app.setResponse(winner.getResponse());
+            app.setEndpointDetails(winner.getEndpointDetails());
+            app.setSSLSession(winner.getSSLSession());
+            app.setProtocolVersion(winner.getProtocolVersion());
+            app.setExchangeId(winner.getExchangeId());
+        } catch (RuntimeException unusualContext) {
+            // A context of the application's own making refused a value: the response matters
+            // more than these details, so it is returned all the same.
+        }
+    }
+}

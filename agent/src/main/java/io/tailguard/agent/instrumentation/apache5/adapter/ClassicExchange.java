@@ -1,0 +1,250 @@
+package io.tailguard.agent.instrumentation.apache5.adapter;
+
+import io.tailguard.agent.engine.AttemptKind;
+import io.tailguard.agent.engine.AttemptSpec;
+import io.tailguard.agent.engine.Exchange;
+import io.tailguard.agent.engine.FailureKind;
+import io.tailguard.agent.instrumentation.AttemptFailures;
+import io.tailguard.agent.instrumentation.BlockingAttempt;
+import io.tailguard.agent.instrumentation.ClientCalls;
+import java.io.IOException;
+import java.net.URISyntaxException;
+import java.time.Duration;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Executor;
+import org.apache.hc.client5.http.ClientProtocolException;
+import org.apache.hc.client5.http.ConnectTimeoutException;
+import org.apache.hc.client5.http.classic.methods.HttpUriRequestBase;
+import org.apache.hc.client5.http.config.Configurable;
+import org.apache.hc.client5.http.config.RequestConfig;
+import org.apache.hc.client5.http.impl.classic.CloseableHttpClient;
+import org.apache.hc.client5.http.impl.classic.CloseableHttpResponse;
+import org.apache.hc.client5.http.impl.classic.RequestFailedException;
+import org.apache.hc.client5.http.protocol.HttpClientContext;
+import org.apache.hc.core5.http.ClassicHttpRequest;
+import org.apache.hc.core5.http.ConnectionRequestTimeoutException;
+import org.apache.hc.core5.http.ContentType;
+import org.apache.hc.core5.http.Header;
+import org.apache.hc.core5.http.HttpEntity;
+import org.apache.hc.core5.http.HttpHost;
+import org.apache.hc.core5.http.io.entity.ByteArrayEntity;
+import org.apache.hc.core5.http.io.entity.EntityUtils;
+import org.apache.hc.core5.http.protocol.HttpContext;
+import org.apache.hc.core5.util.Timeout;
+
+/**
+ * Apache HttpClient 5 classic's side of an attempt: an {@code HttpUriRequestBase} copy of the
+ * application's request (cancellable on its own; a {@code ClassicRequestBuilder} result is not),
+ * executed through the public {@code execute(HttpHost, ClassicHttpRequest, HttpContext)} of the
+ * application's client in a context of its own (see {@link AttemptContexts}), on the executor the
+ * engine hands over: the application's thread for the primary and retries, a worker for a hedge.
+ *
+ * <p>As in 4.5, a response the engine may still retry is read into memory at once so that its
+ * pooled connection is back before the next attempt asks for one, and a hedge only takes a
+ * connection the pool can give at once.
+ */
+final class ClassicExchange implements Exchange<ClassicExchange.Attempted> {
+
+    /** See {@link ClientCalls#HEDGE_LEASE_WAIT_MS}. */
+    static final Timeout HEDGE_LEASE_WAIT = Timeout.ofMilliseconds(ClientCalls.HEDGE_LEASE_WAIT_MS);
+
+    private final CloseableHttpClient client;
+    private final HttpHost target;
+    private final ClassicHttpRequest request;
+    private final HttpContext context;
+    private final boolean markAttempts;
+
+    ClassicExchange(CloseableHttpClient client, HttpHost target, ClassicHttpRequest request, HttpContext context,
+            boolean markAttempts) {
+        this.client = client;
+        this.target = target;
+        this.request = request;
+        this.context = context;
+        this.markAttempts = markAttempts;
+    }
+
+    @Override
+    public String method() {
+        return request.getMethod().toUpperCase(Locale.ROOT);
+    }
+
+    @Override
+    public boolean replayable() {
+        HttpEntity entity = request.getEntity();
+        return entity == null || entity.isRepeatable();
+    }
+
+    @Override
+    public String requestHeader(String name) {
+        Header header = request.getFirstHeader(name);
+        return header == null ? null : header.getValue();
+    }
+
+    @Override
+    public long clientTimeoutNanos() {
+        return Long.MAX_VALUE;
+    }
+
+    @Override
+    public Attempt send(AttemptSpec spec, AttemptListener<Attempted> listener, Executor blockingWork)
+            throws URISyntaxException {
+        HttpClientContext attemptContext = AttemptContexts.create(context, markAttempts);
+        HttpUriRequestBase copy = copy(spec.headers(), configFor(spec.kind()));
+        blockingWork.execute(new Attempt5(copy, attemptContext, listener));
+        return copy::cancel;
+    }
+
+    private HttpUriRequestBase copy(Map<String, String> headers, RequestConfig config) throws URISyntaxException {
+        HttpUriRequestBase copy = new HttpUriRequestBase(request.getMethod(), request.getUri());
+        copy.setVersion(request.getVersion());
+        copy.setHeaders(request.getHeaders());
+        for (Map.Entry<String, String> header : headers.entrySet()) {
+            copy.setHeader(header.getKey(), header.getValue());
+        }
+        copy.setEntity(request.getEntity());
+        copy.setConfig(config);
+        return copy;
+    }
+
+    private RequestConfig configFor(AttemptKind kind) {
+        RequestConfig own = request instanceof Configurable ? ((Configurable) request).getConfig() : null;
+        if (kind != AttemptKind.HEDGE) {
+            return own;
+        }
+        RequestConfig base = own;
+        if (base == null && context != null) {
+            base = HttpClientContext.cast(context).getRequestConfig();
+        }
+        if (base == null && client instanceof Configurable) {
+            base = ((Configurable) client).getConfig();
+        }
+        return RequestConfig.copy(base != null ? base : RequestConfig.DEFAULT)
+                .setConnectionRequestTimeout(HEDGE_LEASE_WAIT).build();
+    }
+
+    /** One execute of the application's client; see {@link BlockingAttempt}. */
+    private final class Attempt5 extends BlockingAttempt<CloseableHttpResponse, Attempted> {
+        private final HttpUriRequestBase copy;
+        private final HttpClientContext attemptContext;
+
+        Attempt5(HttpUriRequestBase copy, HttpClientContext attemptContext, AttemptListener<Attempted> listener) {
+            super(listener);
+            this.copy = copy;
+            this.attemptContext = attemptContext;
+        }
+
+        @Override
+        @SuppressWarnings("deprecation") // the only execute that returns the response rather than handling it
+        protected CloseableHttpResponse execute() throws IOException {
+            return client.execute(target, copy, attemptContext);
+        }
+
+        @Override
+        protected int status(CloseableHttpResponse response) {
+            return response.getCode();
+        }
+
+        @Override
+        protected String header(CloseableHttpResponse response, String name) {
+            Header header = response.getFirstHeader(name);
+            return header == null ? null : header.getValue();
+        }
+
+        @Override
+        protected void buffer(CloseableHttpResponse response) throws IOException {
+            HttpEntity entity = response.getEntity();
+            if (entity == null) {
+                return;
+            }
+            // Reading to the end returns the connection to the pool.
+            byte[] bytes = EntityUtils.toByteArray(entity);
+            ContentType type = entity.getContentType() == null ? null : ContentType.parseLenient(entity.getContentType());
+            response.setEntity(new ByteArrayEntity(bytes, type, entity.getContentEncoding(), entity.isChunked()));
+        }
+
+        @Override
+        protected void close(CloseableHttpResponse response) {
+            closeQuietly(response);
+        }
+
+        @Override
+        protected Attempted attempted(CloseableHttpResponse response) {
+            return new Attempted(response, attemptContext);
+        }
+    }
+
+    @Override
+    public int status(Attempted attempted) {
+        return attempted.response.getCode();
+    }
+
+    @Override
+    public String responseHeader(Attempted attempted, String name) {
+        Header header = attempted.response.getFirstHeader(name);
+        return header == null ? null : header.getValue();
+    }
+
+    @Override
+    public FailureKind classify(Throwable failure) {
+        return classifyFailure(failure);
+    }
+
+    /** Shared with the async client, whose failures are the same types. */
+    static FailureKind classifyFailure(Throwable failure) {
+        if (failure instanceof ConnectionRequestTimeoutException || failure instanceof ClientProtocolException
+                || failure instanceof RequestFailedException) {
+            return FailureKind.OTHER;
+        }
+        if (failure instanceof ConnectTimeoutException) {
+            return FailureKind.CONNECT;
+        }
+        return AttemptFailures.classify(failure);
+    }
+
+    @Override
+    public void discard(Attempted attempted) {
+        closeQuietly(attempted.response);
+    }
+
+    @Override
+    public Throwable timeoutFailure(Duration timeout) {
+        return AttemptFailures.attemptTimeout(timeout);
+    }
+
+    @Override
+    public Throwable cancelledFailure() {
+        return new RequestFailedException("Request aborted");
+    }
+
+    @Override
+    public Throwable interruptedFailure(InterruptedException interrupted) {
+        // What 5.x throws when the thread is interrupted while it waits for a connection.
+        return new RequestFailedException("Request aborted", interrupted);
+    }
+
+    /** The winner's response for the application, its context's results copied to the application's. */
+    Object toApplication(Attempted winner) {
+        AttemptContexts.reportBack(winner.context, context);
+        return winner.response;
+    }
+
+    private static void closeQuietly(CloseableHttpResponse response) {
+        try {
+            response.close();
+        } catch (IOException | RuntimeException ignored) {
+            // Closing a response nobody will read: its connection is discarded either way.
+        }
+    }
+
+    /** An attempt's response and the context it ran in. */
+    static final class Attempted {
+        final CloseableHttpResponse response;
+        final HttpClientContext context;
+
+        Attempted(CloseableHttpResponse response, HttpClientContext context) {
+            this.response = response;
+            this.context = context;
+        }
+    }
+}

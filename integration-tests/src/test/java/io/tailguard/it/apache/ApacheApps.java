@@ -1,0 +1,55 @@
+package io.tailguard.it.apache;
+
+import io.tailguard.it.AgentedApp;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/** The application with both Apache HttpClient 4.5 and 5 on its class path, as some services have. */
+final class ApacheApps {
+
+    static final String POLICY = "tailguard.policy.api.";
+
+    /** Retries on 127.0.0.1 with short backoffs, every attempt tagged. */
+    static final List<String> RETRYING = List.of(
+            POLICY + "hosts=127.0.0.1",
+            POLICY + "retry.backoff.initial=10ms",
+            POLICY + "retry.backoff.max=50ms",
+            POLICY + "tagging=true");
+
+    private ApacheApps() {
+    }
+
+    static AgentedApp start(List<String> base, String... more) {
+        List<String> config = new ArrayList<>(base);
+        config.addAll(List.of(more));
+        return start(config.toArray(new String[0]));
+    }
+
+    static AgentedApp start(String... config) {
+        return AgentedApp.withConfig(String.join("\n", config))
+                .classpath(AgentedApp.clientClasspath("apache-4.5"))
+                .classpath(AgentedApp.clientClasspath("apache-5"))
+                .start();
+    }
+
+    /**
+     * The pool's leased count once the connections the application returned have been released:
+     * a loser is aborted before the winner reaches the application, but the aborted attempt's
+     * thread may still be unwinding, so this waits up to five seconds for the count to settle.
+     */
+    static int leasedWhenSettled(AgentedApp app, String client, Map<String, String> options) throws InterruptedException {
+        Map<String, String> command = new java.util.HashMap<>(options);
+        command.put("client", client);
+        long deadline = System.nanoTime() + 5_000_000_000L;
+        int leased;
+        do {
+            leased = Integer.parseInt(app.send("stats", command, 30).get("leased"));
+            if (leased == 0) {
+                return 0;
+            }
+            Thread.sleep(50);
+        } while (System.nanoTime() < deadline);
+        return leased;
+    }
+}

@@ -1,0 +1,124 @@
+package io.tailguard.it.apache;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.tailguard.it.AgentedApp;
+import io.tailguard.it.Call;
+import io.tailguard.it.TestServer.Arrival;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import mockwebserver3.MockResponse;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * Hedging through Apache HttpClient 4.5 classic, 5 classic and 5 async with {@code hedge.delay=50ms}:
+ * the first usable response wins, the loser is aborted on its own (never the winner) and its
+ * connection goes back to the pool; tags tell the attempts apart.
+ */
+@Timeout(120)
+class ApacheHedgeTest extends ServerPerTest {
+
+    private static AgentedApp app;
+
+    @BeforeAll
+    static void startApplication() {
+        app = ApacheApps.start(
+                ApacheApps.POLICY + "hosts=127.0.0.1",
+                ApacheApps.POLICY + "hedge.delay=50ms",
+                ApacheApps.POLICY + "tagging=true");
+    }
+
+    @AfterAll
+    static void stopApplication() throws Exception {
+        app.close();
+    }
+
+    /**
+     * A cold client can take longer than the hedge delay before its primary even leaves (class
+     * loading, compilation, the first connections): the tests that compare timings start from a
+     * warm one.
+     */
+    private int warmUp(String client) {
+        for (int i = 0; i < 3; i++) {
+            app.call(Call.get(client, server.url("/warm-up")));
+        }
+        server.drain();
+        return server.requestCount();
+    }
+
+    private static MockResponse delayed(String body, long millis) {
+        return new MockResponse.Builder().code(200).body(body).headersDelay(millis, TimeUnit.MILLISECONDS).build();
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"apache4", "apache5", "apache5-async", "apache5-async-streaming"})
+    void hedgesASlowPrimaryAndTheHedgeWins(String client) throws Exception {
+        int before = warmUp(client);
+        server.respondWith(request -> "true".equals(request.getHeaders().get("X-Is-Hedge"))
+                ? delayed("fast hedge", 0) : delayed("slow primary", 3_000));
+
+        Map<String, String> result = app.call(Call.get(client, server.url("/search")));
+
+        assertEquals("200", result.get("status"), result.toString());
+        assertEquals("fast hedge", result.get("body"));
+        assertTrue(Long.parseLong(result.get("elapsedMs")) < 2_000, result.toString());
+        // Told apart by their tags, not their order: a primary that meets a stale pooled connection
+        // is re-sent by the client itself and can reach the server after its hedge.
+        Arrival first = server.take();
+        Arrival second = server.take();
+        Arrival primary = "false".equals(first.header("X-Is-Hedge")) ? first : second;
+        Arrival hedge = primary == first ? second : first;
+        assertEquals("1", primary.header("X-Attempt"));
+        assertEquals("false", primary.header("X-Is-Hedge"));
+        assertEquals("2", hedge.header("X-Attempt"));
+        assertEquals("true", hedge.header("X-Is-Hedge"));
+        assertEquals(primary.header("X-Request-ID"), hedge.header("X-Request-ID"));
+        assertEquals(before + 2, server.requestCount());
+        assertEquals(0, ApacheApps.leasedWhenSettled(app, client, Map.of()));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"apache4", "apache5", "apache5-async"})
+    void thePrimaryWinsWhenItAnswersBeforeTheHedge(String client) throws Exception {
+        int before = warmUp(client);
+        server.respondWith(request -> "true".equals(request.getHeaders().get("X-Is-Hedge"))
+                ? delayed("slow hedge", 3_000) : delayed("primary", 300));
+
+        Map<String, String> result = app.call(Call.get(client, server.url("/search")));
+
+        assertEquals("200", result.get("status"), result.toString());
+        assertEquals("primary", result.get("body"));
+        assertTrue(Long.parseLong(result.get("elapsedMs")) < 2_000, result.toString());
+        assertEquals(before + 2, server.requestCount());
+        assertEquals(0, ApacheApps.leasedWhenSettled(app, client, Map.of()));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"apache4", "apache5", "apache5-async"})
+    void sendsNoHedgeWhenThePrimaryAnswersInTime(String client) throws Exception {
+        server.respondWith(request -> delayed("quick", 0));
+        int before = warmUp(client);
+
+        Map<String, String> result = app.call(Call.get(client, server.url("/search")));
+
+        assertEquals("quick", result.get("body"), result.toString());
+        assertEquals("false", server.take().header("X-Is-Hedge"));
+        assertEquals(before + 1, server.requestCount());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"apache4", "apache5", "apache5-async"})
+    void neverHedgesAPost(String client) throws Exception {
+        server.respondWith(request -> delayed("created", 300));
+
+        Map<String, String> result = app.call(Call.of(client, "POST", server.url("/orders")).body("string", "order"));
+
+        assertEquals("created", result.get("body"), result.toString());
+        assertEquals(1, server.requestCount());
+    }
+}

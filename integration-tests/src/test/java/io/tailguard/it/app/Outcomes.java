@@ -1,0 +1,59 @@
+package io.tailguard.it.app;
+
+import java.util.Map;
+
+/** How drivers describe what the application got, the same way for every client. */
+final class Outcomes {
+
+    private Outcomes() {
+    }
+
+    static void failure(Map<String, String> result, Throwable failure) {
+        result.put("error", failure.getClass().getName());
+        result.put("errorMessage", String.valueOf(failure.getMessage()));
+        result.put("suppressed", Integer.toString(failure.getSuppressed().length
+                + (failure.getCause() != null ? failure.getCause().getSuppressed().length : 0)));
+    }
+
+    static void elapsed(Map<String, String> result, long startNanos) {
+        result.put("elapsedMs", Long.toString((System.nanoTime() - startNanos) / 1_000_000));
+    }
+
+    /** What a connection pool reports as its total. */
+    static Map<String, String> poolStats(int leased, int available, int pending) {
+        Map<String, String> reply = new java.util.LinkedHashMap<>();
+        reply.put("leased", Integer.toString(leased));
+        reply.put("available", Integer.toString(available));
+        reply.put("pending", Integer.toString(pending));
+        return reply;
+    }
+
+    /** The call's {@code h.<Name>} entries, as request headers. */
+    static void headers(Map<String, String> call, java.util.function.BiConsumer<String, String> add) {
+        for (Map.Entry<String, String> e : call.entrySet()) {
+            if (e.getKey().startsWith("h.")) {
+                add.accept(e.getKey().substring(2), e.getValue());
+            }
+        }
+    }
+
+    /** Runs one call of the application and describes it: what it got, or what it threw, and how long it took. */
+    static Map<String, String> timed(Call call) {
+        Map<String, String> result = new java.util.LinkedHashMap<>();
+        long start = System.nanoTime();
+        try {
+            call.run(result);
+        } catch (java.util.concurrent.ExecutionException e) {
+            failure(result, e.getCause() != null ? e.getCause() : e);
+        } catch (Exception e) {
+            failure(result, e);
+        }
+        elapsed(result, start);
+        return result;
+    }
+
+    /** One call that fills in what the application got. */
+    interface Call {
+        void run(Map<String, String> result) throws Exception;
+    }
+}
