@@ -1,6 +1,7 @@
 package io.tailguard.agent.instrumentation;
 
 import io.tailguard.agent.instrumentation.jdk.JdkHttpClientInstrumentation;
+import io.tailguard.agent.instrumentation.okhttp.OkHttpInstrumentation;
 import java.util.List;
 
 /** Every client the agent knows how to hook. */
@@ -10,6 +11,6 @@ public final class Instrumentations {
     }
 
     public static List<ClientInstrumentation> all() {
-        return List.of(new JdkHttpClientInstrumentation());
+        return List.of(new JdkHttpClientInstrumentation(), new OkHttpInstrumentation());
     }
 }
