@@ -1,5 +1,6 @@
 package io.tailguard.it.app;
 
+import com.sun.management.UnixOperatingSystemMXBean;
 import java.io.BufferedReader;
 import java.io.FileDescriptor;
 import java.io.FileOutputStream;
@@ -26,7 +27,11 @@ public final class AppMain {
 
     private static final Map<String, String> DRIVERS = Map.of(
             "jdk-send", "io.tailguard.it.app.JdkDriver$Send",
-            "jdk-async", "io.tailguard.it.app.JdkDriver$Async");
+            "jdk-async", "io.tailguard.it.app.JdkDriver$Async",
+            "okhttp-execute", "io.tailguard.it.app.OkHttpDriver$Execute",
+            "okhttp-enqueue", "io.tailguard.it.app.OkHttpDriver$Enqueue",
+            "okhttp-isolated-execute", "io.tailguard.it.app.IsolatedOkHttpDriver$Execute",
+            "okhttp-isolated-enqueue", "io.tailguard.it.app.IsolatedOkHttpDriver$Enqueue");
 
     private static final Map<String, ClientDriver> LOADED = new ConcurrentHashMap<>();
     private static PrintStream answers;
@@ -68,6 +73,10 @@ public final class AppMain {
         switch (command.get("verb")) {
             case "call":
                 return driver(command.get("client")).call(command);
+            case "cancel":
+                return driver(command.get("client")).cancel(command);
+            case "inspect":
+                return driver(command.get("client")).inspect(command);
             case "load":
                 return load(command);
             case "threads":
@@ -137,6 +146,11 @@ public final class AppMain {
             }
         }
         reply.put("tailguard", Integer.toString(tailguard));
+        if (ManagementFactory.getOperatingSystemMXBean() instanceof UnixOperatingSystemMXBean) {
+            // Sockets are file descriptors: a connection the client failed to close stays counted here.
+            reply.put("openFiles", Long.toString(((UnixOperatingSystemMXBean) ManagementFactory
+                    .getOperatingSystemMXBean()).getOpenFileDescriptorCount()));
+        }
         return reply;
     }
 }
