@@ -81,12 +81,15 @@ class OkHttpCallTimeoutTest {
         Map<String, String> result = app.call(Call.get(api, url).timeoutMs(CALL_TIMEOUT_MS));
 
         // 503 at ~400 ms, retry, 503 at ~820 ms, retry with what is left of the second: timed out.
+        // (On a busy machine the last retry may start too close to the deadline to reach the
+        // server: the number of attempts is timing, the bound is not.)
         assertEquals("java.io.InterruptedIOException", result.get("error"), result.toString());
         long elapsedMs = Long.parseLong(result.get("elapsedMs"));
         assertTrue(elapsedMs >= CALL_TIMEOUT_MS - 50 && elapsedMs < CALL_TIMEOUT_MS + 500,
                 "ended at the call timeout: " + elapsedMs + " ms");
         List<Arrival> arrivals = server.drain();
-        assertEquals(3, arrivals.size(), "two retries fit into the call timeout, no more");
+        assertTrue(arrivals.size() >= 2 && arrivals.size() <= 3,
+                "retried within the call timeout, and no more than fits into it: " + arrivals.size() + " attempts");
         long first = arrivals.get(0).nanos;
         for (Arrival arrival : arrivals) {
             long sentAtMs = (arrival.nanos - first) / 1_000_000;
