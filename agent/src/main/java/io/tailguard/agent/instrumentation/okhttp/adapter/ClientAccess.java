@@ -1,5 +1,6 @@
 package io.tailguard.agent.instrumentation.okhttp.adapter;
 
+import io.tailguard.agent.Log;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
 import java.lang.reflect.Field;
@@ -16,17 +17,23 @@ import okhttp3.OkHttpClient;
  *       (the Kotlin property {@code val client}), called reflectively only because that class does
  *       not exist in the 3.14 API the adapter is compiled against.
  * </ul>
- * Resolved once per call class (one OkHttp version per class loader) into a method handle.
+ * Resolved once per call class (one OkHttp version per class loader) into a method handle. Where
+ * it cannot be reached (OkHttp 5 on the module path: its {@code module-info} does not export
+ * {@code okhttp3.internal.connection}), {@link #clientOf} answers {@code null}, said once in the log.
  */
 final class ClientAccess {
 
     private volatile Accessor accessor;
 
+    /** @return the call's client, or {@code null} where it cannot be reached */
     OkHttpClient clientOf(Call call) {
         Accessor a = accessor;
         if (a == null || a.type != call.getClass()) {
             a = new Accessor(call.getClass());
             accessor = a;
+        }
+        if (a.getter == null) {
+            return null;
         }
         try {
             return (OkHttpClient) a.getter.invoke(call);
@@ -43,27 +50,25 @@ final class ClientAccess {
 
         Accessor(Class<?> type) {
             this.type = type;
-            this.getter = find(type);
+            MethodHandle found;
+            try {
+                found = find(type);
+            } catch (ReflectiveOperationException | RuntimeException e) {
+                Log.warn("cannot reach the OkHttpClient of " + type.getName() + " (" + e
+                        + "): OkHttp attempts are sent without tagging headers");
+                found = null;
+            }
+            this.getter = found;
         }
 
-        private static MethodHandle find(Class<?> type) {
+        private static MethodHandle find(Class<?> type) throws ReflectiveOperationException {
             try {
                 return MethodHandles.publicLookup().unreflect(type.getMethod("getClient"));
             } catch (NoSuchMethodException e) {
                 // 3.x: no getter, a package-private field.
-                return clientField(type);
-            } catch (IllegalAccessException e) {
-                throw new IllegalStateException("cannot read the client of " + type.getName(), e);
-            }
-        }
-
-        private static MethodHandle clientField(Class<?> type) {
-            try {
                 Field client = type.getDeclaredField("client");
                 client.setAccessible(true);
                 return MethodHandles.lookup().unreflectGetter(client);
-            } catch (ReflectiveOperationException | RuntimeException e) {
-                throw new IllegalStateException("cannot read the client of " + type.getName(), e);
             }
         }
     }

@@ -14,6 +14,7 @@ import java.util.concurrent.Executor;
 import okhttp3.Call;
 import okhttp3.Callback;
 import okhttp3.HttpUrl;
+import okhttp3.OkHttpClient;
 import okhttp3.Request;
 import okhttp3.Response;
 
@@ -145,9 +146,19 @@ public final class OkHttpCallInterceptor implements SlotInterceptor {
         return execution;
     }
 
-    /** Where an enqueued call's callback runs when its request does not end on an OkHttp thread. */
+    /**
+     * Where an enqueued call's callback runs when its request does not end on an OkHttp thread:
+     * the client's own dispatcher threads, or, where the client cannot be reached, right there.
+     */
     private Executor dispatcherThreads(Call call) {
-        return task -> clients.clientOf(call).dispatcher().executorService().execute(task);
+        return task -> {
+            OkHttpClient client = clients.clientOf(call);
+            if (client == null) {
+                task.run();
+            } else {
+                client.dispatcher().executorService().execute(task);
+            }
+        };
     }
 
     private static final class Running {

@@ -23,6 +23,7 @@ import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLException;
 import okhttp3.Call;
 import okhttp3.Callback;
+import okhttp3.OkHttpClient;
 import okhttp3.Request;
 import okhttp3.RequestBody;
 import okhttp3.Response;
@@ -36,7 +37,8 @@ import okhttp3.ResponseBody;
  * <ul>
  *   <li>The primary is the application's own call when no header has to be added, so that the
  *       call the application holds is the one that runs; otherwise, and for retries and hedges, a
- *       new call for the same request on the same client, with the tagging headers.
+ *       new call for the same request on the same client, with the tagging headers
+ *       ({@code call.clone()} when there are none to add).
  *   <li>Every new call gets what is left of the application call's own timeout
  *       ({@code callTimeout} or {@code call.timeout()}), so that the logical request never outlives it.
  *   <li>{@code execute()}: attempts run through the engine's executor, which runs them on the
@@ -106,18 +108,20 @@ final class OkHttpExchange implements Exchange<Response> {
 
     private Call callFor(AttemptSpec spec) {
         Map<String, String> headers = spec.headers();
-        if (spec.kind() == AttemptKind.PRIMARY && headers.isEmpty()) {
+        // A tagged copy needs the client; where it cannot be reached the attempt goes untagged.
+        OkHttpClient client = headers.isEmpty() ? null : clients.clientOf(call);
+        if (client == null && spec.kind() == AttemptKind.PRIMARY) {
             return call;
         }
         Call attempt;
-        if (headers.isEmpty()) {
+        if (client == null) {
             attempt = call.clone();
         } else {
             Request.Builder copy = request.newBuilder();
             for (Map.Entry<String, String> header : headers.entrySet()) {
                 copy.header(header.getKey(), header.getValue());
             }
-            attempt = clients.clientOf(call).newCall(copy.build());
+            attempt = client.newCall(copy.build());
         }
         long remaining = spec.clientTimeoutNanos();
         attempt.timeout().timeout(remaining == Long.MAX_VALUE ? 0 : remaining, TimeUnit.NANOSECONDS);
