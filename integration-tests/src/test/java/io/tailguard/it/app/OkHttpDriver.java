@@ -128,6 +128,7 @@ public abstract class OkHttpDriver implements ClientDriver {
         state.put("runningCalls", Integer.toString(CLIENT.dispatcher().runningCallsCount()));
         ClassLoader loader = OkHttpClient.class.getClassLoader();
         state.put("okhttpLoader", loader.getName() != null ? loader.getName() : loader.toString());
+        state.put("okhttpModule", String.valueOf(OkHttpClient.class.getModule()));
         String key = command.get("key");
         if (key != null && CALLBACKS.containsKey(key)) {
             state.put("callbacks", Integer.toString(CALLBACKS.get(key).get()));
