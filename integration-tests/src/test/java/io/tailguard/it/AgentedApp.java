@@ -76,12 +76,22 @@ public final class AgentedApp implements AutoCloseable {
 
     /** The jars of a client version copied by the build, for the application's class path. */
     public static String clientClasspath(String client) {
-        return Paths.get(required("tailguard.it.clients"), client, "*").toString();
+        return clientDirectory(client).resolve("*").toString();
+    }
+
+    /** The directory holding the jars of a client version copied by the build. */
+    public static Path clientDirectory(String client) {
+        return Paths.get(required("tailguard.it.clients"), client);
     }
 
     /** Makes one call in the application and returns what the application got. */
     public Map<String, String> call(Call call) {
         return send("call", call.asMap(), 120);
+    }
+
+    /** Starts one call in the application without waiting for what it got. */
+    public CompletableFuture<Map<String, String>> callAsync(Call call) {
+        return sendAsync("call", call.asMap());
     }
 
     /** Sends a command and waits for its answer. */

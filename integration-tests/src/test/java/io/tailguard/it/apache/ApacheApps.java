@@ -44,7 +44,7 @@ final class ApacheApps {
         long deadline = System.nanoTime() + 5_000_000_000L;
         int leased;
         do {
-            leased = Integer.parseInt(app.send("stats", command, 30).get("leased"));
+            leased = Integer.parseInt(app.send("inspect", command, 30).get("leased"));
             if (leased == 0) {
                 return 0;
             }

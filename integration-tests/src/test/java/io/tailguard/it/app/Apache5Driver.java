@@ -44,7 +44,7 @@ public abstract class Apache5Driver implements ClientDriver {
     }
 
     @Override
-    public Map<String, String> stats(Map<String, String> command) {
+    public Map<String, String> inspect(Map<String, String> command) {
         PoolStats stats = pooled(command).connections.getTotalStats();
         return Outcomes.poolStats(stats.getLeased(), stats.getAvailable(), stats.getPending());
     }

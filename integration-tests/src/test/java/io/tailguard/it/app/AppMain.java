@@ -1,5 +1,6 @@
 package io.tailguard.it.app;
 
+import com.sun.management.UnixOperatingSystemMXBean;
 import java.io.BufferedReader;
 import java.io.FileDescriptor;
 import java.io.FileOutputStream;
@@ -27,6 +28,10 @@ public final class AppMain {
     private static final Map<String, String> DRIVERS = Map.ofEntries(
             Map.entry("jdk-send", "io.tailguard.it.app.JdkDriver$Send"),
             Map.entry("jdk-async", "io.tailguard.it.app.JdkDriver$Async"),
+            Map.entry("okhttp-execute", "io.tailguard.it.app.OkHttpDriver$Execute"),
+            Map.entry("okhttp-enqueue", "io.tailguard.it.app.OkHttpDriver$Enqueue"),
+            Map.entry("okhttp-isolated-execute", "io.tailguard.it.app.IsolatedOkHttpDriver$Execute"),
+            Map.entry("okhttp-isolated-enqueue", "io.tailguard.it.app.IsolatedOkHttpDriver$Enqueue"),
             Map.entry("apache4", "io.tailguard.it.app.Apache4Driver$Plain"),
             Map.entry("apache4-handler", "io.tailguard.it.app.Apache4Driver$Handler"),
             Map.entry("apache4-wrapped", "io.tailguard.it.app.Apache4Driver$Wrapped"),
@@ -76,12 +81,14 @@ public final class AppMain {
         switch (command.get("verb")) {
             case "call":
                 return driver(command.get("client")).call(command);
+            case "cancel":
+                return driver(command.get("client")).cancel(command);
+            case "inspect":
+                return driver(command.get("client")).inspect(command);
             case "load":
                 return load(command);
             case "threads":
                 return threads();
-            case "stats":
-                return driver(command.get("client")).stats(command);
             default:
                 throw new IllegalArgumentException("unknown verb " + command.get("verb"));
         }
@@ -150,6 +157,11 @@ public final class AppMain {
         }
         reply.put("tailguard", Integer.toString(tailguard));
         reply.put("names", byName.toString());
+        if (ManagementFactory.getOperatingSystemMXBean() instanceof UnixOperatingSystemMXBean) {
+            // Sockets are file descriptors: a connection the client failed to close stays counted here.
+            reply.put("openFiles", Long.toString(((UnixOperatingSystemMXBean) ManagementFactory
+                    .getOperatingSystemMXBean()).getOpenFileDescriptorCount()));
+        }
         return reply;
     }
 }

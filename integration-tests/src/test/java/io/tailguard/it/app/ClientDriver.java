@@ -16,8 +16,13 @@ public interface ClientDriver {
      */
     Map<String, String> call(Map<String, String> call) throws Exception;
 
-    /** Client-specific state for a test to check, e.g. a connection pool's {@code leased} count. */
-    default Map<String, String> stats(Map<String, String> command) {
+    /** Cancels a call made earlier with option {@code key}, from the thread that runs this command. */
+    default Map<String, String> cancel(Map<String, String> command) throws Exception {
+        throw new UnsupportedOperationException(getClass().getName() + " cannot cancel");
+    }
+
+    /** The client's own view of its resources (pools, dispatcher), by driver-specific names. */
+    default Map<String, String> inspect(Map<String, String> command) throws Exception {
         return Map.of();
     }
 }

@@ -1,0 +1,52 @@
+package io.tailguard.agent.instrumentation.okhttp;
+
+import io.tailguard.agent.engine.Engine;
+import io.tailguard.agent.instrumentation.ClientInstrumentation;
+import io.tailguard.agent.instrumentation.Hook;
+import io.tailguard.agent.instrumentation.LibraryBridge;
+import io.tailguard.bootstrap.Dispatcher;
+import java.util.List;
+
+/**
+ * OkHttp 3.14.x, 4.x and 5.x. Every {@code okhttp3.Call} an application gets from
+ * {@code OkHttpClient.newCall} (Retrofit's included) is a {@code RealCall}: {@code okhttp3.RealCall}
+ * in 3.x, {@code okhttp3.internal.connection.RealCall} in 4.x and 5.x. Its {@code execute()},
+ * {@code enqueue(Callback)} and {@code cancel()} are public {@code Call} methods with the same
+ * descriptors in all three (checked with javap on 3.14.9, 4.12.0 and okhttp-jvm 5.5.1), so no
+ * Kotlin-mangled internal name is involved. Wrappers around a {@code Call} end in these methods,
+ * and the engine's own attempts are marked to pass through, so each logical request is handled
+ * once.
+ *
+ * <p>The adapter ({@code ...okhttp.adapter}) is compiled against OkHttp 3.14.9 and runs through
+ * {@link LibraryBridge} in whichever class loader loaded OkHttp.
+ */
+public final class OkHttpInstrumentation implements ClientInstrumentation {
+
+    static final String CALL_3 = "okhttp3/RealCall";
+    static final String CALL_4_AND_5 = "okhttp3/internal/connection/RealCall";
+    static final String ADAPTER_PACKAGE = "io.tailguard.agent.instrumentation.okhttp.adapter";
+
+    @Override
+    public String name() {
+        return "okhttp";
+    }
+
+    @Override
+    public List<Hook> hooks() {
+        return List.of(
+                new Hook(CALL_3, "execute", "()Lokhttp3/Response;", Dispatcher.OKHTTP_EXECUTE),
+                new Hook(CALL_3, "enqueue", "(Lokhttp3/Callback;)V", Dispatcher.OKHTTP_ENQUEUE),
+                new Hook(CALL_3, "cancel", "()V", Dispatcher.OKHTTP_CANCEL),
+                new Hook(CALL_4_AND_5, "execute", "()Lokhttp3/Response;", Dispatcher.OKHTTP_EXECUTE),
+                new Hook(CALL_4_AND_5, "enqueue", "(Lokhttp3/Callback;)V", Dispatcher.OKHTTP_ENQUEUE),
+                new Hook(CALL_4_AND_5, "cancel", "()V", Dispatcher.OKHTTP_CANCEL));
+    }
+
+    @Override
+    public void install(Engine engine) {
+        LibraryBridge bridge = new LibraryBridge(ADAPTER_PACKAGE, ADAPTER_PACKAGE + ".OkHttpCallInterceptor", engine);
+        bridge.install(Dispatcher.OKHTTP_EXECUTE);
+        bridge.install(Dispatcher.OKHTTP_ENQUEUE);
+        bridge.install(Dispatcher.OKHTTP_CANCEL);
+    }
+}

@@ -1,0 +1,122 @@
+package io.tailguard.agent.instrumentation.okhttp.adapter;
+
+import java.io.IOException;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.BiConsumer;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+import okhttp3.Call;
+import okhttp3.Callback;
+import okhttp3.Response;
+
+/**
+ * Hands the result of an enqueued logical request to the application's {@link Callback}: exactly
+ * once, and on an OkHttp dispatcher thread, as OkHttp itself does.
+ *
+ * <p>Normally the request ends while an attempt's own callback reports to the engine; the
+ * application's callback then runs right there, on that OkHttp thread, after the engine has
+ * cancelled the losers. When the request ends elsewhere (an engine timer, the application's
+ * {@code cancel()} during a backoff), the callback is handed to the client's dispatcher executor
+ * instead, so that no agent thread ever runs application code.
+ */
+final class CallbackDelivery implements BiConsumer<Response, Throwable> {
+
+    /** OkHttp 3.x logs callback failures to this logger at INFO; so do we, for the same failures. */
+    private static final Logger OKHTTP_LOG = Logger.getLogger("okhttp3.OkHttpClient");
+
+    /** The delivery whose attempt is reporting to the engine on this thread. */
+    private static final ThreadLocal<CallbackDelivery> REPORTING = new ThreadLocal<>();
+
+    private final Call call;
+    private final Callback callback;
+    private final Executor dispatcherThreads;
+    private final AtomicBoolean signalled = new AtomicBoolean();
+    private volatile CompletableFuture<Response> result;
+
+    /**
+     * @param call the application's call, the one its callback is told about
+     * @param dispatcherThreads where the callback runs when the request does not end on an OkHttp thread
+     */
+    CallbackDelivery(Call call, Callback callback, Executor dispatcherThreads) {
+        this.call = call;
+        this.callback = callback;
+        this.dispatcherThreads = dispatcherThreads;
+    }
+
+    /** Must be called before the execution starts. */
+    void attach(CompletableFuture<Response> result) {
+        this.result = result;
+        result.whenComplete(this);
+    }
+
+    /** The logical request ended. */
+    @Override
+    public void accept(Response response, Throwable failure) {
+        if (REPORTING.get() == this) {
+            return; // report() signals once the engine is done with the attempt at hand
+        }
+        try {
+            dispatcherThreads.execute(this::signal);
+        } catch (RuntimeException shutDownOrUnreachable) {
+            // RejectedExecutionException from a dispatcher that was shut down: the callback
+            // must still run once, here.
+            signal();
+        }
+    }
+
+    /**
+     * Runs an attempt's report to the engine on the OkHttp thread that completed the attempt, and
+     * signals the application there if that report ended the request.
+     */
+    void report(Runnable toEngine) {
+        CallbackDelivery outer = REPORTING.get();
+        REPORTING.set(this);
+        try {
+            toEngine.run();
+        } finally {
+            if (outer == null) {
+                REPORTING.remove();
+            } else {
+                REPORTING.set(outer);
+            }
+        }
+        CompletableFuture<Response> r = result;
+        if (r != null && r.isDone()) {
+            signal();
+        }
+    }
+
+    private void signal() {
+        if (!signalled.compareAndSet(false, true)) {
+            return;
+        }
+        Response response;
+        try {
+            response = result.join();
+        } catch (CompletionException | CancellationException e) {
+            callback.onFailure(call, asIOException(e instanceof CompletionException && e.getCause() != null
+                    ? e.getCause() : e));
+            return;
+        }
+        try {
+            callback.onResponse(call, response);
+        } catch (IOException e) {
+            // OkHttp's own reaction to a callback that throws: log it, never signal twice.
+            OKHTTP_LOG.log(Level.INFO, "Callback failure for call to " + call.request().url().redact(), e);
+        }
+    }
+
+    /** {@code Callback.onFailure} takes an IOException; OkHttp wraps anything else the same way. */
+    private static IOException asIOException(Throwable failure) {
+        if (failure instanceof IOException) {
+            return (IOException) failure;
+        }
+        IOException wrapped = new IOException("canceled due to " + failure);
+        wrapped.addSuppressed(failure);
+        return wrapped;
+    }
+}

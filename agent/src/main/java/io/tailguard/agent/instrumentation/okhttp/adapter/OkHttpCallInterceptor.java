@@ -1,0 +1,177 @@
+package io.tailguard.agent.instrumentation.okhttp.adapter;
+
+import io.tailguard.agent.engine.Engine;
+import io.tailguard.agent.engine.Execution;
+import io.tailguard.agent.engine.PolicyRuntime;
+import io.tailguard.agent.instrumentation.SlotInterceptor;
+import io.tailguard.bootstrap.Dispatcher;
+import io.tailguard.bootstrap.Outcome;
+import java.util.Collections;
+import java.util.Map;
+import java.util.WeakHashMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
+import okhttp3.Call;
+import okhttp3.Callback;
+import okhttp3.HttpUrl;
+import okhttp3.OkHttpClient;
+import okhttp3.Request;
+import okhttp3.Response;
+
+/**
+ * {@code RealCall.execute()}, {@code enqueue(Callback)} and {@code cancel()} of one OkHttp (one per
+ * class loader that loaded OkHttp, see {@code LibraryBridge}): hands matched calls to the engine,
+ * and turns the application's {@code cancel()} into cancelling every attempt of its request.
+ */
+public final class OkHttpCallInterceptor implements SlotInterceptor {
+
+    private final Engine engine;
+    private final ClientAccess clients = new ClientAccess();
+    /** The application's calls whose logical request is in flight, for {@code cancel()}. */
+    private final Map<Call, Running> running = new ConcurrentHashMap<>();
+    /**
+     * The application's calls handed to the engine. OkHttp marks a call executed when it runs, but
+     * when tagging needs a copy the application's own call never runs: this is what still makes
+     * a second {@code execute()} or {@code enqueue()} of it fail as OkHttp's would.
+     */
+    private final Map<Call, Boolean> handled = Collections.synchronizedMap(new WeakHashMap<>());
+
+    public OkHttpCallInterceptor(Engine engine) {
+        this.engine = engine;
+    }
+
+    @Override
+    public Object intercept(int slot, Object self, Object[] args) throws Exception {
+        Call call = (Call) self;
+        switch (slot) {
+            case Dispatcher.OKHTTP_EXECUTE:
+                return execute(call);
+            case Dispatcher.OKHTTP_ENQUEUE:
+                return enqueue(call, (Callback) args[0]);
+            case Dispatcher.OKHTTP_CANCEL:
+                return cancel(call);
+            default:
+                return Dispatcher.PROCEED;
+        }
+    }
+
+    private Object execute(Call call) throws Exception {
+        if (Thread.currentThread().isInterrupted()) {
+            return Dispatcher.PROCEED; // the plain call decides what an interrupted thread gets
+        }
+        Object decision = admit(call);
+        if (decision != null) {
+            return decision;
+        }
+        Execution<Response> execution = start(call, new OkHttpExchange(call, clients, null), true, null);
+        if (execution == null) {
+            return Dispatcher.PROCEED;
+        }
+        try {
+            return Outcome.returning(execution.await());
+        } catch (Throwable failure) {
+            return Outcome.throwing(failure);
+        }
+    }
+
+    private Object enqueue(Call call, Callback callback) throws Exception {
+        if (callback == null) {
+            return Dispatcher.PROCEED;
+        }
+        Object decision = admit(call);
+        if (decision != null) {
+            return decision;
+        }
+        CallbackDelivery delivery = new CallbackDelivery(call, callback, dispatcherThreads(call));
+        Execution<Response> execution = start(call, new OkHttpExchange(call, clients, delivery), false, delivery);
+        return execution == null ? Dispatcher.PROCEED : Outcome.returning(null);
+    }
+
+    /**
+     * The application cancelled its call (or OkHttp's {@code Dispatcher.cancelAll()} did): every
+     * attempt of the request is cancelled, and the call itself too, as written. A cancel that
+     * arrives when the call's own timeout has run out is OkHttp 4/5's call-timeout watchdog; the
+     * attempts carry the same deadline and fail with OkHttp's timeout exception by themselves.
+     */
+    private Object cancel(Call call) {
+        Running r = running.get(call);
+        if (r != null && !r.timedOut()) {
+            r.execution.cancel();
+        }
+        return Dispatcher.PROCEED;
+    }
+
+    /** @return {@code null} to go on, else what the intercepted method does instead */
+    private Object admit(Call call) {
+        if (call.isExecuted() || call.isCanceled()) {
+            return Dispatcher.PROCEED; // OkHttp reports these as it always has
+        }
+        if (handled.containsKey(call)) {
+            return Outcome.throwing(new IllegalStateException("Already Executed"));
+        }
+        return null;
+    }
+
+    private Execution<Response> start(Call call, OkHttpExchange exchange, boolean blocking,
+            CallbackDelivery delivery) throws Exception {
+        Request request = call.request();
+        if (request.header("Upgrade") != null) {
+            return null; // a web socket: a long-lived connection, not a request to repeat
+        }
+        HttpUrl url = request.url();
+        PolicyRuntime policy = engine.policyFor(url.host(), url.port());
+        if (policy == null) {
+            return null;
+        }
+        Execution<Response> execution = engine.newExecution(policy, exchange, blocking);
+        if (execution == null) {
+            return null;
+        }
+        long timeout = exchange.clientTimeoutNanos();
+        long deadline = timeout == Long.MAX_VALUE ? Long.MAX_VALUE : System.nanoTime() + timeout;
+        running.put(call, new Running(execution, deadline));
+        handled.put(call, Boolean.TRUE);
+        execution.result().whenComplete((response, failure) -> running.remove(call));
+        if (delivery != null) {
+            delivery.attach(execution.result());
+        }
+        try {
+            execution.start();
+        } catch (Throwable nothingSent) {
+            // The dispatcher runs the call as written; nothing of it may stay registered here.
+            running.remove(call);
+            handled.remove(call);
+            throw nothingSent;
+        }
+        return execution;
+    }
+
+    /**
+     * Where an enqueued call's callback runs when its request does not end on an OkHttp thread:
+     * the client's own dispatcher threads, or, where the client cannot be reached, right there.
+     */
+    private Executor dispatcherThreads(Call call) {
+        return task -> {
+            OkHttpClient client = clients.clientOf(call);
+            if (client == null) {
+                task.run();
+            } else {
+                client.dispatcher().executorService().execute(task);
+            }
+        };
+    }
+
+    private static final class Running {
+        final Execution<Response> execution;
+        final long deadlineNanos;
+
+        Running(Execution<Response> execution, long deadlineNanos) {
+            this.execution = execution;
+            this.deadlineNanos = deadlineNanos;
+        }
+
+        boolean timedOut() {
+            return deadlineNanos != Long.MAX_VALUE && System.nanoTime() - deadlineNanos >= 0;
+        }
+    }
+}

@@ -1,0 +1,257 @@
+package io.tailguard.agent.instrumentation.okhttp.adapter;
+
+import io.tailguard.agent.engine.AttemptKind;
+import io.tailguard.agent.engine.AttemptSpec;
+import io.tailguard.agent.engine.Exchange;
+import io.tailguard.agent.engine.FailureKind;
+import io.tailguard.bootstrap.Dispatcher;
+import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.net.ConnectException;
+import java.net.NoRouteToHostException;
+import java.net.ProtocolException;
+import java.net.SocketTimeoutException;
+import java.net.UnknownHostException;
+import java.time.Duration;
+import java.util.Collections;
+import java.util.IdentityHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLException;
+import okhttp3.Call;
+import okhttp3.Callback;
+import okhttp3.OkHttpClient;
+import okhttp3.Request;
+import okhttp3.RequestBody;
+import okhttp3.Response;
+import okhttp3.ResponseBody;
+
+/**
+ * OkHttp's side of an attempt. Each attempt is an ordinary OkHttp call, so application and network
+ * interceptors, the cache, redirects, authentication and OkHttp's own retry of connection failures
+ * run for every attempt exactly as without the agent.
+ *
+ * <ul>
+ *   <li>The primary is the application's own call when no header has to be added, so that the
+ *       call the application holds is the one that runs; otherwise, and for retries and hedges, a
+ *       new call for the same request on the same client, with the tagging headers
+ *       ({@code call.clone()} when there are none to add).
+ *   <li>Every new call gets what is left of the application call's own timeout
+ *       ({@code callTimeout} or {@code call.timeout()}), so that the logical request never outlives it.
+ *   <li>{@code execute()}: attempts run through the engine's executor, which runs them on the
+ *       application's thread while it waits (its thread-locals reach the interceptors), and
+ *       hedges on workers. {@code enqueue()}: attempts are enqueued on OkHttp's own dispatcher.
+ *   <li>Cancelling an attempt is {@code Call.cancel()}; discarding a response closes it, which
+ *       frees its connection.
+ * </ul>
+ */
+final class OkHttpExchange implements Exchange<Response> {
+
+    private final Call call;
+    private final Request request;
+    private final ClientAccess clients;
+    /** Where an enqueued call's attempts report; {@code null} for {@code execute()}. */
+    private final CallbackDelivery delivery;
+    /** Failures of attempts whose call had been cancelled: those are never retried. */
+    private final Set<Throwable> cancelledFailures = Collections.synchronizedSet(
+            Collections.newSetFromMap(new IdentityHashMap<>()));
+
+    OkHttpExchange(Call call, ClientAccess clients, CallbackDelivery delivery) {
+        this.call = call;
+        this.request = call.request();
+        this.clients = clients;
+        this.delivery = delivery;
+    }
+
+    @Override
+    public String method() {
+        return request.method();
+    }
+
+    /** OkHttp's own rule: it never replays one-shot or duplex bodies (both exist since 3.14). */
+    @Override
+    public boolean replayable() {
+        RequestBody body = request.body();
+        return body == null || !body.isOneShot() && !body.isDuplex();
+    }
+
+    @Override
+    public String requestHeader(String name) {
+        return request.header(name);
+    }
+
+    /** The call's own timeout: the client's {@code callTimeout} unless the application changed it per call. */
+    @Override
+    public long clientTimeoutNanos() {
+        long timeout = call.timeout().timeoutNanos();
+        return timeout > 0 ? timeout : Long.MAX_VALUE;
+    }
+
+    @Override
+    public Attempt send(AttemptSpec spec, AttemptListener<Response> listener, Executor blockingWork) {
+        Call attempt = callFor(spec);
+        if (delivery == null) {
+            blockingWork.execute(() -> execute(attempt, listener));
+        } else {
+            Dispatcher.skipNextInterception();
+            try {
+                attempt.enqueue(new AttemptCallback(attempt, listener));
+            } finally {
+                Dispatcher.clearSkip();
+            }
+        }
+        return () -> cancel(attempt);
+    }
+
+    private Call callFor(AttemptSpec spec) {
+        Map<String, String> headers = spec.headers();
+        // A tagged copy needs the client; where it cannot be reached the attempt goes untagged.
+        OkHttpClient client = headers.isEmpty() ? null : clients.clientOf(call);
+        if (client == null && spec.kind() == AttemptKind.PRIMARY) {
+            return call;
+        }
+        Call attempt;
+        if (client == null) {
+            attempt = call.clone();
+        } else {
+            Request.Builder copy = request.newBuilder();
+            for (Map.Entry<String, String> header : headers.entrySet()) {
+                copy.header(header.getKey(), header.getValue());
+            }
+            attempt = client.newCall(copy.build());
+        }
+        long remaining = spec.clientTimeoutNanos();
+        attempt.timeout().timeout(remaining == Long.MAX_VALUE ? 0 : remaining, TimeUnit.NANOSECONDS);
+        return attempt;
+    }
+
+    private void execute(Call attempt, AttemptListener<Response> listener) {
+        Response response = null;
+        Throwable failure = null;
+        Dispatcher.skipNextInterception();
+        try {
+            response = attempt.execute();
+        } catch (Throwable e) {
+            failure = e;
+        } finally {
+            Dispatcher.clearSkip();
+        }
+        if (failure != null) {
+            listener.onFailure(noteCancelled(attempt, failure));
+        } else {
+            listener.onResponse(response);
+        }
+    }
+
+    private Throwable noteCancelled(Call attempt, Throwable failure) {
+        if (attempt.isCanceled()) {
+            cancelledFailures.add(failure);
+        }
+        return failure;
+    }
+
+    /** Cancels one of the engine's attempts without it counting as the application cancelling. */
+    private static void cancel(Call attempt) {
+        Dispatcher.skipNextInterception();
+        try {
+            attempt.cancel();
+        } finally {
+            Dispatcher.clearSkip();
+        }
+    }
+
+    @Override
+    public int status(Response response) {
+        return response.code();
+    }
+
+    @Override
+    public String responseHeader(Response response, String name) {
+        return response.header(name);
+    }
+
+    /**
+     * The exceptions OkHttp's {@code execute()} and {@code Callback.onFailure} report (3.14, 4.x and
+     * 5.x alike): connect failures arrive as the socket's own {@code ConnectException} or
+     * {@code SocketTimeoutException("connect timed out")}; a read timeout is a
+     * {@code SocketTimeoutException}; the call timeout an {@code InterruptedIOException("timeout")}
+     * of a call OkHttp cancelled; a dropped connection any other {@code IOException}.
+     */
+    @Override
+    public FailureKind classify(Throwable failure) {
+        if (cancelledFailures.remove(failure)) {
+            // Cancelled by the application, by OkHttp's call timeout or Dispatcher.cancelAll():
+            // whoever did it wants the call to stop, not to be retried.
+            return FailureKind.OTHER;
+        }
+        if (failure instanceof ConnectException || failure instanceof NoRouteToHostException
+                || failure instanceof UnknownHostException) {
+            return FailureKind.CONNECT;
+        }
+        if (failure instanceof SocketTimeoutException) {
+            String message = failure.getMessage();
+            return message != null && message.toLowerCase(Locale.ROOT).contains("connect timed out")
+                    ? FailureKind.CONNECT : FailureKind.TIMEOUT;
+        }
+        if (failure instanceof InterruptedIOException) {
+            return FailureKind.TIMEOUT;
+        }
+        if (failure instanceof SSLException || failure instanceof ProtocolException) {
+            return FailureKind.OTHER;
+        }
+        return failure instanceof IOException ? FailureKind.RESET : FailureKind.OTHER;
+    }
+
+    @Override
+    public void discard(Response response) {
+        ResponseBody body = response.body();
+        if (body != null) {
+            body.close();
+        }
+    }
+
+    /** What OkHttp's sockets throw when a read or write times out (okio's {@code SocketAsyncTimeout}). */
+    @Override
+    public Throwable timeoutFailure(Duration timeout) {
+        return new SocketTimeoutException("timeout");
+    }
+
+    /** What OkHttp reports for a cancelled call. */
+    @Override
+    public Throwable cancelledFailure() {
+        return new IOException("Canceled");
+    }
+
+    /** {@code execute()} declares only {@code IOException}. */
+    @Override
+    public Throwable interruptedFailure(InterruptedException interrupted) {
+        InterruptedIOException failure = new InterruptedIOException("interrupted");
+        failure.initCause(interrupted);
+        return failure;
+    }
+
+    /** Reports one enqueued attempt to the engine, on the OkHttp thread that completed it. */
+    private final class AttemptCallback implements Callback {
+        private final Call attempt;
+        private final AttemptListener<Response> listener;
+
+        AttemptCallback(Call attempt, AttemptListener<Response> listener) {
+            this.attempt = attempt;
+            this.listener = listener;
+        }
+
+        @Override
+        public void onFailure(Call ignored, IOException failure) {
+            Throwable reported = noteCancelled(attempt, failure);
+            delivery.report(() -> listener.onFailure(reported));
+        }
+
+        @Override
+        public void onResponse(Call ignored, Response response) {
+            delivery.report(() -> listener.onResponse(response));
+        }
+    }
+}
