@@ -26,7 +26,8 @@ public final class AppMain {
 
     private static final Map<String, String> DRIVERS = Map.of(
             "jdk-send", "io.tailguard.it.app.JdkDriver$Send",
-            "jdk-async", "io.tailguard.it.app.JdkDriver$Async");
+            "jdk-async", "io.tailguard.it.app.JdkDriver$Async",
+            "app-own-metrics", "io.tailguard.it.app.AppOwnMetrics");
 
     private static final Map<String, ClientDriver> LOADED = new ConcurrentHashMap<>();
     private static PrintStream answers;
