@@ -36,7 +36,7 @@ class JdkShadowModeTest {
         int port = PrometheusScrape.freePort();
         try (TestServer api = new TestServer(); TestServer slow = new TestServer()) {
             api.enqueue(TestServer.status(503),
-                    new MockResponse.Builder().code(200).body("late").headersDelay(1, TimeUnit.SECONDS).build());
+                    new MockResponse.Builder().code(200).body("late").headersDelay(2, TimeUnit.SECONDS).build());
             slow.enqueue(new MockResponse.Builder().code(200).body("slow but fine")
                     .headersDelay(1, TimeUnit.SECONDS).build());
             try (AgentedApp app = AgentedApp.withConfig(String.join("\n",
@@ -44,19 +44,21 @@ class JdkShadowModeTest {
                     "tailguard.metrics.prometheus.port=" + port,
                     "tailguard.policy.api.hosts=127.0.0.1:" + api.port(),
                     "tailguard.policy.api.retry.backoff.initial=10ms",
-                    "tailguard.policy.api.hedge.delay=300ms",
+                    "tailguard.policy.api.hedge.delay=500ms",
                     "tailguard.policy.api.tagging=true",
                     "tailguard.policy.slow.hosts=127.0.0.1:" + slow.port(),
                     "tailguard.policy.slow.attempt-timeout=300ms",
                     "tailguard.policy.slow.tagging=true")).start()) {
 
+                // Enforced, this attempt would be abandoned after 300 ms and retried; in shadow the
+                // application waits for the answer as it would without the agent. (First, so that
+                // the agent's request path is loaded before the 503 below, which must not take
+                // long enough to be hedged.)
+                Map<String, String> slowButFine = app.call(Call.get(client, slow.url("/slow")));
                 // Enforced, this would be retried; in shadow the application gets the 503.
                 Map<String, String> failed = app.call(Call.get(client, api.url("/fails")));
-                // Enforced, this would be hedged after 300 ms.
+                // Enforced, this would be hedged after 500 ms.
                 Map<String, String> late = app.call(Call.get(client, api.url("/late")));
-                // Enforced, this attempt would be abandoned after 300 ms and retried; in shadow the
-                // application waits for the answer as it would without the agent.
-                Map<String, String> slowButFine = app.call(Call.get(client, slow.url("/slow")));
 
                 assertEquals("503", failed.get("status"), failed.toString());
                 assertEquals("200", late.get("status"), late.toString());
@@ -65,7 +67,7 @@ class JdkShadowModeTest {
                 assertEquals("slow but fine", slowButFine.get("body"));
                 assertEquals(2, api.requestCount());
                 assertEquals(1, slow.requestCount());
-                for (Arrival arrival : List.of(api.take(), api.take(), slow.take())) {
+                for (Arrival arrival : List.of(slow.take(), api.take(), api.take())) {
                     for (String tag : TAGS) {
                         assertNull(arrival.header(tag), tag + " on " + arrival.request);
                     }
