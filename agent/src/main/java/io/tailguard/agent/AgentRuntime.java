@@ -11,6 +11,7 @@ import io.tailguard.agent.instrumentation.ClientInstrumentation;
 import io.tailguard.agent.instrumentation.Hook;
 import io.tailguard.agent.instrumentation.HookTransformer;
 import io.tailguard.agent.instrumentation.Instrumentations;
+import io.tailguard.agent.metrics.TailguardMetrics;
 import io.tailguard.bootstrap.Dispatcher;
 import java.lang.instrument.Instrumentation;
 import java.util.ArrayList;
@@ -18,12 +19,14 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 
 /**
  * Installs the running agent: bootstrap classes first (nothing here may touch them before), then
  * the engine, the interceptors, the module read edge for {@code java.net.http}, the transformer,
  * and the retransformation of hooked classes that were loaded before the agent. Everything costly
- * (threads, meters, logging) is created on first use, not here.
+ * is created on first use or on the housekeeping thread, not here: Micrometer and the Prometheus
+ * endpoint load there, the log on its first line.
  */
 final class AgentRuntime {
 
@@ -43,7 +46,13 @@ final class AgentRuntime {
             Dispatcher.setFailureReporter(failures);
             Engine engine = new Engine(Clock.SYSTEM, new TimerScheduler(), DaemonThreads.workers(),
                     RandomSource.THREAD_LOCAL, failures);
+            ScheduledThreadPoolExecutor housekeeping = new ScheduledThreadPoolExecutor(1,
+                    DaemonThreads.named("tailguard-housekeeping"));
+            housekeeping.setRemoveOnCancelPolicy(true);
+            TailguardMetrics metrics = new TailguardMetrics(engine, housekeeping);
+            engine.useMetrics(metrics);
             if (config != null) {
+                metrics.apply(config);
                 engine.configure(config);
             }
             List<Hook> hooks = new ArrayList<>();
@@ -59,7 +68,7 @@ final class AgentRuntime {
             HookTransformer transformer = new HookTransformer(hooks, failures);
             instrumentation.addTransformer(transformer, true);
             retransformLoaded(instrumentation, transformer);
-            ConfigWatcher.start(sources, config, engine);
+            ConfigWatcher.start(sources, config, engine, metrics, housekeeping);
             if (config != null && Log.enabled("debug")) {
                 Log.debug("active: " + config + ", clients " + names);
             }

@@ -83,6 +83,30 @@ public final class Log {
         }
     }
 
+    /**
+     * Writes at a level given by name ({@code error, warn, info, debug, trace}), for messages
+     * that come from elsewhere (Micrometer's own log). {@code failure} may be {@code null}.
+     */
+    public static void write(String messageLevel, String message, Throwable failure) {
+        if (!enabled(messageLevel)) {
+            return;
+        }
+        Logger l = logger();
+        switch (messageLevel) {
+            case "error":
+                l.error(message, failure);
+                break;
+            case "warn":
+                l.warn(message, failure);
+                break;
+            case "info":
+                l.info(message, failure);
+                break;
+            default:
+                l.debug(message, failure);
+        }
+    }
+
     /** Whether messages at {@code wanted} are written; cheap enough to guard string building. */
     public static boolean enabled(String wanted) {
         return rank(level) >= rank(wanted);

@@ -134,6 +134,37 @@ public final class AgentedApp implements AutoCloseable {
         return stderr.toString();
     }
 
+    /**
+     * Waits (polling) until the application's stderr has {@code count} lines matching
+     * {@code regex}, and returns the matching lines.
+     */
+    public List<String> awaitStderrLines(String regex, int count, java.time.Duration timeout) throws InterruptedException {
+        java.util.regex.Pattern pattern = java.util.regex.Pattern.compile(regex);
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (true) {
+            List<String> lines = stderrLines(pattern);
+            if (lines.size() >= count) {
+                return lines;
+            }
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("after " + timeout.toMillis() + " ms the application's stderr has "
+                        + lines.size() + " of " + count + " lines matching " + regex + ":\n" + stderr);
+            }
+            Thread.sleep(20);
+        }
+    }
+
+    /** The lines of stderr so far that contain a match of {@code pattern}. */
+    public List<String> stderrLines(java.util.regex.Pattern pattern) {
+        List<String> lines = new ArrayList<>();
+        for (String line : stderr.toString().split("\n")) {
+            if (pattern.matcher(line).find()) {
+                lines.add(line);
+            }
+        }
+        return lines;
+    }
+
     public String javaVersion() {
         return ready.join();
     }

@@ -50,6 +50,9 @@ public final class ConfigParser {
     private static final Pattern PERCENTILE = Pattern.compile("p(\\d{1,2}(?:\\.\\d{1,2})?)");
     private static final Pattern POLICY_NAME = Pattern.compile("[A-Za-z0-9_-]+");
     private static final Pattern METHOD = Pattern.compile("[A-Za-z]+");
+    private static final Pattern HOST_NAME = Pattern.compile(
+            "[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*");
+    private static final Pattern IPV6 = Pattern.compile("[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*");
     private static final Set<String> LOG_LEVELS = Set.of("off", "error", "warn", "info", "debug", "trace");
 
     private final Map<String, Setting> raw;
@@ -86,8 +89,12 @@ public final class ConfigParser {
         consumed.add("tailguard.config");
         BudgetConfig budget = budget("tailguard.budget.", BudgetConfig.DEFAULT);
         int port = integer("tailguard.metrics.prometheus.port", 0, 0, 65535);
-        String address = text("tailguard.metrics.prometheus.address", "127.0.0.1");
+        String address = address("tailguard.metrics.prometheus.address", "127.0.0.1");
         Duration logInterval = duration("tailguard.metrics.log.interval", Duration.ofSeconds(60), true);
+        if (!logInterval.isZero() && logInterval.compareTo(Duration.ofSeconds(1)) < 0) {
+            problem("tailguard.metrics.log.interval", "is too short for a summary line; expected 0 (off) or a "
+                    + "duration of at least 1s, e.g. 60s");
+        }
         String logLevel = text("tailguard.log.level", "info").toLowerCase(Locale.ROOT);
         if (!LOG_LEVELS.contains(logLevel)) {
             problem("tailguard.log.level", "expected one of " + new TreeSet<>(LOG_LEVELS));
@@ -510,6 +517,24 @@ public final class ConfigParser {
     private String text(String key, String fallback) {
         Setting s = take(key);
         return s == null ? fallback : s.value.trim();
+    }
+
+    /** A local address to bind to: an IP literal (IPv6 with or without brackets) or a host name. */
+    private String address(String key, String fallback) {
+        Setting s = take(key);
+        if (s == null) {
+            return fallback;
+        }
+        String v = s.value.trim();
+        if (v.startsWith("[") && v.endsWith("]")) {
+            v = v.substring(1, v.length() - 1);
+        }
+        if (!HOST_NAME.matcher(v).matches() && !IPV6.matcher(v).matches()) {
+            invalid(key, s, "an IP address or host name of this machine to listen on, e.g. 127.0.0.1, ::1 or 0.0.0.0 "
+                    + "(all interfaces)");
+            return fallback;
+        }
+        return v;
     }
 
     private String headerName(String key, String fallback) {

@@ -91,6 +91,15 @@ public final class Engine {
         return s == null ? null : s.config;
     }
 
+    /**
+     * The policy of this name in the configuration in force (its current hedge delay, say), or
+     * {@code null} when there is none.
+     */
+    public PolicyRuntime policy(String name) {
+        Snapshot s = snapshot;
+        return s == null ? null : s.policies.get(name);
+    }
+
     /** @return the policy for a request to this host and port, or {@code null} to pass it through */
     public PolicyRuntime policyFor(String host, int port) {
         Snapshot s = snapshot;

@@ -75,6 +75,8 @@ public final class Execution<R> {
     private boolean finished;
     private boolean cancelled;
     private boolean hedged;
+    /** Shadow mode: a would-be retry was already counted for this request (after an attempt timeout). */
+    private boolean shadowRetryCounted;
     private R lastResponse;
     private long lastRetryAfterNanos = RetryAfter.ABSENT;
     private Throwable lastFailure;
@@ -278,14 +280,48 @@ public final class Execution<R> {
     }
 
     private void onAttemptTimeout(AttemptState attempt) {
+        if (shadow) {
+            onShadowAttemptTimeout(attempt);
+            return;
+        }
         synchronized (this) {
             if (attempt.done) {
                 return;
             }
             attempt.timedOut = true;
         }
-        attempt.cancel();
+        // The timeout is reported before the cancel: cancelling can report the attempt's own
+        // cancellation synchronously, and the application must see a timeout, not a cancel.
         attempt.onFailure(exchange.timeoutFailure(config.attemptTimeout()));
+        attempt.cancel();
+    }
+
+    /**
+     * Shadow mode never gives up on an attempt: cancelling it would hand the application a timeout
+     * it does not get without the agent. Only the retry that enforcement would send now is counted
+     * (once per request: what would follow that retry is unknowable).
+     */
+    private void onShadowAttemptTimeout(AttemptState attempt) {
+        try {
+            synchronized (this) {
+                if (attempt.done || finished || cancelled || shadowRetryCounted || !retryEligible
+                        || !config.retryOnTimeout() || started >= config.maxAttempts()) {
+                    return;
+                }
+                long delay = policy.backoff().delayNanos(retries + 1, engine.random());
+                if (plus(engine.clock().nanoTime(), delay) >= deadlineNanos) {
+                    return;
+                }
+                shadowRetryCounted = true;
+                if (policy.budget().tryWithdraw()) {
+                    policy.metrics().attempt(AttemptKind.RETRY, true);
+                } else {
+                    policy.metrics().budgetRefused(AttemptKind.RETRY);
+                }
+            }
+        } catch (Throwable bug) {
+            engine.reportInternalFailure(bug);
+        }
     }
 
     // --- outcomes
@@ -406,7 +442,8 @@ public final class Execution<R> {
         hedgeTimer.cancel();
         hedgeTimer = Cancellable.NONE;
         boolean transientOutcome = lastResponse != null || isRetryable(lastFailureKind);
-        if (cancelled || !transientOutcome || !retryEligible || started >= config.maxAttempts()) {
+        if (cancelled || !transientOutcome || !retryEligible || started >= config.maxAttempts()
+                || shadowRetryCounted) {
             finishWithLast(actions);
             return;
         }

@@ -365,6 +365,20 @@ class ExecutionTest {
     }
 
     @Test
+    void aTimedOutLastAttemptEndsWithTheClientsTimeoutNotACancel() throws Exception {
+        ScriptedExchange cancelsAtOnce = new ScriptedExchange();
+        cancelsAtOnce.cancelReportsAtOnce = true;
+        engine.configure(TestConfigs.parse("tailguard.policy.api.hosts=api",
+                "tailguard.policy.api.attempt-timeout=100ms", "tailguard.policy.api.retry.max-attempts=1",
+                "tailguard.policy.api.tagging=true"));
+        Execution<ScriptedExchange.Response> execution = engine.newExecution(engine.policyFor("api", 80),
+                cancelsAtOnce, false);
+        execution.start();
+        time.advanceMillis(100);
+        assertEquals("timeout", failure(execution).getMessage());
+    }
+
+    @Test
     void atTheStatusLineAWinnerIsChosenAndRetryableAnswersAreKept() throws Exception {
         start("tailguard.policy.api.hedge.delay=50ms");
         assertEquals(HeaderDecision.BUFFER, exchange.attempt(1).listener.onHeaders(503, null),

@@ -24,6 +24,8 @@ final class ScriptedExchange implements Exchange<ScriptedExchange.Response> {
     final Map<String, String> requestHeaders = new HashMap<>();
     long clientTimeoutNanos = Long.MAX_VALUE;
     RuntimeException statusFailure;
+    /** Like the JDK client: cancelling an attempt reports its cancellation on the spot. */
+    boolean cancelReportsAtOnce;
 
     @Override
     public String method() {
@@ -49,7 +51,12 @@ final class ScriptedExchange implements Exchange<ScriptedExchange.Response> {
     public synchronized Attempt send(AttemptSpec spec, AttemptListener<Response> listener, Executor blockingWork) {
         Sent attempt = new Sent(spec, listener);
         sent.add(attempt);
-        return () -> attempt.cancelled = true;
+        return () -> {
+            attempt.cancelled = true;
+            if (cancelReportsAtOnce) {
+                listener.onFailure(new java.util.concurrent.CancellationException("cancelled"));
+            }
+        };
     }
 
     @Override

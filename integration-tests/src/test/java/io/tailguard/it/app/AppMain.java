@@ -39,7 +39,8 @@ public final class AppMain {
             Map.entry("apache5-handler", "io.tailguard.it.app.Apache5Driver$Handler"),
             Map.entry("apache5-wrapped", "io.tailguard.it.app.Apache5Driver$Wrapped"),
             Map.entry("apache5-async", "io.tailguard.it.app.Apache5AsyncDriver$Simple"),
-            Map.entry("apache5-async-streaming", "io.tailguard.it.app.Apache5AsyncDriver$Streaming"));
+            Map.entry("apache5-async-streaming", "io.tailguard.it.app.Apache5AsyncDriver$Streaming"),
+            Map.entry("app-own-metrics", "io.tailguard.it.app.AppOwnMetrics"));
 
     private static final Map<String, ClientDriver> LOADED = new ConcurrentHashMap<>();
     private static PrintStream answers;

@@ -1,0 +1,118 @@
+package io.tailguard.agent.metrics;
+
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.tailguard.agent.engine.AttemptKind;
+import io.tailguard.agent.engine.RequestMetrics.RequestOutcome;
+import java.util.Properties;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.ToDoubleFunction;
+
+/**
+ * The agent's Micrometer registry (relocated inside the agent jar, so it never meets the
+ * application's own Micrometer) and the meters of SPEC section 8, each tagged {@code policy}.
+ * The only class that names a Micrometer type: it is loaded on a background thread when the
+ * Prometheus endpoint is first wanted, never on the startup path.
+ *
+ * <p>The counters are Micrometer function counters over {@link PolicyMeters}' adders, so they show
+ * every request since the agent started, including those before this class was loaded. Every tag
+ * combination is registered up front at zero, so that a rate over the first increment is not lost
+ * (Prometheus' rate needs a previous sample).
+ *
+ * <p>The timer publishes percentiles computed in this JVM over Micrometer's sliding window (about
+ * two minutes), exported as a Prometheus summary with {@code quantile} labels: readable as they
+ * are, and four series per outcome instead of a histogram's seventy. They cannot be aggregated
+ * across instances; the dashboard shows the worst instance.
+ */
+final class MicrometerMeters {
+
+    static final String POLICY = "policy";
+    private static final double[] PERCENTILES = {0.5, 0.9, 0.95, 0.99};
+
+    private final PrometheusMeterRegistry registry;
+
+    MicrometerMeters() {
+        MicrometerLogBridge.install();
+        registry = new PrometheusMeterRegistry(new AgentPrometheusConfig());
+    }
+
+    /** Registers a policy's meters and returns the sink for its request durations. */
+    DurationSink register(PolicyMeters policy, ToDoubleFunction<String> hedgeDelayMillis) {
+        String name = policy.policy();
+        for (RequestOutcome outcome : PolicyMeters.OUTCOMES) {
+            counter("tailguard.requests", "Logical requests, by how they ended for the application",
+                    policy.requestCounter(outcome), name, "outcome", outcome.label());
+        }
+        for (AttemptKind kind : PolicyMeters.KINDS) {
+            counter("tailguard.attempts", "Attempts on the wire (shadow=false), or only decided in shadow mode "
+                    + "(shadow=true)", policy.attemptCounter(kind, false), name, "kind", kind.label(), "shadow", "false");
+            if (kind != AttemptKind.PRIMARY) {
+                counter("tailguard.attempts", null, policy.attemptCounter(kind, true), name, "kind", kind.label(),
+                        "shadow", "true");
+                counter("tailguard.budget.refused", "Retries and hedges the retry budget refused",
+                        policy.refusalCounter(kind), name, "kind", kind.label());
+            }
+            counter("tailguard.hedge.wins", "Hedged requests, by the kind of attempt whose response won",
+                    policy.hedgeWinCounter(kind), name, "winner", kind.label());
+        }
+        Gauge.builder("tailguard.hedge.delay", name, hedgeDelayMillis)
+                .description("Current delay before a hedge; NaN while the latency window is warming up or "
+                        + "when the policy does not hedge")
+                .baseUnit("milliseconds")
+                .tag(POLICY, name)
+                .strongReference(true)
+                .register(registry);
+        Timer[] timers = new Timer[PolicyMeters.OUTCOMES.length];
+        for (RequestOutcome outcome : PolicyMeters.OUTCOMES) {
+            timers[outcome.ordinal()] = Timer.builder("tailguard.request.duration")
+                    .description("Logical request latency as the application saw it, all attempts included")
+                    .tags(POLICY, name, "outcome", outcome.label())
+                    .publishPercentiles(PERCENTILES)
+                    .register(registry);
+        }
+        return new TimerSink(timers);
+    }
+
+    /** The Prometheus text exposition format (0.0.4). */
+    String scrape() {
+        return registry.scrape();
+    }
+
+    private void counter(String meter, String description, LongAdder count, String policy, String... tags) {
+        FunctionCounter.builder(meter, count, LongAdder::doubleValue)
+                .description(description)
+                .tag(POLICY, policy)
+                .tags(tags)
+                .register(registry);
+    }
+
+    private static final class TimerSink implements DurationSink {
+        private final Timer[] timers;
+
+        TimerSink(Timer[] timers) {
+            this.timers = timers;
+        }
+
+        @Override
+        public void record(int outcome, long nanos) {
+            timers[outcome].record(nanos, TimeUnit.NANOSECONDS);
+        }
+    }
+
+    private static final class AgentPrometheusConfig implements PrometheusConfig {
+        @Override
+        public String get(String key) {
+            return null;
+        }
+
+        /** Micrometer's default turns exemplars on for all meter types; without tracing there are none. */
+        @Override
+        public Properties prometheusProperties() {
+            return new Properties();
+        }
+    }
+}

@@ -1,0 +1,90 @@
+package io.tailguard.agent.metrics;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+
+import io.tailguard.agent.engine.AttemptKind;
+import io.tailguard.agent.engine.Engine;
+import io.tailguard.agent.engine.RequestMetrics;
+import io.tailguard.agent.engine.RequestMetrics.RequestOutcome;
+import java.time.Duration;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+class SummaryLogTest {
+
+    private final ScheduledThreadPoolExecutor housekeeping = new ScheduledThreadPoolExecutor(1);
+
+    @AfterEach
+    void stop() {
+        housekeeping.shutdownNow();
+    }
+
+    @Test
+    void oneLineWithWhatEachActivePolicyDidInTheIntervalAndNothingWhenQuiet() throws Exception {
+        Engine engine = TestConfigs.engine();
+        TailguardMetrics metrics = new TailguardMetrics(engine, housekeeping);
+        engine.useMetrics(metrics);
+        engine.configure(TestConfigs.config("tailguard.policy.api.hosts=api.example.com",
+                "tailguard.policy.api.hedge.delay=40ms", "tailguard.policy.idle.hosts=idle.example.com"));
+        SummaryLog summary = new SummaryLog(metrics);
+        summary.restart(Duration.ofSeconds(60));
+        assertNull(summary.nextLine());
+
+        RequestMetrics api = metrics.forPolicy("api");
+        for (int i = 0; i < 4; i++) {
+            api.attempt(AttemptKind.PRIMARY, false);
+        }
+        api.attempt(AttemptKind.RETRY, false);
+        api.attempt(AttemptKind.HEDGE, false);
+        api.hedgeWon(AttemptKind.HEDGE);
+        api.budgetRefused(AttemptKind.RETRY);
+        for (int i = 0; i < 3; i++) {
+            api.requestFinished(RequestOutcome.SUCCESS, 1_000_000);
+        }
+        api.requestFinished(RequestOutcome.STATUS_ERROR, 1_000_000);
+
+        assertEquals("last 60s: api: 4 requests (success 3, status_error 1), 6 attempts (primary 4, retry 1, "
+                + "hedge 1), amplification 1.50, hedge wins primary 0 hedge 1, budget refused retry 1 hedge 0, "
+                + "hedge delay 40.0ms", summary.nextLine());
+        assertNull(summary.nextLine(), "nothing happened since the last line");
+
+        api.attempt(AttemptKind.PRIMARY, false);
+        assertEquals("last 60s: api: 0 requests, 1 attempt (primary 1), amplification n/a, hedge wins primary 0 "
+                + "hedge 0, budget refused retry 0 hedge 0, hedge delay 40.0ms", summary.nextLine());
+    }
+
+    @Test
+    void shadowModeShowsWhatWouldHaveBeenSentNextToWhatWas() throws Exception {
+        Engine engine = TestConfigs.engine();
+        TailguardMetrics metrics = new TailguardMetrics(engine, housekeeping);
+        engine.useMetrics(metrics);
+        engine.configure(TestConfigs.config("tailguard.mode=shadow", "tailguard.policy.api.hosts=api.example.com",
+                "tailguard.policy.search.hosts=search.example.com"));
+        SummaryLog summary = new SummaryLog(metrics);
+        summary.restart(Duration.ofMillis(1500));
+        RequestMetrics api = metrics.forPolicy("api");
+        RequestMetrics search = metrics.forPolicy("search");
+        api.attempt(AttemptKind.PRIMARY, false);
+        api.attempt(AttemptKind.PRIMARY, false);
+        api.attempt(AttemptKind.RETRY, true);
+        api.attempt(AttemptKind.HEDGE, true);
+        api.budgetRefused(AttemptKind.HEDGE);
+        api.requestFinished(RequestOutcome.STATUS_ERROR, 1);
+        api.requestFinished(RequestOutcome.SUCCESS, 1);
+        search.attempt(AttemptKind.PRIMARY, false);
+        search.requestFinished(RequestOutcome.FAILURE, 1);
+
+        assertEquals("last 1500ms: api: 2 requests (success 1, status_error 1), 2 attempts (primary 2), "
+                + "would send retry 1 hedge 1, amplification 1.00 (2.00 if enforced), budget refused retry 0 hedge 1"
+                + " | search: 1 request (failure 1), 1 attempt (primary 1), amplification 1.00, budget refused "
+                + "retry 0 hedge 0", summary.nextLine());
+    }
+
+    @Test
+    void durationTextIsSecondsWhenWhole() {
+        assertEquals("60s", SummaryLog.text(Duration.ofSeconds(60)));
+        assertEquals("250ms", SummaryLog.text(Duration.ofMillis(250)));
+    }
+}
