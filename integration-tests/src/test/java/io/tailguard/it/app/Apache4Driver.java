@@ -86,6 +86,7 @@ public abstract class Apache4Driver implements ClientDriver {
                 builder.setEntity(new ByteArrayEntity(bytes, ContentType.APPLICATION_OCTET_STREAM));
                 break;
             case "inputStream":
+            case "oneShot":
                 builder.setEntity(new InputStreamEntity(new ByteArrayInputStream(bytes), bytes.length,
                         ContentType.APPLICATION_OCTET_STREAM));
                 break;

@@ -105,7 +105,24 @@ public abstract class Apache5AsyncDriver implements ClientDriver {
             }
             Outcomes.headers(call, builder::addHeader);
             SimpleHttpRequest request = builder.build();
-            Future<SimpleHttpResponse> future = client.execute(request, null);
+            java.util.concurrent.atomic.AtomicInteger outcomes = new java.util.concurrent.atomic.AtomicInteger();
+            Future<SimpleHttpResponse> future = client.execute(request,
+                    new org.apache.hc.core5.concurrent.FutureCallback<SimpleHttpResponse>() {
+                        @Override
+                        public void completed(SimpleHttpResponse response) {
+                            Outcomes.outcome(outcomes);
+                        }
+
+                        @Override
+                        public void failed(Exception failure) {
+                            Outcomes.outcome(outcomes);
+                        }
+
+                        @Override
+                        public void cancelled() {
+                            Outcomes.outcome(outcomes);
+                        }
+                    });
             SimpleHttpResponse response = future.get(60, TimeUnit.SECONDS);
             result.put("status", Integer.toString(response.getCode()));
             result.put("body", response.getBodyText() == null ? "" : response.getBodyText());

@@ -90,6 +90,10 @@ public final class AppMain {
                 return load(command);
             case "threads":
                 return threads();
+            case "soak":
+                return Soak.run(command);
+            case "heap":
+                return Soak.heap();
             default:
                 throw new IllegalArgumentException("unknown verb " + command.get("verb"));
         }

@@ -74,6 +74,7 @@ public abstract class JdkDriver implements ClientDriver {
                 publisher = HttpRequest.BodyPublishers.ofInputStream(() -> new ByteArrayInputStream(bytes));
                 break;
             case "publisher":
+            case "oneShot":
                 publisher = HttpRequest.BodyPublishers.fromPublisher(HttpRequest.BodyPublishers.ofByteArray(bytes));
                 break;
             default:

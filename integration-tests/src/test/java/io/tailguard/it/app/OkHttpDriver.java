@@ -223,13 +223,13 @@ public abstract class OkHttpDriver implements ClientDriver {
             call.enqueue(new Callback() {
                 @Override
                 public void onFailure(Call failed, IOException e) {
-                    callbacks.incrementAndGet();
+                    Outcomes.outcome(callbacks);
                     answer.completeExceptionally(e);
                 }
 
                 @Override
                 public void onResponse(Call succeeded, Response response) throws IOException {
-                    callbacks.incrementAndGet();
+                    Outcomes.outcome(callbacks);
                     Map<String, String> result = describe(response);
                     result.put("callbackThread", Thread.currentThread().getName());
                     result.put("sameCall", Boolean.toString(succeeded == call));

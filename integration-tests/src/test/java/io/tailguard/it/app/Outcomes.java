@@ -5,7 +5,17 @@ import java.util.Map;
 /** How drivers describe what the application got, the same way for every client. */
 final class Outcomes {
 
+    /** Outcomes beyond the first that any single call reported: always 0 unless a result is delivered twice. */
+    static final java.util.concurrent.atomic.AtomicLong EXTRA_OUTCOMES = new java.util.concurrent.atomic.AtomicLong();
+
     private Outcomes() {
+    }
+
+    /** Counts one outcome of a call (a callback, a completion); a second one is recorded as extra. */
+    static void outcome(java.util.concurrent.atomic.AtomicInteger ofThisCall) {
+        if (ofThisCall.incrementAndGet() > 1) {
+            EXTRA_OUTCOMES.incrementAndGet();
+        }
     }
 
     static void failure(Map<String, String> result, Throwable failure) {
