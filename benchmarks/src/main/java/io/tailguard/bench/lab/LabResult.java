@@ -1,0 +1,314 @@
+package io.tailguard.bench.lab;
+
+import io.tailguard.bench.report.Stats;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * What one run of a scenario in one mode measured: the application's view (latency from the
+ * scheduled start, outcome) joined with the server's (attempts per logical request, work done).
+ * Requests scheduled during the warm-up are left out of every figure, with their attempts.
+ */
+public final class LabResult {
+
+    /** Timeline bins for S1. */
+    static final double BIN_SECONDS = 0.25;
+    /** Amplification over time is reported over sliding windows of this many bins (1 s). */
+    static final int WINDOW_BINS = 4;
+
+    public final Mode mode;
+    final Scenario scenario;
+    /** Scheduled start (ns after the load started) and latency of each measured request. */
+    final long[] scheduled;
+    final long[] latency;
+    final int[] outcome;
+    final int requests;
+    final int succeeded;
+    final int unfinished;
+    final long attempts;
+    final long retries;
+    final long hedges;
+    final long rejected;
+    final long undelivered;
+    /** Worker-seconds the server spent on the measured requests' attempts. */
+    final double workSeconds;
+    final long[] sortedLatency;
+    final int peakQueue;
+    /** The most the load generator fell behind its schedule, in ms: should be a few at most. */
+    final double maxDispatchLagMs;
+    /**
+     * Per bin, over the whole run: logical requests scheduled, attempts and primary attempts that
+     * arrived at the server, requests that succeeded.
+     */
+    final int[] requestsPerBin;
+    final int[] attemptsPerBin;
+    final int[] primariesPerBin;
+    final int[] successesPerBin;
+    final List<List<Long>> latencyPerBin;
+
+    LabResult(Mode mode, Scenario scenario, Path clientCsv, List<LabServer.Attempt> serverAttempts, int peakQueue)
+            throws IOException {
+        this.mode = mode;
+        this.scenario = scenario;
+        this.peakQueue = peakQueue;
+        List<String> lines = Files.readAllLines(clientCsv);
+        String header = lines.isEmpty() ? "" : lines.get(0);
+        int lag = header.indexOf("max_dispatch_lag_ns=");
+        this.maxDispatchLagMs = lag < 0 ? Double.NaN
+                : Long.parseLong(header.substring(lag + "max_dispatch_lag_ns=".length()).trim()) / 1e6;
+        long warmupNanos = (long) (scenario.warmupSeconds * 1e9);
+        int total = lines.size() - 1;
+        long[] allScheduled = new long[total];
+        long[] allLatency = new long[total];
+        int[] allOutcome = new int[total];
+        boolean[] measured = new boolean[total];
+        int count = 0;
+        for (int i = 0; i < total; i++) {
+            String[] f = lines.get(i + 1).split(",");
+            int id = Integer.parseInt(f[0]);
+            allScheduled[id] = Long.parseLong(f[1]);
+            allLatency[id] = Long.parseLong(f[2]);
+            allOutcome[id] = Integer.parseInt(f[3]);
+            measured[id] = allScheduled[id] >= warmupNanos;
+            if (measured[id]) {
+                count++;
+            }
+        }
+        scheduled = new long[count];
+        latency = new long[count];
+        outcome = new int[count];
+        int ok = 0;
+        int open = 0;
+        for (int i = 0, j = 0; i < total; i++) {
+            if (measured[i]) {
+                scheduled[j] = allScheduled[i];
+                latency[j] = allLatency[i];
+                outcome[j] = allOutcome[i];
+                if (isSuccess(outcome[j])) {
+                    ok++;
+                }
+                if (outcome[j] == LabClient.UNFINISHED) {
+                    open++;
+                }
+                j++;
+            }
+        }
+        requests = count;
+        succeeded = ok;
+        unfinished = open;
+        sortedLatency = latency.clone();
+        Arrays.sort(sortedLatency);
+
+        int bins = (int) Math.ceil((scenario.totalSeconds() + scenario.drainSeconds) / BIN_SECONDS) + 1;
+        requestsPerBin = new int[bins];
+        attemptsPerBin = new int[bins];
+        primariesPerBin = new int[bins];
+        successesPerBin = new int[bins];
+        latencyPerBin = new ArrayList<>();
+        for (int b = 0; b < bins; b++) {
+            latencyPerBin.add(new ArrayList<>());
+        }
+        for (int i = 0; i < total; i++) {
+            int b = bin(allScheduled[i], bins);
+            requestsPerBin[b]++;
+            if (isSuccess(allOutcome[i])) {
+                successesPerBin[b]++;
+            }
+            latencyPerBin.get(b).add(allLatency[i]);
+        }
+        long a = 0;
+        long r = 0;
+        long h = 0;
+        long rej = 0;
+        long lost = 0;
+        double work = 0;
+        for (LabServer.Attempt attempt : serverAttempts) {
+            if (attempt.id < 0 || attempt.id >= total) {
+                continue;
+            }
+            attemptsPerBin[bin(attempt.arrivalNanos, bins)]++;
+            if (attempt.kind == LabServer.Kind.PRIMARY) {
+                primariesPerBin[bin(attempt.arrivalNanos, bins)]++;
+            }
+            if (!measured[(int) attempt.id]) {
+                continue;
+            }
+            a++;
+            if (attempt.kind == LabServer.Kind.RETRY) {
+                r++;
+            } else if (attempt.kind == LabServer.Kind.HEDGE) {
+                h++;
+            }
+            if (attempt.status == 503) {
+                rej++;
+            }
+            if (!attempt.delivered) {
+                lost++;
+            }
+            work += attempt.serviceNanos / 1e9;
+        }
+        attempts = a;
+        retries = r;
+        hedges = h;
+        rejected = rej;
+        undelivered = lost;
+        workSeconds = work;
+    }
+
+    static boolean isSuccess(int outcome) {
+        return outcome >= 200 && outcome < 300;
+    }
+
+    private static int bin(long nanos, int bins) {
+        return (int) Math.max(0, Math.min(bins - 1, nanos / (long) (BIN_SECONDS * 1e9)));
+    }
+
+    /** Latency percentile in milliseconds (failures count with the time they took). */
+    public double percentileMs(double p) {
+        return Stats.percentile(sortedLatency, p) / 1e6;
+    }
+
+    public double maxMs() {
+        return sortedLatency.length == 0 ? Double.NaN : sortedLatency[sortedLatency.length - 1] / 1e6;
+    }
+
+    public double amplification() {
+        return requests == 0 ? Double.NaN : attempts / (double) requests;
+    }
+
+    public double successRate() {
+        return requests == 0 ? Double.NaN : succeeded / (double) requests;
+    }
+
+    // --- S1: the timeline
+
+    /**
+     * Amplification over the 1 s window ending with bin {@code b}, as the server saw it: attempts
+     * that arrived ÷ primary attempts that arrived (one per logical request).
+     */
+    double windowAmplification(int b) {
+        int primaries = 0;
+        int att = 0;
+        for (int i = Math.max(0, b - WINDOW_BINS + 1); i <= b; i++) {
+            primaries += primariesPerBin[i];
+            att += attemptsPerBin[i];
+        }
+        return primaries == 0 ? Double.NaN : att / (double) primaries;
+    }
+
+    int firstMeasuredBin() {
+        return (int) Math.round(scenario.warmupSeconds / BIN_SECONDS);
+    }
+
+    /** Bins while the load ran (attempts after it are stragglers, not amplification). */
+    int lastLoadBin() {
+        return (int) Math.round(scenario.totalSeconds() / BIN_SECONDS) - 1;
+    }
+
+    /** The highest amplification over any 1 s window of the measured load. */
+    public double peakAmplification() {
+        double peak = Double.NaN;
+        for (int b = firstMeasuredBin() + WINDOW_BINS - 1; b <= lastLoadBin(); b++) {
+            double a = windowAmplification(b);
+            if (!Double.isNaN(a) && (Double.isNaN(peak) || a > peak)) {
+                peak = a;
+            }
+        }
+        return peak;
+    }
+
+    /** Success rate of the logical requests scheduled during the brownout. */
+    public double brownoutSuccessRate() {
+        int from = (int) Math.round(scenario.brownoutStart / BIN_SECONDS);
+        int to = (int) Math.round((scenario.brownoutStart + scenario.brownoutSeconds) / BIN_SECONDS);
+        int req = 0;
+        int ok = 0;
+        for (int b = from; b < to; b++) {
+            req += requestsPerBin[b];
+            ok += successesPerBin[b];
+        }
+        return req == 0 ? Double.NaN : ok / (double) req;
+    }
+
+    /** p95 latency (ms) of the requests scheduled before the brownout, after the warm-up. */
+    double healthyP95Ms() {
+        int from = firstMeasuredBin();
+        int to = (int) Math.round(scenario.brownoutStart / BIN_SECONDS);
+        List<Long> all = new ArrayList<>();
+        for (int b = from; b < to; b++) {
+            all.addAll(latencyPerBin.get(b));
+        }
+        long[] sorted = all.stream().mapToLong(Long::longValue).sorted().toArray();
+        return Stats.percentile(sorted, 95) / 1e6;
+    }
+
+    /**
+     * A bin is healthy when at least 99% of the requests scheduled in it succeeded, their p95
+     * latency is at most twice the p95 before the brownout, and amplification over the last second
+     * is at most 1.05. Recovery is the time from the capacity's return to the first healthy bin
+     * after which every bin stays healthy for 2 s. {@code NaN} when that does not happen in the run.
+     */
+    public double recoverySeconds() {
+        double healthyP95 = healthyP95Ms();
+        int restored = (int) Math.round((scenario.brownoutStart + scenario.brownoutSeconds) / BIN_SECONDS);
+        int stable = (int) Math.round(2.0 / BIN_SECONDS);
+        int last = lastLoadBin();
+        for (int b = restored; b + stable - 1 <= last; b++) {
+            boolean allHealthy = true;
+            for (int i = b; i < b + stable && allHealthy; i++) {
+                allHealthy = healthy(i, healthyP95);
+            }
+            if (allHealthy) {
+                return (b - restored) * BIN_SECONDS;
+            }
+        }
+        return Double.NaN;
+    }
+
+    boolean healthy(int b, double healthyP95Ms) {
+        if (requestsPerBin[b] == 0) {
+            return true;
+        }
+        if (successesPerBin[b] < 0.99 * requestsPerBin[b]) {
+            return false;
+        }
+        long[] sorted = latencyPerBin.get(b).stream().mapToLong(Long::longValue).sorted().toArray();
+        if (Stats.percentile(sorted, 95) / 1e6 > 2 * healthyP95Ms) {
+            return false;
+        }
+        double a = windowAmplification(b);
+        return Double.isNaN(a) || a <= 1.05;
+    }
+
+    /** Success rate of the requests scheduled in the 1 s window ending with bin {@code b}. */
+    double windowSuccessRate(int b) {
+        int req = 0;
+        int ok = 0;
+        for (int i = Math.max(0, b - WINDOW_BINS + 1); i <= b; i++) {
+            req += requestsPerBin[i];
+            ok += successesPerBin[i];
+        }
+        return req == 0 ? Double.NaN : ok / (double) req;
+    }
+
+    /** How the application was run. */
+    public enum Mode {
+        NO_AGENT("no agent"),
+        NAIVE("naive retry loop"),
+        TAILGUARD("Tailguard");
+
+        final String label;
+
+        Mode(String label) {
+            this.label = label;
+        }
+
+        public String label() {
+            return label;
+        }
+    }
+}
