@@ -76,12 +76,17 @@ final class LabReport {
                     Markdown.num(r.workSeconds, 1), "×" + Markdown.num(r.workSeconds / baseWork, 2));
         }
         table.end();
-        StringBuilder lag = new StringBuilder("The load generator's largest delay behind its schedule: ");
+        Markdown.Table client = md.table("-run", "client side p50 ms", "p99 ms", "p99.9 ms",
+                "load generator's largest lag ms");
         for (LabResult r : runs) {
-            lag.append(r.mode.label()).append(' ').append(Markdown.num(r.maxDispatchLagMs, 1)).append(" ms; ");
+            client.row(r.mode.label(), Markdown.num(r.clientOverheadMs(50), 2), Markdown.num(r.clientOverheadMs(99), 2),
+                    Markdown.num(r.clientOverheadMs(99.9), 2), Markdown.num(r.maxDispatchLagMs, 1));
         }
-        md.paragraph(lag.substring(0, lag.length() - 2) + " (latencies are measured from the schedule, so a "
-                + "delay here counts against the run, as it would for a real caller).");
+        client.end();
+        md.paragraph("Client side: latency minus the server's queue and service time, for requests that sent a "
+                + "single attempt: what the JVM, the HTTP client and the agent added. The lag is how far the load "
+                + "generator fell behind its schedule; latencies are measured from the schedule, so lag counts "
+                + "against a run, as it would for a real caller.");
         if (s.hasBrownout()) {
             Markdown.Table storm = md.table("-run", "peak amplification (1 s)", "success during brownout",
                     "time to recover", "503s", "peak queue");

@@ -36,6 +36,11 @@ public final class LabResult {
     final long undelivered;
     /** Worker-seconds the server spent on the measured requests' attempts. */
     final double workSeconds;
+    /**
+     * For measured requests that sent exactly one attempt: latency minus the server's queue and
+     * service time, sorted. What the client side (JVM, HTTP client, agent) added to the call.
+     */
+    final long[] sortedClientOverhead;
     final long[] sortedLatency;
     final int peakQueue;
     /** The most the load generator fell behind its schedule, in ms: should be a few at most. */
@@ -120,6 +125,8 @@ public final class LabResult {
             }
             latencyPerBin.get(b).add(allLatency[i]);
         }
+        int[] attemptsOf = new int[total];
+        long[] serverNanosOf = new long[total];
         long a = 0;
         long r = 0;
         long h = 0;
@@ -137,6 +144,8 @@ public final class LabResult {
             if (!measured[(int) attempt.id]) {
                 continue;
             }
+            attemptsOf[(int) attempt.id]++;
+            serverNanosOf[(int) attempt.id] = attempt.queueNanos + attempt.serviceNanos;
             a++;
             if (attempt.kind == LabServer.Kind.RETRY) {
                 r++;
@@ -157,6 +166,18 @@ public final class LabResult {
         rejected = rej;
         undelivered = lost;
         workSeconds = work;
+        List<Long> overhead = new ArrayList<>();
+        for (int i = 0; i < total; i++) {
+            if (measured[i] && attemptsOf[i] == 1 && isSuccess(allOutcome[i])) {
+                overhead.add(allLatency[i] - serverNanosOf[i]);
+            }
+        }
+        sortedClientOverhead = overhead.stream().mapToLong(Long::longValue).sorted().toArray();
+    }
+
+    /** Percentile of what the client side added to single-attempt requests, in ms. */
+    public double clientOverheadMs(double p) {
+        return sortedClientOverhead.length == 0 ? Double.NaN : Stats.percentile(sortedClientOverhead, p) / 1e6;
     }
 
     static boolean isSuccess(int outcome) {
@@ -191,13 +212,18 @@ public final class LabResult {
      * that arrived ÷ primary attempts that arrived (one per logical request).
      */
     double windowAmplification(int b) {
-        int primaries = 0;
-        int att = 0;
+        return windowRatio(attemptsPerBin, primariesPerBin, b);
+    }
+
+    /** Over the 1 s window ending with bin {@code b}: the sum of {@code top} ÷ the sum of {@code bottom}. */
+    private static double windowRatio(int[] top, int[] bottom, int b) {
+        int t = 0;
+        int d = 0;
         for (int i = Math.max(0, b - WINDOW_BINS + 1); i <= b; i++) {
-            primaries += primariesPerBin[i];
-            att += attemptsPerBin[i];
+            t += top[i];
+            d += bottom[i];
         }
-        return primaries == 0 ? Double.NaN : att / (double) primaries;
+        return d == 0 ? Double.NaN : t / (double) d;
     }
 
     int firstMeasuredBin() {
@@ -286,13 +312,7 @@ public final class LabResult {
 
     /** Success rate of the requests scheduled in the 1 s window ending with bin {@code b}. */
     double windowSuccessRate(int b) {
-        int req = 0;
-        int ok = 0;
-        for (int i = Math.max(0, b - WINDOW_BINS + 1); i <= b; i++) {
-            req += requestsPerBin[i];
-            ok += successesPerBin[i];
-        }
-        return req == 0 ? Double.NaN : ok / (double) req;
+        return windowRatio(successesPerBin, requestsPerBin, b);
     }
 
     /** How the application was run. */

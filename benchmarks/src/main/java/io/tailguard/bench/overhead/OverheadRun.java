@@ -15,6 +15,8 @@ import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.DoubleBinaryOperator;
+import java.util.function.ToDoubleFunction;
 import java.util.regex.Pattern;
 import org.openjdk.jmh.profile.GCProfiler;
 import org.openjdk.jmh.results.Result;
@@ -44,6 +46,8 @@ public final class OverheadRun {
     /** "client/server" or "hook" -> variant -> one sample per round. */
     private final Map<String, Map<Variant, List<Sample>>> samples = new LinkedHashMap<>();
     private final Map<String, Boolean> handled = new LinkedHashMap<>();
+    /** {@link ThreadsPerCall}'s answer: "key=value ..." pairs. */
+    private String threadsPerCall;
 
     public OverheadRun(RunOptions options) {
         this.options = options;
@@ -71,6 +75,7 @@ public final class OverheadRun {
             }
         }
         readProbes();
+        threadsPerCall = clients.contains("jdk") ? countThreadsPerCall() : null;
         double minutes = (System.nanoTime() - started) / 60e9;
         return write(report, loadBefore, Machine.loadAverage(), minutes);
     }
@@ -98,6 +103,15 @@ public final class OverheadRun {
             builder.include(Pattern.quote(HookBenchmark.class.getName()) + "\\.unmatchedHook$");
         }
         return new Runner(builder.build()).run();
+    }
+
+    /** Runs {@link ThreadsPerCall} on the JVM the benchmarks fork. */
+    private String countThreadsPerCall() throws Exception {
+        Process p = new ProcessBuilder(options.java, "-cp", RunOptions.ownJar().toString(),
+                ThreadsPerCall.class.getName()).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).trim();
+        p.waitFor();
+        return out;
     }
 
     /** The JDK client's own send paths, without the agent: why a handled call costs what it costs. */
@@ -224,6 +238,15 @@ public final class OverheadRun {
                 paths.row("`" + method + "`", rangeCell(t, 1), "×" + Markdown.num(Stats.median(t) / Stats.median(send), 2));
             }
             paths.end();
+            if (threadsPerCall != null) {
+                md.paragraph("Threads the JDK client starts per " + field(threadsPerCall, "calls") + " calls "
+                        + "(" + field(threadsPerCall, "cpus") + " CPUs, common pool parallelism "
+                        + field(threadsPerCall, "commonPoolParallelism") + ", Java " + field(threadsPerCall, "java")
+                        + "): `send` " + field(threadsPerCall, "send") + ", `sendAsync(...).get()` "
+                        + field(threadsPerCall, "sendAsync") + ". (`sendAsync` completes through "
+                        + "`CompletableFuture`'s default executor, which on JDK 17 starts a thread per task where the "
+                        + "common pool's parallelism is 1, i.e. on two CPUs or fewer.)");
+            }
         }
         return md;
     }
@@ -286,6 +309,15 @@ public final class OverheadRun {
         return Markdown.num(Stats.median(allocs(with)) - Stats.median(allocs(without)), 0);
     }
 
+    private static String field(String pairs, String key) {
+        for (String pair : pairs.split(" ")) {
+            if (pair.startsWith(key + "=")) {
+                return pair.substring(key.length() + 1);
+            }
+        }
+        return "?";
+    }
+
     static String rangeCell(List<Double> values, int decimals) {
         if (values == null || values.isEmpty()) {
             return "–";
@@ -296,20 +328,16 @@ public final class OverheadRun {
 
     /** Per-round ratios with ÷ without. */
     private List<Double> ratios(String key, Variant v) {
-        List<Double> out = new ArrayList<>();
-        List<Sample> with = samples.get(key).get(v);
-        List<Sample> without = samples.get(key).get(Variant.NO_AGENT);
-        if (with == null || without == null) {
-            return out;
-        }
-        for (int i = 0; i < Math.min(with.size(), without.size()); i++) {
-            out.add(with.get(i).score / without.get(i).score);
-        }
-        return out;
+        return perRound(key, v, (with, without) -> with / without);
     }
 
     /** Per-round differences with − without, in the benchmark's unit. */
     private List<Double> deltas(String key, Variant v) {
+        return perRound(key, v, (with, without) -> with - without);
+    }
+
+    /** Compares each round's score with the agent to the same round's score without it. */
+    private List<Double> perRound(String key, Variant v, DoubleBinaryOperator compare) {
         List<Double> out = new ArrayList<>();
         List<Sample> with = samples.get(key).get(v);
         List<Sample> without = samples.get(key).get(Variant.NO_AGENT);
@@ -317,26 +345,24 @@ public final class OverheadRun {
             return out;
         }
         for (int i = 0; i < Math.min(with.size(), without.size()); i++) {
-            out.add(with.get(i).score - without.get(i).score);
+            out.add(compare.applyAsDouble(with.get(i).score, without.get(i).score));
         }
         return out;
     }
 
     private static List<Double> scores(List<Sample> list) {
-        List<Double> out = new ArrayList<>();
-        if (list != null) {
-            for (Sample s : list) {
-                out.add(s.score);
-            }
-        }
-        return out;
+        return each(list, s -> s.score);
     }
 
     private static List<Double> allocs(List<Sample> list) {
+        return each(list, s -> s.allocBytes);
+    }
+
+    private static List<Double> each(List<Sample> list, ToDoubleFunction<Sample> value) {
         List<Double> out = new ArrayList<>();
         if (list != null) {
             for (Sample s : list) {
-                out.add(s.allocBytes);
+                out.add(value.applyAsDouble(s));
             }
         }
         return out;

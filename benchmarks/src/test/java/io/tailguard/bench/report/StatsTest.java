@@ -31,5 +31,7 @@ class StatsTest {
         assertEquals(Verdict.MEETS, Verdict.below(List.of(0.5, 0.9), 1.0));
         assertEquals(Verdict.FALLS_SHORT, Verdict.below(List.of(1.0, 1.4), 1.0));
         assertEquals(Verdict.UNCLEAR, Verdict.below(List.of(0.9, 1.1), 1.0));
+        assertEquals(Verdict.UNRESOLVED, Verdict.below(List.of(-54.0, -7.0), 1.0),
+                "rounds 47 µs apart cannot show a cost below 1 µs");
     }
 }
