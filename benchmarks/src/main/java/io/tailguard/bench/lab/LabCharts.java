@@ -52,33 +52,18 @@ final class LabCharts {
                 minLog = Math.min(minLog, log);
                 maxLog = Math.max(maxLog, log);
             }
-            XYSeries series = chart.addSeries(r.mode.label(), xs, ys);
-            series.setLineColor(COLORS[i % COLORS.length]);
-            series.setLineStyle(new BasicStroke(2f));
-            series.setMarker(SeriesMarkers.NONE);
+            addLine(chart, r.mode.label(), xs, ys, COLORS[i % COLORS.length]);
         }
         chart.getStyler().setXAxisMin(0.0).setXAxisMax(maxNines);
         chart.getStyler().setYAxisMin(Math.floor(minLog)).setYAxisMax(Math.ceil(maxLog));
         BitmapEncoder.saveBitmap(chart, file.toString(), BitmapEncoder.BitmapFormat.PNG);
     }
 
-    /** Attempts ÷ logical requests over sliding 1 s windows, with the server's capacity for reference. */
+    /** Attempts ÷ primary attempts arriving at the server over sliding 1 s windows, with its capacity. */
     static void amplificationOverTime(Scenario s, List<LabResult> runs, Path file) throws IOException {
         XYChart chart = base(s.name + ": amplification over time (1 s windows)", "seconds since the load started",
-                "attempts ÷ requests");
-        for (int i = 0; i < runs.size(); i++) {
-            LabResult r = runs.get(i);
-            List<Double> xs = new ArrayList<>();
-            List<Double> ys = new ArrayList<>();
-            for (int b = LabResult.WINDOW_BINS - 1; b <= r.lastLoadBin(); b++) {
-                double a = r.windowAmplification(b);
-                if (!Double.isNaN(a)) {
-                    xs.add((b + 1) * LabResult.BIN_SECONDS);
-                    ys.add(a);
-                }
-            }
-            line(chart, r.mode.label(), xs, ys, COLORS[i % COLORS.length]);
-        }
+                "attempts ÷ primary attempts");
+        timeline(chart, runs, (r, b) -> r.windowAmplification(b));
         capacity(chart, s);
         chart.getStyler().setXAxisMin(0.0).setXAxisMax(s.totalSeconds());
         BitmapEncoder.saveBitmap(chart, file.toString(), BitmapEncoder.BitmapFormat.PNG);
@@ -88,21 +73,40 @@ final class LabCharts {
     static void successOverTime(Scenario s, List<LabResult> runs, Path file) throws IOException {
         XYChart chart = base(s.name + ": success rate by scheduled start (1 s windows)",
                 "seconds since the load started", "succeeded (%)");
+        timeline(chart, runs, (r, b) -> r.windowSuccessRate(b) * 100);
+        chart.getStyler().setXAxisMin(0.0).setXAxisMax(s.totalSeconds());
+        BitmapEncoder.saveBitmap(chart, file.toString(), BitmapEncoder.BitmapFormat.PNG);
+    }
+
+    /** One line per run: {@code value} of each 1 s window of the load, plotted at the window's end. */
+    private static void timeline(XYChart chart, List<LabResult> runs, WindowValue value) {
         for (int i = 0; i < runs.size(); i++) {
             LabResult r = runs.get(i);
             List<Double> xs = new ArrayList<>();
             List<Double> ys = new ArrayList<>();
             for (int b = LabResult.WINDOW_BINS - 1; b <= r.lastLoadBin(); b++) {
-                double rate = r.windowSuccessRate(b);
-                if (!Double.isNaN(rate)) {
+                double v = value.at(r, b);
+                if (!Double.isNaN(v)) {
                     xs.add((b + 1) * LabResult.BIN_SECONDS);
-                    ys.add(rate * 100);
+                    ys.add(v);
                 }
             }
-            line(chart, r.mode.label(), xs, ys, COLORS[i % COLORS.length]);
+            if (!xs.isEmpty()) {
+                addLine(chart, r.mode.label(), xs, ys, COLORS[i % COLORS.length]);
+            }
         }
-        chart.getStyler().setXAxisMin(0.0).setXAxisMax(s.totalSeconds());
-        BitmapEncoder.saveBitmap(chart, file.toString(), BitmapEncoder.BitmapFormat.PNG);
+    }
+
+    private static void addLine(XYChart chart, String name, List<Double> xs, List<Double> ys, Color color) {
+        XYSeries series = chart.addSeries(name, xs, ys);
+        series.setLineColor(color);
+        series.setLineStyle(new BasicStroke(2f));
+        series.setMarker(SeriesMarkers.NONE);
+    }
+
+    /** A run's value over the 1 s window ending with a bin. */
+    private interface WindowValue {
+        double at(LabResult run, int bin);
     }
 
     /** The server's capacity relative to normal (1.0, 0.5 in the brownout), as a dashed step line. */
@@ -116,16 +120,6 @@ final class LabCharts {
         series.setLineColor(Color.BLACK);
         series.setLineStyle(new BasicStroke(1f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_MITER, 10f,
                 new float[] {6f, 4f}, 0f));
-        series.setMarker(SeriesMarkers.NONE);
-    }
-
-    private static void line(XYChart chart, String name, List<Double> xs, List<Double> ys, Color color) {
-        if (xs.isEmpty()) {
-            return;
-        }
-        XYSeries series = chart.addSeries(name, xs, ys);
-        series.setLineColor(color);
-        series.setLineStyle(new BasicStroke(2f));
         series.setMarker(SeriesMarkers.NONE);
     }
 

@@ -85,20 +85,12 @@ public final class OverheadRun {
         Files.createDirectories(work);
         List<String> jvm = new ArrayList<>(variant.jvmOptions(options.agentJar, work));
         jvm.add("-Dbench.probe.dir=" + work.resolve("probes").toAbsolutePath());
-        ChainedOptionsBuilder builder = new OptionsBuilder()
+        ChainedOptionsBuilder builder = jmh(work, round, variant.name().toLowerCase())
                 .include(Pattern.quote(ClientCallBenchmark.class.getName()) + "\\.call$")
                 .param("client", clients.toArray(new String[0]))
                 .param("server", SERVERS.toArray(new String[0]))
-                .forks(1)
-                .warmupIterations(warmups)
-                .warmupTime(TimeValue.seconds(1))
-                .measurementIterations(iterations)
-                .measurementTime(TimeValue.seconds(1))
-                .jvm(options.java)
                 .jvmArgsAppend(jvm.toArray(new String[0]))
-                .addProfiler(GCProfiler.class)
-                .shouldFailOnError(true)
-                .output(work.resolve("jmh-round" + (round + 1) + "-" + variant.name().toLowerCase() + ".log").toString());
+                .addProfiler(GCProfiler.class);
         if (variant == Variant.NO_AGENT || variant == Variant.UNMATCHED) {
             builder.include(Pattern.quote(HookBenchmark.class.getName()) + "\\.unmatchedHook$");
         }
@@ -117,18 +109,23 @@ public final class OverheadRun {
     /** The JDK client's own send paths, without the agent: why a handled call costs what it costs. */
     private Collection<RunResult> runSendPaths(int round) throws Exception {
         Path work = options.work.resolve("overhead");
-        return new Runner(new OptionsBuilder()
+        return new Runner(jmh(work, round, "send-paths")
                 .include(Pattern.quote(JdkSendPathBenchmark.class.getName()) + "\\.")
+                .jvmArgsAppend("--add-opens", "java.net.http/jdk.internal.net.http=ALL-UNNAMED")
+                .build()).run();
+    }
+
+    /** What every JMH run here shares: one fork, the iterations of the mode, the JVM, a log file. */
+    private ChainedOptionsBuilder jmh(Path work, int round, String name) {
+        return new OptionsBuilder()
                 .forks(1)
                 .warmupIterations(warmups)
                 .warmupTime(TimeValue.seconds(1))
                 .measurementIterations(iterations)
                 .measurementTime(TimeValue.seconds(1))
                 .jvm(options.java)
-                .jvmArgsAppend("--add-opens", "java.net.http/jdk.internal.net.http=ALL-UNNAMED")
                 .shouldFailOnError(true)
-                .output(work.resolve("jmh-round" + (round + 1) + "-send-paths.log").toString())
-                .build()).run();
+                .output(work.resolve("jmh-round" + (round + 1) + "-" + name + ".log").toString());
     }
 
     private void collect(Variant variant, Collection<RunResult> results) {
