@@ -1,5 +1,6 @@
 package io.tailguard.bench.clients;
 
+import java.io.IOException;
 import java.time.Duration;
 import org.apache.http.client.config.RequestConfig;
 import org.apache.http.client.methods.CloseableHttpResponse;
@@ -31,7 +32,7 @@ public final class Apache4BenchClient implements BenchClient {
     }
 
     @Override
-    public void close() throws Exception {
+    public void close() throws IOException {
         client.close();
     }
 }

@@ -1,5 +1,6 @@
 package io.tailguard.bench.clients;
 
+import java.io.IOException;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import org.apache.hc.client5.http.classic.methods.HttpGet;
@@ -34,7 +35,7 @@ public final class Apache5BenchClient implements BenchClient {
     }
 
     @Override
-    public void close() throws Exception {
+    public void close() throws IOException {
         client.close();
     }
 }

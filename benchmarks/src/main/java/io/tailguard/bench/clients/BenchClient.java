@@ -1,5 +1,6 @@
 package io.tailguard.bench.clients;
 
+import java.io.IOException;
 import java.time.Duration;
 
 /**
@@ -22,5 +23,5 @@ public interface BenchClient extends AutoCloseable {
     int get(String url, String header, String headerValue, Duration timeout) throws Exception;
 
     @Override
-    void close() throws Exception;
+    void close() throws IOException;
 }

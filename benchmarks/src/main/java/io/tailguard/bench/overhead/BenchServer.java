@@ -26,6 +26,9 @@ abstract class BenchServer implements AutoCloseable {
 
     abstract String url();
 
+    @Override
+    public abstract void close();
+
     static BenchServer start(String kind) throws IOException {
         switch (kind) {
             case "fast":

@@ -128,6 +128,7 @@ public final class OverheadRun {
                 .output(work.resolve("jmh-round" + (round + 1) + "-" + name + ".log").toString());
     }
 
+    @SuppressWarnings("rawtypes") // JMH's getSecondaryResults() is a Map<String, Result> of raw Results
     private void collect(Variant variant, Collection<RunResult> results) {
         for (RunResult result : results) {
             String benchmark = result.getParams().getBenchmark();
