@@ -78,6 +78,31 @@ final class LabCharts {
         BitmapEncoder.saveBitmap(chart, file.toString(), BitmapEncoder.BitmapFormat.PNG);
     }
 
+    /** The server's queue length over time (100 ms means of the 10 ms samples), with its capacity. */
+    static void queueOverTime(Scenario s, List<LabResult> runs, Path file) throws IOException {
+        XYChart chart = base(s.name + ": server queue over time", "seconds since the load started",
+                "requests waiting (limit " + s.queueLimit + ")");
+        int per = 100 / LabServer.SAMPLE_MILLIS;
+        for (int i = 0; i < runs.size(); i++) {
+            int[] samples = runs.get(i).queueSamples;
+            List<Double> xs = new ArrayList<>();
+            List<Double> ys = new ArrayList<>();
+            for (int from = 0; from + per <= samples.length; from += per) {
+                double sum = 0;
+                for (int j = from; j < from + per; j++) {
+                    sum += samples[j];
+                }
+                xs.add((from + per) * LabServer.SAMPLE_MILLIS / 1000.0);
+                ys.add(sum / per);
+            }
+            if (!xs.isEmpty()) {
+                addLine(chart, runs.get(i).mode.label(), xs, ys, COLORS[i % COLORS.length]);
+            }
+        }
+        chart.getStyler().setXAxisMin(0.0).setXAxisMax(s.totalSeconds());
+        BitmapEncoder.saveBitmap(chart, file.toString(), BitmapEncoder.BitmapFormat.PNG);
+    }
+
     /** One line per run: {@code value} of each 1 s window of the load, plotted at the window's end. */
     private static void timeline(XYChart chart, List<LabResult> runs, WindowValue value) {
         for (int i = 0; i < runs.size(); i++) {

@@ -43,6 +43,8 @@ public final class LabResult {
     final long[] sortedClientOverhead;
     final long[] sortedLatency;
     final int peakQueue;
+    /** The server's queue length every {@link LabServer#SAMPLE_MILLIS} ms since the load started. */
+    final int[] queueSamples;
     /** The most the load generator fell behind its schedule, in ms: should be a few at most. */
     final double maxDispatchLagMs;
     /**
@@ -55,11 +57,12 @@ public final class LabResult {
     final int[] successesPerBin;
     final List<List<Long>> latencyPerBin;
 
-    LabResult(Mode mode, Scenario scenario, Path clientCsv, List<LabServer.Attempt> serverAttempts, int peakQueue)
-            throws IOException {
+    LabResult(Mode mode, Scenario scenario, Path clientCsv, LabServer.ServerLog server) throws IOException {
         this.mode = mode;
         this.scenario = scenario;
-        this.peakQueue = peakQueue;
+        this.peakQueue = server.peakQueue;
+        this.queueSamples = server.queueSamples;
+        List<LabServer.Attempt> serverAttempts = server.attempts;
         List<String> lines = Files.readAllLines(clientCsv);
         String header = lines.isEmpty() ? "" : lines.get(0);
         int lag = header.indexOf("max_dispatch_lag_ns=");
@@ -260,50 +263,49 @@ public final class LabResult {
         return req == 0 ? Double.NaN : ok / (double) req;
     }
 
-    /** p95 latency (ms) of the requests scheduled before the brownout, after the warm-up. */
-    double healthyP95Ms() {
-        int from = firstMeasuredBin();
-        int to = (int) Math.round(scenario.brownoutStart / BIN_SECONDS);
-        List<Long> all = new ArrayList<>();
-        for (int b = from; b < to; b++) {
-            all.addAll(latencyPerBin.get(b));
-        }
-        long[] sorted = all.stream().mapToLong(Long::longValue).sorted().toArray();
-        return Stats.percentile(sorted, 95) / 1e6;
-    }
-
     /**
-     * A bin is healthy when at least 99% of the requests scheduled in it succeeded, their p95
-     * latency is at most twice the p95 before the brownout, and amplification over the last second
-     * is at most 1.05. Recovery is the time from the capacity's return to the first healthy bin
-     * after which every bin stays healthy for 2 s. {@code NaN} when that does not happen in the run.
+     * Seconds from the capacity's return until the server's backlog is gone: the first moment its
+     * queue holds at most one request (at 80% load a queue forms and empties all the time, but
+     * while a backlog drains it never empties). {@code NaN} when it does not happen in the run.
      */
-    public double recoverySeconds() {
-        double healthyP95 = healthyP95Ms();
-        int restored = (int) Math.round((scenario.brownoutStart + scenario.brownoutSeconds) / BIN_SECONDS);
-        int stable = (int) Math.round(2.0 / BIN_SECONDS);
-        int last = lastLoadBin();
-        for (int b = restored; b + stable - 1 <= last; b++) {
-            boolean allHealthy = true;
-            for (int i = b; i < b + stable && allHealthy; i++) {
-                allHealthy = healthy(i, healthyP95);
-            }
-            if (allHealthy) {
-                return (b - restored) * BIN_SECONDS;
+    public double backlogDrainedSeconds() {
+        double restored = scenario.brownoutStart + scenario.brownoutSeconds;
+        for (int i = (int) Math.ceil(restored * 1000 / LabServer.SAMPLE_MILLIS); i < queueSamples.length; i++) {
+            if (queueSamples[i] <= 1) {
+                return Math.max(0, i * LabServer.SAMPLE_MILLIS / 1000.0 - restored);
             }
         }
         return Double.NaN;
     }
 
-    boolean healthy(int b, double healthyP95Ms) {
-        if (requestsPerBin[b] == 0) {
-            return true;
+    /**
+     * Time to recover: from the capacity's return until the backlog is gone and, from then on, for
+     * 2 s, every 250 ms bin has at least 99% of its requests succeed and amplification over the
+     * last second of at most 1.05. {@code NaN} when that does not happen in the run.
+     */
+    public double recoverySeconds() {
+        double drained = backlogDrainedSeconds();
+        if (Double.isNaN(drained)) {
+            return Double.NaN;
         }
-        if (successesPerBin[b] < 0.99 * requestsPerBin[b]) {
-            return false;
+        int restored = (int) Math.round((scenario.brownoutStart + scenario.brownoutSeconds) / BIN_SECONDS);
+        int stable = (int) Math.round(2.0 / BIN_SECONDS);
+        int last = lastLoadBin();
+        for (int b = restored + (int) Math.floor(drained / BIN_SECONDS); b + stable - 1 <= last; b++) {
+            boolean allHealthy = true;
+            for (int i = b; i < b + stable && allHealthy; i++) {
+                allHealthy = healthy(i);
+            }
+            if (allHealthy) {
+                return Math.max(drained, (b - restored) * BIN_SECONDS);
+            }
         }
-        long[] sorted = latencyPerBin.get(b).stream().mapToLong(Long::longValue).sorted().toArray();
-        if (Stats.percentile(sorted, 95) / 1e6 > 2 * healthyP95Ms) {
+        return Double.NaN;
+    }
+
+    /** At least 99% of the bin's requests succeeded and amplification over the last second is at most 1.05. */
+    boolean healthy(int b) {
+        if (requestsPerBin[b] > 0 && successesPerBin[b] < 0.99 * requestsPerBin[b]) {
             return false;
         }
         double a = windowAmplification(b);

@@ -7,6 +7,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 
@@ -35,6 +37,11 @@ public final class LabServer implements AutoCloseable {
     private final ConcurrentLinkedQueue<Attempt> attempts = new ConcurrentLinkedQueue<>();
     private final ThreadLocal<Attempt> current = new ThreadLocal<>();
     private final MiniHttpServer http;
+    /** The queue's length every {@link #SAMPLE_MILLIS} ms from the load's start (capacity-bound servers). */
+    private final List<Integer> queueSamples = new ArrayList<>();
+    private final ScheduledExecutorService sampler;
+
+    static final int SAMPLE_MILLIS = 10;
 
     /**
      * @param workers the capacity, or {@code null} for none (every attempt is served at once)
@@ -61,6 +68,29 @@ public final class LabServer implements AutoCloseable {
                 }
             }
         });
+        if (workers == null) {
+            sampler = null;
+        } else {
+            sampler = Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "lab-queue-sampler");
+                t.setDaemon(true);
+                return t;
+            });
+            long first = Math.max(0, originNanos - System.nanoTime());
+            sampler.scheduleAtFixedRate(this::sampleQueue, first, TimeUnit.MILLISECONDS.toNanos(SAMPLE_MILLIS),
+                    TimeUnit.NANOSECONDS);
+        }
+    }
+
+    private void sampleQueue() {
+        int index = (int) ((System.nanoTime() - originNanos) / TimeUnit.MILLISECONDS.toNanos(SAMPLE_MILLIS));
+        int length = workers.queued();
+        synchronized (queueSamples) {
+            while (queueSamples.size() < index) {
+                queueSamples.add(length);
+            }
+            queueSamples.add(length);
+        }
     }
 
     public String url() {
@@ -128,26 +158,44 @@ public final class LabServer implements AutoCloseable {
     }
 
     /**
-     * Every attempt that arrived so far. One still being served counts the work it has done up to
-     * now (a stalled attempt whose client has long gone, typically).
+     * What the server saw so far: every attempt that arrived (one still being served counts the
+     * work it has done up to now: a stalled attempt whose client has long gone, typically), the
+     * longest queue, and the queue's length over time.
      */
-    public List<Attempt> attempts() {
+    public ServerLog log() {
         long now = System.nanoTime();
         for (Attempt attempt : attempts) {
             if (attempt.status == 0 && attempt.startedAt != 0) {
                 attempt.serviceNanos = now - attempt.startedAt;
             }
         }
-        return new ArrayList<>(attempts);
-    }
-
-    public int peakQueue() {
-        return workers == null ? 0 : workers.peakQueue();
+        int[] samples;
+        synchronized (queueSamples) {
+            samples = queueSamples.stream().mapToInt(Integer::intValue).toArray();
+        }
+        return new ServerLog(new ArrayList<>(attempts), workers == null ? 0 : workers.peakQueue(), samples);
     }
 
     @Override
     public void close() {
+        if (sampler != null) {
+            sampler.shutdownNow();
+        }
         http.close();
+    }
+
+    /** The server's side of a run. */
+    public static final class ServerLog {
+        public final List<Attempt> attempts;
+        public final int peakQueue;
+        /** Queue length every {@link #SAMPLE_MILLIS} ms since the load started; empty without a capacity. */
+        public final int[] queueSamples;
+
+        ServerLog(List<Attempt> attempts, int peakQueue, int[] queueSamples) {
+            this.attempts = attempts;
+            this.peakQueue = peakQueue;
+            this.queueSamples = queueSamples;
+        }
     }
 
     /** Primary: the first attempt of a logical request to arrive; the rest are hedges or retries. */

@@ -116,20 +116,25 @@ public final class TailLab {
             if (client.exitValue() != 0 || !Files.exists(csv)) {
                 throw new IllegalStateException("the lab client failed; see " + log + ":\n" + Files.readString(log));
             }
-            List<LabServer.Attempt> attempts = server.attempts();
-            writeAttempts(attempts, server.peakQueue(), work.resolve(tag + "-server.csv"));
-            return new LabResult(mode, scenario, csv, attempts, server.peakQueue());
+            LabServer.ServerLog serverLog = server.log();
+            writeServerLog(serverLog, work.resolve(tag + "-server.csv"));
+            return new LabResult(mode, scenario, csv, serverLog);
         } finally {
             brownout.shutdownNow();
         }
     }
 
-    /** The server's record of every attempt, for anyone who wants to look closer than the report. */
-    private static void writeAttempts(List<LabServer.Attempt> attempts, int peakQueue, Path file)
-            throws java.io.IOException {
-        StringBuilder csv = new StringBuilder("# peak_queue=" + peakQueue + "\n"
-                + "id,kind,arrival_ns,queue_ns,service_ns,status,delivered,tags\n");
-        for (LabServer.Attempt a : attempts) {
+    /**
+     * The server's record of every attempt, and its queue's length every 10 ms (on the first line),
+     * for anyone who wants to look closer than the report, and for {@code --report-only}.
+     */
+    private static void writeServerLog(LabServer.ServerLog log, Path file) throws java.io.IOException {
+        StringBuilder csv = new StringBuilder("# peak_queue=" + log.peakQueue + " queue_every_10ms=");
+        for (int i = 0; i < log.queueSamples.length; i++) {
+            csv.append(i == 0 ? "" : ";").append(log.queueSamples[i]);
+        }
+        csv.append("\nid,kind,arrival_ns,queue_ns,service_ns,status,delivered,tags\n");
+        for (LabServer.Attempt a : log.attempts) {
             csv.append(a.id).append(',').append(a.kind).append(',').append(a.arrivalNanos).append(',')
                     .append(a.queueNanos).append(',').append(a.serviceNanos).append(',').append(a.status).append(',')
                     .append(a.delivered).append(',').append(a.tags).append('\n');
@@ -141,7 +146,11 @@ public final class TailLab {
     private static LabResult reload(Scenario scenario, LabResult.Mode mode, Path work) throws java.io.IOException {
         String tag = scenario.name.toLowerCase(Locale.ROOT) + "-" + mode.name().toLowerCase(Locale.ROOT);
         List<String> lines = Files.readAllLines(work.resolve(tag + "-server.csv"));
-        int peakQueue = Integer.parseInt(lines.get(0).substring(lines.get(0).indexOf('=') + 1).trim());
+        String header = lines.get(0);
+        int peakQueue = Integer.parseInt(header.substring(header.indexOf("peak_queue=") + 11).split(" ")[0]);
+        String queue = header.substring(header.indexOf("queue_every_10ms=") + 17).trim();
+        int[] samples = queue.isEmpty() ? new int[0]
+                : java.util.Arrays.stream(queue.split(";")).mapToInt(Integer::parseInt).toArray();
         List<LabServer.Attempt> attempts = new ArrayList<>();
         for (String line : lines.subList(2, lines.size())) {
             String[] f = line.split(",", -1);
@@ -154,7 +163,8 @@ public final class TailLab {
             a.tags = f[7];
             attempts.add(a);
         }
-        return new LabResult(mode, scenario, work.resolve(tag + ".csv"), attempts, peakQueue);
+        return new LabResult(mode, scenario, work.resolve(tag + ".csv"),
+                new LabServer.ServerLog(attempts, peakQueue, samples));
     }
 
     private static void add(List<String> command, String name, String value) {

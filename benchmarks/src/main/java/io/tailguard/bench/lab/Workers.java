@@ -60,6 +60,10 @@ final class Workers {
         return peakQueue;
     }
 
+    synchronized int queued() {
+        return queue.size();
+    }
+
     private void grant() {
         boolean any = false;
         while (busy < capacity && !queue.isEmpty()) {
