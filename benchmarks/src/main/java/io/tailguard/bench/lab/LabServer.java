@@ -101,6 +101,11 @@ public final class LabServer implements AutoCloseable {
         long arrival = System.nanoTime();
         String idHeader = request.header("x-lab-id");
         long id = idHeader == null ? -1 : Long.parseLong(idHeader);
+        if (id < 0) {
+            // The application's warm-up call, before the clock starts: answered at once, so that
+            // a stall drawn for it cannot delay the start of the load.
+            return OK;
+        }
         int ordinal = arrivalsById.merge(id, 1, Integer::sum) - 1;
         Attempt attempt = new Attempt(id, arrival - originNanos, kind(ordinal, request));
         attempt.tags = request.header("x-attempt") + "/" + request.header("x-is-hedge") + "/"

@@ -137,7 +137,8 @@ public final class StartupRun {
         double[] ci = extra(millis.get(Variant.NO_AGENT), millis.get(Variant.ACTIVE));
         targets.row("startup < 150 ms extra (agent with a matching policy)", Markdown.num(ci[0], 0) + " ms [95% CI "
                 + Markdown.num(ci[1], 0) + " – " + Markdown.num(ci[2], 0) + "]",
-                ci[2] < 150 ? Verdict.MEETS : ci[1] >= 150 ? Verdict.FALLS_SHORT : Verdict.UNCLEAR);
+                ci[2] < 150 ? Verdict.MEETS : ci[1] >= 150 ? Verdict.FALLS_SHORT
+                        : "unclear: the 95% interval straddles the target");
     }
 
     private static String extraCell(List<Double> base, List<Double> with) {
