@@ -31,12 +31,15 @@ final class LabReport {
         Files.createDirectories(out);
         Markdown md = new Markdown();
         md.heading(1, "Tail lab (" + (options.quick ? "quick" : "full") + " run)");
-        md.paragraph("Machine: " + machine + ". " + Markdown.num(minutes, 1) + " min; load average "
+        String client = options.clients.isEmpty() ? "jdk" : options.clients.get(0);
+        md.paragraph("Machine: " + machine + ". Client: " + client + ". " + Markdown.num(minutes, 1) + " min; load average "
                 + Markdown.num(loadBefore, 2) + " before, " + Markdown.num(loadAfter, 2) + " after. Reproduce: "
-                + "`benchmarks/run lab" + (options.quick ? " --quick" : "") + "`.");
+                + "`benchmarks/run lab" + (options.quick ? " --quick" : "")
+                + (client.equals("jdk") ? "" : " --clients " + client) + "`.");
         md.paragraph("Each scenario runs three times against a fresh lab server (real HTTP on 127.0.0.1, latency "
                 + "drawn per attempt; the same request gets the same primary latency in all three runs): the "
-                + "application without the agent; the same application wrapped in the seed article's retry "
+                + "application (a blocking GET through the client above) without the agent; the same "
+                + "application wrapped in the seed article's retry "
                 + "loop (up to 3 retries on any failure, 100 ms × 2^n + up to 50 ms jitter, capped at 2 s); and "
                 + "the plain application with Tailguard (`-javaagent`, configuration below). Load is open-loop: "
                 + "Poisson arrivals at a fixed rate, each request on its own thread, latency measured from the "
