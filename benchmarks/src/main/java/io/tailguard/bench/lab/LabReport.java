@@ -32,7 +32,8 @@ final class LabReport {
         Markdown md = new Markdown();
         md.heading(1, "Tail lab (" + (options.quick ? "quick" : "full") + " run)");
         String client = options.clients.isEmpty() ? "jdk" : options.clients.get(0);
-        md.paragraph("Machine: " + machine + ". Client: " + client + ". " + Markdown.num(minutes, 1) + " min; load average "
+        md.paragraph("Machine: " + machine + ". Client: " + client + ". " + Markdown.num(minutes, 1)
+                + " min; load average "
                 + Markdown.num(loadBefore, 2) + " before, " + Markdown.num(loadAfter, 2) + " after. Reproduce: "
                 + "`benchmarks/run lab" + (options.quick ? " --quick" : "")
                 + (client.equals("jdk") ? "" : " --clients " + client) + "`.");
