@@ -83,7 +83,8 @@ public final class RunOptions {
                 : repo.resolve("benchmarks/results").resolve(o.quick ? "quick" : "full");
         o.work = target.resolve("bench-work");
         if (!Files.isRegularFile(o.agentJar)) {
-            throw new IllegalArgumentException("no agent jar at " + o.agentJar + "; build it first (mvn -B -q package -DskipTests)");
+            throw new IllegalArgumentException("no agent jar at " + o.agentJar
+                    + "; build it first (mvn -B -q package -DskipTests)");
         }
         return o;
     }

@@ -135,7 +135,8 @@ final class LabReport {
         }
         switch (s.name) {
             case "T1":
-                targets.row("T1", "p99 < 50 ms (no agent: " + (base == null ? "–" : Markdown.num(base.percentileMs(99), 0)) + " ms)",
+                targets.row("T1", "p99 < 50 ms (no agent: "
+                        + (base == null ? "–" : Markdown.num(base.percentileMs(99), 0)) + " ms)",
                         Markdown.num(tg.percentileMs(99), 1) + " ms", Verdict.below(tg.percentileMs(99), 50, false));
                 targets.row("T1", "p99.9 < 50 ms", Markdown.num(tg.percentileMs(99.9), 1) + " ms",
                         Verdict.below(tg.percentileMs(99.9), 50, false));

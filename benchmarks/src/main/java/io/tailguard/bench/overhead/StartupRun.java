@@ -118,7 +118,8 @@ public final class StartupRun {
                 + runs + " times per variant after " + DISCARDED + " discarded runs, variants interleaved in "
                 + "random order; wall time from process start to exit (load average " + Markdown.num(loadBefore, 2)
                 + " before, " + Markdown.num(loadAfter, 2) + " after). With retry + tagging, "
-                + tagged.get() + " of " + (runs + DISCARDED) + " calls reached the server tagged, i.e. handled by the agent.");
+                + tagged.get() + " of " + (runs + DISCARDED)
+                + " calls reached the server tagged, i.e. handled by the agent.");
         Markdown.Table table = md.table("-variant", "median ms", "p25 – p75 ms", "min – max ms",
                 "extra vs no agent (difference of medians [95% CI])");
         List<Double> base = millis.get(Variant.NO_AGENT);
