@@ -1,0 +1,95 @@
+package io.tailguard.bench;
+
+import io.tailguard.bench.lab.LabClient;
+import io.tailguard.bench.lab.TailLab;
+import io.tailguard.bench.overhead.OverheadRun;
+import io.tailguard.bench.overhead.StartupRun;
+import io.tailguard.bench.report.Machine;
+import io.tailguard.bench.report.Markdown;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+
+/**
+ * {@code java -jar tailguard-benchmarks.jar COMMAND [options]}:
+ * <ul>
+ *   <li>{@code overhead}: per-call overhead (JMH) and JVM startup, with and without the agent;
+ *       writes {@code overhead.md};
+ *   <li>{@code startup}: only the startup part;
+ *   <li>{@code lab}: the tail-latency lab (T1, T2, S1); writes {@code lab.md} and charts.
+ * </ul>
+ * Options: {@code --quick} (a few minutes on 2 cores) or {@code --full} (the default: the published
+ * figures), {@code --java PATH} (the JVM to fork), {@code --agent JAR}, {@code --out DIR},
+ * {@code --clients jdk,okhttp,...}, {@code --scenarios T1,T2,S1}, {@code --rounds N},
+ * {@code --skip-startup}.
+ */
+public final class BenchMain {
+
+    private BenchMain() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        if (args.length == 0) {
+            System.err.println("usage: overhead|startup|lab [--quick|--full] [--java PATH] [--agent JAR] [--out DIR] "
+                    + "[--clients a,b] [--scenarios T1,T2,S1] [--rounds N] [--skip-startup]");
+            System.exit(2);
+        }
+        String command = args[0];
+        String[] rest = Arrays.copyOfRange(args, 1, args.length);
+        if (command.equals("lab-client")) {
+            LabClient.main(rest);
+            return;
+        }
+        RunOptions options = RunOptions.parse(rest);
+        Files.createDirectories(options.out);
+        long started = System.nanoTime();
+        switch (command) {
+            case "overhead":
+                overhead(options, true);
+                break;
+            case "startup":
+                overhead(options, false);
+                break;
+            case "lab":
+                new TailLab(options).run();
+                break;
+            default:
+                throw new IllegalArgumentException("unknown command " + command);
+        }
+        System.out.printf("done in %.1f min; reports in %s%n", (System.nanoTime() - started) / 60e9,
+                options.out.toAbsolutePath());
+    }
+
+    private static void overhead(RunOptions options, boolean jmh) throws Exception {
+        Markdown md = new Markdown();
+        String mode = options.quick ? "quick" : "full";
+        md.heading(1, "Tailguard overhead (" + mode + " run)");
+        md.paragraph("Machine: " + Machine.describe(options.java) + ". Agent: `" + options.agentJar.getFileName()
+                + "`. Reproduce: `benchmarks/run " + (jmh ? "overhead" : "startup") + (options.quick ? " --quick" : "")
+                + "`.");
+        Markdown.Table targets = null;
+        OverheadRun perCall = null;
+        StartupRun startup = null;
+        if (jmh) {
+            perCall = new OverheadRun(options);
+            Markdown section = perCall.run(new Markdown());
+            md.raw(section.toString());
+        }
+        if (!options.skipStartup) {
+            startup = new StartupRun(options);
+            md.raw(startup.run(new Markdown()).toString());
+        }
+        md.heading(2, "Targets");
+        targets = md.table("-target", "measured", "verdict");
+        if (perCall != null) {
+            perCall.targetRows(targets);
+        }
+        if (startup != null) {
+            startup.targetRows(targets);
+        }
+        targets.end();
+        Path file = options.out.resolve(jmh ? "overhead.md" : "startup.md");
+        Files.writeString(file, md.toString());
+        System.out.println(md);
+    }
+}

@@ -1,0 +1,110 @@
+package io.tailguard.bench;
+
+import java.net.URISyntaxException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+
+/** The command line shared by the benchmark commands. */
+public final class RunOptions {
+
+    /** {@code --quick}: a few minutes on 2 cores, to check the harness and see the shape. */
+    public boolean quick;
+    /** The {@code java} the forked JVMs run on. */
+    public String java = Paths.get(System.getProperty("java.home"), "bin", "java").toString();
+    public Path agentJar;
+    /** Where reports and charts go. */
+    public Path out;
+    /** Scratch files: agent configurations, JMH logs, raw lab data. */
+    public Path work;
+    /** Clients to measure; empty means the default for the mode. */
+    public List<String> clients = new ArrayList<>();
+    /** Lab scenarios to run; empty means all. */
+    public List<String> scenarios = new ArrayList<>();
+    /** Overrides the number of JMH rounds (or startup runs per variant). */
+    public int rounds;
+    public boolean skipStartup;
+    /** Lab: write the report again from the raw data of the last run, without running anything. */
+    public boolean reportOnly;
+    /** Lab modes to run (no_agent, naive, tailguard); empty means all. */
+    public List<String> modes = new ArrayList<>();
+
+    public static RunOptions parse(String[] args) {
+        RunOptions o = new RunOptions();
+        Path target = benchmarksTarget();
+        Path repo = target.getParent().getParent();
+        o.agentJar = repo.resolve("agent/target/tailguard-agent.jar");
+        String outArg = null;
+        for (int i = 0; i < args.length; i++) {
+            String a = args[i];
+            switch (a) {
+                case "--quick":
+                    o.quick = true;
+                    break;
+                case "--full":
+                    o.quick = false;
+                    break;
+                case "--java":
+                    o.java = args[++i];
+                    break;
+                case "--agent":
+                    o.agentJar = Paths.get(args[++i]);
+                    break;
+                case "--out":
+                    outArg = args[++i];
+                    break;
+                case "--clients":
+                    o.clients = Arrays.asList(args[++i].split(","));
+                    break;
+                case "--scenarios":
+                    o.scenarios = Arrays.asList(args[++i].toUpperCase(Locale.ROOT).split(","));
+                    break;
+                case "--rounds":
+                    o.rounds = Integer.parseInt(args[++i]);
+                    break;
+                case "--modes":
+                    o.modes = Arrays.asList(args[++i].toUpperCase(Locale.ROOT).split(","));
+                    break;
+                case "--report-only":
+                    o.reportOnly = true;
+                    break;
+                case "--skip-startup":
+                    o.skipStartup = true;
+                    break;
+                default:
+                    throw new IllegalArgumentException("unknown option " + a);
+            }
+        }
+        o.out = outArg != null ? Paths.get(outArg)
+                : repo.resolve("benchmarks/results").resolve(o.quick ? "quick" : "full");
+        o.work = target.resolve("bench-work");
+        if (!Files.isRegularFile(o.agentJar)) {
+            throw new IllegalArgumentException("no agent jar at " + o.agentJar
+                    + "; build it first (mvn -B -q package -DskipTests)");
+        }
+        return o;
+    }
+
+    /** {@code benchmarks/target}, where this code's jar (or classes directory) lives. */
+    static Path benchmarksTarget() {
+        try {
+            Path code = Paths.get(RunOptions.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+            return code.getParent().toAbsolutePath();
+        } catch (URISyntaxException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** The path of this code's jar (the class path of forked JVMs). */
+    public static Path ownJar() {
+        try {
+            return Paths.get(RunOptions.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+        } catch (URISyntaxException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

@@ -1,0 +1,47 @@
+package io.tailguard.bench.clients;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** The clients the benchmarks know: a name, the class that drives it, and a class of the library. */
+public final class BenchClients {
+
+    /** name -> {driver class, a class of the library that must be on the class path}. */
+    private static final Map<String, String[]> KNOWN = new LinkedHashMap<>();
+
+    static {
+        KNOWN.put("jdk", new String[] {JdkBenchClient.class.getName(), "java.net.http.HttpClient"});
+        KNOWN.put("okhttp", new String[] {"io.tailguard.bench.clients.OkHttpBenchClient", "okhttp3.OkHttpClient"});
+        KNOWN.put("apache5", new String[] {"io.tailguard.bench.clients.Apache5BenchClient",
+            "org.apache.hc.client5.http.impl.classic.CloseableHttpClient"});
+        KNOWN.put("apache4", new String[] {"io.tailguard.bench.clients.Apache4BenchClient",
+            "org.apache.http.impl.client.CloseableHttpClient"});
+    }
+
+    private BenchClients() {
+    }
+
+    /** The clients whose library is on the class path, in a stable order. */
+    public static List<String> available() {
+        List<String> names = new ArrayList<>();
+        for (Map.Entry<String, String[]> e : KNOWN.entrySet()) {
+            try {
+                Class.forName(e.getValue()[1], false, BenchClients.class.getClassLoader());
+                names.add(e.getKey());
+            } catch (ClassNotFoundException absent) {
+                // not on the class path: not measured
+            }
+        }
+        return names;
+    }
+
+    public static BenchClient create(String name) throws ReflectiveOperationException {
+        String[] entry = KNOWN.get(name);
+        if (entry == null) {
+            throw new IllegalArgumentException("unknown client '" + name + "'; known: " + KNOWN.keySet());
+        }
+        return (BenchClient) Class.forName(entry[0]).getConstructor().newInstance();
+    }
+}

@@ -1,0 +1,30 @@
+package io.tailguard.bench.clients;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+
+/** {@code java.net.http.HttpClient.send}, HTTP/1.1 (the lab and benchmark servers speak only that). */
+public final class JdkBenchClient implements BenchClient {
+
+    private final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+
+    @Override
+    public int get(String url, String header, String headerValue, Duration timeout) throws Exception {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(url));
+        if (header != null) {
+            request.header(header, headerValue);
+        }
+        if (timeout != null) {
+            request.timeout(timeout);
+        }
+        return client.send(request.build(), HttpResponse.BodyHandlers.ofString()).statusCode();
+    }
+
+    @Override
+    public void close() {
+        // HttpClient has no close() before Java 21; its threads are daemons.
+    }
+}

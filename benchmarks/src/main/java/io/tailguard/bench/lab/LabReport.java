@@ -1,0 +1,184 @@
+package io.tailguard.bench.lab;
+
+import io.tailguard.bench.RunOptions;
+import io.tailguard.bench.report.Markdown;
+import io.tailguard.bench.report.Verdict;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+/** Writes {@code lab.md}: per scenario a table, the charts, and the targets with verdicts. */
+final class LabReport {
+
+    private final RunOptions options;
+    private final String machine;
+    private final double loadBefore;
+    private final double loadAfter;
+    private final double minutes;
+
+    LabReport(RunOptions options, String machine, double loadBefore, double loadAfter, double minutes) {
+        this.options = options;
+        this.machine = machine;
+        this.loadBefore = loadBefore;
+        this.loadAfter = loadAfter;
+        this.minutes = minutes;
+    }
+
+    void write(Map<Scenario, List<LabResult>> results) throws IOException {
+        Path out = options.out;
+        Files.createDirectories(out);
+        Markdown md = new Markdown();
+        md.heading(1, "Tail lab (" + (options.quick ? "quick" : "full") + " run)");
+        String client = options.clients.isEmpty() ? "jdk" : options.clients.get(0);
+        md.paragraph("Machine: " + machine + ". Client: " + client + ". " + Markdown.num(minutes, 1)
+                + " min; load average "
+                + Markdown.num(loadBefore, 2) + " before, " + Markdown.num(loadAfter, 2) + " after. Reproduce: "
+                + "`benchmarks/run lab" + (options.quick ? " --quick" : "")
+                + (client.equals("jdk") ? "" : " --clients " + client) + "`.");
+        md.paragraph("Each scenario runs three times against a fresh lab server (real HTTP on 127.0.0.1, latency "
+                + "drawn per attempt; the same request gets the same primary latency in all three runs): the "
+                + "application (a blocking GET through the client above) without the agent; the same "
+                + "application wrapped in the seed article's retry "
+                + "loop (up to 3 retries on any failure, 100 ms × 2^n + up to 50 ms jitter, capped at 2 s); and "
+                + "the plain application with Tailguard (`-javaagent`, configuration below). Load is open-loop: "
+                + "Poisson arrivals at a fixed rate, each request on its own thread, latency measured from the "
+                + "scheduled start. Latencies include failures at the time they failed. Amplification = "
+                + "attempts that reached the server ÷ logical requests. Server work = worker-seconds spent on "
+                + "attempts (the server, like most thread-per-request servers, finishes an attempt whose "
+                + "client has gone).");
+        Markdown.Table targets = new Markdown().table("-scenario", "-target", "measured", "verdict");
+        for (Map.Entry<Scenario, List<LabResult>> e : results.entrySet()) {
+            section(md, out, e.getKey(), e.getValue());
+            targetRows(targets, e.getKey(), e.getValue());
+        }
+        md.heading(2, "Targets");
+        md.raw(targets.end().toString());
+        Files.writeString(out.resolve("lab.md"), md.toString());
+        System.out.println(md);
+    }
+
+    private void section(Markdown md, Path out, Scenario s, List<LabResult> runs) throws IOException {
+        md.heading(2, s.name + ": " + s.title);
+        md.paragraph("Server: " + s.latency.describe() + (s.workers > 0 ? "; " + s.workers + " workers, queue of "
+                + s.queueLimit + ", 503 beyond it; " + s.brownoutWorkers + " workers from " + fmt(s.brownoutStart)
+                + " s to " + fmt(s.brownoutStart + s.brownoutSeconds) + " s" : "; no capacity limit")
+                + ". Load: " + fmt(s.rate) + " requests/s for " + fmt(s.measuredSeconds) + " s after " + fmt(s.warmupSeconds)
+                + " s of warm-up. Application timeout: " + (s.appTimeoutMs > 0 ? s.appTimeoutMs + " ms" : "none")
+                + (s.naiveTimeoutMs > 0 ? "; the naive loop's per-attempt timeout: " + s.naiveTimeoutMs + " ms" : "")
+                + ".");
+        Markdown.Table table = md.table("-run", "requests", "success", "p50 ms", "p95 ms", "p99 ms", "p99.9 ms",
+                "max ms", "amplification", "retries", "hedges", "server work s", "work vs no agent");
+        LabResult base = of(runs, LabResult.Mode.NO_AGENT);
+        double baseWork = base == null ? Double.NaN : base.workSeconds;
+        for (LabResult r : runs) {
+            table.row(r.mode.label(), r.requests, Markdown.num(r.successRate() * 100, 2) + " %",
+                    Markdown.num(r.percentileMs(50), 1), Markdown.num(r.percentileMs(95), 1),
+                    Markdown.num(r.percentileMs(99), 1), Markdown.num(r.percentileMs(99.9), 1),
+                    Markdown.num(r.maxMs(), 0), Markdown.num(r.amplification(), 3), r.retries, r.hedges,
+                    Markdown.num(r.workSeconds, 1), "×" + Markdown.num(r.workSeconds / baseWork, 2));
+        }
+        table.end();
+        Markdown.Table client = md.table("-run", "client side p50 ms", "p99 ms", "p99.9 ms",
+                "load generator's largest lag ms");
+        for (LabResult r : runs) {
+            client.row(r.mode.label(), Markdown.num(r.clientOverheadMs(50), 2), Markdown.num(r.clientOverheadMs(99), 2),
+                    Markdown.num(r.clientOverheadMs(99.9), 2), Markdown.num(r.maxDispatchLagMs, 1));
+        }
+        client.end();
+        md.paragraph("Client side: latency minus the server's queue and service time, for requests that sent a "
+                + "single attempt: what the JVM, the HTTP client and the agent added. The lag is how far the load "
+                + "generator fell behind its schedule; latencies are measured from the schedule, so lag counts "
+                + "against a run, as it would for a real caller.");
+        if (s.hasBrownout()) {
+            Markdown.Table storm = md.table("-run", "peak amplification (1 s)", "success during brownout",
+                    "time to recover", "backlog drained after", "503s", "peak queue");
+            for (LabResult r : runs) {
+                storm.row(r.mode.label(), Markdown.num(r.peakAmplification(), 2),
+                        Markdown.num(r.brownoutSuccessRate() * 100, 1) + " %", seconds(r.recoverySeconds()),
+                        seconds(r.backlogDrainedSeconds()), r.rejected, r.peakQueue);
+            }
+            storm.end();
+            md.paragraph("Peak amplification: the highest ratio of attempts to primary attempts arriving at the "
+                    + "server over any 1 s window of the load. Backlog drained: from the capacity's return to the "
+                    + "first moment the server's queue holds at most one request (sampled every 10 ms). Time to "
+                    + "recover: from the capacity's return until the backlog is drained and, from then on for 2 s, "
+                    + "every 250 ms bin has ≥ 99% of its requests succeed and amplification over the last second "
+                    + "≤ 1.05.");
+        }
+        String name = s.name.toLowerCase();
+        Path curve = out.resolve(name + "-latency.png");
+        LabCharts.latencyCurves(s, runs, curve);
+        md.image(s.name + " latency by percentile", curve.getFileName().toString());
+        if (s.hasBrownout()) {
+            Path amp = out.resolve(name + "-amplification.png");
+            LabCharts.amplificationOverTime(s, runs, amp);
+            md.image(s.name + " amplification over time", amp.getFileName().toString());
+            Path success = out.resolve(name + "-success.png");
+            LabCharts.successOverTime(s, runs, success);
+            md.image(s.name + " success rate over time", success.getFileName().toString());
+            Path queue = out.resolve(name + "-queue.png");
+            LabCharts.queueOverTime(s, runs, queue);
+            md.image(s.name + " server queue over time", queue.getFileName().toString());
+        }
+        md.paragraph("Tailguard configuration (`benchmarks/src/main/resources/lab/" + name + ".properties`):");
+        md.raw("```properties\n" + s.tailguardConfig().trim() + "\n```\n\n");
+    }
+
+    private static void targetRows(Markdown.Table targets, Scenario s, List<LabResult> runs) {
+        LabResult tg = of(runs, LabResult.Mode.TAILGUARD);
+        LabResult base = of(runs, LabResult.Mode.NO_AGENT);
+        LabResult naive = of(runs, LabResult.Mode.NAIVE);
+        if (tg == null) {
+            return;
+        }
+        switch (s.name) {
+            case "T1":
+                targets.row("T1", "p99 < 50 ms (no agent: "
+                        + (base == null ? "–" : Markdown.num(base.percentileMs(99), 0)) + " ms)",
+                        Markdown.num(tg.percentileMs(99), 1) + " ms", Verdict.below(tg.percentileMs(99), 50, false));
+                targets.row("T1", "p99.9 < 50 ms", Markdown.num(tg.percentileMs(99.9), 1) + " ms",
+                        Verdict.below(tg.percentileMs(99.9), 50, false));
+                targets.row("T1", "amplification ≤ 1.06", Markdown.num(tg.amplification(), 3),
+                        Verdict.below(tg.amplification(), 1.06, true));
+                break;
+            case "T2":
+                targets.row("T2", "p99 < 200 ms (grpc-java hedging: 2,002 ms; no agent: "
+                        + (base == null ? "–" : Markdown.num(base.percentileMs(99), 0)) + " ms)",
+                        Markdown.num(tg.percentileMs(99), 1) + " ms", Verdict.below(tg.percentileMs(99), 200, false));
+                targets.row("T2", "amplification ≤ 1.25", Markdown.num(tg.amplification(), 3),
+                        Verdict.below(tg.amplification(), 1.25, true));
+                break;
+            case "S1":
+                targets.row("S1", "peak amplification ≤ 1.2 (naive: "
+                        + (naive == null ? "–" : Markdown.num(naive.peakAmplification(), 2)) + ")",
+                        Markdown.num(tg.peakAmplification(), 2), Verdict.below(tg.peakAmplification(), 1.2, true));
+                double recovery = tg.recoverySeconds();
+                targets.row("S1", "recovery within 1 s of capacity returning (no agent: "
+                        + (base == null ? "–" : seconds(base.recoverySeconds())) + "; naive: "
+                        + (naive == null ? "–" : seconds(naive.recoverySeconds())) + ")", seconds(recovery),
+                        Double.isNaN(recovery) ? Verdict.FALLS_SHORT : Verdict.below(recovery, 1.0, true));
+                break;
+            default:
+                break;
+        }
+    }
+
+    private static String seconds(double s) {
+        return Double.isNaN(s) ? "not within the run" : Markdown.num(s, 2) + " s";
+    }
+
+    private static LabResult of(List<LabResult> runs, LabResult.Mode mode) {
+        for (LabResult r : runs) {
+            if (r.mode == mode) {
+                return r;
+            }
+        }
+        return null;
+    }
+
+    private static String fmt(double v) {
+        return LatencyModel.fmt(v);
+    }
+}

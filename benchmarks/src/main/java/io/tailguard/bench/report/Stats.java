@@ -1,0 +1,57 @@
+package io.tailguard.bench.report;
+
+import java.util.Arrays;
+import java.util.List;
+
+/** The few statistics the reports use. Percentiles are nearest-rank: always a measured value. */
+public final class Stats {
+
+    private Stats() {
+    }
+
+    /** The nearest-rank percentile {@code p} (0..100) of sorted values; NaN for none. */
+    public static double percentile(double[] sorted, double p) {
+        return sorted.length == 0 ? Double.NaN : sorted[index(sorted.length, p)];
+    }
+
+    /** As {@link #percentile(double[], double)}, for sorted longs (0 for none). */
+    public static long percentile(long[] sorted, double p) {
+        return sorted.length == 0 ? 0 : sorted[index(sorted.length, p)];
+    }
+
+    /** The 0-based index of the nearest rank, ceil(p/100 × n), forgiving p/100 × n's rounding (99.9% of 1000). */
+    private static int index(int n, double p) {
+        int rank = (int) Math.ceil(p / 100.0 * n - 1e-9);
+        return Math.max(0, Math.min(n - 1, rank - 1));
+    }
+
+    public static double median(List<Double> values) {
+        return percentileOf(values, 50);
+    }
+
+    /** Interpolated median of any values (a sample statistic, not a latency percentile). */
+    public static double percentileOf(List<Double> values, double p) {
+        if (values.isEmpty()) {
+            return Double.NaN;
+        }
+        double[] sorted = values.stream().mapToDouble(Double::doubleValue).sorted().toArray();
+        double position = p / 100.0 * (sorted.length - 1);
+        int low = (int) Math.floor(position);
+        int high = (int) Math.ceil(position);
+        return sorted[low] + (sorted[high] - sorted[low]) * (position - low);
+    }
+
+    public static double min(List<Double> values) {
+        return values.stream().mapToDouble(Double::doubleValue).min().orElse(Double.NaN);
+    }
+
+    public static double max(List<Double> values) {
+        return values.stream().mapToDouble(Double::doubleValue).max().orElse(Double.NaN);
+    }
+
+    public static double[] sorted(List<Double> values) {
+        double[] a = values.stream().mapToDouble(Double::doubleValue).toArray();
+        Arrays.sort(a);
+        return a;
+    }
+}

@@ -1,0 +1,291 @@
+package io.tailguard.bench.server;
+
+import java.io.BufferedInputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.SocketException;
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * A small HTTP/1.1 server on 127.0.0.1: one thread per connection, keep-alive, GET and HEAD with
+ * a body of at most a few kilobytes. It does as little as a server can, so that what a benchmark
+ * measures is the client; a {@link Handler} decides each response and may take as long as it
+ * likes (the lab's latency and capacity models block in it).
+ */
+public final class MiniHttpServer implements AutoCloseable {
+
+    private static final int MAX_HEADER_BYTES = 16 * 1024;
+
+    private final ServerSocket listener;
+    private final Handler handler;
+    private final ExecutorService connections = Executors.newCachedThreadPool(runnable -> {
+        Thread thread = new Thread(runnable, "mini-http");
+        thread.setDaemon(true);
+        return thread;
+    });
+    private final Set<Socket> open = ConcurrentHashMap.newKeySet();
+    private final AtomicInteger accepted = new AtomicInteger();
+    private volatile boolean closed;
+
+    public MiniHttpServer(Handler handler) throws IOException {
+        this.handler = handler;
+        this.listener = new ServerSocket();
+        listener.setReuseAddress(true);
+        listener.bind(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), 0), 1024);
+        Thread accept = new Thread(this::acceptLoop, "mini-http-accept");
+        accept.setDaemon(true);
+        accept.start();
+    }
+
+    /** A server that answers every request with 200 and a two-byte body, at once. */
+    public static MiniHttpServer fast() throws IOException {
+        Response ok = Response.of(200, "ok");
+        return new MiniHttpServer(request -> ok);
+    }
+
+    public int port() {
+        return listener.getLocalPort();
+    }
+
+    /** Connections accepted so far. */
+    public int connectionsAccepted() {
+        return accepted.get();
+    }
+
+    public String url(String path) {
+        return "http://127.0.0.1:" + port() + path;
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        try {
+            listener.close();
+        } catch (IOException ignored) {
+            // closing anyway
+        }
+        for (Socket socket : open) {
+            try {
+                socket.close();
+            } catch (IOException ignored) {
+                // closing anyway
+            }
+        }
+        connections.shutdownNow();
+        try {
+            connections.awaitTermination(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private void acceptLoop() {
+        while (!closed) {
+            try {
+                Socket socket = listener.accept();
+                socket.setTcpNoDelay(true);
+                accepted.incrementAndGet();
+                open.add(socket);
+                connections.execute(() -> serve(socket));
+            } catch (IOException e) {
+                if (!closed) {
+                    System.err.println("[mini-http] accept failed: " + e);
+                }
+            }
+        }
+    }
+
+    private void serve(Socket socket) {
+        try (socket) {
+            InputStream in = new BufferedInputStream(socket.getInputStream(), 8192);
+            OutputStream out = socket.getOutputStream();
+            while (!closed) {
+                Request request = readRequest(in);
+                if (request == null) {
+                    return;
+                }
+                long received = System.nanoTime();
+                Response response = handler.handle(request);
+                boolean keepAlive = !"close".equalsIgnoreCase(request.header("connection"));
+                try {
+                    out.write(response.bytes(keepAlive, request.method.equals("HEAD")));
+                    out.flush();
+                    handler.sent(request, response, received, true);
+                } catch (IOException clientGone) {
+                    handler.sent(request, response, received, false);
+                    return;
+                }
+                if (!keepAlive) {
+                    return;
+                }
+            }
+        } catch (EOFException | SocketException endOfConnection) {
+            // the client closed the connection
+        } catch (IOException | RuntimeException e) {
+            if (!closed) {
+                System.err.println("[mini-http] connection failed: " + e);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            open.remove(socket);
+        }
+    }
+
+    /** @return the next request on the connection, or {@code null} when the client closed it */
+    static Request readRequest(InputStream in) throws IOException {
+        String requestLine = readLine(in, true);
+        if (requestLine == null) {
+            return null;
+        }
+        String[] parts = requestLine.split(" ");
+        if (parts.length != 3) {
+            throw new IOException("bad request line: " + requestLine);
+        }
+        Map<String, String> headers = new LinkedHashMap<>();
+        int headerBytes = 0;
+        for (String line = readLine(in, false); !line.isEmpty(); line = readLine(in, false)) {
+            headerBytes += line.length();
+            if (headerBytes > MAX_HEADER_BYTES) {
+                throw new IOException("request headers too large");
+            }
+            int colon = line.indexOf(':');
+            if (colon > 0) {
+                headers.put(line.substring(0, colon).trim().toLowerCase(Locale.ROOT), line.substring(colon + 1).trim());
+            }
+        }
+        String length = headers.get("content-length");
+        if (length != null) {
+            long remaining = Long.parseLong(length);
+            while (remaining > 0) {
+                long skipped = in.skip(remaining);
+                if (skipped <= 0) {
+                    if (in.read() < 0) {
+                        throw new EOFException();
+                    }
+                    skipped = 1;
+                }
+                remaining -= skipped;
+            }
+        } else if (headers.containsKey("transfer-encoding")) {
+            throw new IOException("chunked request bodies are not supported");
+        }
+        return new Request(parts[0], parts[1], headers);
+    }
+
+    private static String readLine(InputStream in, boolean endAllowed) throws IOException {
+        StringBuilder line = new StringBuilder(64);
+        for (int b = in.read(); ; b = in.read()) {
+            if (b < 0) {
+                if (endAllowed && line.length() == 0) {
+                    return null;
+                }
+                throw new EOFException();
+            }
+            if (b == '\n') {
+                int end = line.length();
+                if (end > 0 && line.charAt(end - 1) == '\r') {
+                    line.setLength(end - 1);
+                }
+                return line.toString();
+            }
+            line.append((char) b);
+        }
+    }
+
+    /** Decides the response to a request; may block. */
+    public interface Handler {
+        Response handle(Request request) throws InterruptedException;
+
+        /** The response was written ({@code delivered}) or the client had gone. */
+        default void sent(Request request, Response response, long receivedNanos, boolean delivered) {
+        }
+    }
+
+    /** A request as read from the wire: method, target and headers (names in lower case). */
+    public static final class Request {
+        public final String method;
+        public final String target;
+        private final Map<String, String> headers;
+
+        Request(String method, String target, Map<String, String> headers) {
+            this.method = method;
+            this.target = target;
+            this.headers = headers;
+        }
+
+        /** @param name in lower case */
+        public String header(String name) {
+            return headers.get(name);
+        }
+    }
+
+    /** A complete response, pre-encoded where it is constant. */
+    public static final class Response {
+        public final int status;
+        private final byte[] keepAlive;
+        private final byte[] keepAliveHead;
+        private final byte[] close;
+
+        private Response(int status, String body) {
+            this.status = status;
+            this.keepAlive = encode(status, body, false, false);
+            this.keepAliveHead = encode(status, body, false, true);
+            this.close = encode(status, body, true, false);
+        }
+
+        public static Response of(int status, String body) {
+            return new Response(status, body);
+        }
+
+        byte[] bytes(boolean keepAliveConnection, boolean head) {
+            if (!keepAliveConnection) {
+                return close;
+            }
+            return head ? keepAliveHead : keepAlive;
+        }
+
+        private static byte[] encode(int status, String body, boolean close, boolean head) {
+            byte[] content = body.getBytes(StandardCharsets.UTF_8);
+            String head0 = "HTTP/1.1 " + status + " " + reason(status) + "\r\n"
+                    + "Content-Type: text/plain\r\n"
+                    + "Content-Length: " + content.length + "\r\n"
+                    + (close ? "Connection: close\r\n" : "")
+                    + "\r\n";
+            byte[] headBytes = head0.getBytes(StandardCharsets.US_ASCII);
+            if (head) {
+                return headBytes;
+            }
+            byte[] all = new byte[headBytes.length + content.length];
+            System.arraycopy(headBytes, 0, all, 0, headBytes.length);
+            System.arraycopy(content, 0, all, headBytes.length, content.length);
+            return all;
+        }
+
+        private static String reason(int status) {
+            switch (status) {
+                case 200:
+                    return "OK";
+                case 503:
+                    return "Service Unavailable";
+                default:
+                    return "Status";
+            }
+        }
+    }
+}

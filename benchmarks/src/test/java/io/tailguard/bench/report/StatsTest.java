@@ -1,0 +1,37 @@
+package io.tailguard.bench.report;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class StatsTest {
+
+    @Test
+    void percentilesAreNearestRankSoTheyAreAlwaysMeasuredValues() {
+        long[] sorted = new long[1000];
+        for (int i = 0; i < sorted.length; i++) {
+            sorted[i] = i + 1;
+        }
+        assertEquals(500, Stats.percentile(sorted, 50));
+        assertEquals(990, Stats.percentile(sorted, 99));
+        assertEquals(999, Stats.percentile(sorted, 99.9));
+        assertEquals(1000, Stats.percentile(sorted, 100));
+        assertEquals(1, Stats.percentile(sorted, 0));
+    }
+
+    @Test
+    void sampleMedianInterpolatesBetweenTheMiddleValues() {
+        assertEquals(2.5, Stats.median(List.of(4.0, 1.0, 3.0, 2.0)));
+        assertEquals(3.0, Stats.median(List.of(5.0, 1.0, 3.0)));
+    }
+
+    @Test
+    void verdictIsUnclearWhenRoundsStraddleTheTarget() {
+        assertEquals(Verdict.MEETS, Verdict.below(List.of(0.5, 0.9), 1.0));
+        assertEquals(Verdict.FALLS_SHORT, Verdict.below(List.of(1.0, 1.4), 1.0));
+        assertEquals(Verdict.UNCLEAR, Verdict.below(List.of(0.9, 1.1), 1.0));
+        assertEquals(Verdict.UNRESOLVED, Verdict.below(List.of(-54.0, -7.0), 1.0),
+                "rounds 47 µs apart cannot show a cost below 1 µs");
+    }
+}
