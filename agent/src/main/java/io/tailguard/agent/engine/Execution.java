@@ -406,6 +406,12 @@ public final class Execution<R> {
             if (finished || winner != null && winner != attempt) {
                 return;
             }
+            if (kind == FailureKind.ABORTED) {
+                cancelled = true;
+                finish(actions, null, failure);
+                actions.run();
+                return;
+            }
             policy.backoff().record(false);
             if (winner == attempt) {
                 // The body of a response that had already won broke off: the application has seen

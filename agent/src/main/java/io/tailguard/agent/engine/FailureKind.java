@@ -9,5 +9,10 @@ public enum FailureKind {
     /** The attempt took longer than a timeout. */
     TIMEOUT,
     /** Anything else (TLS failures, bad requests, the application's own errors): never retried. */
-    OTHER
+    OTHER,
+    /**
+     * The application gave up on the request (its thread was interrupted while an attempt ran on
+     * it): the request ends at once with this failure, and the other attempts are cancelled.
+     */
+    ABORTED
 }

@@ -99,7 +99,8 @@ public final class HedgeDelay {
             return NO_HEDGE;
         }
         Arrays.sort(window, 0, count);
-        int rank = (int) Math.ceil(config.percentile() / 100.0 * count) - 1;
+        // Nearest rank; the epsilon keeps 99.9% of 1,000 at rank 999, not 1,000 (0.999 is not exact).
+        int rank = (int) Math.ceil(config.percentile() * count / 100.0 - 1e-9) - 1;
         long value = window[Math.max(0, Math.min(count - 1, rank))];
         return Math.max(minNanos, Math.min(maxNanos, value));
     }

@@ -279,6 +279,18 @@ class ExecutionTest {
     }
 
     @Test
+    void anApplicationInterruptEndsTheRequestAtOnceAndCancelsTheOtherAttempts() throws Exception {
+        Execution<ScriptedExchange.Response> execution = start("tailguard.policy.api.hedge.delay=50ms");
+        time.advanceMillis(50);
+        InterruptedException interrupted = new InterruptedException();
+        exchange.attempt(1).fail(interrupted);
+        assertSame(interrupted, failure(execution));
+        assertTrue(exchange.attempt(2).cancelled);
+        time.advanceMillis(5_000);
+        assertEquals(2, exchange.attempts());
+    }
+
+    @Test
     void whenEveryAttemptInFlightFailedTheRetryRulesDecide() throws Exception {
         Execution<ScriptedExchange.Response> execution = start("tailguard.policy.api.hedge.delay=50ms",
                 "tailguard.policy.api.retry.max-attempts=3");

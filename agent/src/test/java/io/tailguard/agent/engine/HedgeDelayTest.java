@@ -55,6 +55,15 @@ class HedgeDelayTest {
     }
 
     @Test
+    void aHighPercentileOfAThousandSamplesIsNotTheMaximum() {
+        HedgeDelay delay = percentile("p99.9", 20, "30s");
+        for (int v = 1; v <= 1000; v++) {
+            delay.record(millis(v));
+        }
+        assertEquals(millis(999), delay.delayNanos());
+    }
+
+    @Test
     void theWindowRollsOldSamplesOut() {
         HedgeDelay delay = percentile("p50", 10, "10s");
         for (int i = 0; i < 50; i++) {

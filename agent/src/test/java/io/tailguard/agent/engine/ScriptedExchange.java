@@ -74,6 +74,9 @@ final class ScriptedExchange implements Exchange<ScriptedExchange.Response> {
 
     @Override
     public FailureKind classify(Throwable failure) {
+        if (failure instanceof InterruptedException) {
+            return FailureKind.ABORTED;
+        }
         if (failure instanceof ConnectException) {
             return FailureKind.CONNECT;
         }

@@ -43,6 +43,9 @@ class JdkHedgeLoadTest {
             // Losers are cancelled: their connections close. What stays open is the client's pool.
             int open = server.clientConnectionsOpen();
             assertTrue(open <= openAfterWarmUp + 8, "connections open after warm-up " + openAfterWarmUp + ", now " + open);
+            // Hedges of blocking sends run on tailguard-worker threads, which end after 5 s idle.
+            JdkHedgeTest.awaitTrue(() -> Integer.parseInt(app.send("threads", Map.of(), 30).get("tailguard")) <= 4,
+                    15_000);
             Map<String, String> threadsAfterByName = app.send("threads", Map.of(), 30);
             int threadsAfter = Integer.parseInt(threadsAfterByName.get("live"));
             // The client's own worker pool may grow with concurrency (hedging doubles the exchanges in

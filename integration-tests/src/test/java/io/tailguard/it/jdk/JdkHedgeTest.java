@@ -64,6 +64,8 @@ class JdkHedgeTest {
 
         assertEquals("200", result.get("status"));
         assertEquals("fast", result.get("body"));
+        assertEquals("false", result.get("interrupted"),
+                "cancelling the losing primary on the application's thread left no interrupt behind");
         long elapsed = Long.parseLong(result.get("elapsedMs"));
         assertTrue(elapsed < 1_000, "answered after the 100 ms hedge delay, not the 2 s stall: " + elapsed + " ms");
         Arrival[] byAttempt = byAttempt(server.take(), server.take());

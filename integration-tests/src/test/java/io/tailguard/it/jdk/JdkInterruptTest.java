@@ -43,6 +43,7 @@ class JdkInterruptTest {
                     .option("interruptAfterMs", "300"));
 
             assertEquals(InterruptedException.class.getName(), result.get("error"), result.toString());
+            assertEquals("false", result.get("interrupted"), "like send: the flag is cleared by the exception");
             assertTrue(Long.parseLong(result.get("elapsedMs")) < 1_500, result.toString());
             server.take();
             // The retry would have left 2 s after the 503. Absence can only be shown by waiting
@@ -62,6 +63,7 @@ class JdkInterruptTest {
                     .option("interruptAfterMs", "400"));
 
             assertEquals(InterruptedException.class.getName(), result.get("error"), result.toString());
+            assertEquals("false", result.get("interrupted"), "like send: the flag is cleared by the exception");
             assertTrue(Long.parseLong(result.get("elapsedMs")) < 2_000, result.toString());
             JdkHedgeTest.awaitTrue(() -> server.requestCount() == 2, 5_000);
             // Both the primary and the hedge were cancelled: the client holds no connection open.

@@ -21,7 +21,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.TreeSet;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -35,9 +34,11 @@ import javax.net.ssl.SSLHandshakeException;
 import javax.net.ssl.SSLSession;
 
 /**
- * The JDK client's side of an attempt. Each attempt is an independent {@code sendAsync} of a copy
- * of the application's request (with the tagging headers and what is left of the request's own
- * timeout), cancelled with {@code cancel(true)}, which aborts the exchange since JDK 16.
+ * The JDK client's side of an attempt. For {@code sendAsync}, each attempt is an independent
+ * {@code sendAsync}, cancelled with {@code cancel(true)}, which aborts the exchange since JDK 16;
+ * for {@code send}, each attempt is a {@code send} ({@link BlockingSend}). An attempt sends the
+ * application's own request, or a copy of it when tagging headers must be added or what is left of
+ * the request's own timeout is shorter than the timeout itself (a retry).
  *
  * <p>The application's {@code BodyHandler} is applied exactly once per logical request: to the
  * attempt that wins, as soon as its status line arrives. A retryable response (a 503, say) is read
@@ -60,14 +61,19 @@ final class JdkExchange implements Exchange<HttpResponse<Object>> {
             "jdk.internal.net.http.RequestPublishers$EmptyPublisher",
             "jdk.internal.net.http.RequestPublishers$InputStreamPublisher");
 
+    /** A retry's timeout is shortened only when that matters: by more than a millisecond. */
+    private static final long TIMEOUT_SLACK_NANOS = 1_000_000L;
+
     private final HttpClient client;
     private final HttpRequest request;
     private final HttpResponse.BodyHandler<Object> handler;
+    private final boolean blocking;
 
-    JdkExchange(HttpClient client, HttpRequest request, HttpResponse.BodyHandler<Object> handler) {
+    JdkExchange(HttpClient client, HttpRequest request, HttpResponse.BodyHandler<Object> handler, boolean blocking) {
         this.client = client;
         this.request = request;
         this.handler = handler;
+        this.blocking = blocking;
     }
 
     @Override
@@ -95,6 +101,11 @@ final class JdkExchange implements Exchange<HttpResponse<Object>> {
     public Attempt send(AttemptSpec spec, AttemptListener<HttpResponse<Object>> listener, Executor blockingWork) {
         HttpRequest copy = copy(request, spec);
         HttpResponse.BodyHandler<Object> attemptHandler = info -> bodyFor(info, listener);
+        if (blocking) {
+            BlockingSend attempt = new BlockingSend(client, copy, attemptHandler, listener);
+            blockingWork.execute(attempt);
+            return attempt;
+        }
         CompletableFuture<HttpResponse<Object>> future;
         Dispatcher.skipNextInterception();
         try {
@@ -127,24 +138,38 @@ final class JdkExchange implements Exchange<HttpResponse<Object>> {
         }
     }
 
+    /** What this attempt sends: the application's request itself when nothing needs to change. */
     static HttpRequest copy(HttpRequest original, AttemptSpec spec) {
+        long timeout = original.timeout().map(Duration::toNanos).orElse(Long.MAX_VALUE);
+        boolean shorterTimeout = timeout != Long.MAX_VALUE && spec.clientTimeoutNanos() < timeout - TIMEOUT_SLACK_NANOS;
+        if (spec.headers().isEmpty() && !shorterTimeout) {
+            return original;
+        }
         HttpRequest.Builder copy = HttpRequest.newBuilder(original.uri())
                 .method(original.method(), original.bodyPublisher().orElse(HttpRequest.BodyPublishers.noBody()))
                 .expectContinue(original.expectContinue());
         original.version().ifPresent(copy::version);
-        Set<String> replaced = new TreeSet<>(String.CASE_INSENSITIVE_ORDER);
-        replaced.addAll(spec.headers().keySet());
         for (Map.Entry<String, List<String>> header : original.headers().map().entrySet()) {
-            if (!replaced.contains(header.getKey())) {
+            if (!replaced(spec.headers(), header.getKey())) {
                 for (String value : header.getValue()) {
                     copy.header(header.getKey(), value);
                 }
             }
         }
         spec.headers().forEach(copy::setHeader);
-        original.timeout().ifPresent(timeout -> copy.timeout(
-                Duration.ofNanos(Math.min(timeout.toNanos(), spec.clientTimeoutNanos()))));
+        if (timeout != Long.MAX_VALUE) {
+            copy.timeout(Duration.ofNanos(Math.min(timeout, spec.clientTimeoutNanos())));
+        }
         return copy.build();
+    }
+
+    private static boolean replaced(Map<String, String> headers, String name) {
+        for (String added : headers.keySet()) {
+            if (added.equalsIgnoreCase(name)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     @Override
@@ -160,6 +185,10 @@ final class JdkExchange implements Exchange<HttpResponse<Object>> {
     @Override
     public FailureKind classify(Throwable failure) {
         Throwable t = unwrap(failure);
+        if (t instanceof InterruptedException) {
+            // Only the application's interrupt gets here: our own cancels report a cancellation.
+            return FailureKind.ABORTED;
+        }
         if (t instanceof HttpConnectTimeoutException || t instanceof ConnectException) {
             return FailureKind.CONNECT;
         }
@@ -213,43 +242,6 @@ final class JdkExchange implements Exchange<HttpResponse<Object>> {
             t = t.getCause();
         }
         return t;
-    }
-
-    /**
-     * What {@code HttpClient.send} throws for the failure of the future it waits on: the same
-     * mapping as {@code HttpClientImpl.send} (JDK 25, which adds {@code ProtocolException} to
-     * JDK 17's list), so that an application sees the exception types it always saw.
-     */
-    static Throwable asSendFailure(Throwable failure) {
-        Throwable t = unwrap(failure);
-        if (t instanceof InterruptedException || t instanceof Error) {
-            return t;
-        }
-        String msg = t.getMessage();
-        Throwable mapped;
-        if (t instanceof IllegalArgumentException) {
-            mapped = new IllegalArgumentException(msg, t);
-        } else if (t instanceof SecurityException) {
-            mapped = new SecurityException(msg, t);
-        } else if (t instanceof HttpConnectTimeoutException) {
-            mapped = new HttpConnectTimeoutException(msg).initCause(t);
-        } else if (t instanceof HttpTimeoutException) {
-            mapped = new HttpTimeoutException(msg);
-            for (Throwable suppressed : t.getSuppressed()) {
-                mapped.addSuppressed(suppressed);
-            }
-        } else if (t instanceof ConnectException) {
-            mapped = new ConnectException(msg).initCause(t);
-        } else if (t instanceof SSLHandshakeException) {
-            mapped = new SSLHandshakeException(msg).initCause(t);
-        } else if (t instanceof SSLException) {
-            mapped = new SSLException(msg, t);
-        } else if (t instanceof ProtocolException) {
-            mapped = new ProtocolException(msg).initCause(t);
-        } else {
-            mapped = new IOException(msg, t);
-        }
-        return mapped;
     }
 
     /** A retryable response's body, kept until the engine knows whether it is the final answer. */

@@ -6,6 +6,7 @@ import io.tailguard.agent.engine.PolicyRuntime;
 import io.tailguard.bootstrap.CallInterceptor;
 import io.tailguard.bootstrap.Dispatcher;
 import io.tailguard.bootstrap.Outcome;
+import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -42,8 +43,8 @@ final class JdkSendInterceptor implements CallInterceptor {
         }
         @SuppressWarnings("unchecked")
         HttpResponse.BodyHandler<Object> handler = (HttpResponse.BodyHandler<Object>) args[1];
-        JdkExchange exchange = new JdkExchange((HttpClient) self, request, handler);
-        Execution<HttpResponse<Object>> execution = engine.newExecution(policy, exchange, false);
+        JdkExchange exchange = new JdkExchange((HttpClient) self, request, handler, blocking);
+        Execution<HttpResponse<Object>> execution = engine.newExecution(policy, exchange, blocking);
         if (execution == null) {
             return Dispatcher.PROCEED;
         }
@@ -54,8 +55,12 @@ final class JdkSendInterceptor implements CallInterceptor {
         }
         try {
             return Outcome.returning(execution.await());
-        } catch (Throwable failure) {
-            return Outcome.throwing(JdkExchange.asSendFailure(failure));
+        } catch (IOException | InterruptedException | RuntimeException | Error failure) {
+            // What send threw for the last attempt, or the engine's own timeout or interrupt:
+            // all of them types send declares.
+            return Outcome.throwing(failure);
+        } catch (Throwable other) {
+            return Outcome.throwing(new IOException(other.getMessage(), other));
         }
     }
 
