@@ -73,7 +73,8 @@ class AllClientsSoakTest {
             System.out.printf("soak of %d calls on %d threads in %s ms: %s%nresources before %s, after %s%n",
                     REQUESTS, THREADS, result.get("elapsedMs"), outcomesOf(result), before, after);
             assertTrue(num(after, "threads") <= num(before, "threads") + 16, before + " -> " + after);
-            assertTrue(num(after, "tailguardThreads") <= 4, after.toString());
+            // Timer, housekeeping, config watch, and hedge workers that have not yet idled out.
+            assertTrue(num(after, "tailguardThreads") <= num(before, "tailguardThreads") + 2, before + " -> " + after);
             assertTrue(num(after, "connections") <= num(before, "connections") + 32, before + " -> " + after);
             assertTrue(num(after, "heapMiB") <= num(before, "heapMiB") + 64, before + " -> " + after);
         }
