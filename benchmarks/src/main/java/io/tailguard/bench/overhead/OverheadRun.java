@@ -36,6 +36,7 @@ public final class OverheadRun {
 
     static final List<String> SERVERS = List.of("fast", "mockwebserver");
     private static final String HOOK = "hook";
+    private static final String ENGINE = "engine";
     private static final String SEND_PATHS = "jdk send paths";
 
     private final RunOptions options;
@@ -94,6 +95,9 @@ public final class OverheadRun {
         if (variant == Variant.NO_AGENT || variant == Variant.UNMATCHED) {
             builder.include(Pattern.quote(HookBenchmark.class.getName()) + "\\.unmatchedHook$");
         }
+        if (variant == Variant.NO_AGENT) {
+            builder.include(Pattern.quote(EngineBenchmark.class.getName()) + "\\.handledCall$");
+        }
         return new Runner(builder.build()).run();
     }
 
@@ -134,6 +138,7 @@ public final class OverheadRun {
             String benchmark = result.getParams().getBenchmark();
             String method = benchmark.substring(benchmark.lastIndexOf('.') + 1);
             String key = benchmark.endsWith("unmatchedHook") ? HOOK
+                    : benchmark.endsWith("handledCall") ? ENGINE + "/" + result.getParams().getParam("policy")
                     : benchmark.contains(JdkSendPathBenchmark.class.getSimpleName()) ? SEND_PATHS + "/" + method
                     : result.getParams().getParam("client") + "/" + result.getParams().getParam("server");
             Result<?> primary = result.getPrimaryResult();
@@ -179,7 +184,7 @@ public final class OverheadRun {
         Markdown.Table alloc = md.table("-client", "-server", "no agent B/call", "unmatched +B", "retry + tagging +B",
                 "+ hedging +B");
         for (String key : samples.keySet()) {
-            if (key.equals(HOOK) || key.startsWith(SEND_PATHS)) {
+            if (key.equals(HOOK) || key.startsWith(SEND_PATHS) || key.startsWith(ENGINE)) {
                 continue;
             }
             String[] cs = key.split("/");
@@ -216,12 +221,29 @@ public final class OverheadRun {
                             Markdown.num(Stats.median(allocs(hook.get(Variant.UNMATCHED))), 0))
                     .end();
         }
+        if (samples.containsKey(ENGINE + "/retry-tagging")) {
+            md.heading(3, "The engine alone, per handled call");
+            md.paragraph("What the agent's engine costs for one handled call with nothing failing, without a "
+                    + "client or a network around it (round trips here vary by far more than the target): "
+                    + "policy lookup, execution, budget deposit, tagging headers with a generated request id, "
+                    + "one attempt; with hedging configured, arming and cancelling the hedge timer too.");
+            Markdown.Table engineTable = md.table("-policy", "ns/call (median [range])", "B/call");
+            for (String p : List.of("retry-tagging", "hedging")) {
+                Map<Variant, List<Sample>> m = samples.get(ENGINE + "/" + p);
+                if (m != null) {
+                    engineTable.row(p.equals("hedging") ? "retry + tagging + hedging (never firing)" : "retry + tagging",
+                            rangeCell(scores(m.get(Variant.NO_AGENT)), 0),
+                            Markdown.num(Stats.median(allocs(m.get(Variant.NO_AGENT))), 0));
+                }
+            }
+            engineTable.end();
+        }
         if (samples.containsKey(SEND_PATHS + "/send")) {
             List<Double> send = scores(samples.get(SEND_PATHS + "/send").get(Variant.NO_AGENT));
             md.heading(3, "Where a handled JDK call's time goes (no agent)");
-            md.paragraph("The agent sends each attempt of a handled call with the public `sendAsync` (it needs a "
-                    + "future it can cancel and race) and waits for it, where the application's `send` runs the "
-                    + "exchange inline. The same GET to the `fast` server, three ways, without any agent: "
+            md.paragraph("Why the attempts of a handled `send` are themselves `send` calls on the caller's "
+                    + "thread, and only those of `sendAsync` use `sendAsync`. The same GET to the `fast` server, "
+                    + "three ways, without any agent: "
                     + "`send`; `sendAsync(...).get()`, which schedules the exchange on the client's executor and "
                     + "hands the result over through the common pool; and the client's private four-argument "
                     + "`sendAsync` with no executor, which is what `send` itself calls (reached here with "
@@ -257,8 +279,20 @@ public final class OverheadRun {
             targets.row("unmatched host < 1 µs per call (hook alone)", rangeCell(ns, 0) + " ns",
                     Verdict.below(ns, 1000));
         }
+        for (String p : List.of("retry-tagging", "hedging")) {
+            Map<Variant, List<Sample>> m = samples.get(ENGINE + "/" + p);
+            if (m != null) {
+                List<Double> us = new ArrayList<>();
+                for (double ns : scores(m.get(Variant.NO_AGENT))) {
+                    us.add(ns / 1000);
+                }
+                targets.row((p.equals("hedging") ? Variant.HEDGING : Variant.ACTIVE).label()
+                        + " < 5 µs per call (engine alone)", rangeCell(us, 2) + " µs", Verdict.below(us, 5.0));
+            }
+        }
         for (String key : samples.keySet()) {
-            if (key.equals(HOOK) || key.startsWith(SEND_PATHS) || !handledBy(key.split("/")[0])) {
+            if (key.equals(HOOK) || key.startsWith(SEND_PATHS) || key.startsWith(ENGINE)
+                    || !handledBy(key.split("/")[0])) {
                 continue;
             }
             targets.row("unmatched host < 1 µs per call (" + key + ", end to end)",
