@@ -8,8 +8,7 @@ import io.tailguard.it.AgentedApp;
 import io.tailguard.it.Call;
 import io.tailguard.it.TestServer.Arrival;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -24,17 +23,8 @@ class ApacheBodyReplayTest extends ServerPerTest {
 
     private static final String BODY = "payload-" + "x".repeat(20_000) + "-end";
 
-    private static AgentedApp app;
-
-    @BeforeAll
-    static void startApplication() {
-        app = ApacheApps.start(ApacheApps.RETRYING);
-    }
-
-    @AfterAll
-    static void stopApplication() throws Exception {
-        app.close();
-    }
+    @AutoClose
+    private static final AgentedApp app = ApacheApps.start(ApacheApps.RETRYING);
 
     @ParameterizedTest
     @CsvSource({"apache4,bytes", "apache4,string", "apache5,bytes", "apache5,string", "apache5-async,bytes",

@@ -12,8 +12,7 @@ import java.util.List;
 import java.util.Map;
 import mockwebserver3.MockResponse;
 import mockwebserver3.SocketEffect;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -29,17 +28,8 @@ import org.junit.jupiter.params.provider.CsvSource;
 @Timeout(120)
 class ApacheClientRetryTest extends ServerPerTest {
 
-    private static AgentedApp app;
-
-    @BeforeAll
-    static void startApplication() {
-        app = ApacheApps.start(ApacheApps.RETRYING, ApacheApps.POLICY + "retry.max-attempts=2");
-    }
-
-    @AfterAll
-    static void stopApplication() throws Exception {
-        app.close();
-    }
+    @AutoClose
+    private static final AgentedApp app = ApacheApps.start(ApacheApps.RETRYING, ApacheApps.POLICY + "retry.max-attempts=2");
 
     private List<String> attemptHeaders(int arrivals) throws InterruptedException {
         List<String> seen = new ArrayList<>();

@@ -9,8 +9,7 @@ import io.tailguard.it.TestServer.Arrival;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import mockwebserver3.MockResponse;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -23,20 +22,11 @@ import org.junit.jupiter.params.provider.ValueSource;
 @Timeout(120)
 class ApacheHedgeTest extends ServerPerTest {
 
-    private static AgentedApp app;
-
-    @BeforeAll
-    static void startApplication() {
-        app = ApacheApps.start(
-                ApacheApps.POLICY + "hosts=127.0.0.1",
-                ApacheApps.POLICY + "hedge.delay=50ms",
-                ApacheApps.POLICY + "tagging=true");
-    }
-
-    @AfterAll
-    static void stopApplication() throws Exception {
-        app.close();
-    }
+    @AutoClose
+    private static final AgentedApp app = ApacheApps.start(
+            ApacheApps.POLICY + "hosts=127.0.0.1",
+            ApacheApps.POLICY + "hedge.delay=50ms",
+            ApacheApps.POLICY + "tagging=true");
 
     /**
      * A cold client can take longer than the hedge delay before its primary even leaves (class

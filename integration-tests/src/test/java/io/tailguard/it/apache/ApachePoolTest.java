@@ -11,8 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import mockwebserver3.MockResponse;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -27,22 +26,13 @@ import org.junit.jupiter.params.provider.ValueSource;
 @Timeout(300)
 class ApachePoolTest extends ServerPerTest {
 
-    private static AgentedApp app;
-
-    @BeforeAll
-    static void startApplication() {
-        app = ApacheApps.start(
-                // Every primary pays for one hedge, so hedges are never refused for lack of budget.
-                "tailguard.budget.ratio=1",
-                ApacheApps.POLICY + "hosts=127.0.0.1",
-                ApacheApps.POLICY + "hedge.delay=20ms",
-                ApacheApps.POLICY + "tagging=true");
-    }
-
-    @AfterAll
-    static void stopApplication() throws Exception {
-        app.close();
-    }
+    @AutoClose
+    private static final AgentedApp app = ApacheApps.start(
+            // Every primary pays for one hedge, so hedges are never refused for lack of budget.
+            "tailguard.budget.ratio=1",
+            ApacheApps.POLICY + "hosts=127.0.0.1",
+            ApacheApps.POLICY + "hedge.delay=20ms",
+            ApacheApps.POLICY + "tagging=true");
 
     /** Primaries answer after {@code primaryMillis}, hedges at once. */
     private void slowPrimaries(long primaryMillis) {

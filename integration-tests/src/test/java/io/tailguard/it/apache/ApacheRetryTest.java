@@ -13,8 +13,7 @@ import io.tailguard.it.TestServer.Arrival;
 import java.util.List;
 import java.util.Map;
 import mockwebserver3.MockResponse;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -26,17 +25,8 @@ import org.junit.jupiter.params.provider.ValueSource;
 @Timeout(120)
 class ApacheRetryTest extends ServerPerTest {
 
-    private static AgentedApp app;
-
-    @BeforeAll
-    static void startApplication() {
-        app = ApacheApps.start(ApacheApps.RETRYING);
-    }
-
-    @AfterAll
-    static void stopApplication() throws Exception {
-        app.close();
-    }
+    @AutoClose
+    private static final AgentedApp app = ApacheApps.start(ApacheApps.RETRYING);
 
     @ParameterizedTest
     @ValueSource(strings = {"apache4", "apache5", "apache5-async"})

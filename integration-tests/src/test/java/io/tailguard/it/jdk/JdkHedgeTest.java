@@ -11,10 +11,7 @@ import io.tailguard.it.TestServer.Arrival;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import mockwebserver3.MockResponse;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -24,32 +21,15 @@ import org.junit.jupiter.params.provider.ValueSource;
 @Timeout(120)
 class JdkHedgeTest {
 
-    private static AgentedApp app;
-    private TestServer server;
+    @AutoClose
+    private static final AgentedApp app = AgentedApp.withConfig(String.join("\n",
+            "tailguard.policy.api.hosts=127.0.0.1",
+            "tailguard.policy.api.hedge.delay=100ms",
+            "tailguard.policy.api.hedge.methods=GET,PUT",
+            "tailguard.policy.api.tagging=true")).start();
 
-    @BeforeAll
-    static void startApplication() {
-        app = AgentedApp.withConfig(String.join("\n",
-                "tailguard.policy.api.hosts=127.0.0.1",
-                "tailguard.policy.api.hedge.delay=100ms",
-                "tailguard.policy.api.hedge.methods=GET,PUT",
-                "tailguard.policy.api.tagging=true")).start();
-    }
-
-    @AfterAll
-    static void stopApplication() throws Exception {
-        app.close();
-    }
-
-    @BeforeEach
-    void startServer() {
-        server = new TestServer();
-    }
-
-    @AfterEach
-    void stopServer() {
-        server.close();
-    }
+    @AutoClose
+    private final TestServer server = new TestServer();
 
     private static MockResponse slow(String body, long millis) {
         return new MockResponse.Builder().code(200).body(body).headersDelay(millis, TimeUnit.MILLISECONDS).build();

@@ -17,8 +17,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import mockwebserver3.MockResponse;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -26,22 +25,13 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(120)
 class JdkHostileServerTest {
 
-    private static AgentedApp app;
-
-    @BeforeAll
-    static void startApplication() {
-        app = AgentedApp.withConfig(String.join("\n",
-                "tailguard.policy.api.hosts=127.0.0.1",
-                "tailguard.policy.api.retry.timeout=5s",
-                "tailguard.policy.api.attempt-timeout=1s",
-                "tailguard.policy.api.retry.backoff.initial=10ms",
-                "tailguard.policy.api.tagging=true")).start();
-    }
-
-    @AfterAll
-    static void stopApplication() throws Exception {
-        app.close();
-    }
+    @AutoClose
+    private static final AgentedApp app = AgentedApp.withConfig(String.join("\n",
+            "tailguard.policy.api.hosts=127.0.0.1",
+            "tailguard.policy.api.retry.timeout=5s",
+            "tailguard.policy.api.attempt-timeout=1s",
+            "tailguard.policy.api.retry.backoff.initial=10ms",
+            "tailguard.policy.api.tagging=true")).start();
 
     @Test
     void aGarbageStatusLineIsTheClientsOwnErrorAndIsNotRetried() throws Exception {

@@ -9,8 +9,7 @@ import io.tailguard.it.TestServer;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import mockwebserver3.MockResponse;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -18,20 +17,11 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(120)
 class JdkInterruptTest {
 
-    private static AgentedApp app;
-
-    @BeforeAll
-    static void startApplication() {
-        app = AgentedApp.withConfig(String.join("\n",
-                "tailguard.policy.api.hosts=127.0.0.1",
-                "tailguard.policy.api.hedge.delay=100ms",
-                "tailguard.policy.api.tagging=true")).start();
-    }
-
-    @AfterAll
-    static void stopApplication() throws Exception {
-        app.close();
-    }
+    @AutoClose
+    private static final AgentedApp app = AgentedApp.withConfig(String.join("\n",
+            "tailguard.policy.api.hosts=127.0.0.1",
+            "tailguard.policy.api.hedge.delay=100ms",
+            "tailguard.policy.api.tagging=true")).start();
 
     @Test
     void anInterruptDuringBackoffEndsTheRequestAndNoRetryFollows() throws Exception {

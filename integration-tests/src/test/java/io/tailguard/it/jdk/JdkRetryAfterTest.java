@@ -14,10 +14,7 @@ import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.Map;
 import mockwebserver3.MockResponse;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -26,32 +23,15 @@ import org.junit.jupiter.params.provider.ValueSource;
 @Timeout(120)
 class JdkRetryAfterTest {
 
-    private static AgentedApp app;
-    private TestServer server;
+    // Tagging stays off here: the requests must carry no Tailguard headers at all.
+    @AutoClose
+    private static final AgentedApp app = AgentedApp.withConfig(String.join("\n",
+            "tailguard.policy.api.hosts=127.0.0.1",
+            "tailguard.policy.api.retry.timeout=5s",
+            "tailguard.policy.api.retry.backoff.initial=10ms")).start();
 
-    @BeforeAll
-    static void startApplication() {
-        // Tagging stays off here: the requests must carry no Tailguard headers at all.
-        app = AgentedApp.withConfig(String.join("\n",
-                "tailguard.policy.api.hosts=127.0.0.1",
-                "tailguard.policy.api.retry.timeout=5s",
-                "tailguard.policy.api.retry.backoff.initial=10ms")).start();
-    }
-
-    @AfterAll
-    static void stopApplication() throws Exception {
-        app.close();
-    }
-
-    @BeforeEach
-    void startServer() {
-        server = new TestServer();
-    }
-
-    @AfterEach
-    void stopServer() {
-        server.close();
-    }
+    @AutoClose
+    private final TestServer server = new TestServer();
 
     @ParameterizedTest
     @ValueSource(strings = {"jdk-send", "jdk-async"})

@@ -13,10 +13,7 @@ import java.util.List;
 import java.util.Map;
 import mockwebserver3.MockResponse;
 import mockwebserver3.SocketEffect;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -25,32 +22,15 @@ import org.junit.jupiter.params.provider.ValueSource;
 @Timeout(120)
 class JdkRetryTest {
 
-    private static AgentedApp app;
-    private TestServer server;
+    @AutoClose
+    private static final AgentedApp app = AgentedApp.withConfig(String.join("\n",
+            "tailguard.policy.api.hosts=127.0.0.1",
+            "tailguard.policy.api.retry.backoff.initial=10ms",
+            "tailguard.policy.api.retry.backoff.max=50ms",
+            "tailguard.policy.api.tagging=true")).start();
 
-    @BeforeAll
-    static void startApplication() {
-        app = AgentedApp.withConfig(String.join("\n",
-                "tailguard.policy.api.hosts=127.0.0.1",
-                "tailguard.policy.api.retry.backoff.initial=10ms",
-                "tailguard.policy.api.retry.backoff.max=50ms",
-                "tailguard.policy.api.tagging=true")).start();
-    }
-
-    @AfterAll
-    static void stopApplication() throws Exception {
-        app.close();
-    }
-
-    @BeforeEach
-    void startServer() {
-        server = new TestServer();
-    }
-
-    @AfterEach
-    void stopServer() {
-        server.close();
-    }
+    @AutoClose
+    private final TestServer server = new TestServer();
 
     @ParameterizedTest
     @ValueSource(strings = {"jdk-send", "jdk-async"})

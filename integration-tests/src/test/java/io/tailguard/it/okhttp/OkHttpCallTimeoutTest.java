@@ -12,7 +12,7 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import mockwebserver3.MockResponse;
-import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Timeout;
@@ -36,6 +36,7 @@ class OkHttpCallTimeoutTest {
      * 127.0.0.1 is tagged (every attempt is a new call); localhost is not (the primary is the
      * application's own call, whose own timeout OkHttp enforces).
      */
+    @AutoClose
     private static final OkHttpApps APPS = new OkHttpApps(
             "tailguard.policy.tagged.hosts=127.0.0.1",
             "tailguard.policy.tagged.tagging=true",
@@ -50,11 +51,6 @@ class OkHttpCallTimeoutTest {
             "tailguard.policy.untagged.retry.backoff.max=20ms");
 
     private TestServer server;
-
-    @AfterAll
-    static void stopApplications() throws Exception {
-        APPS.close();
-    }
 
     @BeforeEach
     void startServer() {

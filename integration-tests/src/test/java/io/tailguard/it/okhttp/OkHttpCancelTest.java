@@ -13,7 +13,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import mockwebserver3.MockResponse;
-import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Timeout;
@@ -32,6 +32,7 @@ class OkHttpCancelTest {
     private static final long SERVER_DELAY_MS = 10_000;
 
     /** 127.0.0.1: untagged, so the primary is the application's own call; localhost: tagged, every attempt a new call. */
+    @AutoClose
     private static final OkHttpApps APPS = new OkHttpApps(
             "tailguard.policy.own.hosts=127.0.0.1",
             "tailguard.policy.own.hedge.delay=100ms",
@@ -40,11 +41,6 @@ class OkHttpCancelTest {
             "tailguard.policy.copies.tagging=true");
 
     private TestServer server;
-
-    @AfterAll
-    static void stopApplications() throws Exception {
-        APPS.close();
-    }
 
     @BeforeEach
     void startServer() {

@@ -11,8 +11,7 @@ import io.tailguard.it.TestServer;
 import io.tailguard.it.TestServer.Arrival;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -24,17 +23,8 @@ import org.junit.jupiter.params.provider.MethodSource;
 @Timeout(120)
 class OkHttpChildClassLoaderTest {
 
-    private TestServer server;
-
-    @BeforeEach
-    void startServer() {
-        server = new TestServer();
-    }
-
-    @AfterEach
-    void stopServer() {
-        server.close();
-    }
+    @AutoClose
+    private final TestServer server = new TestServer();
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("io.tailguard.it.okhttp.OkHttpApps#versions")

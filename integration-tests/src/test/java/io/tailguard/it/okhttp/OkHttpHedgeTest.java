@@ -13,9 +13,7 @@ import io.tailguard.it.TestServer.Arrival;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import mockwebserver3.MockResponse;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -28,6 +26,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 class OkHttpHedgeTest {
 
     /** 127.0.0.1 is hedged and tagged; localhost is hedged untagged (the primary is the application's own call). */
+    @AutoClose
     private static final OkHttpApps APPS = new OkHttpApps(
             "tailguard.policy.api.hosts=127.0.0.1",
             "tailguard.policy.api.hedge.delay=100ms",
@@ -36,22 +35,8 @@ class OkHttpHedgeTest {
             "tailguard.policy.untagged.hosts=localhost",
             "tailguard.policy.untagged.hedge.delay=100ms");
 
-    private TestServer server;
-
-    @AfterAll
-    static void stopApplications() throws Exception {
-        APPS.close();
-    }
-
-    @BeforeEach
-    void startServer() {
-        server = new TestServer();
-    }
-
-    @AfterEach
-    void stopServer() {
-        server.close();
-    }
+    @AutoClose
+    private final TestServer server = new TestServer();
 
     private static MockResponse slow(String body, long millis) {
         return new MockResponse.Builder().code(200).body(body).headersDelay(millis, TimeUnit.MILLISECONDS).build();

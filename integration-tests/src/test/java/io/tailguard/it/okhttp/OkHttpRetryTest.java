@@ -12,9 +12,7 @@ import java.util.List;
 import java.util.Map;
 import mockwebserver3.MockResponse;
 import mockwebserver3.SocketEffect;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -27,28 +25,15 @@ import org.junit.jupiter.params.provider.MethodSource;
 @Timeout(120)
 class OkHttpRetryTest {
 
+    @AutoClose
     private static final OkHttpApps APPS = new OkHttpApps(
             "tailguard.policy.api.hosts=127.0.0.1",
             "tailguard.policy.api.retry.backoff.initial=10ms",
             "tailguard.policy.api.retry.backoff.max=50ms",
             "tailguard.policy.api.tagging=true");
 
-    private TestServer server;
-
-    @AfterAll
-    static void stopApplications() throws Exception {
-        APPS.close();
-    }
-
-    @BeforeEach
-    void startServer() {
-        server = new TestServer();
-    }
-
-    @AfterEach
-    void stopServer() {
-        server.close();
-    }
+    @AutoClose
+    private final TestServer server = new TestServer();
 
     @ParameterizedTest(name = "{0} {1}")
     @MethodSource("io.tailguard.it.okhttp.OkHttpApps#versionsAndApis")
