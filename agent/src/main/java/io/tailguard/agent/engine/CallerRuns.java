@@ -19,11 +19,17 @@ final class CallerRuns {
     private boolean available = true;
     private Runnable pending;
 
-    /** @return {@code false} when the caller's thread is busy and cannot take {@code task} */
-    boolean offer(Runnable task) {
+    /**
+     * @param afterCurrent whether {@code task} may wait for the task the caller's thread is running
+     *     to return: true for a retry (the attempt before it has ended, and its thread is on its way
+     *     back, so a short backoff must not send the retry to a worker), false for a hedge (the
+     *     attempt it joins holds the caller's thread until it ends)
+     * @return {@code false} when the caller's thread cannot take {@code task}
+     */
+    boolean offer(Runnable task, boolean afterCurrent) {
         lock.lock();
         try {
-            if (!available || pending != null) {
+            if (!available && !afterCurrent || pending != null) {
                 return false;
             }
             pending = task;
@@ -31,6 +37,21 @@ final class CallerRuns {
             return true;
         } finally {
             lock.unlock();
+        }
+    }
+
+    /** Runs the task offered but not taken, if any, on the calling thread. */
+    void runPending() {
+        Runnable task;
+        lock.lock();
+        try {
+            task = pending;
+            pending = null;
+        } finally {
+            lock.unlock();
+        }
+        if (task != null) {
+            task.run();
         }
     }
 
@@ -44,7 +65,10 @@ final class CallerRuns {
         }
     }
 
-    /** Runs offered tasks on the calling thread until {@code done} completes. */
+    /**
+     * Runs offered tasks on the calling thread until {@code done} completes. A task offered while
+     * the request was ending still runs (its attempt then sees the request cancelled).
+     */
     void runUntilDone(Future<?> done) throws InterruptedException {
         while (true) {
             Runnable task;

@@ -151,6 +151,11 @@ public final class Execution<R> {
             return result.get();
         } catch (InterruptedException interrupted) {
             cancel();
+            if (caller != null) {
+                // An attempt handed to this thread but not started: it reports the cancellation,
+                // so the request still ends with one outcome.
+                caller.runPending();
+            }
             Throwable failure = exchange.interruptedFailure(interrupted);
             if (!(failure instanceof InterruptedException)) {
                 Thread.currentThread().interrupt();
@@ -731,7 +736,7 @@ public final class Execution<R> {
                     send.run();
                 }
             };
-            if (caller == null || !caller.offer(guarded)) {
+            if (caller == null || !caller.offer(guarded, kind != AttemptKind.HEDGE)) {
                 try {
                     engine.workers().execute(guarded);
                 } catch (RejectedExecutionException e) {
