@@ -54,18 +54,16 @@ public final class TimerScheduler implements Scheduler {
     }
 
     private void tick() {
-        if (armed) {
-            armed = false;
-            executor.schedule(tick, tickNanos, TimeUnit.NANOSECONDS);
-            return;
+        if (!armed) {
+            ticking.set(false);
+            // A timer armed between the check above and the reset saw the tick running and did not
+            // start one: look once more.
+            if (!armed || !ticking.compareAndSet(false, true)) {
+                return;
+            }
         }
-        ticking.set(false);
-        // A timer armed between the check above and the reset saw the tick running and did not
-        // start one: look once more.
-        if (armed && ticking.compareAndSet(false, true)) {
-            armed = false;
-            executor.schedule(tick, tickNanos, TimeUnit.NANOSECONDS);
-        }
+        armed = false;
+        executor.schedule(tick, tickNanos, TimeUnit.NANOSECONDS);
     }
 
     /** Whether the tick is running (for tests). */
