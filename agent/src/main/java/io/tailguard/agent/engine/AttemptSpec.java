@@ -1,5 +1,6 @@
 package io.tailguard.agent.engine;
 
+import io.tailguard.agent.config.PolicyConfig;
 import java.util.Map;
 
 /** One attempt as the engine asks a client adapter to send it. */
@@ -9,12 +10,20 @@ public final class AttemptSpec {
     private final AttemptKind kind;
     private final Map<String, String> headers;
     private final long clientTimeoutNanos;
+    private final PolicyConfig retriedBy;
 
-    AttemptSpec(int number, AttemptKind kind, Map<String, String> headers, long clientTimeoutNanos) {
+    /**
+     * @param retriedBy the policy whose {@code retry.on} the engine applies to this request, or
+     *     {@code null} when the engine will not retry it at all (a method or body it may not
+     *     repeat, {@code retry.max-attempts=1}, shadow mode)
+     */
+    AttemptSpec(int number, AttemptKind kind, Map<String, String> headers, long clientTimeoutNanos,
+            PolicyConfig retriedBy) {
         this.number = number;
         this.kind = kind;
         this.headers = headers;
         this.clientTimeoutNanos = clientTimeoutNanos;
+        this.retriedBy = retriedBy;
     }
 
     /** 1 for the primary, then 2, 3, ... in the order attempts start. */
@@ -38,5 +47,17 @@ public final class AttemptSpec {
      */
     public long clientTimeoutNanos() {
         return clientTimeoutNanos;
+    }
+
+    /**
+     * Whether the engine itself retries a response with this status for this request. A client
+     * that retries statuses on its own (Apache's 503 retry) stands aside exactly then, so that
+     * every re-send is an attempt the engine counts, paces and budgets; for any other request or
+     * status the client's own retry runs as it would without the agent. The answer is the same
+     * for every attempt of a request: on its last attempt, or when the budget refuses, the engine
+     * returns the response rather than have the client retry it.
+     */
+    public boolean engineRetriesStatus(int status) {
+        return retriedBy != null && retriedBy.retryOnStatus(status);
     }
 }

@@ -206,7 +206,8 @@ public final class Execution<R> {
         policy.metrics().attempt(attempt.kind, false);
         long clientRemaining = clientDeadlineNanos == Long.MAX_VALUE ? Long.MAX_VALUE
                 : Math.max(1, clientDeadlineNanos - engine.clock().nanoTime());
-        AttemptSpec spec = new AttemptSpec(attempt.number, attempt.kind, headersFor(attempt), clientRemaining);
+        AttemptSpec spec = new AttemptSpec(attempt.number, attempt.kind, headersFor(attempt), clientRemaining,
+                retryEligible && !shadow ? config : null);
         attempt.attach(exchange.send(spec, attempt, attempt));
     }
 

@@ -1,7 +1,5 @@
 package io.tailguard.agent.instrumentation;
 
-import io.tailguard.agent.config.Mode;
-import io.tailguard.agent.config.TailguardConfig;
 import io.tailguard.agent.engine.Engine;
 import io.tailguard.agent.engine.Exchange;
 import io.tailguard.agent.engine.Execution;
@@ -11,7 +9,7 @@ import io.tailguard.bootstrap.Outcome;
 import java.util.function.Function;
 
 /**
- * What the interceptors of the Apache clients share: host lookup, mode, how long a hedge may wait
+ * What the interceptors of the Apache clients share: host lookup, how long a hedge may wait
  * for a pooled connection, and running a blocking call.
  */
 public final class ClientCalls {
@@ -38,12 +36,6 @@ public final class ClientCalls {
         }
         int effective = port >= 0 ? port : "https".equalsIgnoreCase(scheme) ? 443 : 80;
         return engine.policyFor(host, effective);
-    }
-
-    /** Whether Tailguard acts (not shadow mode, where it only counts and the client behaves as without it). */
-    public static boolean enforcing(Engine engine) {
-        TailguardConfig config = engine.config();
-        return config != null && config.mode() != Mode.SHADOW;
     }
 
     /**

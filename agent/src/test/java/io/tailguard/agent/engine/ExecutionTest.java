@@ -185,6 +185,42 @@ class ExecutionTest {
     }
 
     @Test
+    void eachAttemptSaysWhichStatusesTheEngineRetriesItselfSoAClientsOwnRetryStandsAsideOnlyThere()
+            throws Exception {
+        start("tailguard.policy.api.retry.on=connect,503");
+        assertTrue(exchange.attempt(1).spec.engineRetriesStatus(503));
+        assertFalse(exchange.attempt(1).spec.engineRetriesStatus(429), "not in retry.on: the client's to retry");
+        assertFalse(exchange.attempt(1).spec.engineRetriesStatus(200));
+    }
+
+    @Test
+    void aRequestTheEngineWillNotRetryLeavesEveryStatusToTheClient() throws Exception {
+        exchange.method = "POST";
+        start();
+        assertFalse(exchange.attempt(1).spec.engineRetriesStatus(503), "POST without Idempotency-Key");
+    }
+
+    @Test
+    void aBodyThatCannotBeReplayedLeavesEveryStatusToTheClient() throws Exception {
+        exchange.method = "PUT";
+        exchange.replayable = false;
+        start();
+        assertFalse(exchange.attempt(1).spec.engineRetriesStatus(503));
+    }
+
+    @Test
+    void aSingleAttemptPolicyLeavesEveryStatusToTheClient() throws Exception {
+        start("tailguard.policy.api.retry.max-attempts=1", "tailguard.policy.api.hedge.delay=50ms");
+        assertFalse(exchange.attempt(1).spec.engineRetriesStatus(503));
+    }
+
+    @Test
+    void shadowModeLeavesEveryStatusToTheClient() throws Exception {
+        start("tailguard.mode=shadow");
+        assertFalse(exchange.attempt(1).spec.engineRetriesStatus(503));
+    }
+
+    @Test
     void retriesAPostThatCarriesAnIdempotencyKey() throws Exception {
         exchange.method = "POST";
         exchange.requestHeaders.put("Idempotency-Key", "k-1");

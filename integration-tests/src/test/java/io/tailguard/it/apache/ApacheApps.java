@@ -27,8 +27,16 @@ final class ApacheApps {
     }
 
     static AgentedApp start(String... config) {
-        return AgentedApp.withConfig(String.join("\n", config))
-                .classpath(AgentedApp.clientClasspath("apache-4.5"))
+        return withApacheClients(AgentedApp.withConfig(String.join("\n", config)));
+    }
+
+    /** The same application without the agent. */
+    static AgentedApp withoutAgent() {
+        return withApacheClients(AgentedApp.withoutAgent());
+    }
+
+    private static AgentedApp withApacheClients(AgentedApp.Builder builder) {
+        return builder.classpath(AgentedApp.clientClasspath("apache-4.5"))
                 .classpath(AgentedApp.clientClasspath("apache-5"))
                 .start();
     }

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.tailguard.it.AgentedApp;
 import io.tailguard.it.Call;
+import io.tailguard.it.TestServer.Arrival;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -19,17 +20,28 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 /**
- * The clients' built-in retries and Tailguard's, on the wire. The rule: status retries are
- * Tailguard's alone for the requests it handles (the client's default 429/503 retry stands aside,
- * so a 503 costs one request per Tailguard attempt, not two, and no extra second); re-sends of a
- * request whose connection broke stay with the client and are part of one attempt (they carry the
- * same {@code X-Attempt}).
+ * The clients' built-in retries and Tailguard's, on the wire. The rule: a status Tailguard
+ * retries itself is Tailguard's alone (the client's 429/503 retry stands aside, so a 503 costs
+ * one request per Tailguard attempt, not two, and no extra second); where Tailguard will not
+ * retry (a POST without Idempotency-Key, a status its policy does not list) the client retries
+ * exactly as without the agent. Re-sends of a request whose connection broke stay with the
+ * client. Every re-send by the client is part of one attempt: it carries that attempt's
+ * {@code X-Attempt}.
  */
 @Timeout(120)
 class ApacheClientRetryTest extends ServerPerTest {
 
     @AutoClose
     private static final AgentedApp app = ApacheApps.start(ApacheApps.RETRYING, ApacheApps.POLICY + "retry.max-attempts=2");
+
+    /** The same application without the agent: what "as without Tailguard" means, measured. */
+    @AutoClose
+    private static final AgentedApp withoutAgent = ApacheApps.withoutAgent();
+
+    /** A policy that retries and tags, but does not count 503 as transient. */
+    @AutoClose
+    private static final AgentedApp not503 = ApacheApps.start(ApacheApps.RETRYING,
+            ApacheApps.POLICY + "retry.on=connect,reset,timeout,502,504");
 
     private List<String> attemptHeaders(int arrivals) throws InterruptedException {
         List<String> seen = new ArrayList<>();
@@ -57,6 +69,68 @@ class ApacheClientRetryTest extends ServerPerTest {
         assertEquals(List.of("1", "2"), attemptHeaders(2));
         assertEquals(2, server.requestCount());
         assertTrue(Long.parseLong(result.get("elapsedMs")) < 900, result.toString());
+    }
+
+    /**
+     * A POST without Idempotency-Key that gets 503, then 200. The clients' status retries do not
+     * look at the method (5.x: {@code HttpRequestRetryExec} asks the strategy with the response
+     * alone, and checks only that the entity is repeatable; 4.5's
+     * {@code ServiceUnavailableRetryExec} likewise), so without the agent the application gets
+     * the 200 a second later. Tailguard will not retry this request itself; with a policy that
+     * tags it, the application must still get what it gets without the agent, from as many
+     * requests, each carrying the number of the one Tailguard attempt they belong to.
+     */
+    @ParameterizedTest
+    @CsvSource({"apache4,on", "apache5,", "apache5-async,"})
+    void aPostTheClientRecoversByItselfIsRecoveredAsWithoutTheAgent(String client, String statusRetry)
+            throws Exception {
+        Call call = Call.of(client, "POST", server.url("/orders")).body("string", "order");
+        if (statusRetry != null) {
+            call.option("statusRetry", statusRetry);
+        }
+
+        server.enqueue(status(503), ok("created"));
+        Map<String, String> plain = withoutAgent.call(call);
+        int plainRequests = server.requestCount();
+        server.drain();
+        server.enqueue(status(503), ok("created"));
+        Map<String, String> agented = app.call(call);
+        int agentedRequests = server.requestCount() - plainRequests;
+
+        assertEquals("200", plain.get("status"), "without the agent: " + plain);
+        assertEquals(2, plainRequests);
+        assertEquals(plain.get("status"), agented.get("status"), "with the agent: " + agented);
+        assertEquals(plain.get("body"), agented.get("body"));
+        assertEquals(plainRequests, agentedRequests);
+        List<Arrival> arrivals = List.of(server.take(), server.take());
+        for (Arrival arrival : arrivals) {
+            assertEquals("order", arrival.body());
+            assertEquals("1", arrival.header("X-Attempt"), "the client's re-send belongs to attempt 1");
+        }
+        assertEquals(arrivals.get(0).header("X-Request-ID"), arrivals.get(1).header("X-Request-ID"));
+    }
+
+    /**
+     * A GET Tailguard may retry, but not on this status (its policy leaves 503 out of
+     * {@code retry.on}): the client's own 503 retry runs as without the agent, inside attempt 1.
+     */
+    @ParameterizedTest
+    @CsvSource({"apache4,on", "apache5,", "apache5-async,"})
+    void aStatusThePolicyDoesNotRetryIsLeftToTheClientsOwnRetry(String client, String statusRetry)
+            throws Exception {
+        server.enqueue(status(503), ok("after a second"));
+        Call call = Call.get(client, server.url("/item"));
+        if (statusRetry != null) {
+            call.option("statusRetry", statusRetry);
+        }
+
+        Map<String, String> result = not503.call(call);
+
+        assertEquals("200", result.get("status"), result.toString());
+        assertEquals("after a second", result.get("body"));
+        assertTrue(Long.parseLong(result.get("elapsedMs")) >= 900, "the client's own pause: " + result);
+        assertEquals(List.of("1", "1"), attemptHeaders(2));
+        assertEquals(2, server.requestCount());
     }
 
     @Test

@@ -70,9 +70,19 @@ class ApacheRetryTest extends ServerPerTest {
 
         Map<String, String> result = app.call(Call.of(client, "POST", server.url("/orders")).body("string", "order"));
 
-        assertEquals("503", result.get("status"), result.toString());
-        assertEquals("order", server.take().body());
-        assertEquals(1, server.requestCount());
+        Arrival first = server.take();
+        assertEquals("order", first.body());
+        assertEquals("1", first.header("X-Attempt"));
+        if (client.startsWith("apache5")) {
+            // Not Tailguard's to retry, so 5.x's own 503 retry re-sends it a second later, as it
+            // does without the agent: within attempt 1.
+            assertEquals("200", result.get("status"), result.toString());
+            assertEquals("1", server.take().header("X-Attempt"));
+            assertEquals(2, server.requestCount());
+        } else {
+            assertEquals("503", result.get("status"), result.toString());
+            assertEquals(1, server.requestCount());
+        }
     }
 
     @ParameterizedTest

@@ -16,8 +16,9 @@ import java.util.List;
  * ({@code createMinimal()}). Hooking only those two concrete methods means a subclass that wraps
  * another client is handled once, at the client that does the sending.
  *
- * <p>{@code DefaultServiceUnavailableRetryStrategy.retryRequest} is hooked so that a 503 is not
- * retried by the client inside each of Tailguard's attempts as well (see the adapter).
+ * <p>{@code DefaultServiceUnavailableRetryStrategy.retryRequest} is hooked so that a 503 Tailguard
+ * retries itself is not retried by the client inside each of Tailguard's attempts as well; a 503
+ * Tailguard will not retry (a POST without Idempotency-Key, say) is left to the client.
  */
 public final class Apache4Instrumentation implements ClientInstrumentation {
 

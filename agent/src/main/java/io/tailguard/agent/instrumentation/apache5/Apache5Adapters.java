@@ -8,7 +8,8 @@ import io.tailguard.bootstrap.Dispatcher;
 /**
  * What the classic and the async instrumentation of Apache HttpClient 5 share: one adapter package
  * (one copy of it per application class loader, whichever of the two is switched on), and the hook
- * that makes the client's own status retry stand aside for Tailguard's attempts, which both need.
+ * that makes the client's own status retry stand aside where Tailguard retries that status itself,
+ * which both need.
  */
 final class Apache5Adapters {
 
@@ -17,7 +18,9 @@ final class Apache5Adapters {
     /**
      * {@code DefaultHttpRequestRetryStrategy.retryRequest(HttpResponse, int, HttpContext)}: the
      * default strategy of both the classic and the async client retries 429 and 503 once, after a
-     * second or the Retry-After. Its I/O variant is left alone.
+     * second or the Retry-After, whatever the method (5.6's {@code HttpRequestRetryExec} and
+     * {@code AsyncHttpRequestRetryExec} check only that the body is repeatable). Its I/O variant
+     * is left alone.
      */
     static final Hook STATUS_RETRY = new Hook("org/apache/hc/client5/http/impl/DefaultHttpRequestRetryStrategy",
             "retryRequest", "(Lorg/apache/hc/core5/http/HttpResponse;ILorg/apache/hc/core5/http/protocol/HttpContext;)Z",

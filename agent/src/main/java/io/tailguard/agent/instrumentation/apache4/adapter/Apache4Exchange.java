@@ -46,7 +46,7 @@ import org.apache.http.util.EntityUtils;
  */
 final class Apache4Exchange implements Exchange<Apache4Exchange.Attempted> {
 
-    /** Marks an attempt's context: the client's own status retry stands aside for it. */
+    /** Holds the attempt's {@link AttemptSpec}: whether the client's own status retry stands aside. */
     static final String ATTEMPT = "io.tailguard.attempt";
 
     /** What the client leaves in a context, copied from the winning attempt's to the application's. */
@@ -61,23 +61,22 @@ final class Apache4Exchange implements Exchange<Apache4Exchange.Attempted> {
     private final HttpHost target;
     private final HttpRequest request;
     private final HttpContext context;
-    private final boolean markAttempts;
 
-    /**
-     * @param markAttempts whether the client's status retry should stand aside for the attempts
-     *     (not in shadow mode, where Tailguard only counts and the client behaves as without it)
-     */
-    Apache4Exchange(CloseableHttpClient client, HttpHost target, HttpRequest request, HttpContext context,
-            boolean markAttempts) {
+    Apache4Exchange(CloseableHttpClient client, HttpHost target, HttpRequest request, HttpContext context) {
         this.client = client;
         this.target = target;
         this.request = request;
         this.context = context;
-        this.markAttempts = markAttempts;
     }
 
-    static boolean isAttempt(HttpContext context) {
-        return context != null && context.getAttribute(ATTEMPT) != null;
+    /**
+     * Whether the client's own status retry must stand aside for a response in this context: only
+     * when it is the context of an attempt whose status the engine retries itself. Anywhere else
+     * the client retries as it would without the agent.
+     */
+    static boolean engineRetries(HttpContext context, int status) {
+        Object spec = context == null ? null : context.getAttribute(ATTEMPT);
+        return spec instanceof AttemptSpec && ((AttemptSpec) spec).engineRetriesStatus(status);
     }
 
     @Override
@@ -107,9 +106,7 @@ final class Apache4Exchange implements Exchange<Apache4Exchange.Attempted> {
     @Override
     public Attempt send(AttemptSpec spec, AttemptListener<Attempted> listener, Executor blockingWork) {
         HttpContext attemptContext = new BasicHttpContext(context);
-        if (markAttempts) {
-            attemptContext.setAttribute(ATTEMPT, Boolean.TRUE);
-        }
+        attemptContext.setAttribute(ATTEMPT, spec);
         HttpRequestBase copy = AttemptRequests.copy(request, spec.headers(), configFor(spec.kind()));
         blockingWork.execute(new Attempt4(copy, attemptContext, listener));
         return copy::abort;

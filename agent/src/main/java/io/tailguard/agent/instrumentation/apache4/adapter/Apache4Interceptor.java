@@ -8,6 +8,7 @@ import io.tailguard.bootstrap.Dispatcher;
 import io.tailguard.bootstrap.Outcome;
 import org.apache.http.HttpHost;
 import org.apache.http.HttpRequest;
+import org.apache.http.HttpResponse;
 import org.apache.http.impl.client.CloseableHttpClient;
 import org.apache.http.protocol.HttpContext;
 
@@ -15,8 +16,8 @@ import org.apache.http.protocol.HttpContext;
  * Apache HttpClient 4.5 classic, living in the application's copy of the library (see
  * {@link io.tailguard.agent.instrumentation.LibraryBridge}): {@code doExecute} hands matched
  * requests to the engine and waits for the result on the application's thread, which also runs
- * the primary attempt; the client's status retry strategy is told to stand aside for Tailguard's
- * attempts.
+ * the primary attempt; the client's status retry strategy is told to stand aside where Tailguard
+ * retries that status itself.
  */
 public final class Apache4Interceptor implements SlotInterceptor {
 
@@ -29,7 +30,8 @@ public final class Apache4Interceptor implements SlotInterceptor {
     @Override
     public Object intercept(int slot, Object self, Object[] args) throws Exception {
         if (slot == Dispatcher.APACHE4_STATUS_RETRY) {
-            return Apache4Exchange.isAttempt((HttpContext) args[2]) ? Outcome.returning(Boolean.FALSE)
+            int status = ((HttpResponse) args[0]).getStatusLine().getStatusCode();
+            return Apache4Exchange.engineRetries((HttpContext) args[2], status) ? Outcome.returning(Boolean.FALSE)
                     : Dispatcher.PROCEED;
         }
         HttpHost target = (HttpHost) args[0];
@@ -45,7 +47,7 @@ public final class Apache4Interceptor implements SlotInterceptor {
             return Dispatcher.PROCEED;
         }
         Apache4Exchange exchange = new Apache4Exchange((CloseableHttpClient) self, target, request,
-                (HttpContext) args[2], ClientCalls.enforcing(engine));
+                (HttpContext) args[2]);
         return ClientCalls.run(engine, policy, exchange, exchange::toApplication);
     }
 }

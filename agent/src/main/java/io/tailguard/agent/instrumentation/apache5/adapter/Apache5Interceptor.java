@@ -14,6 +14,7 @@ import org.apache.hc.core5.concurrent.ComplexFuture;
 import org.apache.hc.core5.concurrent.FutureCallback;
 import org.apache.hc.core5.http.ClassicHttpRequest;
 import org.apache.hc.core5.http.HttpHost;
+import org.apache.hc.core5.http.HttpResponse;
 import org.apache.hc.core5.http.nio.AsyncRequestProducer;
 import org.apache.hc.core5.http.nio.AsyncResponseConsumer;
 import org.apache.hc.core5.http.nio.support.BasicRequestProducer;
@@ -24,7 +25,7 @@ import org.apache.hc.core5.http.protocol.HttpContext;
  * {@link io.tailguard.agent.instrumentation.LibraryBridge}): the classic {@code doExecute} waits
  * for the engine on the application's thread, which also runs the primary attempt; the async
  * {@code doExecute} returns a future the engine completes; the client's status retry strategy is
- * told to stand aside for Tailguard's attempts.
+ * told to stand aside where Tailguard retries that status itself.
  */
 public final class Apache5Interceptor implements SlotInterceptor {
 
@@ -38,8 +39,8 @@ public final class Apache5Interceptor implements SlotInterceptor {
     public Object intercept(int slot, Object self, Object[] args) throws Exception {
         switch (slot) {
             case Dispatcher.APACHE5_STATUS_RETRY:
-                return AttemptContexts.isAttempt((HttpContext) args[2]) ? Outcome.returning(Boolean.FALSE)
-                        : Dispatcher.PROCEED;
+                return AttemptContexts.engineRetries((HttpContext) args[2], ((HttpResponse) args[0]).getCode())
+                        ? Outcome.returning(Boolean.FALSE) : Dispatcher.PROCEED;
             case Dispatcher.APACHE5_EXECUTE:
                 return classic((CloseableHttpClient) self, (HttpHost) args[0], (ClassicHttpRequest) args[1],
                         (HttpContext) args[2]);
@@ -74,8 +75,7 @@ public final class Apache5Interceptor implements SlotInterceptor {
         if (policy == null) {
             return Dispatcher.PROCEED;
         }
-        AsyncExchange exchange = new AsyncExchange(client, target, producer, captured, consumer, context,
-                ClientCalls.enforcing(engine));
+        AsyncExchange exchange = new AsyncExchange(client, target, producer, captured, consumer, context);
         Execution<AsyncExchange.Attempted> execution = engine.newExecution(policy, exchange, false);
         if (execution == null) {
             return Dispatcher.PROCEED;
@@ -100,8 +100,7 @@ public final class Apache5Interceptor implements SlotInterceptor {
         if (policy == null) {
             return Dispatcher.PROCEED;
         }
-        ClassicExchange exchange = new ClassicExchange(client, resolved, request, context,
-                ClientCalls.enforcing(engine));
+        ClassicExchange exchange = new ClassicExchange(client, resolved, request, context);
         return ClientCalls.run(engine, policy, exchange, exchange::toApplication);
     }
 

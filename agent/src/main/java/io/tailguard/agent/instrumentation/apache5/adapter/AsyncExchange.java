@@ -60,12 +60,11 @@ final class AsyncExchange implements Exchange<AsyncExchange.Attempted> {
     private final EntityDetails entity;
     private final AsyncResponseConsumer<Object> consumer;
     private final HttpContext context;
-    private final boolean markAttempts;
     private volatile HttpClientContext primaryContext;
     private volatile boolean consumerUsed;
 
     AsyncExchange(CloseableHttpAsyncClient client, HttpHost target, AsyncRequestProducer producer,
-            Captured captured, AsyncResponseConsumer<Object> consumer, HttpContext context, boolean markAttempts) {
+            Captured captured, AsyncResponseConsumer<Object> consumer, HttpContext context) {
         this.client = client;
         this.target = target;
         this.producer = producer;
@@ -73,7 +72,6 @@ final class AsyncExchange implements Exchange<AsyncExchange.Attempted> {
         this.entity = captured.entity;
         this.consumer = consumer;
         this.context = context;
-        this.markAttempts = markAttempts;
     }
 
     @Override
@@ -104,7 +102,7 @@ final class AsyncExchange implements Exchange<AsyncExchange.Attempted> {
 
     @Override
     public Attempt send(AttemptSpec spec, AttemptListener<Attempted> listener, Executor blockingWork) {
-        HttpClientContext attemptContext = AttemptContexts.create(context, markAttempts);
+        HttpClientContext attemptContext = AttemptContexts.create(context, spec);
         RequestConfig config = configFor(spec.kind());
         if (config != null) {
             attemptContext.setRequestConfig(config);

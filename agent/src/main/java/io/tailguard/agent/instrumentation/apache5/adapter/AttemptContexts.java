@@ -1,5 +1,6 @@
 package io.tailguard.agent.instrumentation.apache5.adapter;
 
+import io.tailguard.agent.engine.AttemptSpec;
 import org.apache.hc.client5.http.HttpRoute;
 import org.apache.hc.client5.http.protocol.HttpClientContext;
 import org.apache.hc.core5.http.protocol.HttpContext;
@@ -13,17 +14,24 @@ import org.apache.hc.core5.http.protocol.HttpContext;
  */
 final class AttemptContexts {
 
-    /** Marks an attempt's context: the client's own status retry stands aside for it. */
+    /** Holds the attempt's {@link AttemptSpec}: whether the client's own status retry stands aside. */
     static final String ATTEMPT = "io.tailguard.attempt";
 
     private AttemptContexts() {
     }
 
-    static boolean isAttempt(HttpContext context) {
-        return context != null && context.getAttribute(ATTEMPT) != null;
+    /**
+     * Whether the client's own status retry must stand aside for a response in this context: only
+     * when it is the context of an attempt whose status the engine retries itself. Anywhere else
+     * (requests the engine will not retry, statuses its policy does not list, contexts that are
+     * not an attempt's) the client retries as it would without the agent.
+     */
+    static boolean engineRetries(HttpContext context, int status) {
+        Object spec = context == null ? null : context.getAttribute(ATTEMPT);
+        return spec instanceof AttemptSpec && ((AttemptSpec) spec).engineRetriesStatus(status);
     }
 
-    static HttpClientContext create(HttpContext application, boolean mark) {
+    static HttpClientContext create(HttpContext application, AttemptSpec spec) {
         HttpClientContext attempt;
         if (application == null) {
             attempt = HttpClientContext.create();
@@ -39,9 +47,7 @@ final class AttemptContexts {
             attempt.setAuthSchemeRegistry(app.getAuthSchemeRegistry());
             attempt.getAuthExchanges().putAll(app.getAuthExchanges());
         }
-        if (mark) {
-            attempt.setAttribute(ATTEMPT, Boolean.TRUE);
-        }
+        attempt.setAttribute(ATTEMPT, spec);
         return attempt;
     }
 

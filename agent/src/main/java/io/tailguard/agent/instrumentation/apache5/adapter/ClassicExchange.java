@@ -53,15 +53,12 @@ final class ClassicExchange implements Exchange<ClassicExchange.Attempted> {
     private final HttpHost target;
     private final ClassicHttpRequest request;
     private final HttpContext context;
-    private final boolean markAttempts;
 
-    ClassicExchange(CloseableHttpClient client, HttpHost target, ClassicHttpRequest request, HttpContext context,
-            boolean markAttempts) {
+    ClassicExchange(CloseableHttpClient client, HttpHost target, ClassicHttpRequest request, HttpContext context) {
         this.client = client;
         this.target = target;
         this.request = request;
         this.context = context;
-        this.markAttempts = markAttempts;
     }
 
     @Override
@@ -89,7 +86,7 @@ final class ClassicExchange implements Exchange<ClassicExchange.Attempted> {
     @Override
     public Attempt send(AttemptSpec spec, AttemptListener<Attempted> listener, Executor blockingWork)
             throws URISyntaxException {
-        HttpClientContext attemptContext = AttemptContexts.create(context, markAttempts);
+        HttpClientContext attemptContext = AttemptContexts.create(context, spec);
         HttpUriRequestBase copy = copy(spec.headers(), configFor(spec.kind()));
         blockingWork.execute(new Attempt5(copy, attemptContext, listener));
         return copy::cancel;
