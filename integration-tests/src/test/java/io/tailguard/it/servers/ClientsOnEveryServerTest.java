@@ -1,0 +1,129 @@
+package io.tailguard.it.servers;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.tailguard.it.AgentedApp;
+import io.tailguard.it.Call;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * The core behaviour of every client API — a retried 503 with every attempt tagged, a hedge that
+ * wins — against every kind of server, the ones we did not write included (Nagle on, headers and
+ * body in two writes). The clients' other behaviour suites run against MockWebServer; this one
+ * shows the same behaviour does not depend on it. What the agent must leave alone (pass-through,
+ * a POST it may not retry) is compared with the application without the agent in
+ * {@link NeverWorseTest}.
+ */
+@Timeout(180)
+class ClientsOnEveryServerTest {
+
+    private static final String POLICY = "tailguard.policy.api.";
+    private static final Map<ServerKind, ScriptedServer> SERVERS = new EnumMap<>(ServerKind.class);
+    private static final AtomicInteger PATHS = new AtomicInteger();
+    private static AgentedApp retrying;
+    private static AgentedApp hedging;
+
+    static Stream<Arguments> serversAndClients() {
+        List<Arguments> all = new ArrayList<>();
+        for (ServerKind kind : ServerKind.values()) {
+            for (String client : AllClientsApp.CLIENTS) {
+                all.add(Arguments.of(kind, client));
+            }
+        }
+        return all.stream();
+    }
+
+    private static synchronized ScriptedServer server(ServerKind kind) {
+        return SERVERS.computeIfAbsent(kind, ServerKind::start);
+    }
+
+    private static synchronized AgentedApp retrying() {
+        if (retrying == null) {
+            retrying = AllClientsApp.withAgent(POLICY + "hosts=127.0.0.1", POLICY + "retry.backoff.initial=10ms",
+                    POLICY + "retry.backoff.max=50ms", POLICY + "tagging=true");
+        }
+        return retrying;
+    }
+
+    private static synchronized AgentedApp hedging() {
+        if (hedging == null) {
+            hedging = AllClientsApp.withAgent(POLICY + "hosts=127.0.0.1", POLICY + "hedge.delay=100ms",
+                    POLICY + "tagging=true");
+        }
+        return hedging;
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        for (ScriptedServer server : SERVERS.values()) {
+            server.close();
+        }
+        SERVERS.clear();
+        if (retrying != null) {
+            retrying.close();
+        }
+        if (hedging != null) {
+            hedging.close();
+        }
+    }
+
+    private static String path(String what, String client) {
+        return "/" + what + "/" + client + "/" + PATHS.incrementAndGet();
+    }
+
+    @ParameterizedTest(name = "{1} against {0}")
+    @MethodSource("serversAndClients")
+    void retriesAGetOn503UntilItSucceedsAndTagsEveryAttempt(ServerKind kind, String client) throws Exception {
+        ScriptedServer server = server(kind);
+        String path = path("retry", client);
+        server.plan(path, Reply.status(503), Reply.status(503), Reply.ok("hello"));
+
+        Map<String, String> result = retrying().call(Call.get(client, server.url(path)));
+
+        assertEquals("200", result.get("status"), result.toString());
+        assertEquals("hello", result.get("body"));
+        List<Recorded> arrivals = server.await(path, 3);
+        assertEquals(3, arrivals.size(), arrivals.toString());
+        String requestId = arrivals.get(0).header("X-Request-ID");
+        assertNotNull(requestId, arrivals.toString());
+        for (int i = 0; i < 3; i++) {
+            assertEquals(Integer.toString(i + 1), arrivals.get(i).header("X-Attempt"), arrivals.toString());
+            assertEquals("false", arrivals.get(i).header("X-Is-Hedge"));
+            assertEquals(requestId, arrivals.get(i).header("X-Request-ID"));
+        }
+    }
+
+    @ParameterizedTest(name = "{1} against {0}")
+    @MethodSource("serversAndClients")
+    void aSlowPrimaryIsHedgedAndTheFastHedgeWins(ServerKind kind, String client) throws Exception {
+        ScriptedServer server = server(kind);
+        String path = path("hedge", client);
+        server.plan(path, Reply.ok("slow").after(3_000), Reply.ok("fast"));
+
+        Map<String, String> result = hedging().call(Call.get(client, server.url(path)));
+
+        assertEquals("200", result.get("status"), result.toString());
+        assertEquals("fast", result.get("body"));
+        long elapsed = Long.parseLong(result.get("elapsedMs"));
+        assertTrue(elapsed < 2_000, "answered after the 100 ms hedge delay, not the 3 s stall: " + result);
+        List<Recorded> arrivals = server.await(path, 2);
+        assertEquals(2, arrivals.size(), arrivals.toString());
+        assertEquals("1", arrivals.get(0).header("X-Attempt"));
+        assertEquals("false", arrivals.get(0).header("X-Is-Hedge"));
+        assertEquals("2", arrivals.get(1).header("X-Attempt"));
+        assertEquals("true", arrivals.get(1).header("X-Is-Hedge"));
+        assertEquals(arrivals.get(0).header("X-Request-ID"), arrivals.get(1).header("X-Request-ID"));
+    }
+}
