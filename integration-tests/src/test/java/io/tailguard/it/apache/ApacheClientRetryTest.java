@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.tailguard.it.AgentedApp;
 import io.tailguard.it.Call;
+import io.tailguard.it.PrometheusScrape;
 import io.tailguard.it.TestServer.Arrival;
 import java.util.ArrayList;
 import java.util.List;
@@ -108,6 +109,32 @@ class ApacheClientRetryTest extends ServerPerTest {
             assertEquals("1", arrival.header("X-Attempt"), "the client's re-send belongs to attempt 1");
         }
         assertEquals(arrivals.get(0).header("X-Request-ID"), arrivals.get(1).header("X-Request-ID"));
+    }
+
+    /**
+     * The client's own re-send is part of the attempt it happens in: the server counts two
+     * requests, the metrics one logical request with one (primary) attempt.
+     */
+    @Test
+    void aResendByTheClientIsCountedAsPartOfItsAttemptNotAsAnAttempt() throws Exception {
+        int port = PrometheusScrape.freePort();
+        try (AgentedApp metered = ApacheApps.start(ApacheApps.RETRYING,
+                "tailguard.metrics.prometheus.port=" + port)) {
+            server.enqueue(status(503), ok("created"));
+
+            Map<String, String> result = metered.call(Call.of("apache5", "POST", server.url("/orders"))
+                    .body("string", "order"));
+
+            assertEquals("200", result.get("status"), result.toString());
+            assertEquals(List.of("1", "1"), attemptHeaders(2));
+            PrometheusScrape scrape = PrometheusScrape.of(port);
+            assertEquals(1.0, scrape.value("tailguard_requests_total", "outcome", "success", "policy", "api"),
+                    scrape.text());
+            assertEquals(1.0, scrape.value("tailguard_attempts_total", "kind", "primary", "policy", "api",
+                    "shadow", "false"), scrape.text());
+            assertEquals(0.0, scrape.value("tailguard_attempts_total", "kind", "retry", "policy", "api",
+                    "shadow", "false"), scrape.text());
+        }
     }
 
     /**
