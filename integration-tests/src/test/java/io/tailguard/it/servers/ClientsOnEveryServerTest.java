@@ -9,6 +9,7 @@ import io.tailguard.it.Call;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
@@ -19,8 +20,8 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * The core behaviour of every client API — a retried 503 with every attempt tagged, a hedge that
- * wins — against every kind of server, the ones we did not write included (Nagle on, headers and
+ * The core behaviour of every client API — a retried 503 with every attempt tagged, a body
+ * replayed intact, a hedge that wins — against every kind of server, the ones we did not write included (Nagle on, headers and
  * body in two writes). The clients' other behaviour suites run against MockWebServer; this one
  * shows the same behaviour does not depend on it. What the agent must leave alone (pass-through,
  * a POST it may not retry) is compared with the application without the agent in
@@ -102,6 +103,33 @@ class ClientsOnEveryServerTest {
             assertEquals(Integer.toString(i + 1), arrivals.get(i).header("X-Attempt"), arrivals.toString());
             assertEquals("false", arrivals.get(i).header("X-Is-Hedge"));
             assertEquals(requestId, arrivals.get(i).header("X-Request-ID"));
+        }
+    }
+
+    @ParameterizedTest(name = "{1} against {0}")
+    @MethodSource("serversAndClients")
+    void replaysABodyIntactWhenItRetriesAPutOrAPostCarryingAnIdempotencyKey(ServerKind kind, String client)
+            throws Exception {
+        ScriptedServer server = server(kind);
+        String body = "payload-" + "x".repeat(10_000);
+        for (String method : new String[] {"PUT", "POST"}) {
+            String path = path(method.toLowerCase(Locale.ROOT), client);
+            server.plan(path, Reply.status(503), Reply.of(201, "stored"));
+            Call call = Call.of(client, method, server.url(path)).body("bytes", body);
+            if (method.equals("POST")) {
+                call.header("Idempotency-Key", "order-17");
+            }
+
+            Map<String, String> result = retrying().call(call);
+
+            assertEquals("201", result.get("status"), method + " " + result);
+            assertEquals("stored", result.get("body"));
+            List<Recorded> arrivals = server.await(path, 2);
+            assertEquals(2, arrivals.size(), arrivals.toString());
+            for (int i = 0; i < 2; i++) {
+                assertEquals(body, arrivals.get(i).body, method + " attempt " + (i + 1));
+                assertEquals(Integer.toString(i + 1), arrivals.get(i).header("X-Attempt"));
+            }
         }
     }
 
