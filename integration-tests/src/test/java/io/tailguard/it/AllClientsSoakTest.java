@@ -18,8 +18,8 @@ import org.junit.jupiter.api.Timeout;
 /**
  * Many requests across 64 threads and every client API, with fast, slow, failing and dropped
  * responses, hedging and retries on. The server keeps a ledger by call and body: every call ends
- * with exactly one outcome, nothing that must not be repeated is sent twice, no replayed body
- * is altered, and threads, connections and heap come back to where they were.
+ * with exactly one outcome, Tailguard sends nothing that must not be repeated twice (and the
+ * client only where it does so without the agent), no replayed body is altered, and threads, connections and heap come back to where they were.
  *
  * <p>CI runs 20,000 requests; {@code -Dtailguard.soak.requests=200000} runs the full soak.
  */
@@ -30,7 +30,11 @@ class AllClientsSoakTest {
     private static final int THREADS = 64;
     private static final String CLIENTS = "jdk-send,jdk-async,okhttp-execute,okhttp-enqueue,apache4,apache5,apache5-async";
 
-    private final Map<String, List<String>> ledger = new ConcurrentHashMap<>();
+    private final Map<String, List<Arrived>> ledger = new ConcurrentHashMap<>();
+
+    /** One arrival of a call: the Tailguard attempt it belongs to, and its body. */
+    private record Arrived(String attempt, String body) {
+    }
 
     @Test
     void everyCallEndsOnceNothingUnrepeatableIsSentTwiceAndNothingLeaks() throws Exception {
@@ -87,7 +91,8 @@ class AllClientsSoakTest {
         int n = Integer.parseInt(path[3]);
         String call = request.getHeaders().get("X-App-Call");
         ledger.computeIfAbsent(call, c -> java.util.Collections.synchronizedList(new ArrayList<>()))
-                .add(request.getBody() == null ? "" : request.getBody().utf8());
+                .add(new Arrived(request.getHeaders().get("X-Attempt"),
+                        request.getBody() == null ? "" : request.getBody().utf8()));
         boolean firstAttempt = "1".equals(request.getHeaders().get("X-Attempt"));
         boolean repeatable = kind.equals("get") || kind.equals("put");
         switch (n % 10) {
@@ -111,26 +116,48 @@ class AllClientsSoakTest {
     private void checkLedger(int calls) {
         int unrepeatable = 0;
         int neverArrived = 0;
+        int repeatedByClient = 0;
         for (int n = 0; n < calls; n++) {
             String kind = kindOf(n);
-            List<String> arrivals = ledger.getOrDefault("c" + n, List.of());
+            List<Arrived> arrivals = ledger.getOrDefault("c" + n, List.of());
             if (arrivals.isEmpty()) {
                 // A request written to a pooled connection the server had just closed fails before
                 // the server reads it: the client's own failure, reported to the application once.
                 neverArrived++;
             }
-            for (String body : arrivals) {
+            for (Arrived arrival : arrivals) {
                 if (!kind.equals("get")) {
-                    assertEquals("body-c" + n, body, "call c" + n + " arrived with an altered body");
+                    assertEquals("body-c" + n, arrival.body(), "call c" + n + " arrived with an altered body");
                 }
             }
             if (kind.equals("post") || kind.equals("oneshot")) {
                 unrepeatable++;
-                assertTrue(arrivals.size() <= 1, "call c" + n + " (" + kind + ") was sent " + arrivals.size() + " times");
+                for (Arrived arrival : arrivals) {
+                    assertEquals("1", arrival.attempt(), "call c" + n + " (" + kind + ") was sent again by Tailguard");
+                }
+                int allowed = clientRepeatsAfter503(n, kind) ? 2 : 1;
+                assertTrue(arrivals.size() <= allowed, "call c" + n + " (" + kind + ") was sent " + arrivals.size()
+                        + " times");
+                if (arrivals.size() > 1) {
+                    repeatedByClient++;
+                }
             }
         }
-        System.out.printf("ledger: %d calls, %d that must never be repeated arrived at most once, %d never arrived%n",
-                calls, unrepeatable, neverArrived);
+        System.out.printf("ledger: %d calls, %d that Tailguard must never repeat were sent by it at most once"
+                + " (%d of them sent again by the client's own status retry), %d never arrived%n",
+                calls, unrepeatable, repeatedByClient, neverArrived);
+    }
+
+    /**
+     * Whether the client itself sends call n again, as it does without the agent: Apache 5's
+     * default status retry re-sends a POST with a repeatable body once after a 503 (which call
+     * n's first attempt gets when n % 10 == 0), whatever its method; Tailguard, which will not
+     * retry a POST without Idempotency-Key, leaves that retry to the client, inside attempt 1.
+     */
+    private static boolean clientRepeatsAfter503(int n, String kind) {
+        String[] clients = CLIENTS.split(",");
+        String client = clients[n % clients.length];
+        return kind.equals("post") && n % 10 == 0 && client.startsWith("apache5");
     }
 
     /** Mirrors the application's Soak.kind. */
