@@ -165,6 +165,20 @@ public final class AgentedApp implements AutoCloseable {
         return lines;
     }
 
+    /**
+     * The warnings and errors the agent logged so far. The agent falls back to the plain call on
+     * an internal failure, which a test of the result alone could mistake for success.
+     */
+    public List<String> agentProblems() {
+        List<String> problems = new ArrayList<>();
+        for (String line : stderr.toString().split("\n")) {
+            if (line.startsWith("[tailguard] WARN") || line.startsWith("[tailguard] ERROR")) {
+                problems.add(line);
+            }
+        }
+        return problems;
+    }
+
     public String javaVersion() {
         return ready.join();
     }

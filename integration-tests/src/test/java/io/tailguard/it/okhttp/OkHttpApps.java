@@ -94,12 +94,6 @@ final class OkHttpApps implements AutoCloseable {
 
     /** The warnings and errors the agent logged in {@code app} so far. */
     static List<String> agentProblems(AgentedApp app) {
-        List<String> problems = new ArrayList<>();
-        for (String line : app.stderr().split("\n")) {
-            if (line.startsWith("[tailguard] WARN") || line.startsWith("[tailguard] ERROR")) {
-                problems.add(line);
-            }
-        }
-        return problems;
+        return app.agentProblems();
     }
 }

@@ -2,6 +2,7 @@ package io.tailguard.it.servers;
 
 import io.tailguard.it.AgentedApp;
 import io.tailguard.it.Call;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -30,6 +31,24 @@ final class AllClientsApp {
                 .classpath(AgentedApp.clientClasspath("apache-5"))
                 .classpath(AgentedApp.clientClasspath("okhttp-4.12"))
                 .start();
+    }
+
+    /**
+     * Stops the applications, and fails if the agent logged a warning or an error in any of them:
+     * an internal failure falls back to the plain call, which a comparison of outcomes alone
+     * could mistake for success.
+     */
+    static void stopAll(Iterable<AgentedApp> apps) throws Exception {
+        List<String> problems = new ArrayList<>();
+        for (AgentedApp app : apps) {
+            if (app != null) {
+                problems.addAll(app.agentProblems());
+                app.close();
+            }
+        }
+        if (!problems.isEmpty()) {
+            throw new AssertionError("the agent reported problems:\n" + String.join("\n", problems));
+        }
     }
 
     /**

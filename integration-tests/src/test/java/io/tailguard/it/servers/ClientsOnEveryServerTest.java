@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.tailguard.it.AgentedApp;
 import io.tailguard.it.Call;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Locale;
@@ -72,12 +73,7 @@ class ClientsOnEveryServerTest {
             server.close();
         }
         SERVERS.clear();
-        if (retrying != null) {
-            retrying.close();
-        }
-        if (hedging != null) {
-            hedging.close();
-        }
+        AllClientsApp.stopAll(Arrays.asList(retrying, hedging));
     }
 
     private static String path(String what, String client) {

@@ -122,14 +122,11 @@ class NeverWorseTest {
 
     @AfterAll
     static void stop() throws Exception {
-        for (AgentedApp app : AGENTED.values()) {
-            app.close();
-        }
-        AGENTED.clear();
-        if (withoutAgent != null) {
-            withoutAgent.close();
-        }
         RUNNERS.shutdownNow();
+        List<AgentedApp> apps = new ArrayList<>(AGENTED.values());
+        apps.add(withoutAgent);
+        AGENTED.clear();
+        AllClientsApp.stopAll(apps);
     }
 
     @ParameterizedTest(name = "{0} against {1}")
