@@ -27,14 +27,15 @@ import java.util.zip.CRC32;
  * <p>They are defined straight from memory, so that the agent writes nothing: a container with a
  * read-only root file system and no writable temporary directory is common. The JDK's only public
  * way, {@link Instrumentation#appendToBootstrapClassLoaderSearch}, needs a jar file on disk, and
- * appending to the bootstrap class path also makes the JVM turn class data sharing off for every
- * class the application loads ("Sharing is only supported for boot loader classes because bootstrap
+ * appending to the bootstrap class path also makes the JVM turn class data sharing off for all but
+ * the boot loader's classes ("Sharing is only supported for boot loader classes because bootstrap
  * classpath has been appended"). The JDK's internal {@code jdk.internal.misc.Unsafe.defineClass}
- * (Java 9 to 25 at least) defines a class in the bootstrap loader from bytes, which is what Byte
- * Buddy's {@code ClassInjector.UsingUnsafe} and so the OpenTelemetry agent use. Its package is not
- * exported; the agent exports it, through {@link Instrumentation#redefineModule}, only to a class
- * loader of its own holding one small class ({@link BootstrapDefiner}) that nothing else can reach,
- * never to the application's class path.
+ * (Java 9 to 25 at least) defines a class in the bootstrap loader from bytes, as Byte Buddy's
+ * {@code ClassInjector.UsingUnsafe} does (the OpenTelemetry agent instead appends its own jar to the
+ * bootstrap class path, which puts all its classes there). Its package is not exported; the agent
+ * exports it, through {@link Instrumentation#redefineModule}, only to a class loader of its own
+ * holding one small class ({@link BootstrapDefiner}) that nothing else can reach, never to the
+ * application's class path.
  *
  * <p>Should a JDK no longer offer it, the nested jar is written once to {@code java.io.tmpdir}
  * under a name that carries its checksum (JVMs starting together share one file; an upgraded agent

@@ -144,7 +144,7 @@ class JdkOtlpMetricsTest {
             app.awaitStderrLines("INFO pushing metrics over OTLP to " + Pattern.quote(endpoint) + " again", 1,
                     Duration.ofSeconds(60));
             assertTrue(pushes.poll(30, TimeUnit.SECONDS) != null, "a push arrived after the failures");
-            List<String> warnings = app.stderrLines(Pattern.compile("WARN"));
+            List<String> warnings = app.stderrLines(Pattern.compile("\\[tailguard] WARN"));
             assertEquals(1, warnings.size(), app.stderr());
             assertTrue(warnings.get(0).startsWith("[tailguard] WARN cannot push metrics over OTLP to " + endpoint
                     + ": "), warnings.get(0));
