@@ -57,7 +57,7 @@ public final class ConfigSources {
         String origin = null;
         if (agentArgs != null && !agentArgs.isBlank()) {
             path = agentArgs.trim();
-            origin = "the -javaagent argument";
+            origin = "the agent argument";
         } else if (system.getProperty(FILE_PROPERTY) != null && !system.getProperty(FILE_PROPERTY).isBlank()) {
             path = system.getProperty(FILE_PROPERTY).trim();
             origin = "-D" + FILE_PROPERTY;
