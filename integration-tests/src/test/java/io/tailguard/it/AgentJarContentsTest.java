@@ -84,8 +84,10 @@ class AgentJarContentsTest {
         assertEquals(List.of(), unrelocated);
         assertTrue(micrometerClasses > 100, "Micrometer is shaded in: " + micrometerClasses + " classes");
         // About 1.5 MB of the agent and Micrometer with the Prometheus client, and 2.3 MB of the
-        // OpenTelemetry protocol and protobuf for the OTLP push (loaded only when configured).
-        assertTrue(Paths.get(System.getProperty("tailguard.agent.jar")).toFile().length() < 4_000_000);
+        // OpenTelemetry protocol and protobuf for the OTLP push (loaded only when configured); the
+        // rest is room for a small library such as the attach support, not for another protobuf.
+        long size = Paths.get(System.getProperty("tailguard.agent.jar")).toFile().length();
+        assertTrue(size < 4_500_000, size + " bytes");
     }
 
     @Test
