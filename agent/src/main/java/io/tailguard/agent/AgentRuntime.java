@@ -22,26 +22,51 @@ import java.util.Set;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 
 /**
- * Installs the running agent: bootstrap classes first (nothing here may touch them before), then
- * the engine, the interceptors, the module read edge for {@code java.net.http}, the transformer,
- * and the retransformation of hooked classes that were loaded before the agent. Everything costly
+ * Installs the running agent, and keeps it for an attach that replaces its configuration:
+ * bootstrap classes first (nothing here may touch them before), then the engine, the interceptors,
+ * the module read edge for {@code java.net.http}, the transformer, and the retransformation of hooked classes that were loaded before the agent. Everything costly
  * is created on first use or on the housekeeping thread, not here: Micrometer and the Prometheus
  * endpoint load there, the log on its first line.
  */
 final class AgentRuntime {
 
+    /** The configuration of the agent installed in this JVM; {@code null} until it is. */
+    private static volatile ConfigWatcher installed;
+
     private AgentRuntime() {
     }
 
     static void start(Instrumentation instrumentation, ConfigSources sources, TailguardConfig config) throws Exception {
-        BootstrapJar.appendTo(instrumentation);
-        Installed.install(instrumentation, sources, config);
+        BootstrapClasses.define(instrumentation);
+        installed = Installed.install(instrumentation, sources, config);
     }
 
-    /** Kept apart from {@link AgentRuntime} so that no bootstrap class is resolved before the append. */
+    /**
+     * An attach to a JVM where the agent runs: {@code argument} is a configuration file that replaces
+     * the one in force (as a hot reload would: an invalid one is rejected and the last good one stays),
+     * or {@value AgentStart#OFF}, which turns every hook pass-through.
+     */
+    static void replaceConfiguration(String installedBy, String argument) throws Exception {
+        ConfigWatcher watcher = installed;
+        if (watcher == null) {
+            // The copy that installed is not reachable from here: its classes live in another class loader.
+            Log.warn("Tailguard is already running in this JVM (" + installedBy + "), but its configuration "
+                    + "cannot be changed from this copy of the agent; nothing changed");
+        } else if (argument.isEmpty()) {
+            Log.warn("Tailguard is already running in this JVM (" + installedBy + "); attached without a "
+                    + "configuration file, so nothing changed. Attach with a file to replace the configuration, "
+                    + "or with " + AgentStart.OFF + " to turn it off.");
+        } else if (argument.equals(AgentStart.OFF)) {
+            watcher.disable();
+        } else {
+            watcher.replaceSource(argument);
+        }
+    }
+
+    /** Kept apart from {@link AgentRuntime} so that no bootstrap class is resolved before they are defined. */
     private static final class Installed {
 
-        static void install(Instrumentation instrumentation, ConfigSources sources, TailguardConfig config) {
+        static ConfigWatcher install(Instrumentation instrumentation, ConfigSources sources, TailguardConfig config) {
             InternalFailures failures = new InternalFailures();
             Dispatcher.setFailureReporter(failures);
             Engine engine = new Engine(Clock.SYSTEM, new TimerScheduler(), DaemonThreads.workers(),
@@ -68,10 +93,11 @@ final class AgentRuntime {
             HookTransformer transformer = new HookTransformer(hooks, failures);
             instrumentation.addTransformer(transformer, true);
             retransformLoaded(instrumentation, transformer);
-            ConfigWatcher.start(sources, config, engine, metrics, housekeeping);
+            ConfigWatcher watcher = ConfigWatcher.start(sources, config, engine, metrics, housekeeping);
             if (config != null && Log.enabled("debug")) {
                 Log.debug("active: " + config + ", clients " + names);
             }
+            return watcher;
         }
 
         /** Lets {@code java.net.http}'s instrumented code link against the bootstrap dispatcher. */

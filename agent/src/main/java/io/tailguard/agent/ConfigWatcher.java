@@ -31,15 +31,19 @@ final class ConfigWatcher implements Runnable {
     private static final Duration DEFAULT_INTERVAL = Duration.ofSeconds(5);
     private static final long MIN_INTERVAL_MILLIS = 100;
 
-    private final ConfigSources sources;
+    private static final long ATTACH_WAIT_SECONDS = 30;
+
     private final Engine engine;
     private final TailguardMetrics metrics;
     private final ScheduledExecutorService executor;
-    private final Path file;
-    // Only touched by the one scheduled task at a time.
+    // Only touched on the housekeeping thread (the scheduled checks, and the attach requests
+    // handed to it), one task at a time; set before the first task is scheduled.
+    private ConfigSources sources;
+    private Path file;
     private byte[] lastContent;
     private byte[] settling;
     private long intervalMillis;
+    private boolean scheduled;
 
     ConfigWatcher(ConfigSources sources, Engine engine, TailguardMetrics metrics,
             ScheduledExecutorService executor, Path file, Duration interval) {
@@ -48,23 +52,70 @@ final class ConfigWatcher implements Runnable {
         this.metrics = metrics;
         this.executor = executor;
         this.file = file;
-        this.lastContent = read(file);
-        this.intervalMillis = millis(interval);
+        this.lastContent = file == null ? null : read(file);
+        this.intervalMillis = interval.isZero() ? 0 : millis(interval);
     }
 
     /**
      * @param config the configuration loaded at startup, or {@code null} when it was invalid
      * @param executor the housekeeping thread the checks run on
+     * @return the watcher, watching the file when there is one and reload is on
      */
-    static void start(ConfigSources sources, TailguardConfig config, Engine engine, TailguardMetrics metrics,
+    static ConfigWatcher start(ConfigSources sources, TailguardConfig config, Engine engine, TailguardMetrics metrics,
             ScheduledExecutorService executor) {
-        Path file = sources.file();
         Duration interval = config == null ? DEFAULT_INTERVAL : config.reloadInterval();
-        if (file == null || interval.isZero()) {
-            return;
+        ConfigWatcher watcher = new ConfigWatcher(sources, engine, metrics, executor, sources.file(), interval);
+        watcher.watch();
+        return watcher;
+    }
+
+    /** Schedules the checks unless they are scheduled already or there is nothing to watch. */
+    private void watch() {
+        if (!scheduled && file != null && intervalMillis > 0) {
+            scheduled = true;
+            executor.schedule(this, intervalMillis, TimeUnit.MILLISECONDS);
         }
-        ConfigWatcher watcher = new ConfigWatcher(sources, engine, metrics, executor, file, interval);
-        executor.schedule(watcher, watcher.intervalMillis, TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * Puts the configuration read from {@code path} (with the environment and system properties, as at
+     * startup) in force, and watches that file from now on; an invalid one is reported and the last
+     * good configuration stays, as with a hot reload. Waits until it is done, so that the caller's
+     * attach ends after the log line.
+     */
+    void replaceSource(String path) throws Exception {
+        onHousekeepingThread(new Runnable() {
+            @Override
+            public void run() {
+                sources = new ConfigSources(path, System.getenv(), System.getProperties());
+                file = sources.file();
+                lastContent = read(file);
+                settling = null;
+                reload("replaced by an attach from " + file);
+                watch();
+            }
+        });
+    }
+
+    /**
+     * Turns every hook pass-through, as a reload with {@code tailguard.enabled=false} does, and stops
+     * watching the file: only another attach with a file turns the agent on again.
+     */
+    void disable() throws Exception {
+        onHousekeepingThread(new Runnable() {
+            @Override
+            public void run() {
+                file = null;
+                settling = null;
+                engine.configure(ConfigParser.defaults());
+                Log.info("turned off by an attach with " + AgentStart.OFF + ": requests pass through until an "
+                        + "attach with a configuration file");
+            }
+        });
+    }
+
+    private void onHousekeepingThread(Runnable task) throws Exception {
+        executor.submit(task).get(ATTACH_WAIT_SECONDS, TimeUnit.SECONDS);
     }
 
     /** One check of the file, then the next one is scheduled. */
@@ -78,11 +129,16 @@ final class ConfigWatcher implements Runnable {
         }
         if (next > 0) {
             executor.schedule(this, next, TimeUnit.MILLISECONDS);
+        } else {
+            scheduled = false;
         }
     }
 
     /** @return milliseconds until the next check, or 0 when hot reload was turned off */
     long check() {
+        if (file == null) {
+            return 0;
+        }
         byte[] content = read(file);
         if (Arrays.equals(content, lastContent)) {
             settling = null;
@@ -94,11 +150,11 @@ final class ConfigWatcher implements Runnable {
         }
         settling = null;
         lastContent = content;
-        reload();
+        reload("reloaded");
         return intervalMillis;
     }
 
-    private void reload() {
+    private void reload(String how) {
         TailguardConfig config;
         try {
             config = sources.load();
@@ -110,10 +166,11 @@ final class ConfigWatcher implements Runnable {
         metrics.apply(config);
         if (config.enabled()) {
             engine.configure(config);
-            Log.info("configuration reloaded: " + config);
+            Log.info("configuration " + how + ": " + config);
         } else {
             engine.configure(ConfigParser.defaults());
-            Log.info("configuration reloaded from " + file + ": tailguard.enabled=false, requests pass through");
+            Log.info("configuration " + how + (how.equals("reloaded") ? " from " + file : "")
+                    + ": tailguard.enabled=false, requests pass through");
         }
         if (config.reloadInterval().isZero()) {
             Log.info("tailguard.reload.interval=0: no longer watching " + file);

@@ -102,6 +102,45 @@ class ConfigWatcherTest {
         assertEquals(null, engine.policyFor("api.example.com", 443));
     }
 
+    @Test
+    void anAttachedFileReplacesTheConfigurationAndIsWatchedFromThenOn() throws Exception {
+        Path attached = dir.resolve("attached.properties");
+        Files.writeString(attached, policy(4));
+
+        watcher.replaceSource(attached.toString());
+        assertEquals(4, maxAttempts());
+
+        Files.writeString(file, policy(5));
+        watcher.check();
+        watcher.check();
+        assertEquals(4, maxAttempts(), "the startup file is no longer watched");
+        Files.writeString(attached, policy(6));
+        watcher.check();
+        watcher.check();
+        assertEquals(6, maxAttempts(), "the attached one is");
+    }
+
+    @Test
+    void anInvalidAttachedFileKeepsTheLastGoodConfiguration() throws Exception {
+        Path attached = dir.resolve("attached.properties");
+        Files.writeString(attached, policy(4) + "tailguard.policy.api.retry.max-atempts=4\n");
+
+        watcher.replaceSource(attached.toString());
+        assertEquals(2, maxAttempts());
+        watcher.replaceSource(dir.resolve("missing.properties").toString());
+        assertEquals(2, maxAttempts());
+    }
+
+    @Test
+    void offMakesEveryRequestPassThroughAndStopsWatching() throws Exception {
+        watcher.disable();
+        assertEquals(null, engine.policyFor("api.example.com", 443));
+
+        Files.writeString(file, policy(3));
+        assertEquals(0, watcher.check(), "no file is watched until an attach names one");
+        assertEquals(null, engine.policyFor("api.example.com", 443));
+    }
+
     private int maxAttempts() {
         return engine.policyFor("api.example.com", 443).config().maxAttempts();
     }

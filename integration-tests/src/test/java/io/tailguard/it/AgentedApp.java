@@ -65,6 +65,16 @@ public final class AgentedApp implements AutoCloseable {
         return new Builder().agent(false);
     }
 
+    /** The built agent jar. */
+    public static Path agentJar() {
+        return AGENT_JAR;
+    }
+
+    /** The application's process id, e.g. to attach to it. */
+    public long pid() {
+        return process.pid();
+    }
+
     /** The JDK the application runs on: {@code -Dtailguard.it.java}, else the one running the tests. */
     public static String java() {
         String configured = System.getProperty("tailguard.it.java");
@@ -247,7 +257,14 @@ public final class AgentedApp implements AutoCloseable {
         private final List<String> jvmOptions = new ArrayList<>();
         private final List<String> optionsBeforeAgent = new ArrayList<>();
         private final List<String> classpath = new ArrayList<>();
+        private final List<String> launcher = new ArrayList<>();
         private final Map<String, String> environment = new LinkedHashMap<>();
+
+        /** A command the JVM is started through, e.g. one that runs it as another user. */
+        public Builder launcher(String... command) {
+            launcher.addAll(List.of(command));
+            return this;
+        }
 
         public Builder config(String properties) {
             this.config = properties;
@@ -288,7 +305,7 @@ public final class AgentedApp implements AutoCloseable {
 
         public AgentedApp start() {
             try {
-                List<String> command = new ArrayList<>();
+                List<String> command = new ArrayList<>(launcher);
                 command.add(java());
                 command.addAll(optionsBeforeAgent);
                 if (agent) {

@@ -1,5 +1,7 @@
 package io.tailguard.agent.config;
 
+import java.net.URI;
+import java.net.URISyntaxException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.BitSet;
@@ -34,6 +36,7 @@ public final class ConfigParser {
             "tailguard.enabled", "tailguard.mode", "tailguard.strict", "tailguard.config",
             "tailguard.budget.ratio", "tailguard.budget.min-per-second", "tailguard.budget.ttl",
             "tailguard.metrics.prometheus.port", "tailguard.metrics.prometheus.address",
+            "tailguard.metrics.otlp.endpoint", "tailguard.metrics.otlp.interval",
             "tailguard.metrics.log.interval", "tailguard.log.level", "tailguard.reload.interval",
             "tailguard.tagging.request-id-header", "tailguard.tagging.attempt-header",
             "tailguard.tagging.hedge-header");
@@ -95,6 +98,7 @@ public final class ConfigParser {
             problem("tailguard.metrics.log.interval", "is too short for a summary line; expected 0 (off) or a "
                     + "duration of at least 1s, e.g. 60s");
         }
+        OtlpExport otlp = otlp();
         String logLevel = text("tailguard.log.level", "info").toLowerCase(Locale.ROOT);
         if (!LOG_LEVELS.contains(logLevel)) {
             problem("tailguard.log.level", "expected one of " + new TreeSet<>(LOG_LEVELS));
@@ -117,7 +121,33 @@ public final class ConfigParser {
         checkPatternClashes(policies);
         reportUnknownKeys();
         return new TailguardConfig(source, enabled, strict, mode, budget, port, address, logInterval, logLevel,
-                reload, headers, disabled, policies);
+                reload, headers, disabled, policies, otlp);
+    }
+
+    private OtlpExport otlp() {
+        String key = "tailguard.metrics.otlp.endpoint";
+        Setting s = raw.get(key);
+        String endpoint = text(key, "");
+        if (!endpoint.isEmpty()) {
+            URI uri = null;
+            try {
+                uri = new URI(endpoint);
+            } catch (URISyntaxException e) {
+                // reported below
+            }
+            if (uri == null || uri.getHost() == null
+                    || !("http".equalsIgnoreCase(uri.getScheme()) || "https".equalsIgnoreCase(uri.getScheme()))) {
+                invalid(key, s, "the http(s) URL of an OTLP/HTTP metrics endpoint, e.g. "
+                        + "http://otel-collector:4318/v1/metrics");
+                endpoint = "";
+            }
+        }
+        Duration interval = duration("tailguard.metrics.otlp.interval", OtlpExport.DEFAULT_INTERVAL, false);
+        if (interval.compareTo(Duration.ofSeconds(1)) < 0) {
+            problem("tailguard.metrics.otlp.interval", "is too short; expected a duration of at least 1s, e.g. 60s");
+            interval = OtlpExport.DEFAULT_INTERVAL;
+        }
+        return endpoint.isEmpty() ? OtlpExport.OFF : new OtlpExport(endpoint, interval);
     }
 
     private Set<String> policyNames() {

@@ -23,11 +23,17 @@ import java.util.TreeMap;
  * {@code TAILGUARD_*} environment variables &lt; {@code -Dtailguard.*} system properties. The file
  * is named by the agent argument, else {@code -Dtailguard.config}, else {@code TAILGUARD_CONFIG};
  * no file at all is valid.
+ *
+ * <p>The file and {@code -D} keys are the operator's own words for Tailguard: a typo there is an error.
+ * The environment is shared with everything else in the container (a chart's {@code TAILGUARD_VERSION},
+ * a platform's {@code TAILGUARD_URL}), so a {@code TAILGUARD_*} variable that names no setting is a
+ * warning and is ignored; a known variable with a bad value is still an error.
  */
 public final class ConfigSources {
 
     public static final String FILE_PROPERTY = "tailguard.config";
     public static final String FILE_ENV = "TAILGUARD_CONFIG";
+    private static final String ENV_PREFIX = "TAILGUARD_";
     static final long MAX_FILE_BYTES = 1 << 20;
 
     private static final Comparator<String> LONGEST_FIRST = new Comparator<String>() {
@@ -41,6 +47,7 @@ public final class ConfigSources {
     private final String fileOrigin;
     private final Map<String, String> env;
     private final Properties system;
+    private final List<String> environmentWarnings = new ArrayList<>();
     private volatile ConfigParser.Settings lastRead = new ConfigParser.Settings();
 
     public ConfigSources(String agentArgs, Map<String, String> env, Properties system) {
@@ -50,7 +57,7 @@ public final class ConfigSources {
         String origin = null;
         if (agentArgs != null && !agentArgs.isBlank()) {
             path = agentArgs.trim();
-            origin = "the -javaagent argument";
+            origin = "the agent argument";
         } else if (system.getProperty(FILE_PROPERTY) != null && !system.getProperty(FILE_PROPERTY).isBlank()) {
             path = system.getProperty(FILE_PROPERTY).trim();
             origin = "-D" + FILE_PROPERTY;
@@ -60,6 +67,20 @@ public final class ConfigSources {
         }
         this.file = path == null ? null : Paths.get(path);
         this.fileOrigin = origin;
+        List<String> names = new ArrayList<>(env.keySet());
+        java.util.Collections.sort(names);
+        for (String name : names) {
+            if (name.startsWith(ENV_PREFIX) && !name.equals(FILE_ENV) && !isSetting(name)) {
+                String suggestion = ConfigParser.suggest(keyForEnvironment(name, List.of()));
+                environmentWarnings.add("environment variable " + name + " is not a Tailguard setting and is ignored"
+                        + (suggestion == null ? "" : "; did you mean " + environmentName(suggestion) + "?"));
+            }
+        }
+    }
+
+    /** One line for each {@code TAILGUARD_*} environment variable that names no setting (it is ignored). */
+    public List<String> environmentWarnings() {
+        return java.util.Collections.unmodifiableList(environmentWarnings);
     }
 
     /** The configuration file, or {@code null} when none is configured. */
@@ -148,7 +169,7 @@ public final class ConfigSources {
             }
         }
         for (String name : names) {
-            if (name.startsWith("TAILGUARD_") && !name.equals(FILE_ENV)) {
+            if (name.startsWith(ENV_PREFIX) && !name.equals(FILE_ENV) && isSetting(name)) {
                 settings.put(keyForEnvironment(name, policyNames), env.get(name), "environment variable " + name);
             }
         }
@@ -192,6 +213,25 @@ public final class ConfigSources {
             }
         }
         return name.toLowerCase(Locale.ROOT).replace('_', '.');
+    }
+
+    /** Whether an environment variable names a setting (its value may still be invalid). */
+    static boolean isSetting(String name) {
+        String key = keyForEnvironment(name, List.of());
+        if (ConfigParser.GLOBAL_KEYS.contains(key)) {
+            return true;
+        }
+        for (String instrumentation : ConfigParser.INSTRUMENTATIONS) {
+            if (key.equals(ConfigParser.INSTRUMENTATION_PREFIX + instrumentation + ".enabled")) {
+                return true;
+            }
+        }
+        if (key.startsWith(ConfigParser.POLICY_PREFIX)) {
+            String rest = key.substring(ConfigParser.POLICY_PREFIX.length());
+            int dot = rest.indexOf('.');
+            return dot > 0 && ConfigParser.POLICY_KEYS.contains(rest.substring(dot + 1));
+        }
+        return false;
     }
 
     static String environmentName(String key) {

@@ -20,12 +20,13 @@ public final class TailguardConfig {
     private final TaggingHeaders taggingHeaders;
     private final Set<String> disabledInstrumentations;
     private final List<PolicyConfig> policies;
+    private final OtlpExport otlp;
     private final HostMatcher matcher;
 
     TailguardConfig(String source, boolean enabled, boolean strict, Mode mode, BudgetConfig budget,
             int prometheusPort, String prometheusAddress, Duration metricsLogInterval, String logLevel,
             Duration reloadInterval, TaggingHeaders taggingHeaders, Set<String> disabledInstrumentations,
-            List<PolicyConfig> policies) {
+            List<PolicyConfig> policies, OtlpExport otlp) {
         this.source = source;
         this.enabled = enabled;
         this.strict = strict;
@@ -39,6 +40,7 @@ public final class TailguardConfig {
         this.taggingHeaders = taggingHeaders;
         this.disabledInstrumentations = Set.copyOf(disabledInstrumentations);
         this.policies = List.copyOf(policies);
+        this.otlp = otlp;
         this.matcher = new HostMatcher(this.policies);
     }
 
@@ -69,6 +71,11 @@ public final class TailguardConfig {
 
     public String prometheusAddress() {
         return prometheusAddress;
+    }
+
+    /** The OTLP push of the meters, {@link OtlpExport#OFF} unless configured. */
+    public OtlpExport otlp() {
+        return otlp;
     }
 
     public Duration metricsLogInterval() {

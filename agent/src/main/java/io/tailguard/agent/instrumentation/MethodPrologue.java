@@ -1,6 +1,8 @@
 package io.tailguard.agent.instrumentation;
 
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import org.objectweb.asm.ClassReader;
 import org.objectweb.asm.ClassVisitor;
 import org.objectweb.asm.ClassWriter;
@@ -34,9 +36,13 @@ public final class MethodPrologue {
     private MethodPrologue() {
     }
 
-    /** @return the transformed class, or {@code null} when no hooked method was found in it */
+    /**
+     * @return the transformed class, or {@code null} when no hooked method was found in it, or
+     *     every hooked method has a prologue already
+     */
     public static byte[] apply(byte[] classFile, List<Hook> hooks) {
         ClassReader reader = new ClassReader(classFile);
+        Set<String> prologued = methodsCallingDispatcher(reader);
         ClassWriter writer = new ClassWriter(0);
         int[] applied = new int[1];
         reader.accept(new ClassVisitor(Opcodes.ASM9, writer) {
@@ -48,7 +54,8 @@ public final class MethodPrologue {
                     return next;
                 }
                 for (Hook hook : hooks) {
-                    if (hook.method().equals(name) && hook.descriptor().equals(descriptor)) {
+                    if (hook.method().equals(name) && hook.descriptor().equals(descriptor)
+                            && !prologued.contains(name + descriptor)) {
                         applied[0]++;
                         return new Prologue(next, reader.getClassName(), access, descriptor, hook.slot());
                     }
@@ -57,6 +64,34 @@ public final class MethodPrologue {
             }
         }, ClassReader.EXPAND_FRAMES);
         return applied[0] == 0 ? null : writer.toByteArray();
+    }
+
+    /**
+     * The methods (name and descriptor) that already call {@code Dispatcher.enter}. A method gets one
+     * prologue however often it is transformed: a second one would send each of the agent's own
+     * attempts into the agent again. The JVM hands a retransformation the class without this
+     * transformer's earlier work, but another transformer (a second copy of the agent, or any agent
+     * that caches transformed bytes) may hand it on.
+     */
+    private static Set<String> methodsCallingDispatcher(ClassReader reader) {
+        Set<String> found = new HashSet<>();
+        reader.accept(new ClassVisitor(Opcodes.ASM9) {
+            @Override
+            public MethodVisitor visitMethod(int access, String name, String descriptor, String signature,
+                    String[] exceptions) {
+                String method = name + descriptor;
+                return new MethodVisitor(Opcodes.ASM9) {
+                    @Override
+                    public void visitMethodInsn(int opcode, String owner, String called, String calledDescriptor,
+                            boolean isInterface) {
+                        if (owner.equals(DISPATCHER) && called.equals("enter")) {
+                            found.add(method);
+                        }
+                    }
+                };
+            }
+        }, ClassReader.SKIP_DEBUG | ClassReader.SKIP_FRAMES);
+        return found;
     }
 
     private static final class Prologue extends MethodVisitor {

@@ -50,17 +50,32 @@ final class MicrometerLogBridge extends InternalLoggerFactory {
 
         private static final long serialVersionUID = 1L;
 
+        /**
+         * Whose info and warnings are the agent's debug: a push registry's "Publishing metrics for ..."
+         * repeats the agent's own line, and the composite registry's warning that a registry added
+         * later misses earlier recordings is about how the agent adds its registries (a reload that
+         * turns on a second export), nothing an operator can change.
+         */
+        private final boolean quiet;
+
         Logger(String name) {
             super(name);
+            quiet = name.endsWith(".PushMeterRegistry") || name.endsWith(".CompositeMeterRegistry");
         }
 
-        private static void out(String level, String format, Object... args) {
+        private String level(String level) {
+            return quiet && (level.equals("info") || level.equals("warn")) ? "debug" : level;
+        }
+
+        private void out(String wanted, String format, Object... args) {
+            String level = level(wanted);
             if (Log.enabled(level)) {
                 Log.write(level, "micrometer: " + format(format, args), failureIn(args));
             }
         }
 
-        private static void out(String level, String message, Throwable failure) {
+        private void out(String wanted, String message, Throwable failure) {
+            String level = level(wanted);
             if (Log.enabled(level)) {
                 Log.write(level, "micrometer: " + message, failure);
             }

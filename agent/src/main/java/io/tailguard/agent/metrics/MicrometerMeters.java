@@ -2,7 +2,9 @@ package io.tailguard.agent.metrics;
 
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.tailguard.agent.engine.AttemptKind;
@@ -15,8 +17,10 @@ import java.util.function.ToDoubleFunction;
 /**
  * The agent's Micrometer registry (relocated inside the agent jar, so it never meets the
  * application's own Micrometer) and the meters of SPEC section 8, each tagged {@code policy}.
- * The only class that names a Micrometer type: it is loaded on a background thread when the
- * Prometheus endpoint is first wanted, never on the startup path.
+ * With {@link OtlpPush}, the only classes that name a Micrometer type: it is loaded on a background
+ * thread when the Prometheus endpoint or the OTLP push is first wanted, never on the startup path.
+ * The meters live in a composite registry; the Prometheus registry and the OTLP one are added to it
+ * when wanted, so both see the same meters under the same names.
  *
  * <p>The counters are Micrometer function counters over {@link PolicyMeters}' adders, so they show
  * every request since the agent started, including those before this class was loaded. Every tag
@@ -33,11 +37,30 @@ final class MicrometerMeters {
     static final String POLICY = "policy";
     private static final double[] PERCENTILES = {0.5, 0.9, 0.95, 0.99};
 
-    private final PrometheusMeterRegistry registry;
+    private final CompositeMeterRegistry registry;
+    private volatile PrometheusMeterRegistry prometheus;
 
     MicrometerMeters() {
         MicrometerLogBridge.install();
-        registry = new PrometheusMeterRegistry(new AgentPrometheusConfig());
+        registry = new CompositeMeterRegistry();
+    }
+
+    /** Adds the Prometheus registry, once, before the endpoint first serves. */
+    synchronized void servePrometheus() {
+        if (prometheus == null) {
+            PrometheusMeterRegistry created = new PrometheusMeterRegistry(new AgentPrometheusConfig());
+            registry.add(created);
+            prometheus = created;
+        }
+    }
+
+    /** Another registry that gets every meter, those registered already included. */
+    synchronized void add(MeterRegistry child) {
+        registry.add(child);
+    }
+
+    synchronized void remove(MeterRegistry child) {
+        registry.remove(child);
     }
 
     /** Registers a policy's meters and returns the sink for its request durations. */
@@ -47,11 +70,14 @@ final class MicrometerMeters {
             counter("tailguard.requests", "Logical requests, by how they ended for the application",
                     policy.requestCounter(outcome), name, "outcome", outcome.label());
         }
+        // One description for every series of a meter: an OTLP registry groups series into one metric
+        // by name and description.
+        String attempts = "Attempts on the wire (shadow=false), or only decided in shadow mode (shadow=true)";
         for (AttemptKind kind : PolicyMeters.KINDS) {
-            counter("tailguard.attempts", "Attempts on the wire (shadow=false), or only decided in shadow mode "
-                    + "(shadow=true)", policy.attemptCounter(kind, false), name, "kind", kind.label(), "shadow", "false");
+            counter("tailguard.attempts", attempts, policy.attemptCounter(kind, false), name, "kind", kind.label(),
+                    "shadow", "false");
             if (kind != AttemptKind.PRIMARY) {
-                counter("tailguard.attempts", null, policy.attemptCounter(kind, true), name, "kind", kind.label(),
+                counter("tailguard.attempts", attempts, policy.attemptCounter(kind, true), name, "kind", kind.label(),
                         "shadow", "true");
                 counter("tailguard.budget.refused", "Retries and hedges the retry budget refused",
                         policy.refusalCounter(kind), name, "kind", kind.label());
@@ -79,7 +105,8 @@ final class MicrometerMeters {
 
     /** The Prometheus text exposition format (0.0.4). */
     String scrape() {
-        return registry.scrape();
+        PrometheusMeterRegistry serving = prometheus;
+        return serving == null ? "" : serving.scrape();
     }
 
     private void counter(String meter, String description, LongAdder count, String policy, String... tags) {

@@ -1,6 +1,7 @@
 package io.tailguard.agent.metrics;
 
 import io.tailguard.agent.Log;
+import io.tailguard.agent.config.OtlpExport;
 import io.tailguard.agent.config.TailguardConfig;
 import io.tailguard.agent.engine.Engine;
 import io.tailguard.agent.engine.HedgeDelay;
@@ -17,14 +18,15 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The agent's metrics: the engine's {@link RequestMetrics.Factory}, the periodic summary line and
- * the opt-in Prometheus endpoint, all following the configuration in force (a reload can turn
- * each on, off or move it).
+ * The agent's metrics: the engine's {@link RequestMetrics.Factory}, the periodic summary line, the
+ * opt-in Prometheus endpoint and the opt-in OTLP push, all following the configuration in force (a
+ * reload can turn each on, off or move it).
  *
  * <p>Startup cost: creating this and each policy's {@link PolicyMeters} loads a handful of small
  * classes and no Micrometer. Micrometer is loaded on the housekeeping thread the first time the
- * endpoint is wanted (at the earliest {@link #STARTUP_DELAY_MILLIS} after the agent started), and
- * not at all while it is off: nothing else could read its registry.
+ * endpoint or the OTLP push is wanted (at the earliest {@link #STARTUP_DELAY_MILLIS} after the agent
+ * started), and not at all while both are off: nothing else could read its registry. The OTLP
+ * registry and its protobuf classes load only when the push is configured.
  * Counts never depend on it; only the latency timer starts with it (durations of requests that
  * finished while it loaded are buffered and handed over).
  */
@@ -50,9 +52,12 @@ public final class TailguardMetrics implements RequestMetrics.Factory {
     // Guarded by this.
     private final Map<String, PolicyMeters> policies = new LinkedHashMap<>();
     private MicrometerMeters micrometer;
+    /** Whether the policies' meters are registered: once the first export (Prometheus, OTLP) is in place. */
+    private boolean bound;
     private boolean micrometerFailed;
     private int wantedPort;
     private String wantedAddress;
+    private OtlpExport wantedOtlp = OtlpExport.OFF;
     private Duration summaryInterval = Duration.ZERO;
     private Future<?> summaryTask;
 
@@ -60,6 +65,8 @@ public final class TailguardMetrics implements RequestMetrics.Factory {
     private PrometheusEndpoint endpoint;
     private String endpointAt;
     private String failedAt;
+    private OtlpPush otlp;
+    private OtlpExport otlpAt = OtlpExport.OFF;
 
     /**
      * @param housekeeping a single daemon thread for the summary and for starting the endpoint;
@@ -74,10 +81,11 @@ public final class TailguardMetrics implements RequestMetrics.Factory {
     public synchronized RequestMetrics forPolicy(String policy) {
         PolicyMeters meters = policies.get(policy);
         if (meters == null) {
-            meters = new PolicyMeters(policy, wantedPort > 0 && !micrometerFailed ? new PendingDurations()
+            meters = new PolicyMeters(policy, (wantedPort > 0 || wantedOtlp.enabled()) && !micrometerFailed
+                    ? new PendingDurations()
                     : DurationSink.NONE);
             policies.put(policy, meters);
-            if (micrometer != null) {
+            if (bound) {
                 bind(meters);
             }
         }
@@ -105,16 +113,55 @@ public final class TailguardMetrics implements RequestMetrics.Factory {
         }
         int port = config.prometheusPort();
         String address = config.prometheusAddress();
-        if (port != wantedPort || !address.equals(wantedAddress)) {
-            wantedPort = port;
-            wantedAddress = address;
+        boolean endpointChanged = port != wantedPort || !address.equals(wantedAddress);
+        boolean otlpChanged = !config.otlp().equals(wantedOtlp);
+        wantedPort = port;
+        wantedAddress = address;
+        wantedOtlp = config.otlp();
+        if (endpointChanged || otlpChanged) {
             housekeeping.schedule(new Runnable() {
                 @Override
                 public void run() {
-                    updateEndpoint();
+                    if (endpointChanged) {
+                        updateEndpoint();
+                    }
+                    if (otlpChanged) {
+                        updateOtlp();
+                    }
                 }
             }, Math.max(0, STARTUP_DELAY_MILLIS - (System.nanoTime() - createdNanos) / 1_000_000),
                     TimeUnit.MILLISECONDS);
+        }
+    }
+
+    /** On the housekeeping thread: starts, changes or stops the OTLP push as the configuration wants. */
+    private void updateOtlp() {
+        OtlpExport wanted;
+        synchronized (this) {
+            wanted = wantedOtlp;
+        }
+        if (wanted.equals(otlpAt)) {
+            return;
+        }
+        if (otlp != null) {
+            otlp.stop();
+            otlp = null;
+            Log.info("stopped pushing metrics over OTLP to " + otlpAt.endpoint());
+        }
+        otlpAt = wanted;
+        if (!wanted.enabled()) {
+            return;
+        }
+        MicrometerMeters meters = micrometer();
+        if (meters == null) {
+            return;
+        }
+        try {
+            otlp = OtlpPush.start(meters, wanted);
+            bindOnce();
+            Log.info("pushing metrics over OTLP to " + wanted);
+        } catch (Exception | LinkageError e) {
+            Log.error("cannot push metrics over OTLP to " + wanted.endpoint() + ": " + e + ". Requests are unaffected.");
         }
     }
 
@@ -149,6 +196,8 @@ public final class TailguardMetrics implements RequestMetrics.Factory {
             return;
         }
         try {
+            meters.servePrometheus();
+            bindOnce();
             endpoint = PrometheusEndpoint.start(address, port, meters::scrape);
             endpointAt = at;
             failedAt = null;
@@ -176,8 +225,8 @@ public final class TailguardMetrics implements RequestMetrics.Factory {
         try {
             created = new MicrometerMeters();
         } catch (Exception | LinkageError e) {
-            Log.error("Micrometer could not start, so the Prometheus endpoint stays off (requests are "
-                    + "unaffected): " + e, e);
+            Log.error("Micrometer could not start, so the Prometheus endpoint and the OTLP push stay off "
+                    + "(requests are unaffected): " + e, e);
             synchronized (this) {
                 micrometerFailed = true;
                 for (PolicyMeters meters : policies.values()) {
@@ -188,10 +237,21 @@ public final class TailguardMetrics implements RequestMetrics.Factory {
         }
         synchronized (this) {
             micrometer = created;
+            return created;
+        }
+    }
+
+    /**
+     * After an export was added to the registry: registers the policies' meters, the first time, and
+     * hands the durations buffered so far to the timers. Not before, or the composite registry would
+     * record them nowhere.
+     */
+    private synchronized void bindOnce() {
+        if (!bound) {
+            bound = true;
             for (PolicyMeters meters : policies.values()) {
                 bind(meters);
             }
-            return created;
         }
     }
 

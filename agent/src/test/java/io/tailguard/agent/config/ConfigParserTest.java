@@ -144,6 +144,39 @@ class ConfigParserTest {
     }
 
     @Test
+    void anEnvironmentVariableThatNamesNoSettingIsAWarningAndThePoliciesStayInForce() throws Exception {
+        Path file = dir.resolve("tailguard.properties");
+        Files.writeString(file, "tailguard.policy.api.hosts=a\ntailguard.policy.api.retry.max-attempts=2\n");
+        Map<String, String> env = Map.of("TAILGUARD_VERSION", "1.2", "TAILGUARD_BUDGET_RATIO", "0.3",
+                "TAILGUARD_POLICY_API_RETRY_MAX_ATEMPTS", "5", "TAILGUARD_CONFIG", file.toString(), "PATH", "/bin");
+        ConfigSources sources = new ConfigSources(null, env, new Properties());
+
+        TailguardConfig config = sources.load();
+
+        assertEquals(2, config.policies().get(0).maxAttempts());
+        assertEquals(0.3, config.budget().ratio(), "known variables still apply");
+        assertEquals(List.of(
+                "environment variable TAILGUARD_POLICY_API_RETRY_MAX_ATEMPTS is not a Tailguard setting and is "
+                        + "ignored; did you mean TAILGUARD_POLICY_API_RETRY_MAX_ATTEMPTS?",
+                "environment variable TAILGUARD_VERSION is not a Tailguard setting and is ignored"),
+                sources.environmentWarnings());
+    }
+
+    @Test
+    void aKnownEnvironmentVariableWithABadValueAndTyposInTheFileAndSystemPropertiesStayErrors() throws Exception {
+        Path file = dir.resolve("tailguard.properties");
+        Files.writeString(file, "tailguard.policy.api.hosts=a\ntailguard.policy.api.retry.max-atempts=2\n");
+        Properties system = new Properties();
+        system.setProperty("tailguard.budget.rato", "0.1");
+        String message = assertThrows(InvalidConfigException.class, () -> new ConfigSources(file.toString(),
+                Map.of("TAILGUARD_BUDGET_TTL", "soon"), system).load()).getMessage();
+        assertTrue(message.contains("tailguard.policy.api.retry.max-atempts: unknown key"), message);
+        assertTrue(message.contains("tailguard.budget.rato: unknown key (from -Dtailguard.budget.rato)"), message);
+        assertTrue(message.contains("tailguard.budget.ttl: 'soon' (from environment variable TAILGUARD_BUDGET_TTL)"),
+                message);
+    }
+
+    @Test
     void laterSourcesWinFileThenEnvironmentThenSystemProperties() throws Exception {
         Path file = dir.resolve("tailguard.properties");
         Files.writeString(file, "tailguard.policy.api.hosts=a\ntailguard.policy.api.retry.max-attempts=2\n"

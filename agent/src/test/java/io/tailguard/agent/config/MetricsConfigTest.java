@@ -53,4 +53,27 @@ class MetricsConfigTest {
     void zeroTurnsTheSummaryOff() throws Exception {
         assertEquals(Duration.ZERO, parse("tailguard.metrics.log.interval=0").metricsLogInterval());
     }
+
+    @Test
+    void otlpIsOffUntilAnEndpointIsSetAndPushesEveryMinuteByDefault() throws Exception {
+        assertEquals(OtlpExport.OFF, parse().otlp());
+        OtlpExport otlp = parse("tailguard.metrics.otlp.endpoint=http://otel-collector:4318/v1/metrics").otlp();
+        assertTrue(otlp.enabled());
+        assertEquals("http://otel-collector:4318/v1/metrics", otlp.endpoint());
+        assertEquals(Duration.ofSeconds(60), otlp.interval());
+        assertEquals(Duration.ofSeconds(5), parse("tailguard.metrics.otlp.endpoint=https://c/v1/metrics",
+                "tailguard.metrics.otlp.interval=5s").otlp().interval());
+    }
+
+    @Test
+    void rejectsAnOtlpEndpointThatIsNoHttpUrlAndAnIntervalUnderASecond() {
+        InvalidConfigException e = assertThrows(InvalidConfigException.class,
+                () -> parse("tailguard.metrics.otlp.endpoint=otel-collector:4317",
+                        "tailguard.metrics.otlp.interval=100ms"));
+        assertTrue(e.getMessage().contains("tailguard.metrics.otlp.endpoint: 'otel-collector:4317' (from "
+                + "test.properties) is not valid; expected the http(s) URL of an OTLP/HTTP metrics endpoint"),
+                e.getMessage());
+        assertTrue(e.getMessage().contains("tailguard.metrics.otlp.interval: '100ms' (from test.properties) is too "
+                + "short; expected a duration of at least 1s"), e.getMessage());
+    }
 }

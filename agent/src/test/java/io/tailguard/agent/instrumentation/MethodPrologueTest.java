@@ -145,14 +145,28 @@ class MethodPrologueTest {
 
     @Test
     void theJdkHttpClientImplementationStillVerifiesAfterTransformation() throws Exception {
+        byte[] transformed = MethodPrologue.apply(httpClientImpl(), jdkHooks());
+        verify(transformed);
+        assertEquals(3, countPrologues(transformed));
+    }
+
+    @Test
+    void aMethodThatHasAPrologueAlreadyGetsNoSecondOne() throws Exception {
+        byte[] once = MethodPrologue.apply(httpClientImpl(), jdkHooks());
+
+        assertNull(MethodPrologue.apply(once, jdkHooks()), "nothing left to add");
+        assertEquals(3, countPrologues(once));
+    }
+
+    private static byte[] httpClientImpl() throws Exception {
         try (FileSystem jrt = FileSystems.newFileSystem(URI.create("jrt:/"), Map.of())) {
-            byte[] original = Files.readAllBytes(
+            return Files.readAllBytes(
                     jrt.getPath("modules", "java.net.http", "jdk/internal/net/http/HttpClientImpl.class"));
-            List<Hook> hooks = new io.tailguard.agent.instrumentation.jdk.JdkHttpClientInstrumentation().hooks();
-            byte[] transformed = MethodPrologue.apply(original, hooks);
-            verify(transformed);
-            assertEquals(3, countPrologues(transformed));
         }
+    }
+
+    private static List<Hook> jdkHooks() {
+        return new io.tailguard.agent.instrumentation.jdk.JdkHttpClientInstrumentation().hooks();
     }
 
     private static int countPrologues(byte[] classFile) {

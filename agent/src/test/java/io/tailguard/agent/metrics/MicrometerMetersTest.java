@@ -16,6 +16,7 @@ class MicrometerMetersTest {
         policy.attempt(AttemptKind.PRIMARY, false);
         policy.requestFinished(RequestOutcome.SUCCESS, 3_000_000);
         MicrometerMeters meters = new MicrometerMeters();
+        meters.servePrometheus();
 
         DurationSink timers = meters.register(policy, name -> 12.5);
         pending.drainTo(timers);

@@ -55,6 +55,24 @@ class JdkConfigErrorTest {
     }
 
     @Test
+    void aStrayEnvironmentVariableIsOneWarningAndThePoliciesStayInForce() throws Exception {
+        try (TestServer server = new TestServer();
+                AgentedApp app = AgentedApp.withConfig("tailguard.policy.api.hosts=127.0.0.1\n"
+                        + "tailguard.policy.api.retry.backoff.initial=10ms\ntailguard.policy.api.tagging=true")
+                        .environment("TAILGUARD_FOO", "1.2").start()) {
+            server.respondWith(request -> "2".equals(request.getHeaders().get("X-Attempt"))
+                    ? TestServer.ok("second attempt") : TestServer.status(503));
+
+            assertEquals("200", app.call(Call.get("jdk-send", server.url("/item"))).get("status"), app.stderr());
+            assertEquals(2, server.requestCount(), "retried: the policy is in force");
+            String stderr = app.stderr();
+            assertEquals(1, count(stderr, "[tailguard]"), stderr);
+            assertTrue(stderr.contains("[tailguard] WARN environment variable TAILGUARD_FOO is not a Tailguard "
+                    + "setting and is ignored"), stderr);
+        }
+    }
+
+    @Test
     void strictModeExitsOnAnInvalidConfiguration() throws Exception {
         IllegalStateException failed = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class,
                 () -> AgentedApp.withConfig("tailguard.strict=true\ntailguard.polcy.api.hosts=x").start());

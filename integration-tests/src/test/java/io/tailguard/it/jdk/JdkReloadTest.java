@@ -78,6 +78,46 @@ class JdkReloadTest {
         }
     }
 
+    /**
+     * A Kubernetes ConfigMap volume: the file is a link through {@code ..data}, itself a link to a
+     * timestamped directory; an update writes a new directory and replaces {@code ..data} in one
+     * rename, and removes the old directory. The file's own path never changes.
+     */
+    @Test
+    void aConfigMapUpdateBySymlinkSwapIsPickedUp() throws Exception {
+        Path volume = dir.resolve("config-volume");
+        Files.createDirectories(volume);
+        Path first = configMapVersion(volume, "..2026_12_01_10_00_00.000000001", config(1));
+        Files.createSymbolicLink(volume.resolve("..data"), first.getFileName());
+        Path file = volume.resolve("tailguard.properties");
+        Files.createSymbolicLink(file, Path.of("..data", "tailguard.properties"));
+        try (TestServer server = new TestServer();
+                AgentedApp app = AgentedApp.withConfig(null).agentArgument(file.toString()).start()) {
+            server.respondWith(request -> "2".equals(request.getHeaders().get("X-Attempt"))
+                    ? TestServer.ok("second attempt") : TestServer.status(503));
+            assertEquals("503", status(app, server.url("/before")));
+            assertEquals(1, server.requestCount());
+
+            Path second = configMapVersion(volume, "..2026_12_01_10_05_00.000000002", config(2));
+            Path swap = volume.resolve("..data_tmp");
+            Files.createSymbolicLink(swap, second.getFileName());
+            Files.move(swap, volume.resolve("..data"), StandardCopyOption.ATOMIC_MOVE);
+            Files.delete(first.resolve("tailguard.properties"));
+            Files.delete(first);
+
+            app.awaitStderrLines("INFO configuration reloaded", 1, Duration.ofSeconds(30));
+            assertEquals("200", status(app, server.url("/after")), "the new version retries");
+            assertEquals(3, server.requestCount());
+            assertEquals(0, app.stderrLines(Pattern.compile("ERROR|WARN")).size(), app.stderr());
+        }
+    }
+
+    private static Path configMapVersion(Path volume, String name, String content) throws Exception {
+        Path version = Files.createDirectory(volume.resolve(name));
+        Files.writeString(version.resolve("tailguard.properties"), content);
+        return version;
+    }
+
     private static String config(int maxAttempts) {
         return String.join("\n",
                 "tailguard.reload.interval=" + INTERVAL_MILLIS + "ms",
