@@ -1,5 +1,6 @@
 package io.tailguard.agent.metrics;
 
+import io.tailguard.agent.Log;
 import io.tailguard.agent.engine.AttemptKind;
 import io.tailguard.agent.engine.RequestMetrics;
 import java.util.concurrent.atomic.LongAdder;
@@ -25,6 +26,7 @@ final class PolicyMeters implements RequestMetrics {
     private final LongAdder[] attempts = adders(KINDS.length * 2);
     private final LongAdder[] hedgeWins = adders(KINDS.length);
     private final LongAdder[] budgetRefused = adders(KINDS.length);
+    private final LongAdder bufferCommitted = new LongAdder();
     private volatile DurationSink durations;
 
     PolicyMeters(String policy, DurationSink durations) {
@@ -44,6 +46,15 @@ final class PolicyMeters implements RequestMetrics {
     @Override
     public void budgetRefused(AttemptKind kind) {
         budgetRefused[kind.ordinal()].increment();
+    }
+
+    @Override
+    public void bufferCommitted(String why) {
+        bufferCommitted.increment();
+        if (Log.enabled("debug")) {
+            Log.debug("policy " + policy + ": " + why + "; the request is committed to it: it goes to the "
+                    + "application as the client streams it, and no further attempt is sent");
+        }
     }
 
     @Override
@@ -71,6 +82,10 @@ final class PolicyMeters implements RequestMetrics {
 
     LongAdder refusalCounter(AttemptKind kind) {
         return budgetRefused[kind.ordinal()];
+    }
+
+    LongAdder bufferCommittedCounter() {
+        return bufferCommitted;
     }
 
     DurationSink durations() {
