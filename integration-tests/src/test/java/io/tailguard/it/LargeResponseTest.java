@@ -168,6 +168,31 @@ class LargeResponseTest {
     }
 
     /**
+     * A hedge answered by a 503 too large to hold commits the request at its headers: it is the
+     * answer, and the primary still waiting for its response is cancelled as for any winner.
+     */
+    @Test
+    void aHedgeAnsweredByA503TooLargeToHoldWinsAndThePrimaryIsCancelled() throws Exception {
+        try (AgentedApp hedging = smallHeapApp(
+                "tailguard.policy.api.hosts=127.0.0.1",
+                "tailguard.policy.api.hedge.delay=100ms")) {
+            for (String client : HOLDING_CLIENTS) {
+                String id = "hedged-" + IDS.incrementAndGet();
+                Map<String, String> got = hedging.send("call", Call.get(client, server.url("/slow-first?id=" + id
+                        + "&size=1000000&framing=length")).option("consume", "count").option("handler", "inputStream")
+                        .asMap(), 60);
+
+                assertEquals("503", got.get("status"), () -> client + ": " + got + "\n" + hedging.stderr());
+                assertEquals("1000000", got.get("bodyBytes"), client);
+                assertEquals(Long.toString(LargeBodyServer.crcOf(1_000_000)), got.get("bodyCrc"), client);
+                assertEquals(2, server.requests(id), client);
+                assertTrue(Long.parseLong(got.get("elapsedMs")) < 2_500,
+                        client + ": the primary (3 s) was not waited for: " + got);
+            }
+        }
+    }
+
+    /**
      * Twelve 20 MiB 503s at once, each allowed 4 MiB, all together 8 MiB: held whole they would be
      * 48 MiB of a 64 MiB heap; the JVM-wide limit commits them instead. Every one arrives whole, and
      * the heap after the run is back where an idle application's is.
