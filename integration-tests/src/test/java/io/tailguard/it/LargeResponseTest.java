@@ -193,6 +193,39 @@ class LargeResponseTest {
     }
 
     /**
+     * Limits set far beyond the heap: holding a 300 MiB 503 runs out of memory in the agent's own
+     * copy, which is then committed as if a limit was reached: the application gets the response
+     * whole, goes on working, and its JVM exits when asked.
+     */
+    @ParameterizedTest
+    @MethodSource("holdingClients")
+    void anOutOfMemoryErrorWhileHoldingEndsTheRequestAndTheApplicationStillExits(String client) throws Exception {
+        AgentedApp careless = smallHeapApp(
+                "tailguard.policy.api.hosts=127.0.0.1",
+                "tailguard.policy.api.retry.backoff.initial=10ms",
+                "tailguard.buffer.max-response-bytes=1g",
+                "tailguard.buffer.max-total-bytes=1g");
+        try {
+            String id = "oom-" + IDS.incrementAndGet();
+            Map<String, String> got = careless.send("call", Call.get(client, server.url("/big?id=" + id + "&size="
+                    + LARGE + "&framing=chunked")).option("consume", "count").option("handler", "inputStream")
+                    .asMap(), 90);
+            assertEquals("503", got.get("status"), () -> "committed when the heap ran out: " + got + "\n"
+                    + careless.stderr());
+            assertEquals(Long.toString(LARGE), got.get("bodyBytes"));
+            assertEquals(Long.toString(largeCrc), got.get("bodyCrc"));
+            assertEquals(1, server.requests(id));
+
+            Map<String, String> after = careless.send("call", Call.get(client, server.url("/once?id=" + id
+                    + "-after&size=10&framing=length")).asMap(), 60);
+            assertEquals("200", after.get("status"), () -> "the application works on: " + after);
+            assertTrue(careless.exitsWithin(20), "the JVM exits when asked:\n" + careless.stderr());
+        } finally {
+            careless.close();
+        }
+    }
+
+    /**
      * Twelve 20 MiB 503s at once, each allowed 4 MiB, all together 8 MiB: held whole they would be
      * 48 MiB of a 64 MiB heap; the JVM-wide limit commits them instead. Every one arrives whole, and
      * the heap after the run is back where an idle application's is.

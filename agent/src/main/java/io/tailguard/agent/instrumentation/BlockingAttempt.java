@@ -107,7 +107,11 @@ public abstract class BlockingAttempt<T, R> implements Runnable {
         int count = 0;
         while (true) {
             if (held.length - count < CHUNK) {
-                held = Arrays.copyOf(held, held.length * 2);
+                byte[] larger = grown(held);
+                if (larger == null) {
+                    return commit(response, held, count, in);
+                }
+                held = larger;
             }
             int n = in.read(held, count, CHUNK);
             if (n < 0) {
@@ -117,14 +121,33 @@ public abstract class BlockingAttempt<T, R> implements Runnable {
                 return HeaderDecision.BUFFER;
             }
             if (!listener.reserve(n)) {
-                HeaderDecision decision = listener.commit();
-                if (decision == HeaderDecision.DELIVER) {
-                    replaceBody(response, new SequenceInputStream(new ByteArrayInputStream(held, 0, count + n), in),
-                            false);
-                }
-                return decision;
+                return commit(response, held, count + n, in);
             }
             count += n;
+        }
+    }
+
+    private HeaderDecision commit(T response, byte[] held, int count, InputStream rest) {
+        HeaderDecision decision = listener.commit();
+        if (decision == HeaderDecision.DELIVER) {
+            replaceBody(response, new SequenceInputStream(new ByteArrayInputStream(held, 0, count), rest), false);
+        }
+        return decision;
+    }
+
+    /**
+     * A copy twice as large, or {@code null} when the heap has no room for it (limits set beyond
+     * the heap): the body is then committed as if a limit was reached, so the application gets it
+     * streamed instead of an error.
+     */
+    private static byte[] grown(byte[] held) {
+        if (held.length > Integer.MAX_VALUE / 2 - 16) {
+            return null;
+        }
+        try {
+            return Arrays.copyOf(held, held.length * 2);
+        } catch (OutOfMemoryError noRoom) {
+            return null;
         }
     }
 }

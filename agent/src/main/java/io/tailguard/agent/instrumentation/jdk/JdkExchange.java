@@ -321,16 +321,17 @@ final class JdkExchange implements Exchange<HttpResponse<Object>> {
                 for (ByteBuffer item : items) {
                     size += item.remaining();
                 }
-                if (listener.reserve(size)) {
+                if (listener.reserve(size) && room(size)) {
                     for (ByteBuffer item : items) {
-                        append(item);
+                        int n = item.remaining();
+                        item.get(held, count, n);
+                        count += n;
                     }
                     upstream.request(1);
                     return;
                 }
             } catch (Throwable failure) {
-                // Our own failure (an OutOfMemoryError growing the copy, say): this attempt ends
-                // with it, and the connection is let go.
+                // Our own failure: this attempt ends with it, and the connection is let go.
                 drop();
                 body.completeExceptionally(failure);
                 return;
@@ -350,13 +351,25 @@ final class JdkExchange implements Exchange<HttpResponse<Object>> {
             }
         }
 
-        private void append(ByteBuffer item) {
-            int n = item.remaining();
-            if (count + n > held.length) {
-                held = java.util.Arrays.copyOf(held, Math.max(count + n, Math.max(1024, held.length * 2)));
+        /**
+         * Makes room for {@code size} more bytes. {@code false} when the heap has no room for a
+         * larger copy (limits set beyond the heap): the body is then committed as if a limit was
+         * reached, so the application gets it streamed instead of an error.
+         */
+        private boolean room(long size) {
+            if (count + size <= held.length) {
+                return true;
             }
-            item.get(held, count, n);
-            count += n;
+            if (count + size > Integer.MAX_VALUE - 16) {
+                return false;
+            }
+            try {
+                held = java.util.Arrays.copyOf(held, (int) Math.min(Integer.MAX_VALUE - 16,
+                        Math.max(count + size, Math.max(1024L, held.length * 2L))));
+                return true;
+            } catch (OutOfMemoryError noRoom) {
+                return false;
+            }
         }
 
         private void drop() {

@@ -2,7 +2,6 @@ package io.tailguard.agent.instrumentation.apache5.adapter;
 
 import io.tailguard.agent.engine.Exchange.AttemptListener;
 import io.tailguard.agent.engine.HeaderDecision;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.List;
@@ -40,7 +39,9 @@ final class AttemptConsumer implements AsyncResponseConsumer<AsyncExchange.Attem
     private HttpResponse head;
     private EntityDetails details;
     private HttpContext responseContext;
-    private ByteArrayOutputStream buffer;
+    /** The body held while the decision is BUFFER; {@code null} otherwise. */
+    private byte[] buffer;
+    private int count;
     private FutureCallback<AsyncExchange.Attempted> result;
 
     AttemptConsumer(AttemptListener<AsyncExchange.Attempted> listener, AsyncExchange exchange,
@@ -66,7 +67,7 @@ final class AttemptConsumer implements AsyncResponseConsumer<AsyncExchange.Attem
             deliverToApplication();
             return;
         }
-        buffer = decided == HeaderDecision.BUFFER ? new ByteArrayOutputStream() : null;
+        buffer = decided == HeaderDecision.BUFFER ? new byte[(int) Math.max(0, Math.min(length, 8192))] : null;
         if (entityDetails == null) {
             finishBuffered();
         }
@@ -137,19 +138,18 @@ final class AttemptConsumer implements AsyncResponseConsumer<AsyncExchange.Attem
      *     the application's consumer already) or is to be dropped
      */
     private boolean hold(ByteBuffer src) throws IOException {
-        byte[] prefix;
+        ByteBuffer prefix;
         try {
-            if (listener.reserve(src.remaining())) {
-                byte[] chunk = new byte[src.remaining()];
-                src.get(chunk);
-                buffer.write(chunk, 0, chunk.length);
+            int n = src.remaining();
+            if (listener.reserve(n) && room(n)) {
+                src.get(buffer, count, n);
+                count += n;
                 return true;
             }
-            prefix = buffer.toByteArray();
+            prefix = ByteBuffer.wrap(buffer, 0, count);
             buffer = null;
         } catch (RuntimeException | Error ours) {
-            // Our own failure (an OutOfMemoryError, say): the attempt fails with it instead of
-            // the client's I/O thread.
+            // Our own failure: the attempt fails with it instead of the client's I/O thread.
             buffer = null;
             decision = HeaderDecision.DISCARD;
             throw new IOException("response body could not be held", ours);
@@ -163,10 +163,30 @@ final class AttemptConsumer implements AsyncResponseConsumer<AsyncExchange.Attem
         } catch (HttpException e) {
             throw new IOException(e);
         }
-        if (prefix.length > 0) {
-            exchange.consumer().consume(ByteBuffer.wrap(prefix));
+        if (prefix.hasRemaining()) {
+            exchange.consumer().consume(prefix);
         }
         return false;
+    }
+
+    /**
+     * Makes room for {@code n} more bytes. {@code false} when the heap has no room for a larger
+     * copy (limits set beyond the heap): the body is then committed as if a limit was reached.
+     */
+    private boolean room(int n) {
+        if (count + (long) n <= buffer.length) {
+            return true;
+        }
+        long size = Math.max(count + (long) n, Math.max(1024L, buffer.length * 2L));
+        if (size > Integer.MAX_VALUE - 16) {
+            return false;
+        }
+        try {
+            buffer = java.util.Arrays.copyOf(buffer, (int) size);
+            return true;
+        } catch (OutOfMemoryError noRoom) {
+            return false;
+        }
     }
 
     @Override
@@ -179,7 +199,8 @@ final class AttemptConsumer implements AsyncResponseConsumer<AsyncExchange.Attem
     }
 
     private void finishBuffered() {
-        byte[] body = buffer == null ? new byte[0] : buffer.toByteArray();
+        byte[] body = buffer == null ? new byte[0] : buffer.length == count ? buffer
+                : java.util.Arrays.copyOf(buffer, count);
         result.completed(new AsyncExchange.Attempted(head, details, attemptContext, false, null, body));
     }
 
