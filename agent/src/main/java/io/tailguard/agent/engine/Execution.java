@@ -18,6 +18,7 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * One logical request on its way through the engine: it sends the primary attempt, hedges it when
@@ -28,6 +29,10 @@ import java.util.concurrent.RejectedExecutionException;
  * <ul>
  *   <li>A response that is not a retryable failure wins at once; the other attempts are
  *       cancelled and their responses discarded.
+ *   <li>A retryable response is held (its body in memory, for clients that read it) only within
+ *       {@code tailguard.buffer.max-response-bytes} and what is left of
+ *       {@code tailguard.buffer.max-total-bytes} ({@link BufferBudget}); one that outgrows them,
+ *       by its announced length or as it is read, is committed: it wins like any other answer.
  *   <li>A failure of one attempt does not end the request while another is in flight.
  *   <li>When every attempt in flight has failed, a retry is sent only if the outcome is listed in
  *       {@code retry.on}, the request may be repeated (method or {@code Idempotency-Key}, and a
@@ -797,7 +802,7 @@ public final class Execution<R> {
         private volatile Attempt handle;
         private volatile boolean cancelRequested;
         /** Bytes of this attempt's response held against the limits; see {@link #releaseBuffer}. */
-        final java.util.concurrent.atomic.AtomicLong reserved = new java.util.concurrent.atomic.AtomicLong();
+        final AtomicLong reserved = new AtomicLong();
         // Guarded by Execution.this.
         boolean done;
         boolean timedOut;
