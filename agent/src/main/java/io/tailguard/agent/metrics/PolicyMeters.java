@@ -109,6 +109,7 @@ final class PolicyMeters implements RequestMetrics {
             c.hedgeWins[i] = hedgeWins[i].sum();
             c.budgetRefused[i] = budgetRefused[i].sum();
         }
+        c.bufferCommitted = bufferCommitted.sum();
         return c;
     }
 
@@ -126,6 +127,7 @@ final class PolicyMeters implements RequestMetrics {
         final long[] attempts = new long[KINDS.length * 2];
         final long[] hedgeWins = new long[KINDS.length];
         final long[] budgetRefused = new long[KINDS.length];
+        long bufferCommitted;
 
         Counts minus(Counts earlier) {
             Counts d = new Counts();
@@ -133,6 +135,7 @@ final class PolicyMeters implements RequestMetrics {
             subtract(attempts, earlier.attempts, d.attempts);
             subtract(hedgeWins, earlier.hedgeWins, d.hedgeWins);
             subtract(budgetRefused, earlier.budgetRefused, d.budgetRefused);
+            d.bufferCommitted = bufferCommitted - earlier.bufferCommitted;
             return d;
         }
 
