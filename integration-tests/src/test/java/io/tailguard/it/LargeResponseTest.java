@@ -129,8 +129,13 @@ class LargeResponseTest {
         }
     }
 
+    /** The holding clients, and the Apache classic clients' response-handler API. */
+    static Stream<String> holdingClientsAndHandlers() {
+        return Stream.concat(HOLDING_CLIENTS.stream(), Stream.of("apache4-handler", "apache5-handler"));
+    }
+
     @ParameterizedTest
-    @MethodSource("holdingClients")
+    @MethodSource("holdingClientsAndHandlers")
     void a503OneByteOverTheLimitIsNotRetriedAndArrivesWhole(String client) {
         for (String framing : List.of("length", "chunked", "close")) {
             String id = "over-" + IDS.incrementAndGet();
