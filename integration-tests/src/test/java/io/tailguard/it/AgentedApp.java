@@ -193,6 +193,16 @@ public final class AgentedApp implements AutoCloseable {
         return ready.join();
     }
 
+    /** Asks the application to exit and reports whether its JVM ended within {@code seconds}. */
+    public boolean exitsWithin(int seconds) throws InterruptedException {
+        try {
+            sendAsync("exit", Map.of());
+        } catch (UncheckedIOException alreadyGone) {
+            // already ended
+        }
+        return process.waitFor(seconds, TimeUnit.SECONDS);
+    }
+
     @Override
     public void close() throws IOException {
         try {

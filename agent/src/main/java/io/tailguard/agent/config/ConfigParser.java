@@ -35,6 +35,7 @@ public final class ConfigParser {
     public static final List<String> GLOBAL_KEYS = List.of(
             "tailguard.enabled", "tailguard.mode", "tailguard.strict", "tailguard.config",
             "tailguard.budget.ratio", "tailguard.budget.min-per-second", "tailguard.budget.ttl",
+            "tailguard.buffer.max-response-bytes", "tailguard.buffer.max-total-bytes",
             "tailguard.metrics.prometheus.port", "tailguard.metrics.prometheus.address",
             "tailguard.metrics.otlp.endpoint", "tailguard.metrics.otlp.interval",
             "tailguard.metrics.log.interval", "tailguard.log.level", "tailguard.reload.interval",
@@ -50,6 +51,13 @@ public final class ConfigParser {
             "budget.ratio", "budget.min-per-second", "budget.ttl");
 
     private static final Pattern DURATION = Pattern.compile("(\\d+(?:\\.\\d+)?)\\s*(ms|s|m)");
+    private static final Pattern BYTE_SIZE = Pattern.compile("(\\d{1,15})\\s*(b|k|kb|kib|m|mb|mib|g|gb|gib)?");
+    /** Default per-attempt limit: see the README's Configuration for why 64 KiB. */
+    static final long DEFAULT_MAX_RESPONSE_BYTES = 64 * 1024;
+    static final long DEFAULT_MAX_TOTAL_BYTES = 16 * 1024 * 1024;
+    /** A Java array holds at most about 2^31 bytes; a buffer for one response must fit in one. */
+    private static final long MAX_RESPONSE_BYTES_LIMIT = 1L << 30;
+    private static final long MAX_TOTAL_BYTES_LIMIT = 1L << 40;
     private static final Pattern PERCENTILE = Pattern.compile("p(\\d{1,2}(?:\\.\\d{1,2})?)");
     private static final Pattern POLICY_NAME = Pattern.compile("[A-Za-z0-9_-]+");
     private static final Pattern METHOD = Pattern.compile("[A-Za-z]+");
@@ -91,6 +99,15 @@ public final class ConfigParser {
         Mode mode = oneOf("tailguard.mode", Mode.ENFORCE);
         consumed.add("tailguard.config");
         BudgetConfig budget = budget("tailguard.budget.", BudgetConfig.DEFAULT);
+        long maxResponseBytes = byteSize("tailguard.buffer.max-response-bytes", DEFAULT_MAX_RESPONSE_BYTES,
+                MAX_RESPONSE_BYTES_LIMIT);
+        long maxTotalBytes = byteSize("tailguard.buffer.max-total-bytes", DEFAULT_MAX_TOTAL_BYTES,
+                MAX_TOTAL_BYTES_LIMIT);
+        if (maxResponseBytes > maxTotalBytes && problemsFor("tailguard.buffer.max-response-bytes") == 0
+                && problemsFor("tailguard.buffer.max-total-bytes") == 0) {
+            problem("tailguard.buffer.max-response-bytes", "is more than tailguard.buffer.max-total-bytes ("
+                    + maxTotalBytes + " bytes), so no response could ever be held whole; expected at most that");
+        }
         int port = integer("tailguard.metrics.prometheus.port", 0, 0, 65535);
         String address = address("tailguard.metrics.prometheus.address", "127.0.0.1");
         Duration logInterval = duration("tailguard.metrics.log.interval", Duration.ofSeconds(60), true);
@@ -120,8 +137,8 @@ public final class ConfigParser {
         }
         checkPatternClashes(policies);
         reportUnknownKeys();
-        return new TailguardConfig(source, enabled, strict, mode, budget, port, address, logInterval, logLevel,
-                reload, headers, disabled, policies, otlp);
+        return new TailguardConfig(source, enabled, strict, mode, budget, new BufferLimits(maxResponseBytes,
+                maxTotalBytes), port, address, logInterval, logLevel, reload, headers, disabled, policies, otlp);
     }
 
     private OtlpExport otlp() {
@@ -451,6 +468,26 @@ public final class ConfigParser {
             // reported below
         }
         invalid(key, s, "a whole number from " + min + " to " + max);
+        return fallback;
+    }
+
+    /** A size in bytes: a whole number, optionally with a binary unit (k, KiB, m, MiB, g, GiB; KB means KiB). */
+    private long byteSize(String key, long fallback, long max) {
+        Setting s = take(key);
+        if (s == null) {
+            return fallback;
+        }
+        Matcher m = BYTE_SIZE.matcher(s.value.trim().toLowerCase(Locale.ROOT));
+        if (m.matches()) {
+            long v = Long.parseLong(m.group(1));
+            String unit = m.group(2) == null ? "b" : m.group(2);
+            int shift = unit.startsWith("k") ? 10 : unit.startsWith("m") ? 20 : unit.startsWith("g") ? 30 : 0;
+            if (v <= max >> shift) {
+                return v << shift;
+            }
+        }
+        invalid(key, s, "a size in bytes from 0 to " + max + ", a whole number with an optional unit k, m or g "
+                + "(KiB, MiB, GiB), e.g. 65536, 64k or 16MiB");
         return fallback;
     }
 

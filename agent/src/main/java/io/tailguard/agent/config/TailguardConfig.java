@@ -12,6 +12,7 @@ public final class TailguardConfig {
     private final boolean strict;
     private final Mode mode;
     private final BudgetConfig budget;
+    private final BufferLimits bufferLimits;
     private final int prometheusPort;
     private final String prometheusAddress;
     private final Duration metricsLogInterval;
@@ -24,7 +25,7 @@ public final class TailguardConfig {
     private final HostMatcher matcher;
 
     TailguardConfig(String source, boolean enabled, boolean strict, Mode mode, BudgetConfig budget,
-            int prometheusPort, String prometheusAddress, Duration metricsLogInterval, String logLevel,
+            BufferLimits bufferLimits, int prometheusPort, String prometheusAddress, Duration metricsLogInterval, String logLevel,
             Duration reloadInterval, TaggingHeaders taggingHeaders, Set<String> disabledInstrumentations,
             List<PolicyConfig> policies, OtlpExport otlp) {
         this.source = source;
@@ -32,6 +33,7 @@ public final class TailguardConfig {
         this.strict = strict;
         this.mode = mode;
         this.budget = budget;
+        this.bufferLimits = bufferLimits;
         this.prometheusPort = prometheusPort;
         this.prometheusAddress = prometheusAddress;
         this.metricsLogInterval = metricsLogInterval;
@@ -63,6 +65,11 @@ public final class TailguardConfig {
 
     public BudgetConfig budget() {
         return budget;
+    }
+
+    /** How many bytes of retryable responses may be held, per attempt and JVM-wide. */
+    public BufferLimits bufferLimits() {
+        return bufferLimits;
     }
 
     public int prometheusPort() {

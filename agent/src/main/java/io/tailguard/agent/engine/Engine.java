@@ -25,6 +25,7 @@ public final class Engine {
     private final Executor workers;
     private final RandomSource random;
     private final Consumer<Throwable> internalFailures;
+    private final BufferBudget buffers = new BufferBudget(0);
     private final Map<String, RequestMetrics> metricsByPolicy = new ConcurrentHashMap<>();
     private volatile RequestMetrics.Factory metricsFactory = RequestMetrics.Factory.NONE;
     private volatile Snapshot snapshot;
@@ -48,6 +49,7 @@ public final class Engine {
             PolicyRuntime old = previous == null ? null : previous.policies.get(policy.name());
             policies.put(policy.name(), runtime(policy, old, global));
         }
+        buffers.maxTotal(config.bufferLimits().maxTotalBytes());
         snapshot = new Snapshot(config, global, policies);
     }
 
@@ -136,7 +138,8 @@ public final class Engine {
         if (!mayRetry && !mayHedge && tagging == null) {
             return null;
         }
-        return new Execution<>(this, policy, exchange, shadow, tagging, mayRetry, mayHedge, blockingCaller);
+        return new Execution<>(this, policy, exchange, shadow, tagging, mayRetry, mayHedge, blockingCaller,
+                s.config.bufferLimits().maxResponseBytes());
     }
 
     Clock clock() {
@@ -149,6 +152,11 @@ public final class Engine {
 
     Executor workers() {
         return workers;
+    }
+
+    /** The bytes of retryable responses held JVM-wide. */
+    public BufferBudget buffers() {
+        return buffers;
     }
 
     RandomSource random() {

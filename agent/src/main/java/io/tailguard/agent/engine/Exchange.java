@@ -80,8 +80,34 @@ public interface Exchange<R> {
         /**
          * Optional: a client that can see the status line before it reads the body asks here what
          * to do with the body. Clients that cannot ask simply report the response.
+         *
+         * @param contentLength the body's announced length, or {@code -1} when it is not known
+         *     (chunked, or delimited by the connection's close): a retryable response longer than
+         *     may be held is {@link HeaderDecision#DELIVER delivered} (committed) at once
          */
-        HeaderDecision onHeaders(int status, String retryAfter);
+        HeaderDecision onHeaders(int status, String retryAfter, long contentLength);
+
+        /** {@link #onHeaders(int, String, long)} for a body of unknown length. */
+        default HeaderDecision onHeaders(int status, String retryAfter) {
+            return onHeaders(status, retryAfter, -1);
+        }
+
+        /**
+         * Before holding {@code bytes} more of a {@link HeaderDecision#BUFFER buffered} body in
+         * memory. {@code false}: a limit (per attempt or JVM-wide) is reached, or the request no
+         * longer needs this body; the adapter must then hold nothing more and call
+         * {@link #commit}. The engine releases what an attempt reserved when the attempt ends,
+         * its response is discarded, or delivered.
+         */
+        boolean reserve(long bytes);
+
+        /**
+         * The buffered body outgrew what may be held. {@link HeaderDecision#DELIVER}: this attempt
+         * is now the request's answer, no further attempt is sent; the adapter hands the
+         * application the bytes already read followed by the rest of the body as the client
+         * streams it. {@link HeaderDecision#DISCARD}: another attempt already won; drop the body.
+         */
+        HeaderDecision commit();
 
         void onResponse(R response);
 

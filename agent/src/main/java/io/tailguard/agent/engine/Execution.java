@@ -14,9 +14,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * One logical request on its way through the engine: it sends the primary attempt, hedges it when
@@ -27,6 +29,10 @@ import java.util.concurrent.RejectedExecutionException;
  * <ul>
  *   <li>A response that is not a retryable failure wins at once; the other attempts are
  *       cancelled and their responses discarded.
+ *   <li>A retryable response is held (its body in memory, for clients that read it) only within
+ *       {@code tailguard.buffer.max-response-bytes} and what is left of
+ *       {@code tailguard.buffer.max-total-bytes} ({@link BufferBudget}); one that outgrows them,
+ *       by its announced length or as it is read, is committed: it wins like any other answer.
  *   <li>A failure of one attempt does not end the request while another is in flight.
  *   <li>When every attempt in flight has failed, a retry is sent only if the outcome is listed in
  *       {@code retry.on}, the request may be repeated (method or {@code Idempotency-Key}, and a
@@ -66,6 +72,7 @@ public final class Execution<R> {
     private final boolean retryEligible;
     private final boolean hedgeEligible;
     private final int attemptCap;
+    private final long maxResponseBytes;
 
     // Guarded by this.
     private int started;
@@ -78,6 +85,7 @@ public final class Execution<R> {
     /** Shadow mode: a would-be retry was already counted for this request (after an attempt timeout). */
     private boolean shadowRetryCounted;
     private R lastResponse;
+    private AttemptState lastResponseAttempt;
     private long lastRetryAfterNanos = RetryAfter.ABSENT;
     private Throwable lastFailure;
     private FailureKind lastFailureKind;
@@ -86,7 +94,7 @@ public final class Execution<R> {
     private Cancellable retryTimer = Cancellable.NONE;
 
     Execution(Engine engine, PolicyRuntime policy, Exchange<R> exchange, boolean shadow, TaggingHeaders tagging,
-            boolean retryEligible, boolean hedgeEligible, boolean blockingCaller) {
+            boolean retryEligible, boolean hedgeEligible, boolean blockingCaller, long maxResponseBytes) {
         this.engine = engine;
         this.policy = policy;
         this.config = policy.config();
@@ -96,6 +104,7 @@ public final class Execution<R> {
         this.tagging = tagging;
         this.retryEligible = retryEligible;
         this.hedgeEligible = hedgeEligible;
+        this.maxResponseBytes = maxResponseBytes;
         this.attemptCap = hedge == null ? config.maxAttempts() : Math.max(config.maxAttempts(), hedge.maxAttempts());
         String existingId = tagging == null ? null : exchange.requestHeader(tagging.requestId());
         this.requestId = tagging == null || existingId != null ? null : RequestIds.next(engine.random());
@@ -182,7 +191,7 @@ public final class Execution<R> {
             retryTimer.cancel();
             toCancel = new ArrayList<>(inFlight);
             if (inFlight.isEmpty()) {
-                finish(actions, null, exchange.cancelledFailure());
+                finish(actions, null, null, exchange.cancelledFailure());
             }
         }
         for (AttemptState attempt : toCancel) {
@@ -332,19 +341,74 @@ public final class Execution<R> {
 
     // --- outcomes
 
-    private HeaderDecision decideAtHeaders(AttemptState attempt, int status) {
+    /**
+     * A retryable response is held (buffered) while another attempt may still answer, unless its
+     * announced length is more than may be held: then it is committed at once, as the answer.
+     */
+    private HeaderDecision decideAtHeaders(AttemptState attempt, int status, long contentLength) {
         List<AttemptState> losers;
+        String committed = null;
         synchronized (this) {
             if (finished || attempt.done || winner != null && winner != attempt) {
                 return HeaderDecision.DISCARD;
             }
             if (config.retryOnStatus(status) && moreAttemptsPossible()) {
-                return HeaderDecision.BUFFER;
+                if (contentLength < 0 || contentLength <= maxResponseBytes && engine.buffers().fits(contentLength)) {
+                    return HeaderDecision.BUFFER;
+                }
+                committed = "a retryable " + status + " response of " + contentLength + " bytes is more than "
+                        + (contentLength > maxResponseBytes ? "tailguard.buffer.max-response-bytes (" + maxResponseBytes
+                        + ")" : "the room left under tailguard.buffer.max-total-bytes");
             }
             winner = attempt;
             hedgeTimer.cancel();
             losers = othersInFlight(attempt);
         }
+        if (committed != null) {
+            policy.metrics().bufferCommitted(committed);
+        }
+        for (AttemptState loser : losers) {
+            loser.cancel();
+        }
+        return HeaderDecision.DELIVER;
+    }
+
+    /** An attempt asks to hold {@code bytes} more of a retryable response's body. */
+    private synchronized boolean reserve(AttemptState attempt, long bytes) {
+        if (finished || attempt.done || winner != null || bytes < 0) {
+            return false;
+        }
+        if (attempt.reserved.get() + bytes > maxResponseBytes) {
+            attempt.overOwnLimit = true;
+            return false;
+        }
+        if (!engine.buffers().tryReserve(bytes)) {
+            return false;
+        }
+        attempt.reserved.addAndGet(bytes);
+        return true;
+    }
+
+    /**
+     * A body being held outgrew a limit: the attempt becomes the answer (the request is committed,
+     * nothing more is sent, the other attempts are cancelled), unless the request already has one.
+     */
+    private HeaderDecision commit(AttemptState attempt) {
+        List<AttemptState> losers;
+        long held;
+        synchronized (this) {
+            if (finished || attempt.done || winner != null && winner != attempt) {
+                return HeaderDecision.DISCARD;
+            }
+            winner = attempt;
+            hedgeTimer.cancel();
+            losers = othersInFlight(attempt);
+            // What was held goes to the application with the rest of the body: no longer ours.
+            held = attempt.releaseBuffer();
+        }
+        policy.metrics().bufferCommitted("a retryable response's body is longer than " + (attempt.overOwnLimit
+                ? "tailguard.buffer.max-response-bytes (" + maxResponseBytes + ")"
+                : held + " bytes, all that tailguard.buffer.max-total-bytes has room for"));
         for (AttemptState loser : losers) {
             loser.cancel();
         }
@@ -377,16 +441,17 @@ public final class Execution<R> {
             attempt.ended();
             inFlight.remove(attempt);
             if (late || finished || winner != null && winner != attempt) {
-                actions.discard(response);
+                actions.discard(attempt, response);
             } else if (!retryable || winner == attempt && !shadow) {
                 winner = attempt;
-                finish(actions, response, null);
+                finish(actions, attempt, response, null);
             } else {
                 if (lastResponse != null) {
-                    actions.discard(lastResponse);
+                    actions.discard(lastResponseAttempt, lastResponse);
                 }
                 rememberFailure(null, null);
                 lastResponse = response;
+                lastResponseAttempt = attempt;
                 lastRetryAfterNanos = RetryAfter.parseNanos(retryAfter, engine.clock().currentTimeMillis());
                 if (inFlight.isEmpty() || cancelled) {
                     decideRetry(actions);
@@ -403,6 +468,8 @@ public final class Execution<R> {
         FailureKind classified = exchange.classify(failure);
         Actions actions = new Actions();
         synchronized (this) {
+            // Whatever this attempt held of a body is gone with it.
+            attempt.releaseBuffer();
             if (attempt.done) {
                 return;
             }
@@ -414,7 +481,7 @@ public final class Execution<R> {
             }
             if (kind == FailureKind.ABORTED) {
                 cancelled = true;
-                finish(actions, null, failure);
+                finish(actions, null, null, failure);
                 actions.run();
                 return;
             }
@@ -422,11 +489,12 @@ public final class Execution<R> {
             if (winner == attempt) {
                 // The body of a response that had already won broke off: the application has seen
                 // part of it, so it cannot be retried.
-                finish(actions, null, failure);
+                finish(actions, null, null, failure);
             } else {
                 if (lastResponse != null) {
-                    actions.discard(lastResponse);
+                    actions.discard(lastResponseAttempt, lastResponse);
                     lastResponse = null;
+                    lastResponseAttempt = null;
                 }
                 rememberFailure(failure, kind);
                 if (inFlight.isEmpty()) {
@@ -508,24 +576,32 @@ public final class Execution<R> {
     private void finishWithLast(Actions actions) {
         if (lastResponse != null) {
             R response = lastResponse;
+            AttemptState from = lastResponseAttempt;
             lastResponse = null;
-            finish(actions, response, null);
+            lastResponseAttempt = null;
+            finish(actions, from, response, null);
         } else {
-            finish(actions, null, lastFailure != null ? lastFailure : exchange.cancelledFailure());
+            finish(actions, null, null, lastFailure != null ? lastFailure : exchange.cancelledFailure());
         }
     }
 
-    /** Guarded by this: decides the result; the client calls happen in {@link Actions#run}. */
-    private void finish(Actions actions, R response, Throwable failure) {
+    /**
+     * Guarded by this: decides the result; the client calls happen in {@link Actions#run}.
+     *
+     * @param from the attempt whose response this is: what it holds is released once delivered
+     */
+    private void finish(Actions actions, AttemptState from, R response, Throwable failure) {
         finished = true;
         hedgeTimer.cancel();
         retryTimer.cancel();
         actions.cancel.addAll(othersInFlight(winner));
         if (lastResponse != null && lastResponse != response) {
-            actions.discard(lastResponse);
+            actions.discard(lastResponseAttempt, lastResponse);
             lastResponse = null;
+            lastResponseAttempt = null;
         }
         actions.complete = true;
+        actions.from = from;
         actions.response = response;
         actions.failure = failure;
         actions.winnerKind = winner == null ? null : winner.kind;
@@ -541,22 +617,37 @@ public final class Execution<R> {
         return others;
     }
 
-    private void complete(R response, Throwable failure, AttemptKind winnerKind) {
+    private void complete(AttemptState from, R response, Throwable failure, AttemptKind winnerKind) {
         if (engine.scheduler().isSchedulerThread()) {
             // A timer ended the request (a timeout, a cancelled retry): the application's
             // dependent stages must not run on the timer thread, where they could delay every
             // other request's timers.
             try {
-                engine.workers().execute(() -> completeNow(response, failure, winnerKind));
+                engine.workers().execute(() -> completeNow(from, response, failure, winnerKind));
                 return;
-            } catch (RejectedExecutionException saturated) {
-                // fall through: completing here is better than not completing
+            } catch (Throwable saturated) {
+                // Refused, or no thread could be started (an OutOfMemoryError says so): completing
+                // here is better than not completing.
             }
         }
-        completeNow(response, failure, winnerKind);
+        completeNow(from, response, failure, winnerKind);
     }
 
-    private void completeNow(R response, Throwable failure, AttemptKind winnerKind) {
+    private void completeNow(AttemptState from, R response, Throwable failure, AttemptKind winnerKind) {
+        try {
+            completeOrFail(from, response, failure, winnerKind);
+        } catch (Throwable bug) {
+            // The engine's own bookkeeping failed: the request still ends, with the outcome at hand.
+            engine.reportInternalFailure(bug);
+            if (failure != null) {
+                result.completeExceptionally(failure);
+            } else {
+                result.complete(response);
+            }
+        }
+    }
+
+    private void completeOrFail(AttemptState from, R response, Throwable failure, AttemptKind winnerKind) {
         long duration = engine.clock().nanoTime() - startNanos;
         boolean wasHedged;
         boolean wasCancelled;
@@ -582,7 +673,22 @@ public final class Execution<R> {
         if (wasHedged && winnerKind != null) {
             policy.metrics().hedgeWon(winnerKind);
         }
-        exchange.deliver(response).whenComplete((delivered, deliveryFailure) -> {
+        CompletionStage<R> delivery;
+        try {
+            delivery = exchange.deliver(response);
+        } catch (Throwable failed) {
+            // Replaying a held body failed (an OutOfMemoryError, say): the request still ends,
+            // and what it held is released.
+            if (from != null) {
+                from.releaseBuffer();
+            }
+            result.completeExceptionally(failed);
+            return;
+        }
+        delivery.whenComplete((delivered, deliveryFailure) -> {
+            if (from != null) {
+                from.releaseBuffer();
+            }
             if (deliveryFailure != null) {
                 result.completeExceptionally(deliveryFailure instanceof CompletionException
                         && deliveryFailure.getCause() != null ? deliveryFailure.getCause() : deliveryFailure);
@@ -603,6 +709,7 @@ public final class Execution<R> {
                 return;
             }
             attempt.ended();
+            attempt.releaseBuffer();
             inFlight.remove(attempt);
             if (!finished && winner == null && inFlight.isEmpty()) {
                 finishWithLast(actions);
@@ -623,17 +730,20 @@ public final class Execution<R> {
             inFlight.remove(attempt);
             if (finished) {
                 if (response != null) {
-                    actions.discard(response);
+                    actions.discard(attempt, response);
+                } else {
+                    attempt.releaseBuffer();
                 }
             } else {
                 winner = attempt;
-                finish(actions, response, failure);
+                finish(actions, attempt, response, failure);
             }
         }
         try {
             actions.run();
         } catch (Throwable again) {
             engine.reportInternalFailure(again);
+            attempt.releaseBuffer();
             if (response != null) {
                 result.complete(response);
             } else {
@@ -652,11 +762,16 @@ public final class Execution<R> {
         final List<AttemptState> cancel = new ArrayList<>(1);
         List<R> discard = Collections.emptyList();
         boolean complete;
+        AttemptState from;
         R response;
         Throwable failure;
         AttemptKind winnerKind;
 
-        void discard(R r) {
+        /** Guarded by Execution.this: the response will be closed, so what its attempt held is free. */
+        void discard(AttemptState attempt, R r) {
+            if (attempt != null) {
+                attempt.releaseBuffer();
+            }
             if (discard.isEmpty()) {
                 discard = new ArrayList<>(1);
             }
@@ -675,7 +790,7 @@ public final class Execution<R> {
                 }
             }
             if (complete) {
-                complete(response, failure, winnerKind);
+                complete(from, response, failure, winnerKind);
             }
         }
     }
@@ -687,9 +802,13 @@ public final class Execution<R> {
         final long startNanos;
         private volatile Attempt handle;
         private volatile boolean cancelRequested;
+        /** Bytes of this attempt's response held against the limits; see {@link #releaseBuffer}. */
+        final AtomicLong reserved = new AtomicLong();
         // Guarded by Execution.this.
         boolean done;
         boolean timedOut;
+        /** A reservation was refused by the per-attempt limit (rather than the JVM-wide one). */
+        boolean overOwnLimit;
         Cancellable timeoutTimer = Cancellable.NONE;
 
         AttemptState(int number, AttemptKind kind, long startNanos) {
@@ -702,6 +821,13 @@ public final class Execution<R> {
         void ended() {
             done = true;
             timeoutTimer.cancel();
+        }
+
+        /** Gives back what this attempt held; safe to call more than once. @return the bytes released */
+        long releaseBuffer() {
+            long bytes = reserved.getAndSet(0);
+            engine.buffers().release(bytes);
+            return bytes;
         }
 
         void attach(Attempt attempt) {
@@ -733,8 +859,15 @@ public final class Execution<R> {
             Runnable guarded = () -> {
                 if (cancelRequested) {
                     onFailure(exchange.cancelledFailure());
-                } else {
+                    return;
+                }
+                try {
                     send.run();
+                } catch (Throwable escaped) {
+                    // An Error (an OutOfMemoryError, say) out of the client or the adapter: the
+                    // attempt still ends, so the request gets an outcome and no thread waits
+                    // forever. Ignored if the attempt had already reported.
+                    onFailure(escaped);
                 }
             };
             if (caller == null || !caller.offer(guarded, kind != AttemptKind.HEDGE)) {
@@ -747,9 +880,29 @@ public final class Execution<R> {
         }
 
         @Override
-        public HeaderDecision onHeaders(int status, String retryAfter) {
+        public HeaderDecision onHeaders(int status, String retryAfter, long contentLength) {
             try {
-                return decideAtHeaders(this, status);
+                return decideAtHeaders(this, status, contentLength);
+            } catch (Throwable bug) {
+                engine.reportInternalFailure(bug);
+                return HeaderDecision.DELIVER;
+            }
+        }
+
+        @Override
+        public boolean reserve(long bytes) {
+            try {
+                return Execution.this.reserve(this, bytes);
+            } catch (Throwable bug) {
+                engine.reportInternalFailure(bug);
+                return false;
+            }
+        }
+
+        @Override
+        public HeaderDecision commit() {
+            try {
+                return Execution.this.commit(this);
             } catch (Throwable bug) {
                 engine.reportInternalFailure(bug);
                 return HeaderDecision.DELIVER;

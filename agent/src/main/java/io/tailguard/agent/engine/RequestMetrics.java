@@ -20,6 +20,13 @@ public interface RequestMetrics {
     default void hedgeWon(AttemptKind winner) {
     }
 
+    /**
+     * A retryable response was too large to hold: the request was committed to it (no further
+     * attempt) and it went to the application as the client streams it.
+     */
+    default void bufferCommitted(String why) {
+    }
+
     /** A logical request ended. */
     default void requestFinished(RequestOutcome outcome, long durationNanos) {
     }

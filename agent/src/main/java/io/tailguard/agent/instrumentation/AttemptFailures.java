@@ -21,6 +21,11 @@ public final class AttemptFailures {
     }
 
     public static FailureKind classify(Throwable failure) {
+        if (failure instanceof Error || failure.getCause() instanceof Error) {
+            // An OutOfMemoryError, say, wrapped by the client or by an adapter: another attempt
+            // would only meet it again.
+            return FailureKind.OTHER;
+        }
         if (failure instanceof ConnectException || failure instanceof NoRouteToHostException) {
             return FailureKind.CONNECT;
         }

@@ -85,6 +85,8 @@ final class MicrometerMeters {
             counter("tailguard.hedge.wins", "Hedged requests, by the kind of attempt whose response won",
                     policy.hedgeWinCounter(kind), name, "winner", kind.label());
         }
+        counter("tailguard.buffer.committed", "Retryable responses too large to hold: the request was committed "
+                + "to them, streamed to the application, and not retried", policy.bufferCommittedCounter(), name);
         Gauge.builder("tailguard.hedge.delay", name, hedgeDelayMillis)
                 .description("Current delay before a hedge; NaN while the latency window is warming up or "
                         + "when the policy does not hedge")

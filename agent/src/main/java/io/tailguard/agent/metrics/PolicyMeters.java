@@ -1,5 +1,6 @@
 package io.tailguard.agent.metrics;
 
+import io.tailguard.agent.Log;
 import io.tailguard.agent.engine.AttemptKind;
 import io.tailguard.agent.engine.RequestMetrics;
 import java.util.concurrent.atomic.LongAdder;
@@ -25,6 +26,7 @@ final class PolicyMeters implements RequestMetrics {
     private final LongAdder[] attempts = adders(KINDS.length * 2);
     private final LongAdder[] hedgeWins = adders(KINDS.length);
     private final LongAdder[] budgetRefused = adders(KINDS.length);
+    private final LongAdder bufferCommitted = new LongAdder();
     private volatile DurationSink durations;
 
     PolicyMeters(String policy, DurationSink durations) {
@@ -44,6 +46,15 @@ final class PolicyMeters implements RequestMetrics {
     @Override
     public void budgetRefused(AttemptKind kind) {
         budgetRefused[kind.ordinal()].increment();
+    }
+
+    @Override
+    public void bufferCommitted(String why) {
+        bufferCommitted.increment();
+        if (Log.enabled("debug")) {
+            Log.debug("policy " + policy + ": " + why + "; the request is committed to it: it goes to the "
+                    + "application as the client streams it, and no further attempt is sent");
+        }
     }
 
     @Override
@@ -73,6 +84,10 @@ final class PolicyMeters implements RequestMetrics {
         return budgetRefused[kind.ordinal()];
     }
 
+    LongAdder bufferCommittedCounter() {
+        return bufferCommitted;
+    }
+
     DurationSink durations() {
         return durations;
     }
@@ -94,6 +109,7 @@ final class PolicyMeters implements RequestMetrics {
             c.hedgeWins[i] = hedgeWins[i].sum();
             c.budgetRefused[i] = budgetRefused[i].sum();
         }
+        c.bufferCommitted = bufferCommitted.sum();
         return c;
     }
 
@@ -111,6 +127,7 @@ final class PolicyMeters implements RequestMetrics {
         final long[] attempts = new long[KINDS.length * 2];
         final long[] hedgeWins = new long[KINDS.length];
         final long[] budgetRefused = new long[KINDS.length];
+        long bufferCommitted;
 
         Counts minus(Counts earlier) {
             Counts d = new Counts();
@@ -118,6 +135,7 @@ final class PolicyMeters implements RequestMetrics {
             subtract(attempts, earlier.attempts, d.attempts);
             subtract(hedgeWins, earlier.hedgeWins, d.hedgeWins);
             subtract(budgetRefused, earlier.budgetRefused, d.budgetRefused);
+            d.bufferCommitted = bufferCommitted - earlier.bufferCommitted;
             return d;
         }
 

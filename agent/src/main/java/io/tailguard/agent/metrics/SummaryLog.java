@@ -116,6 +116,9 @@ final class SummaryLog implements Runnable {
         }
         out.append(", budget refused retry ").append(c.budgetRefused(AttemptKind.RETRY))
                 .append(" hedge ").append(c.budgetRefused(AttemptKind.HEDGE));
+        if (c.bufferCommitted > 0) {
+            out.append(", too large to hold ").append(c.bufferCommitted);
+        }
         if (hedgeDelayNanos == HedgeDelay.NO_HEDGE) {
             out.append(", hedge delay warming up");
         } else if (hedgeDelayNanos >= 0) {

@@ -50,6 +50,31 @@ class ConfigParserTest {
     }
 
     @Test
+    void bufferLimitsDefaultToSmallValuesAndTakeSizesWithUnits() throws Exception {
+        BufferLimits defaults = TestConfigs.parse("tailguard.policy.api.hosts=a").bufferLimits();
+        assertEquals(64 * 1024, defaults.maxResponseBytes());
+        assertEquals(16 * 1024 * 1024, defaults.maxTotalBytes());
+        BufferLimits set = TestConfigs.parse("tailguard.buffer.max-response-bytes=1000",
+                "tailguard.buffer.max-total-bytes=2MiB").bufferLimits();
+        assertEquals(1000, set.maxResponseBytes());
+        assertEquals(2 * 1024 * 1024, set.maxTotalBytes());
+        assertEquals(8 * 1024, TestConfigs.parse("tailguard.buffer.max-response-bytes=8k").bufferLimits()
+                .maxResponseBytes());
+        assertEquals(0, TestConfigs.parse("tailguard.buffer.max-response-bytes=0").bufferLimits().maxResponseBytes());
+    }
+
+    @Test
+    void aBadBufferLimitNamesTheKeyAndTheExpectedForm() {
+        String bad = problems("tailguard.buffer.max-response-bytes=64 kilobytes");
+        assertTrue(bad.contains("tailguard.buffer.max-response-bytes: '64 kilobytes'"), bad);
+        assertTrue(bad.contains("e.g. 65536, 64k or 16MiB"), bad);
+        assertTrue(problems("tailguard.buffer.max-total-bytes=-1").contains("tailguard.buffer.max-total-bytes"));
+        assertTrue(problems("tailguard.buffer.max-response-bytes=2g").contains("from 0 to 1073741824"));
+        String larger = problems("tailguard.buffer.max-response-bytes=2m", "tailguard.buffer.max-total-bytes=1m");
+        assertTrue(larger.contains("is more than tailguard.buffer.max-total-bytes (1048576 bytes)"), larger);
+    }
+
+    @Test
     void hedgingDefaultsOnceADelayIsSet() throws Exception {
         HedgeConfig hedge = TestConfigs.policy("tailguard.policy.api.hosts=a", "tailguard.policy.api.hedge.delay=p95")
                 .hedge();

@@ -68,6 +68,11 @@ class ExecutionTest {
             public void requestFinished(RequestOutcome outcome, long durationNanos) {
                 events.add("finished-" + outcome.label());
             }
+
+            @Override
+            public void bufferCommitted(String why) {
+                events.add("committed");
+            }
         });
         engine.configure(TestConfigs.parse(lines));
         Execution<ScriptedExchange.Response> execution = engine.newExecution(engine.policyFor("api", 80), exchange,
@@ -435,6 +440,108 @@ class ExecutionTest {
         assertEquals(HeaderDecision.DELIVER, exchange.attempt(2).listener.onHeaders(200, null));
         assertTrue(exchange.attempt(1).cancelled);
         assertEquals(HeaderDecision.DISCARD, exchange.attempt(1).listener.onHeaders(200, null));
+    }
+
+    @Test
+    void aRetryableResponseAnnouncedLongerThanTheLimitIsCommittedAtItsHeaders() throws Exception {
+        Execution<ScriptedExchange.Response> execution = start("tailguard.buffer.max-response-bytes=1k",
+                "tailguard.policy.api.hedge.delay=50ms");
+        time.advanceMillis(50);
+        assertEquals(2, exchange.attempts());
+        assertEquals(HeaderDecision.DELIVER, exchange.attempt(1).listener.onHeaders(503, null, 1025));
+        assertTrue(exchange.attempt(2).cancelled, "the hedge still in flight is cancelled");
+        assertTrue(events.contains("committed"));
+        ScriptedExchange.Response big = response(503);
+        exchange.attempt(1).answer(big);
+        exchange.attempt(2).fail(new IOException("Canceled"));
+        assertSame(big, result(execution));
+        time.advanceMillis(5_000);
+        assertEquals(2, exchange.attempts(), "nothing more is sent");
+        assertTrue(events.contains("won-primary"), "a committed response wins");
+    }
+
+    @Test
+    void aRetryableResponseAnnouncedWithinTheLimitIsHeldAndRetried() throws Exception {
+        Execution<ScriptedExchange.Response> execution = start("tailguard.buffer.max-response-bytes=1k");
+        assertEquals(HeaderDecision.BUFFER, exchange.attempt(1).listener.onHeaders(503, null, 1024));
+        assertTrue(exchange.attempt(1).listener.reserve(1024));
+        assertEquals(1024, engine.buffers().held());
+        exchange.attempt(1).answer(503);
+        time.advanceMillis(100);
+        assertEquals(2, exchange.attempts());
+        exchange.attempt(2).answer(200);
+        assertEquals(200, result(execution).status);
+        assertEquals(0, engine.buffers().held(), "the discarded 503's bytes are released");
+    }
+
+    @Test
+    void aBodyOfUnknownLengthIsHeldUpToTheLimitThenCommitted() throws Exception {
+        Execution<ScriptedExchange.Response> execution = start("tailguard.buffer.max-response-bytes=1k");
+        assertEquals(HeaderDecision.BUFFER, exchange.attempt(1).listener.onHeaders(503, null, -1));
+        assertTrue(exchange.attempt(1).listener.reserve(1000));
+        assertFalse(exchange.attempt(1).listener.reserve(25), "1025 bytes are more than the limit");
+        assertEquals(HeaderDecision.DELIVER, exchange.attempt(1).listener.commit());
+        assertEquals(0, engine.buffers().held(), "committed bytes belong to the application's response");
+        exchange.attempt(1).answer(503);
+        assertEquals(503, result(execution).status);
+        time.advanceMillis(5_000);
+        assertEquals(1, exchange.attempts());
+        assertTrue(events.contains("committed"));
+    }
+
+    @Test
+    void theJvmWideLimitCommitsAResponseThatWouldFitItsOwnLimit() throws Exception {
+        start("tailguard.buffer.max-response-bytes=1k", "tailguard.buffer.max-total-bytes=1k");
+        assertTrue(engine.buffers().tryReserve(600), "other requests hold 600 bytes");
+        try {
+            assertEquals(HeaderDecision.DELIVER, exchange.attempt(1).listener.onHeaders(503, null, 500),
+                    "500 announced bytes do not fit in what is left");
+        } finally {
+            engine.buffers().release(600);
+        }
+    }
+
+    @Test
+    void whatAnAttemptHeldIsReleasedWhenItFailsOrLosesAndNeverGoesNegative() throws Exception {
+        Execution<ScriptedExchange.Response> execution = start("tailguard.policy.api.hedge.delay=50ms");
+        assertEquals(HeaderDecision.BUFFER, exchange.attempt(1).listener.onHeaders(503, null, -1));
+        assertTrue(exchange.attempt(1).listener.reserve(100));
+        exchange.attempt(1).fail(new IOException("connection reset"));
+        assertEquals(0, engine.buffers().held(), "a failed attempt's bytes are released");
+        time.advanceMillis(100);
+        assertEquals(2, exchange.attempts());
+        assertEquals(HeaderDecision.BUFFER, exchange.attempt(2).listener.onHeaders(503, null, -1));
+        assertTrue(exchange.attempt(2).listener.reserve(100));
+        time.advanceMillis(50);
+        assertEquals(3, exchange.attempts(), "a hedge joins the retry");
+        assertEquals(HeaderDecision.DELIVER, exchange.attempt(3).listener.onHeaders(200, null, 10));
+        assertFalse(exchange.attempt(2).listener.reserve(100), "the loser may hold nothing more");
+        assertEquals(HeaderDecision.DISCARD, exchange.attempt(2).listener.commit());
+        exchange.attempt(3).answer(200);
+        exchange.attempt(2).answer(503);
+        assertEquals(200, result(execution).status);
+        assertEquals(0, engine.buffers().held());
+    }
+
+    @Test
+    void anErrorOutOfABlockingAttemptStillEndsTheRequest() throws Exception {
+        Engine blockingEngine = new Engine(time, time, Runnable::run, RandomSource.THREAD_LOCAL, internalFailures::add);
+        blockingEngine.configure(TestConfigs.parse(BASE));
+        ScriptedExchange throwing = new ScriptedExchange() {
+            @Override
+            public Attempt send(AttemptSpec spec, AttemptListener<Response> listener, java.util.concurrent.Executor work) {
+                work.execute(() -> {
+                    throw new OutOfMemoryError("Java heap space");
+                });
+                return () -> { };
+            }
+        };
+        Execution<ScriptedExchange.Response> execution = blockingEngine.newExecution(
+                blockingEngine.policyFor("api", 80), throwing, true);
+        execution.start();
+        OutOfMemoryError thrown = assertThrows(OutOfMemoryError.class, execution::await);
+        assertEquals("Java heap space", thrown.getMessage());
+        assertTrue(execution.result().isCompletedExceptionally(), "the request itself has its outcome");
     }
 
     @Test

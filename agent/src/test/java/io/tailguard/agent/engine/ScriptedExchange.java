@@ -15,7 +15,7 @@ import java.util.concurrent.Executor;
  * decide, attempt by attempt, what the "server" answered. It stands in for the client, never for
  * the engine.
  */
-final class ScriptedExchange implements Exchange<ScriptedExchange.Response> {
+class ScriptedExchange implements Exchange<ScriptedExchange.Response> {
 
     final List<Sent> sent = new ArrayList<>();
     final List<Response> discarded = new ArrayList<>();

@@ -2,6 +2,7 @@ package io.tailguard.agent.metrics;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.tailguard.agent.engine.AttemptKind;
 import io.tailguard.agent.engine.Engine;
@@ -49,6 +50,11 @@ class SummaryLogTest {
                 + "hedge 1), amplification 1.50, hedge wins primary 0 hedge 1, budget refused retry 1 hedge 0, "
                 + "hedge delay 40.0ms", summary.nextLine());
         assertNull(summary.nextLine(), "nothing happened since the last line");
+
+        api.requestFinished(RequestOutcome.STATUS_ERROR, 1_000_000);
+        api.bufferCommitted("a retryable response's body is longer than tailguard.buffer.max-response-bytes (65536)");
+        assertTrue(summary.nextLine().contains("budget refused retry 0 hedge 0, too large to hold 1, hedge delay"),
+                "a request committed to a response too large to hold is reported");
 
         api.attempt(AttemptKind.PRIMARY, false);
         assertEquals("last 60s: api: 0 requests, 1 attempt (primary 1), amplification n/a, hedge wins primary 0 "

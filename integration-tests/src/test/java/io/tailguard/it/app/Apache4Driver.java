@@ -103,7 +103,11 @@ public abstract class Apache4Driver implements ClientDriver {
     static void describe(HttpResponse response, Map<String, String> result) throws IOException {
         result.put("status", Integer.toString(response.getStatusLine().getStatusCode()));
         HttpEntity entity = response.getEntity();
-        result.put("body", entity == null ? "" : EntityUtils.toString(entity, StandardCharsets.UTF_8));
+        if (Outcomes.counting()) {
+            Outcomes.countBody(entity == null ? null : entity.getContent(), result);
+        } else {
+            result.put("body", entity == null ? "" : EntityUtils.toString(entity, StandardCharsets.UTF_8));
+        }
         Header note = response.getFirstHeader("X-Server-Note");
         if (note != null) {
             result.put("note", note.getValue());

@@ -159,12 +159,52 @@ public abstract class Apache5AsyncDriver implements ClientDriver {
                 builder.setEntity(entity);
             }
             Outcomes.headers(call, builder::addHeader);
+            boolean counting = Outcomes.counting();
             Future<Message<HttpResponse, String>> future = client.execute(builder.build(),
-                    new BasicResponseConsumer<>(new StringAsyncEntityConsumer()), null);
+                    new BasicResponseConsumer<>(counting ? new CountingConsumer() : new StringAsyncEntityConsumer()),
+                    null);
             Message<HttpResponse, String> response = future.get(60, TimeUnit.SECONDS);
             result.put("status", Integer.toString(response.getHead().getCode()));
-            result.put("body", response.getBody() == null ? "" : response.getBody());
+            if (counting && response.getBody() != null) {
+                String[] counted = response.getBody().split(":");
+                result.put("body", "");
+                result.put("bodyBytes", counted[0]);
+                result.put("bodyCrc", counted[1]);
+            } else {
+                result.put("body", response.getBody() == null ? "" : response.getBody());
+            }
             note(response.getHead(), result);
+        }
+    }
+
+    /** Counts and checksums a body as it streams in ({@code consume=count}): {@code "bytes:crc"}. */
+    private static final class CountingConsumer
+            extends org.apache.hc.core5.http.nio.entity.AbstractBinAsyncEntityConsumer<String> {
+        private final java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+        private long count;
+
+        @Override
+        protected void streamStart(ContentType contentType) {
+        }
+
+        @Override
+        protected int capacityIncrement() {
+            return 65536;
+        }
+
+        @Override
+        protected void data(java.nio.ByteBuffer src, boolean endOfStream) {
+            count += src.remaining();
+            crc.update(src);
+        }
+
+        @Override
+        protected String generateContent() {
+            return count + ":" + crc.getValue();
+        }
+
+        @Override
+        public void releaseResources() {
         }
     }
 }

@@ -95,6 +95,10 @@ public abstract class Apache5Driver implements ClientDriver {
     static void describe(ClassicHttpResponse response, Map<String, String> result) throws IOException {
         result.put("status", Integer.toString(response.getCode()));
         HttpEntity entity = response.getEntity();
+        if (Outcomes.counting()) {
+            Outcomes.countBody(entity == null ? null : entity.getContent(), result);
+            return;
+        }
         try {
             result.put("body", entity == null ? "" : EntityUtils.toString(entity, StandardCharsets.UTF_8));
         } catch (ParseException e) {

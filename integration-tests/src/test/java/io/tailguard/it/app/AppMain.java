@@ -81,7 +81,12 @@ public final class AppMain {
     private static Map<String, String> run(Map<String, String> command) throws Exception {
         switch (command.get("verb")) {
             case "call":
-                return driver(command.get("client")).call(command);
+                Outcomes.COUNTING.set("count".equals(command.get("consume")));
+                try {
+                    return driver(command.get("client")).call(command);
+                } finally {
+                    Outcomes.COUNTING.remove();
+                }
             case "cancel":
                 return driver(command.get("client")).cancel(command);
             case "inspect":

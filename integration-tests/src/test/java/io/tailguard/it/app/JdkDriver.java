@@ -34,12 +34,15 @@ public abstract class JdkDriver implements ClientDriver {
                     : send(chosen, request, HttpResponse.BodyHandlers.ofString());
             result.put("status", Integer.toString(response.statusCode()));
             Object body = response.body();
-            if (body instanceof InputStream) {
+            if (body instanceof InputStream && Outcomes.counting()) {
+                Outcomes.countBody((InputStream) body, result);
+                body = "";
+            } else if (body instanceof InputStream) {
                 try (InputStream in = (InputStream) body) {
                     body = new String(in.readAllBytes(), StandardCharsets.UTF_8);
                 }
             }
-            result.put("body", String.valueOf(body));
+            result.putIfAbsent("body", String.valueOf(body));
             response.headers().firstValue("X-Server-Note").ifPresent(note -> result.put("note", note));
         } catch (Exception e) {
             Throwable failure = e instanceof ExecutionException && e.getCause() != null ? e.getCause() : e;

@@ -164,7 +164,11 @@ public abstract class OkHttpDriver implements ClientDriver {
         Map<String, String> result = new LinkedHashMap<>();
         try (Response r = response) {
             result.put("status", Integer.toString(r.code()));
-            result.put("body", r.body().string());
+            if (Outcomes.counting()) {
+                Outcomes.countBody(r.body().byteStream(), result);
+            } else {
+                result.put("body", r.body().string());
+            }
             String note = r.header("X-Server-Note");
             if (note != null) {
                 result.put("note", note);

@@ -8,7 +8,35 @@ final class Outcomes {
     /** Outcomes beyond the first that any single call reported: always 0 unless a result is delivered twice. */
     static final java.util.concurrent.atomic.AtomicLong EXTRA_OUTCOMES = new java.util.concurrent.atomic.AtomicLong();
 
+    /**
+     * Set while a call with {@code consume=count} runs on this thread: its body is streamed,
+     * counted and checksummed rather than kept, since it may be larger than the heap.
+     */
+    static final ThreadLocal<Boolean> COUNTING = ThreadLocal.withInitial(() -> Boolean.FALSE);
+
     private Outcomes() {
+    }
+
+    static boolean counting() {
+        return COUNTING.get();
+    }
+
+    /** Streams a body to its end: {@code bodyBytes} and its CRC32 {@code bodyCrc} instead of the body. */
+    static void countBody(java.io.InputStream body, Map<String, String> result) throws java.io.IOException {
+        long count = 0;
+        java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+        if (body != null) {
+            try (java.io.InputStream in = body) {
+                byte[] buffer = new byte[65536];
+                for (int n = in.read(buffer); n >= 0; n = in.read(buffer)) {
+                    crc.update(buffer, 0, n);
+                    count += n;
+                }
+            }
+        }
+        result.put("body", "");
+        result.put("bodyBytes", Long.toString(count));
+        result.put("bodyCrc", Long.toString(crc.getValue()));
     }
 
     /** Counts one outcome of a call (a callback, a completion); a second one is recorded as extra. */

@@ -42,9 +42,11 @@ import javax.net.ssl.SSLSession;
  *
  * <p>The application's {@code BodyHandler} is applied exactly once per logical request: to the
  * attempt that wins, as soon as its status line arrives. A retryable response (a 503, say) is read
- * into memory instead, and if it ends up being the final answer its bytes are replayed into the
- * application's handler then. So a handler that writes a file or streams into a consumer never
- * sees a body the application will not get, and two hedges never write into it at once.
+ * into memory instead ({@link HeldBody}, within the engine's limits), and if it ends up being the
+ * final answer its bytes are replayed into the application's handler then. So a handler that
+ * writes a file or streams into a consumer never sees a body the application will not get, and two
+ * hedges never write into it at once. A retryable body longer than may be held makes its attempt
+ * the answer: the handler then gets the bytes read so far followed by the rest of the stream.
  */
 final class JdkExchange implements Exchange<HttpResponse<Object>> {
 
@@ -125,16 +127,31 @@ final class JdkExchange implements Exchange<HttpResponse<Object>> {
 
     private HttpResponse.BodySubscriber<Object> bodyFor(HttpResponse.ResponseInfo info,
             AttemptListener<HttpResponse<Object>> listener) {
+        long length = contentLength(request.method(), info.headers());
         HeaderDecision decision = listener.onHeaders(info.statusCode(),
-                info.headers().firstValue("Retry-After").orElse(null));
+                info.headers().firstValue("Retry-After").orElse(null), length);
         switch (decision) {
             case DELIVER:
                 return handler.apply(info);
             case BUFFER:
-                return HttpResponse.BodySubscribers.mapping(HttpResponse.BodySubscribers.ofByteArray(),
-                        bytes -> new Buffered(info, bytes));
+                return new HeldBody(info, length, listener, handler);
             default:
                 return HttpResponse.BodySubscribers.replacing(null);
+        }
+    }
+
+    /** The body's announced length, {@code -1} when unknown (chunked, HTTP/2 without it, or until close). */
+    static long contentLength(String method, HttpHeaders headers) {
+        if ("HEAD".equals(method)) {
+            return 0;
+        }
+        if (headers.firstValue("Transfer-Encoding").isPresent()) {
+            return -1;
+        }
+        try {
+            return headers.firstValueAsLong("Content-Length").orElse(-1);
+        } catch (NumberFormatException unusual) {
+            return -1;
         }
     }
 
@@ -252,6 +269,256 @@ final class JdkExchange implements Exchange<HttpResponse<Object>> {
         Buffered(HttpResponse.ResponseInfo info, byte[] bytes) {
             this.info = info;
             this.bytes = bytes;
+        }
+    }
+
+    /**
+     * Holds a retryable response's body, each chunk reserved with the engine first and copied into
+     * one compact array (the client's buffers may be slices of larger ones). When a reservation is
+     * refused the engine decides: this attempt is committed as the answer, and the application's
+     * own subscriber gets what was held, then the rest of the body from the connection, at its own
+     * pace ({@link Stitch}); or another attempt already won, and the body is dropped.
+     */
+    static final class HeldBody implements HttpResponse.BodySubscriber<Object> {
+        private final HttpResponse.ResponseInfo info;
+        private final AttemptListener<HttpResponse<Object>> listener;
+        private final HttpResponse.BodyHandler<Object> handler;
+        private final CompletableFuture<Object> body = new CompletableFuture<>();
+        private Flow.Subscription upstream;
+        private byte[] held;
+        private int count;
+        /** Set when committed: from then on everything goes to the application's subscriber. */
+        private volatile Stitch stitch;
+        private volatile boolean dropped;
+
+        HeldBody(HttpResponse.ResponseInfo info, long length, AttemptListener<HttpResponse<Object>> listener,
+                HttpResponse.BodyHandler<Object> handler) {
+            this.info = info;
+            this.listener = listener;
+            this.handler = handler;
+            // An announced length was found to fit at the headers; an unknown one grows as it comes.
+            this.held = new byte[(int) Math.max(0, Math.min(length, 8192))];
+        }
+
+        @Override
+        public void onSubscribe(Flow.Subscription subscription) {
+            upstream = subscription;
+            subscription.request(1);
+        }
+
+        @Override
+        public void onNext(List<ByteBuffer> items) {
+            Stitch committed = stitch;
+            if (committed != null) {
+                committed.delegate.onNext(items);
+                return;
+            }
+            if (dropped) {
+                return;
+            }
+            try {
+                long size = 0;
+                for (ByteBuffer item : items) {
+                    size += item.remaining();
+                }
+                if (listener.reserve(size) && room(size)) {
+                    for (ByteBuffer item : items) {
+                        int n = item.remaining();
+                        item.get(held, count, n);
+                        count += n;
+                    }
+                    upstream.request(1);
+                    return;
+                }
+            } catch (Throwable failure) {
+                // Our own failure: this attempt ends with it, and the connection is let go.
+                drop();
+                body.completeExceptionally(failure);
+                return;
+            }
+            if (listener.commit() != HeaderDecision.DELIVER) {
+                drop();
+                body.complete(null);
+                return;
+            }
+            try {
+                commit(items);
+            } catch (Throwable failure) {
+                // The application's handler refused the response (or we failed handing it over):
+                // the request ends with that, as it would have from the client.
+                drop();
+                body.completeExceptionally(failure);
+            }
+        }
+
+        /**
+         * Makes room for {@code size} more bytes. {@code false} when the heap has no room for a
+         * larger copy (limits set beyond the heap): the body is then committed as if a limit was
+         * reached, so the application gets it streamed instead of an error.
+         */
+        private boolean room(long size) {
+            if (count + size <= held.length) {
+                return true;
+            }
+            if (count + size > Integer.MAX_VALUE - 16) {
+                return false;
+            }
+            try {
+                held = java.util.Arrays.copyOf(held, (int) Math.min(Integer.MAX_VALUE - 16,
+                        Math.max(count + size, Math.max(1024L, held.length * 2L))));
+                return true;
+            } catch (OutOfMemoryError noRoom) {
+                return false;
+            }
+        }
+
+        private void drop() {
+            dropped = true;
+            held = null;
+            upstream.cancel();
+        }
+
+        private void commit(List<ByteBuffer> overflow) {
+            HttpResponse.BodySubscriber<Object> delegate = handler.apply(info);
+            List<ByteBuffer> prefix = new java.util.ArrayList<>(overflow.size() + 1);
+            if (count > 0) {
+                prefix.add(ByteBuffer.wrap(held, 0, count));
+            }
+            prefix.addAll(overflow);
+            held = null;
+            Stitch committed = new Stitch(delegate, upstream, prefix);
+            stitch = committed;
+            delegate.getBody().whenComplete((value, failure) -> {
+                if (failure != null) {
+                    body.completeExceptionally(failure);
+                } else {
+                    body.complete(value);
+                }
+            });
+            delegate.onSubscribe(committed);
+        }
+
+        @Override
+        public void onError(Throwable failure) {
+            Stitch committed = stitch;
+            if (committed != null) {
+                committed.upstreamEnded(failure);
+                return;
+            }
+            held = null;
+            body.completeExceptionally(failure);
+        }
+
+        @Override
+        public void onComplete() {
+            Stitch committed = stitch;
+            if (committed != null) {
+                committed.upstreamEnded(null);
+                return;
+            }
+            if (dropped) {
+                return;
+            }
+            byte[] bytes = held.length == count ? held : java.util.Arrays.copyOf(held, count);
+            held = null;
+            body.complete(new Buffered(info, bytes));
+        }
+
+        @Override
+        public CompletionStage<Object> getBody() {
+            return body;
+        }
+    }
+
+    /**
+     * The subscription the application's subscriber gets for a committed body: the bytes held
+     * first, as one item, then the connection's own items as the subscriber asks for them. The
+     * end of the body is signalled after the held bytes, whenever it arrives.
+     */
+    static final class Stitch implements Flow.Subscription {
+        final HttpResponse.BodySubscriber<Object> delegate;
+        private final Flow.Subscription upstream;
+        // Guarded by this.
+        private List<ByteBuffer> prefix;
+        private boolean deliveringPrefix;
+        private boolean upstreamEnded;
+        private Throwable upstreamFailure;
+        private boolean endSignalled;
+        private boolean cancelled;
+
+        Stitch(HttpResponse.BodySubscriber<Object> delegate, Flow.Subscription upstream, List<ByteBuffer> prefix) {
+            this.delegate = delegate;
+            this.upstream = upstream;
+            this.prefix = prefix.isEmpty() ? null : prefix;
+        }
+
+        @Override
+        public void request(long n) {
+            List<ByteBuffer> first;
+            synchronized (this) {
+                if (cancelled) {
+                    return;
+                }
+                first = n > 0 ? prefix : null;
+                if (first != null) {
+                    prefix = null;
+                    deliveringPrefix = true;
+                }
+            }
+            long more = n;
+            if (first != null) {
+                delegate.onNext(first);
+                more = n - 1;
+            }
+            boolean end;
+            synchronized (this) {
+                deliveringPrefix = false;
+                end = upstreamEnded && !endSignalled && prefix == null;
+                if (end) {
+                    endSignalled = true;
+                }
+            }
+            if (end) {
+                signalEnd();
+            } else if (more != 0 || first == null) {
+                upstream.request(more);
+            }
+        }
+
+        void upstreamEnded(Throwable failure) {
+            boolean now;
+            synchronized (this) {
+                upstreamEnded = true;
+                upstreamFailure = failure;
+                now = prefix == null && !deliveringPrefix && !endSignalled && !cancelled;
+                if (now) {
+                    endSignalled = true;
+                }
+            }
+            if (now) {
+                signalEnd();
+            }
+        }
+
+        private void signalEnd() {
+            Throwable failure;
+            synchronized (this) {
+                failure = upstreamFailure;
+            }
+            if (failure != null) {
+                delegate.onError(failure);
+            } else {
+                delegate.onComplete();
+            }
+        }
+
+        @Override
+        public void cancel() {
+            synchronized (this) {
+                cancelled = true;
+                prefix = null;
+            }
+            upstream.cancel();
         }
     }
 

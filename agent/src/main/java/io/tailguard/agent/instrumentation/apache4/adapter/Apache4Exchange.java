@@ -8,6 +8,8 @@ import io.tailguard.agent.instrumentation.AttemptFailures;
 import io.tailguard.agent.instrumentation.BlockingAttempt;
 import io.tailguard.agent.instrumentation.ClientCalls;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.concurrent.Executor;
@@ -24,13 +26,12 @@ import org.apache.http.client.methods.HttpRequestBase;
 import org.apache.http.client.protocol.HttpClientContext;
 import org.apache.http.conn.ConnectTimeoutException;
 import org.apache.http.conn.ConnectionPoolTimeoutException;
-import org.apache.http.entity.ByteArrayEntity;
+import org.apache.http.entity.HttpEntityWrapper;
 import org.apache.http.impl.client.CloseableHttpClient;
 import org.apache.http.impl.execchain.RequestAbortedException;
 import org.apache.http.protocol.BasicHttpContext;
 import org.apache.http.protocol.HttpContext;
 import org.apache.http.protocol.HttpCoreContext;
-import org.apache.http.util.EntityUtils;
 
 /**
  * Apache HttpClient 4.5's side of an attempt: an independent copy of the application's request
@@ -42,7 +43,8 @@ import org.apache.http.util.EntityUtils;
  *
  * <p>A response the engine may still retry (a 503, say) is read into memory at once, which hands
  * its pooled connection back before the next attempt asks for one: holding it while a retry waits
- * for a connection of a one- or two-connection route would deadlock.
+ * for a connection of a one- or two-connection route would deadlock. How much is held is bounded
+ * (see {@link BlockingAttempt}).
  */
 final class Apache4Exchange implements Exchange<Apache4Exchange.Attempted> {
 
@@ -157,17 +159,20 @@ final class Apache4Exchange implements Exchange<Apache4Exchange.Attempted> {
         }
 
         @Override
-        protected void buffer(CloseableHttpResponse response) throws IOException {
+        protected long contentLength(CloseableHttpResponse response) {
             HttpEntity entity = response.getEntity();
-            if (entity == null) {
-                return;
-            }
-            // Reading to the end returns the connection to the pool.
-            ByteArrayEntity copy = new ByteArrayEntity(EntityUtils.toByteArray(entity));
-            copy.setContentType(entity.getContentType());
-            copy.setContentEncoding(entity.getContentEncoding());
-            copy.setChunked(entity.isChunked());
-            response.setEntity(copy);
+            return entity == null ? 0 : entity.isChunked() ? -1 : entity.getContentLength();
+        }
+
+        @Override
+        protected InputStream content(CloseableHttpResponse response) throws IOException {
+            HttpEntity entity = response.getEntity();
+            return entity == null ? null : entity.getContent();
+        }
+
+        @Override
+        protected void replaceBody(CloseableHttpResponse response, InputStream body, boolean whole) {
+            response.setEntity(new ReplacedEntity(response.getEntity(), body, whole));
         }
 
         @Override
@@ -253,6 +258,44 @@ final class Apache4Exchange implements Exchange<Apache4Exchange.Attempted> {
             response.close();
         } catch (IOException | RuntimeException ignored) {
             // Closing a response nobody will read: its connection is discarded either way.
+        }
+    }
+
+    /**
+     * A response entity whose content is {@code body}: the bytes held in memory, or those followed
+     * by the rest of the original entity's stream. Everything else (type, encoding, length,
+     * chunked) is the original's.
+     */
+    private static final class ReplacedEntity extends HttpEntityWrapper {
+        private final InputStream body;
+        private final boolean whole;
+
+        ReplacedEntity(HttpEntity original, InputStream body, boolean whole) {
+            super(original);
+            this.body = body;
+            this.whole = whole;
+        }
+
+        @Override
+        public InputStream getContent() {
+            return body;
+        }
+
+        @Override
+        public boolean isStreaming() {
+            return !whole;
+        }
+
+        @Override
+        public boolean isRepeatable() {
+            return false;
+        }
+
+        @Override
+        public void writeTo(OutputStream out) throws IOException {
+            try (InputStream in = body) {
+                in.transferTo(out);
+            }
         }
     }
 

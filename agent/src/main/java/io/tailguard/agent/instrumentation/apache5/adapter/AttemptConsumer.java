@@ -2,7 +2,6 @@ package io.tailguard.agent.instrumentation.apache5.adapter;
 
 import io.tailguard.agent.engine.Exchange.AttemptListener;
 import io.tailguard.agent.engine.HeaderDecision;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.List;
@@ -21,16 +20,28 @@ import org.apache.hc.core5.http.protocol.HttpContext;
  * body: the winner's response goes on to the application's consumer from then on; a retryable
  * response is buffered; a response nobody will use is read and dropped, which keeps its
  * connection reusable. Only one attempt of a request is ever told to deliver.
+ *
+ * <p>Buffering is bounded: each chunk is reserved with the engine first, and the connection is
+ * read at most {@link #HOLD_WINDOW} ahead of what was reserved. When a reservation is refused the
+ * engine commits the request to this attempt (the application's consumer then gets the response
+ * head, the bytes held and the rest of the stream, with its own flow control from there on) or
+ * tells it another attempt won (the body is dropped).
  */
 final class AttemptConsumer implements AsyncResponseConsumer<AsyncExchange.Attempted> {
 
     private final AttemptListener<AsyncExchange.Attempted> listener;
     private final AsyncExchange exchange;
+    /** How far ahead of the bytes held the connection is read while holding a body. */
+    private static final int HOLD_WINDOW = 65536;
+
     private final HttpClientContext attemptContext;
     private volatile HeaderDecision decision;
     private HttpResponse head;
     private EntityDetails details;
-    private ByteArrayOutputStream buffer;
+    private HttpContext responseContext;
+    /** The body held while the decision is BUFFER; {@code null} otherwise. */
+    private byte[] buffer;
+    private int count;
     private FutureCallback<AsyncExchange.Attempted> result;
 
     AttemptConsumer(AttemptListener<AsyncExchange.Attempted> listener, AsyncExchange exchange,
@@ -44,36 +55,48 @@ final class AttemptConsumer implements AsyncResponseConsumer<AsyncExchange.Attem
     public void consumeResponse(HttpResponse response, EntityDetails entityDetails, HttpContext context,
             FutureCallback<AsyncExchange.Attempted> resultCallback) throws HttpException, IOException {
         Header retryAfter = response.getFirstHeader("Retry-After");
-        HeaderDecision decided = listener.onHeaders(response.getCode(), retryAfter == null ? null : retryAfter.getValue());
+        long length = entityDetails == null ? 0 : entityDetails.isChunked() ? -1 : entityDetails.getContentLength();
+        HeaderDecision decided = listener.onHeaders(response.getCode(), retryAfter == null ? null : retryAfter.getValue(),
+                length);
         head = response;
         details = entityDetails;
+        responseContext = context;
         result = resultCallback;
         decision = decided;
         if (decided == HeaderDecision.DELIVER) {
-            exchange.consumerUsed();
-            exchange.consumer().consumeResponse(response, entityDetails, context, new FutureCallback<Object>() {
-                @Override
-                public void completed(Object value) {
-                    resultCallback.completed(new AsyncExchange.Attempted(response, entityDetails, attemptContext,
-                            true, value, null));
-                }
-
-                @Override
-                public void failed(Exception failure) {
-                    resultCallback.failed(failure);
-                }
-
-                @Override
-                public void cancelled() {
-                    resultCallback.cancelled();
-                }
-            });
+            deliverToApplication();
             return;
         }
-        buffer = decided == HeaderDecision.BUFFER ? new ByteArrayOutputStream() : null;
+        buffer = decided == HeaderDecision.BUFFER ? new byte[(int) Math.max(0, Math.min(length, 8192))] : null;
         if (entityDetails == null) {
             finishBuffered();
         }
+    }
+
+    /** From here on the application's consumer gets this response. */
+    private void deliverToApplication() throws HttpException, IOException {
+        decision = HeaderDecision.DELIVER;
+        exchange.consumerUsed();
+        HttpResponse response = head;
+        EntityDetails entityDetails = details;
+        FutureCallback<AsyncExchange.Attempted> resultCallback = result;
+        exchange.consumer().consumeResponse(response, entityDetails, responseContext, new FutureCallback<Object>() {
+            @Override
+            public void completed(Object value) {
+                resultCallback.completed(new AsyncExchange.Attempted(response, entityDetails, attemptContext,
+                        true, value, null));
+            }
+
+            @Override
+            public void failed(Exception failure) {
+                resultCallback.failed(failure);
+            }
+
+            @Override
+            public void cancelled() {
+                resultCallback.cancelled();
+            }
+        });
     }
 
     @Override
@@ -84,10 +107,13 @@ final class AttemptConsumer implements AsyncResponseConsumer<AsyncExchange.Attem
 
     @Override
     public void updateCapacity(CapacityChannel channel) throws IOException {
-        if (decision == HeaderDecision.DELIVER) {
+        HeaderDecision now = decision;
+        if (now == HeaderDecision.DELIVER) {
             exchange.consumer().updateCapacity(channel);
         } else {
-            channel.update(Integer.MAX_VALUE);
+            // A body being held is read a window at a time, so that when it is committed the
+            // application's consumer takes over the flow control with little read ahead of it.
+            channel.update(now == HeaderDecision.BUFFER ? HOLD_WINDOW : Integer.MAX_VALUE);
         }
     }
 
@@ -97,12 +123,69 @@ final class AttemptConsumer implements AsyncResponseConsumer<AsyncExchange.Attem
             exchange.consumer().consume(src);
             return;
         }
-        if (buffer != null) {
-            byte[] chunk = new byte[src.remaining()];
-            src.get(chunk);
-            buffer.write(chunk, 0, chunk.length);
+        if (buffer != null && hold(src)) {
+            return;
+        }
+        if (decision == HeaderDecision.DELIVER) {
+            exchange.consumer().consume(src);
         } else {
             src.position(src.limit());
+        }
+    }
+
+    /**
+     * @return whether {@code src} was held; if not, the body was committed (what was held went to
+     *     the application's consumer already) or is to be dropped
+     */
+    private boolean hold(ByteBuffer src) throws IOException {
+        ByteBuffer prefix;
+        try {
+            int n = src.remaining();
+            if (listener.reserve(n) && room(n)) {
+                src.get(buffer, count, n);
+                count += n;
+                return true;
+            }
+            prefix = ByteBuffer.wrap(buffer, 0, count);
+            buffer = null;
+        } catch (RuntimeException | Error ours) {
+            // Our own failure: the attempt fails with it instead of the client's I/O thread.
+            buffer = null;
+            decision = HeaderDecision.DISCARD;
+            throw new IOException("response body could not be held", ours);
+        }
+        if (listener.commit() != HeaderDecision.DELIVER) {
+            decision = HeaderDecision.DISCARD;
+            return false;
+        }
+        try {
+            deliverToApplication();
+        } catch (HttpException e) {
+            throw new IOException(e);
+        }
+        if (prefix.hasRemaining()) {
+            exchange.consumer().consume(prefix);
+        }
+        return false;
+    }
+
+    /**
+     * Makes room for {@code n} more bytes. {@code false} when the heap has no room for a larger
+     * copy (limits set beyond the heap): the body is then committed as if a limit was reached.
+     */
+    private boolean room(int n) {
+        if (count + (long) n <= buffer.length) {
+            return true;
+        }
+        long size = Math.max(count + (long) n, Math.max(1024L, buffer.length * 2L));
+        if (size > Integer.MAX_VALUE - 16) {
+            return false;
+        }
+        try {
+            buffer = java.util.Arrays.copyOf(buffer, (int) size);
+            return true;
+        } catch (OutOfMemoryError noRoom) {
+            return false;
         }
     }
 
@@ -116,7 +199,8 @@ final class AttemptConsumer implements AsyncResponseConsumer<AsyncExchange.Attem
     }
 
     private void finishBuffered() {
-        byte[] body = buffer == null ? new byte[0] : buffer.toByteArray();
+        byte[] body = buffer == null ? new byte[0] : buffer.length == count ? buffer
+                : java.util.Arrays.copyOf(buffer, count);
         result.completed(new AsyncExchange.Attempted(head, details, attemptContext, false, null, body));
     }
 

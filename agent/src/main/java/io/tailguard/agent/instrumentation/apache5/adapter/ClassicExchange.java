@@ -8,6 +8,8 @@ import io.tailguard.agent.instrumentation.AttemptFailures;
 import io.tailguard.agent.instrumentation.BlockingAttempt;
 import io.tailguard.agent.instrumentation.ClientCalls;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.net.URISyntaxException;
 import java.time.Duration;
 import java.util.Locale;
@@ -24,12 +26,10 @@ import org.apache.hc.client5.http.impl.classic.RequestFailedException;
 import org.apache.hc.client5.http.protocol.HttpClientContext;
 import org.apache.hc.core5.http.ClassicHttpRequest;
 import org.apache.hc.core5.http.ConnectionRequestTimeoutException;
-import org.apache.hc.core5.http.ContentType;
 import org.apache.hc.core5.http.Header;
 import org.apache.hc.core5.http.HttpEntity;
 import org.apache.hc.core5.http.HttpHost;
-import org.apache.hc.core5.http.io.entity.ByteArrayEntity;
-import org.apache.hc.core5.http.io.entity.EntityUtils;
+import org.apache.hc.core5.http.io.entity.HttpEntityWrapper;
 import org.apache.hc.core5.http.protocol.HttpContext;
 import org.apache.hc.core5.util.Timeout;
 
@@ -40,9 +40,9 @@ import org.apache.hc.core5.util.Timeout;
  * application's client in a context of its own (see {@link AttemptContexts}), on the executor the
  * engine hands over: the application's thread for the primary and retries, a worker for a hedge.
  *
- * <p>As in 4.5, a response the engine may still retry is read into memory at once so that its
- * pooled connection is back before the next attempt asks for one, and a hedge only takes a
- * connection the pool can give at once.
+ * <p>As in 4.5, a response the engine may still retry is read into memory at once (within the
+ * engine's limits, see {@link BlockingAttempt}) so that its pooled connection is back before the
+ * next attempt asks for one, and a hedge only takes a connection the pool can give at once.
  */
 final class ClassicExchange implements Exchange<ClassicExchange.Attempted> {
 
@@ -149,15 +149,20 @@ final class ClassicExchange implements Exchange<ClassicExchange.Attempted> {
         }
 
         @Override
-        protected void buffer(CloseableHttpResponse response) throws IOException {
+        protected long contentLength(CloseableHttpResponse response) {
             HttpEntity entity = response.getEntity();
-            if (entity == null) {
-                return;
-            }
-            // Reading to the end returns the connection to the pool.
-            byte[] bytes = EntityUtils.toByteArray(entity);
-            ContentType type = entity.getContentType() == null ? null : ContentType.parseLenient(entity.getContentType());
-            response.setEntity(new ByteArrayEntity(bytes, type, entity.getContentEncoding(), entity.isChunked()));
+            return entity == null ? 0 : entity.isChunked() ? -1 : entity.getContentLength();
+        }
+
+        @Override
+        protected InputStream content(CloseableHttpResponse response) throws IOException {
+            HttpEntity entity = response.getEntity();
+            return entity == null ? null : entity.getContent();
+        }
+
+        @Override
+        protected void replaceBody(CloseableHttpResponse response, InputStream body, boolean whole) {
+            response.setEntity(new ReplacedEntity(response.getEntity(), body, whole));
         }
 
         @Override
@@ -231,6 +236,55 @@ final class ClassicExchange implements Exchange<ClassicExchange.Attempted> {
             response.close();
         } catch (IOException | RuntimeException ignored) {
             // Closing a response nobody will read: its connection is discarded either way.
+        }
+    }
+
+    /**
+     * A response entity whose content is {@code body}: the bytes held in memory, or those followed
+     * by the rest of the original entity's stream. Everything else (type, encoding, length,
+     * chunked, trailers) is the original's, and closing it closes the original.
+     */
+    private static final class ReplacedEntity extends HttpEntityWrapper {
+        private final InputStream body;
+        private final boolean whole;
+
+        ReplacedEntity(HttpEntity original, InputStream body, boolean whole) {
+            super(original);
+            this.body = body;
+            this.whole = whole;
+        }
+
+        @Override
+        public InputStream getContent() {
+            return body;
+        }
+
+        @Override
+        public boolean isStreaming() {
+            return !whole;
+        }
+
+        @Override
+        public boolean isRepeatable() {
+            return false;
+        }
+
+        @Override
+        public void writeTo(OutputStream out) throws IOException {
+            try (InputStream in = body) {
+                in.transferTo(out);
+            }
+        }
+
+        @Override
+        public void close() throws IOException {
+            try {
+                body.close();
+            } finally {
+                if (!whole) {
+                    super.close();
+                }
+            }
         }
     }
 
