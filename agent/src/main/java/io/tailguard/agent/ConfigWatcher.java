@@ -11,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.Locale;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
@@ -110,9 +111,11 @@ final class ConfigWatcher implements Runnable {
         metrics.apply(config);
         if (config.enabled()) {
             engine.configure(config);
+            AgentStatus.configured(file.toAbsolutePath().toString(), config.mode().name().toLowerCase(Locale.ROOT));
             Log.info("configuration reloaded: " + config);
         } else {
             engine.configure(ConfigParser.defaults());
+            AgentStatus.configured(file.toAbsolutePath().toString(), "off (tailguard.enabled=false)");
             Log.info("configuration reloaded from " + file + ": tailguard.enabled=false, requests pass through");
         }
         if (config.reloadInterval().isZero()) {

@@ -19,6 +19,11 @@ public final class TailguardAgent {
         start(arguments, instrumentation);
     }
 
+    /** {@code java -jar tailguard-agent.jar ...}: the operator's command line. */
+    public static void main(String[] args) {
+        io.tailguard.agent.cli.Cli.main(args);
+    }
+
     public static void agentmain(String arguments, Instrumentation instrumentation) {
         start(arguments, instrumentation);
     }
