@@ -25,7 +25,7 @@ class AgentJarContentsTest {
             "META-INF/(MANIFEST\\.MF|LICENSE|LICENSE\\.txt|NOTICE|tailguard/.*|services/io\\.tailguard\\..*)");
     /** A reference to a library class at its original name: a class constant or a type descriptor. */
     private static final Pattern UNRELOCATED = Pattern.compile(
-            "(^|[^a-z.])(io/micrometer|io/prometheus|org/HdrHistogram|org/LatencyUtils|org/slf4j|org/objectweb)/");
+            "(^|[^a-z.])(io/micrometer|io/prometheus|org/HdrHistogram|org/LatencyUtils|org/slf4j|org/objectweb|net/bytebuddy)/");
 
     @Test
     void holdsOnlyTheAgentsOwnAndRelocatedClassesAndNoResourceAnApplicationCouldPickUp() throws IOException {

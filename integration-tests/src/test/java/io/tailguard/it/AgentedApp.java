@@ -165,6 +165,11 @@ public final class AgentedApp implements AutoCloseable {
         return lines;
     }
 
+    /** The application's process id, e.g. to attach to it. */
+    public long pid() {
+        return process.pid();
+    }
+
     public String javaVersion() {
         return ready.join();
     }
