@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -86,6 +87,11 @@ class AttachTest {
             for (String hooked : List.of("jdk: hooked", "okhttp: hooked", "apache5: hooked",
                     "apache4: not loaded by the application yet")) {
                 assertTrue(attach.out.contains(hooked), hooked + "\n" + attach);
+            }
+            if (Runtime.Version.parse(app.javaVersion()).feature() >= 21) {
+                // JEP 451: the JVM warns about the agent, and attach says so.
+                assertTrue(attach.out.contains("Note: Java 21+ logs a warning in that process"), attach.toString());
+                app.awaitStderrLines("WARNING: A Java agent has been loaded dynamically", 1, Duration.ofSeconds(10));
             }
             for (CompletableFuture<Map<String, String>> inFlight : List.of(jdkInFlight, okHttpInFlight)) {
                 Map<String, String> result = inFlight.get(30, TimeUnit.SECONDS);

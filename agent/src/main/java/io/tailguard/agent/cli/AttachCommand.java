@@ -100,6 +100,13 @@ final class AttachCommand {
             throw new AttachFailure("the agent was loaded into process " + pid + " but did not start; its reason is in "
                     + "that process's log (stderr), on lines starting with [tailguard].");
         }
+        verifyTaken(pid, file, off, status);
+        report(pid, file, off, running != null, status);
+        return Cli.OK;
+    }
+
+    /** Fails unless the agent reports what was asked of it. */
+    private static void verifyTaken(String pid, String file, boolean off, StatusLine status) throws AttachFailure {
         String state = status.field("state");
         if (off && !state.startsWith("off")) {
             throw new AttachFailure("the agent in process " + pid + " did not turn off: it reports state " + state
@@ -115,7 +122,10 @@ final class AttachCommand {
                     + "configuration, with the process's own TAILGUARD_* variables and -Dtailguard.* properties, is "
                     + "invalid. Its log (stderr) names the problems; a corrected file is picked up by hot reload.");
         }
-        out.println((off ? "Turned off Tailguard in process " : running != null
+    }
+
+    private void report(String pid, String file, boolean off, boolean replaced, StatusLine status) {
+        out.println((off ? "Turned off Tailguard in process " : replaced
                 ? "Replaced the configuration of Tailguard in process " : "Attached Tailguard to process ") + pid + ".");
         out.println("  configuration: " + (off ? "off: every hook passes requests through (attach again with a "
                 + "configuration file to turn it back on)" : file != null ? file
@@ -126,7 +136,6 @@ final class AttachCommand {
         for (String client : status.clients()) {
             out.println("    " + client);
         }
-        return Cli.OK;
     }
 
     /** Fails early, with a clear reason, where the JVM's attach would fail or wait for seconds. */
