@@ -97,6 +97,21 @@ class AgentCommandLineTest {
     }
 
     @Test
+    void attachingToAProcessThatIsNotAJvmFailsWithStatusOneAndLeavesItRunning() throws Exception {
+        // HotSpot's attach signals SIGQUIT, which would terminate a process that does not handle it.
+        Process sleep = new ProcessBuilder("sleep", "60").start();
+        try {
+            AgentCli.Result attach = AgentCli.run("attach", Long.toString(sleep.pid()));
+
+            assertEquals(1, attach.exit, attach.toString());
+            assertTrue(attach.err.contains("does not handle SIGQUIT"), attach.toString());
+            assertTrue(sleep.isAlive(), "the process was not signalled");
+        } finally {
+            sleep.destroy();
+        }
+    }
+
+    @Test
     void attachingToAJvmWithAttachDisabledFailsWithStatusOneAndSaysWhy() throws Exception {
         try (AgentedApp app = AgentedApp.withoutAgent().jvmOption("-XX:+DisableAttachMechanism").start()) {
             AgentCli.Result attach = AgentCli.run("attach", Long.toString(app.pid()));

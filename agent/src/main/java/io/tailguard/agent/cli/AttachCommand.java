@@ -63,6 +63,11 @@ final class AttachCommand {
             throw new AttachFailure("this command must run from the agent jar: java -jar tailguard-agent.jar attach ...");
         }
         checkProcess(pid);
+        if (!AttachReadiness.ready(pid)) {
+            throw new AttachFailure("process " + pid + " does not handle SIGQUIT, which attaching would send it, and "
+                    + "would be terminated by it: it is still starting (try again in a moment), runs with -Xrs, or is "
+                    + "not a Java process.");
+        }
         if (!Cli.canAttach()) {
             throw new AttachFailure(Cli.NO_ATTACH);
         }

@@ -35,6 +35,11 @@ final class ListCommand {
             String name = vm.displayName.length() > MAX_NAME ? vm.displayName.substring(0, MAX_NAME) + "..."
                     : vm.displayName;
             String state;
+            if (!AttachReadiness.ready(vm.pid)) {
+                out.println(vm.pid + "  (not ready for attach: still starting, or started with -Xrs)  " + name);
+                shown++;
+                continue;
+            }
             try {
                 TargetVm.Snapshot snapshot = TargetVm.read(vm.pid);
                 StatusLine status = StatusLine.parse(snapshot.system.getProperty(AgentStatus.PROPERTY));

@@ -1,6 +1,7 @@
 package io.tailguard.agent.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayOutputStream;
@@ -75,5 +76,11 @@ class CliTest {
                 "apache4: off (tailguard.instrumentation.apache4.enabled=false)",
                 "apache5-async: could not be hooked, its requests pass through (see the process's log)"),
                 status.clients());
+    }
+
+    @Test
+    void aProcessIsReadyForAttachOnlyWhenItHandlesSigquit() {
+        assertTrue(AttachReadiness.catches(List.of("SigBlk:\t0000000000000000", "SigCgt:\t2000000101005ccf"), 3));
+        assertFalse(AttachReadiness.catches(List.of("SigCgt:\t0000000000000400"), 3));
     }
 }
