@@ -16,6 +16,7 @@ import io.tailguard.bootstrap.Dispatcher;
 import java.lang.instrument.Instrumentation;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -82,7 +83,8 @@ final class AgentRuntime {
             }
             List<Hook> hooks = new ArrayList<>();
             List<String> names = new ArrayList<>();
-            for (ClientInstrumentation client : Instrumentations.all()) {
+            List<ClientInstrumentation> clients = Instrumentations.all();
+            for (ClientInstrumentation client : clients) {
                 if (config == null || config.instrumentationEnabled(client.name())) {
                     client.install(engine);
                     hooks.addAll(client.hooks());
@@ -90,10 +92,13 @@ final class AgentRuntime {
                 }
             }
             readEdgeForJavaNetHttp(instrumentation);
-            HookTransformer transformer = new HookTransformer(hooks, failures);
+            AgentStatus status = new AgentStatus(failures, clients, names);
+            HookTransformer transformer = new HookTransformer(hooks, status);
             instrumentation.addTransformer(transformer, true);
             retransformLoaded(instrumentation, transformer);
             ConfigWatcher watcher = ConfigWatcher.start(sources, config, engine, metrics, housekeeping);
+            status.publish(sources.file() == null ? null : sources.file().toAbsolutePath().toString(),
+                    config == null ? "pass-through (invalid configuration)" : config.mode().name().toLowerCase(Locale.ROOT));
             if (config != null && Log.enabled("debug")) {
                 Log.debug("active: " + config + ", clients " + names);
             }

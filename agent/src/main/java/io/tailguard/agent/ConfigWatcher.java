@@ -11,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.Locale;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
@@ -108,6 +109,7 @@ final class ConfigWatcher implements Runnable {
                 file = null;
                 settling = null;
                 engine.configure(ConfigParser.defaults());
+                AgentStatus.configured(null, "off (" + AgentStart.OFF + ")");
                 Log.info("turned off by an attach with " + AgentStart.OFF + ": requests pass through until an "
                         + "attach with a configuration file");
             }
@@ -166,9 +168,11 @@ final class ConfigWatcher implements Runnable {
         metrics.apply(config);
         if (config.enabled()) {
             engine.configure(config);
+            AgentStatus.configured(file.toAbsolutePath().toString(), config.mode().name().toLowerCase(Locale.ROOT));
             Log.info("configuration " + how + ": " + config);
         } else {
             engine.configure(ConfigParser.defaults());
+            AgentStatus.configured(file.toAbsolutePath().toString(), "off (tailguard.enabled=false)");
             Log.info("configuration " + how + (how.equals("reloaded") ? " from " + file : "")
                     + ": tailguard.enabled=false, requests pass through");
         }

@@ -66,7 +66,7 @@ public final class BenchMain {
         md.heading(1, "Tailguard overhead (" + mode + " run)");
         md.paragraph("Machine: " + Machine.describe(options.java) + ". Agent: `" + options.agentJar.getFileName()
                 + "`. Reproduce: `benchmarks/run " + (jmh ? "overhead" : "startup") + (options.quick ? " --quick" : "")
-                + "`.");
+                + (options.rounds > 0 ? " --rounds " + options.rounds : "") + "`.");
         Markdown.Table targets = null;
         OverheadRun perCall = null;
         StartupRun startup = null;

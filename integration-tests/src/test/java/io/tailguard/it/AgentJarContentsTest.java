@@ -42,13 +42,14 @@ class AgentJarContentsTest {
             "io/tailguard/shaded/hdrhistogram/", "org.hdrhistogram",
             "io/tailguard/shaded/otlp/", "io.opentelemetry.proto",
             "io/tailguard/shaded/protobuf/", "com.google.protobuf",
-            "io/tailguard/shaded/latencyutils/", "org.latencyutils");
+            "io/tailguard/shaded/latencyutils/", "org.latencyutils",
+            "io/tailguard/shaded/bytebuddy/", "net.bytebuddy");
     private static final Pattern NOTICE_ENTRY = Pattern.compile(
             "(?m)^artifact: ([\\w.-]+):([\\w.-]+):([\\w.-]+)\\n  name: .+\\n  licence: (.+)\\n");
     /** A reference to a library class at its original name: a class constant or a type descriptor. */
     private static final Pattern UNRELOCATED = Pattern.compile(
             "(^|[^a-z.])(io/micrometer|io/prometheus|org/HdrHistogram|org/LatencyUtils|org/slf4j|org/objectweb"
-                    + "|io/opentelemetry|com/google/protobuf)/");
+                    + "|io/opentelemetry|com/google/protobuf|net/bytebuddy)/");
 
     @Test
     void holdsOnlyTheAgentsOwnAndRelocatedClassesAndNoResourceAnApplicationCouldPickUp() throws IOException {
