@@ -35,6 +35,8 @@ public final class AppMain {
             Map.entry("apache4", "io.tailguard.it.app.Apache4Driver$Plain"),
             Map.entry("apache4-handler", "io.tailguard.it.app.Apache4Driver$Handler"),
             Map.entry("apache4-wrapped", "io.tailguard.it.app.Apache4Driver$Wrapped"),
+            Map.entry("apache4-default", "io.tailguard.it.app.Apache4LegacyDriver$Default"),
+            Map.entry("apache4-system", "io.tailguard.it.app.Apache4LegacyDriver$SystemDefault"),
             Map.entry("apache5", "io.tailguard.it.app.Apache5Driver$Plain"),
             Map.entry("apache5-handler", "io.tailguard.it.app.Apache5Driver$Handler"),
             Map.entry("apache5-wrapped", "io.tailguard.it.app.Apache5Driver$Wrapped"),
