@@ -21,7 +21,8 @@ import org.junit.jupiter.params.provider.MethodSource;
 class ApacheHookTargetsTest {
 
     static Stream<Hook> apacheHooks() {
-        return Stream.of(new Apache4Instrumentation(), new Apache4AsyncInstrumentation(), new Apache5ClassicInstrumentation(),
+        return Stream.of(new Apache4Instrumentation(), new Apache4AsyncInstrumentation(),
+                new Apache5ClassicInstrumentation(),
                 new Apache5AsyncInstrumentation()).flatMap(client -> client.hooks().stream());
     }
 

@@ -20,7 +20,9 @@ import java.util.List;
  *
  * <p>{@code DefaultServiceUnavailableRetryStrategy.retryRequest} is hooked so that a 503 Tailguard
  * retries itself is not retried by the client inside each of Tailguard's attempts as well; a 503
- * Tailguard will not retry (a POST without Idempotency-Key, say) is left to the client.
+ * Tailguard will not retry (a POST without Idempotency-Key, say) is left to the client. An
+ * application's own strategy, given to {@code HttpClientBuilder.setServiceUnavailableRetryStrategy},
+ * is wrapped so that it stands aside by the same rule.
  */
 public final class Apache4Instrumentation implements ClientInstrumentation {
 
@@ -43,7 +45,10 @@ public final class Apache4Instrumentation implements ClientInstrumentation {
                 new Hook(CLIENTS + "MinimalHttpClient", "doExecute", DO_EXECUTE, Dispatcher.APACHE4_EXECUTE),
                 new Hook(CLIENTS + "AbstractHttpClient", "doExecute", DO_EXECUTE, Dispatcher.APACHE4_EXECUTE),
                 new Hook(CLIENTS + "DefaultServiceUnavailableRetryStrategy", "retryRequest", STATUS_RETRY,
-                        Dispatcher.APACHE4_STATUS_RETRY));
+                        Dispatcher.APACHE4_STATUS_RETRY),
+                new Hook(CLIENTS + "HttpClientBuilder", "setServiceUnavailableRetryStrategy",
+                        "(Lorg/apache/http/client/ServiceUnavailableRetryStrategy;)L" + CLIENTS + "HttpClientBuilder;",
+                        Dispatcher.APACHE4_SET_STATUS_RETRY));
     }
 
     @Override
@@ -51,5 +56,6 @@ public final class Apache4Instrumentation implements ClientInstrumentation {
         LibraryBridge bridge = new LibraryBridge(ADAPTER_PACKAGE, ADAPTER_PACKAGE + ".Apache4Interceptor", engine);
         bridge.install(Dispatcher.APACHE4_EXECUTE);
         bridge.install(Dispatcher.APACHE4_STATUS_RETRY);
+        bridge.install(Dispatcher.APACHE4_SET_STATUS_RETRY);
     }
 }

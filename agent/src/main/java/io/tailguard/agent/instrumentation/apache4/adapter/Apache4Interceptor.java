@@ -10,8 +10,10 @@ import io.tailguard.bootstrap.Outcome;
 import org.apache.http.HttpHost;
 import org.apache.http.HttpRequest;
 import org.apache.http.HttpResponse;
+import org.apache.http.client.ServiceUnavailableRetryStrategy;
 import org.apache.http.impl.client.AbstractHttpClient;
 import org.apache.http.impl.client.CloseableHttpClient;
+import org.apache.http.impl.client.HttpClientBuilder;
 import org.apache.http.protocol.HttpContext;
 
 /**
@@ -31,6 +33,9 @@ public final class Apache4Interceptor implements SlotInterceptor {
 
     @Override
     public Object intercept(int slot, Object self, Object[] args) throws Exception {
+        if (slot == Dispatcher.APACHE4_SET_STATUS_RETRY) {
+            return StandAsideStatusRetry.install((HttpClientBuilder) self, (ServiceUnavailableRetryStrategy) args[0]);
+        }
         if (slot == Dispatcher.APACHE4_STATUS_RETRY) {
             int status = ((HttpResponse) args[0]).getStatusLine().getStatusCode();
             return Apache4Exchange.engineRetries((HttpContext) args[2], status) ? Outcome.returning(Boolean.FALSE)
