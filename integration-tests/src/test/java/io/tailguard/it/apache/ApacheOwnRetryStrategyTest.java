@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.tailguard.it.AgentedApp;
 import io.tailguard.it.Call;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AutoClose;
@@ -30,14 +29,6 @@ class ApacheOwnRetryStrategyTest extends ServerPerTest {
 
     @AutoClose
     private static final AgentedApp withoutAgent = ApacheApps.withoutAgent();
-
-    private List<String> attemptHeaders(int arrivals) throws InterruptedException {
-        List<String> seen = new ArrayList<>();
-        for (int i = 0; i < arrivals; i++) {
-            seen.add(server.take().header("X-Attempt"));
-        }
-        return seen;
-    }
 
     @ParameterizedTest
     @CsvSource({"apache4,statusRetry", "apache5,clientRetry", "apache5-async,clientRetry"})
