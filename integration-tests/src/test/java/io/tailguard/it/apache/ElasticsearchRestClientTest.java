@@ -2,10 +2,12 @@ package io.tailguard.it.apache;
 
 import static io.tailguard.it.TestServer.ok;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
 import io.tailguard.it.AgentedApp;
 import io.tailguard.it.Call;
+import io.tailguard.it.TestServer;
 import io.tailguard.it.TestServer.Arrival;
 import java.util.Map;
 import mockwebserver3.MockResponse;
@@ -69,6 +71,35 @@ class ElasticsearchRestClientTest extends ServerPerTest {
         assertEquals("still busy", agented.get("body"));
         assertEquals(plain.get("suppressed"), agented.get("suppressed"));
         assertEquals(plainRequests + 3, server.requestCount());
+    }
+
+    /**
+     * Two nodes: the first answers 503 to each of Tailguard's three attempts, then the client's own
+     * failover sends the request to the second node, as a new logical request with attempts of its own.
+     */
+    @Test
+    void theClientsNodeFailoverComesAfterTailguardsAttemptsOnTheFirstNode() throws Exception {
+        try (TestServer second = new TestServer()) {
+            server.enqueue(unavailable("busy 1"), unavailable("busy 2"), unavailable("busy 3"));
+            second.enqueue(ok("{\"hits\":2}"));
+
+            Map<String, String> result = app.call(Call.get("elasticsearch", server.url("/index/_search"))
+                    .option("nodes", server.url("") + "," + second.url("")));
+
+            assertEquals("200", result.get("status"), result.toString());
+            assertEquals("{\"hits\":2}", result.get("body"));
+            String firstNodeRequest = null;
+            for (int attempt = 1; attempt <= 3; attempt++) {
+                Arrival arrival = server.take();
+                assertEquals(Integer.toString(attempt), arrival.header("X-Attempt"));
+                firstNodeRequest = arrival.header("X-Request-ID");
+            }
+            Arrival failover = second.take();
+            assertEquals("1", failover.header("X-Attempt"));
+            assertNotEquals(firstNodeRequest, failover.header("X-Request-ID"));
+            assertEquals(3, server.requestCount());
+            assertEquals(1, second.requestCount());
+        }
     }
 
     @Test

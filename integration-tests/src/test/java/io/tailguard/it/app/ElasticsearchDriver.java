@@ -16,7 +16,8 @@ import org.elasticsearch.client.ResponseListener;
 import org.elasticsearch.client.RestClient;
 
 /**
- * Elasticsearch's low-level {@code RestClient} with one node, the server of the call's URL:
+ * Elasticsearch's low-level {@code RestClient} with one node, the server of the call's URL, or the
+ * nodes of option {@code nodes} ({@code http://host:port,...}):
  * {@code performRequest}, or {@code performRequestAsync} with {@code async=true}. A status it treats as an error surfaces as {@code ResponseException},
  * described with the status and body it carries.
  */
@@ -27,8 +28,16 @@ public final class ElasticsearchDriver implements ClientDriver {
     @Override
     public Map<String, String> call(Map<String, String> call) throws Exception {
         URI url = URI.create(call.get("url"));
-        RestClient client = clients.computeIfAbsent(url.getHost() + ":" + url.getPort(),
-                k -> RestClient.builder(new HttpHost(url.getHost(), url.getPort(), url.getScheme())).build());
+        String nodes = call.getOrDefault("nodes", url.getScheme() + "://" + url.getHost() + ":" + url.getPort());
+        RestClient client = clients.computeIfAbsent(nodes, k -> {
+            String[] each = nodes.split(",");
+            HttpHost[] hosts = new HttpHost[each.length];
+            for (int i = 0; i < each.length; i++) {
+                hosts[i] = HttpHost.create(each[i]);
+            }
+            // A new client's first request tries the nodes in the order given.
+            return RestClient.builder(hosts).build();
+        });
         Request request = new Request(call.getOrDefault("method", "GET"), url.getRawPath());
         if (!"none".equals(call.getOrDefault("bodyKind", "none"))) {
             request.setEntity(new NStringEntity(call.getOrDefault("body", ""), ContentType.APPLICATION_JSON));
