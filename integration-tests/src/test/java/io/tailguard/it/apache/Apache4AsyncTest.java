@@ -12,6 +12,7 @@ import io.tailguard.it.PrometheusScrape;
 import io.tailguard.it.TestServer.Arrival;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import mockwebserver3.MockResponse;
 import org.junit.jupiter.api.AutoClose;
@@ -101,6 +102,28 @@ class Apache4AsyncTest extends ServerPerTest {
 
         // The losers are cancelled after the winners were delivered: by the time the pool has
         // settled, any second outcome would have been reported.
+        assertEquals(0, ApacheApps.leasedWhenSettled(app, "apache4-async", Map.of()));
+        Map<String, String> inspected = app.send("inspect", Map.of("client", "apache4-async"), 30);
+        assertEquals("0", inspected.get("extraOutcomes"), inspected.toString());
+    }
+
+    /** The application cancels while a primary and its hedge are both in flight. */
+    @Test
+    void cancellingTheFutureCancelsEveryAttemptAndTheCallbackHearsOfItOnce() throws Exception {
+        warmUp("apache4-async");
+        server.respondWith(request -> delayed("too late", 10_000));
+        String key = "cancel-" + System.nanoTime();
+        CompletableFuture<Map<String, String>> answer = app.callAsync(
+                Call.get("apache4-async", server.url("/slow")).option("key", key));
+        server.take();
+        server.take();
+
+        app.send("cancel", Map.of("client", "apache4-async", "key", key), 30);
+        Map<String, String> result = answer.get(10, TimeUnit.SECONDS);
+
+        assertEquals("java.util.concurrent.CancellationException", result.get("error"), result.toString());
+        assertTrue(Long.parseLong(result.get("elapsedMs")) < 9_000, result.toString());
+        // Both exchanges were aborted: their connections were closed, none is left leased.
         assertEquals(0, ApacheApps.leasedWhenSettled(app, "apache4-async", Map.of()));
         Map<String, String> inspected = app.send("inspect", Map.of("client", "apache4-async"), 30);
         assertEquals("0", inspected.get("extraOutcomes"), inspected.toString());

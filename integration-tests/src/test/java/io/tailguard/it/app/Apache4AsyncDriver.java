@@ -31,6 +31,7 @@ import org.apache.http.pool.PoolStats;
 public abstract class Apache4AsyncDriver implements ClientDriver {
 
     private final Map<String, Pooled> clients = new ConcurrentHashMap<>();
+    private final Map<String, Future<?>> pending = new ConcurrentHashMap<>();
 
     @Override
     public Map<String, String> call(Map<String, String> call) throws Exception {
@@ -58,7 +59,7 @@ public abstract class Apache4AsyncDriver implements ClientDriver {
                     done.cancel(false);
                 }
             };
-            HttpResponse response = execute(client, request, callback, done);
+            HttpResponse response = execute(client, request, callback, done, call.get("key"));
             Apache4Driver.describe(response, result);
         });
     }
@@ -72,8 +73,25 @@ public abstract class Apache4AsyncDriver implements ClientDriver {
         return reply;
     }
 
+    /** {@code Future.cancel(true)} of the call made with option {@code key}. */
+    @Override
+    public Map<String, String> cancel(Map<String, String> command) {
+        Future<?> future = pending.remove(command.get("key"));
+        return Map.of("cancelled", Boolean.toString(future != null && future.cancel(true)));
+    }
+
+    /**
+     * Starts the call and waits for its response; the future it got is kept under {@code key}
+     * (when not {@code null}) for {@link #cancel}.
+     */
     abstract HttpResponse execute(CloseableHttpAsyncClient client, HttpUriRequest request,
-            FutureCallback<HttpResponse> callback, CompletableFuture<HttpResponse> done) throws Exception;
+            FutureCallback<HttpResponse> callback, CompletableFuture<HttpResponse> done, String key) throws Exception;
+
+    void keep(String key, Future<?> future) {
+        if (key != null) {
+            pending.put(key, future);
+        }
+    }
 
     private Pooled pooled(Map<String, String> call) {
         return clients.computeIfAbsent(call.getOrDefault("pool", "default"), k -> {
@@ -116,8 +134,10 @@ public abstract class Apache4AsyncDriver implements ClientDriver {
     public static final class WithFuture extends Apache4AsyncDriver {
         @Override
         HttpResponse execute(CloseableHttpAsyncClient client, HttpUriRequest request,
-                FutureCallback<HttpResponse> callback, CompletableFuture<HttpResponse> done) throws Exception {
+                FutureCallback<HttpResponse> callback, CompletableFuture<HttpResponse> done, String key)
+                throws Exception {
             Future<HttpResponse> future = client.execute(request, callback);
+            keep(key, future);
             return future.get(60, TimeUnit.SECONDS);
         }
     }
@@ -129,8 +149,9 @@ public abstract class Apache4AsyncDriver implements ClientDriver {
     public static final class WithCallback extends Apache4AsyncDriver {
         @Override
         HttpResponse execute(CloseableHttpAsyncClient client, HttpUriRequest request,
-                FutureCallback<HttpResponse> callback, CompletableFuture<HttpResponse> done) throws Exception {
-            client.execute(HttpAsyncMethods.create(request), HttpAsyncMethods.createConsumer(), callback);
+                FutureCallback<HttpResponse> callback, CompletableFuture<HttpResponse> done, String key)
+                throws Exception {
+            keep(key, client.execute(HttpAsyncMethods.create(request), HttpAsyncMethods.createConsumer(), callback));
             return done.get(60, TimeUnit.SECONDS);
         }
     }

@@ -275,7 +275,12 @@ final class NioExchange implements Exchange<NioExchange.Attempted> {
                 ? failure.getCause() : failure;
         Exception exception = cause instanceof Exception ? (Exception) cause : new RuntimeException(cause);
         if (!consumerUsed) {
-            consumer.failed(exception);
+            // What the client tells a consumer whose exchange was cancelled, or that failed.
+            if (future.isCancelled()) {
+                consumer.cancel();
+            } else {
+                consumer.failed(exception);
+            }
             closeQuietly(consumer);
         }
         // A future the application cancelled stays cancelled; failing it then does nothing.
