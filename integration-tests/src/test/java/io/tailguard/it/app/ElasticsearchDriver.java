@@ -35,8 +35,13 @@ public final class ElasticsearchDriver implements ClientDriver {
             for (int i = 0; i < each.length; i++) {
                 hosts[i] = HttpHost.create(each[i]);
             }
-            // A new client's first request tries the nodes in the order given.
-            return RestClient.builder(hosts).build();
+            // A new client's first request tries the nodes in the order given. The connect timeout
+            // is 10 s rather than the client's 1 s: a test server with a small accept backlog
+            // (Python's http.server: 5) drops a SYN under a burst of connections, and the kernel
+            // sends it again only after a second.
+            return RestClient.builder(hosts)
+                    .setRequestConfigCallback(config -> config.setConnectTimeout(10_000))
+                    .build();
         });
         Request request = new Request(call.getOrDefault("method", "GET"), url.getRawPath());
         if (!"none".equals(call.getOrDefault("bodyKind", "none"))) {

@@ -13,10 +13,11 @@ final class AllClientsApp {
 
     /**
      * Every client API the suites run: the JDK's send and sendAsync, OkHttp's execute and enqueue,
-     * Apache's four (4.5 classic, HttpAsyncClient 4.1, 5 classic, 5 async).
+     * Apache's four (4.5 classic, HttpAsyncClient 4.1, 5 classic, 5 async), and Elasticsearch's
+     * RestClient on HttpAsyncClient 4.1.
      */
     static final List<String> CLIENTS = List.of("jdk-send", "jdk-async", "okhttp-execute", "okhttp-enqueue",
-            "apache4", "apache4-async", "apache5", "apache5-async");
+            "apache4", "apache4-async", "apache5", "apache5-async", "elasticsearch");
 
     private AllClientsApp() {
     }
