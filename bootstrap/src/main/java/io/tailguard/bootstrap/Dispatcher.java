@@ -32,6 +32,12 @@ public final class Dispatcher {
     public static final int APACHE4_STATUS_RETRY = 8;
     /** Apache 5 {@code DefaultHttpRequestRetryStrategy.retryRequest(HttpResponse, int, HttpContext)}. */
     public static final int APACHE5_STATUS_RETRY = 9;
+    /** Apache HttpAsyncClient 4.1 {@code execute(HttpAsyncRequestProducer, HttpAsyncResponseConsumer, HttpContext, FutureCallback)}. */
+    public static final int APACHE4_ASYNC_EXECUTE = 10;
+    /** Apache 4.5 {@code HttpClientBuilder.setServiceUnavailableRetryStrategy(ServiceUnavailableRetryStrategy)}. */
+    public static final int APACHE4_SET_STATUS_RETRY = 11;
+    /** Apache 5 {@code HttpClientBuilder} and {@code HttpAsyncClientBuilder} {@code setRetryStrategy(HttpRequestRetryStrategy)}. */
+    public static final int APACHE5_SET_RETRY_STRATEGY = 12;
     public static final int SLOT_COUNT = 16;
 
     private static final AtomicReferenceArray<CallInterceptor> INTERCEPTORS =

@@ -28,7 +28,8 @@ class AllClientsSoakTest {
 
     private static final int REQUESTS = Integer.getInteger("tailguard.soak.requests", 20_000);
     private static final int THREADS = 64;
-    private static final String CLIENTS = "jdk-send,jdk-async,okhttp-execute,okhttp-enqueue,apache4,apache5,apache5-async";
+    private static final String CLIENTS =
+            "jdk-send,jdk-async,okhttp-execute,okhttp-enqueue,apache4,apache4-async,apache5,apache5-async";
 
     /** A 503 with a body larger than the agent holds by default (64 KiB): committed, not retried. */
     private static final MockResponse LARGE_503 = new MockResponse.Builder().code(503)
@@ -57,6 +58,7 @@ class AllClientsSoakTest {
                         "tailguard.metrics.log.interval=0"))
                         .classpath(AgentedApp.clientClasspath("okhttp-4.12"))
                         .classpath(AgentedApp.clientClasspath("apache-4.5"))
+                        .classpath(AgentedApp.clientClasspath("apache-async-4.1"))
                         .classpath(AgentedApp.clientClasspath("apache-5"))
                         .jvmOption("-Xmx512m").start()) {
             server.respondWith(this::respond);

@@ -1,5 +1,6 @@
 package io.tailguard.agent.instrumentation;
 
+import io.tailguard.agent.instrumentation.apache4.Apache4AsyncInstrumentation;
 import io.tailguard.agent.instrumentation.apache4.Apache4Instrumentation;
 import io.tailguard.agent.instrumentation.apache5.Apache5AsyncInstrumentation;
 import io.tailguard.agent.instrumentation.apache5.Apache5ClassicInstrumentation;
@@ -15,6 +16,6 @@ public final class Instrumentations {
 
     public static List<ClientInstrumentation> all() {
         return List.of(new JdkHttpClientInstrumentation(), new OkHttpInstrumentation(), new Apache4Instrumentation(),
-                new Apache5ClassicInstrumentation(), new Apache5AsyncInstrumentation());
+                new Apache5ClassicInstrumentation(), new Apache5AsyncInstrumentation(), new Apache4AsyncInstrumentation());
     }
 }

@@ -2,6 +2,7 @@ package io.tailguard.agent.instrumentation;
 
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 
+import io.tailguard.agent.instrumentation.apache4.Apache4AsyncInstrumentation;
 import io.tailguard.agent.instrumentation.apache4.Apache4Instrumentation;
 import io.tailguard.agent.instrumentation.apache5.Apache5AsyncInstrumentation;
 import io.tailguard.agent.instrumentation.apache5.Apache5ClassicInstrumentation;
@@ -14,13 +15,14 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * Every Apache hook names a method that exists, with that exact descriptor, in the client versions
- * the agent is built against (4.5.14, 5.6.5): a renamed or re-typed method would otherwise leave the
+ * the agent is built against (4.5.14, HttpAsyncClient 4.1.5, 5.6.5): a renamed or re-typed method would otherwise leave the
  * client silently unhandled.
  */
 class ApacheHookTargetsTest {
 
     static Stream<Hook> apacheHooks() {
-        return Stream.of(new Apache4Instrumentation(), new Apache5ClassicInstrumentation(),
+        return Stream.of(new Apache4Instrumentation(), new Apache4AsyncInstrumentation(),
+                new Apache5ClassicInstrumentation(),
                 new Apache5AsyncInstrumentation()).flatMap(client -> client.hooks().stream());
     }
 

@@ -18,6 +18,8 @@ public final class BenchClients {
             "org.apache.hc.client5.http.impl.classic.CloseableHttpClient"});
         KNOWN.put("apache4", new String[] {"io.tailguard.bench.clients.Apache4BenchClient",
             "org.apache.http.impl.client.CloseableHttpClient"});
+        KNOWN.put("apache4-async", new String[] {"io.tailguard.bench.clients.Apache4AsyncBenchClient",
+            "org.apache.http.impl.nio.client.CloseableHttpAsyncClient"});
     }
 
     private BenchClients() {

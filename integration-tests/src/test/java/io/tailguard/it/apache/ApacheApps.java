@@ -5,7 +5,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
-/** The application with both Apache HttpClient 4.5 and 5 on its class path, as some services have. */
+/**
+ * The application with Apache HttpClient 4.5, HttpAsyncClient 4.1 (and Elasticsearch's RestClient
+ * on it) and HttpClient 5 on its class path, as some services have.
+ */
 final class ApacheApps {
 
     static final String POLICY = "tailguard.policy.api.";
@@ -37,6 +40,7 @@ final class ApacheApps {
 
     private static AgentedApp withApacheClients(AgentedApp.Builder builder) {
         return builder.classpath(AgentedApp.clientClasspath("apache-4.5"))
+                .classpath(AgentedApp.clientClasspath("apache-async-4.1"))
                 .classpath(AgentedApp.clientClasspath("apache-5"))
                 .start();
     }

@@ -28,7 +28,7 @@ class ApacheBodyReplayTest extends ServerPerTest {
 
     @ParameterizedTest
     @CsvSource({"apache4,bytes", "apache4,string", "apache5,bytes", "apache5,string", "apache5-async,bytes",
-        "apache5-async,string", "apache5-async-streaming,bytes"})
+        "apache5-async,string", "apache5-async-streaming,bytes", "apache4-async,bytes", "apache4-async,string"})
     void replaysRepeatableBodiesIntactOnEveryAttempt(String client, String bodyKind) throws Exception {
         server.enqueue(status(503), status(503), ok("stored"));
 
@@ -44,7 +44,8 @@ class ApacheBodyReplayTest extends ServerPerTest {
     }
 
     @ParameterizedTest
-    @CsvSource({"apache4,inputStream", "apache5,inputStream", "apache5-async-streaming,oneShot"})
+    @CsvSource({"apache4,inputStream", "apache5,inputStream", "apache5-async-streaming,oneShot",
+        "apache4-async,oneShot"})
     void sendsANonRepeatableBodyOnce(String client, String bodyKind) throws Exception {
         server.enqueue(status(503), ok("stored"));
 

@@ -44,14 +44,6 @@ class ApacheClientRetryTest extends ServerPerTest {
     private static final AgentedApp not503 = ApacheApps.start(ApacheApps.RETRYING,
             ApacheApps.POLICY + "retry.on=connect,reset,timeout,502,504");
 
-    private List<String> attemptHeaders(int arrivals) throws InterruptedException {
-        List<String> seen = new ArrayList<>();
-        for (int i = 0; i < arrivals; i++) {
-            seen.add(server.take().header("X-Attempt"));
-        }
-        return seen;
-    }
-
     @ParameterizedTest
     @CsvSource({"apache4,on", "apache5,", "apache5-async,"})
     void retriesA503OnceAsTailguardNotAgainInsideTheClient(String client, String statusRetry) throws Exception {

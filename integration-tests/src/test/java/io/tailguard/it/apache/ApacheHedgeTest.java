@@ -15,7 +15,8 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * Hedging through Apache HttpClient 4.5 classic, 5 classic and 5 async with {@code hedge.delay=50ms}:
+ * Hedging through Apache HttpClient 4.5 classic, 5 classic and 5 async, and HttpAsyncClient 4.1,
+ * with {@code hedge.delay=50ms}:
  * the first usable response wins, the loser is aborted on its own (never the winner) and its
  * connection goes back to the pool; tags tell the attempts apart.
  */
@@ -46,7 +47,8 @@ class ApacheHedgeTest extends ServerPerTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"apache4", "apache5", "apache5-async", "apache5-async-streaming"})
+    @ValueSource(strings = {"apache4", "apache5", "apache5-async", "apache5-async-streaming", "apache4-async",
+        "apache4-async-callback"})
     void hedgesASlowPrimaryAndTheHedgeWins(String client) throws Exception {
         int before = warmUp(client);
         server.respondWith(request -> "true".equals(request.getHeaders().get("X-Is-Hedge"))
@@ -73,7 +75,7 @@ class ApacheHedgeTest extends ServerPerTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"apache4", "apache5", "apache5-async"})
+    @ValueSource(strings = {"apache4", "apache5", "apache5-async", "apache4-async"})
     void thePrimaryWinsWhenItAnswersBeforeTheHedge(String client) throws Exception {
         int before = warmUp(client);
         server.respondWith(request -> "true".equals(request.getHeaders().get("X-Is-Hedge"))
@@ -89,7 +91,7 @@ class ApacheHedgeTest extends ServerPerTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"apache4", "apache5", "apache5-async"})
+    @ValueSource(strings = {"apache4", "apache5", "apache5-async", "apache4-async"})
     void sendsNoHedgeWhenThePrimaryAnswersInTime(String client) throws Exception {
         server.respondWith(request -> delayed("quick", 0));
         int before = warmUp(client);
@@ -102,7 +104,7 @@ class ApacheHedgeTest extends ServerPerTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"apache4", "apache5", "apache5-async"})
+    @ValueSource(strings = {"apache4", "apache5", "apache5-async", "apache4-async"})
     void neverHedgesAPost(String client) throws Exception {
         server.respondWith(request -> delayed("created", 300));
 

@@ -18,7 +18,7 @@ import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * Hedging against the clients' connection pools (4.5: 2 per route by default; 5.x: 5): a hedge
+ * Hedging against the clients' connection pools (4.5 and HttpAsyncClient 4.1: 2 per route by default; 5.x: 5): a hedge
  * takes a connection only when the pool can give one at once, so it never waits behind its own
  * primary and nothing deadlocks; after 1,000 hedged requests every connection is back in the pool
  * and no thread is left over.
@@ -44,7 +44,7 @@ class ApachePoolTest extends ServerPerTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"apache4", "apache5", "apache5-async"})
+    @ValueSource(strings = {"apache4", "apache5", "apache5-async", "apache4-async"})
     void aHedgeInAOneConnectionPoolDoesNotWaitBehindItsOwnPrimary(String client) throws Exception {
         // Warm: a cold client can take longer than the hedge delay before its primary even asks
         // the pool for the connection, and then the hedge legitimately gets it first.
@@ -69,7 +69,7 @@ class ApachePoolTest extends ServerPerTest {
      * deadlock, every request answered; hedges go out only on connections that are free.
      */
     @ParameterizedTest
-    @CsvSource({"apache4,2", "apache5,5", "apache5-async,5"})
+    @CsvSource({"apache4,2", "apache5,5", "apache5-async,5", "apache4-async,2"})
     void theDefaultPoolWithHedgingNeverDeadlocks(String client, int perRoute) throws Exception {
         slowPrimaries(200);
         int requests = perRoute * 8;

@@ -19,7 +19,8 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * Selective retries and tagging through Apache HttpClient 4.5 classic, 5 classic and 5 async,
+ * Selective retries and tagging through Apache HttpClient 4.5 classic, 5 classic and 5 async, and
+ * HttpAsyncClient 4.1 (its future and its callback),
  * proven on the wire: the JDK client's retry scenarios, for each.
  */
 @Timeout(120)
@@ -29,7 +30,7 @@ class ApacheRetryTest extends ServerPerTest {
     private static final AgentedApp app = ApacheApps.start(ApacheApps.RETRYING);
 
     @ParameterizedTest
-    @ValueSource(strings = {"apache4", "apache5", "apache5-async"})
+    @ValueSource(strings = {"apache4", "apache5", "apache5-async", "apache4-async", "apache4-async-callback"})
     void retriesGetOn503UntilItSucceedsAndTagsEveryAttempt(String client) throws Exception {
         server.enqueue(status(503), status(503), ok("hello"));
 
@@ -49,7 +50,7 @@ class ApacheRetryTest extends ServerPerTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"apache4", "apache5", "apache5-async"})
+    @ValueSource(strings = {"apache4", "apache5", "apache5-async", "apache4-async", "apache4-async-callback"})
     void returnsTheLastResponseWhenAttemptsRunOut(String client) throws Exception {
         server.enqueue(new MockResponse.Builder().code(503).body("busy 1").build(),
                 new MockResponse.Builder().code(503).body("busy 2").build(),
@@ -64,7 +65,7 @@ class ApacheRetryTest extends ServerPerTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"apache4", "apache5", "apache5-async"})
+    @ValueSource(strings = {"apache4", "apache5", "apache5-async", "apache4-async", "apache4-async-callback"})
     void neverRetriesPostWithoutIdempotencyKey(String client) throws Exception {
         server.enqueue(status(503), ok("created"));
 
@@ -86,7 +87,7 @@ class ApacheRetryTest extends ServerPerTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"apache4", "apache5", "apache5-async"})
+    @ValueSource(strings = {"apache4", "apache5", "apache5-async", "apache4-async", "apache4-async-callback"})
     void retriesPostCarryingAnIdempotencyKey(String client) throws Exception {
         server.enqueue(status(503), ok("created"));
 
@@ -104,7 +105,7 @@ class ApacheRetryTest extends ServerPerTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"apache4", "apache5", "apache5-async"})
+    @ValueSource(strings = {"apache4", "apache5", "apache5-async", "apache4-async", "apache4-async-callback"})
     void returnsNonTransientStatusesUnchangedAfterOneAttempt(String client) throws Exception {
         for (int code : new int[] {400, 404, 500}) {
             server.enqueue(new MockResponse.Builder().code(code).body("answer " + code).build());
@@ -119,7 +120,7 @@ class ApacheRetryTest extends ServerPerTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"apache4", "apache5", "apache5-async"})
+    @ValueSource(strings = {"apache4", "apache5", "apache5-async", "apache4-async", "apache4-async-callback"})
     void keepsTheApplicationsRequestIdOnEveryAttempt(String client) throws Exception {
         server.enqueue(status(503), ok("hello"));
 
@@ -135,7 +136,7 @@ class ApacheRetryTest extends ServerPerTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"apache4", "apache5", "apache5-async"})
+    @ValueSource(strings = {"apache4", "apache5", "apache5-async", "apache4-async", "apache4-async-callback"})
     void leavesHostsNoPolicyMatchesUntouched(String client) throws Exception {
         server.enqueue(status(503), ok("hello"));
 

@@ -61,6 +61,9 @@ public abstract class Apache5AsyncDriver implements ClientDriver {
             if ("off".equals(call.get("clientRetry"))) {
                 builder.disableAutomaticRetries();
             }
+            if ("custom".equals(call.get("clientRetry"))) {
+                builder.setRetryStrategy(new AppOwnRetries.Strategy5());
+            }
             CloseableHttpAsyncClient client = builder.build();
             client.start();
             return new Pooled(manager, client);

@@ -30,7 +30,8 @@ import org.apache.hc.core5.pool.PoolStats;
 /**
  * Apache HttpClient 5 classic: {@code HttpClients.custom()} with a pooling connection manager at
  * its defaults (5 per route, 25 in all), or {@code pool=N} per route. {@code clientRetry=off}
- * disables the client's own retries (by default it retries I/O failures and 429/503 once).
+ * disables the client's own retries (by default it retries I/O failures and 429/503 once);
+ * {@code clientRetry=custom} sets the application's own strategy ({@link AppOwnRetries}).
  */
 public abstract class Apache5Driver implements ClientDriver {
 
@@ -63,6 +64,9 @@ public abstract class Apache5Driver implements ClientDriver {
             HttpClientBuilder builder = HttpClients.custom().setConnectionManager(manager);
             if ("off".equals(call.get("clientRetry"))) {
                 builder.disableAutomaticRetries();
+            }
+            if ("custom".equals(call.get("clientRetry"))) {
+                builder.setRetryStrategy(new AppOwnRetries.Strategy5());
             }
             return new Pooled(manager, builder.build());
         });

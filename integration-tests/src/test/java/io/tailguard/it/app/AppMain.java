@@ -35,11 +35,19 @@ public final class AppMain {
             Map.entry("apache4", "io.tailguard.it.app.Apache4Driver$Plain"),
             Map.entry("apache4-handler", "io.tailguard.it.app.Apache4Driver$Handler"),
             Map.entry("apache4-wrapped", "io.tailguard.it.app.Apache4Driver$Wrapped"),
+            Map.entry("apache4-default", "io.tailguard.it.app.Apache4LegacyDriver$Default"),
+            Map.entry("apache4-system", "io.tailguard.it.app.Apache4LegacyDriver$SystemDefault"),
             Map.entry("apache5", "io.tailguard.it.app.Apache5Driver$Plain"),
             Map.entry("apache5-handler", "io.tailguard.it.app.Apache5Driver$Handler"),
             Map.entry("apache5-wrapped", "io.tailguard.it.app.Apache5Driver$Wrapped"),
             Map.entry("apache5-async", "io.tailguard.it.app.Apache5AsyncDriver$Simple"),
             Map.entry("apache5-async-streaming", "io.tailguard.it.app.Apache5AsyncDriver$Streaming"),
+            Map.entry("apache5-minimal-handler", "io.tailguard.it.app.Apache5LowLevelDriver$ExchangeHandler"),
+            Map.entry("apache5-minimal-builder-producer", "io.tailguard.it.app.Apache5LowLevelDriver$ClientsProducer"),
+            Map.entry("apache5-minimal-own-producer", "io.tailguard.it.app.Apache5LowLevelDriver$OwnProducer"),
+            Map.entry("apache4-async", "io.tailguard.it.app.Apache4AsyncDriver$WithFuture"),
+            Map.entry("apache4-async-callback", "io.tailguard.it.app.Apache4AsyncDriver$WithCallback"),
+            Map.entry("elasticsearch", "io.tailguard.it.app.ElasticsearchDriver"),
             Map.entry("app-own-metrics", "io.tailguard.it.app.AppOwnMetrics"));
 
     private static final Map<String, ClientDriver> LOADED = new ConcurrentHashMap<>();

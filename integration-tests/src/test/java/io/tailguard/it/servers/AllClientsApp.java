@@ -6,14 +6,18 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The application with every client API on its class path (Apache HttpClient 4.5 and 5, OkHttp
+ * The application with every client API on its class path (Apache HttpClient 4.5, HttpAsyncClient 4.1 and 5, OkHttp
  * 4.12, and the JDK's), started with a given agent configuration or without the agent.
  */
 final class AllClientsApp {
 
-    /** Every client API the suites run: the JDK's send and sendAsync, OkHttp's execute and enqueue, Apache's three. */
+    /**
+     * Every client API the suites run: the JDK's send and sendAsync, OkHttp's execute and enqueue,
+     * Apache's four (4.5 classic, HttpAsyncClient 4.1, 5 classic, 5 async), and Elasticsearch's
+     * RestClient on HttpAsyncClient 4.1.
+     */
     static final List<String> CLIENTS = List.of("jdk-send", "jdk-async", "okhttp-execute", "okhttp-enqueue",
-            "apache4", "apache5", "apache5-async");
+            "apache4", "apache4-async", "apache5", "apache5-async", "elasticsearch");
 
     private AllClientsApp() {
     }
@@ -28,6 +32,7 @@ final class AllClientsApp {
 
     private static AgentedApp withClients(AgentedApp.Builder builder) {
         return builder.classpath(AgentedApp.clientClasspath("apache-4.5"))
+                .classpath(AgentedApp.clientClasspath("apache-async-4.1"))
                 .classpath(AgentedApp.clientClasspath("apache-5"))
                 .classpath(AgentedApp.clientClasspath("okhttp-4.12"))
                 .start();

@@ -13,12 +13,16 @@ import java.util.List;
  * {@code doExecute(HttpHost, HttpRequest, HttpContext)} (checked in 4.5.14); the clients the
  * builders hand out implement it in {@code InternalHttpClient} ({@code HttpClients.createDefault()},
  * {@code createSystem()}, {@code HttpClientBuilder}) and {@code MinimalHttpClient}
- * ({@code createMinimal()}). Hooking only those two concrete methods means a subclass that wraps
- * another client is handled once, at the client that does the sending.
+ * ({@code createMinimal()}), and the deprecated {@code DefaultHttpClient}, {@code SystemDefaultHttpClient}
+ * and {@code ContentEncodingHttpClient} in {@code AbstractHttpClient}, whose {@code doExecute} is final and
+ * runs the pre-4.3 {@code DefaultRequestDirector} instead. Hooking only these concrete methods means a
+ * subclass that wraps another client is handled once, at the client that does the sending.
  *
  * <p>{@code DefaultServiceUnavailableRetryStrategy.retryRequest} is hooked so that a 503 Tailguard
  * retries itself is not retried by the client inside each of Tailguard's attempts as well; a 503
- * Tailguard will not retry (a POST without Idempotency-Key, say) is left to the client.
+ * Tailguard will not retry (a POST without Idempotency-Key, say) is left to the client. An
+ * application's own strategy, given to {@code HttpClientBuilder.setServiceUnavailableRetryStrategy},
+ * is wrapped so that it stands aside by the same rule.
  */
 public final class Apache4Instrumentation implements ClientInstrumentation {
 
@@ -39,8 +43,12 @@ public final class Apache4Instrumentation implements ClientInstrumentation {
         return List.of(
                 new Hook(CLIENTS + "InternalHttpClient", "doExecute", DO_EXECUTE, Dispatcher.APACHE4_EXECUTE),
                 new Hook(CLIENTS + "MinimalHttpClient", "doExecute", DO_EXECUTE, Dispatcher.APACHE4_EXECUTE),
+                new Hook(CLIENTS + "AbstractHttpClient", "doExecute", DO_EXECUTE, Dispatcher.APACHE4_EXECUTE),
                 new Hook(CLIENTS + "DefaultServiceUnavailableRetryStrategy", "retryRequest", STATUS_RETRY,
-                        Dispatcher.APACHE4_STATUS_RETRY));
+                        Dispatcher.APACHE4_STATUS_RETRY),
+                new Hook(CLIENTS + "HttpClientBuilder", "setServiceUnavailableRetryStrategy",
+                        "(Lorg/apache/http/client/ServiceUnavailableRetryStrategy;)L" + CLIENTS + "HttpClientBuilder;",
+                        Dispatcher.APACHE4_SET_STATUS_RETRY));
     }
 
     @Override
@@ -48,5 +56,6 @@ public final class Apache4Instrumentation implements ClientInstrumentation {
         LibraryBridge bridge = new LibraryBridge(ADAPTER_PACKAGE, ADAPTER_PACKAGE + ".Apache4Interceptor", engine);
         bridge.install(Dispatcher.APACHE4_EXECUTE);
         bridge.install(Dispatcher.APACHE4_STATUS_RETRY);
+        bridge.install(Dispatcher.APACHE4_SET_STATUS_RETRY);
     }
 }

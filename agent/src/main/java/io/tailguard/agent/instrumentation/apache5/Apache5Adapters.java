@@ -26,6 +26,18 @@ final class Apache5Adapters {
             "retryRequest", "(Lorg/apache/hc/core5/http/HttpResponse;ILorg/apache/hc/core5/http/protocol/HttpContext;)Z",
             Dispatcher.APACHE5_STATUS_RETRY);
 
+    /**
+     * The builders' {@code setRetryStrategy(HttpRequestRetryStrategy)}: an application's own
+     * strategy is wrapped so that its status retry stands aside by the same rule as the default
+     * one; its I/O retry is left alone.
+     */
+    static final Hook SET_RETRY_STRATEGY = new Hook("org/apache/hc/client5/http/impl/classic/HttpClientBuilder",
+            "setRetryStrategy", "(Lorg/apache/hc/client5/http/HttpRequestRetryStrategy;)"
+            + "Lorg/apache/hc/client5/http/impl/classic/HttpClientBuilder;", Dispatcher.APACHE5_SET_RETRY_STRATEGY);
+    static final Hook SET_ASYNC_RETRY_STRATEGY = new Hook("org/apache/hc/client5/http/impl/async/HttpAsyncClientBuilder",
+            "setRetryStrategy", "(Lorg/apache/hc/client5/http/HttpRequestRetryStrategy;)"
+            + "Lorg/apache/hc/client5/http/impl/async/HttpAsyncClientBuilder;", Dispatcher.APACHE5_SET_RETRY_STRATEGY);
+
     private static LibraryBridge bridge;
     private static Engine bridgeEngine;
 
@@ -40,5 +52,6 @@ final class Apache5Adapters {
         }
         bridge.install(slot);
         bridge.install(Dispatcher.APACHE5_STATUS_RETRY);
+        bridge.install(Dispatcher.APACHE5_SET_RETRY_STRATEGY);
     }
 }

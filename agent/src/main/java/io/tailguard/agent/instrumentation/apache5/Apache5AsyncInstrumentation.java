@@ -35,7 +35,8 @@ public final class Apache5AsyncInstrumentation implements ClientInstrumentation 
                         Dispatcher.APACHE5_ASYNC_EXECUTE),
                 new Hook(ASYNC + "AbstractMinimalHttpAsyncClientBase", "doExecute", DO_EXECUTE,
                         Dispatcher.APACHE5_ASYNC_EXECUTE),
-                Apache5Adapters.STATUS_RETRY);
+                Apache5Adapters.STATUS_RETRY,
+                Apache5Adapters.SET_ASYNC_RETRY_STRATEGY);
     }
 
     @Override

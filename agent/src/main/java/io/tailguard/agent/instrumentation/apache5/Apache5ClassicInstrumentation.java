@@ -31,7 +31,8 @@ public final class Apache5ClassicInstrumentation implements ClientInstrumentatio
         return List.of(
                 new Hook(CLASSIC + "InternalHttpClient", "doExecute", DO_EXECUTE, Dispatcher.APACHE5_EXECUTE),
                 new Hook(CLASSIC + "MinimalHttpClient", "doExecute", DO_EXECUTE, Dispatcher.APACHE5_EXECUTE),
-                Apache5Adapters.STATUS_RETRY);
+                Apache5Adapters.STATUS_RETRY,
+                Apache5Adapters.SET_RETRY_STRATEGY);
     }
 
     @Override

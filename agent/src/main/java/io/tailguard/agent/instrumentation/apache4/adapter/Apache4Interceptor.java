@@ -3,13 +3,17 @@ package io.tailguard.agent.instrumentation.apache4.adapter;
 import io.tailguard.agent.engine.Engine;
 import io.tailguard.agent.engine.PolicyRuntime;
 import io.tailguard.agent.instrumentation.ClientCalls;
+import io.tailguard.agent.instrumentation.SequentialExchange;
 import io.tailguard.agent.instrumentation.SlotInterceptor;
 import io.tailguard.bootstrap.Dispatcher;
 import io.tailguard.bootstrap.Outcome;
 import org.apache.http.HttpHost;
 import org.apache.http.HttpRequest;
 import org.apache.http.HttpResponse;
+import org.apache.http.client.ServiceUnavailableRetryStrategy;
+import org.apache.http.impl.client.AbstractHttpClient;
 import org.apache.http.impl.client.CloseableHttpClient;
+import org.apache.http.impl.client.HttpClientBuilder;
 import org.apache.http.protocol.HttpContext;
 
 /**
@@ -29,6 +33,9 @@ public final class Apache4Interceptor implements SlotInterceptor {
 
     @Override
     public Object intercept(int slot, Object self, Object[] args) throws Exception {
+        if (slot == Dispatcher.APACHE4_SET_STATUS_RETRY) {
+            return StandAsideStatusRetry.install((HttpClientBuilder) self, (ServiceUnavailableRetryStrategy) args[0]);
+        }
         if (slot == Dispatcher.APACHE4_STATUS_RETRY) {
             int status = ((HttpResponse) args[0]).getStatusLine().getStatusCode();
             return Apache4Exchange.engineRetries((HttpContext) args[2], status) ? Outcome.returning(Boolean.FALSE)
@@ -48,6 +55,12 @@ public final class Apache4Interceptor implements SlotInterceptor {
         }
         Apache4Exchange exchange = new Apache4Exchange((CloseableHttpClient) self, target, request,
                 (HttpContext) args[2]);
+        if (self instanceof AbstractHttpClient) {
+            // The deprecated clients take their timeouts from HttpParams, not from a request's
+            // RequestConfig, so a hedge cannot be told to take only a connection that is free at
+            // once; and their default connection manager holds a single connection.
+            return ClientCalls.run(engine, policy, new SequentialExchange<>(exchange), exchange::toApplication);
+        }
         return ClientCalls.run(engine, policy, exchange, exchange::toApplication);
     }
 }

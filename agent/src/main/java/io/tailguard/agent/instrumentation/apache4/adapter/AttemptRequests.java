@@ -19,13 +19,13 @@ import org.apache.http.client.methods.HttpUriRequest;
  * A request without an entity stays a non-entity request, which the client's own I/O retry
  * treats as idempotent exactly as it treated the application's request.
  */
-final class AttemptRequests {
+public final class AttemptRequests {
 
     private AttemptRequests() {
     }
 
     @SuppressWarnings("deprecation")
-    static HttpRequestBase copy(HttpRequest original, Map<String, String> headers, RequestConfig config) {
+    public static HttpRequestBase copy(HttpRequest original, Map<String, String> headers, RequestConfig config) {
         String method = original.getRequestLine().getMethod();
         HttpRequestBase copy;
         if (original instanceof HttpEntityEnclosingRequest) {

@@ -7,6 +7,7 @@ import io.tailguard.agent.instrumentation.ClientCalls;
 import io.tailguard.agent.instrumentation.SlotInterceptor;
 import io.tailguard.bootstrap.Dispatcher;
 import io.tailguard.bootstrap.Outcome;
+import org.apache.hc.client5.http.HttpRequestRetryStrategy;
 import org.apache.hc.client5.http.impl.async.CloseableHttpAsyncClient;
 import org.apache.hc.client5.http.impl.classic.CloseableHttpClient;
 import org.apache.hc.client5.http.routing.RoutingSupport;
@@ -41,6 +42,8 @@ public final class Apache5Interceptor implements SlotInterceptor {
             case Dispatcher.APACHE5_STATUS_RETRY:
                 return AttemptContexts.engineRetries((HttpContext) args[2], ((HttpResponse) args[0]).getCode())
                         ? Outcome.returning(Boolean.FALSE) : Dispatcher.PROCEED;
+            case Dispatcher.APACHE5_SET_RETRY_STRATEGY:
+                return StandAsideRetryStrategy.install(self, (HttpRequestRetryStrategy) args[0]);
             case Dispatcher.APACHE5_EXECUTE:
                 return classic((CloseableHttpClient) self, (HttpHost) args[0], (ClassicHttpRequest) args[1],
                         (HttpContext) args[2]);

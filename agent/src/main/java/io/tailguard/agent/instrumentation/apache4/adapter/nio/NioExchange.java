@@ -1,0 +1,338 @@
+package io.tailguard.agent.instrumentation.apache4.adapter.nio;
+
+import io.tailguard.agent.engine.AttemptKind;
+import io.tailguard.agent.engine.AttemptSpec;
+import io.tailguard.agent.engine.Exchange;
+import io.tailguard.agent.engine.FailureKind;
+import io.tailguard.agent.instrumentation.AttemptFailures;
+import io.tailguard.agent.instrumentation.ClientCalls;
+import io.tailguard.agent.instrumentation.apache4.adapter.AttemptRequests;
+import io.tailguard.bootstrap.Dispatcher;
+import java.io.Closeable;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.Locale;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
+import java.util.concurrent.Future;
+import org.apache.http.Header;
+import org.apache.http.HttpEntity;
+import org.apache.http.HttpEntityEnclosingRequest;
+import org.apache.http.HttpHost;
+import org.apache.http.HttpRequest;
+import org.apache.http.HttpResponse;
+import org.apache.http.client.ClientProtocolException;
+import org.apache.http.client.config.RequestConfig;
+import org.apache.http.client.methods.Configurable;
+import org.apache.http.client.protocol.HttpClientContext;
+import org.apache.http.concurrent.BasicFuture;
+import org.apache.http.concurrent.FutureCallback;
+import org.apache.http.conn.ConnectTimeoutException;
+import org.apache.http.impl.nio.client.CloseableHttpAsyncClient;
+import org.apache.http.nio.entity.HttpAsyncContentProducer;
+import org.apache.http.nio.protocol.BasicAsyncRequestProducer;
+import org.apache.http.nio.protocol.HttpAsyncRequestProducer;
+import org.apache.http.nio.protocol.HttpAsyncResponseConsumer;
+import org.apache.http.protocol.BasicHttpContext;
+import org.apache.http.protocol.HttpContext;
+import org.apache.http.protocol.HttpCoreContext;
+
+/**
+ * Apache HttpAsyncClient 4.1's side of an attempt: one {@code execute} of the application's client
+ * with a producer and a consumer of the attempt's own, in a context of its own that reads through
+ * to the application's (cookie store, credentials, auth cache).
+ *
+ * <p>Request: only a {@code BasicAsyncRequestProducer} (what {@code HttpAsyncMethods.create},
+ * {@code createGet}, {@code createPost(..., String|byte[], ...)} and every plain-request
+ * {@code execute} overload make, and what Elasticsearch's {@code RestClient} uses) is handled: it
+ * hands over its request without side effects, and a new one can be made per attempt from a copy
+ * of the request that keeps the entity object. A repeatable entity is retried; it is hedged only
+ * when it is not itself an {@code HttpAsyncContentProducer} ({@code NStringEntity},
+ * {@code NByteArrayEntity}): such an entity keeps its read position and is rewound when the
+ * client closes the producer, so two attempts cannot send it at once. Other producers
+ * ({@code ZeroCopyPost}, the application's own) pass through untouched.
+ *
+ * <p>Response: the application's consumer sees exactly one response, the one that wins, as soon
+ * as its head arrives (see {@link NioAttemptConsumer}); a response that may still be retried is
+ * buffered and replayed into the application's consumer if it turns out to be the final answer.
+ * So the consumer itself never has to be replayable.
+ */
+final class NioExchange implements Exchange<NioExchange.Attempted> {
+
+    /** What the client leaves in a context, copied from the winning attempt's to the application's. */
+    private static final String[] RESULTS = {
+        HttpClientContext.HTTP_ROUTE, HttpClientContext.REDIRECT_LOCATIONS, HttpClientContext.COOKIE_SPEC,
+        HttpClientContext.COOKIE_ORIGIN, HttpClientContext.USER_TOKEN, HttpClientContext.TARGET_AUTH_STATE,
+        HttpClientContext.PROXY_AUTH_STATE, HttpClientContext.AUTH_CACHE, HttpCoreContext.HTTP_CONNECTION,
+        HttpCoreContext.HTTP_REQUEST, HttpCoreContext.HTTP_RESPONSE, HttpCoreContext.HTTP_REQ_SENT,
+        HttpCoreContext.HTTP_TARGET_HOST};
+
+    /** {@code HttpAsyncMethods.RequestProducerImpl}: package-private, adds nothing to its parent. */
+    private static final String METHODS_PRODUCER = "org.apache.http.nio.client.methods.HttpAsyncMethods$RequestProducerImpl";
+
+    private final CloseableHttpAsyncClient client;
+    private final HttpAsyncRequestProducer producer;
+    private final HttpHost target;
+    private final HttpRequest request;
+    private final HttpEntity entity;
+    private final HttpAsyncResponseConsumer<Object> consumer;
+    private final HttpContext context;
+    private volatile HttpClientContext primaryContext;
+    private volatile boolean consumerUsed;
+
+    NioExchange(CloseableHttpAsyncClient client, HttpAsyncRequestProducer producer, HttpHost target,
+            HttpRequest request, HttpAsyncResponseConsumer<Object> consumer, HttpContext context) {
+        this.client = client;
+        this.producer = producer;
+        this.target = target;
+        this.request = request;
+        this.entity = request instanceof HttpEntityEnclosingRequest
+                ? ((HttpEntityEnclosingRequest) request).getEntity() : null;
+        this.consumer = consumer;
+        this.context = context;
+    }
+
+    /**
+     * Whether the producer is one whose request can be read and sent again from a copy: exactly
+     * the client's own basic producer, not a subclass that may produce something else.
+     */
+    static boolean readable(HttpAsyncRequestProducer producer) {
+        return producer != null && (producer.getClass() == BasicAsyncRequestProducer.class
+                || producer.getClass().getName().equals(METHODS_PRODUCER));
+    }
+
+    @Override
+    public String method() {
+        return request.getRequestLine().getMethod().toUpperCase(Locale.ROOT);
+    }
+
+    @Override
+    public boolean replayable() {
+        return entity == null || entity.isRepeatable();
+    }
+
+    @Override
+    public boolean hedgeable() {
+        return entity == null || entity.isRepeatable() && !(entity instanceof HttpAsyncContentProducer);
+    }
+
+    @Override
+    public String requestHeader(String name) {
+        Header header = request.getFirstHeader(name);
+        return header == null ? null : header.getValue();
+    }
+
+    @Override
+    public long clientTimeoutNanos() {
+        // 4.1 has connect, socket and lease timeouts per exchange, but none for a whole request.
+        return Long.MAX_VALUE;
+    }
+
+    @Override
+    public Attempt send(AttemptSpec spec, AttemptListener<Attempted> listener, Executor blockingWork) {
+        HttpClientContext attemptContext = HttpClientContext.adapt(new BasicHttpContext(context));
+        HttpAsyncRequestProducer attemptProducer = new BasicAsyncRequestProducer(target,
+                AttemptRequests.copy(request, spec.headers(), configFor(spec.kind())));
+        NioAttemptConsumer attemptConsumer = new NioAttemptConsumer(listener, this, attemptContext);
+        Future<Attempted> future;
+        Dispatcher.skipNextInterception();
+        try {
+            future = client.execute(attemptProducer, attemptConsumer, attemptContext, new FutureCallback<Attempted>() {
+                @Override
+                public void completed(Attempted attempted) {
+                    listener.onResponse(attempted);
+                }
+
+                @Override
+                public void failed(Exception failure) {
+                    listener.onFailure(failure);
+                }
+
+                @Override
+                public void cancelled() {
+                    listener.onFailure(new CancellationException("attempt cancelled"));
+                }
+            });
+        } finally {
+            Dispatcher.clearSkip();
+        }
+        if (spec.kind() == AttemptKind.PRIMARY) {
+            // The client put its default request config into the context as execute began.
+            primaryContext = attemptContext;
+        }
+        // Cancelling aborts the exchange; its connection is closed rather than reused.
+        return () -> future.cancel(true);
+    }
+
+    /**
+     * The attempt's config, set on its copy of the request: the request's own, and for a hedge one
+     * that takes only a connection the pool can give at once (see {@link ClientCalls#HEDGE_LEASE_WAIT_MS}).
+     * A hedge's config starts from the client's defaults, which the primary's context holds once
+     * the client has set it up: the client does not expose them otherwise.
+     */
+    private RequestConfig configFor(AttemptKind kind) {
+        RequestConfig own = request instanceof Configurable ? ((Configurable) request).getConfig() : null;
+        if (kind != AttemptKind.HEDGE) {
+            return own;
+        }
+        RequestConfig base = own;
+        HttpClientContext primary = primaryContext;
+        if (base == null && primary != null) {
+            base = primary.getRequestConfig();
+        }
+        return RequestConfig.copy(base != null ? base : RequestConfig.DEFAULT)
+                .setConnectionRequestTimeout(ClientCalls.HEDGE_LEASE_WAIT_MS).build();
+    }
+
+    @Override
+    public int status(Attempted attempted) {
+        return attempted.head.getStatusLine().getStatusCode();
+    }
+
+    @Override
+    public String responseHeader(Attempted attempted, String name) {
+        Header header = attempted.head.getFirstHeader(name);
+        return header == null ? null : header.getValue();
+    }
+
+    @Override
+    public FailureKind classify(Throwable failure) {
+        if (failure instanceof ClientProtocolException) {
+            return FailureKind.OTHER;
+        }
+        if (failure instanceof ConnectTimeoutException) {
+            return FailureKind.CONNECT;
+        }
+        // A pool lease that timed out is a java.util.concurrent.TimeoutException here: OTHER.
+        return AttemptFailures.classify(failure);
+    }
+
+    @Override
+    public void discard(Attempted attempted) {
+        // The client already read or dropped the body and released the connection.
+    }
+
+    @Override
+    public CompletionStage<Attempted> deliver(Attempted attempted) {
+        if (attempted.delivered) {
+            return CompletableFuture.completedFuture(attempted);
+        }
+        consumerUsed = true;
+        try {
+            consumer.responseReceived(attempted.head);
+            if (attempted.head.getEntity() != null) {
+                BufferedContent.replay(attempted.body, consumer);
+            }
+            consumer.responseCompleted(attempted.context);
+            return CompletableFuture.completedFuture(attempted.deliveredAs(consumer.getResult(),
+                    consumer.getException()));
+        } catch (Exception failure) {
+            consumer.failed(failure);
+            return CompletableFuture.failedFuture(failure);
+        } finally {
+            closeQuietly(consumer);
+        }
+    }
+
+    @Override
+    public Throwable timeoutFailure(Duration timeout) {
+        return AttemptFailures.attemptTimeout(timeout);
+    }
+
+    @Override
+    public Throwable cancelledFailure() {
+        return new CancellationException("Request execution cancelled");
+    }
+
+    HttpAsyncResponseConsumer<Object> consumer() {
+        return consumer;
+    }
+
+    void consumerUsed() {
+        consumerUsed = true;
+    }
+
+    /**
+     * The request is over: the application's future gets its outcome, the context what the
+     * winning attempt left in its own, and the application's producer and a consumer that never
+     * saw a response are closed (hearing of the failure first), as the client would do.
+     */
+    void complete(BasicFuture<Object> future, Attempted winner, Throwable failure) {
+        closeQuietly(producer);
+        if (failure == null) {
+            reportBack(winner.context);
+            if (winner.failure != null) {
+                future.failed(winner.failure);
+            } else {
+                future.completed(winner.value);
+            }
+            return;
+        }
+        Throwable cause = failure instanceof CompletionException && failure.getCause() != null
+                ? failure.getCause() : failure;
+        Exception exception = cause instanceof Exception ? (Exception) cause : new RuntimeException(cause);
+        if (!consumerUsed) {
+            // What the client tells a consumer whose exchange was cancelled, or that failed.
+            if (future.isCancelled()) {
+                consumer.cancel();
+            } else {
+                consumer.failed(exception);
+            }
+            closeQuietly(consumer);
+        }
+        // A future the application cancelled stays cancelled; failing it then does nothing.
+        future.failed(exception);
+    }
+
+    private void reportBack(HttpContext winner) {
+        if (context == null) {
+            return;
+        }
+        try {
+            for (String name : RESULTS) {
+                Object value = winner.getAttribute(name);
+                if (value != null) {
+                    context.setAttribute(name, value);
+                }
+            }
+        } catch (RuntimeException unusualContext) {
+            // A context of the application's own making refused a value: the response matters
+            // more than these details, so it is returned all the same.
+        }
+    }
+
+    private static void closeQuietly(Closeable closeable) {
+        try {
+            closeable.close();
+        } catch (IOException | RuntimeException ignored) {
+            // Releasing what the request no longer needs; nothing depends on it succeeding.
+        }
+    }
+
+    /** An attempt's response: delivered to the application's consumer, or buffered. */
+    static final class Attempted {
+        final HttpResponse head;
+        final HttpContext context;
+        final boolean delivered;
+        final Object value;
+        final Exception failure;
+        final byte[] body;
+
+        Attempted(HttpResponse head, HttpContext context, boolean delivered, Object value, Exception failure,
+                byte[] body) {
+            this.head = head;
+            this.context = context;
+            this.delivered = delivered;
+            this.value = value;
+            this.failure = failure;
+            this.body = body;
+        }
+
+        Attempted deliveredAs(Object result, Exception consumerFailure) {
+            return new Attempted(head, context, true, result, consumerFailure, null);
+        }
+    }
+}

@@ -1,0 +1,158 @@
+package io.tailguard.it.app;
+
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.http.HttpEntityEnclosingRequest;
+import org.apache.http.HttpResponse;
+import org.apache.http.client.methods.HttpUriRequest;
+import org.apache.http.concurrent.FutureCallback;
+import org.apache.http.entity.ContentType;
+import org.apache.http.impl.nio.client.CloseableHttpAsyncClient;
+import org.apache.http.impl.nio.client.HttpAsyncClients;
+import org.apache.http.impl.nio.conn.PoolingNHttpClientConnectionManager;
+import org.apache.http.impl.nio.reactor.DefaultConnectingIOReactor;
+import org.apache.http.nio.client.methods.HttpAsyncMethods;
+import org.apache.http.nio.entity.NStringEntity;
+import org.apache.http.pool.PoolStats;
+
+/**
+ * Apache HttpAsyncClient 4.1: {@code HttpAsyncClients.custom()} with a pooling connection manager
+ * at its defaults (2 connections per route), or {@code pool=N}. Request bodies: {@code bytes} a
+ * {@code ByteArrayEntity}, {@code string} an {@code NStringEntity} (an entity that is its own
+ * content producer), {@code oneShot} an {@code InputStreamEntity}. Every call counts the outcomes
+ * its callback reports; {@code inspect} also answers {@code extraOutcomes}, the calls of this
+ * application that reported more than one.
+ */
+public abstract class Apache4AsyncDriver implements ClientDriver {
+
+    private final Map<String, Pooled> clients = new ConcurrentHashMap<>();
+    private final Map<String, Future<?>> pending = new ConcurrentHashMap<>();
+
+    @Override
+    public Map<String, String> call(Map<String, String> call) throws Exception {
+        CloseableHttpAsyncClient client = pooled(call).client;
+        HttpUriRequest request = request(call);
+        return Outcomes.timed(result -> {
+            AtomicInteger outcomes = new AtomicInteger();
+            CompletableFuture<HttpResponse> done = new CompletableFuture<>();
+            FutureCallback<HttpResponse> callback = new FutureCallback<HttpResponse>() {
+                @Override
+                public void completed(HttpResponse response) {
+                    Outcomes.outcome(outcomes);
+                    done.complete(response);
+                }
+
+                @Override
+                public void failed(Exception failure) {
+                    Outcomes.outcome(outcomes);
+                    done.completeExceptionally(failure);
+                }
+
+                @Override
+                public void cancelled() {
+                    Outcomes.outcome(outcomes);
+                    done.cancel(false);
+                }
+            };
+            HttpResponse response = execute(client, request, callback, done, call.get("key"));
+            Apache4Driver.describe(response, result);
+        });
+    }
+
+    @Override
+    public Map<String, String> inspect(Map<String, String> command) {
+        PoolStats stats = pooled(command).connections.getTotalStats();
+        Map<String, String> reply = new HashMap<>(Outcomes.poolStats(stats.getLeased(), stats.getAvailable(),
+                stats.getPending()));
+        reply.put("extraOutcomes", Long.toString(Outcomes.EXTRA_OUTCOMES.get()));
+        return reply;
+    }
+
+    /** {@code Future.cancel(true)} of the call made with option {@code key}. */
+    @Override
+    public Map<String, String> cancel(Map<String, String> command) {
+        Future<?> future = pending.remove(command.get("key"));
+        return Map.of("cancelled", Boolean.toString(future != null && future.cancel(true)));
+    }
+
+    /**
+     * Starts the call and waits for its response; the future it got is kept under {@code key}
+     * (when not {@code null}) for {@link #cancel}.
+     */
+    abstract HttpResponse execute(CloseableHttpAsyncClient client, HttpUriRequest request,
+            FutureCallback<HttpResponse> callback, CompletableFuture<HttpResponse> done, String key) throws Exception;
+
+    void keep(String key, Future<?> future) {
+        if (key != null) {
+            pending.put(key, future);
+        }
+    }
+
+    private Pooled pooled(Map<String, String> call) {
+        return clients.computeIfAbsent(call.getOrDefault("pool", "default"), k -> {
+            try {
+                PoolingNHttpClientConnectionManager connections =
+                        new PoolingNHttpClientConnectionManager(new DefaultConnectingIOReactor());
+                if (call.containsKey("pool")) {
+                    connections.setDefaultMaxPerRoute(Integer.parseInt(call.get("pool")));
+                }
+                CloseableHttpAsyncClient client = HttpAsyncClients.custom().setConnectionManager(connections).build();
+                client.start();
+                return new Pooled(connections, client);
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+    }
+
+    /** The classic driver's request, with an {@code NStringEntity} for {@code string}. */
+    static HttpUriRequest request(Map<String, String> call) {
+        HttpUriRequest request = Apache4Driver.request(call);
+        if ("string".equals(call.get("bodyKind"))) {
+            ((HttpEntityEnclosingRequest) request).setEntity(
+                    new NStringEntity(call.getOrDefault("body", ""), ContentType.TEXT_PLAIN));
+        }
+        return request;
+    }
+
+    private static final class Pooled {
+        final PoolingNHttpClientConnectionManager connections;
+        final CloseableHttpAsyncClient client;
+
+        Pooled(PoolingNHttpClientConnectionManager connections, CloseableHttpAsyncClient client) {
+            this.connections = connections;
+            this.client = client;
+        }
+    }
+
+    /** {@code execute(HttpUriRequest, FutureCallback)}, then waiting for the future it returns. */
+    public static final class WithFuture extends Apache4AsyncDriver {
+        @Override
+        HttpResponse execute(CloseableHttpAsyncClient client, HttpUriRequest request,
+                FutureCallback<HttpResponse> callback, CompletableFuture<HttpResponse> done, String key)
+                throws Exception {
+            Future<HttpResponse> future = client.execute(request, callback);
+            keep(key, future);
+            return future.get(60, TimeUnit.SECONDS);
+        }
+    }
+
+    /**
+     * {@code execute(HttpAsyncRequestProducer, HttpAsyncResponseConsumer, FutureCallback)} with
+     * {@code HttpAsyncMethods}' producer and consumer; the application waits for its callback only.
+     */
+    public static final class WithCallback extends Apache4AsyncDriver {
+        @Override
+        HttpResponse execute(CloseableHttpAsyncClient client, HttpUriRequest request,
+                FutureCallback<HttpResponse> callback, CompletableFuture<HttpResponse> done, String key)
+                throws Exception {
+            keep(key, client.execute(HttpAsyncMethods.create(request), HttpAsyncMethods.createConsumer(), callback));
+            return done.get(60, TimeUnit.SECONDS);
+        }
+    }
+}
