@@ -89,7 +89,7 @@ public final class Cli {
     /** The agent jar this command runs from, or {@code null} when it does not run from a jar. */
     static Path agentJar() {
         try {
-            CodeSource source = io.tailguard.agent.TailguardAgent.class.getProtectionDomain().getCodeSource();
+            CodeSource source = Cli.class.getProtectionDomain().getCodeSource();
             if (source == null || source.getLocation() == null) {
                 return null;
             }
