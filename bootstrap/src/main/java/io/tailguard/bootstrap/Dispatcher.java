@@ -32,6 +32,8 @@ public final class Dispatcher {
     public static final int APACHE4_STATUS_RETRY = 8;
     /** Apache 5 {@code DefaultHttpRequestRetryStrategy.retryRequest(HttpResponse, int, HttpContext)}. */
     public static final int APACHE5_STATUS_RETRY = 9;
+    /** {@code sun.net.www.protocol.http.HttpURLConnection.getInputStream0()}: where the exchange happens. */
+    public static final int URLCONNECTION_EXCHANGE = 13;
     public static final int SLOT_COUNT = 16;
 
     private static final AtomicReferenceArray<CallInterceptor> INTERCEPTORS =

@@ -29,7 +29,8 @@ public final class ConfigParser {
     public static final String INSTRUMENTATION_PREFIX = "tailguard.instrumentation.";
 
     /** Names that {@code tailguard.instrumentation.<name>.enabled} accepts. */
-    public static final List<String> INSTRUMENTATIONS = List.of("jdk", "okhttp", "apache4", "apache5", "apache5-async");
+    public static final List<String> INSTRUMENTATIONS = List.of(
+            "jdk", "okhttp", "apache4", "apache5", "apache5-async", "urlconnection");
 
     /** Every global key, in documentation order. */
     public static final List<String> GLOBAL_KEYS = List.of(

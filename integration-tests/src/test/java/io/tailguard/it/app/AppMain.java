@@ -40,6 +40,7 @@ public final class AppMain {
             Map.entry("apache5-wrapped", "io.tailguard.it.app.Apache5Driver$Wrapped"),
             Map.entry("apache5-async", "io.tailguard.it.app.Apache5AsyncDriver$Simple"),
             Map.entry("apache5-async-streaming", "io.tailguard.it.app.Apache5AsyncDriver$Streaming"),
+            Map.entry("urlconnection", "io.tailguard.it.app.UrlConnectionDriver"),
             Map.entry("app-own-metrics", "io.tailguard.it.app.AppOwnMetrics"));
 
     private static final Map<String, ClientDriver> LOADED = new ConcurrentHashMap<>();
