@@ -58,6 +58,7 @@ final class ConnectionFields {
     private final Method headerGetValue;
     private final Method headerReset;
     private final Method closeServer;
+    private final Field clientFailedOnce;
 
     private ConnectionFields(Class<?> type) throws ReflectiveOperationException {
         this.type = type;
@@ -92,6 +93,7 @@ final class ConnectionFields {
         headerGetValue = method(headerType, "getValue", int.class);
         headerReset = method(headerType, "reset");
         closeServer = method(http.getType(), "closeServer");
+        clientFailedOnce = field(http.getType(), "failedOnce");
     }
 
     /** The members, or {@code null} when this JDK's implementation does not have them. */
@@ -217,11 +219,30 @@ final class ConnectionFields {
         }
     }
 
-    /** Closes the socket of the exchange in progress, from any thread; never throws. */
+    /** Closes the connection an attempt left without a response; never throws. */
     void closeConnection(HttpURLConnection c) {
         try {
             Object client = http.get(c);
             if (client != null) {
+                invoke(closeServer, client);
+            }
+        } catch (Throwable ignored) {
+            // Nothing to close, or it is closed already.
+        }
+    }
+
+    /**
+     * Ends the exchange in progress, from another thread: closes its socket, so that the blocked
+     * read or write fails. The JDK answers a connection that breaks before the response by
+     * sending the request once more on a new one; marking the connection as having failed once
+     * already keeps it from doing that for an attempt the engine has ended. Never throws.
+     */
+    void abort(HttpURLConnection c) {
+        try {
+            Object client = http.get(c);
+            failedOnce.setBoolean(c, true);
+            if (client != null) {
+                clientFailedOnce.setBoolean(client, true);
                 invoke(closeServer, client);
             }
         } catch (Throwable ignored) {

@@ -206,7 +206,7 @@ final class UrlConnectionExchange implements Exchange<UrlConnectionExchange.Atte
                 }
             }
             // Blocking socket I/O cannot be interrupted: closing the socket ends it.
-            fields.closeConnection(connection);
+            fields.abort(connection);
         }
     }
 }
