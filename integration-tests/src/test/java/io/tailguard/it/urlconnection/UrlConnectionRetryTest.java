@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
 import io.tailguard.it.AgentedApp;
+import io.tailguard.it.Await;
 import io.tailguard.it.Call;
 import io.tailguard.it.TestServer;
 import io.tailguard.it.TestServer.Arrival;
@@ -68,6 +69,25 @@ class UrlConnectionRetryTest {
         assertEquals(one.header("X-Request-ID"), two.header("X-Request-ID"));
         // The 503 was closed before the retry: its kept-alive connection carried the retry.
         assertEquals(1, server.connectionsOpened());
+    }
+
+    @Test
+    void closesLosingResponsesTooLargeToDrainInsteadOfLeakingTheirConnections() throws Exception {
+        String large = "b".repeat(200_000);
+        int calls = 20;
+        for (int i = 0; i < calls; i++) {
+            server.enqueue(new MockResponse.Builder().code(503).body(large).build(), ok("fine " + i));
+        }
+
+        for (int i = 0; i < calls; i++) {
+            Map<String, String> result = app.call(Call.get(CLIENT, server.url("/item")));
+            assertEquals("200", result.get("status"), result.toString());
+            assertEquals("fine " + i, result.get("body"));
+        }
+
+        assertEquals(2 * calls, server.requestCount());
+        // The JDK keeps at most 5 idle connections per server; a 503 left unclosed would hold one each.
+        Await.until(() -> server.clientConnectionsOpen() <= 5, 10_000, "losing connections closed");
     }
 
     @Test
