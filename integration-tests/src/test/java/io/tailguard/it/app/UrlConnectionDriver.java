@@ -16,7 +16,7 @@ import java.util.Map;
  * {@code getResponseCode()} and the body from {@code getInputStream()} or, for an error status,
  * {@code getErrorStream()}. {@code first=inputStream} calls {@code getInputStream()} first, as
  * code that catches its exception does. {@code readHeader=Name} reports that response header as
- * {@code header}.
+ * {@code header}. {@code interrupted=true} makes the call on a thread whose interrupt flag is set.
  */
 public final class UrlConnectionDriver implements ClientDriver {
 
@@ -47,6 +47,21 @@ public final class UrlConnectionDriver implements ClientDriver {
                 out.write(body);
             }
         }
+        if ("true".equals(call.get("interrupted"))) {
+            // A thread whose interrupt flag is set: the JDK's socket I/O does not look at it.
+            Thread.currentThread().interrupt();
+        }
+        try {
+            respond(connection, call, result);
+        } finally {
+            if ("true".equals(call.get("interrupted"))) {
+                result.put("stillInterrupted", Boolean.toString(Thread.interrupted()));
+            }
+        }
+    }
+
+    private static void respond(HttpURLConnection connection, Map<String, String> call, Map<String, String> result)
+            throws IOException {
         if ("inputStream".equals(call.get("first"))) {
             try {
                 result.put("body", read(connection.getInputStream()));

@@ -203,6 +203,18 @@ class UrlConnectionRetryTest {
     }
 
     @Test
+    void leavesACallOnAnInterruptedThreadToTheJdk() throws Exception {
+        server.enqueue(status(503), ok("never"));
+
+        Map<String, String> result = app.call(Call.get(CLIENT, server.url("/item")).option("interrupted", "true"));
+
+        assertEquals("503", result.get("status"), result.toString());
+        assertEquals("true", result.get("stillInterrupted"));
+        assertNull(server.take().header("X-Attempt"));
+        assertEquals(1, server.requestCount());
+    }
+
+    @Test
     void keepsTheApplicationsOwnRequestId() throws Exception {
         server.enqueue(status(503), ok("fine"));
 

@@ -47,6 +47,11 @@ final class UrlConnectionInterceptor implements CallInterceptor {
             // is sent once, untouched.
             return Dispatcher.PROCEED;
         }
+        if (Thread.currentThread().isInterrupted()) {
+            // The JDK's blocking socket I/O ignores the interrupt flag, so the plain exchange goes
+            // ahead; waiting for attempts would not. Left as the JDK makes it.
+            return Dispatcher.PROCEED;
+        }
         if (connection.getUseCaches() && ResponseCache.getDefault() != null) {
             // A response cache may answer without an exchange: the JDK's own business.
             return Dispatcher.PROCEED;
