@@ -42,6 +42,7 @@ public final class AppMain {
             Map.entry("apache5-async-streaming", "io.tailguard.it.app.Apache5AsyncDriver$Streaming"),
             Map.entry("urlconnection", "io.tailguard.it.app.UrlConnectionDriver"),
             Map.entry("spring-rest-template", "io.tailguard.it.app.RestTemplateDriver"),
+            Map.entry("feign", "io.tailguard.it.app.FeignDriver"),
             Map.entry("app-own-metrics", "io.tailguard.it.app.AppOwnMetrics"));
 
     private static final Map<String, ClientDriver> LOADED = new ConcurrentHashMap<>();
