@@ -71,6 +71,10 @@ public final class UrlConnectionDriver implements ClientDriver {
         }
         int status = connection.getResponseCode();
         result.put("status", Integer.toString(status));
+        String note = connection.getHeaderField("X-Server-Note");
+        if (note != null) {
+            result.put("note", note);
+        }
         if (call.containsKey("readHeader")) {
             result.put("header", String.valueOf(connection.getHeaderField(call.get("readHeader"))));
         }

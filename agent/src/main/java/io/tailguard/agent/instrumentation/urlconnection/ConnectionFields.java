@@ -6,6 +6,8 @@ import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
 import java.net.HttpURLConnection;
 import java.net.URL;
+import java.net.URLConnection;
+import java.util.Map;
 
 /**
  * The state of the JDK's {@code sun.net.www.protocol.http.HttpURLConnection} that running its
@@ -16,8 +18,9 @@ import java.net.URL;
  * changed its URL, method, headers and body), so every attempt sends the application's request.
  *
  * <p>The classes are in {@code java.base} packages that are not exported; the agent opens them to
- * itself when it installs. Resolved once: when any member is missing (another JDK's
- * implementation), {@link #get()} is {@code null} and connections pass through untouched.
+ * itself when it installs. The members are the JDK's private implementation, the same on the
+ * JDK 17 and 25 the tests run on. Resolved once: when any member is missing (another JDK's
+ * implementation), {@link #get} is {@code null} and connections pass through untouched.
  */
 final class ConnectionFields {
 
@@ -82,8 +85,8 @@ final class ConnectionFields {
         responseCode = field(HttpURLConnection.class, "responseCode");
         responseMessage = field(HttpURLConnection.class, "responseMessage");
         method = field(HttpURLConnection.class, "method");
-        connected = field(java.net.URLConnection.class, "connected");
-        url = field(java.net.URLConnection.class, "url");
+        connected = field(URLConnection.class, "connected");
+        url = field(URLConnection.class, "url");
         headerType = requests.getType();
         headerSet = method(headerType, "set", String.class, String.class);
         headerAdd = method(headerType, "add", String.class, String.class);
@@ -163,7 +166,7 @@ final class ConnectionFields {
      * connection to the JDK's cache, or closes it), clears the response state and puts the
      * request back as the application left it, with {@code headers} set on it.
      */
-    void reset(HttpURLConnection c, Request request, java.util.Map<String, String> headers, boolean first)
+    void reset(HttpURLConnection c, Request request, Map<String, String> headers, boolean first)
             throws ReflectiveOperationException {
         if (first) {
             // Nothing was exchanged yet; a connection the application opened (getOutputStream
@@ -195,9 +198,9 @@ final class ConnectionFields {
         userCookies2.set(c, request.userCookies2);
     }
 
-    private Object tagged(Request request, java.util.Map<String, String> headers) throws ReflectiveOperationException {
+    private Object tagged(Request request, Map<String, String> headers) throws ReflectiveOperationException {
         Object copy = copy(request.headers);
-        for (java.util.Map.Entry<String, String> header : headers.entrySet()) {
+        for (Map.Entry<String, String> header : headers.entrySet()) {
             invoke(headerSet, copy, header.getKey(), header.getValue());
         }
         return copy;

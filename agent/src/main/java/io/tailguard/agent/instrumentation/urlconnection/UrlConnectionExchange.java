@@ -7,6 +7,7 @@ import io.tailguard.agent.instrumentation.AttemptFailures;
 import io.tailguard.bootstrap.Dispatcher;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.InterruptedIOException;
 import java.lang.reflect.InvocationTargetException;
 import java.net.HttpURLConnection;
 import java.time.Duration;
@@ -113,7 +114,7 @@ final class UrlConnectionExchange implements Exchange<UrlConnectionExchange.Atte
 
     @Override
     public Throwable interruptedFailure(InterruptedException interrupted) {
-        java.io.InterruptedIOException failure = new java.io.InterruptedIOException("request interrupted");
+        InterruptedIOException failure = new InterruptedIOException("request interrupted");
         failure.initCause(interrupted);
         return failure;
     }
