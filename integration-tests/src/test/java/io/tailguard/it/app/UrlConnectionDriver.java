@@ -11,8 +11,8 @@ import java.util.Map;
 
 /**
  * {@code java.net.HttpURLConnection} used the way applications use it: open, set the method,
- * headers and timeouts, write a body ({@code bodyKind}: {@code buffered}, {@code fixed} for
- * {@code setFixedLengthStreamingMode}, {@code chunked} for {@code setChunkedStreamingMode}), then
+ * headers and timeouts, write a body ({@code bodyKind}: {@code buffered} or any other kind,
+ * {@code fixed} or {@code oneShot} for {@code setFixedLengthStreamingMode}, {@code chunked} for {@code setChunkedStreamingMode}), then
  * {@code getResponseCode()} and the body from {@code getInputStream()} or, for an error status,
  * {@code getErrorStream()}. {@code first=inputStream} calls {@code getInputStream()} first, as
  * code that catches its exception does. {@code readHeader=Name} reports that response header as
@@ -38,7 +38,8 @@ public final class UrlConnectionDriver implements ClientDriver {
         if (!"none".equals(kind)) {
             byte[] body = call.getOrDefault("body", "").getBytes(StandardCharsets.UTF_8);
             connection.setDoOutput(true);
-            if ("fixed".equals(kind)) {
+            if ("fixed".equals(kind) || "oneShot".equals(kind)) {
+                // A body the application streams as it produces it: the one-shot body of this API.
                 connection.setFixedLengthStreamingMode(body.length);
             } else if ("chunked".equals(kind)) {
                 connection.setChunkedStreamingMode(0);
