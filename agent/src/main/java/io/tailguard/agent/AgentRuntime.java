@@ -11,10 +11,12 @@ import io.tailguard.agent.instrumentation.ClientInstrumentation;
 import io.tailguard.agent.instrumentation.Hook;
 import io.tailguard.agent.instrumentation.HookTransformer;
 import io.tailguard.agent.instrumentation.Instrumentations;
+import io.tailguard.agent.instrumentation.urlconnection.UrlConnectionInstrumentation;
 import io.tailguard.agent.metrics.TailguardMetrics;
 import io.tailguard.bootstrap.Dispatcher;
 import java.lang.instrument.Instrumentation;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -92,6 +94,9 @@ final class AgentRuntime {
                 }
             }
             readEdgeForJavaNetHttp(instrumentation);
+            if (names.contains(UrlConnectionInstrumentation.NAME)) {
+                openJavaBaseForUrlConnection(instrumentation);
+            }
             AgentStatus status = new AgentStatus(failures, clients, names);
             HookTransformer transformer = new HookTransformer(hooks, status);
             instrumentation.addTransformer(transformer, true);
@@ -113,6 +118,21 @@ final class AgentRuntime {
                 instrumentation.redefineModule(http.get(), Set.of(bootstrapUnnamed), Map.of(), Map.of(), Set.of(),
                         Map.of());
             }
+        }
+
+        /**
+         * Lets {@code java.base}'s instrumented {@code HttpURLConnection} link against the bootstrap
+         * dispatcher, and opens the packages the adapter reads to the agent's own module.
+         */
+        private static void openJavaBaseForUrlConnection(Instrumentation instrumentation) {
+            Module bootstrapUnnamed = Dispatcher.class.getModule();
+            Module base = Object.class.getModule();
+            Module agent = UrlConnectionInstrumentation.class.getModule();
+            Map<String, Set<Module>> opens = new HashMap<>();
+            for (String pkg : UrlConnectionInstrumentation.OPENED_PACKAGES) {
+                opens.put(pkg, Set.of(agent));
+            }
+            instrumentation.redefineModule(base, Set.of(bootstrapUnnamed), Map.of(), opens, Set.of(), Map.of());
         }
 
         private static void retransformLoaded(Instrumentation instrumentation, HookTransformer transformer) {

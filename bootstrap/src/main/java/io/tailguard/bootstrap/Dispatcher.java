@@ -38,6 +38,8 @@ public final class Dispatcher {
     public static final int APACHE4_SET_STATUS_RETRY = 11;
     /** Apache 5 {@code HttpClientBuilder} and {@code HttpAsyncClientBuilder} {@code setRetryStrategy(HttpRequestRetryStrategy)}. */
     public static final int APACHE5_SET_RETRY_STRATEGY = 12;
+    /** {@code sun.net.www.protocol.http.HttpURLConnection.getInputStream0()}: where the exchange happens. */
+    public static final int URLCONNECTION_EXCHANGE = 13;
     public static final int SLOT_COUNT = 16;
 
     private static final AtomicReferenceArray<CallInterceptor> INTERCEPTORS =

@@ -28,8 +28,8 @@ class AllClientsSoakTest {
 
     private static final int REQUESTS = Integer.getInteger("tailguard.soak.requests", 20_000);
     private static final int THREADS = 64;
-    private static final String CLIENTS =
-            "jdk-send,jdk-async,okhttp-execute,okhttp-enqueue,apache4,apache4-async,apache5,apache5-async";
+    private static final String CLIENTS = "jdk-send,jdk-async,okhttp-execute,okhttp-enqueue,apache4,apache4-async,"
+            + "apache5,apache5-async,urlconnection";
 
     /** A 503 with a body larger than the agent holds by default (64 KiB): committed, not retried. */
     private static final MockResponse LARGE_503 = new MockResponse.Builder().code(503)
@@ -142,15 +142,19 @@ class AllClientsSoakTest {
                     assertEquals("body-c" + n, arrival.body(), "call c" + n + " arrived with an altered body");
                 }
             }
-            if (n % 50 == 4 && !CLIENTS.split(",")[n % CLIENTS.split(",").length].startsWith("okhttp")) {
+            String client = CLIENTS.split(",")[n % CLIENTS.split(",").length];
+            if (n % 50 == 4 && !client.startsWith("okhttp") && !client.equals("urlconnection")) {
                 // Too large to hold: committed at its headers. A hedge may have left before it
-                // arrived, but no retry follows it (that would make three).
+                // arrived, but no retry follows it (that would make three). OkHttp and
+                // HttpURLConnection hold nothing, so they retry it.
                 assertTrue(arrivals.size() <= 2, "large 503 of call c" + n + " was retried: " + arrivals.size());
             }
             if (kind.equals("post") || kind.equals("oneshot")) {
                 unrepeatable++;
+                // HttpURLConnection streams a one-shot body, and such a request passes through untagged.
+                String attempt = kind.equals("oneshot") && client.equals("urlconnection") ? null : "1";
                 for (Arrived arrival : arrivals) {
-                    assertEquals("1", arrival.attempt(), "call c" + n + " (" + kind + ") was sent again by Tailguard");
+                    assertEquals(attempt, arrival.attempt(), "call c" + n + " (" + kind + ") was sent again by Tailguard");
                 }
                 int allowed = clientRepeatsAfter503(n, kind) ? 2 : 1;
                 assertTrue(arrivals.size() <= allowed, "call c" + n + " (" + kind + ") was sent " + arrivals.size()

@@ -6,6 +6,7 @@ import io.tailguard.agent.instrumentation.apache5.Apache5AsyncInstrumentation;
 import io.tailguard.agent.instrumentation.apache5.Apache5ClassicInstrumentation;
 import io.tailguard.agent.instrumentation.jdk.JdkHttpClientInstrumentation;
 import io.tailguard.agent.instrumentation.okhttp.OkHttpInstrumentation;
+import io.tailguard.agent.instrumentation.urlconnection.UrlConnectionInstrumentation;
 import java.util.List;
 
 /** Every client the agent knows how to hook. */
@@ -16,6 +17,7 @@ public final class Instrumentations {
 
     public static List<ClientInstrumentation> all() {
         return List.of(new JdkHttpClientInstrumentation(), new OkHttpInstrumentation(), new Apache4Instrumentation(),
-                new Apache5ClassicInstrumentation(), new Apache5AsyncInstrumentation(), new Apache4AsyncInstrumentation());
+                new Apache5ClassicInstrumentation(), new Apache5AsyncInstrumentation(), new Apache4AsyncInstrumentation(),
+                new UrlConnectionInstrumentation());
     }
 }

@@ -48,6 +48,9 @@ public final class AppMain {
             Map.entry("apache4-async", "io.tailguard.it.app.Apache4AsyncDriver$WithFuture"),
             Map.entry("apache4-async-callback", "io.tailguard.it.app.Apache4AsyncDriver$WithCallback"),
             Map.entry("elasticsearch", "io.tailguard.it.app.ElasticsearchDriver"),
+            Map.entry("urlconnection", "io.tailguard.it.app.UrlConnectionDriver"),
+            Map.entry("spring-rest-template", "io.tailguard.it.app.RestTemplateDriver"),
+            Map.entry("feign", "io.tailguard.it.app.FeignDriver"),
             Map.entry("app-own-metrics", "io.tailguard.it.app.AppOwnMetrics"));
 
     private static final Map<String, ClientDriver> LOADED = new ConcurrentHashMap<>();

@@ -47,6 +47,18 @@ class ClientsOnEveryServerTest {
         return all.stream();
     }
 
+    /**
+     * The clients that are retried and tagged: every one, and {@code HttpURLConnection}, which is
+     * not hedged.
+     */
+    static Stream<Arguments> serversAndRetryingClients() {
+        List<Arguments> all = new ArrayList<>(serversAndClients().collect(java.util.stream.Collectors.toList()));
+        for (ServerKind kind : ServerKind.values()) {
+            all.add(Arguments.of(kind, "urlconnection"));
+        }
+        return all.stream();
+    }
+
     private static synchronized ScriptedServer server(ServerKind kind) {
         return SERVERS.computeIfAbsent(kind, ServerKind::start);
     }
@@ -81,7 +93,7 @@ class ClientsOnEveryServerTest {
     }
 
     @ParameterizedTest(name = "{1} against {0}")
-    @MethodSource("serversAndClients")
+    @MethodSource("serversAndRetryingClients")
     void retriesAGetOn503UntilItSucceedsAndTagsEveryAttempt(ServerKind kind, String client) throws Exception {
         ScriptedServer server = server(kind);
         String path = path("retry", client);
@@ -103,7 +115,7 @@ class ClientsOnEveryServerTest {
     }
 
     @ParameterizedTest(name = "{1} against {0}")
-    @MethodSource("serversAndClients")
+    @MethodSource("serversAndRetryingClients")
     void replaysABodyIntactWhenItRetriesAPutOrAPostCarryingAnIdempotencyKey(ServerKind kind, String client)
             throws Exception {
         ScriptedServer server = server(kind);

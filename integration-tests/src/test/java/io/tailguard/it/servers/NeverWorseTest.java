@@ -89,7 +89,7 @@ class NeverWorseTest {
      */
     private static final List<List<String>> CLIENT_GROUPS = List.of(List.of("jdk-send"), List.of("jdk-async"),
             List.of("okhttp-execute", "okhttp-enqueue"), List.of("apache4"), List.of("apache4-async"), List.of("apache5"),
-            List.of("apache5-async"), List.of("elasticsearch"));
+            List.of("apache5-async"), List.of("elasticsearch"), List.of("urlconnection"));
 
     private static final ExecutorService RUNNERS = Executors.newCachedThreadPool(runnable -> {
         Thread thread = new Thread(runnable, "never-worse-runner");

@@ -1,0 +1,330 @@
+package io.tailguard.agent.instrumentation.urlconnection;
+
+import java.io.InputStream;
+import java.lang.reflect.Field;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Method;
+import java.net.HttpURLConnection;
+import java.net.URL;
+import java.net.URLConnection;
+import java.util.Map;
+
+/**
+ * The state of the JDK's {@code sun.net.www.protocol.http.HttpURLConnection} that running its
+ * exchange again on the same object touches. The JDK re-runs the exchange on one object itself
+ * (a redirect, an authentication challenge, a stale keep-alive connection): it closes the old
+ * response, clears the response state and sends the request headers again. An attempt here does
+ * the same, and also puts the request back as the application left it (a redirect may have
+ * changed its URL, method, headers and body), so every attempt sends the application's request.
+ *
+ * <p>The classes are in {@code java.base} packages that are not exported; the agent opens them to
+ * itself when it installs. The members are the JDK's private implementation, the same on the
+ * JDK 17 and 25 the tests run on. Resolved once: when any member is missing (another JDK's
+ * implementation), {@link #get} is {@code null} and connections pass through untouched.
+ */
+final class ConnectionFields {
+
+    static final String IMPLEMENTATION = "sun.net.www.protocol.http.HttpURLConnection";
+
+    private static volatile ConnectionFields instance;
+    private static volatile boolean unavailable;
+
+    final Class<?> type;
+    final Method exchange;
+    private final Method streaming;
+    private final Field rememberedException;
+    private final Field inputStream;
+    private final Field errorStream;
+    private final Field cachedHeaders;
+    private final Field filteredHeaders;
+    private final Field requests;
+    private final Field responses;
+    private final Field setRequests;
+    private final Field poster;
+    private final Field http;
+    private final Field ps;
+    private final Field failedOnce;
+    private final Field userCookies;
+    private final Field requestUri;
+    private final Field userCookies2;
+    private final Field responseCode;
+    private final Field responseMessage;
+    private final Field method;
+    private final Field connected;
+    private final Field url;
+    private final Class<?> headerType;
+    private final Method headerSet;
+    private final Method headerAdd;
+    private final Method headerFindValue;
+    private final Field headerCount;
+    private final Method headerGetKey;
+    private final Method headerGetValue;
+    private final Method headerReset;
+    private final Method closeServer;
+    private final Field clientFailedOnce;
+
+    private ConnectionFields(Class<?> type) throws ReflectiveOperationException {
+        this.type = type;
+        exchange = method(type, "getInputStream0");
+        streaming = method(type, "streaming");
+        rememberedException = field(type, "rememberedException");
+        inputStream = field(type, "inputStream");
+        errorStream = field(type, "errorStream");
+        cachedHeaders = field(type, "cachedHeaders");
+        filteredHeaders = field(type, "filteredHeaders");
+        requests = field(type, "requests");
+        responses = field(type, "responses");
+        setRequests = field(type, "setRequests");
+        poster = field(type, "poster");
+        http = field(type, "http");
+        ps = field(type, "ps");
+        failedOnce = field(type, "failedOnce");
+        userCookies = field(type, "userCookies");
+        requestUri = field(type, "requestURI");
+        userCookies2 = field(type, "userCookies2");
+        responseCode = field(HttpURLConnection.class, "responseCode");
+        responseMessage = field(HttpURLConnection.class, "responseMessage");
+        method = field(HttpURLConnection.class, "method");
+        connected = field(URLConnection.class, "connected");
+        url = field(URLConnection.class, "url");
+        headerType = requests.getType();
+        headerSet = method(headerType, "set", String.class, String.class);
+        headerAdd = method(headerType, "add", String.class, String.class);
+        headerFindValue = method(headerType, "findValue", String.class);
+        headerCount = field(headerType, "nkeys");
+        headerGetKey = method(headerType, "getKey", int.class);
+        headerGetValue = method(headerType, "getValue", int.class);
+        headerReset = method(headerType, "reset");
+        closeServer = method(http.getType(), "closeServer");
+        clientFailedOnce = field(http.getType(), "failedOnce");
+    }
+
+    /** The members, or {@code null} when this JDK's implementation does not have them. */
+    static ConnectionFields get(Class<?> connectionType) {
+        ConnectionFields fields = instance;
+        if (fields != null || unavailable) {
+            return fields;
+        }
+        synchronized (ConnectionFields.class) {
+            if (instance == null && !unavailable) {
+                Class<?> type = connectionType;
+                while (type != null && !type.getName().equals(IMPLEMENTATION)) {
+                    type = type.getSuperclass();
+                }
+                try {
+                    if (type == null) {
+                        return null;
+                    }
+                    instance = new ConnectionFields(type);
+                } catch (ReflectiveOperationException | RuntimeException e) {
+                    unavailable = true;
+                    UrlConnectionInstrumentation.unavailable(e);
+                }
+            }
+            return instance;
+        }
+    }
+
+    private static Method method(Class<?> owner, String name, Class<?>... parameters) throws NoSuchMethodException {
+        Class<?> type = owner;
+        while (type != null) {
+            try {
+                Method m = type.getDeclaredMethod(name, parameters);
+                m.setAccessible(true);
+                return m;
+            } catch (NoSuchMethodException e) {
+                type = type.getSuperclass();
+            }
+        }
+        throw new NoSuchMethodException(owner.getName() + "." + name);
+    }
+
+    private static Field field(Class<?> owner, String name) throws NoSuchFieldException {
+        Field f = owner.getDeclaredField(name);
+        f.setAccessible(true);
+        return f;
+    }
+
+    /** Whether the connection has not exchanged anything yet: no response, no remembered failure. */
+    boolean fresh(HttpURLConnection c) throws IllegalAccessException {
+        return rememberedException.get(c) == null && inputStream.get(c) == null;
+    }
+
+    /** Whether the application chose a streaming mode: its body goes to the socket once. */
+    boolean streaming(HttpURLConnection c) throws ReflectiveOperationException {
+        return (Boolean) invoke(streaming, c);
+    }
+
+    /** What the application set up before the exchange: restored before every attempt. */
+    Request capture(HttpURLConnection c) throws ReflectiveOperationException {
+        return new Request(copy(requests.get(c)), (Boolean) setRequests.get(c), poster.get(c), (String) method.get(c),
+                (URL) url.get(c), userCookies.get(c), userCookies2.get(c));
+    }
+
+    /**
+     * Lets go of the previous attempt's response (closing its stream returns a kept-alive
+     * connection to the JDK's cache, or closes it), clears the response state and puts the
+     * request back as the application left it, with {@code headers} set on it.
+     */
+    void reset(HttpURLConnection c, Request request, Map<String, String> headers, boolean first)
+            throws ReflectiveOperationException {
+        if (first) {
+            // Nothing was exchanged yet; a connection the application opened (getOutputStream
+            // connects) is the one the JDK sends on.
+            requests.set(c, tagged(request, headers));
+            return;
+        }
+        release(c);
+        rememberedException.set(c, null);
+        inputStream.set(c, null);
+        errorStream.set(c, null);
+        cachedHeaders.set(c, null);
+        filteredHeaders.set(c, null);
+        http.set(c, null);
+        ps.set(c, null);
+        connected.setBoolean(c, false);
+        responseCode.setInt(c, -1);
+        responseMessage.set(c, null);
+        invoke(headerReset, responses.get(c));
+        failedOnce.setBoolean(c, false);
+        requests.set(c, tagged(request, headers));
+        setRequests.setBoolean(c, request.headersWritten);
+        poster.set(c, request.body);
+        method.set(c, request.method);
+        url.set(c, request.url);
+        // Computed from the connection's URL at the first write, and again after a redirect.
+        requestUri.set(c, null);
+        userCookies.set(c, request.userCookies);
+        userCookies2.set(c, request.userCookies2);
+    }
+
+    private Object tagged(Request request, Map<String, String> headers) throws ReflectiveOperationException {
+        Object copy = copy(request.headers);
+        for (Map.Entry<String, String> header : headers.entrySet()) {
+            invoke(headerSet, copy, header.getKey(), header.getValue());
+        }
+        return copy;
+    }
+
+    /**
+     * Closes what an attempt's response holds: the buffered error body or the response stream
+     * (the JDK then keeps or closes the connection as it does when an application closes it), or
+     * the connection itself when no response arrived on it.
+     */
+    private void release(HttpURLConnection c) throws ReflectiveOperationException {
+        InputStream error = (InputStream) errorStream.get(c);
+        InputStream in = (InputStream) inputStream.get(c);
+        if (error != null || in != null) {
+            closeQuietly(error);
+            closeQuietly(in);
+        } else {
+            closeConnection(c);
+        }
+    }
+
+    /** Closes the connection an attempt left without a response; never throws. */
+    void closeConnection(HttpURLConnection c) {
+        try {
+            Object client = http.get(c);
+            if (client != null) {
+                invoke(closeServer, client);
+            }
+        } catch (Throwable ignored) {
+            // Nothing to close, or it is closed already.
+        }
+    }
+
+    /**
+     * Ends the exchange in progress, from another thread: closes its socket, so that the blocked
+     * read or write fails. The JDK answers a connection that breaks before the response by
+     * sending the request once more on a new one; marking the connection as having failed once
+     * already keeps it from doing that for an attempt the engine has ended. Never throws.
+     */
+    void abort(HttpURLConnection c) {
+        try {
+            Object client = http.get(c);
+            failedOnce.setBoolean(c, true);
+            if (client != null) {
+                clientFailedOnce.setBoolean(client, true);
+                invoke(closeServer, client);
+            }
+        } catch (Throwable ignored) {
+            // Nothing to close, or it is closed already.
+        }
+    }
+
+    int responseCode(HttpURLConnection c) throws IllegalAccessException {
+        return responseCode.getInt(c);
+    }
+
+    InputStream errorStream(HttpURLConnection c) throws IllegalAccessException {
+        return (InputStream) errorStream.get(c);
+    }
+
+    /** A response header of the exchange that just ended, or {@code null}. */
+    String responseHeader(HttpURLConnection c, String name) throws ReflectiveOperationException {
+        return (String) invoke(headerFindValue, responses.get(c), name);
+    }
+
+    /** A header of the request as the application set it, or {@code null}. */
+    String requestHeader(Request request, String name) throws ReflectiveOperationException {
+        return (String) invoke(headerFindValue, request.headers, name);
+    }
+
+    private Object copy(Object headers) throws ReflectiveOperationException {
+        Object copy = headerType.getDeclaredConstructor().newInstance();
+        int count = headerCount.getInt(headers);
+        for (int i = 0; i < count; i++) {
+            invoke(headerAdd, copy, invoke(headerGetKey, headers, i), invoke(headerGetValue, headers, i));
+        }
+        return copy;
+    }
+
+    static Object invoke(Method m, Object target, Object... args) throws ReflectiveOperationException {
+        try {
+            return m.invoke(target, args);
+        } catch (InvocationTargetException e) {
+            Throwable cause = e.getCause();
+            if (cause instanceof RuntimeException) {
+                throw (RuntimeException) cause;
+            }
+            if (cause instanceof Error) {
+                throw (Error) cause;
+            }
+            throw e;
+        }
+    }
+
+    static void closeQuietly(InputStream in) {
+        if (in == null) {
+            return;
+        }
+        try {
+            in.close();
+        } catch (Throwable ignored) {
+            // Closing a response nobody reads: its failure concerns nobody either.
+        }
+    }
+
+    /** The application's request as it stood before the first attempt. */
+    static final class Request {
+        final Object headers;
+        final boolean headersWritten;
+        final Object body;
+        final String method;
+        final URL url;
+        final Object userCookies;
+        final Object userCookies2;
+
+        Request(Object headers, boolean headersWritten, Object body, String method, URL url, Object userCookies,
+                Object userCookies2) {
+            this.headers = headers;
+            this.headersWritten = headersWritten;
+            this.body = body;
+            this.method = method;
+            this.url = url;
+            this.userCookies = userCookies;
+            this.userCookies2 = userCookies2;
+        }
+    }
+}

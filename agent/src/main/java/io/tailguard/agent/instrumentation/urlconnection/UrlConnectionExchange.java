@@ -1,0 +1,213 @@
+package io.tailguard.agent.instrumentation.urlconnection;
+
+import io.tailguard.agent.engine.AttemptSpec;
+import io.tailguard.agent.engine.Exchange;
+import io.tailguard.agent.engine.FailureKind;
+import io.tailguard.agent.instrumentation.AttemptFailures;
+import io.tailguard.bootstrap.Dispatcher;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InterruptedIOException;
+import java.lang.reflect.InvocationTargetException;
+import java.net.HttpURLConnection;
+import java.time.Duration;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.Executor;
+
+/**
+ * One exchange of an {@code HttpURLConnection} (plain or the delegate behind HTTPS). Every
+ * attempt runs the JDK's own exchange ({@code getInputStream0}) on the application's object, one
+ * after the other on the application's thread: the object the application holds then reports
+ * whichever attempt ended the request (status, headers, input and error streams, the exception
+ * {@code getInputStream} throws for an error status), exactly as the JDK left it. Before a retry
+ * the previous response is closed as an application closing it would (a kept-alive connection
+ * goes back to the JDK's cache) and the request is put back as the application set it.
+ *
+ * <p>So attempts cannot overlap: this exchange is never hedged. No response body is held in
+ * memory: a response stays on its connection until the engine either hands it to the
+ * application or a retry closes it.
+ */
+final class UrlConnectionExchange implements Exchange<UrlConnectionExchange.Attempted> {
+
+    private final HttpURLConnection connection;
+    private final ConnectionFields fields;
+    private final ConnectionFields.Request request;
+
+    UrlConnectionExchange(HttpURLConnection connection, ConnectionFields fields, ConnectionFields.Request request) {
+        this.connection = connection;
+        this.fields = fields;
+        this.request = request;
+    }
+
+    @Override
+    public String method() {
+        return request.method;
+    }
+
+    @Override
+    public boolean replayable() {
+        // Streaming modes never reach here: a buffered body (or none) is kept by the JDK until
+        // the exchange succeeds.
+        return true;
+    }
+
+    @Override
+    public boolean hedgeable() {
+        // Every attempt runs on the application's own connection object, one at a time.
+        return false;
+    }
+
+    @Override
+    public String requestHeader(String name) {
+        try {
+            return fields.requestHeader(request, name);
+        } catch (ReflectiveOperationException e) {
+            return null;
+        }
+    }
+
+    @Override
+    public long clientTimeoutNanos() {
+        // connectTimeout and readTimeout bound each attempt, as they bound each exchange the JDK makes.
+        return Long.MAX_VALUE;
+    }
+
+    @Override
+    public Attempt send(AttemptSpec spec, AttemptListener<Attempted> listener, Executor blockingWork) {
+        Run run = new Run(spec, listener);
+        blockingWork.execute(run);
+        return run;
+    }
+
+    @Override
+    public int status(Attempted response) {
+        return response.status;
+    }
+
+    @Override
+    public String responseHeader(Attempted response, String name) {
+        return "Retry-After".equalsIgnoreCase(name) ? response.retryAfter : null;
+    }
+
+    @Override
+    public FailureKind classify(Throwable failure) {
+        return AttemptFailures.classify(failure);
+    }
+
+    @Override
+    public void discard(Attempted response) {
+        // A retry already closed it when it reset the connection; when no retry follows, close it
+        // here. Closing twice does nothing.
+        ConnectionFields.closeQuietly(response.errorStream);
+        ConnectionFields.closeQuietly(response.stream);
+    }
+
+    @Override
+    public Throwable timeoutFailure(Duration timeout) {
+        return AttemptFailures.attemptTimeout(timeout);
+    }
+
+    @Override
+    public Throwable cancelledFailure() {
+        return new IOException("request cancelled");
+    }
+
+    @Override
+    public Throwable interruptedFailure(InterruptedException interrupted) {
+        InterruptedIOException failure = new InterruptedIOException("request interrupted");
+        failure.initCause(interrupted);
+        return failure;
+    }
+
+    /** What an attempt left on the connection: a status and what {@code getInputStream} returned or threw. */
+    static final class Attempted {
+        final int status;
+        final String retryAfter;
+        final InputStream stream;
+        final InputStream errorStream;
+        /** What {@code getInputStream} threw for this response (an error status), or {@code null}. */
+        final Throwable thrown;
+
+        Attempted(int status, String retryAfter, InputStream stream, InputStream errorStream, Throwable thrown) {
+            this.status = status;
+            this.retryAfter = retryAfter;
+            this.stream = stream;
+            this.errorStream = errorStream;
+            this.thrown = thrown;
+        }
+    }
+
+    /** One attempt, run on the application's thread. */
+    private final class Run implements Runnable, Attempt {
+        private final AttemptSpec spec;
+        private final AttemptListener<Attempted> listener;
+        // Guarded by this.
+        private boolean running;
+        private boolean cancelled;
+
+        Run(AttemptSpec spec, AttemptListener<Attempted> listener) {
+            this.spec = spec;
+            this.listener = listener;
+        }
+
+        @Override
+        public void run() {
+            synchronized (this) {
+                if (cancelled) {
+                    listener.onFailure(new CancellationException("request cancelled"));
+                    return;
+                }
+                running = true;
+            }
+            InputStream stream = null;
+            Throwable thrown = null;
+            try {
+                fields.reset(connection, request, spec.headers(), spec.number() == 1);
+                Dispatcher.skipNextInterception();
+                try {
+                    stream = (InputStream) fields.exchange.invoke(connection);
+                } finally {
+                    Dispatcher.clearSkip();
+                }
+            } catch (InvocationTargetException e) {
+                thrown = e.getCause();
+            } catch (Throwable e) {
+                thrown = e;
+            }
+            synchronized (this) {
+                running = false;
+            }
+            int status;
+            try {
+                status = fields.responseCode(connection);
+            } catch (Throwable e) {
+                status = -1;
+            }
+            if (status <= 0) {
+                listener.onFailure(thrown != null ? thrown : new IOException("Invalid Http response"));
+                return;
+            }
+            String retryAfter = null;
+            InputStream error = null;
+            try {
+                retryAfter = fields.responseHeader(connection, "Retry-After");
+                error = fields.errorStream(connection);
+            } catch (Throwable ignored) {
+                // Without them the response is still the response.
+            }
+            listener.onResponse(new Attempted(status, retryAfter, stream, error, thrown));
+        }
+
+        @Override
+        public void cancel() {
+            synchronized (this) {
+                cancelled = true;
+                if (!running) {
+                    return;
+                }
+            }
+            // Blocking socket I/O cannot be interrupted: closing the socket ends it.
+            fields.abort(connection);
+        }
+    }
+}

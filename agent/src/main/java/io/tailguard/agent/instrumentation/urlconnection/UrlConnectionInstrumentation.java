@@ -1,0 +1,48 @@
+package io.tailguard.agent.instrumentation.urlconnection;
+
+import io.tailguard.agent.Log;
+import io.tailguard.agent.engine.Engine;
+import io.tailguard.agent.instrumentation.ClientInstrumentation;
+import io.tailguard.agent.instrumentation.Hook;
+import io.tailguard.bootstrap.Dispatcher;
+import java.util.List;
+
+/**
+ * {@code java.net.HttpURLConnection} as {@code URL.openConnection()} hands it out for {@code http}
+ * and {@code https}: the JDK's {@code sun.net.www.protocol.http.HttpURLConnection}, and for HTTPS
+ * the {@code DelegateHttpsURLConnection} (a subclass) that the application's
+ * {@code HttpsURLConnection} forwards every call to. One private method makes the exchange for
+ * both. The agent opens the {@code java.base} packages the adapter reads to itself when it installs
+ * (see {@link #OPENED_PACKAGES}).
+ */
+public final class UrlConnectionInstrumentation implements ClientInstrumentation {
+
+    public static final String NAME = "urlconnection";
+
+    /** The {@code java.base} packages whose members the adapter uses: the connection, its headers, its socket. */
+    public static final List<String> OPENED_PACKAGES =
+            List.of("java.net", "sun.net", "sun.net.www", "sun.net.www.http", "sun.net.www.protocol.http");
+
+    private static final String CONNECTION = "sun/net/www/protocol/http/HttpURLConnection";
+
+    @Override
+    public String name() {
+        return NAME;
+    }
+
+    @Override
+    public List<Hook> hooks() {
+        return List.of(new Hook(CONNECTION, "getInputStream0", "()Ljava/io/InputStream;",
+                Dispatcher.URLCONNECTION_EXCHANGE));
+    }
+
+    @Override
+    public void install(Engine engine) {
+        Dispatcher.install(Dispatcher.URLCONNECTION_EXCHANGE, new UrlConnectionInterceptor(engine));
+    }
+
+    static void unavailable(Throwable failure) {
+        Log.warn("HttpURLConnection: this JDK's implementation is not the one Tailguard knows; its requests "
+                + "pass through untouched", failure);
+    }
+}

@@ -1,0 +1,127 @@
+package io.tailguard.it.urlconnection;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+
+import io.tailguard.it.AgentedApp;
+import io.tailguard.it.Call;
+import java.io.InputStream;
+import java.net.InetAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.security.KeyStore;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.SSLContext;
+import mockwebserver3.MockResponse;
+import mockwebserver3.MockWebServer;
+import mockwebserver3.RecordedRequest;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * HTTPS through {@code HttpsURLConnection}, against a server with a self-signed certificate the
+ * application trusts: the application's object forwards to the JDK's delegate, whose exchange
+ * Tailguard runs.
+ */
+@Timeout(120)
+class UrlConnectionHttpsTest {
+
+    private static final String PASSWORD = "changeit";
+    private static Path keyStore;
+    private static AgentedApp app;
+    private MockWebServer server;
+
+    @BeforeAll
+    static void selfSignedCertificateAndApp() throws Exception {
+        keyStore = Files.createTempDirectory("tailguard-tls-").resolve("server.p12");
+        Process keytool = new ProcessBuilder(Paths.get(System.getProperty("java.home"), "bin", "keytool").toString(),
+                "-genkeypair", "-alias", "server", "-keyalg", "RSA", "-keysize", "2048", "-validity", "2",
+                "-dname", "CN=127.0.0.1", "-ext", "san=ip:127.0.0.1", "-storetype", "PKCS12",
+                "-keystore", keyStore.toString(), "-storepass", PASSWORD, "-keypass", PASSWORD)
+                .redirectErrorStream(true).start();
+        String output = new String(keytool.getInputStream().readAllBytes());
+        assertEquals(0, keytool.waitFor(), output);
+        app = AgentedApp.withConfig(String.join("\n",
+                        "tailguard.policy.api.hosts=127.0.0.1",
+                        "tailguard.policy.api.retry.backoff.initial=10ms",
+                        "tailguard.policy.api.retry.backoff.max=50ms",
+                        "tailguard.policy.api.tagging=true"))
+                .jvmOption("-Djavax.net.ssl.trustStore=" + keyStore)
+                .jvmOption("-Djavax.net.ssl.trustStorePassword=" + PASSWORD)
+                .jvmOption("-Djavax.net.ssl.trustStoreType=PKCS12")
+                .start();
+    }
+
+    @AfterAll
+    static void stopApp() throws Exception {
+        try {
+            assertEquals(List.of(), app.agentProblems(), app.stderr());
+        } finally {
+            app.close();
+            Files.deleteIfExists(keyStore);
+            Files.deleteIfExists(keyStore.getParent());
+        }
+    }
+
+    @BeforeEach
+    void httpsServer() throws Exception {
+        KeyStore keys = KeyStore.getInstance("PKCS12");
+        try (InputStream in = Files.newInputStream(keyStore)) {
+            keys.load(in, PASSWORD.toCharArray());
+        }
+        KeyManagerFactory managers = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+        managers.init(keys, PASSWORD.toCharArray());
+        SSLContext tls = SSLContext.getInstance("TLS");
+        tls.init(managers.getKeyManagers(), null, null);
+        server = new MockWebServer();
+        server.useHttps(tls.getSocketFactory());
+        server.start(InetAddress.getByName("127.0.0.1"), 0);
+    }
+
+    @AfterEach
+    void stopServer() throws Exception {
+        server.close();
+    }
+
+    @Test
+    void retriesAnHttpsGetOn503AndTagsBothAttempts() throws Exception {
+        server.enqueue(new MockResponse.Builder().code(503).body("busy").build());
+        server.enqueue(new MockResponse.Builder().code(200).addHeader("X-Answer", "winner").body("secure").build());
+
+        Map<String, String> result = app.call(Call.get("urlconnection", "https://127.0.0.1:" + server.getPort() + "/item")
+                .option("readHeader", "X-Answer"));
+
+        assertEquals("200", result.get("status"), result.toString());
+        assertEquals("secure", result.get("body"));
+        assertEquals("winner", result.get("header"));
+        RecordedRequest one = server.takeRequest(10, TimeUnit.SECONDS);
+        RecordedRequest two = server.takeRequest(10, TimeUnit.SECONDS);
+        assertNotNull(one);
+        assertNotNull(two);
+        assertEquals("1", one.getHeaders().get("X-Attempt"));
+        assertEquals("2", two.getHeaders().get("X-Attempt"));
+        assertEquals(one.getHeaders().get("X-Request-ID"), two.getHeaders().get("X-Request-ID"));
+        assertEquals(2, server.getRequestCount());
+    }
+
+    @Test
+    void anHttps503ThatStaysReadsAsWithoutTheAgent() throws Exception {
+        for (int i = 1; i <= 3; i++) {
+            server.enqueue(new MockResponse.Builder().code(503).body("busy " + i).build());
+        }
+
+        Map<String, String> result = app.call(Call.get("urlconnection", "https://127.0.0.1:" + server.getPort() + "/item"));
+
+        assertEquals("503", result.get("status"), result.toString());
+        assertEquals("busy 3", result.get("body"));
+        assertEquals(3, server.getRequestCount());
+    }
+}
