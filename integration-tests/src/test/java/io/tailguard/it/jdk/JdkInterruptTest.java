@@ -20,7 +20,9 @@ class JdkInterruptTest {
     @AutoClose
     private static final AgentedApp app = AgentedApp.withConfig(String.join("\n",
             "tailguard.policy.api.hosts=127.0.0.1",
-            "tailguard.policy.api.hedge.delay=100ms",
+            // Long enough that a loaded machine's 503 is back before a hedge could leave in the first
+            // test, short enough that the second test's hedge is in flight when it interrupts.
+            "tailguard.policy.api.hedge.delay=600ms",
             "tailguard.policy.api.tagging=true")).start();
 
     @Test
@@ -47,14 +49,14 @@ class JdkInterruptTest {
     void anInterruptWhileWaitingOnAHedgeCancelsBothAttempts() throws Exception {
         try (TestServer server = new TestServer()) {
             server.respondWith(request -> new MockResponse.Builder().code(200).body("slow")
-                    .headersDelay(3, TimeUnit.SECONDS).build());
+                    .headersDelay(5, TimeUnit.SECONDS).build());
 
             Map<String, String> result = app.call(Call.get("jdk-send", server.url("/item")).option("version", "1.1")
-                    .option("interruptAfterMs", "400"));
+                    .option("interruptAfterMs", "1500"));
 
             assertEquals(InterruptedException.class.getName(), result.get("error"), result.toString());
             assertEquals("false", result.get("interrupted"), "like send: the flag is cleared by the exception");
-            assertTrue(Long.parseLong(result.get("elapsedMs")) < 2_000, result.toString());
+            assertTrue(Long.parseLong(result.get("elapsedMs")) < 3_000, result.toString());
             JdkHedgeTest.awaitTrue(() -> server.requestCount() == 2, 5_000);
             // Both the primary and the hedge were cancelled: the client holds no connection open.
             JdkHedgeTest.awaitTrue(() -> server.clientConnectionsOpen() == 0, 5_000);
