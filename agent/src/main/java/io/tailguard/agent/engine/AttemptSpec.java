@@ -9,12 +9,15 @@ public final class AttemptSpec {
     private final AttemptKind kind;
     private final Map<String, String> headers;
     private final long clientTimeoutNanos;
+    private final boolean mayBeHedged;
 
-    AttemptSpec(int number, AttemptKind kind, Map<String, String> headers, long clientTimeoutNanos) {
+    AttemptSpec(int number, AttemptKind kind, Map<String, String> headers, long clientTimeoutNanos,
+            boolean mayBeHedged) {
         this.number = number;
         this.kind = kind;
         this.headers = headers;
         this.clientTimeoutNanos = clientTimeoutNanos;
+        this.mayBeHedged = mayBeHedged;
     }
 
     /** 1 for the primary, then 2, 3, ... in the order attempts start. */
@@ -38,5 +41,15 @@ public final class AttemptSpec {
      */
     public long clientTimeoutNanos() {
         return clientTimeoutNanos;
+    }
+
+    /**
+     * Whether another attempt of the same request may run beside this one (the policy hedges it),
+     * so that this one may lose and be left to finish ({@link Exchange.Attempt#lose()}). An adapter
+     * whose attempts occupy the application's thread sends such an attempt in a way that lets that
+     * thread return while the attempt goes on.
+     */
+    public boolean mayBeHedged() {
+        return mayBeHedged;
     }
 }

@@ -25,8 +25,10 @@ import java.util.concurrent.RejectedExecutionException;
  *
  * <p>The rules, in the order they are applied:
  * <ul>
- *   <li>A response that is not a retryable failure wins at once; the other attempts are
- *       cancelled and their responses discarded.
+ *   <li>A response that is not a retryable failure wins at once; the other attempts lose: an
+ *       adapter that can let them finish does (so their connections stay with the client), the
+ *       others are cancelled, and their responses are discarded. A loser still running at the
+ *       request's deadline is cancelled.
  *   <li>A failure of one attempt does not end the request while another is in flight.
  *   <li>When every attempt in flight has failed, a retry is sent only if the outcome is listed in
  *       {@code retry.on}, the request may be repeated (method or {@code Idempotency-Key}, and a
@@ -206,7 +208,8 @@ public final class Execution<R> {
         policy.metrics().attempt(attempt.kind, false);
         long clientRemaining = clientDeadlineNanos == Long.MAX_VALUE ? Long.MAX_VALUE
                 : Math.max(1, clientDeadlineNanos - engine.clock().nanoTime());
-        AttemptSpec spec = new AttemptSpec(attempt.number, attempt.kind, headersFor(attempt), clientRemaining);
+        AttemptSpec spec = new AttemptSpec(attempt.number, attempt.kind, headersFor(attempt), clientRemaining,
+                hedgeEligible);
         attempt.attach(exchange.send(spec, attempt, attempt));
     }
 
@@ -345,7 +348,7 @@ public final class Execution<R> {
             losers = othersInFlight(attempt);
         }
         for (AttemptState loser : losers) {
-            loser.cancel();
+            loser.lose();
         }
         return HeaderDecision.DELIVER;
     }
@@ -519,7 +522,9 @@ public final class Execution<R> {
         finished = true;
         hedgeTimer.cancel();
         retryTimer.cancel();
-        actions.cancel.addAll(othersInFlight(winner));
+        // Attempts that lost to a response may finish on their own; any other end (a failure, the
+        // application's cancel or interrupt) aborts them.
+        (response != null ? actions.lose : actions.cancel).addAll(othersInFlight(winner));
         if (lastResponse != null && lastResponse != response) {
             actions.discard(lastResponse);
             lastResponse = null;
@@ -649,6 +654,7 @@ public final class Execution<R> {
     /** Client calls decided under the lock, run after it is released. */
     private final class Actions {
         final List<AttemptState> cancel = new ArrayList<>(1);
+        final List<AttemptState> lose = new ArrayList<>(1);
         List<R> discard = Collections.emptyList();
         boolean complete;
         R response;
@@ -665,6 +671,9 @@ public final class Execution<R> {
         void run() {
             for (AttemptState attempt : cancel) {
                 attempt.cancel();
+            }
+            for (AttemptState attempt : lose) {
+                attempt.lose();
             }
             for (R r : discard) {
                 try {
@@ -686,10 +695,12 @@ public final class Execution<R> {
         final long startNanos;
         private volatile Attempt handle;
         private volatile boolean cancelRequested;
+        private volatile boolean lost;
         // Guarded by Execution.this.
         boolean done;
         boolean timedOut;
         Cancellable timeoutTimer = Cancellable.NONE;
+        Cancellable abortTimer = Cancellable.NONE;
 
         AttemptState(int number, AttemptKind kind, long startNanos) {
             this.number = number;
@@ -701,12 +712,34 @@ public final class Execution<R> {
         void ended() {
             done = true;
             timeoutTimer.cancel();
+            abortTimer.cancel();
         }
 
         void attach(Attempt attempt) {
             handle = attempt;
             if (cancelRequested) {
-                cancelQuietly(attempt);
+                quietly(attempt, false);
+            } else if (lost) {
+                quietly(attempt, true);
+            }
+        }
+
+        /**
+         * Another attempt won: this one may finish on its own (its response is then dropped), but
+         * not past the request's deadline.
+         */
+        void lose() {
+            lost = true;
+            synchronized (Execution.this) {
+                if (done || abortTimer != Cancellable.NONE) {
+                    return;
+                }
+                long left = Math.max(0, deadlineNanos - engine.clock().nanoTime());
+                abortTimer = engine.scheduler().schedule(this::cancel, left);
+            }
+            Attempt attempt = handle;
+            if (attempt != null) {
+                quietly(attempt, true);
             }
         }
 
@@ -714,13 +747,18 @@ public final class Execution<R> {
             cancelRequested = true;
             Attempt attempt = handle;
             if (attempt != null) {
-                cancelQuietly(attempt);
+                quietly(attempt, false);
             }
         }
 
-        private void cancelQuietly(Attempt attempt) {
+        /** Tells the client an attempt lost or must be aborted; a failure of the adapter is only reported. */
+        private void quietly(Attempt attempt, boolean lose) {
             try {
-                attempt.cancel();
+                if (lose) {
+                    attempt.lose();
+                } else {
+                    attempt.cancel();
+                }
             } catch (Throwable e) {
                 engine.reportInternalFailure(e);
             }
@@ -730,7 +768,7 @@ public final class Execution<R> {
         @Override
         public void execute(Runnable send) {
             Runnable guarded = () -> {
-                if (cancelRequested) {
+                if (cancelRequested || lost) {
                     onFailure(exchange.cancelledFailure());
                 } else {
                     send.run();
