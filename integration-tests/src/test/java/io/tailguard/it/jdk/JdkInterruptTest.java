@@ -20,7 +20,9 @@ class JdkInterruptTest {
     @AutoClose
     private static final AgentedApp app = AgentedApp.withConfig(String.join("\n",
             "tailguard.policy.api.hosts=127.0.0.1",
-            "tailguard.policy.api.hedge.delay=100ms",
+            // Far enough past the 503 of the backoff test that a loaded machine does not hedge it first,
+            // and before the interrupt at 400 ms of the test that waits on a hedge.
+            "tailguard.policy.api.hedge.delay=250ms",
             "tailguard.policy.api.tagging=true")).start();
 
     @Test
