@@ -4,7 +4,6 @@ import io.tailguard.agent.engine.AttemptSpec;
 import io.tailguard.agent.engine.Exchange;
 import io.tailguard.agent.engine.FailureKind;
 import io.tailguard.agent.engine.HeaderDecision;
-import io.tailguard.bootstrap.Dispatcher;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.ProtocolException;
