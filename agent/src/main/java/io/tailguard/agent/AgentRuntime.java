@@ -12,6 +12,7 @@ import io.tailguard.agent.instrumentation.Hook;
 import io.tailguard.agent.instrumentation.HookTransformer;
 import io.tailguard.agent.instrumentation.Instrumentations;
 import io.tailguard.agent.instrumentation.urlconnection.UrlConnectionInstrumentation;
+import io.tailguard.agent.instrumentation.jdk.SendWithoutHandOff;
 import io.tailguard.agent.metrics.TailguardMetrics;
 import io.tailguard.bootstrap.Dispatcher;
 import java.lang.instrument.Instrumentation;
@@ -110,13 +111,23 @@ final class AgentRuntime {
             return watcher;
         }
 
-        /** Lets {@code java.net.http}'s instrumented code link against the bootstrap dispatcher. */
+        /**
+         * Lets {@code java.net.http}'s instrumented code link against the bootstrap dispatcher, and
+         * opens its implementation package to the agent for the one private method the JDK adapter
+         * calls ({@link io.tailguard.agent.instrumentation.jdk.SendWithoutHandOff}).
+         */
         private static void readEdgeForJavaNetHttp(Instrumentation instrumentation) {
             Module bootstrapUnnamed = Dispatcher.class.getModule();
+            Module agent = AgentRuntime.class.getModule();
             Optional<Module> http = ModuleLayer.boot().findModule("java.net.http");
-            if (http.isPresent() && !http.get().canRead(bootstrapUnnamed)) {
-                instrumentation.redefineModule(http.get(), Set.of(bootstrapUnnamed), Map.of(), Map.of(), Set.of(),
-                        Map.of());
+            if (http.isEmpty()) {
+                return;
+            }
+            Set<Module> reads = http.get().canRead(bootstrapUnnamed) ? Set.of() : Set.of(bootstrapUnnamed);
+            Map<String, Set<Module>> opens = http.get().isOpen(SendWithoutHandOff.PACKAGE, agent)
+                    ? Map.of() : Map.of(SendWithoutHandOff.PACKAGE, Set.of(agent));
+            if (!reads.isEmpty() || !opens.isEmpty()) {
+                instrumentation.redefineModule(http.get(), reads, Map.of(), opens, Set.of(), Map.of());
             }
         }
 

@@ -2,6 +2,7 @@ package io.tailguard.bench;
 
 import io.tailguard.bench.lab.LabClient;
 import io.tailguard.bench.lab.TailLab;
+import io.tailguard.bench.neverworse.NeverWorse;
 import io.tailguard.bench.overhead.OverheadRun;
 import io.tailguard.bench.overhead.StartupRun;
 import io.tailguard.bench.report.Machine;
@@ -16,7 +17,9 @@ import java.util.Arrays;
  *   <li>{@code overhead}: per-call overhead (JMH) and JVM startup, with and without the agent;
  *       writes {@code overhead.md};
  *   <li>{@code startup}: only the startup part;
- *   <li>{@code lab}: the tail-latency lab (T1, T2, S1); writes {@code lab.md} and charts.
+ *   <li>{@code lab}: the tail-latency lab (T1, T2, S1); writes {@code lab.md} and charts;
+ *   <li>{@code never-worse}: every client API against servers with and without {@code TCP_NODELAY},
+ *       with and without the agent; writes {@code never-worse.md}.
  * </ul>
  * Options: {@code --quick} (a few minutes on 2 cores) or {@code --full} (the default: the published
  * figures), {@code --java PATH} (the JVM to fork), {@code --agent JAR}, {@code --out DIR},
@@ -30,7 +33,7 @@ public final class BenchMain {
 
     public static void main(String[] args) throws Exception {
         if (args.length == 0) {
-            System.err.println("usage: overhead|startup|lab [--quick|--full] [--java PATH] [--agent JAR] [--out DIR] "
+            System.err.println("usage: overhead|startup|lab|never-worse [--quick|--full] [--java PATH] [--agent JAR] [--out DIR] "
                     + "[--clients a,b] [--scenarios T1,T2,S1] [--rounds N] [--skip-startup]");
             System.exit(2);
         }
@@ -52,6 +55,9 @@ public final class BenchMain {
                 break;
             case "lab":
                 new TailLab(options).run();
+                break;
+            case "never-worse":
+                new NeverWorse(options).run();
                 break;
             default:
                 throw new IllegalArgumentException("unknown command " + command);

@@ -32,6 +32,10 @@ public final class RunOptions {
     public boolean reportOnly;
     /** Lab modes to run (no_agent, naive, tailguard); empty means all. */
     public List<String> modes = new ArrayList<>();
+    /** lab: {@code ours} (TCP_NODELAY, one write per response) or {@code jdk} (com.sun.net.httpserver). */
+    public String labServer = "ours";
+    /** never-worse: the servers to run against (ours, jdk, python); empty means all. */
+    public List<String> servers = new ArrayList<>();
 
     public static RunOptions parse(String[] args) {
         RunOptions o = new RunOptions();
@@ -68,6 +72,12 @@ public final class RunOptions {
                     break;
                 case "--modes":
                     o.modes = Arrays.asList(args[++i].toUpperCase(Locale.ROOT).split(","));
+                    break;
+                case "--server":
+                    o.labServer = args[++i].toLowerCase(Locale.ROOT);
+                    break;
+                case "--servers":
+                    o.servers = Arrays.asList(args[++i].toLowerCase(Locale.ROOT).split(","));
                     break;
                 case "--report-only":
                     o.reportOnly = true;

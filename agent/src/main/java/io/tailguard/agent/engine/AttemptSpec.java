@@ -12,18 +12,22 @@ public final class AttemptSpec {
     private final long clientTimeoutNanos;
     private final PolicyConfig retriedBy;
 
+    private final boolean mayBeHedged;
+
     /**
      * @param retriedBy the policy whose {@code retry.on} the engine applies to this request, or
      *     {@code null} when the engine will not retry it at all (a method or body it may not
      *     repeat, {@code retry.max-attempts=1}, shadow mode)
+     * @param mayBeHedged whether the policy may hedge this request
      */
     AttemptSpec(int number, AttemptKind kind, Map<String, String> headers, long clientTimeoutNanos,
-            PolicyConfig retriedBy) {
+            PolicyConfig retriedBy, boolean mayBeHedged) {
         this.number = number;
         this.kind = kind;
         this.headers = headers;
         this.clientTimeoutNanos = clientTimeoutNanos;
         this.retriedBy = retriedBy;
+        this.mayBeHedged = mayBeHedged;
     }
 
     /** 1 for the primary, then 2, 3, ... in the order attempts start. */
@@ -59,5 +63,15 @@ public final class AttemptSpec {
      */
     public boolean engineRetriesStatus(int status) {
         return retriedBy != null && retriedBy.retryOnStatus(status);
+    }
+
+    /**
+     * Whether another attempt of the same request may run beside this one (the policy hedges it),
+     * so that this one may lose and be left to finish ({@link Exchange.Attempt#lose()}). An adapter
+     * whose attempts occupy the application's thread sends such an attempt in a way that lets that
+     * thread return while the attempt goes on.
+     */
+    public boolean mayBeHedged() {
+        return mayBeHedged;
     }
 }

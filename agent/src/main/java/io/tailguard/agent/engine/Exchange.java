@@ -73,6 +73,17 @@ public interface Exchange<R> {
     interface Attempt {
         /** Aborts the attempt; its listener still hears of the end. Must not block. */
         void cancel();
+
+        /**
+         * Another attempt won. An adapter that can let this one finish on its own, its response
+         * read and dropped, does so: aborting an HTTP/1.1 exchange closes its connection, which
+         * the application would otherwise have got back for later requests. Its listener still
+         * hears of the end, and the engine cancels it if it has not ended by the request's
+         * deadline. The default aborts it at once. Must not block.
+         */
+        default void lose() {
+            cancel();
+        }
     }
 
     /** Where an attempt's outcome goes. */

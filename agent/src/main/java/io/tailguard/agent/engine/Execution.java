@@ -27,8 +27,10 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * <p>The rules, in the order they are applied:
  * <ul>
- *   <li>A response that is not a retryable failure wins at once; the other attempts are
- *       cancelled and their responses discarded.
+ *   <li>A response that is not a retryable failure wins at once; the other attempts lose: an
+ *       adapter that can let them finish does (so their connections stay with the client), the
+ *       others are cancelled, and their responses are discarded. A loser still running at the
+ *       request's deadline is cancelled.
  *   <li>A retryable response is held (its body in memory, for clients that read it) only within
  *       {@code tailguard.buffer.max-response-bytes} and what is left of
  *       {@code tailguard.buffer.max-total-bytes} ({@link BufferBudget}); one that outgrows them,
@@ -216,7 +218,7 @@ public final class Execution<R> {
         long clientRemaining = clientDeadlineNanos == Long.MAX_VALUE ? Long.MAX_VALUE
                 : Math.max(1, clientDeadlineNanos - engine.clock().nanoTime());
         AttemptSpec spec = new AttemptSpec(attempt.number, attempt.kind, headersFor(attempt), clientRemaining,
-                retryEligible && !shadow ? config : null);
+                retryEligible && !shadow ? config : null, hedgeEligible);
         attempt.attach(exchange.send(spec, attempt, attempt));
     }
 
@@ -410,7 +412,7 @@ public final class Execution<R> {
                 ? "tailguard.buffer.max-response-bytes (" + maxResponseBytes + ")"
                 : held + " bytes, all that tailguard.buffer.max-total-bytes has room for"));
         for (AttemptState loser : losers) {
-            loser.cancel();
+            loser.lose();
         }
         return HeaderDecision.DELIVER;
     }
@@ -594,7 +596,9 @@ public final class Execution<R> {
         finished = true;
         hedgeTimer.cancel();
         retryTimer.cancel();
-        actions.cancel.addAll(othersInFlight(winner));
+        // Attempts that lost to a response may finish on their own; any other end (a failure, the
+        // application's cancel or interrupt) aborts them.
+        (response != null ? actions.lose : actions.cancel).addAll(othersInFlight(winner));
         if (lastResponse != null && lastResponse != response) {
             actions.discard(lastResponseAttempt, lastResponse);
             lastResponse = null;
@@ -760,6 +764,7 @@ public final class Execution<R> {
     /** Client calls decided under the lock, run after it is released. */
     private final class Actions {
         final List<AttemptState> cancel = new ArrayList<>(1);
+        final List<AttemptState> lose = new ArrayList<>(1);
         List<R> discard = Collections.emptyList();
         boolean complete;
         AttemptState from;
@@ -781,6 +786,9 @@ public final class Execution<R> {
         void run() {
             for (AttemptState attempt : cancel) {
                 attempt.cancel();
+            }
+            for (AttemptState attempt : lose) {
+                attempt.lose();
             }
             for (R r : discard) {
                 try {
@@ -804,12 +812,14 @@ public final class Execution<R> {
         private volatile boolean cancelRequested;
         /** Bytes of this attempt's response held against the limits; see {@link #releaseBuffer}. */
         final AtomicLong reserved = new AtomicLong();
+        private volatile boolean lost;
         // Guarded by Execution.this.
         boolean done;
         boolean timedOut;
         /** A reservation was refused by the per-attempt limit (rather than the JVM-wide one). */
         boolean overOwnLimit;
         Cancellable timeoutTimer = Cancellable.NONE;
+        Cancellable abortTimer = Cancellable.NONE;
 
         AttemptState(int number, AttemptKind kind, long startNanos) {
             this.number = number;
@@ -821,6 +831,7 @@ public final class Execution<R> {
         void ended() {
             done = true;
             timeoutTimer.cancel();
+            abortTimer.cancel();
         }
 
         /** Gives back what this attempt held; safe to call more than once. @return the bytes released */
@@ -833,7 +844,28 @@ public final class Execution<R> {
         void attach(Attempt attempt) {
             handle = attempt;
             if (cancelRequested) {
-                cancelQuietly(attempt);
+                quietly(attempt, false);
+            } else if (lost) {
+                quietly(attempt, true);
+            }
+        }
+
+        /**
+         * Another attempt won: this one may finish on its own (its response is then dropped), but
+         * not past the request's deadline.
+         */
+        void lose() {
+            lost = true;
+            synchronized (Execution.this) {
+                if (done || abortTimer != Cancellable.NONE) {
+                    return;
+                }
+                long left = Math.max(0, deadlineNanos - engine.clock().nanoTime());
+                abortTimer = engine.scheduler().schedule(this::cancel, left);
+            }
+            Attempt attempt = handle;
+            if (attempt != null) {
+                quietly(attempt, true);
             }
         }
 
@@ -841,13 +873,18 @@ public final class Execution<R> {
             cancelRequested = true;
             Attempt attempt = handle;
             if (attempt != null) {
-                cancelQuietly(attempt);
+                quietly(attempt, false);
             }
         }
 
-        private void cancelQuietly(Attempt attempt) {
+        /** Tells the client an attempt lost or must be aborted; a failure of the adapter is only reported. */
+        private void quietly(Attempt attempt, boolean lose) {
             try {
-                attempt.cancel();
+                if (lose) {
+                    attempt.lose();
+                } else {
+                    attempt.cancel();
+                }
             } catch (Throwable e) {
                 engine.reportInternalFailure(e);
             }
@@ -857,7 +894,7 @@ public final class Execution<R> {
         @Override
         public void execute(Runnable send) {
             Runnable guarded = () -> {
-                if (cancelRequested) {
+                if (cancelRequested || lost) {
                     onFailure(exchange.cancelledFailure());
                     return;
                 }

@@ -308,6 +308,62 @@ class ExecutionTest {
     }
 
     @Test
+    void aLosingAttemptThatCanFinishOnItsOwnIsLeftToFinishUntilTheDeadline() throws Exception {
+        exchange.losersFinish = true;
+        Execution<ScriptedExchange.Response> execution = start("tailguard.policy.api.hedge.delay=50ms",
+                "tailguard.policy.api.retry.timeout=2s");
+        time.advanceMillis(50);
+        exchange.attempt(2).listener.onHeaders(200, null);
+        exchange.attempt(2).answer(200);
+        assertEquals(200, result(execution).status);
+        ScriptedExchange.Sent primary = exchange.attempt(1);
+        assertTrue(primary.lost, "the primary lost to the hedge");
+        assertFalse(primary.cancelled, "and is left to finish, keeping its connection");
+        time.advanceMillis(1_900);
+        assertFalse(primary.cancelled);
+        time.advanceMillis(100);
+        assertTrue(primary.cancelled, "a loser still running at the request's deadline is aborted");
+        primary.fail(new IOException("cancelled"));
+        assertEquals(200, result(execution).status);
+        assertEquals(List.of("primary", "hedge", "finished-success", "won-hedge"), events);
+    }
+
+    @Test
+    void aLoserThatEndsBeforeTheDeadlineIsNotCancelledAndItsResponseIsDropped() throws Exception {
+        exchange.losersFinish = true;
+        Execution<ScriptedExchange.Response> execution = start("tailguard.policy.api.hedge.delay=50ms");
+        time.advanceMillis(50);
+        exchange.attempt(1).answer(200);
+        assertTrue(exchange.attempt(2).lost);
+        ScriptedExchange.Response late = response(200);
+        exchange.attempt(2).answer(late);
+        time.advanceMillis(60_000);
+        assertFalse(exchange.attempt(2).cancelled);
+        assertEquals(List.of(late), exchange.discarded);
+        assertEquals(200, result(execution).status);
+    }
+
+    @Test
+    void anApplicationCancelAbortsEveryAttemptEvenWhereLosersMayFinish() throws Exception {
+        exchange.losersFinish = true;
+        Execution<ScriptedExchange.Response> execution = start("tailguard.policy.api.hedge.delay=50ms");
+        time.advanceMillis(50);
+        execution.cancel();
+        assertTrue(exchange.attempt(1).cancelled);
+        assertTrue(exchange.attempt(2).cancelled);
+    }
+
+    @Test
+    void tellsTheAdapterWhetherAnAttemptMayHaveAHedgeBesideIt() throws Exception {
+        start("tailguard.policy.api.hedge.delay=50ms");
+        assertTrue(exchange.attempt(1).spec.mayBeHedged());
+        ScriptedExchange plain = new ScriptedExchange();
+        engine.configure(TestConfigs.parse(BASE));
+        engine.newExecution(engine.policyFor("api", 80), plain, true).start();
+        assertFalse(plain.attempt(1).spec.mayBeHedged());
+    }
+
+    @Test
     void aFailureOfOneAttemptDoesNotEndTheRequestWhileAnotherIsInFlight() throws Exception {
         Execution<ScriptedExchange.Response> execution = start("tailguard.policy.api.hedge.delay=50ms");
         time.advanceMillis(50);

@@ -26,6 +26,8 @@ class ScriptedExchange implements Exchange<ScriptedExchange.Response> {
     RuntimeException statusFailure;
     /** Like the JDK client: cancelling an attempt reports its cancellation on the spot. */
     boolean cancelReportsAtOnce;
+    /** Like the JDK client: a losing attempt can be left to finish, its response dropped. */
+    boolean losersFinish;
 
     @Override
     public String method() {
@@ -51,10 +53,22 @@ class ScriptedExchange implements Exchange<ScriptedExchange.Response> {
     public synchronized Attempt send(AttemptSpec spec, AttemptListener<Response> listener, Executor blockingWork) {
         Sent attempt = new Sent(spec, listener);
         sent.add(attempt);
-        return () -> {
-            attempt.cancelled = true;
-            if (cancelReportsAtOnce) {
-                listener.onFailure(new java.util.concurrent.CancellationException("cancelled"));
+        return new Attempt() {
+            @Override
+            public void cancel() {
+                attempt.cancelled = true;
+                if (cancelReportsAtOnce) {
+                    listener.onFailure(new java.util.concurrent.CancellationException("cancelled"));
+                }
+            }
+
+            @Override
+            public void lose() {
+                if (losersFinish) {
+                    attempt.lost = true;
+                } else {
+                    cancel();
+                }
             }
         };
     }
@@ -139,6 +153,7 @@ class ScriptedExchange implements Exchange<ScriptedExchange.Response> {
         final AttemptSpec spec;
         final AttemptListener<Response> listener;
         volatile boolean cancelled;
+        volatile boolean lost;
 
         Sent(AttemptSpec spec, AttemptListener<Response> listener) {
             this.spec = spec;

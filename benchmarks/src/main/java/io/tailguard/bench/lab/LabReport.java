@@ -36,7 +36,11 @@ final class LabReport {
                 + " min; load average "
                 + Markdown.num(loadBefore, 2) + " before, " + Markdown.num(loadAfter, 2) + " after. Reproduce: "
                 + "`benchmarks/run lab" + (options.quick ? " --quick" : "")
-                + (client.equals("jdk") ? "" : " --clients " + client) + "`.");
+                + (client.equals("jdk") ? "" : " --clients " + client)
+                + (options.labServer.equals("jdk") ? " --server jdk" : "") + "`."
+                + (options.labServer.equals("jdk") ? " Server: the JDK's `com.sun.net.httpserver` as it comes (headers and"
+                        + " body in two writes, `TCP_NODELAY` off) with the lab's latency model in its handler, instead"
+                        + " of the lab's own server." : ""));
         md.paragraph("Each scenario runs three times against a fresh lab server (real HTTP on 127.0.0.1, latency "
                 + "drawn per attempt; the same request gets the same primary latency in all three runs): the "
                 + "application (a blocking GET through the client above) without the agent; the same "

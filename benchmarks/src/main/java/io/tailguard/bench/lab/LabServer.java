@@ -1,16 +1,24 @@
 package io.tailguard.bench.lab;
 
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
 import io.tailguard.bench.server.MiniHttpServer;
 import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.Function;
 
 /**
  * The lab's server: real HTTP on 127.0.0.1, each attempt served after a time drawn from the
@@ -36,7 +44,11 @@ public final class LabServer implements AutoCloseable {
     private final Map<Long, Integer> arrivalsById = new ConcurrentHashMap<>();
     private final ConcurrentLinkedQueue<Attempt> attempts = new ConcurrentLinkedQueue<>();
     private final ThreadLocal<Attempt> current = new ThreadLocal<>();
+    /** Ours, or {@code null} when the JDK's server answers. */
     private final MiniHttpServer http;
+    /** The JDK's {@code com.sun.net.httpserver}, or {@code null}. */
+    private final HttpServer jdk;
+    private final ExecutorService jdkHandlers;
     /** The queue's length every {@link #SAMPLE_MILLIS} ms from the load's start (capacity-bound servers). */
     private final List<Integer> queueSamples = new ArrayList<>();
     private final ScheduledExecutorService sampler;
@@ -48,14 +60,44 @@ public final class LabServer implements AutoCloseable {
      * @param originNanos the {@link System#nanoTime} the load starts at; attempt times are relative to it
      */
     public LabServer(LatencyModel model, Workers workers, long seed, long originNanos) throws IOException {
+        this(model, workers, seed, originNanos, false);
+    }
+
+    /**
+     * @param jdkServer serve through the JDK's {@code com.sun.net.httpserver} as it comes (headers and
+     *     body in two writes, {@code TCP_NODELAY} off) instead of ours, which sets {@code TCP_NODELAY}
+     *     and writes a response at once
+     */
+    public LabServer(LatencyModel model, Workers workers, long seed, long originNanos, boolean jdkServer)
+            throws IOException {
         this.model = model;
         this.workers = workers;
         this.seed = seed;
         this.originNanos = originNanos;
-        this.http = new MiniHttpServer(new MiniHttpServer.Handler() {
+        if (jdkServer) {
+            this.http = null;
+            this.jdkHandlers = Executors.newCachedThreadPool(r -> {
+                Thread t = new Thread(r, "lab-jdk-httpserver");
+                t.setDaemon(true);
+                return t;
+            });
+            this.jdk = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 1024);
+            jdk.setExecutor(jdkHandlers);
+            jdk.createContext("/", this::serveJdk);
+            jdk.start();
+        } else {
+            this.jdk = null;
+            this.jdkHandlers = null;
+            this.http = ours();
+        }
+        this.sampler = startSampler();
+    }
+
+    private MiniHttpServer ours() throws IOException {
+        return new MiniHttpServer(new MiniHttpServer.Handler() {
             @Override
             public MiniHttpServer.Response handle(MiniHttpServer.Request request) throws InterruptedException {
-                return serve(request);
+                return serve(request::header);
             }
 
             @Override
@@ -68,18 +110,49 @@ public final class LabServer implements AutoCloseable {
                 }
             }
         });
+    }
+
+    /** One exchange of the JDK's server: the same attempt, written as that server writes. */
+    private void serveJdk(HttpExchange exchange) throws IOException {
+        MiniHttpServer.Response response;
+        try {
+            response = serve(name -> exchange.getRequestHeaders().getFirst(name));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            exchange.close();
+            return;
+        }
+        byte[] body = (response == OK ? "ok" : "busy").getBytes(StandardCharsets.US_ASCII);
+        Attempt attempt = current.get();
+        current.remove();
+        boolean delivered = false;
+        try {
+            exchange.sendResponseHeaders(response.status, body.length);
+            try (OutputStream out = exchange.getResponseBody()) {
+                out.write(body);
+            }
+            delivered = true;
+        } catch (IOException clientGone) {
+            // Only a write that fails shows it; a client that left may still take the bytes.
+        }
+        if (attempt != null) {
+            attempt.delivered = delivered;
+        }
+    }
+
+    private ScheduledExecutorService startSampler() {
         if (workers == null) {
-            sampler = null;
-        } else {
-            sampler = Executors.newSingleThreadScheduledExecutor(r -> {
+            return null;
+        }
+        ScheduledExecutorService sampler = Executors.newSingleThreadScheduledExecutor(r -> {
                 Thread t = new Thread(r, "lab-queue-sampler");
                 t.setDaemon(true);
                 return t;
             });
-            long first = Math.max(0, originNanos - System.nanoTime());
-            sampler.scheduleAtFixedRate(this::sampleQueue, first, TimeUnit.MILLISECONDS.toNanos(SAMPLE_MILLIS),
-                    TimeUnit.NANOSECONDS);
-        }
+        long first = Math.max(0, originNanos - System.nanoTime());
+        sampler.scheduleAtFixedRate(this::sampleQueue, first, TimeUnit.MILLISECONDS.toNanos(SAMPLE_MILLIS),
+                TimeUnit.NANOSECONDS);
+        return sampler;
     }
 
     private void sampleQueue() {
@@ -94,12 +167,13 @@ public final class LabServer implements AutoCloseable {
     }
 
     public String url() {
-        return http.url("/work");
+        return http != null ? http.url("/work") : "http://127.0.0.1:" + jdk.getAddress().getPort() + "/work";
     }
 
-    private MiniHttpServer.Response serve(MiniHttpServer.Request request) throws InterruptedException {
+    /** @param header a request header by its lower-case name, or {@code null} */
+    private MiniHttpServer.Response serve(Function<String, String> header) throws InterruptedException {
         long arrival = System.nanoTime();
-        String idHeader = request.header("x-lab-id");
+        String idHeader = header.apply("x-lab-id");
         long id = idHeader == null ? -1 : Long.parseLong(idHeader);
         if (id < 0) {
             // The application's warm-up call, before the clock starts: answered at once, so that
@@ -107,9 +181,9 @@ public final class LabServer implements AutoCloseable {
             return OK;
         }
         int ordinal = arrivalsById.merge(id, 1, Integer::sum) - 1;
-        Attempt attempt = new Attempt(id, arrival - originNanos, kind(ordinal, request));
-        attempt.tags = request.header("x-attempt") + "/" + request.header("x-is-hedge") + "/"
-                + request.header("x-request-id");
+        Attempt attempt = new Attempt(id, arrival - originNanos, kind(ordinal, header));
+        attempt.tags = header.apply("x-attempt") + "/" + header.apply("x-is-hedge") + "/"
+                + header.apply("x-request-id");
         attempts.add(attempt);
         current.set(attempt);
         if (workers != null && !workers.acquire()) {
@@ -136,12 +210,12 @@ public final class LabServer implements AutoCloseable {
      * With Tailguard's tagging the attempt says what it is ({@code X-Attempt: 1} is the primary,
      * even when a hedge overtook it); without, the first to arrive is the primary.
      */
-    private static Kind kind(int ordinal, MiniHttpServer.Request request) {
-        String number = request.header("x-attempt");
+    private static Kind kind(int ordinal, Function<String, String> header) {
+        String number = header.apply("x-attempt");
         if (number != null ? number.equals("1") : ordinal == 0) {
             return Kind.PRIMARY;
         }
-        return "true".equalsIgnoreCase(request.header("x-is-hedge")) ? Kind.HEDGE : Kind.RETRY;
+        return "true".equalsIgnoreCase(header.apply("x-is-hedge")) ? Kind.HEDGE : Kind.RETRY;
     }
 
     private static void sleepUntil(long deadline) throws InterruptedException {
@@ -186,7 +260,12 @@ public final class LabServer implements AutoCloseable {
         if (sampler != null) {
             sampler.shutdownNow();
         }
-        http.close();
+        if (http != null) {
+            http.close();
+        } else {
+            jdk.stop(0);
+            jdkHandlers.shutdownNow();
+        }
     }
 
     /** The server's side of a run. */

@@ -73,7 +73,7 @@ public final class TailLab {
             t.setDaemon(true);
             return t;
         });
-        try (LabServer server = new LabServer(scenario.latency, workers, SEED, origin)) {
+        try (LabServer server = new LabServer(scenario.latency, workers, SEED, origin, "jdk".equals(options.labServer))) {
             if (scenario.hasBrownout()) {
                 long now = System.nanoTime();
                 brownout.schedule(() -> server.setCapacity(scenario.brownoutWorkers),

@@ -67,7 +67,8 @@ public final class Markdown {
         public Markdown end() {
             text.append('|');
             for (String c : columns) {
-                text.append(' ').append(c).append(" |");
+                // A leading '-' only asks for a left-aligned column.
+                text.append(' ').append(c.startsWith("-") ? c.substring(1) : c).append(" |");
             }
             text.append("\n|");
             for (String c : columns) {

@@ -40,9 +40,13 @@ class JdkHedgeLoadTest {
             assertEquals("1000", result.get("outcome.200"), result.toString());
             int hedgedAttempts = server.requestCount() - requestsBefore;
             assertTrue(hedgedAttempts >= 1_900, "nearly every request was hedged: " + hedgedAttempts + " attempts");
-            // Losers are cancelled: their connections close. What stays open is the client's pool.
+            // A losing primary is left to finish (300 ms) and its connection then goes back to the
+            // pool, so the pool grows with how many losers can be in flight at once (8 threads, a
+            // request every ~20 ms each: about 120), not with the number of requests; a leak would
+            // keep one per hedged request, about a thousand.
             int open = server.clientConnectionsOpen();
-            assertTrue(open <= openAfterWarmUp + 8, "connections open after warm-up " + openAfterWarmUp + ", now " + open);
+            assertTrue(open <= openAfterWarmUp + 200, "connections open after warm-up " + openAfterWarmUp + ", now "
+                    + open);
             // Hedges of blocking sends run on tailguard-worker threads, which end after 5 s idle.
             JdkHedgeTest.awaitTrue(() -> Integer.parseInt(app.send("threads", Map.of(), 30).get("tailguard")) <= 4,
                     15_000);

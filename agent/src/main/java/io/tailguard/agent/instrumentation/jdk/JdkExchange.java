@@ -4,7 +4,6 @@ import io.tailguard.agent.engine.AttemptSpec;
 import io.tailguard.agent.engine.Exchange;
 import io.tailguard.agent.engine.FailureKind;
 import io.tailguard.agent.engine.HeaderDecision;
-import io.tailguard.bootstrap.Dispatcher;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.ProtocolException;
@@ -103,26 +102,21 @@ final class JdkExchange implements Exchange<HttpResponse<Object>> {
     public Attempt send(AttemptSpec spec, AttemptListener<HttpResponse<Object>> listener, Executor blockingWork) {
         HttpRequest copy = copy(request, spec);
         HttpResponse.BodyHandler<Object> attemptHandler = info -> bodyFor(info, listener);
-        if (blocking) {
+        if (blocking && !spec.mayBeHedged()) {
             BlockingSend attempt = new BlockingSend(client, copy, attemptHandler, listener);
             blockingWork.execute(attempt);
             return attempt;
         }
-        CompletableFuture<HttpResponse<Object>> future;
-        Dispatcher.skipNextInterception();
-        try {
-            future = client.sendAsync(copy, attemptHandler, null);
-        } finally {
-            Dispatcher.clearSkip();
+        AsyncSend attempt = new AsyncSend(client, copy, attemptHandler, listener, blocking);
+        if (blocking) {
+            // Started from the application's thread while it waits (a worker when it is busy),
+            // which then waits for the outcome instead of inside send: when a hedge wins, it
+            // returns while the losing attempt is left to finish.
+            blockingWork.execute(attempt);
+        } else {
+            attempt.run();
         }
-        future.whenComplete((response, failure) -> {
-            if (failure != null) {
-                listener.onFailure(unwrap(failure));
-            } else {
-                listener.onResponse(response);
-            }
-        });
-        return () -> future.cancel(true);
+        return attempt;
     }
 
     private HttpResponse.BodySubscriber<Object> bodyFor(HttpResponse.ResponseInfo info,
