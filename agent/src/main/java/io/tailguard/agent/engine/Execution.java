@@ -370,7 +370,7 @@ public final class Execution<R> {
             policy.metrics().bufferCommitted(committed);
         }
         for (AttemptState loser : losers) {
-            loser.cancel();
+            loser.lose();
         }
         return HeaderDecision.DELIVER;
     }
