@@ -36,6 +36,13 @@ class LargeResponseTest {
             "jdk-send", "jdk-async", "apache4", "apache5", "apache5-async-streaming");
     private static final List<String> ALL_CLIENTS = List.of(
             "jdk-send", "jdk-async", "apache4", "apache5", "apache5-async-streaming", "okhttp-execute");
+    /**
+     * Further holding clients proven on the single-request cases: HttpAsyncClient 4.1 (future and
+     * callback, streaming into the application's {@code AsyncByteConsumer} for a counted body) and
+     * the deprecated {@code DefaultHttpClient}, whose one connection takes one call at a time.
+     */
+    private static final List<String> MORE_HOLDING_CLIENTS = List.of(
+            "apache4-async", "apache4-async-callback", "apache4-default");
     private static final AtomicInteger IDS = new AtomicInteger();
 
     private static LargeBodyServer server;
@@ -70,6 +77,7 @@ class LargeResponseTest {
         return AgentedApp.withConfig(String.join("\n", config))
                 .jvmOption("-Xmx64m")
                 .classpath(AgentedApp.clientClasspath("apache-4.5"))
+                .classpath(AgentedApp.clientClasspath("apache-async-4.1"))
                 .classpath(AgentedApp.clientClasspath("apache-5"))
                 .classpath(AgentedApp.clientClasspath("okhttp-5"))
                 .start();
@@ -77,7 +85,7 @@ class LargeResponseTest {
 
     static Stream<Arguments> clientsAndFramings() {
         List<Arguments> all = new ArrayList<>();
-        for (String client : ALL_CLIENTS) {
+        for (String client : everyClient()) {
             for (String framing : List.of("length", "close", "chunked")) {
                 all.add(Arguments.of(client, framing));
             }
@@ -87,6 +95,20 @@ class LargeResponseTest {
 
     static Stream<String> allClients() {
         return ALL_CLIENTS.stream();
+    }
+
+    private static List<String> everyClient() {
+        List<String> all = new ArrayList<>(ALL_CLIENTS);
+        all.addAll(MORE_HOLDING_CLIENTS);
+        return all;
+    }
+
+    static Stream<String> everyClientOnce() {
+        return everyClient().stream();
+    }
+
+    private static boolean holds(String client) {
+        return HOLDING_CLIENTS.contains(client) || MORE_HOLDING_CLIENTS.contains(client);
     }
 
     static Stream<String> holdingClients() {
@@ -108,7 +130,7 @@ class LargeResponseTest {
         assertEquals(Long.toString(LARGE), got.get("bodyBytes"), "every byte, in a 64 MiB heap");
         assertEquals(Long.toString(largeCrc), got.get("bodyCrc"), "in order");
         assertFalse(app.stderr().contains("OutOfMemoryError"), app.stderr());
-        if (HOLDING_CLIENTS.contains(client)) {
+        if (holds(client)) {
             assertEquals(1, server.requests(id), "too large to hold: the request is committed to it, not retried");
         } else {
             assertEquals(3, server.requests(id), "OkHttp holds nothing: the 503 is retried as any other");
@@ -116,7 +138,7 @@ class LargeResponseTest {
     }
 
     @ParameterizedTest
-    @MethodSource("allClients")
+    @MethodSource("everyClientOnce")
     void a503WithABodyOfExactlyTheLimitIsStillRetried(String client) {
         for (String framing : List.of("length", "chunked")) {
             String id = "limit-" + IDS.incrementAndGet();
@@ -131,7 +153,8 @@ class LargeResponseTest {
 
     /** The holding clients, and the Apache classic clients' response-handler API. */
     static Stream<String> holdingClientsAndHandlers() {
-        return Stream.concat(HOLDING_CLIENTS.stream(), Stream.of("apache4-handler", "apache5-handler"));
+        return Stream.of(HOLDING_CLIENTS.stream(), MORE_HOLDING_CLIENTS.stream(),
+                Stream.of("apache4-handler", "apache5-handler")).flatMap(clients -> clients);
     }
 
     @ParameterizedTest

@@ -16,9 +16,12 @@ import org.apache.http.impl.nio.client.CloseableHttpAsyncClient;
 import org.apache.http.impl.nio.client.HttpAsyncClients;
 import org.apache.http.impl.nio.conn.PoolingNHttpClientConnectionManager;
 import org.apache.http.impl.nio.reactor.DefaultConnectingIOReactor;
+import org.apache.http.nio.IOControl;
+import org.apache.http.nio.client.methods.AsyncByteConsumer;
 import org.apache.http.nio.client.methods.HttpAsyncMethods;
 import org.apache.http.nio.entity.NStringEntity;
 import org.apache.http.pool.PoolStats;
+import org.apache.http.protocol.HttpContext;
 
 /**
  * Apache HttpAsyncClient 4.1: {@code HttpAsyncClients.custom()} with a pooling connection manager
@@ -26,7 +29,9 @@ import org.apache.http.pool.PoolStats;
  * {@code ByteArrayEntity}, {@code string} an {@code NStringEntity} (an entity that is its own
  * content producer), {@code oneShot} an {@code InputStreamEntity}. Every call counts the outcomes
  * its callback reports; {@code inspect} also answers {@code extraOutcomes}, the calls of this
- * application that reported more than one.
+ * application that reported more than one. A call with {@code consume=count} is sent with
+ * {@code HttpAsyncMethods.create(request)} and a streaming {@code AsyncByteConsumer} that counts and
+ * checksums the body as it arrives, the way code reading a body larger than its heap does.
  */
 public abstract class Apache4AsyncDriver implements ClientDriver {
 
@@ -59,8 +64,16 @@ public abstract class Apache4AsyncDriver implements ClientDriver {
                     done.cancel(false);
                 }
             };
-            HttpResponse response = execute(client, request, callback, done, call.get("key"));
-            Apache4Driver.describe(response, result);
+            Counting counting = Outcomes.counting() ? new Counting() : null;
+            HttpResponse response = execute(client, request, counting, callback, done, call.get("key"));
+            if (counting == null) {
+                Apache4Driver.describe(response, result);
+            } else {
+                result.put("status", Integer.toString(response.getStatusLine().getStatusCode()));
+                result.put("body", "");
+                result.put("bodyBytes", Long.toString(counting.count));
+                result.put("bodyCrc", Long.toString(counting.crc.getValue()));
+            }
         });
     }
 
@@ -82,10 +95,34 @@ public abstract class Apache4AsyncDriver implements ClientDriver {
 
     /**
      * Starts the call and waits for its response; the future it got is kept under {@code key}
-     * (when not {@code null}) for {@link #cancel}.
+     * (when not {@code null}) for {@link #cancel}. With {@code counting} (not {@code null}) the
+     * body streams into it.
      */
-    abstract HttpResponse execute(CloseableHttpAsyncClient client, HttpUriRequest request,
+    abstract HttpResponse execute(CloseableHttpAsyncClient client, HttpUriRequest request, Counting counting,
             FutureCallback<HttpResponse> callback, CompletableFuture<HttpResponse> done, String key) throws Exception;
+
+    /** Counts and checksums a body as the client delivers it ({@code consume=count}). */
+    static final class Counting extends AsyncByteConsumer<HttpResponse> {
+        final java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+        volatile long count;
+        private HttpResponse response;
+
+        @Override
+        protected void onResponseReceived(HttpResponse response) {
+            this.response = response;
+        }
+
+        @Override
+        protected void onByteReceived(java.nio.ByteBuffer bytes, IOControl ioControl) {
+            count += bytes.remaining();
+            crc.update(bytes);
+        }
+
+        @Override
+        protected HttpResponse buildResult(HttpContext context) {
+            return response;
+        }
+    }
 
     void keep(String key, Future<?> future) {
         if (key != null) {
@@ -133,10 +170,11 @@ public abstract class Apache4AsyncDriver implements ClientDriver {
     /** {@code execute(HttpUriRequest, FutureCallback)}, then waiting for the future it returns. */
     public static final class WithFuture extends Apache4AsyncDriver {
         @Override
-        HttpResponse execute(CloseableHttpAsyncClient client, HttpUriRequest request,
+        HttpResponse execute(CloseableHttpAsyncClient client, HttpUriRequest request, Counting counting,
                 FutureCallback<HttpResponse> callback, CompletableFuture<HttpResponse> done, String key)
                 throws Exception {
-            Future<HttpResponse> future = client.execute(request, callback);
+            Future<HttpResponse> future = counting == null ? client.execute(request, callback)
+                    : client.execute(HttpAsyncMethods.create(request), counting, callback);
             keep(key, future);
             return future.get(60, TimeUnit.SECONDS);
         }
@@ -148,10 +186,11 @@ public abstract class Apache4AsyncDriver implements ClientDriver {
      */
     public static final class WithCallback extends Apache4AsyncDriver {
         @Override
-        HttpResponse execute(CloseableHttpAsyncClient client, HttpUriRequest request,
+        HttpResponse execute(CloseableHttpAsyncClient client, HttpUriRequest request, Counting counting,
                 FutureCallback<HttpResponse> callback, CompletableFuture<HttpResponse> done, String key)
                 throws Exception {
-            keep(key, client.execute(HttpAsyncMethods.create(request), HttpAsyncMethods.createConsumer(), callback));
+            keep(key, client.execute(HttpAsyncMethods.create(request),
+                    counting != null ? counting : HttpAsyncMethods.createConsumer(), callback));
             return done.get(60, TimeUnit.SECONDS);
         }
     }

@@ -2,6 +2,7 @@ package io.tailguard.agent.instrumentation.apache5.adapter;
 
 import io.tailguard.agent.engine.Exchange.AttemptListener;
 import io.tailguard.agent.engine.HeaderDecision;
+import io.tailguard.agent.instrumentation.HeldBytes;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.List;
@@ -141,7 +142,9 @@ final class AttemptConsumer implements AsyncResponseConsumer<AsyncExchange.Attem
         ByteBuffer prefix;
         try {
             int n = src.remaining();
-            if (listener.reserve(n) && room(n)) {
+            byte[] larger = listener.reserve(n) ? HeldBytes.room(buffer, count, n) : null;
+            if (larger != null) {
+                buffer = larger;
                 src.get(buffer, count, n);
                 count += n;
                 return true;
@@ -167,26 +170,6 @@ final class AttemptConsumer implements AsyncResponseConsumer<AsyncExchange.Attem
             exchange.consumer().consume(prefix);
         }
         return false;
-    }
-
-    /**
-     * Makes room for {@code n} more bytes. {@code false} when the heap has no room for a larger
-     * copy (limits set beyond the heap): the body is then committed as if a limit was reached.
-     */
-    private boolean room(int n) {
-        if (count + (long) n <= buffer.length) {
-            return true;
-        }
-        long size = Math.max(count + (long) n, Math.max(1024L, buffer.length * 2L));
-        if (size > Integer.MAX_VALUE - 16) {
-            return false;
-        }
-        try {
-            buffer = java.util.Arrays.copyOf(buffer, (int) size);
-            return true;
-        } catch (OutOfMemoryError noRoom) {
-            return false;
-        }
     }
 
     @Override

@@ -8,11 +8,13 @@ import org.apache.http.nio.protocol.HttpAsyncResponseConsumer;
 
 /**
  * A buffered body handed to the application's consumer as if it arrived from the connection: a
- * decoder over the bytes, and an I/O control with nothing to control.
+ * decoder over the bytes held, optionally followed by the rest of the body from the connection's
+ * own decoder (a body committed part way through), and an I/O control with nothing to control for
+ * a body held whole.
  */
 final class BufferedContent implements ContentDecoder {
 
-    private static final IOControl NO_IO = new IOControl() {
+    static final IOControl NO_IO = new IOControl() {
         @Override
         public void requestInput() {
         }
@@ -34,10 +36,12 @@ final class BufferedContent implements ContentDecoder {
         }
     };
 
-    private final ByteBuffer bytes;
+    private final ByteBuffer[] held;
+    /** What follows the bytes held: the connection's decoder of the current call, or nothing. */
+    private ContentDecoder rest;
 
-    private BufferedContent(byte[] body) {
-        this.bytes = ByteBuffer.wrap(body);
+    BufferedContent(ByteBuffer... held) {
+        this.held = held;
     }
 
     /**
@@ -46,30 +50,57 @@ final class BufferedContent implements ContentDecoder {
      * would; one that reads nothing three times in a row gets no more.
      */
     static void replay(byte[] body, HttpAsyncResponseConsumer<?> consumer) throws IOException {
-        BufferedContent content = new BufferedContent(body);
-        int idle = 0;
-        while (!content.isCompleted() && idle < 3 && !consumer.isDone()) {
-            int before = content.bytes.remaining();
-            consumer.consumeContent(content, NO_IO);
-            idle = content.bytes.remaining() == before ? idle + 1 : 0;
+        new BufferedContent(ByteBuffer.wrap(body)).feed(consumer, null, NO_IO);
+    }
+
+    /**
+     * Feeds the bytes held to {@code consumer} as {@link #replay} does; once they are read, the same
+     * calls read on from {@code rest} (when not {@code null}), with the connection's {@code io}.
+     */
+    void feed(HttpAsyncResponseConsumer<?> consumer, ContentDecoder rest, IOControl io) throws IOException {
+        this.rest = rest;
+        try {
+            int idle = 0;
+            while (holding() && idle < 3 && !consumer.isDone()) {
+                long before = heldBytes();
+                consumer.consumeContent(this, io);
+                idle = heldBytes() == before ? idle + 1 : 0;
+            }
+        } finally {
+            this.rest = null;
         }
     }
 
-    @Override
-    public int read(ByteBuffer dst) {
-        if (!bytes.hasRemaining()) {
-            return -1;
+    /** Whether some of the bytes held are not read yet. */
+    boolean holding() {
+        return heldBytes() > 0;
+    }
+
+    private long heldBytes() {
+        long n = 0;
+        for (ByteBuffer part : held) {
+            n += part.remaining();
         }
-        int n = Math.min(dst.remaining(), bytes.remaining());
-        ByteBuffer slice = bytes.duplicate();
-        slice.limit(slice.position() + n);
-        dst.put(slice);
-        bytes.position(bytes.position() + n);
         return n;
     }
 
     @Override
+    public int read(ByteBuffer dst) throws IOException {
+        for (ByteBuffer part : held) {
+            if (part.hasRemaining()) {
+                int n = Math.min(dst.remaining(), part.remaining());
+                ByteBuffer slice = part.duplicate();
+                slice.limit(slice.position() + n);
+                dst.put(slice);
+                part.position(part.position() + n);
+                return n;
+            }
+        }
+        return rest == null ? -1 : rest.read(dst);
+    }
+
+    @Override
     public boolean isCompleted() {
-        return !bytes.hasRemaining();
+        return !holding() && (rest == null || rest.isCompleted());
     }
 }
