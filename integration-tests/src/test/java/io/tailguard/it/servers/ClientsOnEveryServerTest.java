@@ -63,17 +63,23 @@ class ClientsOnEveryServerTest {
         return SERVERS.computeIfAbsent(kind, ServerKind::start);
     }
 
+    /**
+     * Every test here retries or hedges, about two hundred extra attempts in a few seconds: more
+     * than the default budget's reserve (10 a second over 10 s), which would refuse some of them.
+     */
+    private static final String AMPLE_BUDGET = "tailguard.budget.min-per-second=10000";
+
     private static synchronized AgentedApp retrying() {
         if (retrying == null) {
-            retrying = AllClientsApp.withAgent(POLICY + "hosts=127.0.0.1", POLICY + "retry.backoff.initial=10ms",
-                    POLICY + "retry.backoff.max=50ms", POLICY + "tagging=true");
+            retrying = AllClientsApp.withAgent(AMPLE_BUDGET, POLICY + "hosts=127.0.0.1",
+                    POLICY + "retry.backoff.initial=10ms", POLICY + "retry.backoff.max=50ms", POLICY + "tagging=true");
         }
         return retrying;
     }
 
     private static synchronized AgentedApp hedging() {
         if (hedging == null) {
-            hedging = AllClientsApp.withAgent(POLICY + "hosts=127.0.0.1", POLICY + "hedge.delay=100ms",
+            hedging = AllClientsApp.withAgent(AMPLE_BUDGET, POLICY + "hosts=127.0.0.1", POLICY + "hedge.delay=100ms",
                     POLICY + "tagging=true");
         }
         return hedging;
