@@ -31,7 +31,6 @@ import org.apache.http.impl.client.CloseableHttpClient;
 import org.apache.http.impl.execchain.RequestAbortedException;
 import org.apache.http.protocol.BasicHttpContext;
 import org.apache.http.protocol.HttpContext;
-import org.apache.http.protocol.HttpCoreContext;
 
 /**
  * Apache HttpClient 4.5's side of an attempt: an independent copy of the application's request
@@ -51,13 +50,6 @@ final class Apache4Exchange implements Exchange<Apache4Exchange.Attempted> {
     /** Holds the attempt's {@link AttemptSpec}: whether the client's own status retry stands aside. */
     static final String ATTEMPT = "io.tailguard.attempt";
 
-    /** What the client leaves in a context, copied from the winning attempt's to the application's. */
-    private static final String[] RESULTS = {
-        HttpClientContext.HTTP_ROUTE, HttpClientContext.REDIRECT_LOCATIONS, HttpClientContext.COOKIE_SPEC,
-        HttpClientContext.COOKIE_ORIGIN, HttpClientContext.USER_TOKEN, HttpClientContext.TARGET_AUTH_STATE,
-        HttpClientContext.PROXY_AUTH_STATE, HttpClientContext.AUTH_CACHE, HttpCoreContext.HTTP_CONNECTION,
-        HttpCoreContext.HTTP_REQUEST, HttpCoreContext.HTTP_RESPONSE, HttpCoreContext.HTTP_REQ_SENT,
-        HttpCoreContext.HTTP_TARGET_HOST};
 
     private final CloseableHttpClient client;
     private final HttpHost target;
@@ -236,20 +228,7 @@ final class Apache4Exchange implements Exchange<Apache4Exchange.Attempted> {
      * if the application's call had run alone.
      */
     Object toApplication(Attempted winner) {
-        if (context == null) {
-            return winner.response;
-        }
-        try {
-            for (String name : RESULTS) {
-                Object value = winner.context.getAttribute(name);
-                if (value != null) {
-                    context.setAttribute(name, value);
-                }
-            }
-        } catch (RuntimeException unusualContext) {
-            // A context of the application's own making refused a value: the response matters
-            // more than these details, so it is returned all the same.
-        }
+        AttemptRequests.reportResults(winner.context, context);
         return winner.response;
     }
 

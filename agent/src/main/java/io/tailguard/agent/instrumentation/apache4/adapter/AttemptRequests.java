@@ -8,6 +8,9 @@ import org.apache.http.client.config.RequestConfig;
 import org.apache.http.client.methods.HttpEntityEnclosingRequestBase;
 import org.apache.http.client.methods.HttpRequestBase;
 import org.apache.http.client.methods.HttpUriRequest;
+import org.apache.http.client.protocol.HttpClientContext;
+import org.apache.http.protocol.HttpContext;
+import org.apache.http.protocol.HttpCoreContext;
 
 /**
  * An attempt's own copy of the application's request. Not {@code clone()}, which is shallow and
@@ -21,7 +24,36 @@ import org.apache.http.client.methods.HttpUriRequest;
  */
 public final class AttemptRequests {
 
+    /** What the client leaves in a context, copied from the winning attempt's to the application's. */
+    private static final String[] RESULTS = {
+        HttpClientContext.HTTP_ROUTE, HttpClientContext.REDIRECT_LOCATIONS, HttpClientContext.COOKIE_SPEC,
+        HttpClientContext.COOKIE_ORIGIN, HttpClientContext.USER_TOKEN, HttpClientContext.TARGET_AUTH_STATE,
+        HttpClientContext.PROXY_AUTH_STATE, HttpClientContext.AUTH_CACHE, HttpCoreContext.HTTP_CONNECTION,
+        HttpCoreContext.HTTP_REQUEST, HttpCoreContext.HTTP_RESPONSE, HttpCoreContext.HTTP_REQ_SENT,
+        HttpCoreContext.HTTP_TARGET_HOST};
+
     private AttemptRequests() {
+    }
+
+    /**
+     * Copies what the client left in the winning attempt's context (route, redirect locations, user
+     * token, ...) to the application's, as if the application's call had run alone. A context of the
+     * application's own making that refuses a value is left as it is: the response matters more.
+     */
+    public static void reportResults(HttpContext winner, HttpContext application) {
+        if (application == null) {
+            return;
+        }
+        try {
+            for (String name : RESULTS) {
+                Object value = winner.getAttribute(name);
+                if (value != null) {
+                    application.setAttribute(name, value);
+                }
+            }
+        } catch (RuntimeException unusualContext) {
+            // Refused by an unusual context: the details are lost, the response is not.
+        }
     }
 
     @SuppressWarnings("deprecation")

@@ -38,7 +38,6 @@ import org.apache.http.nio.protocol.HttpAsyncRequestProducer;
 import org.apache.http.nio.protocol.HttpAsyncResponseConsumer;
 import org.apache.http.protocol.BasicHttpContext;
 import org.apache.http.protocol.HttpContext;
-import org.apache.http.protocol.HttpCoreContext;
 
 /**
  * Apache HttpAsyncClient 4.1's side of an attempt: one {@code execute} of the application's client
@@ -62,13 +61,6 @@ import org.apache.http.protocol.HttpCoreContext;
  */
 final class NioExchange implements Exchange<NioExchange.Attempted> {
 
-    /** What the client leaves in a context, copied from the winning attempt's to the application's. */
-    private static final String[] RESULTS = {
-        HttpClientContext.HTTP_ROUTE, HttpClientContext.REDIRECT_LOCATIONS, HttpClientContext.COOKIE_SPEC,
-        HttpClientContext.COOKIE_ORIGIN, HttpClientContext.USER_TOKEN, HttpClientContext.TARGET_AUTH_STATE,
-        HttpClientContext.PROXY_AUTH_STATE, HttpClientContext.AUTH_CACHE, HttpCoreContext.HTTP_CONNECTION,
-        HttpCoreContext.HTTP_REQUEST, HttpCoreContext.HTTP_RESPONSE, HttpCoreContext.HTTP_REQ_SENT,
-        HttpCoreContext.HTTP_TARGET_HOST};
 
     /** {@code HttpAsyncMethods.RequestProducerImpl}: package-private, adds nothing to its parent. */
     private static final String METHODS_PRODUCER = "org.apache.http.nio.client.methods.HttpAsyncMethods$RequestProducerImpl";
@@ -263,7 +255,7 @@ final class NioExchange implements Exchange<NioExchange.Attempted> {
     void complete(BasicFuture<Object> future, Attempted winner, Throwable failure) {
         closeQuietly(producer);
         if (failure == null) {
-            reportBack(winner.context);
+            AttemptRequests.reportResults(winner.context, context);
             if (winner.failure != null) {
                 future.failed(winner.failure);
             } else {
@@ -285,23 +277,6 @@ final class NioExchange implements Exchange<NioExchange.Attempted> {
         }
         // A future the application cancelled stays cancelled; failing it then does nothing.
         future.failed(exception);
-    }
-
-    private void reportBack(HttpContext winner) {
-        if (context == null) {
-            return;
-        }
-        try {
-            for (String name : RESULTS) {
-                Object value = winner.getAttribute(name);
-                if (value != null) {
-                    context.setAttribute(name, value);
-                }
-            }
-        } catch (RuntimeException unusualContext) {
-            // A context of the application's own making refused a value: the response matters
-            // more than these details, so it is returned all the same.
-        }
     }
 
     private static void closeQuietly(Closeable closeable) {
