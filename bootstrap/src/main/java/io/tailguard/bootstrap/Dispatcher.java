@@ -40,7 +40,11 @@ public final class Dispatcher {
     public static final int APACHE5_SET_RETRY_STRATEGY = 12;
     /** {@code sun.net.www.protocol.http.HttpURLConnection.getInputStream0()}: where the exchange happens. */
     public static final int URLCONNECTION_EXCHANGE = 13;
-    public static final int SLOT_COUNT = 16;
+    /** {@code javax.servlet} and {@code jakarta.servlet} {@code HttpServlet.service(ServletRequest, ServletResponse)}: the server side. */
+    public static final int SERVLET_SERVICE = 14;
+    /** {@code com.sun.net.httpserver}: where the JDK's server hands an exchange to the application's handler. */
+    public static final int HTTPSERVER_HANDLE = 15;
+    public static final int SLOT_COUNT = 24;
 
     private static final AtomicReferenceArray<CallInterceptor> INTERCEPTORS =
             new AtomicReferenceArray<>(SLOT_COUNT);

@@ -5,6 +5,7 @@ import io.tailguard.agent.config.Mode;
 import io.tailguard.agent.config.PolicyConfig;
 import io.tailguard.agent.config.TailguardConfig;
 import io.tailguard.agent.config.TailguardConfig.TaggingHeaders;
+import io.tailguard.agent.server.ServerEngine;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -26,6 +27,7 @@ public final class Engine {
     private final RandomSource random;
     private final Consumer<Throwable> internalFailures;
     private final BufferBudget buffers = new BufferBudget(0);
+    private final ServerEngine server = new ServerEngine();
     private final Map<String, RequestMetrics> metricsByPolicy = new ConcurrentHashMap<>();
     private volatile RequestMetrics.Factory metricsFactory = RequestMetrics.Factory.NONE;
     private volatile Snapshot snapshot;
@@ -152,6 +154,11 @@ public final class Engine {
 
     Executor workers() {
         return workers;
+    }
+
+    /** The server side: what the agent does with requests this JVM serves. */
+    public ServerEngine server() {
+        return server;
     }
 
     /** The bytes of retryable responses held JVM-wide. */
