@@ -4,6 +4,7 @@ import io.tailguard.bench.lab.LabClient;
 import io.tailguard.bench.lab.TailLab;
 import io.tailguard.bench.neverworse.NeverWorse;
 import io.tailguard.bench.overhead.OverheadRun;
+import io.tailguard.bench.overhead.PairedRun;
 import io.tailguard.bench.overhead.StartupRun;
 import io.tailguard.bench.report.Machine;
 import io.tailguard.bench.report.Markdown;
@@ -17,6 +18,8 @@ import java.util.Arrays;
  *   <li>{@code overhead}: per-call overhead (JMH) and JVM startup, with and without the agent;
  *       writes {@code overhead.md};
  *   <li>{@code startup}: only the startup part;
+ *   <li>{@code paired}: what handling a call costs, each client API measured paired inside one JVM
+ *       (handled hosts against an unmatched one, interleaved); writes {@code overhead-paired.md};
  *   <li>{@code lab}: the tail-latency lab (T1, T2, S1); writes {@code lab.md} and charts;
  *   <li>{@code never-worse}: every client API against servers with and without {@code TCP_NODELAY},
  *       with and without the agent; writes {@code never-worse.md}.
@@ -33,7 +36,7 @@ public final class BenchMain {
 
     public static void main(String[] args) throws Exception {
         if (args.length == 0) {
-            System.err.println("usage: overhead|startup|lab|never-worse [--quick|--full] [--java PATH] [--agent JAR] [--out DIR] "
+            System.err.println("usage: overhead|paired|startup|lab|never-worse [--quick|--full] [--java PATH] [--agent JAR] [--out DIR] "
                     + "[--clients a,b] [--scenarios T1,T2,S1] [--rounds N] [--skip-startup]");
             System.exit(2);
         }
@@ -53,6 +56,9 @@ public final class BenchMain {
             case "startup":
                 overhead(options, false);
                 break;
+            case "paired":
+                paired(options);
+                break;
             case "lab":
                 new TailLab(options).run();
                 break;
@@ -64,6 +70,24 @@ public final class BenchMain {
         }
         System.out.printf("done in %.1f min; reports in %s%n", (System.nanoTime() - started) / 60e9,
                 options.out.toAbsolutePath());
+    }
+
+    /** Only the paired, in-JVM overhead of each client API: {@code overhead-paired.md}. */
+    private static void paired(RunOptions options) throws Exception {
+        Markdown md = new Markdown();
+        md.heading(1, "Tailguard overhead, paired in one JVM (" + (options.quick ? "quick" : "full") + " run)");
+        md.paragraph("Machine: " + Machine.describe(options.java) + ". Agent: `" + options.agentJar.getFileName()
+                + "`. Reproduce: `benchmarks/run paired" + (options.quick ? " --quick" : "")
+                + (options.rounds > 0 ? " --rounds " + options.rounds : "") + "`.");
+        PairedRun run = new PairedRun(options);
+        md.raw(run.run(new Markdown()).toString());
+        md.heading(2, "Targets");
+        Markdown.Table targets = md.table("-target", "measured", "verdict");
+        run.targetRows(targets);
+        targets.end();
+        Path file = options.out.resolve("overhead-paired.md");
+        Files.writeString(file, md.toString());
+        System.out.println(md);
     }
 
     private static void overhead(RunOptions options, boolean jmh) throws Exception {

@@ -13,9 +13,14 @@ public final class BenchClients {
 
     static {
         KNOWN.put("jdk", new String[] {JdkBenchClient.class.getName(), "java.net.http.HttpClient"});
+        KNOWN.put("jdk-async", new String[] {JdkAsyncBenchClient.class.getName(), "java.net.http.HttpClient"});
         KNOWN.put("okhttp", new String[] {"io.tailguard.bench.clients.OkHttpBenchClient", "okhttp3.OkHttpClient"});
+        KNOWN.put("okhttp-enqueue", new String[] {"io.tailguard.bench.clients.OkHttpEnqueueBenchClient",
+            "okhttp3.OkHttpClient"});
         KNOWN.put("apache5", new String[] {"io.tailguard.bench.clients.Apache5BenchClient",
             "org.apache.hc.client5.http.impl.classic.CloseableHttpClient"});
+        KNOWN.put("apache5-async", new String[] {"io.tailguard.bench.clients.Apache5AsyncBenchClient",
+            "org.apache.hc.client5.http.impl.async.CloseableHttpAsyncClient"});
         KNOWN.put("apache4", new String[] {"io.tailguard.bench.clients.Apache4BenchClient",
             "org.apache.http.impl.client.CloseableHttpClient"});
         KNOWN.put("apache4-async", new String[] {"io.tailguard.bench.clients.Apache4AsyncBenchClient",
@@ -36,6 +41,17 @@ public final class BenchClients {
                 // not on the class path: not measured
             }
         }
+        return names;
+    }
+
+    /**
+     * The clients whose blocking API is measured in forked JMH runs; the asynchronous APIs of a
+     * library ({@code -async}, {@code -enqueue}) are measured by the paired run only. HttpAsyncClient
+     * 4.1 stays: it is the only API of its library.
+     */
+    public static List<String> blocking() {
+        List<String> names = available();
+        names.removeIf(name -> name.equals("jdk-async") || name.equals("okhttp-enqueue") || name.equals("apache5-async"));
         return names;
     }
 

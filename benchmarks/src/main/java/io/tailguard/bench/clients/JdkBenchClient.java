@@ -13,6 +13,10 @@ public final class JdkBenchClient implements BenchClient {
 
     @Override
     public int get(String url, String header, String headerValue, Duration timeout) throws Exception {
+        return client.send(request(url, header, headerValue, timeout), HttpResponse.BodyHandlers.ofString()).statusCode();
+    }
+
+    static HttpRequest request(String url, String header, String headerValue, Duration timeout) {
         HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(url));
         if (header != null) {
             request.header(header, headerValue);
@@ -20,7 +24,7 @@ public final class JdkBenchClient implements BenchClient {
         if (timeout != null) {
             request.timeout(timeout);
         }
-        return client.send(request.build(), HttpResponse.BodyHandlers.ofString()).statusCode();
+        return request.build();
     }
 
     @Override

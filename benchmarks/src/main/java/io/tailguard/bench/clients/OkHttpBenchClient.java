@@ -14,6 +14,14 @@ public final class OkHttpBenchClient implements BenchClient {
 
     @Override
     public int get(String url, String header, String headerValue, Duration timeout) throws Exception {
+        Call call = newCall(client, url, header, headerValue, timeout);
+        try (Response response = call.execute()) {
+            response.body().string();
+            return response.code();
+        }
+    }
+
+    static Call newCall(OkHttpClient client, String url, String header, String headerValue, Duration timeout) {
         Request.Builder request = new Request.Builder().url(url);
         if (header != null) {
             request.header(header, headerValue);
@@ -22,10 +30,7 @@ public final class OkHttpBenchClient implements BenchClient {
         if (timeout != null) {
             call.timeout().timeout(timeout.toNanos(), TimeUnit.NANOSECONDS);
         }
-        try (Response response = call.execute()) {
-            response.body().string();
-            return response.code();
-        }
+        return call;
     }
 
     @Override

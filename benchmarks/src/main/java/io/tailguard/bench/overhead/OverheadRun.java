@@ -56,7 +56,7 @@ public final class OverheadRun {
         this.warmups = options.quick ? 3 : 5;
         this.iterations = options.quick ? 4 : 10;
         this.clients = !options.clients.isEmpty() ? options.clients
-                : options.quick ? List.of("jdk") : BenchClients.available();
+                : options.quick ? List.of("jdk") : BenchClients.blocking();
     }
 
     /** Runs everything and returns the report section. */

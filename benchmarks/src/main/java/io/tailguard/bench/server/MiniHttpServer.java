@@ -33,6 +33,7 @@ public final class MiniHttpServer implements AutoCloseable {
 
     private final ServerSocket listener;
     private final Handler handler;
+    private final String address;
     private final ExecutorService connections = Executors.newCachedThreadPool(runnable -> {
         Thread thread = new Thread(runnable, "mini-http");
         thread.setDaemon(true);
@@ -43,10 +44,16 @@ public final class MiniHttpServer implements AutoCloseable {
     private volatile boolean closed;
 
     public MiniHttpServer(Handler handler) throws IOException {
+        this(handler, "127.0.0.1");
+    }
+
+    /** A server on another loopback address (127.0.0.2, ...): one host name per configuration in one JVM. */
+    public MiniHttpServer(Handler handler, String loopbackAddress) throws IOException {
         this.handler = handler;
+        this.address = loopbackAddress;
         this.listener = new ServerSocket();
         listener.setReuseAddress(true);
-        listener.bind(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), 0), 1024);
+        listener.bind(new InetSocketAddress(InetAddress.getByName(loopbackAddress), 0), 1024);
         Thread accept = new Thread(this::acceptLoop, "mini-http-accept");
         accept.setDaemon(true);
         accept.start();
@@ -68,7 +75,7 @@ public final class MiniHttpServer implements AutoCloseable {
     }
 
     public String url(String path) {
-        return "http://127.0.0.1:" + port() + path;
+        return "http://" + address + ":" + port() + path;
     }
 
     @Override

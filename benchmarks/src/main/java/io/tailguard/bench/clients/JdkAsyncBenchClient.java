@@ -1,0 +1,23 @@
+package io.tailguard.bench.clients;
+
+import java.net.http.HttpClient;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+
+/** {@code java.net.http.HttpClient.sendAsync}, then waiting for the future, HTTP/1.1. */
+public final class JdkAsyncBenchClient implements BenchClient {
+
+    private final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+
+    @Override
+    public int get(String url, String header, String headerValue, Duration timeout) throws Exception {
+        return client.sendAsync(JdkBenchClient.request(url, header, headerValue, timeout), HttpResponse.BodyHandlers.ofString())
+                .get(60, TimeUnit.SECONDS).statusCode();
+    }
+
+    @Override
+    public void close() {
+        // HttpClient has no close() before Java 21; its threads are daemons.
+    }
+}

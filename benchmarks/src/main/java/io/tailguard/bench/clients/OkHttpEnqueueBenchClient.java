@@ -1,0 +1,43 @@
+package io.tailguard.bench.clients;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import okhttp3.Call;
+import okhttp3.Callback;
+import okhttp3.OkHttpClient;
+import okhttp3.Response;
+
+/** OkHttp {@code Call.enqueue}, the body read in the callback, the caller waiting for it. */
+public final class OkHttpEnqueueBenchClient implements BenchClient {
+
+    private final OkHttpClient client = new OkHttpClient();
+
+    @Override
+    public int get(String url, String header, String headerValue, Duration timeout) throws Exception {
+        Call call = OkHttpBenchClient.newCall(client, url, header, headerValue, timeout);
+        CompletableFuture<Integer> status = new CompletableFuture<>();
+        call.enqueue(new Callback() {
+            @Override
+            public void onFailure(Call failed, IOException e) {
+                status.completeExceptionally(e);
+            }
+
+            @Override
+            public void onResponse(Call done, Response response) throws IOException {
+                try (Response r = response) {
+                    r.body().string();
+                    status.complete(r.code());
+                }
+            }
+        });
+        return status.get(60, TimeUnit.SECONDS);
+    }
+
+    @Override
+    public void close() {
+        client.dispatcher().executorService().shutdown();
+        client.connectionPool().evictAll();
+    }
+}

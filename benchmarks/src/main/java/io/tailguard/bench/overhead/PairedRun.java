@@ -1,0 +1,267 @@
+package io.tailguard.bench.overhead;
+
+import io.tailguard.bench.RunOptions;
+import io.tailguard.bench.clients.BenchClients;
+import io.tailguard.bench.report.Machine;
+import io.tailguard.bench.report.Markdown;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * What handling a call costs, measured paired inside one JVM: for each client API one application
+ * with the agent calls four servers on four loopback addresses ({@link Arm}), in interleaved
+ * blocks, and each handled arm is compared with the unmatched arm of the same round. A forked
+ * comparison with and without the agent (the JMH part of {@code overhead}) carries the noise of two
+ * JVMs, their JIT and their heap layout, which on a small machine is larger than the 5 µs being
+ * looked for; inside one JVM the only difference between two arms is what the agent does.
+ *
+ * <p>Reported per arm, as the mean over rounds of (arm − unmatched) per call with a 95% confidence
+ * interval (Student's t over rounds): wall time, the calling thread's CPU time and allocation, and
+ * the process's CPU time (which includes the client's own threads, and the in-process server,
+ * whose work is the same for every arm).
+ */
+public final class PairedRun {
+
+    /** The four configurations of one JVM, one loopback address each. */
+    enum Arm {
+        UNMATCHED("127.0.0.1", "unmatched host"),
+        RETRY("127.0.0.2", "retry"),
+        TAGGING("127.0.0.3", "retry + tagging"),
+        HEDGING("127.0.0.4", "+ hedging armed");
+
+        final String address;
+        final String label;
+
+        Arm(String address, String label) {
+            this.address = address;
+            this.label = label;
+        }
+    }
+
+    static final String CONFIG = String.join("\n",
+            "# One JVM, four loopback addresses: 127.0.0.1 is matched by no policy (a policy for another",
+            "# host exists, as in a real configuration); each further address adds one feature.",
+            "tailguard.policy.other.hosts=api.example.com",
+            "tailguard.policy.other.tagging=true",
+            "# retries with their defaults; nothing fails, so no retry is sent",
+            "tailguard.policy.retry.hosts=127.0.0.2",
+            "tailguard.policy.tagged.hosts=127.0.0.3",
+            "tailguard.policy.tagged.tagging=true",
+            "# a hedge armed for every call after 1 s and cancelled when the answer comes, microseconds later",
+            "tailguard.policy.hedged.hosts=127.0.0.4",
+            "tailguard.policy.hedged.tagging=true",
+            "tailguard.policy.hedged.hedge.delay=1s",
+            "");
+
+    /** The measured quantities of one block, per call. */
+    enum Metric {
+        WALL("wall time", "µs", 1e-3),
+        CPU("caller thread CPU", "µs", 1e-3),
+        PROCESS("process CPU (all threads)", "µs", 1e-3),
+        ALLOC("caller thread allocation", "B", 1);
+
+        final String label;
+        final String unit;
+        final double scale;
+
+        Metric(String label, String unit, double scale) {
+            this.label = label;
+            this.unit = unit;
+            this.scale = scale;
+        }
+    }
+
+    /** Targets of a handled call: 5 µs of caller CPU and of wall time, 1 KB of allocation. */
+    private static final Map<Metric, Double> TARGETS = Map.of(Metric.WALL, 5.0, Metric.CPU, 5.0, Metric.ALLOC, 1024.0);
+
+    private final RunOptions options;
+    private final List<String> clients;
+    private final int rounds;
+    private final int block;
+    private final int warmup;
+    /** client -> arm -> metric -> per-call value for each round. */
+    private final Map<String, Map<Arm, Map<Metric, List<Double>>>> results = new LinkedHashMap<>();
+    private final Map<String, String> notHandled = new LinkedHashMap<>();
+
+    public PairedRun(RunOptions options) {
+        this.options = options;
+        this.clients = !options.clients.isEmpty() ? options.clients
+                : options.quick ? List.of("jdk", "okhttp") : BenchClients.available();
+        this.rounds = options.rounds > 0 ? options.rounds : options.quick ? 15 : 60;
+        this.block = options.quick ? 300 : 500;
+        this.warmup = options.quick ? 3_000 : 10_000;
+    }
+
+    public Markdown run(Markdown md) throws Exception {
+        double loadBefore = Machine.loadAverage();
+        long started = System.nanoTime();
+        Path config = options.work.resolve("paired").resolve("tailguard-paired.properties");
+        Files.createDirectories(config.getParent());
+        Files.writeString(config, CONFIG);
+        for (String client : clients) {
+            System.out.printf("[paired] %s: %d rounds of %d calls per arm%n", client, rounds, block);
+            results.put(client, measure(client, config));
+        }
+        double minutes = (System.nanoTime() - started) / 60e9;
+        md.heading(2, "Per-call overhead, paired in one JVM");
+        md.paragraph("Each client API in one application JVM with the agent, calling four in-process servers "
+                + "(`fast`: they do next to nothing) on four loopback addresses: one no policy matches, and three "
+                + "matched by a policy with retries, with retries and tagging, and with a hedge armed as well (1 s, "
+                + "never firing). " + rounds + " rounds of " + block + " calls per arm, the arms of a round in rotating "
+                + "order, after " + warmup + " warm-up calls per arm. Each figure is the mean over rounds of "
+                + "(arm − unmatched, same round) per call, with its 95% confidence interval. Caller CPU and "
+                + "allocation are the calling thread's (for `-async` and `-enqueue` most of the client's work runs "
+                + "on its own threads: see process CPU, which also counts the server's work, the same for every "
+                + "arm). " + String.format("%.1f min; load average %.2f before, %.2f after.", minutes, loadBefore,
+                        Machine.loadAverage()));
+        md.paragraph("Configuration:\n\n```properties\n" + CONFIG + "```");
+        Markdown.Table base = md.table("-client API", "unmatched: wall µs/call", "caller CPU µs", "process CPU µs",
+                "caller alloc B");
+        for (String client : results.keySet()) {
+            Map<Metric, List<Double>> u = results.get(client).get(Arm.UNMATCHED);
+            base.row(client, Markdown.num(mean(u.get(Metric.WALL)), 1), Markdown.num(mean(u.get(Metric.CPU)), 1),
+                    Markdown.num(mean(u.get(Metric.PROCESS)), 1), Markdown.num(mean(u.get(Metric.ALLOC)), 0));
+        }
+        base.end();
+        for (Metric metric : Metric.values()) {
+            md.heading(3, "Added " + metric.label + " per call (" + metric.unit + ", mean [95% CI])");
+            Markdown.Table t = md.table("-client API", Arm.RETRY.label, Arm.TAGGING.label, Arm.HEDGING.label);
+            for (String client : results.keySet()) {
+                List<Object> cells = new ArrayList<>();
+                cells.add(client);
+                for (Arm arm : List.of(Arm.RETRY, Arm.TAGGING, Arm.HEDGING)) {
+                    double[] ci = addedInterval(client, arm, metric);
+                    int decimals = metric == Metric.ALLOC ? 0 : 2;
+                    cells.add(Markdown.num(ci[0], decimals) + " [" + Markdown.num(ci[1], decimals) + " – "
+                            + Markdown.num(ci[2], decimals) + "]");
+                }
+                t.row(cells.toArray());
+            }
+            t.end();
+        }
+        if (!notHandled.isEmpty()) {
+            md.paragraph("Not handled by the agent (no tagging header reached the server): " + notHandled);
+        }
+        return md;
+    }
+
+    /** One row per client and target: a handled call, retry + tagging with a hedge armed. */
+    public void targetRows(Markdown.Table targets) {
+        for (String client : results.keySet()) {
+            for (Map.Entry<Metric, Double> target : TARGETS.entrySet()) {
+                Metric metric = target.getKey();
+                double[] ci = addedInterval(client, Arm.HEDGING, metric);
+                String unit = metric.unit;
+                targets.row(client + ": a handled call adds at most " + Markdown.num(target.getValue(), 0) + " " + unit
+                        + " of " + metric.label + " (paired, hedge armed)",
+                        Markdown.num(ci[0], metric == Metric.ALLOC ? 0 : 2) + " " + unit + " [95% CI "
+                                + Markdown.num(ci[1], metric == Metric.ALLOC ? 0 : 2) + " – "
+                                + Markdown.num(ci[2], metric == Metric.ALLOC ? 0 : 2) + "]",
+                        verdict(ci, target.getValue()));
+            }
+        }
+    }
+
+    static String verdict(double[] ci, double limit) {
+        if (ci[2] <= limit) {
+            return "meets";
+        }
+        if (ci[1] > limit) {
+            return "**falls short**";
+        }
+        return "unclear: the interval contains the target";
+    }
+
+    private double[] addedInterval(String client, Arm arm, Metric metric) {
+        List<Double> a = results.get(client).get(arm).get(metric);
+        List<Double> u = results.get(client).get(Arm.UNMATCHED).get(metric);
+        List<Double> differences = new ArrayList<>();
+        for (int i = 0; i < Math.min(a.size(), u.size()); i++) {
+            differences.add(a.get(i) - u.get(i));
+        }
+        return meanInterval(differences);
+    }
+
+    /** Mean and two-sided 95% interval of the mean (Student's t). */
+    static double[] meanInterval(List<Double> values) {
+        int n = values.size();
+        double m = mean(values);
+        if (n < 2) {
+            return new double[] {m, Double.NaN, Double.NaN};
+        }
+        double ss = 0;
+        for (double v : values) {
+            ss += (v - m) * (v - m);
+        }
+        double half = tQuantile975(n - 1) * Math.sqrt(ss / (n - 1) / n);
+        return new double[] {m, m - half, m + half};
+    }
+
+    /** Student's t 97.5% quantile (Cornish-Fisher expansion around the normal's 1.95996; within 0.2% from 5 degrees of freedom). */
+    static double tQuantile975(int df) {
+        double z = 1.959963984540054;
+        double z3 = z * z * z;
+        double z5 = z3 * z * z;
+        return z + (z3 + z) / (4.0 * df) + (5 * z5 + 16 * z3 + 3 * z) / (96.0 * df * df)
+                + (3 * z5 * z * z + 19 * z5 + 17 * z3 - 15 * z) / (384.0 * df * df * df);
+    }
+
+    static double mean(List<Double> values) {
+        return values.stream().mapToDouble(Double::doubleValue).average().orElse(Double.NaN);
+    }
+
+    private Map<Arm, Map<Metric, List<Double>>> measure(String client, Path config) throws Exception {
+        List<String> command = new ArrayList<>(List.of(options.java, "-Xms512m", "-Xmx512m",
+                "-javaagent:" + options.agentJar.toAbsolutePath() + "=" + config.toAbsolutePath(),
+                "-cp", RunOptions.ownJar().toString(), PairedApp.class.getName(), client, Integer.toString(rounds),
+                Integer.toString(block), Integer.toString(warmup)));
+        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+        Map<Arm, Map<Metric, List<Double>>> byArm = new EnumMap<>(Arm.class);
+        for (Arm arm : Arm.values()) {
+            Map<Metric, List<Double>> m = new EnumMap<>(Metric.class);
+            for (Metric metric : Metric.values()) {
+                m.put(metric, new ArrayList<>());
+            }
+            byArm.put(arm, m);
+        }
+        StringBuilder other = new StringBuilder();
+        try (BufferedReader in = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+            String line;
+            while ((line = in.readLine()) != null) {
+                String[] f = line.split(" ");
+                if (f[0].equals("block") && f.length == 8) {
+                    Arm arm = Arm.valueOf(f[2]);
+                    double calls = Double.parseDouble(f[3]);
+                    Map<Metric, List<Double>> m = byArm.get(arm);
+                    m.get(Metric.WALL).add(Long.parseLong(f[4]) / calls * Metric.WALL.scale);
+                    m.get(Metric.CPU).add(Long.parseLong(f[5]) / calls * Metric.CPU.scale);
+                    m.get(Metric.ALLOC).add(Long.parseLong(f[6]) / calls);
+                    m.get(Metric.PROCESS).add(Long.parseLong(f[7]) / calls * Metric.PROCESS.scale);
+                } else if (f[0].equals("tagged") && f.length == 3) {
+                    Arm arm = Arm.valueOf(f[1]);
+                    boolean expected = arm == Arm.TAGGING || arm == Arm.HEDGING;
+                    if (expected != Boolean.parseBoolean(f[2])) {
+                        notHandled.put(client + " " + arm.label, "tagged=" + f[2]);
+                    }
+                } else {
+                    other.append(line).append('\n');
+                }
+            }
+        }
+        if (!process.waitFor(10, TimeUnit.MINUTES) || process.exitValue() != 0
+                || byArm.get(Arm.UNMATCHED).get(Metric.WALL).size() != rounds) {
+            process.destroyForcibly();
+            throw new IllegalStateException("the paired run of " + client + " failed: " + other);
+        }
+        return byArm;
+    }
+}
