@@ -90,7 +90,7 @@ final class JdkExchange implements Exchange<HttpResponse<Object>> {
 
     @Override
     public String requestHeader(String name) {
-        return request.headers().firstValue(name).orElse(null);
+        return first(request.headers(), name);
     }
 
     @Override
@@ -123,7 +123,7 @@ final class JdkExchange implements Exchange<HttpResponse<Object>> {
             AttemptListener<HttpResponse<Object>> listener) {
         long length = contentLength(request.method(), info.headers());
         HeaderDecision decision = listener.onHeaders(info.statusCode(),
-                info.headers().firstValue("Retry-After").orElse(null), length);
+                first(info.headers(), "Retry-After"), length);
         switch (decision) {
             case DELIVER:
                 return handler.apply(info);
@@ -139,11 +139,12 @@ final class JdkExchange implements Exchange<HttpResponse<Object>> {
         if ("HEAD".equals(method)) {
             return 0;
         }
-        if (headers.firstValue("Transfer-Encoding").isPresent()) {
+        if (first(headers, "Transfer-Encoding") != null) {
             return -1;
         }
+        String length = first(headers, "Content-Length");
         try {
-            return headers.firstValueAsLong("Content-Length").orElse(-1);
+            return length == null ? -1 : Long.parseLong(length);
         } catch (NumberFormatException unusual) {
             return -1;
         }
@@ -156,6 +157,9 @@ final class JdkExchange implements Exchange<HttpResponse<Object>> {
         if (spec.headers().isEmpty() && !shorterTimeout) {
             return original;
         }
+        // Built by the JDK's own builder, not a lighter HttpRequest of ours: the OpenTelemetry agent
+        // adds its trace headers by instrumenting the JDK's request classes' headers(), and a request
+        // class of our own would go out untraced (JdkOpenTelemetryCoexistenceTest).
         HttpRequest.Builder copy = HttpRequest.newBuilder(original.uri())
                 .method(original.method(), original.bodyPublisher().orElse(HttpRequest.BodyPublishers.noBody()))
                 .expectContinue(original.expectContinue());
@@ -183,6 +187,15 @@ final class JdkExchange implements Exchange<HttpResponse<Object>> {
         return false;
     }
 
+    /**
+     * A header's first value, or {@code null}. {@code HttpHeaders.firstValue} builds a stream for
+     * every lookup; its map is already case-insensitive.
+     */
+    static String first(HttpHeaders headers, String name) {
+        List<String> values = headers.map().get(name);
+        return values == null || values.isEmpty() ? null : values.get(0);
+    }
+
     @Override
     public int status(HttpResponse<Object> response) {
         return response.statusCode();
@@ -190,7 +203,7 @@ final class JdkExchange implements Exchange<HttpResponse<Object>> {
 
     @Override
     public String responseHeader(HttpResponse<Object> response, String name) {
-        return response.headers().firstValue(name).orElse(null);
+        return first(response.headers(), name);
     }
 
     @Override
