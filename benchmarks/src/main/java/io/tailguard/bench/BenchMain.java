@@ -5,6 +5,7 @@ import io.tailguard.bench.lab.TailLab;
 import io.tailguard.bench.neverworse.NeverWorse;
 import io.tailguard.bench.overhead.OverheadRun;
 import io.tailguard.bench.overhead.PairedRun;
+import io.tailguard.bench.overhead.ScalingRun;
 import io.tailguard.bench.overhead.StartupRun;
 import io.tailguard.bench.report.Machine;
 import io.tailguard.bench.report.Markdown;
@@ -20,6 +21,8 @@ import java.util.Arrays;
  *   <li>{@code startup}: only the startup part;
  *   <li>{@code paired}: what handling a call costs, each client API measured paired inside one JVM
  *       (handled hosts against an unmatched one, interleaved); writes {@code overhead-paired.md};
+ *   <li>{@code scaling}: engine throughput at 1, 2, 4 and 8 threads, and heap per policy as the
+ *       request rate grows to 10,000/s; writes {@code scaling.md};
  *   <li>{@code lab}: the tail-latency lab (T1, T2, S1); writes {@code lab.md} and charts;
  *   <li>{@code never-worse}: every client API against servers with and without {@code TCP_NODELAY},
  *       with and without the agent; writes {@code never-worse.md}.
@@ -36,7 +39,7 @@ public final class BenchMain {
 
     public static void main(String[] args) throws Exception {
         if (args.length == 0) {
-            System.err.println("usage: overhead|paired|startup|lab|never-worse [--quick|--full] [--java PATH] [--agent JAR] [--out DIR] "
+            System.err.println("usage: overhead|paired|scaling|startup|lab|never-worse [--quick|--full] [--java PATH] [--agent JAR] [--out DIR] "
                     + "[--clients a,b] [--scenarios T1,T2,S1] [--rounds N] [--skip-startup]");
             System.exit(2);
         }
@@ -58,6 +61,9 @@ public final class BenchMain {
                 break;
             case "paired":
                 paired(options);
+                break;
+            case "scaling":
+                scaling(options);
                 break;
             case "lab":
                 new TailLab(options).run();
@@ -87,6 +93,17 @@ public final class BenchMain {
         targets.end();
         Path file = options.out.resolve("overhead-paired.md");
         Files.writeString(file, md.toString());
+        System.out.println(md);
+    }
+
+    /** Engine throughput by thread count, and heap per policy by request rate: {@code scaling.md}. */
+    private static void scaling(RunOptions options) throws Exception {
+        Markdown md = new Markdown();
+        md.heading(1, "Tailguard cost as the work grows (" + (options.quick ? "quick" : "full") + " run)");
+        md.paragraph("Machine: " + Machine.describe(options.java) + ". Reproduce: `benchmarks/run scaling"
+                + (options.quick ? " --quick" : "") + "`.");
+        md.raw(new ScalingRun(options).run(new Markdown()).toString());
+        Files.writeString(options.out.resolve("scaling.md"), md.toString());
         System.out.println(md);
     }
 

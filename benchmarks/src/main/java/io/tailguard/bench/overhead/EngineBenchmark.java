@@ -47,23 +47,33 @@ public class EngineBenchmark {
     public String policy;
 
     private Engine engine;
-    private final Answering exchange = new Answering();
+
+    /** Each benchmark thread's own client double: one request in flight per thread. */
+    @State(Scope.Thread)
+    public static class PerThread {
+        final Answering exchange = new Answering();
+    }
 
     @Setup
     public void start() throws Exception {
+        engine = configured(policy.equals("hedging") ? "tailguard.policy.api.hedge.delay=1s\n" : "");
+    }
+
+    /** An engine as the agent builds it, with one tagging policy for 127.0.0.1 and {@code more} settings. */
+    static Engine configured(String more) throws Exception {
         Path file = Files.createTempFile("tailguard-engine-bench", ".properties");
-        String config = "tailguard.policy.api.hosts=127.0.0.1\ntailguard.policy.api.tagging=true\n"
-                + (policy.equals("hedging") ? "tailguard.policy.api.hedge.delay=1s\n" : "");
+        String config = "tailguard.policy.api.hosts=127.0.0.1\ntailguard.policy.api.tagging=true\n" + more;
         Files.writeString(file, config);
         TailguardConfig parsed = new ConfigSources(file.toString(), Map.of(), new Properties()).load();
         Files.delete(file);
-        engine = new Engine(Clock.SYSTEM, new TimerScheduler(), DaemonThreads.workers(), RandomSource.THREAD_LOCAL,
-                failure -> { });
+        Engine engine = new Engine(Clock.SYSTEM, new TimerScheduler(), DaemonThreads.workers(),
+                RandomSource.THREAD_LOCAL, failure -> { });
         engine.configure(parsed);
+        return engine;
     }
 
-    @Benchmark
-    public Object handledCall() {
+    /** One handled call of {@code engine} through {@code exchange}, answered at once with 200. */
+    static Object call(Engine engine, Answering exchange) {
         PolicyRuntime runtime = engine.policyFor("127.0.0.1", 80);
         Execution<Object> execution = engine.newExecution(runtime, exchange, false);
         try {
@@ -73,6 +83,11 @@ public class EngineBenchmark {
         }
         exchange.listener.onResponse(RESPONSE);
         return execution.result().join();
+    }
+
+    @Benchmark
+    public Object handledCall(PerThread own) {
+        return call(engine, own.exchange);
     }
 
     /** A client double: records the attempt, and answers 200 when the benchmark says so. */
