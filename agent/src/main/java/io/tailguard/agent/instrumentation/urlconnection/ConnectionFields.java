@@ -1,12 +1,18 @@
 package io.tailguard.agent.instrumentation.urlconnection;
 
+import io.tailguard.agent.Log;
 import java.io.InputStream;
+import java.lang.reflect.Constructor;
 import java.lang.reflect.Field;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
+import java.lang.reflect.Modifier;
 import java.net.HttpURLConnection;
+import java.net.Proxy;
 import java.net.URL;
 import java.net.URLConnection;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -25,6 +31,7 @@ import java.util.Map;
 final class ConnectionFields {
 
     static final String IMPLEMENTATION = "sun.net.www.protocol.http.HttpURLConnection";
+    static final String HTTPS_DELEGATE = "sun.net.www.protocol.https.DelegateHttpsURLConnection";
 
     private static volatile ConnectionFields instance;
     private static volatile boolean unavailable;
@@ -62,6 +69,20 @@ final class ConnectionFields {
     private final Method headerReset;
     private final Method closeServer;
     private final Field clientFailedOnce;
+    private final Field handler;
+    private final Field instProxy;
+    private final Field userHeaders;
+    private final Field cachedInputStream;
+    /** {@code new HttpURLConnection(URL, Proxy, Handler)}. */
+    private final Constructor<?> plainConnection;
+    /** {@code new DelegateHttpsURLConnection(URL, Proxy, Handler, HttpsURLConnection)}, or {@code null}. */
+    private final Constructor<?> httpsConnection;
+    /** The delegate's {@code HttpsURLConnection}, whose SSL socket factory and hostname verifier it uses. */
+    private final Field httpsFacade;
+    /** What the application may set before the exchange, copied to a connection of its own for a hedge. */
+    private final List<Field> settings;
+    /** What an exchange leaves on a connection: moved to the application's object when a hedge wins. */
+    private final List<Field> exchangeState;
 
     private ConnectionFields(Class<?> type) throws ReflectiveOperationException {
         this.type = type;
@@ -97,6 +118,55 @@ final class ConnectionFields {
         headerReset = method(headerType, "reset");
         closeServer = method(http.getType(), "closeServer");
         clientFailedOnce = field(http.getType(), "failedOnce");
+        handler = field(type, "handler");
+        instProxy = field(type, "instProxy");
+        userHeaders = field(type, "userHeaders");
+        cachedInputStream = field(type, "cachedInputStream");
+        plainConnection = type.getDeclaredConstructor(URL.class, Proxy.class, handler.getType());
+        plainConnection.setAccessible(true);
+        httpsConnection = httpsConstructor(type, handler.getType());
+        httpsFacade = httpsConnection == null ? null : field(httpsConnection.getDeclaringClass(), "httpsURLConnection");
+        settings = new ArrayList<>();
+        // java.net's settings (doInput, doOutput, useCaches, timeouts, instanceFollowRedirects, ...)
+        // are every field of the two public classes but the response and the request state.
+        for (Class<?> owner : List.of(URLConnection.class, HttpURLConnection.class)) {
+            for (Field f : owner.getDeclaredFields()) {
+                if (instanceState(f) && !List.of("connected", "responseCode", "responseMessage", "method",
+                        "url", "requests").contains(f.getName())) {
+                    f.setAccessible(true);
+                    settings.add(f);
+                }
+            }
+        }
+        for (String name : List.of("connectTimeout", "readTimeout", "authenticator", "setUserCookies")) {
+            settings.add(field(type, name));
+        }
+        exchangeState = new ArrayList<>();
+        for (Field f : type.getDeclaredFields()) {
+            if (instanceState(f)) {
+                f.setAccessible(true);
+                exchangeState.add(f);
+            }
+        }
+        exchangeState.addAll(List.of(responseCode, responseMessage, method, connected, url));
+    }
+
+    private static boolean instanceState(Field f) {
+        return (f.getModifiers() & (Modifier.STATIC | Modifier.FINAL)) == 0 && !f.isSynthetic();
+    }
+
+    /** The HTTPS delegate's constructor, or {@code null} (HTTPS is then not hedged). */
+    private static Constructor<?> httpsConstructor(Class<?> type, Class<?> handlerType) {
+        try {
+            Class<?> delegate = Class.forName(HTTPS_DELEGATE, false, type.getClassLoader());
+            Constructor<?> c = delegate.getDeclaredConstructor(URL.class, Proxy.class, handlerType,
+                    javax.net.ssl.HttpsURLConnection.class);
+            c.setAccessible(true);
+            return c;
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            Log.debug("HTTPS HttpURLConnection requests are retried, not hedged: " + e);
+            return null;
+        }
     }
 
     /** The members, or {@code null} when this JDK's implementation does not have them. */
@@ -248,6 +318,88 @@ final class ConnectionFields {
                 clientFailedOnce.setBoolean(client, true);
                 invoke(closeServer, client);
             }
+        } catch (Throwable ignored) {
+            // Nothing to close, or it is closed already.
+        }
+    }
+
+    /** Whether a connection of this class can have a twin for a hedge: the JDK's plain one or its HTTPS delegate. */
+    boolean canTwin(HttpURLConnection c) {
+        return c.getClass() == type || httpsConnection != null && c.getClass() == httpsConnection.getDeclaringClass();
+    }
+
+    /**
+     * A new connection of the JDK's own class for the application's request: the same URL and
+     * proxy, every setting the application made (timeouts, redirects, caches, authenticator; for
+     * HTTPS the application's own {@code HttpsURLConnection}, whose SSL socket factory and hostname
+     * verifier the delegate asks for), and the request with {@code headers} set on it. It opens a
+     * connection of its own (or takes an idle one from the JDK's keep-alive cache).
+     */
+    HttpURLConnection twin(HttpURLConnection c, Request request, Map<String, String> headers)
+            throws ReflectiveOperationException {
+        Object proxy = instProxy.get(c);
+        HttpURLConnection twin = (HttpURLConnection) (c.getClass() == type
+                ? plainConnection.newInstance(request.url, proxy, handler.get(c))
+                : httpsConnection.newInstance(request.url, proxy, handler.get(c), httpsFacade.get(c)));
+        for (Field f : settings) {
+            f.set(twin, f.get(c));
+        }
+        Object twinUserHeaders = userHeaders.get(twin);
+        Object own = userHeaders.get(c);
+        int count = headerCount.getInt(own);
+        for (int i = 0; i < count; i++) {
+            invoke(headerAdd, twinUserHeaders, invoke(headerGetKey, own, i), invoke(headerGetValue, own, i));
+        }
+        requests.set(twin, tagged(request, headers));
+        setRequests.setBoolean(twin, request.headersWritten);
+        poster.set(twin, request.body);
+        method.set(twin, request.method);
+        userCookies.set(twin, request.userCookies);
+        userCookies2.set(twin, request.userCookies2);
+        return twin;
+    }
+
+    /**
+     * Makes the application's connection the one {@code winner} exchanged on: whatever an earlier
+     * attempt left on it is let go, then every field an exchange sets (the client and its socket,
+     * status, headers, streams, the exception {@code getInputStream} rethrows, a redirect's URL and
+     * method, authentication state) is moved over, so that every later call on the application's
+     * object ({@code getHeaderFields}, {@code getErrorStream}, {@code disconnect}, ...) answers as
+     * the winner would. The response stream is the JDK's inner class: closing it clears the
+     * connection that made it, which is now the application's.
+     */
+    void adopt(HttpURLConnection c, HttpURLConnection winner) throws ReflectiveOperationException {
+        release(c);
+        for (Field f : exchangeState) {
+            f.set(c, f.get(winner));
+        }
+        repointOuter(inputStream.get(c), winner, c);
+        repointOuter(cachedInputStream.get(c), winner, c);
+    }
+
+    private void repointOuter(Object stream, Object from, Object to) {
+        if (stream == null || stream.getClass().getEnclosingClass() != type) {
+            return;
+        }
+        for (Field f : stream.getClass().getDeclaredFields()) {
+            if (f.isSynthetic() && f.getType() == type) {
+                try {
+                    f.setAccessible(true);
+                    if (f.get(stream) == from) {
+                        f.set(stream, to);
+                    }
+                } catch (ReflectiveOperationException | RuntimeException e) {
+                    // Left pointing at the winner's twin: closing the stream still frees the
+                    // socket; only disconnect() then closes an idle connection it need not.
+                }
+            }
+        }
+    }
+
+    /** Lets go of whatever a connection nobody will use holds: its response, or its socket. */
+    void releaseQuietly(HttpURLConnection c) {
+        try {
+            release(c);
         } catch (Throwable ignored) {
             // Nothing to close, or it is closed already.
         }

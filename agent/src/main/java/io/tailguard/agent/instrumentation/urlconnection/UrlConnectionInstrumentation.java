@@ -19,9 +19,10 @@ public final class UrlConnectionInstrumentation implements ClientInstrumentation
 
     public static final String NAME = "urlconnection";
 
-    /** The {@code java.base} packages whose members the adapter uses: the connection, its headers, its socket. */
+    /** The {@code java.base} packages whose members the adapter uses: the connections, their headers, their socket. */
     public static final List<String> OPENED_PACKAGES =
-            List.of("java.net", "sun.net", "sun.net.www", "sun.net.www.http", "sun.net.www.protocol.http");
+            List.of("java.net", "sun.net", "sun.net.www", "sun.net.www.http", "sun.net.www.protocol.http",
+                    "sun.net.www.protocol.https");
 
     private static final String CONNECTION = "sun/net/www/protocol/http/HttpURLConnection";
 

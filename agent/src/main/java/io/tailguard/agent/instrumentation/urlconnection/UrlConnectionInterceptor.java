@@ -70,6 +70,13 @@ final class UrlConnectionInterceptor implements CallInterceptor {
         } catch (Throwable other) {
             return Outcome.throwing(new IOException(other.getMessage(), other));
         }
+        try {
+            exchange.deliverTo(result);
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            // The JDK's members were resolved and checked when the agent installed; failing to
+            // set them now leaves no response the application could be given.
+            return Outcome.throwing(new IOException("the response could not be handed over", e));
+        }
         if (result.thrown != null) {
             // An error status: getInputStream throws, and the connection remembers it, as the JDK left it.
             return Outcome.throwing(result.thrown);
