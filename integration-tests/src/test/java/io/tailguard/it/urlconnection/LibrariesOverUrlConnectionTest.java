@@ -94,16 +94,49 @@ class LibrariesOverUrlConnectionTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"spring-rest-template", "feign"})
-    void aPostWithAKeyIsStreamedByTheLibrarySoItIsSentOnce(String client) throws Exception {
-        // Both write a body in a streaming mode (fixed-length when its length is known): the JDK
-        // sends it to the socket as it is written, so it cannot be sent again.
+    void retriesAPutWhoseBodyTheLibraryStreamsWithTheSameBodyEachTime(String client) throws Exception {
+        // Both write a body in a streaming mode (fixed-length when its length is known); Tailguard
+        // holds a small one so that the request can be sent again.
+        server.enqueue(status(503), status(503), ok("stored"));
+
+        Map<String, String> result = app.call(Call.of(client, "PUT", server.url("/blob")).body("string", "payload"));
+
+        assertEquals("200", result.get("status"), result.toString());
+        assertEquals("stored", result.get("body"));
+        for (int attempt = 1; attempt <= 3; attempt++) {
+            Arrival arrival = server.take();
+            assertEquals(Integer.toString(attempt), arrival.header("X-Attempt"));
+            assertEquals("payload", arrival.body());
+        }
+        assertEquals(3, server.requestCount());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"spring-rest-template", "feign"})
+    void aPostWithAKeyIsRetriedWithItsStreamedBody(String client) throws Exception {
         server.enqueue(status(503), ok("created"));
 
         Map<String, String> result = app.call(Call.of(client, "POST", server.url("/orders"))
                 .header("Idempotency-Key", "order-17").body("string", "order"));
 
-        assertEquals("503", result.get("status"), result.toString());
+        assertEquals("200", result.get("status"), result.toString());
         assertEquals("order", server.take().body());
+        assertEquals("order", server.take().body());
+        assertEquals(2, server.requestCount());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"spring-rest-template", "feign"})
+    void aStreamedBodyLargerThanMayBeHeldIsSentOnce(String client) throws Exception {
+        String large = "p".repeat(64 * 1024 + 1);
+        server.enqueue(status(503), ok("stored"));
+
+        Map<String, String> result = app.call(Call.of(client, "PUT", server.url("/blob")).body("string", large));
+
+        assertEquals("503", result.get("status"), result.toString());
+        Arrival only = server.take();
+        assertEquals(large, only.body());
+        assertNull(only.header("X-Attempt"));
         assertEquals(1, server.requestCount());
     }
 

@@ -1,7 +1,9 @@
 package io.tailguard.agent.instrumentation.urlconnection;
 
 import io.tailguard.agent.Log;
+import java.io.ByteArrayOutputStream;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.lang.reflect.Constructor;
 import java.lang.reflect.Field;
 import java.lang.reflect.InvocationTargetException;
@@ -38,7 +40,13 @@ final class ConnectionFields {
 
     final Class<?> type;
     final Method exchange;
+    /** {@code getOutputStream0}: the JDK's own start of a request body. */
+    final Method body;
     private final Method streaming;
+    private final Field streamingOutput;
+    private final Field chunkLength;
+    private final Field fixedContentLength;
+    private final Field fixedContentLengthLong;
     private final Field rememberedException;
     private final Field inputStream;
     private final Field errorStream;
@@ -87,7 +95,12 @@ final class ConnectionFields {
     private ConnectionFields(Class<?> type) throws ReflectiveOperationException {
         this.type = type;
         exchange = method(type, "getInputStream0");
+        body = method(type, "getOutputStream0");
         streaming = method(type, "streaming");
+        streamingOutput = field(type, "strOutputStream");
+        chunkLength = field(HttpURLConnection.class, "chunkLength");
+        fixedContentLength = field(HttpURLConnection.class, "fixedContentLength");
+        fixedContentLengthLong = field(HttpURLConnection.class, "fixedContentLengthLong");
         rememberedException = field(type, "rememberedException");
         inputStream = field(type, "inputStream");
         errorStream = field(type, "errorStream");
@@ -223,6 +236,54 @@ final class ConnectionFields {
     /** Whether the application chose a streaming mode: its body goes to the socket once. */
     boolean streaming(HttpURLConnection c) throws ReflectiveOperationException {
         return (Boolean) invoke(streaming, c);
+    }
+
+    /** The JDK's stream of a body sent as it is written, once it exists; {@code null} before. */
+    OutputStream streamingOutput(HttpURLConnection c) throws IllegalAccessException {
+        return (OutputStream) streamingOutput.get(c);
+    }
+
+    /** The length {@code setFixedLengthStreamingMode} announced, or {@code -1} (chunked, or no streaming mode). */
+    long fixedLength(HttpURLConnection c) throws IllegalAccessException {
+        long length = fixedContentLengthLong.getLong(c);
+        return length != -1 ? length : fixedContentLength.getInt(c);
+    }
+
+    /**
+     * Whether the application's streaming body is being held (see {@link HeldBody}): a streaming
+     * mode is set, the JDK's streaming stream was never made, and its buffer for a body is there.
+     */
+    boolean holdsBody(HttpURLConnection c) throws ReflectiveOperationException {
+        return streaming(c) && streamingOutput.get(c) == null && poster.get(c) != null;
+    }
+
+    /** The JDK's buffer for a body sent whole ({@code PosterOutputStream}), or {@code null}. */
+    ByteArrayOutputStream bodyBuffer(HttpURLConnection c) throws IllegalAccessException {
+        return (ByteArrayOutputStream) poster.get(c);
+    }
+
+    void dropBodyBuffer(HttpURLConnection c) throws IllegalAccessException {
+        poster.set(c, null);
+    }
+
+    /** Switches the streaming mode off, returning it for {@link #restoreStreamingMode}. */
+    long[] clearStreamingMode(HttpURLConnection c) throws IllegalAccessException {
+        long[] mode = {chunkLength.getInt(c), fixedContentLength.getInt(c), fixedContentLengthLong.getLong(c)};
+        chunkLength.setInt(c, -1);
+        fixedContentLength.setInt(c, -1);
+        fixedContentLengthLong.setLong(c, -1);
+        return mode;
+    }
+
+    void restoreStreamingMode(HttpURLConnection c, long[] mode) throws IllegalAccessException {
+        chunkLength.setInt(c, (int) mode[0]);
+        fixedContentLength.setInt(c, (int) mode[1]);
+        fixedContentLengthLong.setLong(c, mode[2]);
+    }
+
+    /** A header of the request as it stands on the connection, or {@code null}. */
+    String liveRequestHeader(HttpURLConnection c, String name) throws ReflectiveOperationException {
+        return (String) invoke(headerFindValue, requests.get(c), name);
     }
 
     /** What the application set up before the exchange: restored before every attempt. */

@@ -31,12 +31,15 @@ final class UrlConnectionInterceptor implements CallInterceptor {
             return Dispatcher.PROCEED;
         }
         HttpURLConnection connection = (HttpURLConnection) self;
+        ConnectionFields fields = ConnectionFields.get(self.getClass());
+        if (fields != null && fields.holdsBody(connection)) {
+            sendHeldBody(connection, fields);
+        }
         URL url = connection.getURL();
         PolicyRuntime policy = ClientCalls.policyFor(engine, url.getHost(), url.getPort(), url.getProtocol());
         if (policy == null) {
             return Dispatcher.PROCEED;
         }
-        ConnectionFields fields = ConnectionFields.get(self.getClass());
         if (fields == null || !fields.fresh(connection) || !connection.getDoInput()) {
             // Not the first exchange (the JDK answers from the response it has, or rethrows what
             // it remembers), or one the JDK refuses by itself.
@@ -82,5 +85,19 @@ final class UrlConnectionInterceptor implements CallInterceptor {
             return Outcome.throwing(result.thrown);
         }
         return Outcome.returning(result.stream);
+    }
+
+    /**
+     * A body held whole in case the request is sent again ({@link HeldBody}) goes out like a body
+     * written without a streaming mode, whatever happens next (even when the policy has gone
+     * since); one short of its announced length is streamed, and the JDK reports the shortfall.
+     */
+    private static void sendHeldBody(HttpURLConnection connection, ConnectionFields fields) throws Exception {
+        long fixedLength = fields.fixedLength(connection);
+        if (fixedLength >= 0 && fields.bodyBuffer(connection).size() != fixedLength) {
+            HeldBody.commit(connection, fields);
+        } else {
+            fields.clearStreamingMode(connection);
+        }
     }
 }
