@@ -21,8 +21,8 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Libraries whose default transport is {@code HttpURLConnection}: Spring's {@code RestTemplate}
- * with {@code SimpleClientHttpRequestFactory} (spring-web 6.2) and OpenFeign's {@code Client.Default}
- * (feign-core 13).
+ * with {@code SimpleClientHttpRequestFactory} (spring-web 6.2), OpenFeign's {@code Client.Default}
+ * (feign-core 13) and Jersey's JAX-RS client on its default {@code HttpUrlConnector} (jersey-client 3.1).
  */
 @Timeout(120)
 class LibrariesOverUrlConnectionTest {
@@ -34,7 +34,8 @@ class LibrariesOverUrlConnectionTest {
                     "tailguard.policy.api.retry.backoff.max=50ms",
                     "tailguard.policy.api.tagging=true"))
             .classpath(AgentedApp.clientClasspath("spring-web"))
-            .classpath(AgentedApp.clientClasspath("feign")).start();
+            .classpath(AgentedApp.clientClasspath("feign"))
+            .classpath(AgentedApp.clientClasspath("jersey")).start();
 
     @AutoClose
     private final TestServer server = new TestServer();
@@ -45,7 +46,7 @@ class LibrariesOverUrlConnectionTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"spring-rest-template", "feign"})
+    @ValueSource(strings = {"spring-rest-template", "feign", "jersey"})
     void retriesGetOn503TwiceWithThreeTaggedAttempts(String client) throws Exception {
         server.enqueue(status(503), status(503),
                 new MockResponse.Builder().code(200).addHeader("X-Answer", "winner").body("hello").build());
@@ -93,7 +94,7 @@ class LibrariesOverUrlConnectionTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"spring-rest-template", "feign"})
+    @ValueSource(strings = {"spring-rest-template", "feign", "jersey"})
     void retriesAPutWhoseBodyTheLibraryStreamsWithTheSameBodyEachTime(String client) throws Exception {
         // Both write a body in a streaming mode (fixed-length when its length is known); Tailguard
         // holds a small one so that the request can be sent again.

@@ -21,7 +21,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * Hedged {@code HttpURLConnection} requests, plain and through {@code RestTemplate} and Feign: the
+ * Hedged {@code HttpURLConnection} requests, plain and through {@code RestTemplate}, Feign and Jersey: the
  * hedge exchanges on a connection of its own, the application's object reports the winner, and
  * the losing attempt's socket is closed.
  */
@@ -34,7 +34,8 @@ class UrlConnectionHedgeTest {
                     "tailguard.policy.api.hedge.delay=100ms",
                     "tailguard.policy.api.tagging=true"))
             .classpath(AgentedApp.clientClasspath("spring-web"))
-            .classpath(AgentedApp.clientClasspath("feign")).start();
+            .classpath(AgentedApp.clientClasspath("feign"))
+            .classpath(AgentedApp.clientClasspath("jersey")).start();
 
     @AutoClose
     private final TestServer server = new TestServer();
@@ -61,7 +62,7 @@ class UrlConnectionHedgeTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"urlconnection", "spring-rest-template", "feign"})
+    @ValueSource(strings = {"urlconnection", "spring-rest-template", "feign", "jersey"})
     void aSlowPrimaryIsHedgedAndTheApplicationSeesTheHedgesAnswer(String client) throws Exception {
         slowPrimary(5_000, new MockResponse.Builder().code(200).addHeader("X-Answer", "hedge").body("fast").build());
 
