@@ -15,7 +15,8 @@ import java.util.Map;
  * {@code fixed} or {@code oneShot} for {@code setFixedLengthStreamingMode}, {@code chunked} for {@code setChunkedStreamingMode}), then
  * {@code getResponseCode()} and the body from {@code getInputStream()} or, for an error status,
  * {@code getErrorStream()}. {@code first=inputStream} calls {@code getInputStream()} first, as
- * code that catches its exception does. {@code readHeader=Name} reports that response header as
+ * code that catches its exception does. {@code openBody=false} sets the body's mode but never calls
+ * {@code getOutputStream()} (the JDK opens it at the exchange). {@code readHeader=Name} reports that response header as
  * {@code header}. {@code interrupted=true} makes the call on a thread whose interrupt flag is set.
  */
 public final class UrlConnectionDriver implements ClientDriver {
@@ -44,8 +45,10 @@ public final class UrlConnectionDriver implements ClientDriver {
             } else if ("chunked".equals(kind)) {
                 connection.setChunkedStreamingMode(0);
             }
-            try (OutputStream out = connection.getOutputStream()) {
-                out.write(body);
+            if (!"false".equals(call.get("openBody"))) {
+                try (OutputStream out = connection.getOutputStream()) {
+                    out.write(body);
+                }
             }
         }
         if ("true".equals(call.get("interrupted"))) {

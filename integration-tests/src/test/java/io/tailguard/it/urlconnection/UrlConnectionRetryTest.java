@@ -211,6 +211,21 @@ class UrlConnectionRetryTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"fixed", "chunked"})
+    void aStreamingBodyNeverOpenedIsSentOnceAsTheJdkSendsIt(String kind) throws Exception {
+        server.enqueue(status(503), ok("stored"));
+
+        Map<String, String> result = app.call(Call.of(CLIENT, "PUT", server.url("/blob")).body(kind, "")
+                .option("openBody", "false"));
+
+        assertEquals("503", result.get("status"), result.toString());
+        Arrival only = server.take();
+        assertEquals("", only.body());
+        assertNull(only.header("X-Attempt"));
+        assertEquals(1, server.requestCount());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"fixed", "chunked"})
     void sendsAStreamedPostWithoutKeyOnceAsItWasWritten(String kind) throws Exception {
         server.enqueue(status(503), ok("created"));
 

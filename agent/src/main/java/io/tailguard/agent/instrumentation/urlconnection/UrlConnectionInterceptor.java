@@ -34,6 +34,9 @@ final class UrlConnectionInterceptor implements CallInterceptor {
         ConnectionFields fields = ConnectionFields.get(self.getClass());
         if (fields != null && fields.holdsBody(connection)) {
             sendHeldBody(connection, fields);
+        } else if (fields != null && fields.streaming(connection) && fields.streamingOutput(connection) == null
+                && fields.fresh(connection)) {
+            return openStreamingBody(connection);
         }
         URL url = connection.getURL();
         PolicyRuntime policy = ClientCalls.policyFor(engine, url.getHost(), url.getPort(), url.getProtocol());
@@ -99,5 +102,22 @@ final class UrlConnectionInterceptor implements CallInterceptor {
         } else {
             fields.clearStreamingMode(connection);
         }
+    }
+
+    /**
+     * A streaming-mode request whose body the application never opened: the JDK opens it at this
+     * point itself and sends it as it is (the request is sent once). Opened here, past the body
+     * hook, so that it is not held: the JDK would not use a held body's stream.
+     */
+    private static Object openStreamingBody(HttpURLConnection connection) {
+        Dispatcher.skipNextInterception();
+        try {
+            connection.getOutputStream();
+        } catch (IOException | RuntimeException failure) {
+            return Outcome.throwing(failure);
+        } finally {
+            Dispatcher.clearSkip();
+        }
+        return Dispatcher.PROCEED;
     }
 }
