@@ -32,6 +32,7 @@ class UrlConnectionHedgeTest {
     private static final AgentedApp app = AgentedApp.withConfig(String.join("\n",
                     "tailguard.policy.api.hosts=127.0.0.1",
                     "tailguard.policy.api.hedge.delay=100ms",
+                    "tailguard.policy.api.hedge.methods=GET,PUT",
                     "tailguard.policy.api.tagging=true"))
             .classpath(AgentedApp.clientClasspath("spring-web"))
             .classpath(AgentedApp.clientClasspath("feign"))
@@ -108,6 +109,21 @@ class UrlConnectionHedgeTest {
         // Every primary stalls 10 s: a loser left open would hold its socket that long. The JDK
         // keeps at most 5 idle connections per server for the hedges' kept-alive ones.
         Await.until(() -> server.clientConnectionsOpen() <= 5, 5_000, "losing attempts' sockets closed");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"fixed", "chunked"})
+    void aSmallStreamedBodyIsHeldAndTheHedgeCarriesItToo(String kind) throws Exception {
+        slowPrimary(5_000, ok("fast"));
+
+        Map<String, String> result = app.call(Call.of("urlconnection", "PUT", server.url("/blob")).body(kind, "payload"));
+
+        assertEquals("fast", result.get("body"), result.toString());
+        Arrival[] attempts = byAttempt(server.take(), server.take());
+        assertEquals("payload", attempts[0].body());
+        assertEquals("payload", attempts[1].body());
+        assertEquals("true", attempts[1].header("X-Is-Hedge"));
+        assertEquals(2, server.requestCount());
     }
 
     @ParameterizedTest
