@@ -15,6 +15,7 @@ import java.util.Map;
 import mockwebserver3.MockResponse;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AutoClose;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -139,6 +140,19 @@ class LibrariesOverUrlConnectionTest {
         assertEquals(large, only.body());
         assertNull(only.header("X-Attempt"));
         assertEquals(1, server.requestCount());
+    }
+
+    @Test
+    void jerseyLeavesItsBodyToTheJdksBufferSoEvenALargeOneIsRetried() throws Exception {
+        String large = "j".repeat(64 * 1024 + 1);
+        server.enqueue(status(503), ok("stored"));
+
+        Map<String, String> result = app.call(Call.of("jersey", "PUT", server.url("/blob")).body("string", large));
+
+        assertEquals("200", result.get("status"), result.toString());
+        assertEquals(large, server.take().body());
+        assertEquals(large, server.take().body());
+        assertEquals(2, server.requestCount());
     }
 
     @ParameterizedTest
