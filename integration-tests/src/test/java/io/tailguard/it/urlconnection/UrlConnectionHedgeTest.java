@@ -72,6 +72,10 @@ class UrlConnectionHedgeTest {
         assertEquals("200", result.get("status"), result.toString());
         assertEquals("fast", result.get("body"));
         assertEquals("hedge", result.get("header"), "the application's object reports the winner's headers");
+        if (client.equals("urlconnection")) {
+            assertEquals("[hedge]", result.get("headerFields"));
+            assertEquals("4", result.get("contentLength"));
+        }
         long elapsed = Long.parseLong(result.get("elapsedMs"));
         assertTrue(elapsed < 2_500, "answered after the hedge delay, not the 5 s stall: " + elapsed + " ms");
         Arrival[] attempts = byAttempt(server.take(), server.take());
