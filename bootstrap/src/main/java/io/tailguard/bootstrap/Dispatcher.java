@@ -44,6 +44,8 @@ public final class Dispatcher {
     public static final int SERVLET_SERVICE = 14;
     /** {@code com.sun.net.httpserver}: where the JDK's server hands an exchange to the application's handler. */
     public static final int HTTPSERVER_HANDLE = 15;
+    /** {@code sun.net.www.protocol.http.HttpURLConnection.getOutputStream0()}: where a request body starts. */
+    public static final int URLCONNECTION_BODY = 16;
     public static final int SLOT_COUNT = 24;
 
     private static final AtomicReferenceArray<CallInterceptor> INTERCEPTORS =

@@ -149,12 +149,13 @@ class AllClientsSoakTest {
                 // HttpURLConnection hold nothing, so they retry it.
                 assertTrue(arrivals.size() <= 2, "large 503 of call c" + n + " was retried: " + arrivals.size());
             }
-            if (kind.equals("post") || kind.equals("oneshot")) {
+            // HttpURLConnection's one-shot body is written in a streaming mode, which Tailguard
+            // holds while it is small (as this one is) and may then send again, like a PUT's.
+            boolean heldByTailguard = kind.equals("oneshot") && client.equals("urlconnection");
+            if (kind.equals("post") || kind.equals("oneshot") && !heldByTailguard) {
                 unrepeatable++;
-                // HttpURLConnection streams a one-shot body, and such a request passes through untagged.
-                String attempt = kind.equals("oneshot") && client.equals("urlconnection") ? null : "1";
                 for (Arrived arrival : arrivals) {
-                    assertEquals(attempt, arrival.attempt(), "call c" + n + " (" + kind + ") was sent again by Tailguard");
+                    assertEquals("1", arrival.attempt(), "call c" + n + " (" + kind + ") was sent again by Tailguard");
                 }
                 int allowed = clientRepeatsAfter503(n, kind) ? 2 : 1;
                 assertTrue(arrivals.size() <= allowed, "call c" + n + " (" + kind + ") was sent " + arrivals.size()

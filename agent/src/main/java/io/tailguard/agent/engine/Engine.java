@@ -128,10 +128,8 @@ public final class Engine {
         boolean shadow = s.config.mode() == Mode.SHADOW;
         TaggingHeaders tagging = config.tagging() && !shadow ? s.config.taggingHeaders() : null;
         String method = exchange.method();
-        boolean repeatable = config.retryMethods().contains(method)
-                || config.retryIdempotencyKey() && exchange.requestHeader(IDEMPOTENCY_KEY) != null;
-        boolean mayRetry = config.maxAttempts() > 1 && repeatable;
-        boolean mayHedge = config.hedge() != null && config.hedge().methods().contains(method);
+        boolean mayRetry = mayRetry(config, method, exchange.requestHeader(IDEMPOTENCY_KEY) != null);
+        boolean mayHedge = mayHedge(config, method);
         if (mayRetry || mayHedge) {
             boolean replayable = exchange.replayable();
             mayRetry &= replayable;
@@ -142,6 +140,29 @@ public final class Engine {
         }
         return new Execution<>(this, policy, exchange, shadow, tagging, mayRetry, mayHedge, blockingCaller,
                 s.config.bufferLimits().maxResponseBytes());
+    }
+
+    /**
+     * Whether the policy may send a request with this method (and an {@code Idempotency-Key} or
+     * not) more than once, should its body allow it: a client that would have to hold a body to
+     * send it again asks before it holds anything. Never in shadow mode, which sends every request once.
+     */
+    public boolean mayRepeat(PolicyRuntime policy, String method, boolean idempotencyKey) {
+        Snapshot s = snapshot;
+        if (s == null || s.config.mode() == Mode.SHADOW) {
+            return false;
+        }
+        PolicyConfig config = policy.config();
+        return mayRetry(config, method, idempotencyKey) || mayHedge(config, method);
+    }
+
+    private static boolean mayRetry(PolicyConfig config, String method, boolean idempotencyKey) {
+        boolean repeatable = config.retryMethods().contains(method) || config.retryIdempotencyKey() && idempotencyKey;
+        return config.maxAttempts() > 1 && repeatable;
+    }
+
+    private static boolean mayHedge(PolicyConfig config, String method) {
+        return config.hedge() != null && config.hedge().methods().contains(method);
     }
 
     Clock clock() {

@@ -25,6 +25,7 @@ public final class BenchClients {
             "org.apache.http.impl.client.CloseableHttpClient"});
         KNOWN.put("apache4-async", new String[] {"io.tailguard.bench.clients.Apache4AsyncBenchClient",
             "org.apache.http.impl.nio.client.CloseableHttpAsyncClient"});
+        KNOWN.put("urlconnection", new String[] {UrlConnectionBenchClient.class.getName(), "java.net.HttpURLConnection"});
     }
 
     private BenchClients() {

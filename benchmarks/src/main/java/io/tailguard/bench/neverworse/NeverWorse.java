@@ -37,7 +37,7 @@ import java.util.concurrent.locks.LockSupport;
 public final class NeverWorse {
 
     static final List<String> APIS = List.of("jdk-send", "jdk-async", "okhttp-execute", "okhttp-enqueue", "apache4",
-            "apache5", "apache5-async");
+            "apache5", "apache5-async", "urlconnection");
     static final double RATE = 100;
     static final long MIN_LATENCY_NANOS = 2_000_000L;
     static final long MAX_LATENCY_NANOS = 8_000_000L;

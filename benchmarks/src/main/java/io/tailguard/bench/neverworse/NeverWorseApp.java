@@ -3,6 +3,7 @@ package io.tailguard.bench.neverworse;
 import io.tailguard.bench.clients.Apache4BenchClient;
 import io.tailguard.bench.clients.Apache5BenchClient;
 import io.tailguard.bench.clients.BenchClient;
+import io.tailguard.bench.clients.UrlConnectionBenchClient;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.net.URI;
@@ -168,6 +169,8 @@ public final class NeverWorseApp {
                     return new Classic(new Apache5BenchClient());
                 case "apache5-async":
                     return new Apache5Async();
+                case "urlconnection":
+                    return new Classic(new UrlConnectionBenchClient());
                 default:
                     throw new IllegalArgumentException("unknown API " + name);
             }
@@ -247,7 +250,7 @@ public final class NeverWorseApp {
 
     /**
      * A blocking client of the other benchmarks: Apache 4.5 and 5 classic, with pools as large as the
-     * load needs (their defaults are 2 and 5 per route).
+     * load needs (their defaults are 2 and 5 per route), and {@code HttpURLConnection} as it comes.
      */
     static final class Classic extends Api {
         private final BenchClient client;

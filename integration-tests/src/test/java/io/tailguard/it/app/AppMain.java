@@ -51,6 +51,7 @@ public final class AppMain {
             Map.entry("urlconnection", "io.tailguard.it.app.UrlConnectionDriver"),
             Map.entry("spring-rest-template", "io.tailguard.it.app.RestTemplateDriver"),
             Map.entry("feign", "io.tailguard.it.app.FeignDriver"),
+            Map.entry("jersey", "io.tailguard.it.app.JerseyDriver"),
             Map.entry("app-own-metrics", "io.tailguard.it.app.AppOwnMetrics"));
 
     private static final Map<String, ClientDriver> LOADED = new ConcurrentHashMap<>();

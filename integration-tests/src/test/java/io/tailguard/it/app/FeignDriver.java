@@ -15,7 +15,7 @@ import java.util.Map;
 
 /**
  * OpenFeign with its default client ({@code Client.Default}, over {@code HttpURLConnection}): an
- * interface with a GET and a POST, returning Feign's raw {@code Response} so that every status
+ * interface with a GET, a POST and a PUT, returning Feign's raw {@code Response} so that every status
  * reaches the application as the server sent it.
  */
 public final class FeignDriver implements ClientDriver {
@@ -27,6 +27,10 @@ public final class FeignDriver implements ClientDriver {
         @RequestLine("POST {path}")
         Response post(@Param(value = "path", encoded = true) String path, @HeaderMap Map<String, Object> headers,
                 String body);
+
+        @RequestLine("PUT {path}")
+        Response put(@Param(value = "path", encoded = true) String path, @HeaderMap Map<String, Object> headers,
+                String body);
     }
 
     @Override
@@ -37,8 +41,9 @@ public final class FeignDriver implements ClientDriver {
             Map<String, Object> headers = new HashMap<>();
             Outcomes.headers(call, headers::put);
             String method = call.getOrDefault("method", "GET");
-            try (Response response = "POST".equals(method)
-                    ? api.post(uri.getRawPath(), headers, call.getOrDefault("body", ""))
+            String body = call.getOrDefault("body", "");
+            try (Response response = "POST".equals(method) ? api.post(uri.getRawPath(), headers, body)
+                    : "PUT".equals(method) ? api.put(uri.getRawPath(), headers, body)
                     : api.get(uri.getRawPath(), headers)) {
                 result.put("status", Integer.toString(response.status()));
                 result.put("body", read(response));

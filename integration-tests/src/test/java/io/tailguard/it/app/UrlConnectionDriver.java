@@ -7,16 +7,21 @@ import java.io.OutputStream;
 import java.net.HttpURLConnection;
 import java.net.URL;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.Map;
 
 /**
  * {@code java.net.HttpURLConnection} used the way applications use it: open, set the method,
  * headers and timeouts, write a body ({@code bodyKind}: {@code buffered} or any other kind,
- * {@code fixed} or {@code oneShot} for {@code setFixedLengthStreamingMode}, {@code chunked} for {@code setChunkedStreamingMode}), then
- * {@code getResponseCode()} and the body from {@code getInputStream()} or, for an error status,
- * {@code getErrorStream()}. {@code first=inputStream} calls {@code getInputStream()} first, as
- * code that catches its exception does. {@code readHeader=Name} reports that response header as
- * {@code header}. {@code interrupted=true} makes the call on a thread whose interrupt flag is set.
+ * {@code fixed} or {@code oneShot} for {@code setFixedLengthStreamingMode}, {@code chunked} for
+ * {@code setChunkedStreamingMode}), then {@code getResponseCode()} and the body from
+ * {@code getInputStream()} or, for an error status, {@code getErrorStream()}.
+ * {@code first=inputStream} calls {@code getInputStream()} first, as code that catches its
+ * exception does. {@code openBody=false} sets the body's mode but never calls
+ * {@code getOutputStream()} (the JDK opens it at the exchange). {@code readHeader=Name} reports
+ * that response header as {@code header}, as {@code getHeaderFields()} has it as
+ * {@code headerFields}, and {@code getContentLengthLong()} as {@code contentLength}.
+ * {@code interrupted=true} makes the call on a thread whose interrupt flag is set.
  */
 public final class UrlConnectionDriver implements ClientDriver {
 
@@ -44,8 +49,10 @@ public final class UrlConnectionDriver implements ClientDriver {
             } else if ("chunked".equals(kind)) {
                 connection.setChunkedStreamingMode(0);
             }
-            try (OutputStream out = connection.getOutputStream()) {
-                out.write(body);
+            if (!"false".equals(call.get("openBody"))) {
+                try (OutputStream out = connection.getOutputStream()) {
+                    out.write(body);
+                }
             }
         }
         if ("true".equals(call.get("interrupted"))) {
@@ -78,6 +85,9 @@ public final class UrlConnectionDriver implements ClientDriver {
         }
         if (call.containsKey("readHeader")) {
             result.put("header", String.valueOf(connection.getHeaderField(call.get("readHeader"))));
+            List<String> all = connection.getHeaderFields().get(call.get("readHeader"));
+            result.put("headerFields", String.valueOf(all));
+            result.put("contentLength", Long.toString(connection.getContentLengthLong()));
         }
         if (!result.containsKey("body")) {
             if (status >= 400) {

@@ -15,14 +15,15 @@ import java.util.Map;
 import mockwebserver3.MockResponse;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AutoClose;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Libraries whose default transport is {@code HttpURLConnection}: Spring's {@code RestTemplate}
- * with {@code SimpleClientHttpRequestFactory} (spring-web 6.2) and OpenFeign's {@code Client.Default}
- * (feign-core 13).
+ * with {@code SimpleClientHttpRequestFactory} (spring-web 6.2), OpenFeign's {@code Client.Default}
+ * (feign-core 13) and Jersey's JAX-RS client on its default {@code HttpUrlConnector} (jersey-client 3.1).
  */
 @Timeout(120)
 class LibrariesOverUrlConnectionTest {
@@ -34,7 +35,8 @@ class LibrariesOverUrlConnectionTest {
                     "tailguard.policy.api.retry.backoff.max=50ms",
                     "tailguard.policy.api.tagging=true"))
             .classpath(AgentedApp.clientClasspath("spring-web"))
-            .classpath(AgentedApp.clientClasspath("feign")).start();
+            .classpath(AgentedApp.clientClasspath("feign"))
+            .classpath(AgentedApp.clientClasspath("jersey")).start();
 
     @AutoClose
     private final TestServer server = new TestServer();
@@ -45,7 +47,7 @@ class LibrariesOverUrlConnectionTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"spring-rest-template", "feign"})
+    @ValueSource(strings = {"spring-rest-template", "feign", "jersey"})
     void retriesGetOn503TwiceWithThreeTaggedAttempts(String client) throws Exception {
         server.enqueue(status(503), status(503),
                 new MockResponse.Builder().code(200).addHeader("X-Answer", "winner").body("hello").build());
@@ -93,18 +95,64 @@ class LibrariesOverUrlConnectionTest {
     }
 
     @ParameterizedTest
+    @ValueSource(strings = {"spring-rest-template", "feign", "jersey"})
+    void retriesAPutWhoseBodyTheLibraryStreamsWithTheSameBodyEachTime(String client) throws Exception {
+        // Both write a body in a streaming mode (fixed-length when its length is known); Tailguard
+        // holds a small one so that the request can be sent again.
+        server.enqueue(status(503), status(503), ok("stored"));
+
+        Map<String, String> result = app.call(Call.of(client, "PUT", server.url("/blob")).body("string", "payload"));
+
+        assertEquals("200", result.get("status"), result.toString());
+        assertEquals("stored", result.get("body"));
+        for (int attempt = 1; attempt <= 3; attempt++) {
+            Arrival arrival = server.take();
+            assertEquals(Integer.toString(attempt), arrival.header("X-Attempt"));
+            assertEquals("payload", arrival.body());
+        }
+        assertEquals(3, server.requestCount());
+    }
+
+    @ParameterizedTest
     @ValueSource(strings = {"spring-rest-template", "feign"})
-    void aPostWithAKeyIsStreamedByTheLibrarySoItIsSentOnce(String client) throws Exception {
-        // Both write a body in a streaming mode (fixed-length when its length is known): the JDK
-        // sends it to the socket as it is written, so it cannot be sent again.
+    void aPostWithAKeyIsRetriedWithItsStreamedBody(String client) throws Exception {
         server.enqueue(status(503), ok("created"));
 
         Map<String, String> result = app.call(Call.of(client, "POST", server.url("/orders"))
                 .header("Idempotency-Key", "order-17").body("string", "order"));
 
-        assertEquals("503", result.get("status"), result.toString());
+        assertEquals("200", result.get("status"), result.toString());
         assertEquals("order", server.take().body());
+        assertEquals("order", server.take().body());
+        assertEquals(2, server.requestCount());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"spring-rest-template", "feign"})
+    void aStreamedBodyLargerThanMayBeHeldIsSentOnce(String client) throws Exception {
+        String large = "p".repeat(64 * 1024 + 1);
+        server.enqueue(status(503), ok("stored"));
+
+        Map<String, String> result = app.call(Call.of(client, "PUT", server.url("/blob")).body("string", large));
+
+        assertEquals("503", result.get("status"), result.toString());
+        Arrival only = server.take();
+        assertEquals(large, only.body());
+        assertNull(only.header("X-Attempt"));
         assertEquals(1, server.requestCount());
+    }
+
+    @Test
+    void jerseyLeavesItsBodyToTheJdksBufferSoEvenALargeOneIsRetried() throws Exception {
+        String large = "j".repeat(64 * 1024 + 1);
+        server.enqueue(status(503), ok("stored"));
+
+        Map<String, String> result = app.call(Call.of("jersey", "PUT", server.url("/blob")).body("string", large));
+
+        assertEquals("200", result.get("status"), result.toString());
+        assertEquals(large, server.take().body());
+        assertEquals(large, server.take().body());
+        assertEquals(2, server.requestCount());
     }
 
     @ParameterizedTest

@@ -1,7 +1,10 @@
 package io.tailguard.it.urlconnection;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.tailguard.it.AgentedApp;
 import io.tailguard.it.Call;
@@ -13,9 +16,12 @@ import java.nio.file.Paths;
 import java.security.KeyStore;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
+import mockwebserver3.Dispatcher;
 import mockwebserver3.MockResponse;
 import mockwebserver3.MockWebServer;
 import mockwebserver3.RecordedRequest;
@@ -37,6 +43,8 @@ class UrlConnectionHttpsTest {
     private static final String PASSWORD = "changeit";
     private static Path keyStore;
     private static AgentedApp app;
+    /** A server whose port has a policy of its own that hedges. */
+    private static MockWebServer hedged;
     private MockWebServer server;
 
     @BeforeAll
@@ -49,11 +57,15 @@ class UrlConnectionHttpsTest {
                 .redirectErrorStream(true).start();
         String output = new String(keytool.getInputStream().readAllBytes());
         assertEquals(0, keytool.waitFor(), output);
+        hedged = httpsServer();
         app = AgentedApp.withConfig(String.join("\n",
                         "tailguard.policy.api.hosts=127.0.0.1",
                         "tailguard.policy.api.retry.backoff.initial=10ms",
                         "tailguard.policy.api.retry.backoff.max=50ms",
-                        "tailguard.policy.api.tagging=true"))
+                        "tailguard.policy.api.tagging=true",
+                        "tailguard.policy.hedged.hosts=127.0.0.1:" + hedged.getPort(),
+                        "tailguard.policy.hedged.hedge.delay=100ms",
+                        "tailguard.policy.hedged.tagging=true"))
                 .jvmOption("-Djavax.net.ssl.trustStore=" + keyStore)
                 .jvmOption("-Djavax.net.ssl.trustStorePassword=" + PASSWORD)
                 .jvmOption("-Djavax.net.ssl.trustStoreType=PKCS12")
@@ -66,13 +78,18 @@ class UrlConnectionHttpsTest {
             assertEquals(List.of(), app.agentProblems(), app.stderr());
         } finally {
             app.close();
+            hedged.close();
             Files.deleteIfExists(keyStore);
             Files.deleteIfExists(keyStore.getParent());
         }
     }
 
     @BeforeEach
-    void httpsServer() throws Exception {
+    void startServer() throws Exception {
+        server = httpsServer();
+    }
+
+    private static MockWebServer httpsServer() throws Exception {
         KeyStore keys = KeyStore.getInstance("PKCS12");
         try (InputStream in = Files.newInputStream(keyStore)) {
             keys.load(in, PASSWORD.toCharArray());
@@ -81,9 +98,10 @@ class UrlConnectionHttpsTest {
         managers.init(keys, PASSWORD.toCharArray());
         SSLContext tls = SSLContext.getInstance("TLS");
         tls.init(managers.getKeyManagers(), null, null);
-        server = new MockWebServer();
+        MockWebServer server = new MockWebServer();
         server.useHttps(tls.getSocketFactory());
         server.start(InetAddress.getByName("127.0.0.1"), 0);
+        return server;
     }
 
     @AfterEach
@@ -123,5 +141,36 @@ class UrlConnectionHttpsTest {
         assertEquals("503", result.get("status"), result.toString());
         assertEquals("busy 3", result.get("body"));
         assertEquals(3, server.getRequestCount());
+    }
+
+    @Test
+    void aSlowHttpsPrimaryIsHedgedAndTheApplicationSeesTheHedgesAnswer() throws Exception {
+        // Recorded as they arrive: the primary is never answered, and MockWebServer records a
+        // request only once its response went out.
+        BlockingQueue<RecordedRequest> arrivals = new LinkedBlockingQueue<>();
+        hedged.setDispatcher(new Dispatcher() {
+            @Override
+            public MockResponse dispatch(RecordedRequest request) {
+                arrivals.add(request);
+                return "true".equals(request.getHeaders().get("X-Is-Hedge"))
+                        ? new MockResponse.Builder().code(200).addHeader("X-Answer", "hedge").body("fast").build()
+                        : new MockResponse.Builder().code(200).body("slow").headersDelay(5, TimeUnit.SECONDS).build();
+            }
+        });
+
+        Map<String, String> result = app.call(Call.get("urlconnection", "https://127.0.0.1:" + hedged.getPort() + "/item")
+                .option("readHeader", "X-Answer"));
+
+        assertEquals("200", result.get("status"), result.toString());
+        assertEquals("fast", result.get("body"));
+        assertEquals("hedge", result.get("header"));
+        assertTrue(Long.parseLong(result.get("elapsedMs")) < 3_000, result.toString());
+        RecordedRequest one = arrivals.poll(10, TimeUnit.SECONDS);
+        RecordedRequest two = arrivals.poll(10, TimeUnit.SECONDS);
+        assertNotNull(one);
+        assertNotNull(two);
+        assertEquals(one.getHeaders().get("X-Request-ID"), two.getHeaders().get("X-Request-ID"));
+        assertNotEquals(one.getHeaders().get("X-Is-Hedge"), two.getHeaders().get("X-Is-Hedge"));
+        assertNull(arrivals.poll());
     }
 }

@@ -24,7 +24,7 @@ class UrlConnectionPolicyTest {
     private static final String CLIENT = "urlconnection";
 
     @Test
-    void countsPrimaryAndRetryAttemptsAndNeverHedgesASlowRequest() throws Exception {
+    void countsPrimaryRetryAndHedgeAttempts() throws Exception {
         int port = PrometheusScrape.freePort();
         try (TestServer server = new TestServer();
                 AgentedApp app = AgentedApp.withConfig(String.join("\n",
@@ -35,23 +35,25 @@ class UrlConnectionPolicyTest {
                         "tailguard.policy.api.hedge.delay=100ms",
                         "tailguard.policy.api.tagging=true")).start()) {
             server.enqueue(status(503), ok("retried"),
-                    new MockResponse.Builder().code(200).body("slow").headersDelay(800, TimeUnit.MILLISECONDS).build());
+                    new MockResponse.Builder().code(200).body("slow").headersDelay(5, TimeUnit.SECONDS).build(),
+                    ok("hedged"));
 
             Map<String, String> retried = app.call(Call.get(CLIENT, server.url("/retried")));
             Map<String, String> slow = app.call(Call.get(CLIENT, server.url("/slow")));
 
             assertEquals("retried", retried.get("body"), retried.toString());
-            assertEquals("slow", slow.get("body"), slow.toString());
-            assertEquals(3, server.requestCount(), "no hedge went out next to the slow request");
+            assertEquals("hedged", slow.get("body"), slow.toString());
+            assertEquals(4, server.requestCount());
             server.take();
             server.take();
             assertEquals("false", server.take().header("X-Is-Hedge"));
+            assertEquals("true", server.take().header("X-Is-Hedge"));
             PrometheusScrape scrape = PrometheusScrape.of(port);
             Map<String, Double> expected = Map.of(
                     PrometheusScrape.key("tailguard_requests_total", "policy", "api", "outcome", "success"), 2.0,
                     attempts("primary", "false"), 2.0,
                     attempts("retry", "false"), 1.0,
-                    attempts("hedge", "false"), 0.0);
+                    attempts("hedge", "false"), 1.0);
             for (Map.Entry<String, Double> e : expected.entrySet()) {
                 assertEquals(e.getValue(), scrape.samples().get(e.getKey()), e.getKey() + " in\n" + scrape.text());
             }

@@ -176,16 +176,66 @@ class UrlConnectionRetryTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"fixed", "chunked"})
-    void sendsAStreamingBodyOnceAndUntouched(String kind) throws Exception {
-        server.enqueue(status(503), ok("stored"));
+    void holdsASmallStreamedBodyAndSendsItAgainWithItsLength(String kind) throws Exception {
+        server.enqueue(status(503), status(503), ok("stored"));
 
         Map<String, String> result = app.call(Call.of(CLIENT, "PUT", server.url("/blob")).body(kind, "streamed"));
 
+        assertEquals("200", result.get("status"), result.toString());
+        assertEquals("stored", result.get("body"));
+        for (int attempt = 1; attempt <= 3; attempt++) {
+            Arrival arrival = server.take();
+            assertEquals(Integer.toString(attempt), arrival.header("X-Attempt"));
+            assertEquals("streamed", arrival.body());
+            assertEquals("8", arrival.header("Content-Length"));
+            assertNull(arrival.header("Transfer-Encoding"));
+        }
+        assertEquals(3, server.requestCount());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"fixed", "chunked"})
+    void streamsABodyLargerThanMayBeHeldOnceAndUntouched(String kind) throws Exception {
+        String large = "s".repeat(64 * 1024 + 1);
+        server.enqueue(status(503), ok("stored"));
+
+        Map<String, String> result = app.call(Call.of(CLIENT, "PUT", server.url("/blob")).body(kind, large));
+
         assertEquals("503", result.get("status"), result.toString());
         Arrival only = server.take();
-        assertEquals("streamed", only.body());
+        assertEquals(large, only.body());
         assertNull(only.header("X-Attempt"));
-        assertNull(only.header("X-Request-ID"));
+        assertEquals(kind.equals("chunked") ? "chunked" : null, only.header("Transfer-Encoding"));
+        assertEquals(1, server.requestCount());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"fixed", "chunked"})
+    void aStreamingBodyNeverOpenedIsSentOnceAsTheJdkSendsIt(String kind) throws Exception {
+        server.enqueue(status(503), ok("stored"));
+
+        Map<String, String> result = app.call(Call.of(CLIENT, "PUT", server.url("/blob")).body(kind, "")
+                .option("openBody", "false"));
+
+        assertEquals("503", result.get("status"), result.toString());
+        Arrival only = server.take();
+        assertEquals("", only.body());
+        assertNull(only.header("X-Attempt"));
+        assertEquals(1, server.requestCount());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"fixed", "chunked"})
+    void sendsAStreamedPostWithoutKeyOnceAsItWasWritten(String kind) throws Exception {
+        server.enqueue(status(503), ok("created"));
+
+        Map<String, String> result = app.call(Call.of(CLIENT, "POST", server.url("/orders")).body(kind, "order"));
+
+        assertEquals("503", result.get("status"), result.toString());
+        Arrival only = server.take();
+        assertEquals("order", only.body());
+        assertNull(only.header("X-Attempt"));
+        assertEquals(kind.equals("chunked") ? "chunked" : null, only.header("Transfer-Encoding"));
         assertEquals(1, server.requestCount());
     }
 

@@ -1,12 +1,20 @@
 package io.tailguard.agent.instrumentation.urlconnection;
 
+import io.tailguard.agent.Log;
+import java.io.ByteArrayOutputStream;
 import java.io.InputStream;
+import java.io.OutputStream;
+import java.lang.reflect.Constructor;
 import java.lang.reflect.Field;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
+import java.lang.reflect.Modifier;
 import java.net.HttpURLConnection;
+import java.net.Proxy;
 import java.net.URL;
 import java.net.URLConnection;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -25,13 +33,20 @@ import java.util.Map;
 final class ConnectionFields {
 
     static final String IMPLEMENTATION = "sun.net.www.protocol.http.HttpURLConnection";
+    static final String HTTPS_DELEGATE = "sun.net.www.protocol.https.DelegateHttpsURLConnection";
 
     private static volatile ConnectionFields instance;
     private static volatile boolean unavailable;
 
     final Class<?> type;
     final Method exchange;
+    /** {@code getOutputStream0}: the JDK's own start of a request body. */
+    final Method body;
     private final Method streaming;
+    private final Field streamingOutput;
+    private final Field chunkLength;
+    private final Field fixedContentLength;
+    private final Field fixedContentLengthLong;
     private final Field rememberedException;
     private final Field inputStream;
     private final Field errorStream;
@@ -62,11 +77,30 @@ final class ConnectionFields {
     private final Method headerReset;
     private final Method closeServer;
     private final Field clientFailedOnce;
+    private final Field handler;
+    private final Field instProxy;
+    private final Field userHeaders;
+    private final Field cachedInputStream;
+    /** {@code new HttpURLConnection(URL, Proxy, Handler)}. */
+    private final Constructor<?> plainConnection;
+    /** {@code new DelegateHttpsURLConnection(URL, Proxy, Handler, HttpsURLConnection)}, or {@code null}. */
+    private final Constructor<?> httpsConnection;
+    /** The delegate's {@code HttpsURLConnection}, whose SSL socket factory and hostname verifier it uses. */
+    private final Field httpsFacade;
+    /** What the application may set before the exchange, copied to a connection of its own for a hedge. */
+    private final List<Field> settings;
+    /** What an exchange leaves on a connection: moved to the application's object when a hedge wins. */
+    private final List<Field> exchangeState;
 
     private ConnectionFields(Class<?> type) throws ReflectiveOperationException {
         this.type = type;
         exchange = method(type, "getInputStream0");
+        body = method(type, "getOutputStream0");
         streaming = method(type, "streaming");
+        streamingOutput = field(type, "strOutputStream");
+        chunkLength = field(HttpURLConnection.class, "chunkLength");
+        fixedContentLength = field(HttpURLConnection.class, "fixedContentLength");
+        fixedContentLengthLong = field(HttpURLConnection.class, "fixedContentLengthLong");
         rememberedException = field(type, "rememberedException");
         inputStream = field(type, "inputStream");
         errorStream = field(type, "errorStream");
@@ -97,6 +131,55 @@ final class ConnectionFields {
         headerReset = method(headerType, "reset");
         closeServer = method(http.getType(), "closeServer");
         clientFailedOnce = field(http.getType(), "failedOnce");
+        handler = field(type, "handler");
+        instProxy = field(type, "instProxy");
+        userHeaders = field(type, "userHeaders");
+        cachedInputStream = field(type, "cachedInputStream");
+        plainConnection = type.getDeclaredConstructor(URL.class, Proxy.class, handler.getType());
+        plainConnection.setAccessible(true);
+        httpsConnection = httpsConstructor(type, handler.getType());
+        httpsFacade = httpsConnection == null ? null : field(httpsConnection.getDeclaringClass(), "httpsURLConnection");
+        settings = new ArrayList<>();
+        // java.net's settings (doInput, doOutput, useCaches, timeouts, instanceFollowRedirects, ...)
+        // are every field of the two public classes but the response and the request state.
+        for (Class<?> owner : List.of(URLConnection.class, HttpURLConnection.class)) {
+            for (Field f : owner.getDeclaredFields()) {
+                if (instanceState(f) && !List.of("connected", "responseCode", "responseMessage", "method",
+                        "url", "requests").contains(f.getName())) {
+                    f.setAccessible(true);
+                    settings.add(f);
+                }
+            }
+        }
+        for (String name : List.of("connectTimeout", "readTimeout", "authenticator", "setUserCookies")) {
+            settings.add(field(type, name));
+        }
+        exchangeState = new ArrayList<>();
+        for (Field f : type.getDeclaredFields()) {
+            if (instanceState(f)) {
+                f.setAccessible(true);
+                exchangeState.add(f);
+            }
+        }
+        exchangeState.addAll(List.of(responseCode, responseMessage, method, connected, url));
+    }
+
+    private static boolean instanceState(Field f) {
+        return (f.getModifiers() & (Modifier.STATIC | Modifier.FINAL)) == 0 && !f.isSynthetic();
+    }
+
+    /** The HTTPS delegate's constructor, or {@code null} (HTTPS is then not hedged). */
+    private static Constructor<?> httpsConstructor(Class<?> type, Class<?> handlerType) {
+        try {
+            Class<?> delegate = Class.forName(HTTPS_DELEGATE, false, type.getClassLoader());
+            Constructor<?> c = delegate.getDeclaredConstructor(URL.class, Proxy.class, handlerType,
+                    javax.net.ssl.HttpsURLConnection.class);
+            c.setAccessible(true);
+            return c;
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            Log.debug("HTTPS HttpURLConnection requests are retried, not hedged: " + e);
+            return null;
+        }
     }
 
     /** The members, or {@code null} when this JDK's implementation does not have them. */
@@ -153,6 +236,54 @@ final class ConnectionFields {
     /** Whether the application chose a streaming mode: its body goes to the socket once. */
     boolean streaming(HttpURLConnection c) throws ReflectiveOperationException {
         return (Boolean) invoke(streaming, c);
+    }
+
+    /** The JDK's stream of a body sent as it is written, once it exists; {@code null} before. */
+    OutputStream streamingOutput(HttpURLConnection c) throws IllegalAccessException {
+        return (OutputStream) streamingOutput.get(c);
+    }
+
+    /** The length {@code setFixedLengthStreamingMode} announced, or {@code -1} (chunked, or no streaming mode). */
+    long fixedLength(HttpURLConnection c) throws IllegalAccessException {
+        long length = fixedContentLengthLong.getLong(c);
+        return length != -1 ? length : fixedContentLength.getInt(c);
+    }
+
+    /**
+     * Whether the application's streaming body is being held (see {@link HeldBody}): a streaming
+     * mode is set, the JDK's streaming stream was never made, and its buffer for a body is there.
+     */
+    boolean holdsBody(HttpURLConnection c) throws ReflectiveOperationException {
+        return streaming(c) && streamingOutput.get(c) == null && poster.get(c) != null;
+    }
+
+    /** The JDK's buffer for a body sent whole ({@code PosterOutputStream}), or {@code null}. */
+    ByteArrayOutputStream bodyBuffer(HttpURLConnection c) throws IllegalAccessException {
+        return (ByteArrayOutputStream) poster.get(c);
+    }
+
+    void dropBodyBuffer(HttpURLConnection c) throws IllegalAccessException {
+        poster.set(c, null);
+    }
+
+    /** Switches the streaming mode off, returning it for {@link #restoreStreamingMode}. */
+    long[] clearStreamingMode(HttpURLConnection c) throws IllegalAccessException {
+        long[] mode = {chunkLength.getInt(c), fixedContentLength.getInt(c), fixedContentLengthLong.getLong(c)};
+        chunkLength.setInt(c, -1);
+        fixedContentLength.setInt(c, -1);
+        fixedContentLengthLong.setLong(c, -1);
+        return mode;
+    }
+
+    void restoreStreamingMode(HttpURLConnection c, long[] mode) throws IllegalAccessException {
+        chunkLength.setInt(c, (int) mode[0]);
+        fixedContentLength.setInt(c, (int) mode[1]);
+        fixedContentLengthLong.setLong(c, mode[2]);
+    }
+
+    /** A header of the request as it stands on the connection, or {@code null}. */
+    String liveRequestHeader(HttpURLConnection c, String name) throws ReflectiveOperationException {
+        return (String) invoke(headerFindValue, requests.get(c), name);
     }
 
     /** What the application set up before the exchange: restored before every attempt. */
@@ -248,6 +379,88 @@ final class ConnectionFields {
                 clientFailedOnce.setBoolean(client, true);
                 invoke(closeServer, client);
             }
+        } catch (Throwable ignored) {
+            // Nothing to close, or it is closed already.
+        }
+    }
+
+    /** Whether a connection of this class can have a twin for a hedge: the JDK's plain one or its HTTPS delegate. */
+    boolean canTwin(HttpURLConnection c) {
+        return c.getClass() == type || httpsConnection != null && c.getClass() == httpsConnection.getDeclaringClass();
+    }
+
+    /**
+     * A new connection of the JDK's own class for the application's request: the same URL and
+     * proxy, every setting the application made (timeouts, redirects, caches, authenticator; for
+     * HTTPS the application's own {@code HttpsURLConnection}, whose SSL socket factory and hostname
+     * verifier the delegate asks for), and the request with {@code headers} set on it. It opens a
+     * connection of its own (or takes an idle one from the JDK's keep-alive cache).
+     */
+    HttpURLConnection twin(HttpURLConnection c, Request request, Map<String, String> headers)
+            throws ReflectiveOperationException {
+        Object proxy = instProxy.get(c);
+        HttpURLConnection twin = (HttpURLConnection) (c.getClass() == type
+                ? plainConnection.newInstance(request.url, proxy, handler.get(c))
+                : httpsConnection.newInstance(request.url, proxy, handler.get(c), httpsFacade.get(c)));
+        for (Field f : settings) {
+            f.set(twin, f.get(c));
+        }
+        Object twinUserHeaders = userHeaders.get(twin);
+        Object own = userHeaders.get(c);
+        int count = headerCount.getInt(own);
+        for (int i = 0; i < count; i++) {
+            invoke(headerAdd, twinUserHeaders, invoke(headerGetKey, own, i), invoke(headerGetValue, own, i));
+        }
+        requests.set(twin, tagged(request, headers));
+        setRequests.setBoolean(twin, request.headersWritten);
+        poster.set(twin, request.body);
+        method.set(twin, request.method);
+        userCookies.set(twin, request.userCookies);
+        userCookies2.set(twin, request.userCookies2);
+        return twin;
+    }
+
+    /**
+     * Makes the application's connection the one {@code winner} exchanged on: whatever an earlier
+     * attempt left on it is let go, then every field an exchange sets (the client and its socket,
+     * status, headers, streams, the exception {@code getInputStream} rethrows, a redirect's URL and
+     * method, authentication state) is moved over, so that every later call on the application's
+     * object ({@code getHeaderFields}, {@code getErrorStream}, {@code disconnect}, ...) answers as
+     * the winner would. The response stream is the JDK's inner class: closing it clears the
+     * connection that made it, which is now the application's.
+     */
+    void adopt(HttpURLConnection c, HttpURLConnection winner) throws ReflectiveOperationException {
+        release(c);
+        for (Field f : exchangeState) {
+            f.set(c, f.get(winner));
+        }
+        repointOuter(inputStream.get(c), winner, c);
+        repointOuter(cachedInputStream.get(c), winner, c);
+    }
+
+    private void repointOuter(Object stream, Object from, Object to) {
+        if (stream == null || stream.getClass().getEnclosingClass() != type) {
+            return;
+        }
+        for (Field f : stream.getClass().getDeclaredFields()) {
+            if (f.isSynthetic() && f.getType() == type) {
+                try {
+                    f.setAccessible(true);
+                    if (f.get(stream) == from) {
+                        f.set(stream, to);
+                    }
+                } catch (ReflectiveOperationException | RuntimeException e) {
+                    // Left pointing at the winner's twin: closing the stream still frees the
+                    // socket; only disconnect() then closes an idle connection it need not.
+                }
+            }
+        }
+    }
+
+    /** Lets go of whatever a connection nobody will use holds: its response, or its socket. */
+    void releaseQuietly(HttpURLConnection c) {
+        try {
+            release(c);
         } catch (Throwable ignored) {
             // Nothing to close, or it is closed already.
         }

@@ -15,28 +15,39 @@ import java.util.concurrent.CancellationException;
 import java.util.concurrent.Executor;
 
 /**
- * One exchange of an {@code HttpURLConnection} (plain or the delegate behind HTTPS). Every
- * attempt runs the JDK's own exchange ({@code getInputStream0}) on the application's object, one
- * after the other on the application's thread: the object the application holds then reports
- * whichever attempt ended the request (status, headers, input and error streams, the exception
- * {@code getInputStream} throws for an error status), exactly as the JDK left it. Before a retry
- * the previous response is closed as an application closing it would (a kept-alive connection
- * goes back to the JDK's cache) and the request is put back as the application set it.
+ * One exchange of an {@code HttpURLConnection} (plain or the delegate behind HTTPS). An attempt
+ * runs the JDK's own exchange ({@code getInputStream0}) on the application's object when it runs
+ * on the application's thread (the primary and the retries after it), one after the other: the
+ * object the application holds then reports whichever attempt ended the request (status,
+ * headers, input and error streams, the exception {@code getInputStream} throws for an error
+ * status), exactly as the JDK left it. Before a retry the previous response is closed as an
+ * application closing it would (a kept-alive connection goes back to the JDK's cache) and the
+ * request is put back as the application set it.
  *
- * <p>So attempts cannot overlap: this exchange is never hedged. No response body is held in
- * memory: a response stays on its connection until the engine either hands it to the
- * application or a retry closes it.
+ * <p>An attempt that runs while the application's thread is busy with another (a hedge, on a
+ * worker) exchanges on a twin: a new connection of the JDK's own class made for the
+ * application's request and settings. When a twin's response wins, the application's thread,
+ * which has left its own attempt by then, {@link #deliverTo moves} the twin's exchange onto the
+ * application's object. A twin that loses is closed: a cancelled attempt has its socket closed,
+ * since blocking socket I/O cannot be interrupted, and a late response is closed as it arrives.
+ *
+ * <p>No response body is held in memory: a response stays on its connection until the engine
+ * either hands it to the application or drops it.
  */
 final class UrlConnectionExchange implements Exchange<UrlConnectionExchange.Attempted> {
 
     private final HttpURLConnection connection;
     private final ConnectionFields fields;
     private final ConnectionFields.Request request;
+    private final Thread applicationThread;
+    /** Whether an attempt has exchanged on the application's object yet. Only its thread touches it. */
+    private boolean applicationObjectUsed;
 
     UrlConnectionExchange(HttpURLConnection connection, ConnectionFields fields, ConnectionFields.Request request) {
         this.connection = connection;
         this.fields = fields;
         this.request = request;
+        this.applicationThread = Thread.currentThread();
     }
 
     @Override
@@ -53,8 +64,18 @@ final class UrlConnectionExchange implements Exchange<UrlConnectionExchange.Atte
 
     @Override
     public boolean hedgeable() {
-        // Every attempt runs on the application's own connection object, one at a time.
-        return false;
+        // A hedge exchanges on a twin of the application's connection.
+        return fields.canTwin(connection);
+    }
+
+    /**
+     * Makes the application's object report {@code result}, on the application's thread once the
+     * request has ended: when a twin exchanged it, the twin's exchange moves onto the object.
+     */
+    void deliverTo(Attempted result) throws ReflectiveOperationException {
+        if (result.carrier != connection) {
+            fields.adopt(connection, result.carrier);
+        }
     }
 
     @Override
@@ -100,6 +121,10 @@ final class UrlConnectionExchange implements Exchange<UrlConnectionExchange.Atte
         // here. Closing twice does nothing.
         ConnectionFields.closeQuietly(response.errorStream);
         ConnectionFields.closeQuietly(response.stream);
+        if (response.carrier != connection) {
+            // A twin nobody will use: whatever its response left open on it goes too.
+            fields.releaseQuietly(response.carrier);
+        }
     }
 
     @Override
@@ -121,6 +146,8 @@ final class UrlConnectionExchange implements Exchange<UrlConnectionExchange.Atte
 
     /** What an attempt left on the connection: a status and what {@code getInputStream} returned or threw. */
     static final class Attempted {
+        /** The connection the attempt exchanged on: the application's own, or a twin. */
+        final HttpURLConnection carrier;
         final int status;
         final String retryAfter;
         final InputStream stream;
@@ -128,7 +155,9 @@ final class UrlConnectionExchange implements Exchange<UrlConnectionExchange.Atte
         /** What {@code getInputStream} threw for this response (an error status), or {@code null}. */
         final Throwable thrown;
 
-        Attempted(int status, String retryAfter, InputStream stream, InputStream errorStream, Throwable thrown) {
+        Attempted(HttpURLConnection carrier, int status, String retryAfter, InputStream stream,
+                InputStream errorStream, Throwable thrown) {
+            this.carrier = carrier;
             this.status = status;
             this.retryAfter = retryAfter;
             this.stream = stream;
@@ -137,13 +166,14 @@ final class UrlConnectionExchange implements Exchange<UrlConnectionExchange.Atte
         }
     }
 
-    /** One attempt, run on the application's thread. */
+    /** One attempt, on the application's object when run on its thread, on a twin otherwise. */
     private final class Run implements Runnable, Attempt {
         private final AttemptSpec spec;
         private final AttemptListener<Attempted> listener;
         // Guarded by this.
         private boolean running;
         private boolean cancelled;
+        private HttpURLConnection carrier;
 
         Run(AttemptSpec spec, AttemptListener<Attempted> listener) {
             this.spec = spec;
@@ -152,20 +182,35 @@ final class UrlConnectionExchange implements Exchange<UrlConnectionExchange.Atte
 
         @Override
         public void run() {
+            HttpURLConnection on;
+            InputStream stream = null;
+            Throwable thrown = null;
+            try {
+                on = Thread.currentThread() == applicationThread ? connection
+                        : fields.twin(connection, request, spec.headers());
+            } catch (Throwable e) {
+                listener.onFailure(e);
+                return;
+            }
             synchronized (this) {
                 if (cancelled) {
                     listener.onFailure(new CancellationException("request cancelled"));
                     return;
                 }
                 running = true;
+                carrier = on;
             }
-            InputStream stream = null;
-            Throwable thrown = null;
             try {
-                fields.reset(connection, request, spec.headers(), spec.number() == 1);
                 Dispatcher.skipNextInterception();
                 try {
-                    stream = (InputStream) fields.exchange.invoke(connection);
+                    if (on == connection) {
+                        fields.reset(connection, request, spec.headers(), !applicationObjectUsed);
+                        applicationObjectUsed = true;
+                        stream = (InputStream) fields.exchange.invoke(connection);
+                    } else {
+                        // The twin's own public entry takes its lock as the JDK expects.
+                        stream = on.getInputStream();
+                    }
                 } finally {
                     Dispatcher.clearSkip();
                 }
@@ -179,35 +224,40 @@ final class UrlConnectionExchange implements Exchange<UrlConnectionExchange.Atte
             }
             int status;
             try {
-                status = fields.responseCode(connection);
+                status = fields.responseCode(on);
             } catch (Throwable e) {
                 status = -1;
             }
             if (status <= 0) {
+                if (on != connection) {
+                    fields.releaseQuietly(on);
+                }
                 listener.onFailure(thrown != null ? thrown : new IOException("Invalid Http response"));
                 return;
             }
             String retryAfter = null;
             InputStream error = null;
             try {
-                retryAfter = fields.responseHeader(connection, "Retry-After");
-                error = fields.errorStream(connection);
+                retryAfter = fields.responseHeader(on, "Retry-After");
+                error = fields.errorStream(on);
             } catch (Throwable ignored) {
                 // Without them the response is still the response.
             }
-            listener.onResponse(new Attempted(status, retryAfter, stream, error, thrown));
+            listener.onResponse(new Attempted(on, status, retryAfter, stream, error, thrown));
         }
 
         @Override
         public void cancel() {
+            HttpURLConnection on;
             synchronized (this) {
                 cancelled = true;
                 if (!running) {
                     return;
                 }
+                on = carrier;
             }
             // Blocking socket I/O cannot be interrupted: closing the socket ends it.
-            fields.abort(connection);
+            fields.abort(on);
         }
     }
 }

@@ -12,16 +12,18 @@ import java.util.List;
  * and {@code https}: the JDK's {@code sun.net.www.protocol.http.HttpURLConnection}, and for HTTPS
  * the {@code DelegateHttpsURLConnection} (a subclass) that the application's
  * {@code HttpsURLConnection} forwards every call to. One private method makes the exchange for
- * both. The agent opens the {@code java.base} packages the adapter reads to itself when it installs
+ * both; another is where a request body starts, so that a streamed body can be held for a request
+ * that may be sent again. The agent opens the {@code java.base} packages the adapter reads to itself when it installs
  * (see {@link #OPENED_PACKAGES}).
  */
 public final class UrlConnectionInstrumentation implements ClientInstrumentation {
 
     public static final String NAME = "urlconnection";
 
-    /** The {@code java.base} packages whose members the adapter uses: the connection, its headers, its socket. */
+    /** The {@code java.base} packages whose members the adapter uses: the connections, their headers, their socket. */
     public static final List<String> OPENED_PACKAGES =
-            List.of("java.net", "sun.net", "sun.net.www", "sun.net.www.http", "sun.net.www.protocol.http");
+            List.of("java.net", "sun.net", "sun.net.www", "sun.net.www.http", "sun.net.www.protocol.http",
+                    "sun.net.www.protocol.https");
 
     private static final String CONNECTION = "sun/net/www/protocol/http/HttpURLConnection";
 
@@ -33,12 +35,14 @@ public final class UrlConnectionInstrumentation implements ClientInstrumentation
     @Override
     public List<Hook> hooks() {
         return List.of(new Hook(CONNECTION, "getInputStream0", "()Ljava/io/InputStream;",
-                Dispatcher.URLCONNECTION_EXCHANGE));
+                        Dispatcher.URLCONNECTION_EXCHANGE),
+                new Hook(CONNECTION, "getOutputStream0", "()Ljava/io/OutputStream;", Dispatcher.URLCONNECTION_BODY));
     }
 
     @Override
     public void install(Engine engine) {
         Dispatcher.install(Dispatcher.URLCONNECTION_EXCHANGE, new UrlConnectionInterceptor(engine));
+        Dispatcher.install(Dispatcher.URLCONNECTION_BODY, new UrlConnectionBodyInterceptor(engine));
     }
 
     static void unavailable(Throwable failure) {

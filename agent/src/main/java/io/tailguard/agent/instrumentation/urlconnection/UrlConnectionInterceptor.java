@@ -31,12 +31,18 @@ final class UrlConnectionInterceptor implements CallInterceptor {
             return Dispatcher.PROCEED;
         }
         HttpURLConnection connection = (HttpURLConnection) self;
+        ConnectionFields fields = ConnectionFields.get(self.getClass());
+        if (fields != null && fields.holdsBody(connection)) {
+            sendHeldBody(connection, fields);
+        } else if (fields != null && fields.streaming(connection) && fields.streamingOutput(connection) == null
+                && fields.fresh(connection)) {
+            return openStreamingBody(connection);
+        }
         URL url = connection.getURL();
         PolicyRuntime policy = ClientCalls.policyFor(engine, url.getHost(), url.getPort(), url.getProtocol());
         if (policy == null) {
             return Dispatcher.PROCEED;
         }
-        ConnectionFields fields = ConnectionFields.get(self.getClass());
         if (fields == null || !fields.fresh(connection) || !connection.getDoInput()) {
             // Not the first exchange (the JDK answers from the response it has, or rethrows what
             // it remembers), or one the JDK refuses by itself.
@@ -70,10 +76,48 @@ final class UrlConnectionInterceptor implements CallInterceptor {
         } catch (Throwable other) {
             return Outcome.throwing(new IOException(other.getMessage(), other));
         }
+        try {
+            exchange.deliverTo(result);
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            // The JDK's members were resolved and checked when the agent installed; failing to
+            // set them now leaves no response the application could be given.
+            return Outcome.throwing(new IOException("the response could not be handed over", e));
+        }
         if (result.thrown != null) {
             // An error status: getInputStream throws, and the connection remembers it, as the JDK left it.
             return Outcome.throwing(result.thrown);
         }
         return Outcome.returning(result.stream);
+    }
+
+    /**
+     * A body held whole in case the request is sent again ({@link HeldBody}) goes out like a body
+     * written without a streaming mode, whatever happens next (even when the policy has gone
+     * since); one short of its announced length is streamed, and the JDK reports the shortfall.
+     */
+    private static void sendHeldBody(HttpURLConnection connection, ConnectionFields fields) throws Exception {
+        long fixedLength = fields.fixedLength(connection);
+        if (fixedLength >= 0 && fields.bodyBuffer(connection).size() != fixedLength) {
+            HeldBody.commit(connection, fields);
+        } else {
+            fields.clearStreamingMode(connection);
+        }
+    }
+
+    /**
+     * A streaming-mode request whose body the application never opened: the JDK opens it at this
+     * point itself and sends it as it is (the request is sent once). Opened here, past the body
+     * hook, so that it is not held: the JDK would not use a held body's stream.
+     */
+    private static Object openStreamingBody(HttpURLConnection connection) {
+        Dispatcher.skipNextInterception();
+        try {
+            connection.getOutputStream();
+        } catch (IOException | RuntimeException failure) {
+            return Outcome.throwing(failure);
+        } finally {
+            Dispatcher.clearSkip();
+        }
+        return Dispatcher.PROCEED;
     }
 }
