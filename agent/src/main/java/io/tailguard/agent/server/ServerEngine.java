@@ -238,7 +238,7 @@ public final class ServerEngine {
                 flights.remove(d.key, mine);
             }
             mine.complete(response, took);
-            count(d.kind, ServerOutcome.HANDLED, s.shadow);
+            count(d.kind, ServerOutcome.HANDLED, false);
             // A 5xx may be transient: a retry with the same key should run again, not see it again.
             if (response != null && d.idempotent && !s.config.replayTtl().isZero() && response.status() < 500) {
                 long now = clock.nanoTime();
@@ -248,12 +248,12 @@ public final class ServerEngine {
         }
     }
 
-    /** Runs the handler as without the agent; counted as handled. */
+    /** Runs the handler as without the agent; counted as handled (in shadow mode too: it ran). */
     private void runUntracked(ServerExchange exchange, Decision d, Settings s) throws Exception {
         try {
             exchange.proceed(null);
         } finally {
-            count(d.kind, ServerOutcome.HANDLED, s.shadow);
+            count(d.kind, ServerOutcome.HANDLED, false);
         }
     }
 
@@ -298,6 +298,24 @@ public final class ServerEngine {
      */
     public long requests(ServerKind kind, ServerOutcome outcome, boolean shadow) {
         return counts[index(kind, outcome, shadow)].sum();
+    }
+
+    /**
+     * Every count at once, for differences over an interval: {@link #requests} at
+     * {@link #countIndex}, then {@link #savedNanos} last.
+     */
+    public long[] counts() {
+        long[] all = new long[counts.length + 1];
+        for (int i = 0; i < counts.length; i++) {
+            all[i] = counts[i].sum();
+        }
+        all[counts.length] = savedNanos.sum();
+        return all;
+    }
+
+    /** Where {@link #counts} holds the count of {@link #requests} with these arguments. */
+    public static int countIndex(ServerKind kind, ServerOutcome outcome, boolean shadow) {
+        return index(kind, outcome, shadow);
     }
 
     /** Handler time not spent because a response was shared or replayed, in nanoseconds. */
