@@ -93,6 +93,10 @@ class HttpServerSideTest {
         assertEquals("2", stats.get("arrivals"), "the primary and its hedge reached the server");
         assertEquals("1", stats.get("runs"), "the handler ran once");
         assertEquals(List.of(), server.agentProblems());
+        PrometheusScrape scrape = PrometheusScrape.of(metricsPort);
+        assertTrue(scrape.value("tailguard_server_requests_total", "kind", "hedge", "outcome", "coalesced",
+                "shadow", "false") >= 1, scrape.text());
+        assertTrue(scrape.value("tailguard_server_handler_saved_seconds_total") >= 0.5, scrape.text());
     }
 
     @Test
