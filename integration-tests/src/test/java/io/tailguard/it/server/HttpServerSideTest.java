@@ -177,8 +177,10 @@ class HttpServerSideTest {
             assertEquals(200, original.statusCode(), "an original is admitted past the limit");
             assertEquals("1", stats("/work/limit").get("runs"));
 
-            // A Tailguard client's retry of a 503 is refused, and the client does not retry the refusal.
-            Map<String, String> result = client.call(Call.get("jdk-send", url("/busy/limit")));
+            // A Tailguard client's retry of a 503 is refused, and the client does not retry the refusal
+            // (through the policy that does not hedge, so that no hedge is on its way when the refusal comes).
+            Map<String, String> result = client.call(Call.get("jdk-send",
+                    "http://localhost:" + port + "/busy/limit"));
             assertEquals("503", result.get("status"));
             Map<String, String> busy = stats("/busy/limit");
             assertEquals("1", busy.get("runs"), "only the original reached the handler");
