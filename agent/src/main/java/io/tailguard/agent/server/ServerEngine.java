@@ -100,9 +100,7 @@ public final class ServerEngine {
     }
 
     private Decision decide(ServerExchange exchange, Settings s) {
-        ServerKind kind = s.config.maxConcurrency() > 0 || !s.config.paths().isEmpty()
-                ? RequestTags.kind(exchange.header(s.attemptHeader), exchange.header(s.hedgeHeader))
-                : ServerKind.PRIMARY;
+        ServerKind kind = RequestTags.kind(exchange.header(s.attemptHeader), exchange.header(s.hedgeHeader));
         Decision d = new Decision(kind);
         if (kind != ServerKind.PRIMARY && s.config.maxConcurrency() > 0
                 && concurrency.get() >= s.config.maxConcurrency()) {
