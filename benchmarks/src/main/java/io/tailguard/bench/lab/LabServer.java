@@ -52,6 +52,7 @@ public final class LabServer implements AutoCloseable {
     /** The queue's length every {@link #SAMPLE_MILLIS} ms from the load's start (capacity-bound servers). */
     private final List<Integer> queueSamples = new ArrayList<>();
     private final ScheduledExecutorService sampler;
+    private final AnsweredBeforeTheHandler answeredEarly = new AnsweredBeforeTheHandler();
 
     static final int SAMPLE_MILLIS = 10;
 
@@ -83,7 +84,7 @@ public final class LabServer implements AutoCloseable {
             });
             this.jdk = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 1024);
             jdk.setExecutor(jdkHandlers);
-            jdk.createContext("/", this::serveJdk);
+            jdk.createContext("/", this::serveJdk).getFilters().add(answeredEarly);
             jdk.start();
         } else {
             this.jdk = null;
@@ -114,6 +115,7 @@ public final class LabServer implements AutoCloseable {
 
     /** One exchange of the JDK's server: the same attempt, written as that server writes. */
     private void serveJdk(HttpExchange exchange) throws IOException {
+        answeredEarly.reached();
         MiniHttpServer.Response response;
         try {
             response = serve(name -> exchange.getRequestHeaders().getFirst(name));
@@ -173,18 +175,14 @@ public final class LabServer implements AutoCloseable {
     /** @param header a request header by its lower-case name, or {@code null} */
     private MiniHttpServer.Response serve(Function<String, String> header) throws InterruptedException {
         long arrival = System.nanoTime();
-        String idHeader = header.apply("x-lab-id");
-        long id = idHeader == null ? -1 : Long.parseLong(idHeader);
-        if (id < 0) {
+        Attempt attempt = arrive(header, arrival);
+        if (attempt == null) {
             // The application's warm-up call, before the clock starts: answered at once, so that
             // a stall drawn for it cannot delay the start of the load.
             return OK;
         }
-        int ordinal = arrivalsById.merge(id, 1, Integer::sum) - 1;
-        Attempt attempt = new Attempt(id, arrival - originNanos, kind(ordinal, header));
-        attempt.tags = header.apply("x-attempt") + "/" + header.apply("x-is-hedge") + "/"
-                + header.apply("x-request-id");
-        attempts.add(attempt);
+        int ordinal = attempt.ordinal;
+        long id = attempt.id;
         current.set(attempt);
         if (workers != null && !workers.acquire()) {
             attempt.status = 503;
@@ -204,6 +202,54 @@ public final class LabServer implements AutoCloseable {
         attempt.serviceNanos = System.nanoTime() - start;
         attempt.status = 200;
         return OK;
+    }
+
+    /** Records an attempt's arrival; {@code null} for the warm-up call, which carries no id. */
+    private Attempt arrive(Function<String, String> header, long arrival) {
+        String idHeader = header.apply("x-lab-id");
+        long id = idHeader == null ? -1 : Long.parseLong(idHeader);
+        if (id < 0) {
+            return null;
+        }
+        int ordinal = arrivalsById.merge(id, 1, Integer::sum) - 1;
+        Attempt attempt = new Attempt(id, arrival - originNanos, kind(ordinal, header));
+        attempt.ordinal = ordinal;
+        attempt.tags = header.apply("x-attempt") + "/" + header.apply("x-is-hedge") + "/"
+                + header.apply("x-request-id");
+        attempts.add(attempt);
+        return attempt;
+    }
+
+    /**
+     * Counts the attempts a server-side agent answered before they reached the handler (a retry
+     * shed at its concurrency limit): they reached the server, as its 503s for a full queue do.
+     */
+    private final class AnsweredBeforeTheHandler extends com.sun.net.httpserver.Filter {
+        private final ThreadLocal<boolean[]> handled = ThreadLocal.withInitial(() -> new boolean[1]);
+
+        @Override
+        public void doFilter(HttpExchange exchange, Chain chain) throws IOException {
+            boolean[] reached = handled.get();
+            reached[0] = false;
+            long arrival = System.nanoTime();
+            chain.doFilter(exchange);
+            if (!reached[0]) {
+                Attempt attempt = arrive(name -> exchange.getRequestHeaders().getFirst(name), arrival);
+                if (attempt != null) {
+                    attempt.status = exchange.getResponseCode();
+                    attempt.delivered = true;
+                }
+            }
+        }
+
+        void reached() {
+            handled.get()[0] = true;
+        }
+
+        @Override
+        public String description() {
+            return "counts attempts answered before the handler";
+        }
     }
 
     /**
@@ -299,6 +345,8 @@ public final class LabServer implements AutoCloseable {
         /** 200, 503, or 0 while still being served. */
         public volatile int status;
         public volatile boolean delivered;
+        /** How many attempts of this request arrived before it. */
+        int ordinal;
 
         Attempt(long id, long arrivalNanos, Kind kind) {
             this.id = id;

@@ -4,6 +4,7 @@ import io.tailguard.agent.engine.AttemptSpec;
 import io.tailguard.agent.engine.Exchange;
 import io.tailguard.agent.engine.FailureKind;
 import io.tailguard.agent.instrumentation.AttemptFailures;
+import io.tailguard.agent.server.ServerEngine;
 import io.tailguard.bootstrap.Dispatcher;
 import java.io.IOException;
 import java.io.InputStream;
@@ -107,7 +108,8 @@ final class UrlConnectionExchange implements Exchange<UrlConnectionExchange.Atte
 
     @Override
     public String responseHeader(Attempted response, String name) {
-        return "Retry-After".equalsIgnoreCase(name) ? response.retryAfter : null;
+        return "Retry-After".equalsIgnoreCase(name) ? response.retryAfter
+                : ServerEngine.SHED_HEADER.equalsIgnoreCase(name) ? response.shed : null;
     }
 
     @Override
@@ -150,16 +152,19 @@ final class UrlConnectionExchange implements Exchange<UrlConnectionExchange.Atte
         final HttpURLConnection carrier;
         final int status;
         final String retryAfter;
+        /** The {@value ServerEngine#SHED_HEADER} header of a refused attempt, or {@code null}. */
+        final String shed;
         final InputStream stream;
         final InputStream errorStream;
         /** What {@code getInputStream} threw for this response (an error status), or {@code null}. */
         final Throwable thrown;
 
-        Attempted(HttpURLConnection carrier, int status, String retryAfter, InputStream stream,
+        Attempted(HttpURLConnection carrier, int status, String retryAfter, String shed, InputStream stream,
                 InputStream errorStream, Throwable thrown) {
             this.carrier = carrier;
             this.status = status;
             this.retryAfter = retryAfter;
+            this.shed = shed;
             this.stream = stream;
             this.errorStream = errorStream;
             this.thrown = thrown;
@@ -236,14 +241,16 @@ final class UrlConnectionExchange implements Exchange<UrlConnectionExchange.Atte
                 return;
             }
             String retryAfter = null;
+            String shed = null;
             InputStream error = null;
             try {
                 retryAfter = fields.responseHeader(on, "Retry-After");
+                shed = fields.responseHeader(on, ServerEngine.SHED_HEADER);
                 error = fields.errorStream(on);
             } catch (Throwable ignored) {
                 // Without them the response is still the response.
             }
-            listener.onResponse(new Attempted(on, status, retryAfter, stream, error, thrown));
+            listener.onResponse(new Attempted(on, status, retryAfter, shed, stream, error, thrown));
         }
 
         @Override
