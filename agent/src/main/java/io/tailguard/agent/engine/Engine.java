@@ -170,7 +170,8 @@ public final class Engine {
         return random;
     }
 
-    void reportInternalFailure(Throwable failure) {
+    /** Counts and logs a failure of the agent's own code that the request it happened in has survived. */
+    public void reportInternalFailure(Throwable failure) {
         try {
             internalFailures.accept(failure);
         } catch (Throwable ignored) {
