@@ -3,6 +3,7 @@ package io.tailguard.agent.cli;
 import io.tailguard.agent.config.ConfigSources;
 import io.tailguard.agent.config.InvalidConfigException;
 import io.tailguard.agent.config.PolicyConfig;
+import io.tailguard.agent.config.ServerConfig;
 import io.tailguard.agent.config.TailguardConfig;
 import java.io.PrintStream;
 import java.util.Locale;
@@ -72,6 +73,20 @@ final class CheckCommand {
             text.append(": every request passes through");
         }
         text.append("; mode ").append(config.mode().name().toLowerCase(Locale.ROOT)).append('.');
+        ServerConfig server = config.server();
+        if (server.active()) {
+            text.append(" Server side:");
+            if (!server.paths().isEmpty()) {
+                text.append(" attempts coalesced under ").append(server.paths().toString().replaceAll("[\\[\\]]", ""));
+                text.append(server.replayTtl().isZero() ? "" : ", Idempotency-Key responses replayed for "
+                        + server.replayTtl().toMillis() + " ms");
+                text.append(server.maxConcurrency() > 0 ? ";" : ".");
+            }
+            if (server.maxConcurrency() > 0) {
+                text.append(" retries and hedges refused at ").append(server.maxConcurrency())
+                        .append(" requests in flight.");
+            }
+        }
         return text.toString();
     }
 }

@@ -30,7 +30,7 @@ public final class ConfigParser {
 
     /** Names that {@code tailguard.instrumentation.<name>.enabled} accepts. */
     public static final List<String> INSTRUMENTATIONS = List.of("jdk", "okhttp", "apache4", "apache4-async", "apache5",
-            "apache5-async", "urlconnection", "servlet");
+            "apache5-async", "urlconnection", "servlet", "httpserver");
 
     /** Every global key, in documentation order. */
     public static final List<String> GLOBAL_KEYS = List.of(
@@ -41,7 +41,11 @@ public final class ConfigParser {
             "tailguard.metrics.otlp.endpoint", "tailguard.metrics.otlp.interval",
             "tailguard.metrics.log.interval", "tailguard.log.level", "tailguard.reload.interval",
             "tailguard.tagging.request-id-header", "tailguard.tagging.attempt-header",
-            "tailguard.tagging.hedge-header");
+            "tailguard.tagging.hedge-header",
+            "tailguard.server.coalesce.paths", "tailguard.server.coalesce.max-response-bytes",
+            "tailguard.server.coalesce.anonymous", "tailguard.server.coalesce.max-in-flight",
+            "tailguard.server.replay.ttl", "tailguard.server.replay.max-entries", "tailguard.server.replay.max-bytes",
+            "tailguard.server.shed.max-concurrency", "tailguard.server.shed.retry-after");
 
     /** Every key below {@code tailguard.policy.<name>.}, in documentation order. */
     public static final List<String> POLICY_KEYS = List.of(
@@ -132,6 +136,7 @@ public final class ConfigParser {
                 disabled.add(name);
             }
         }
+        ServerConfig server = server();
         List<PolicyConfig> policies = new ArrayList<>();
         for (String name : policyNames()) {
             policies.add(policy(name, budget));
@@ -139,7 +144,58 @@ public final class ConfigParser {
         checkPatternClashes(policies);
         reportUnknownKeys();
         return new TailguardConfig(source, enabled, strict, mode, budget, new BufferLimits(maxResponseBytes,
-                maxTotalBytes), port, address, logInterval, logLevel, reload, headers, disabled, policies, otlp);
+                maxTotalBytes), port, address, logInterval, logLevel, reload, headers, disabled, policies, otlp, server);
+    }
+
+    private ServerConfig server() {
+        String p = "tailguard.server.";
+        List<ServerConfig.PathPattern> paths = new ArrayList<>();
+        Setting s = take(p + "coalesce.paths");
+        if (s != null) {
+            for (String item : s.value.split(",")) {
+                if (item.isBlank()) {
+                    continue;
+                }
+                try {
+                    paths.add(ServerConfig.PathPattern.parse(item));
+                } catch (IllegalArgumentException e) {
+                    problems.add(new ConfigProblem(p + "coalesce.paths", e.getMessage() + origin(s)));
+                }
+            }
+        }
+        long maxResponse = byteSize(p + "coalesce.max-response-bytes", ServerConfig.DEFAULT_MAX_RESPONSE_BYTES,
+                MAX_RESPONSE_BYTES_LIMIT);
+        boolean anonymous = bool(p + "coalesce.anonymous", false);
+        int maxInFlight = integer(p + "coalesce.max-in-flight", ServerConfig.DEFAULT_MAX_IN_FLIGHT, 1, 1_000_000);
+        Duration ttl = duration(p + "replay.ttl", Duration.ZERO, true);
+        int replayEntries = integer(p + "replay.max-entries", ServerConfig.DEFAULT_REPLAY_MAX_ENTRIES, 1, 10_000_000);
+        long replayBytes = byteSize(p + "replay.max-bytes", ServerConfig.DEFAULT_REPLAY_MAX_BYTES, MAX_TOTAL_BYTES_LIMIT);
+        int maxConcurrency = integer(p + "shed.max-concurrency", 0, 0, 1_000_000);
+        Duration retryAfter = duration(p + "shed.retry-after", ServerConfig.DEFAULT_RETRY_AFTER, false);
+        if (retryAfter.compareTo(Duration.ofSeconds(1)) < 0 || retryAfter.compareTo(Duration.ofHours(1)) > 0) {
+            // Retry-After carries whole seconds.
+            problem(p + "shed.retry-after", "is not valid; expected a whole number of seconds from 1s to 60m, e.g. 1s");
+            retryAfter = ServerConfig.DEFAULT_RETRY_AFTER;
+        }
+        if (paths.isEmpty() && problemsFor(p + "coalesce.paths") == 0) {
+            for (String key : List.of("coalesce.max-response-bytes", "coalesce.anonymous", "coalesce.max-in-flight",
+                    "replay.ttl", "replay.max-entries", "replay.max-bytes")) {
+                if (raw.containsKey(p + key)) {
+                    problem(p + key, "has no effect: coalescing and replay are off until " + p
+                            + "coalesce.paths is set");
+                }
+            }
+        }
+        if (maxConcurrency == 0 && raw.containsKey(p + "shed.retry-after")
+                && problemsFor(p + "shed.max-concurrency") == 0) {
+            problem(p + "shed.retry-after", "has no effect: shedding is off until " + p + "shed.max-concurrency is set");
+        }
+        if (maxResponse > replayBytes && !ttl.isZero() && problemsFor(p + "replay.max-bytes") == 0) {
+            problem(p + "replay.max-bytes", "is less than " + p + "coalesce.max-response-bytes (" + maxResponse
+                    + " bytes); expected at least that, so that a response kept for coalescing can be replayed");
+        }
+        return new ServerConfig(paths, maxResponse, anonymous, maxInFlight, ttl, replayEntries, replayBytes,
+                maxConcurrency, retryAfter);
     }
 
     private OtlpExport otlp() {

@@ -23,11 +23,12 @@ public final class TailguardConfig {
     private final List<PolicyConfig> policies;
     private final OtlpExport otlp;
     private final HostMatcher matcher;
+    private final ServerConfig server;
 
     TailguardConfig(String source, boolean enabled, boolean strict, Mode mode, BudgetConfig budget,
             BufferLimits bufferLimits, int prometheusPort, String prometheusAddress, Duration metricsLogInterval, String logLevel,
             Duration reloadInterval, TaggingHeaders taggingHeaders, Set<String> disabledInstrumentations,
-            List<PolicyConfig> policies, OtlpExport otlp) {
+            List<PolicyConfig> policies, OtlpExport otlp, ServerConfig server) {
         this.source = source;
         this.enabled = enabled;
         this.strict = strict;
@@ -44,6 +45,12 @@ public final class TailguardConfig {
         this.policies = List.copyOf(policies);
         this.otlp = otlp;
         this.matcher = new HostMatcher(this.policies);
+        this.server = server;
+    }
+
+    /** The server side: what the agent does with requests this JVM serves. */
+    public ServerConfig server() {
+        return server;
     }
 
     /** Where this configuration was read from, for log lines. */

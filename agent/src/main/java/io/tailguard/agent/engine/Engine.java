@@ -27,7 +27,7 @@ public final class Engine {
     private final RandomSource random;
     private final Consumer<Throwable> internalFailures;
     private final BufferBudget buffers = new BufferBudget(0);
-    private final ServerEngine server = new ServerEngine();
+    private final ServerEngine server;
     private final Map<String, RequestMetrics> metricsByPolicy = new ConcurrentHashMap<>();
     private volatile RequestMetrics.Factory metricsFactory = RequestMetrics.Factory.NONE;
     private volatile Snapshot snapshot;
@@ -39,6 +39,7 @@ public final class Engine {
         this.workers = workers;
         this.random = random;
         this.internalFailures = internalFailures;
+        this.server = new ServerEngine(clock, this::reportInternalFailure);
     }
 
     /** Puts a configuration in force for requests that start from now on. */
@@ -52,6 +53,7 @@ public final class Engine {
             policies.put(policy.name(), runtime(policy, old, global));
         }
         buffers.maxTotal(config.bufferLimits().maxTotalBytes());
+        server.configure(config);
         snapshot = new Snapshot(config, global, policies);
     }
 

@@ -7,6 +7,7 @@ import io.tailguard.agent.engine.Exchange.Attempt;
 import io.tailguard.agent.engine.Exchange.AttemptListener;
 import io.tailguard.agent.engine.RequestMetrics.RequestOutcome;
 import io.tailguard.agent.engine.Scheduler.Cancellable;
+import io.tailguard.agent.server.ServerEngine;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -86,6 +87,11 @@ public final class Execution<R> {
     private boolean hedged;
     /** Shadow mode: a would-be retry was already counted for this request (after an attempt timeout). */
     private boolean shadowRetryCounted;
+    /**
+     * A server refused one of this request's attempts as overloaded ({@value ServerEngine#SHED_HEADER}):
+     * no further attempt is sent, not even a hedge.
+     */
+    private boolean refusedByServer;
     private R lastResponse;
     private AttemptState lastResponseAttempt;
     private long lastRetryAfterNanos = RetryAfter.ABSENT;
@@ -276,7 +282,7 @@ public final class Execution<R> {
         try {
             synchronized (this) {
                 hedgeTimer = Cancellable.NONE;
-                if (finished || cancelled || winner != null || inFlight.isEmpty()
+                if (finished || cancelled || winner != null || inFlight.isEmpty() || refusedByServer
                         || inFlight.size() >= hedge.maxAttempts() || started >= attemptCap
                         || engine.clock().nanoTime() >= deadlineNanos) {
                     return;
@@ -437,16 +443,28 @@ public final class Execution<R> {
         }
         String retryAfter = retryable && (status == 429 || status == 503)
                 ? exchange.responseHeader(response, "Retry-After") : null;
+        // A Tailguard server refused this retry or hedge so as to serve originals: "overloaded, do not retry".
+        boolean shed = retryable && status == 503 && exchange.responseHeader(response, ServerEngine.SHED_HEADER) != null;
         Actions actions = new Actions();
         synchronized (this) {
             boolean late = attempt.done;
             attempt.ended();
             inFlight.remove(attempt);
+            if (shed) {
+                refusedByServer = true;
+            }
             if (late || finished || winner != null && winner != attempt) {
                 actions.discard(attempt, response);
             } else if (!retryable || winner == attempt && !shadow) {
                 winner = attempt;
                 finish(actions, attempt, response, null);
+            } else if (shed && attempt.kind == AttemptKind.HEDGE
+                    && (!inFlight.isEmpty() || lastResponse != null || lastFailure != null)) {
+                // A refused hedge is a lost attempt: the request ends with what its other attempts get.
+                actions.discard(attempt, response);
+                if (inFlight.isEmpty() || cancelled) {
+                    decideRetry(actions);
+                }
             } else {
                 if (lastResponse != null) {
                     actions.discard(lastResponseAttempt, lastResponse);
@@ -525,7 +543,7 @@ public final class Execution<R> {
         hedgeTimer = Cancellable.NONE;
         boolean transientOutcome = lastResponse != null || isRetryable(lastFailureKind);
         if (cancelled || !transientOutcome || !retryEligible || started >= config.maxAttempts()
-                || shadowRetryCounted) {
+                || shadowRetryCounted || refusedByServer) {
             finishWithLast(actions);
             return;
         }

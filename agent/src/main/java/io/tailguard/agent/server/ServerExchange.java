@@ -23,6 +23,17 @@ public interface ServerExchange {
     String header(String name);
 
     /**
+     * Every value of a request header, in order (empty when absent). Adapters whose container keeps
+     * repeated headers apart should override it: the credentials that scope a coalesced or replayed
+     * response are read with it, so that two callers who differ only in a second {@code Cookie}
+     * header are told apart.
+     */
+    default List<String> headers(String name) {
+        String value = header(name);
+        return value == null ? List.of() : List.of(value);
+    }
+
+    /**
      * What the container authenticated of the caller beyond the request's headers (the user
      * principal's name, the TLS client certificate), as a string to fingerprint, or {@code null}.
      */

@@ -48,6 +48,23 @@ class CliTest {
     }
 
     @Test
+    void checkValidatesTheServerKeysAndSaysWhatTheServerSideDoes() throws Exception {
+        Path file = dir.resolve("t.properties");
+        Files.writeString(file, "tailguard.server.coalesce.paths=/api/*\ntailguard.server.replay.ttl=60s\n"
+                + "tailguard.server.shed.max-concurrency=200\n");
+        assertEquals(0, run("check", file.toString()));
+        String text = out.toString(StandardCharsets.UTF_8);
+        assertTrue(text.contains("Server side: attempts coalesced under /api/*, Idempotency-Key responses replayed "
+                + "for 60000 ms; retries and hedges refused at 200 requests in flight."), text);
+
+        Path bad = dir.resolve("bad.properties");
+        Files.writeString(bad, "tailguard.server.shed.max-concurrency=many\n");
+        assertEquals(2, run("check", bad.toString()));
+        text = out.toString(StandardCharsets.UTF_8);
+        assertTrue(text.contains("tailguard.server.shed.max-concurrency: 'many'"), text);
+    }
+
+    @Test
     void attachRejectsWhatIsNotAProcessIdAsAUsageError() {
         assertEquals(2, run("attach", "my-service"));
         assertEquals(2, run("attach"));

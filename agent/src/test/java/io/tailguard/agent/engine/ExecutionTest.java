@@ -260,6 +260,33 @@ class ExecutionTest {
     }
 
     @Test
+    void aRetryRefusedByAnOverloadedServerIsNotRetriedAgain() throws Exception {
+        Execution<ScriptedExchange.Response> execution = start("tailguard.policy.api.retry.max-attempts=3");
+        exchange.attempt(1).answer(503);
+        time.advanceMillis(5_000);
+        assertEquals(2, exchange.attempts());
+        ScriptedExchange.Response shed = response(503).header("Retry-After", "1").header("Tailguard-Shed", "1");
+        exchange.attempt(2).answer(shed);
+        time.advanceMillis(5_000);
+        assertEquals(2, exchange.attempts(), "the refusal is final");
+        assertSame(shed, result(execution));
+    }
+
+    @Test
+    void aHedgeRefusedByAnOverloadedServerIsALostAttemptAndThePrimaryAnswers() throws Exception {
+        Execution<ScriptedExchange.Response> execution = start("tailguard.policy.api.hedge.delay=50ms",
+                "tailguard.policy.api.hedge.max-attempts=3", "tailguard.policy.api.retry.max-attempts=3");
+        time.advanceMillis(50);
+        assertEquals(2, exchange.attempts());
+        exchange.attempt(2).answer(response(503).header("Retry-After", "1").header("Tailguard-Shed", "1"));
+        assertFalse(execution.result().isDone(), "the primary still runs");
+        time.advanceMillis(1_000);
+        assertEquals(2, exchange.attempts(), "no further hedge once the server said it is overloaded");
+        exchange.attempt(1).answer(200);
+        assertEquals(200, result(execution).status);
+    }
+
+    @Test
     void aRetryAfterBeyondTheDeadlineMeansNoRetry() throws Exception {
         Execution<ScriptedExchange.Response> execution = start("tailguard.policy.api.retry.timeout=5s");
         ScriptedExchange.Response busy = response(503).header("Retry-After", "30");

@@ -4,6 +4,7 @@ import io.tailguard.agent.engine.AttemptSpec;
 import io.tailguard.agent.engine.Exchange;
 import io.tailguard.agent.engine.FailureKind;
 import io.tailguard.agent.instrumentation.AttemptFailures;
+import io.tailguard.agent.server.ServerEngine;
 import io.tailguard.bootstrap.Dispatcher;
 import java.io.IOException;
 import java.io.InputStream;
@@ -86,7 +87,8 @@ final class UrlConnectionExchange implements Exchange<UrlConnectionExchange.Atte
 
     @Override
     public String responseHeader(Attempted response, String name) {
-        return "Retry-After".equalsIgnoreCase(name) ? response.retryAfter : null;
+        return "Retry-After".equalsIgnoreCase(name) ? response.retryAfter
+                : ServerEngine.SHED_HEADER.equalsIgnoreCase(name) ? response.shed : null;
     }
 
     @Override
@@ -123,14 +125,18 @@ final class UrlConnectionExchange implements Exchange<UrlConnectionExchange.Atte
     static final class Attempted {
         final int status;
         final String retryAfter;
+        /** The {@value ServerEngine#SHED_HEADER} header of a refused attempt, or {@code null}. */
+        final String shed;
         final InputStream stream;
         final InputStream errorStream;
         /** What {@code getInputStream} threw for this response (an error status), or {@code null}. */
         final Throwable thrown;
 
-        Attempted(int status, String retryAfter, InputStream stream, InputStream errorStream, Throwable thrown) {
+        Attempted(int status, String retryAfter, String shed, InputStream stream, InputStream errorStream,
+                Throwable thrown) {
             this.status = status;
             this.retryAfter = retryAfter;
+            this.shed = shed;
             this.stream = stream;
             this.errorStream = errorStream;
             this.thrown = thrown;
@@ -188,14 +194,16 @@ final class UrlConnectionExchange implements Exchange<UrlConnectionExchange.Atte
                 return;
             }
             String retryAfter = null;
+            String shed = null;
             InputStream error = null;
             try {
                 retryAfter = fields.responseHeader(connection, "Retry-After");
+                shed = fields.responseHeader(connection, ServerEngine.SHED_HEADER);
                 error = fields.errorStream(connection);
             } catch (Throwable ignored) {
                 // Without them the response is still the response.
             }
-            listener.onResponse(new Attempted(status, retryAfter, stream, error, thrown));
+            listener.onResponse(new Attempted(status, retryAfter, shed, stream, error, thrown));
         }
 
         @Override
