@@ -67,6 +67,14 @@ final class ServletServer implements AutoCloseable {
         }
     }
 
+    /** Waits until {@code count} requests wait in the agent for another attempt of theirs to finish. */
+    void awaitWaiting(int count) {
+        Map<String, String> answer = app.send("awaitWaiting", Map.of("count", Integer.toString(count)), 90);
+        if (!Boolean.parseBoolean(answer.get("reached"))) {
+            throw new AssertionError("fewer than " + count + " requests wait for another attempt:\n" + app.stderr());
+        }
+    }
+
     /** Lets the held runs for {@code path} finish. */
     void release(String path) {
         app.send("release", Map.of("path", path), 30);

@@ -7,7 +7,7 @@ import java.util.Map;
  * A servlet application in its own JVM, in the container named by the first argument
  * ({@code tomcat-jakarta}, {@code tomcat-javax}, {@code jetty}), on an ephemeral port. It speaks the
  * protocol of {@link AppMain} on stdin and stdout: {@code port},
- * {@code runs <path>}, {@code awaitRuns <path> <count>}, {@code release <path>}.
+ * {@code runs <path>}, {@code awaitRuns <path> <count>}, {@code awaitWaiting <count>}, {@code release <path>}.
  */
 public final class ServletServerMain {
 
@@ -41,11 +41,37 @@ public final class ServletServerMain {
             case "awaitRuns":
                 boolean reached = Handler.awaitRuns(path, Integer.parseInt(command.get("count")), 60_000);
                 return Map.of("reached", Boolean.toString(reached), "runs", Integer.toString(Handler.runs(path)));
+            case "awaitWaiting":
+                return Map.of("reached", Boolean.toString(awaitWaiting(Integer.parseInt(command.get("count")))));
             case "release":
                 Handler.release(path);
                 return Map.of();
             default:
                 throw new IllegalArgumentException("unknown verb " + command.get("verb"));
         }
+    }
+
+    /**
+     * Waits until {@code count} requests wait for another attempt of theirs in the agent (a thread in
+     * the server engine's {@code Flight.await}): what a test must know before it lets the first go.
+     */
+    private static boolean awaitWaiting(int count) throws InterruptedException {
+        long deadline = System.currentTimeMillis() + 60_000;
+        while (System.currentTimeMillis() < deadline) {
+            int waiting = 0;
+            for (StackTraceElement[] stack : Thread.getAllStackTraces().values()) {
+                for (StackTraceElement frame : stack) {
+                    if (frame.getClassName().equals("io.tailguard.agent.server.Flight") && frame.getMethodName().equals("await")) {
+                        waiting++;
+                        break;
+                    }
+                }
+            }
+            if (waiting >= count) {
+                return true;
+            }
+            Thread.sleep(10);
+        }
+        return false;
     }
 }
