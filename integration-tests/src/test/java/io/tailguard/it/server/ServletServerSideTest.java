@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.tailguard.it.AgentedApp;
+import io.tailguard.it.Call;
 import io.tailguard.it.server.ServletServer.Container;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -32,6 +33,8 @@ class ServletServerSideTest {
             "tailguard.server.shed.retry-after=3s");
 
     private static final Map<Container, ServletServer> SERVERS = new EnumMap<>(Container.class);
+    /** An application calling the servers with the JDK client, hedging after 100 ms. */
+    private static AgentedApp client;
 
     private static synchronized ServletServer server(Container container) {
         return SERVERS.computeIfAbsent(container, c -> ServletServer.start(c, AgentedApp.withConfig(CONFIG)));
@@ -43,6 +46,36 @@ class ServletServerSideTest {
             server.close();
         }
         SERVERS.clear();
+        if (client != null) {
+            client.close();
+        }
+    }
+
+    private static synchronized AgentedApp client() {
+        if (client == null) {
+            client = AgentedApp.withConfig(String.join("\n",
+                    "tailguard.policy.api.hosts=127.0.0.1",
+                    "tailguard.policy.api.hedge.delay=100ms",
+                    "tailguard.policy.api.tagging=true")).start();
+        }
+        return client;
+    }
+
+    @ParameterizedTest
+    @EnumSource(Container.class)
+    void aTailguardClientsHedgeIsAnsweredFromItsPrimarysHandlerRun(Container container) throws Exception {
+        ServletServer server = server(container);
+        CompletableFuture<Map<String, String>> call = client().callAsync(Call.get("jdk-send",
+                "http://127.0.0.1:" + server.port() + "/text/client?hold").header("Authorization", "Bearer c"));
+        server.awaitRuns("/text/client", 1);
+        server.awaitWaiting(1);
+        server.release("/text/client");
+
+        Map<String, String> result = call.get(60, TimeUnit.SECONDS);
+        assertEquals("200", result.get("status"), result.toString());
+        assertEquals("héllo wörld from /text/client run 1 for Bearer c\n", result.get("body"));
+        assertEquals(1, server.runs("/text/client"));
+        assertNoAgentProblems(server);
     }
 
     @ParameterizedTest
