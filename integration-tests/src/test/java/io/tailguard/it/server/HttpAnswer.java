@@ -2,7 +2,9 @@ package io.tailguard.it.server;
 
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
@@ -12,6 +14,8 @@ final class HttpAnswer {
     final int status;
     final Map<String, String> headers = new LinkedHashMap<>();
     final byte[] body;
+    /** The header lines as received, in order, without {@code Date}. */
+    final List<String> headerLines = new ArrayList<>();
 
     HttpAnswer(byte[] raw) {
         String text = new String(raw, StandardCharsets.ISO_8859_1);
@@ -24,6 +28,9 @@ final class HttpAnswer {
         for (int i = 1; i < lines.length; i++) {
             int colon = lines[i].indexOf(':');
             headers.put(lines[i].substring(0, colon).toLowerCase(Locale.ROOT), lines[i].substring(colon + 1).trim());
+            if (!lines[i].regionMatches(true, 0, "Date:", 0, 5)) {
+                headerLines.add(lines[i]);
+            }
         }
         String rest = text.substring(end + 4);
         body = ("chunked".equalsIgnoreCase(headers.get("transfer-encoding")) ? unchunk(rest) : rest)

@@ -96,8 +96,7 @@ class ServletServerSideTest {
         assertEquals(200, second.status, second.toString());
         assertEquals("héllo wörld from /text/hedged run 1 for Bearer h\n", first.bodyText());
         assertArrayEquals(first.body, second.body);
-        assertEquals("text", second.header("X-App"));
-        assertEquals(first.header("Content-Type"), second.header("Content-Type"));
+        assertEquals(first.headerLines, second.headerLines);
         assertEquals(1, server.runs("/text/hedged"));
         assertNoAgentProblems(server);
     }
@@ -118,7 +117,7 @@ class ServletServerSideTest {
         assertEquals("pay 10 run 1", first.bodyText());
         assertEquals(201, again.status, again.toString());
         assertArrayEquals(first.body, again.body);
-        assertEquals(first.header("Content-Type"), again.header("Content-Type"));
+        assertEquals(first.headerLines, again.headerLines);
         assertEquals(422, otherPayment.status, otherPayment.toString());
         assertEquals(1, server.runs("/echo/pay"));
         assertNoAgentProblems(server);

@@ -124,12 +124,17 @@ final class HttpServletExchange implements ServerExchange {
             if (RecordingResponse.setByContainer(name)) {
                 continue;
             }
+            boolean first = true;
             for (String value : header.getValue()) {
                 if (name.equalsIgnoreCase("Content-Type")) {
                     response.setContentType(value);
+                } else if (first) {
+                    // Replaces what the container put there itself (Jetty's Server header): not twice.
+                    response.setHeader(name, value);
                 } else {
                     response.addHeader(name, value);
                 }
+                first = false;
             }
         }
         if (!"HEAD".equals(request.getMethod())) {
