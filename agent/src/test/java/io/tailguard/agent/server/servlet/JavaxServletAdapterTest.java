@@ -146,6 +146,10 @@ class JavaxServletAdapterTest {
                     return contentType;
                 case "getCharacterEncoding":
                     return "UTF-8";
+                case "setHeader":
+                    headers.remove((String) args[0]);
+                    headers.computeIfAbsent((String) args[0], n -> new ArrayList<>()).add((String) args[1]);
+                    return null;
                 case "addHeader":
                     headers.computeIfAbsent((String) args[0], n -> new ArrayList<>()).add((String) args[1]);
                     return null;
