@@ -17,11 +17,12 @@ import org.junit.jupiter.params.provider.EnumSource;
 @Timeout(240)
 class ServletPassThroughTest {
 
-    /** Every way the application writes a response, and a request tagged as a Tailguard client's retry. */
+    /** Every way the application writes a response (the servlet is async-capable), and a request tagged as a Tailguard client's retry. */
     private static final List<String> REQUESTS = List.of(
             get("/text/a", ""),
             get("/bytes/a", ""),
             get("/streamed/a", ""),
+            get("/async/a", ""),
             get("/missing/a", ""),
             get("/empty/a", ""),
             "POST /echo/a HTTP/1.1\r\nHost: localhost\r\nContent-Type: text/plain\r\nContent-Length: 4\r\n"
@@ -45,7 +46,8 @@ class ServletPassThroughTest {
         }
         assertTrue(withoutAgent.get(0).startsWith("HTTP/1.1 200") && withoutAgent.get(0).endsWith("run 1\n"),
                 withoutAgent.get(0));
-        assertTrue(withoutAgent.get(3).startsWith("HTTP/1.1 404"), withoutAgent.get(3));
+        assertTrue(withoutAgent.get(3).endsWith("/async/a run 1\n"), withoutAgent.get(3));
+        assertTrue(withoutAgent.get(4).startsWith("HTTP/1.1 404"), withoutAgent.get(4));
         assertEquals(withoutAgent, withAgent);
     }
 

@@ -27,7 +27,7 @@ import org.junit.jupiter.params.provider.EnumSource;
 class ServletServerSideTest {
 
     private static final String CONFIG = String.join("\n",
-            "tailguard.server.coalesce.paths=/text/*,/echo/*",
+            "tailguard.server.coalesce.paths=/text/*,/echo/*,/streamed/*,/async/*",
             "tailguard.server.replay.ttl=60s",
             "tailguard.server.shed.max-concurrency=2",
             "tailguard.server.shed.retry-after=3s");
@@ -98,6 +98,28 @@ class ServletServerSideTest {
         assertArrayEquals(first.body, second.body);
         assertEquals(first.headerLines, second.headerLines);
         assertEquals(1, server.runs("/text/hedged"));
+        assertNoAgentProblems(server);
+    }
+
+    /** A response written on after a flush, or by another thread after {@code service} returned, is not shared. */
+    @ParameterizedTest
+    @EnumSource(Container.class)
+    void aHedgeWhosePrimaryStreamsOrAnswersAsynchronouslyRunsTheHandlerItself(Container container) throws Exception {
+        ServletServer server = server(container);
+        for (String path : new String[] {"/streamed/hedged", "/async/hedged"}) {
+            String tags = "X-Request-ID: " + path + "\r\nAuthorization: Bearer s\r\n";
+            CompletableFuture<HttpAnswer> primary = send(server, get(path + "?hold", tags));
+            server.awaitRuns(path, 1);
+            CompletableFuture<HttpAnswer> hedge = send(server, get(path + "?hold", tags + "X-Attempt: 2\r\nX-Is-Hedge: true\r\n"));
+            server.awaitWaiting(1);
+            server.release(path);
+
+            HttpAnswer first = primary.get(60, TimeUnit.SECONDS);
+            HttpAnswer second = hedge.get(60, TimeUnit.SECONDS);
+            assertTrue(first.bodyText().endsWith(path + " run 1 for Bearer s\n"), first.toString());
+            assertTrue(second.bodyText().endsWith(path + " run 2 for Bearer s\n"), second.toString());
+            assertEquals(2, server.runs(path));
+        }
         assertNoAgentProblems(server);
     }
 

@@ -14,7 +14,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * The servlet application's handler, the same behind the jakarta and the javax servlet: it counts
  * its runs per path, can be held until the test lets it go ({@code ?hold}), and writes its
  * response in the way the path's first segment names (a writer, an output stream, a flush in the
- * middle, a container error page, no body, an echo).
+ * middle, from another thread after {@code service} returned, a container error page, no body, an echo).
  */
 public final class Handler {
 
@@ -50,6 +50,9 @@ public final class Handler {
         OutputStream stream() throws IOException;
 
         void sendError(int status) throws IOException;
+
+        /** Starts asynchronous processing; another thread writes {@code text} and completes it. */
+        void completeLater(String text);
     }
 
     public static void serve(Exchange exchange) throws IOException {
@@ -87,6 +90,10 @@ public final class Handler {
                 writer.flush();
                 writer.print(text);
                 return;
+            case "async":
+                exchange.contentType("text/plain;charset=UTF-8");
+                exchange.completeLater(text);
+                return;
             case "missing":
                 exchange.sendError(404);
                 return;
@@ -114,6 +121,21 @@ public final class Handler {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+    }
+
+    /** The writer of a response whose servlet has returned. */
+    public interface LaterWriter {
+        PrintWriter get() throws IOException;
+    }
+
+    /** What the other thread of an asynchronous request does: writes {@code text}, then completes. */
+    public static void finishLater(LaterWriter writer, Runnable complete, String text) {
+        try {
+            writer.get().print(text);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        complete.run();
     }
 
     /** How often the handler ran for {@code path}. */

@@ -1,5 +1,6 @@
 package io.tailguard.it.server.app;
 
+import jakarta.servlet.AsyncContext;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
@@ -28,6 +29,10 @@ public final class JakartaServlet extends HttpServlet {
             @Override public PrintWriter writer() throws IOException { return response.getWriter(); }
             @Override public OutputStream stream() throws IOException { return response.getOutputStream(); }
             @Override public void sendError(int status) throws IOException { response.sendError(status); }
+            @Override public void completeLater(String text) {
+                AsyncContext async = request.startAsync();
+                async.start(() -> Handler.finishLater(async.getResponse()::getWriter, async::complete, text));
+            }
             // @formatter:on
         });
     }

@@ -16,7 +16,7 @@ final class JettyStarter {
         connector.setPort(0);
         server.addConnector(connector);
         ServletContextHandler context = new ServletContextHandler("/");
-        context.addServlet(JakartaServlet.class, "/");
+        context.addServlet(JakartaServlet.class, "/").setAsyncSupported(true);
         server.setHandler(context);
         server.start();
         return connector.getLocalPort();

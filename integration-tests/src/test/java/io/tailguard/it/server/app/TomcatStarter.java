@@ -19,7 +19,7 @@ final class TomcatStarter {
         tomcat.setBaseDir(Files.createTempDirectory("tailguard-it-tomcat").toString());
         tomcat.setPort(0);
         Context context = tomcat.addContext("", null);
-        Tomcat.addServlet(context, "app", servletClass);
+        Tomcat.addServlet(context, "app", servletClass).setAsyncSupported(true);
         context.addServletMappingDecoded("/", "app");
         tomcat.start();
         return tomcat.getConnector().getLocalPort();
