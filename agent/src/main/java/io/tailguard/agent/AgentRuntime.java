@@ -13,6 +13,7 @@ import io.tailguard.agent.instrumentation.HookTransformer;
 import io.tailguard.agent.instrumentation.Instrumentations;
 import io.tailguard.agent.instrumentation.urlconnection.UrlConnectionInstrumentation;
 import io.tailguard.agent.instrumentation.jdk.SendWithoutHandOff;
+import io.tailguard.agent.server.httpserver.HttpServerInstrumentation;
 import io.tailguard.agent.metrics.TailguardMetrics;
 import io.tailguard.bootstrap.Dispatcher;
 import java.lang.instrument.Instrumentation;
@@ -95,6 +96,9 @@ final class AgentRuntime {
                 }
             }
             readEdgeForJavaNetHttp(instrumentation);
+            if (names.contains(HttpServerInstrumentation.NAME)) {
+                readEdgeToDispatcher(instrumentation, HttpServerInstrumentation.MODULE);
+            }
             if (names.contains(UrlConnectionInstrumentation.NAME)) {
                 openJavaBaseForUrlConnection(instrumentation);
             }
@@ -128,6 +132,16 @@ final class AgentRuntime {
                     ? Map.of() : Map.of(SendWithoutHandOff.PACKAGE, Set.of(agent));
             if (!reads.isEmpty() || !opens.isEmpty()) {
                 instrumentation.redefineModule(http.get(), reads, Map.of(), opens, Set.of(), Map.of());
+            }
+        }
+
+        /** Lets a JDK module's instrumented code link against the bootstrap dispatcher. */
+        private static void readEdgeToDispatcher(Instrumentation instrumentation, String moduleName) {
+            Module bootstrapUnnamed = Dispatcher.class.getModule();
+            Optional<Module> module = ModuleLayer.boot().findModule(moduleName);
+            if (module.isPresent() && !module.get().canRead(bootstrapUnnamed)) {
+                instrumentation.redefineModule(module.get(), Set.of(bootstrapUnnamed), Map.of(), Map.of(), Set.of(),
+                        Map.of());
             }
         }
 

@@ -9,6 +9,9 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.tailguard.agent.engine.AttemptKind;
 import io.tailguard.agent.engine.RequestMetrics.RequestOutcome;
+import io.tailguard.agent.server.ServerEngine;
+import io.tailguard.agent.server.ServerKind;
+import io.tailguard.agent.server.ServerOutcome;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
@@ -103,6 +106,47 @@ final class MicrometerMeters {
                     .register(registry);
         }
         return new TimerSink(timers);
+    }
+
+    /**
+     * The server side's meters: requests by kind and outcome (shadow-only outcomes labelled
+     * {@code shadow=true}), the handler time saved, and the sizes of its tables.
+     */
+    void registerServer(ServerEngine server) {
+        String description = "Requests this JVM served, by what the request said it was and what the server side did "
+                + "with it (shadow=true: would have done, in shadow mode; the handler ran)";
+        for (ServerKind kind : ServerKind.values()) {
+            for (ServerOutcome outcome : ServerOutcome.values()) {
+                for (boolean shadow : new boolean[] {false, true}) {
+                    if (shadow && outcome == ServerOutcome.HANDLED) {
+                        continue;
+                    }
+                    FunctionCounter.builder("tailguard.server.requests", server,
+                            s -> s.requests(kind, outcome, shadow))
+                            .description(description)
+                            .tags("kind", kind.label(), "outcome", outcome.label(), "shadow", Boolean.toString(shadow))
+                            .register(registry);
+                }
+            }
+        }
+        FunctionCounter.builder("tailguard.server.handler.saved", server, s -> s.savedNanos() / 1e9)
+                .description("Handler time not spent because an attempt got a copy or a replay of another's response")
+                .baseUnit("seconds")
+                .register(registry);
+        gauge("tailguard.server.concurrency", "Requests in the server's handlers now (what shedding compares)",
+                server, ServerEngine::concurrency, null);
+        gauge("tailguard.server.tracked", "Entries of the in-flight table (requests others may join)", server,
+                ServerEngine::inFlightEntries, null);
+        gauge("tailguard.server.replay.entries", "Responses kept for Idempotency-Key replay", server,
+                ServerEngine::replayEntries, null);
+        gauge("tailguard.server.replay", "Bytes of responses kept for Idempotency-Key replay", server,
+                ServerEngine::replayBytes, "bytes");
+    }
+
+    private void gauge(String name, String description, ServerEngine server, ToDoubleFunction<ServerEngine> value,
+            String unit) {
+        Gauge.builder(name, server, value).description(description).baseUnit(unit).strongReference(true)
+                .register(registry);
     }
 
     /** The Prometheus text exposition format (0.0.4). */

@@ -4,6 +4,9 @@ import io.tailguard.agent.Log;
 import io.tailguard.agent.engine.AttemptKind;
 import io.tailguard.agent.engine.HedgeDelay;
 import io.tailguard.agent.engine.RequestMetrics.RequestOutcome;
+import io.tailguard.agent.server.ServerEngine;
+import io.tailguard.agent.server.ServerKind;
+import io.tailguard.agent.server.ServerOutcome;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
@@ -25,6 +28,7 @@ final class SummaryLog implements Runnable {
 
     private final TailguardMetrics metrics;
     private final Map<String, PolicyMeters.Counts> previous = new HashMap<>();
+    private long[] previousServer;
     private volatile String intervalText = "";
 
     SummaryLog(TailguardMetrics metrics) {
@@ -40,6 +44,7 @@ final class SummaryLog implements Runnable {
             for (PolicyMeters policy : policies) {
                 previous.put(policy.policy(), policy.counts());
             }
+            previousServer = metrics.serverCounts();
         }
     }
 
@@ -70,6 +75,18 @@ final class SummaryLog implements Runnable {
                 }
                 line.append(line.length() == 0 ? "last " + intervalText + ": " : " | ");
                 describe(line, policy.policy(), delta, metrics.hedgeDelayNanos(policy.policy()));
+            }
+            long[] server = metrics.serverCounts();
+            long[] before = previousServer;
+            previousServer = server;
+            if (before != null) {
+                for (int i = 0; i < server.length; i++) {
+                    server[i] -= before[i];
+                }
+            }
+            String serverPart = describeServer(line.length() == 0 ? "last " + intervalText + ": " : " | ", server);
+            if (serverPart != null) {
+                line.append(serverPart);
             }
         }
         return line.length() == 0 ? null : line.toString();
@@ -124,6 +141,49 @@ final class SummaryLog implements Runnable {
         } else if (hedgeDelayNanos >= 0) {
             out.append(", hedge delay ").append(String.format(Locale.ROOT, "%.1fms", hedgeDelayNanos / 1e6));
         }
+    }
+
+    /**
+     * The server side's part, e.g. {@code server: 120 requests (handled 100, coalesced 15, replayed 3,
+     * shed 2), handler time saved 4.2s}; in shadow mode {@code would coalesce 15}; {@code null} when
+     * it served nothing.
+     */
+    static String describeServer(String prefix, long[] delta) {
+        long[] byOutcome = new long[ServerOutcome.values().length];
+        long[] wouldBy = new long[ServerOutcome.values().length];
+        long total = 0;
+        for (ServerKind kind : ServerKind.values()) {
+            for (ServerOutcome outcome : ServerOutcome.values()) {
+                long n = delta[ServerEngine.countIndex(kind, outcome, false)];
+                long shadow = delta[ServerEngine.countIndex(kind, outcome, true)];
+                byOutcome[outcome.ordinal()] += n;
+                wouldBy[outcome.ordinal()] += shadow;
+                total += n + shadow;
+            }
+        }
+        if (total == 0) {
+            return null;
+        }
+        StringBuilder out = new StringBuilder(prefix).append("server: ").append(total)
+                .append(total == 1 ? " request" : " requests");
+        String separator = " (";
+        for (ServerOutcome outcome : ServerOutcome.values()) {
+            if (byOutcome[outcome.ordinal()] > 0 || outcome == ServerOutcome.HANDLED) {
+                out.append(separator).append(outcome.label()).append(' ').append(byOutcome[outcome.ordinal()]);
+                separator = ", ";
+            }
+        }
+        out.append(')');
+        for (ServerOutcome outcome : ServerOutcome.values()) {
+            if (outcome != ServerOutcome.HANDLED && wouldBy[outcome.ordinal()] > 0) {
+                out.append(", would have ").append(outcome.label()).append(' ').append(wouldBy[outcome.ordinal()]);
+            }
+        }
+        long saved = delta[delta.length - 1];
+        if (saved > 0) {
+            out.append(String.format(Locale.ROOT, ", handler time saved %.1fs", saved / 1e9));
+        }
+        return out.toString();
     }
 
     static String text(Duration d) {

@@ -54,6 +54,9 @@ public final class TailguardMetrics implements RequestMetrics.Factory {
     private MicrometerMeters micrometer;
     /** Whether the policies' meters are registered: once the first export (Prometheus, OTLP) is in place. */
     private boolean bound;
+    /** Whether the server side's meters are registered: once it is configured and an export is in place. */
+    private boolean serverBound;
+    private boolean serverWanted;
     private boolean micrometerFailed;
     private int wantedPort;
     private String wantedAddress;
@@ -98,6 +101,8 @@ public final class TailguardMetrics implements RequestMetrics.Factory {
      * know whether to keep their durations for the timers.
      */
     public synchronized void apply(TailguardConfig config) {
+        serverWanted |= config.enabled() && config.server().active();
+        bindServer();
         Duration interval = config.metricsLogInterval();
         if (!interval.equals(summaryInterval)) {
             if (summaryTask != null) {
@@ -252,6 +257,18 @@ public final class TailguardMetrics implements RequestMetrics.Factory {
             for (PolicyMeters meters : policies.values()) {
                 bind(meters);
             }
+            bindServer();
+        }
+    }
+
+    /**
+     * Guarded by this: the server side's meters, once it was configured (a JVM that only calls out
+     * gets none of its series) and an export is in place.
+     */
+    private void bindServer() {
+        if (bound && serverWanted && !serverBound) {
+            serverBound = true;
+            micrometer.registerServer(engine.server());
         }
     }
 
@@ -281,6 +298,11 @@ public final class TailguardMetrics implements RequestMetrics.Factory {
             return NOT_HEDGING;
         }
         return runtime.hedgeDelay().delayNanos();
+    }
+
+    /** The server side's counts, see {@link io.tailguard.agent.server.ServerEngine#counts}. */
+    long[] serverCounts() {
+        return engine.server().counts();
     }
 
     synchronized List<PolicyMeters> policies() {

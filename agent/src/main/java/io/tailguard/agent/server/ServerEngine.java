@@ -4,6 +4,7 @@ import io.tailguard.agent.config.Mode;
 import io.tailguard.agent.config.ServerConfig;
 import io.tailguard.agent.config.TailguardConfig;
 import io.tailguard.agent.engine.Clock;
+import java.io.IOException;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -73,25 +74,28 @@ public final class ServerEngine {
     /**
      * Serves one request. Adapters call this only when {@link #active()}; it runs on the container's
      * thread and returns when the request has been answered. What the handler throws comes out of
-     * here unchanged; a failure of the engine's own, before the handler ran, runs the handler as
-     * without the agent.
+     * here unchanged; a failure of the engine's own before the handler ran or an answer was started
+     * runs the handler as without the agent (adapters need no fallback of their own).
      */
     public void handle(ServerExchange exchange) throws Exception {
         Settings s = settings;
-        Decision decision;
+        Answering answering = new Answering(exchange);
         try {
-            decision = decide(exchange, s);
-        } catch (RuntimeException | Error bug) {
+            Decision decision = decide(answering, s);
+            concurrency.incrementAndGet();
+            try {
+                serve(answering, s, decision);
+            } finally {
+                concurrency.decrementAndGet();
+            }
+        } catch (RuntimeException | Error failure) {
+            if (answering.started) {
+                // The handler's own, or the container's while answering: as without the agent.
+                throw failure;
+            }
             // The one place the server side fails open: our failure becomes the plain handler run.
-            report(bug);
+            report(failure);
             exchange.proceed(null);
-            return;
-        }
-        concurrency.incrementAndGet();
-        try {
-            serve(exchange, s, decision);
-        } finally {
-            concurrency.decrementAndGet();
         }
     }
 
@@ -234,7 +238,7 @@ public final class ServerEngine {
                 flights.remove(d.key, mine);
             }
             mine.complete(response, took);
-            count(d.kind, ServerOutcome.HANDLED, s.shadow);
+            count(d.kind, ServerOutcome.HANDLED, false);
             // A 5xx may be transient: a retry with the same key should run again, not see it again.
             if (response != null && d.idempotent && !s.config.replayTtl().isZero() && response.status() < 500) {
                 long now = clock.nanoTime();
@@ -244,12 +248,12 @@ public final class ServerEngine {
         }
     }
 
-    /** Runs the handler as without the agent; counted as handled. */
+    /** Runs the handler as without the agent; counted as handled (in shadow mode too: it ran). */
     private void runUntracked(ServerExchange exchange, Decision d, Settings s) throws Exception {
         try {
             exchange.proceed(null);
         } finally {
-            count(d.kind, ServerOutcome.HANDLED, s.shadow);
+            count(d.kind, ServerOutcome.HANDLED, false);
         }
     }
 
@@ -296,6 +300,24 @@ public final class ServerEngine {
         return counts[index(kind, outcome, shadow)].sum();
     }
 
+    /**
+     * Every count at once, for differences over an interval: {@link #requests} at
+     * {@link #countIndex}, then {@link #savedNanos} last.
+     */
+    public long[] counts() {
+        long[] all = new long[counts.length + 1];
+        for (int i = 0; i < counts.length; i++) {
+            all[i] = counts[i].sum();
+        }
+        all[counts.length] = savedNanos.sum();
+        return all;
+    }
+
+    /** Where {@link #counts} holds the count of {@link #requests} with these arguments. */
+    public static int countIndex(ServerKind kind, ServerOutcome outcome, boolean shadow) {
+        return index(kind, outcome, shadow);
+    }
+
     /** Handler time not spent because a response was shared or replayed, in nanoseconds. */
     public long savedNanos() {
         return savedNanos.sum();
@@ -319,6 +341,64 @@ public final class ServerEngine {
 
     public long replayBytes() {
         return replays.bytes();
+    }
+
+    /** The exchange, noting whether the handler ran or an answer was started: then nothing may run it again. */
+    private static final class Answering implements ServerExchange {
+        private final ServerExchange exchange;
+        boolean started;
+
+        Answering(ServerExchange exchange) {
+            this.exchange = exchange;
+        }
+
+        @Override
+        public String method() {
+            return exchange.method();
+        }
+
+        @Override
+        public String target() {
+            return exchange.target();
+        }
+
+        @Override
+        public String header(String name) {
+            return exchange.header(name);
+        }
+
+        @Override
+        public List<String> headers(String name) {
+            return exchange.headers(name);
+        }
+
+        @Override
+        public String authenticatedIdentity() {
+            return exchange.authenticatedIdentity();
+        }
+
+        @Override
+        public void proceed(ResponseRecorder recorder) throws Exception {
+            started = true;
+            exchange.proceed(recorder);
+        }
+
+        @Override
+        public void replay(RecordedResponse response) throws IOException {
+            started = true;
+            exchange.replay(response);
+        }
+
+        @Override
+        public void reject(int status, Map<String, List<String>> headers, String body) throws IOException {
+            started = true;
+            exchange.reject(status, headers, body);
+        }
+
+        @Override
+        public boolean clientGone() {
+            return exchange.clientGone();
+        }
     }
 
     /** What {@link #decide} found out about one request. */

@@ -8,6 +8,9 @@ import io.tailguard.agent.engine.AttemptKind;
 import io.tailguard.agent.engine.Engine;
 import io.tailguard.agent.engine.RequestMetrics;
 import io.tailguard.agent.engine.RequestMetrics.RequestOutcome;
+import io.tailguard.agent.server.ServerEngine;
+import io.tailguard.agent.server.ServerKind;
+import io.tailguard.agent.server.ServerOutcome;
 import java.time.Duration;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import org.junit.jupiter.api.AfterEach;
@@ -86,6 +89,20 @@ class SummaryLogTest {
                 + "would send retry 1 hedge 1, amplification 1.00 (2.00 if enforced), budget refused retry 0 hedge 1"
                 + " | search: 1 request (failure 1), 1 attempt (primary 1), amplification 1.00, budget refused "
                 + "retry 0 hedge 0", summary.nextLine());
+    }
+
+    @Test
+    void theServerSidesPartSaysWhatItDidWithTheRequestsItServed() {
+        long[] delta = new long[ServerKind.values().length * ServerOutcome.values().length * 2 + 1];
+        delta[ServerEngine.countIndex(ServerKind.PRIMARY, ServerOutcome.HANDLED, false)] = 100;
+        delta[ServerEngine.countIndex(ServerKind.HEDGE, ServerOutcome.COALESCED, false)] = 15;
+        delta[ServerEngine.countIndex(ServerKind.RETRY, ServerOutcome.REPLAYED, false)] = 3;
+        delta[ServerEngine.countIndex(ServerKind.RETRY, ServerOutcome.SHED, false)] = 2;
+        delta[ServerEngine.countIndex(ServerKind.HEDGE, ServerOutcome.SHED, true)] = 4;
+        delta[delta.length - 1] = 4_200_000_000L;
+        assertEquals("| server: 124 requests (handled 100, coalesced 15, replayed 3, shed 2), would have shed 4, "
+                + "handler time saved 4.2s", SummaryLog.describeServer("| ", delta));
+        assertNull(SummaryLog.describeServer("", new long[delta.length]));
     }
 
     @Test

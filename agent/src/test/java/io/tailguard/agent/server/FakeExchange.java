@@ -52,6 +52,8 @@ final class FakeExchange implements ServerExchange {
     private final AtomicInteger runs;
     private String identity;
     volatile boolean gone;
+    /** Makes reading a header fail, as a bug of the engine's own would. */
+    volatile boolean brokenHeaders;
 
     volatile String how = "unanswered";
     volatile int status;
@@ -87,6 +89,9 @@ final class FakeExchange implements ServerExchange {
 
     @Override
     public String header(String name) {
+        if (brokenHeaders) {
+            throw new IllegalStateException("broken");
+        }
         List<String> values = headers.get(name.toLowerCase(Locale.ROOT));
         return values == null ? null : values.get(0);
     }

@@ -394,4 +394,16 @@ class ServerEngineTest {
         }
         assertEquals(0, engine.inFlightEntries());
     }
+
+    @Test
+    void aFailureOfTheEnginesOwnBeforeTheHandlerRanRunsTheHandlerAsWithoutTheAgent() throws Exception {
+        configure("tailguard.server.coalesce.paths=/*");
+        FakeExchange e = get("/x", quick).header("X-Request-ID", "r");
+        e.brokenHeaders = true;
+        engine.handle(e);
+        assertEquals("handled", e.how);
+        assertEquals(1, runs.get());
+        assertEquals(1, internalFailures.size());
+        internalFailures.clear();
+    }
 }
