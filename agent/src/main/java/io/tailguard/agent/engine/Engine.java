@@ -172,8 +172,7 @@ public final class Engine {
         return random;
     }
 
-    /** Counts and logs a failure of the agent's own code that the request it happened in has survived. */
-    public void reportInternalFailure(Throwable failure) {
+    void reportInternalFailure(Throwable failure) {
         try {
             internalFailures.accept(failure);
         } catch (Throwable ignored) {

@@ -28,7 +28,6 @@ final class HttpServletExchange implements ServerExchange {
     private final HttpServletRequest request;
     private final HttpServletResponse response;
     private boolean answering;
-    private Throwable handlerFailure;
 
     HttpServletExchange(HttpServlet servlet, HttpServletRequest request, HttpServletResponse response) {
         this.servlet = servlet;
@@ -91,7 +90,6 @@ final class HttpServletExchange implements ServerExchange {
         try {
             servlet.service(request, recording == null ? response : recording);
         } catch (Throwable failure) {
-            handlerFailure = failure;
             if (recording != null) {
                 recording.finish(failure, false);
             }
@@ -146,10 +144,5 @@ final class HttpServletExchange implements ServerExchange {
     /** Whether the handler has run or a response has been started: past this point nothing may fall back. */
     boolean answering() {
         return answering;
-    }
-
-    /** What the handler threw, or {@code null}. */
-    Throwable handlerFailure() {
-        return handlerFailure;
     }
 }

@@ -15,8 +15,8 @@ import jakarta.servlet.http.HttpServletResponse;
 /**
  * {@code HttpServlet.service(ServletRequest, ServletResponse)} of one copy of the servlet API (one per
  * class loader that loaded it, see {@code LibraryBridge}): hands each request, once, to the
- * {@link ServerEngine}. This is the one place where a failure of the agent's own code falls back
- * to the plain call: before anything was written, the servlet runs as written.
+ * {@link ServerEngine}. A failure of the adapter's own code before anything was written falls back
+ * to the plain call through the dispatcher; the engine does the same for its own.
  */
 public final class ServletService implements SlotInterceptor {
 
@@ -66,14 +66,12 @@ public final class ServletService implements SlotInterceptor {
             engine.server().handle(exchange);
         } catch (Throwable failure) {
             if (!exchange.answering()) {
+                // Nothing was written: the dispatcher reports it and runs the servlet as written.
                 throw failure instanceof Exception ? (Exception) failure : new IllegalStateException(failure);
             }
-            if (failure != exchange.handlerFailure()) {
-                // The response is on its way: running the servlet again would answer twice.
-                engine.reportInternalFailure(failure);
-            }
+            // The servlet's own failure, or the container's while answering: as without the agent.
+            return Outcome.throwing(failure);
         }
-        Throwable handlerFailure = exchange.handlerFailure();
-        return handlerFailure != null ? Outcome.throwing(handlerFailure) : Outcome.returning(null);
+        return Outcome.returning(null);
     }
 }
