@@ -82,16 +82,9 @@ class ServletServerSideTest {
     @EnumSource(Container.class)
     void aHedgeArrivingWhileItsPrimaryRunsGetsTheSameResponseFromOneHandlerRun(Container container) throws Exception {
         ServletServer server = server(container);
-        String tags = "X-Request-ID: hedged-1\r\nAuthorization: Bearer h\r\n";
-        CompletableFuture<HttpAnswer> primary = send(server, get("/text/hedged?hold", tags));
-        server.awaitRuns("/text/hedged", 1);
-        CompletableFuture<HttpAnswer> hedge = send(server, get("/text/hedged?hold",
-                tags + "X-Attempt: 2\r\nX-Is-Hedge: true\r\n"));
-        server.awaitWaiting(1);
-        server.release("/text/hedged");
-
-        HttpAnswer first = primary.get(60, TimeUnit.SECONDS);
-        HttpAnswer second = hedge.get(60, TimeUnit.SECONDS);
+        HttpAnswer[] answers = primaryAndWaitingHedge(server, "/text/hedged", "Bearer h");
+        HttpAnswer first = answers[0];
+        HttpAnswer second = answers[1];
         assertEquals(200, first.status, first.toString());
         assertEquals(200, second.status, second.toString());
         assertEquals("héllo wörld from /text/hedged run 1 for Bearer h\n", first.bodyText());
@@ -107,15 +100,9 @@ class ServletServerSideTest {
     void aHedgeWhosePrimaryStreamsOrAnswersAsynchronouslyRunsTheHandlerItself(Container container) throws Exception {
         ServletServer server = server(container);
         for (String path : new String[] {"/streamed/hedged", "/async/hedged"}) {
-            String tags = "X-Request-ID: " + path + "\r\nAuthorization: Bearer s\r\n";
-            CompletableFuture<HttpAnswer> primary = send(server, get(path + "?hold", tags));
-            server.awaitRuns(path, 1);
-            CompletableFuture<HttpAnswer> hedge = send(server, get(path + "?hold", tags + "X-Attempt: 2\r\nX-Is-Hedge: true\r\n"));
-            server.awaitWaiting(1);
-            server.release(path);
-
-            HttpAnswer first = primary.get(60, TimeUnit.SECONDS);
-            HttpAnswer second = hedge.get(60, TimeUnit.SECONDS);
+            HttpAnswer[] answers = primaryAndWaitingHedge(server, path, "Bearer s");
+            HttpAnswer first = answers[0];
+            HttpAnswer second = answers[1];
             assertTrue(first.bodyText().endsWith(path + " run 1 for Bearer s\n"), first.toString());
             assertTrue(second.bodyText().endsWith(path + " run 2 for Bearer s\n"), second.toString());
             assertEquals(2, server.runs(path));
@@ -191,6 +178,21 @@ class ServletServerSideTest {
         assertTrue(forMallory.bodyText().endsWith(" for Bearer mallory\n"), forMallory.toString());
         assertEquals(2, server.runs("/text/who"));
         assertNoAgentProblems(server);
+    }
+
+    /**
+     * Sends a held request and, once its handler runs, its hedge; lets the handler go once the hedge
+     * waits in the agent for it; returns both answers.
+     */
+    private static HttpAnswer[] primaryAndWaitingHedge(ServletServer server, String path, String authorization)
+            throws Exception {
+        String tags = "X-Request-ID: " + path + "\r\nAuthorization: " + authorization + "\r\n";
+        CompletableFuture<HttpAnswer> primary = send(server, get(path + "?hold", tags));
+        server.awaitRuns(path, 1);
+        CompletableFuture<HttpAnswer> hedge = send(server, get(path + "?hold", tags + "X-Attempt: 2\r\nX-Is-Hedge: true\r\n"));
+        server.awaitWaiting(1);
+        server.release(path);
+        return new HttpAnswer[] {primary.get(60, TimeUnit.SECONDS), hedge.get(60, TimeUnit.SECONDS)};
     }
 
     private static void assertNoAgentProblems(ServletServer server) {
