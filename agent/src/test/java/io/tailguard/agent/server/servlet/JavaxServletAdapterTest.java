@@ -93,8 +93,32 @@ class JavaxServletAdapterTest {
         assertNull(attributes.get("io.tailguard.server.handled"));
     }
 
+    @Test
+    void aSecondServletCalledWithinTheSameRequestAndAServletOverridingServiceAreLeftAlone() throws Exception {
+        engine.configure(TestConfigs.parse("tailguard.server.coalesce.paths=/*"));
+        SlotInterceptor adapter = new LibraryBridge(ADAPTER, ADAPTER + ".ServletService", engine,
+                JakartaToJavax::rename).adapterFor(HttpServlet.class);
+        HttpServletRequest request = request(new HashMap<>());
+        HttpServlet overriding = new HttpServlet() {
+            @Override
+            public void service(javax.servlet.ServletRequest req, javax.servlet.ServletResponse res) {
+            }
+        };
+
+        assertEquals(Dispatcher.PROCEED, adapter.intercept(Dispatcher.SERVLET_SERVICE, overriding,
+                new Object[] {request, new FakeResponse().proxy}));
+        assertTrue(adapter.intercept(Dispatcher.SERVLET_SERVICE, servlet,
+                new Object[] {request, new FakeResponse().proxy}) instanceof Outcome);
+        assertEquals(Dispatcher.PROCEED, adapter.intercept(Dispatcher.SERVLET_SERVICE, servlet,
+                new Object[] {request, new FakeResponse().proxy}));
+        assertEquals(1, runs.get());
+    }
+
     private static HttpServletRequest request() {
-        Map<String, Object> attributes = new HashMap<>();
+        return request(new HashMap<>());
+    }
+
+    private static HttpServletRequest request(Map<String, Object> attributes) {
         Map<String, String> headers = Map.of("Idempotency-Key", "k-1", "Content-Type", "text/plain",
                 "Content-Length", "6");
         return fake(HttpServletRequest.class, (name, args) -> {
