@@ -269,6 +269,7 @@ public final class AgentedApp implements AutoCloseable {
         private final List<String> classpath = new ArrayList<>();
         private final List<String> launcher = new ArrayList<>();
         private final Map<String, String> environment = new LinkedHashMap<>();
+        private final List<String> main = new ArrayList<>(List.of(AppMain.class.getName()));
 
         /** A command the JVM is started through, e.g. one that runs it as another user. */
         public Builder launcher(String... command) {
@@ -308,6 +309,14 @@ public final class AgentedApp implements AutoCloseable {
             return this;
         }
 
+        /** Another program that speaks {@link AppMain}'s protocol, e.g. a server application. */
+        public Builder main(String className, String... arguments) {
+            main.clear();
+            main.add(className);
+            main.addAll(List.of(arguments));
+            return this;
+        }
+
         public Builder environment(String name, String value) {
             environment.put(name, value);
             return this;
@@ -335,7 +344,7 @@ public final class AgentedApp implements AutoCloseable {
                 cp.addAll(classpath);
                 command.add("-cp");
                 command.add(String.join(java.io.File.pathSeparator, cp));
-                command.add(AppMain.class.getName());
+                command.addAll(main);
                 return new AgentedApp(command, environment);
             } catch (IOException e) {
                 throw new UncheckedIOException(e);

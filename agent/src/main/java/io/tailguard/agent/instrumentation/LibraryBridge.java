@@ -6,6 +6,7 @@ import io.tailguard.bootstrap.Dispatcher;
 import java.io.IOException;
 import java.io.InputStream;
 import java.security.ProtectionDomain;
+import java.util.function.UnaryOperator;
 
 /**
  * Runs adapter code compiled against a client library (OkHttp, Apache HttpClient) inside the class
@@ -24,6 +25,7 @@ public final class LibraryBridge {
     private final String adapterPackage;
     private final String entryClass;
     private final Engine engine;
+    private final UnaryOperator<byte[]> classFiles;
     private final ClassValue<SlotInterceptor> adapters = new ClassValue<SlotInterceptor>() {
         @Override
         protected SlotInterceptor computeValue(Class<?> hooked) {
@@ -36,6 +38,15 @@ public final class LibraryBridge {
      *     with a public constructor taking the {@link Engine}
      */
     public LibraryBridge(String adapterPackage, String entryClass, Engine engine) {
+        this(adapterPackage, entryClass, engine, UnaryOperator.identity());
+    }
+
+    /**
+     * @param classFiles applied to each adapter class file before it is defined: the same adapter
+     *     renamed for another namespace of the library's API (the Servlet adapter for {@code javax})
+     */
+    public LibraryBridge(String adapterPackage, String entryClass, Engine engine, UnaryOperator<byte[]> classFiles) {
+        this.classFiles = classFiles;
         this.adapterPackage = adapterPackage.endsWith(".") ? adapterPackage : adapterPackage + ".";
         this.entryClass = entryClass;
         this.engine = engine;
@@ -56,7 +67,7 @@ public final class LibraryBridge {
 
     private SlotInterceptor create(ClassLoader library) {
         ClassLoader agent = LibraryBridge.class.getClassLoader();
-        AdapterClassLoader loader = new AdapterClassLoader(library, agent, adapterPackage);
+        AdapterClassLoader loader = new AdapterClassLoader(library, agent, adapterPackage, classFiles);
         try {
             Class<?> type = Class.forName(entryClass, true, loader);
             return (SlotInterceptor) type.getConstructor(Engine.class).newInstance(engine);
@@ -88,11 +99,14 @@ public final class LibraryBridge {
 
         private final ClassLoader agent;
         private final String adapterPackage;
+        private final UnaryOperator<byte[]> classFiles;
 
-        AdapterClassLoader(ClassLoader library, ClassLoader agent, String adapterPackage) {
+        AdapterClassLoader(ClassLoader library, ClassLoader agent, String adapterPackage,
+                UnaryOperator<byte[]> classFiles) {
             super(library);
             this.agent = agent;
             this.adapterPackage = adapterPackage;
+            this.classFiles = classFiles;
         }
 
         @Override
@@ -121,7 +135,7 @@ public final class LibraryBridge {
                 if (in == null) {
                     throw new ClassNotFoundException(name);
                 }
-                byte[] bytes = in.readAllBytes();
+                byte[] bytes = classFiles.apply(in.readAllBytes());
                 ProtectionDomain domain = LibraryBridge.class.getProtectionDomain();
                 return defineClass(name, bytes, 0, bytes.length, domain);
             } catch (IOException e) {

@@ -58,6 +58,19 @@ public final class AppMain {
     private static PrintStream answers;
 
     public static void main(String[] args) throws Exception {
+        serve(AppMain::run);
+    }
+
+    /** What a program run by {@code AgentedApp} does with one command. */
+    public interface Commands {
+        Map<String, String> run(Map<String, String> command) throws Exception;
+    }
+
+    /**
+     * Answers commands from stdin until {@code exit}, each on its own thread, then exits: the
+     * protocol of {@code AgentedApp}, for this program and others (a server application).
+     */
+    public static void serve(Commands commandsToRun) throws Exception {
         answers = new PrintStream(new FileOutputStream(FileDescriptor.out), true, StandardCharsets.UTF_8);
         System.setOut(System.err);
         ExecutorService commands = Executors.newCachedThreadPool(runnable -> {
@@ -72,16 +85,16 @@ public final class AppMain {
             if ("exit".equals(command.get("verb"))) {
                 break;
             }
-            commands.execute(() -> answer(command));
+            commands.execute(() -> answer(commandsToRun, command));
         }
         System.exit(0);
     }
 
-    private static void answer(Map<String, String> command) {
+    private static void answer(Commands commandsToRun, Map<String, String> command) {
         Map<String, String> reply = new LinkedHashMap<>();
         reply.put("id", command.get("id"));
         try {
-            reply.putAll(run(command));
+            reply.putAll(commandsToRun.run(command));
         } catch (Throwable failure) {
             reply.put("driverError", failure.toString());
         }

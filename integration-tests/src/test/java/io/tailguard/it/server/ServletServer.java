@@ -1,0 +1,102 @@
+package io.tailguard.it.server;
+
+import io.tailguard.it.AgentedApp;
+import io.tailguard.it.server.app.ServletServerMain;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+
+/**
+ * A servlet application in a JVM of its own ({@link ServletServerMain}), in one of the containers,
+ * with or without the agent; requests go to it over raw sockets, so that a test sees every byte
+ * the container sends.
+ */
+final class ServletServer implements AutoCloseable {
+
+    /** The containers, each with its jars copied by the build to {@code target/clients/<folder>}. */
+    enum Container {
+        TOMCAT_11("tomcat-11", "tomcat-jakarta"),
+        TOMCAT_9("tomcat-9", "tomcat-javax"),
+        JETTY_12("jetty-12", "jetty");
+
+        final String folder;
+        final String argument;
+
+        Container(String folder, String argument) {
+            this.folder = folder;
+            this.argument = argument;
+        }
+    }
+
+    private final AgentedApp app;
+    private final int port;
+
+    private ServletServer(AgentedApp app) {
+        this.app = app;
+        this.port = Integer.parseInt(app.send("port", Map.of(), 30).get("port"));
+    }
+
+    static ServletServer start(Container container, AgentedApp.Builder builder) {
+        return new ServletServer(builder.classpath(AgentedApp.clientClasspath(container.folder))
+                .main(ServletServerMain.class.getName(), container.argument).start());
+    }
+
+    AgentedApp app() {
+        return app;
+    }
+
+    int port() {
+        return port;
+    }
+
+    /** How often the application's handler ran for {@code path}. */
+    int runs(String path) {
+        return Integer.parseInt(app.send("runs", Map.of("path", path), 30).get("runs"));
+    }
+
+    /** Waits until the handler has started {@code count} runs for {@code path}. */
+    void awaitRuns(String path, int count) {
+        Map<String, String> answer = app.send("awaitRuns", Map.of("path", path, "count", Integer.toString(count)), 90);
+        if (!Boolean.parseBoolean(answer.get("reached"))) {
+            throw new AssertionError(path + " ran " + answer.get("runs") + " times, not " + count);
+        }
+    }
+
+    /** Waits until {@code count} requests wait in the agent for another attempt of theirs to finish. */
+    void awaitWaiting(int count) {
+        Map<String, String> answer = app.send("awaitWaiting", Map.of("count", Integer.toString(count)), 90);
+        if (!Boolean.parseBoolean(answer.get("reached"))) {
+            throw new AssertionError("fewer than " + count + " requests wait for another attempt:\n" + app.stderr());
+        }
+    }
+
+    /** Lets the held runs for {@code path} finish. */
+    void release(String path) {
+        app.send("release", Map.of("path", path), 30);
+    }
+
+    /** Sends {@code request} (a whole HTTP/1.1 request, which should ask to close) and returns every byte of the answer. */
+    byte[] exchange(String request) throws IOException {
+        try (Socket socket = new Socket()) {
+            socket.connect(new InetSocketAddress("127.0.0.1", port), 10_000);
+            socket.setSoTimeout(60_000);
+            OutputStream out = socket.getOutputStream();
+            out.write(request.getBytes(StandardCharsets.ISO_8859_1));
+            out.flush();
+            InputStream in = socket.getInputStream();
+            ByteArrayOutputStream answer = new ByteArrayOutputStream();
+            in.transferTo(answer);
+            return answer.toByteArray();
+        }
+    }
+
+    @Override
+    public void close() throws IOException {
+        app.close();
+    }
+}
