@@ -1,6 +1,7 @@
 package io.tailguard.bench;
 
 import io.tailguard.bench.lab.LabClient;
+import io.tailguard.bench.lab.LabServerProcess;
 import io.tailguard.bench.lab.TailLab;
 import io.tailguard.bench.neverworse.NeverWorse;
 import io.tailguard.bench.overhead.OverheadRun;
@@ -17,13 +18,13 @@ import java.util.Arrays;
  *   <li>{@code overhead}: per-call overhead (JMH) and JVM startup, with and without the agent;
  *       writes {@code overhead.md};
  *   <li>{@code startup}: only the startup part;
- *   <li>{@code lab}: the tail-latency lab (T1, T2, S1); writes {@code lab.md} and charts;
+ *   <li>{@code lab}: the tail-latency lab (T1, T2, S1, S3); writes {@code lab.md} and charts;
  *   <li>{@code never-worse}: every client API against servers with and without {@code TCP_NODELAY},
  *       with and without the agent; writes {@code never-worse.md}.
  * </ul>
  * Options: {@code --quick} (a few minutes on 2 cores) or {@code --full} (the default: the published
  * figures), {@code --java PATH} (the JVM to fork), {@code --agent JAR}, {@code --out DIR},
- * {@code --clients jdk,okhttp,...}, {@code --scenarios T1,T2,S1}, {@code --rounds N},
+ * {@code --clients jdk,okhttp,...}, {@code --scenarios T1,T2,S1,S3}, {@code --rounds N},
  * {@code --skip-startup}.
  */
 public final class BenchMain {
@@ -34,13 +35,17 @@ public final class BenchMain {
     public static void main(String[] args) throws Exception {
         if (args.length == 0) {
             System.err.println("usage: overhead|startup|lab|never-worse [--quick|--full] [--java PATH] [--agent JAR] [--out DIR] "
-                    + "[--clients a,b] [--scenarios T1,T2,S1] [--rounds N] [--skip-startup]");
+                    + "[--clients a,b] [--scenarios T1,T2,S1,S3] [--rounds N] [--skip-startup]");
             System.exit(2);
         }
         String command = args[0];
         String[] rest = Arrays.copyOfRange(args, 1, args.length);
         if (command.equals("lab-client")) {
             LabClient.main(rest);
+            return;
+        }
+        if (command.equals("lab-server")) {
+            LabServerProcess.main(rest);
             return;
         }
         RunOptions options = RunOptions.parse(rest);
