@@ -165,7 +165,12 @@ final class LabReport {
                 + "thread while it worked. Server process CPU: the CPU time of the server's whole JVM (the JDK's "
                 + "server, the agent, the JIT and the garbage collector included) from the end of the warm-up "
                 + "until the last response, ÷ the logical requests measured. The seed article reports 9% less "
-                + "server CPU at twice the requests with server-side deduplication.");
+                + "server CPU at twice the requests with server-side deduplication. A coalesced hedge gets its "
+                + "primary's response when the primary finishes: it spares the server the handler's work and "
+                + "spares the client nothing, since here the slowness is inside the handler; a hedge that "
+                + "arrives after its primary finished (its response still on the way) runs the handler again. "
+                + "Here coalescing cannot take the server's CPU below no hedging's: the handler runs at least "
+                + "once per request either way, and each hedge still costs its connection, parsing and wait.");
     }
 
     private static String ratio(double value, double base) {
