@@ -20,6 +20,12 @@ public interface ResponseRecorder {
     /** The handler flushed before it finished (a streamed response): it is not shared. */
     void streamed();
 
-    /** The handler returned normally ({@code failure == null}) or threw. */
+    /**
+     * The handler returned normally ({@code failure == null}) or threw. An adapter that can tell a
+     * failure to deliver a complete response (its client left after the handler wrote it whole,
+     * e.g. a fixed-length body fully written) from the handler's own may report {@code null} for
+     * it: the response is then kept, which is what replaying a lost response needs. The engine
+     * treats a handler that threw without this call as having produced nothing to share.
+     */
     void finished(Throwable failure);
 }

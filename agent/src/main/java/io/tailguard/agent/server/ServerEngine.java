@@ -230,7 +230,9 @@ public final class ServerEngine {
             failed = false;
         } finally {
             long took = clock.nanoTime() - start;
-            if (failed) {
+            // The adapter tells a failure to deliver a complete response (its client left) from the
+            // handler's own; without its word, a handler that threw produced nothing to share.
+            if (failed && !recording.finished()) {
                 recording.finished(new IllegalStateException("the handler threw"));
             }
             RecordedResponse response = recording.result();

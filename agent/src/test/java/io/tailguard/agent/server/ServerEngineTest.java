@@ -406,4 +406,21 @@ class ServerEngineTest {
         assertEquals(1, internalFailures.size());
         internalFailures.clear();
     }
+
+    @Test
+    void aReloadTurnsTheServerSideOffAndOnAndDropsReplaysWhenTheTtlGoes() throws Exception {
+        configure("tailguard.server.coalesce.paths=/*", "tailguard.server.replay.ttl=10s");
+        engine.handle(new FakeExchange("POST", "/o", quick, runs).header("Idempotency-Key", "k")
+                .header("Authorization", "a"));
+        assertEquals(1, engine.replayEntries());
+        configure("tailguard.server.coalesce.paths=/*");
+        assertTrue(engine.active());
+        assertEquals(0, engine.replayEntries());
+        configure("tailguard.enabled=false", "tailguard.server.coalesce.paths=/*");
+        assertFalse(engine.active());
+        configure("tailguard.mode=enforce");
+        assertFalse(engine.active());
+        configure("tailguard.server.shed.max-concurrency=3");
+        assertTrue(engine.active());
+    }
 }

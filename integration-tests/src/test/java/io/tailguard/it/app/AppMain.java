@@ -110,6 +110,12 @@ public final class AppMain {
                 return Soak.run(command);
             case "heap":
                 return Soak.heap();
+            case "serve":
+                return ServerApp.serve();
+            case "server-stats":
+                return ServerApp.stats(command);
+            case "server-release":
+                return ServerApp.release();
             default:
                 throw new IllegalArgumentException("unknown verb " + command.get("verb"));
         }

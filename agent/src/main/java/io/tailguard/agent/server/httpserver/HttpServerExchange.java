@@ -124,6 +124,11 @@ final class HttpServerExchange implements ServerExchange {
      * The response stream the handler writes to, copying to the recorder on the way. The status and
      * headers are what the handler had sent when it first writes, flushes or closes (they are sent
      * before any body byte), or when it returns.
+     *
+     * <p>A copy is taken before the bytes go to the client: when the client has left (an attempt it
+     * gave up on, the case replay exists for), the write fails and the handler sees that failure as
+     * without the agent, but a fixed-length response the handler wrote whole is still complete and
+     * may be shared or replayed.
      */
     static final class RecordingStream extends OutputStream {
         private final HttpExchange exchange;
@@ -131,6 +136,8 @@ final class HttpServerExchange implements ServerExchange {
         private final ResponseRecorder recorder;
         private boolean headersRecorded;
         private boolean copying = true;
+        private long written;
+        private IOException deliveryFailure;
 
         RecordingStream(HttpExchange exchange, OutputStream out, ResponseRecorder recorder) {
             this.exchange = exchange;
@@ -145,27 +152,42 @@ final class HttpServerExchange implements ServerExchange {
 
         @Override
         public void write(byte[] b, int off, int len) throws IOException {
-            out.write(b, off, len);
             recordHeaders();
             if (copying && len > 0) {
                 copying = recorder.body(b, off, len);
+            }
+            written += len;
+            try {
+                out.write(b, off, len);
+            } catch (IOException e) {
+                delivery(e);
+                throw e;
             }
         }
 
         @Override
         public void flush() throws IOException {
-            out.flush();
             recordHeaders();
             recorder.streamed();
             copying = false;
+            out.flush();
         }
 
         @Override
         public void close() throws IOException {
+            recordHeaders();
             try {
                 out.close();
-            } finally {
-                recordHeaders();
+            } catch (IOException e) {
+                delivery(e);
+                throw e;
+            }
+        }
+
+        /** The first failure to reach the client; a close after it fails too (try-with-resources). */
+        private void delivery(IOException failure) {
+            if (deliveryFailure == null) {
+                deliveryFailure = failure;
             }
         }
 
@@ -179,7 +201,18 @@ final class HttpServerExchange implements ServerExchange {
 
         void handlerReturned(Throwable failure) {
             recordHeaders();
-            recorder.finished(failure);
+            boolean deliveredOnlyFailed = failure != null && failure == deliveryFailure && written == declaredLength();
+            recorder.finished(deliveredOnlyFailed ? null : failure);
+        }
+
+        /** The length the handler gave {@code sendResponseHeaders}, or -1 (chunked, none, unknown). */
+        private long declaredLength() {
+            String length = exchange.getResponseHeaders().getFirst("Content-Length");
+            try {
+                return length == null ? -1 : Long.parseLong(length.trim());
+            } catch (NumberFormatException e) {
+                return -1;
+            }
         }
     }
 }
