@@ -249,7 +249,8 @@ final class LabReport {
                 + (client.equals("jdk") ? "" : " --clients " + client)
                 + (options.labServer.equals("jdk") ? " --server jdk" : "")
                 + (options.scenarios.isEmpty() ? "" : " --scenarios " + String.join(",", options.scenarios))
-                + (options.modes.isEmpty() ? "" : " --modes " + String.join(",", options.modes).toLowerCase());
+                + (options.modes.isEmpty() ? "" : " --modes " + String.join(",", options.modes).toLowerCase())
+                + (options.outArg == null ? "" : " --out " + options.outArg);
     }
 
     private static String seconds(double s) {
