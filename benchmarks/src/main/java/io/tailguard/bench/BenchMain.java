@@ -1,6 +1,7 @@
 package io.tailguard.bench;
 
 import io.tailguard.bench.lab.LabClient;
+import io.tailguard.bench.lab.LabServerProcess;
 import io.tailguard.bench.lab.TailLab;
 import io.tailguard.bench.neverworse.NeverWorse;
 import io.tailguard.bench.overhead.OverheadRun;
@@ -23,13 +24,13 @@ import java.util.Arrays;
  *       (handled hosts against an unmatched one, interleaved); writes {@code overhead-paired.md};
  *   <li>{@code scaling}: engine throughput at 1, 2, 4 and 8 threads, and heap per policy as the
  *       request rate grows to 10,000/s; writes {@code scaling.md};
- *   <li>{@code lab}: the tail-latency lab (T1, T2, S1); writes {@code lab.md} and charts;
+ *   <li>{@code lab}: the tail-latency lab (T1, T2, S1, S3); writes {@code lab.md} and charts;
  *   <li>{@code never-worse}: every client API against servers with and without {@code TCP_NODELAY},
  *       with and without the agent; writes {@code never-worse.md}.
  * </ul>
  * Options: {@code --quick} (a few minutes on 2 cores) or {@code --full} (the default: the published
  * figures), {@code --java PATH} (the JVM to fork), {@code --agent JAR}, {@code --out DIR},
- * {@code --clients jdk,okhttp,...}, {@code --scenarios T1,T2,S1}, {@code --rounds N},
+ * {@code --clients jdk,okhttp,...}, {@code --scenarios T1,T2,S1,S3}, {@code --rounds N},
  * {@code --skip-startup}.
  */
 public final class BenchMain {
@@ -40,13 +41,17 @@ public final class BenchMain {
     public static void main(String[] args) throws Exception {
         if (args.length == 0) {
             System.err.println("usage: overhead|paired|scaling|startup|lab|never-worse [--quick|--full] [--java PATH] [--agent JAR] [--out DIR] "
-                    + "[--clients a,b] [--scenarios T1,T2,S1] [--rounds N] [--skip-startup]");
+                    + "[--clients a,b] [--scenarios T1,T2,S1,S3] [--rounds N] [--skip-startup]");
             System.exit(2);
         }
         String command = args[0];
         String[] rest = Arrays.copyOfRange(args, 1, args.length);
         if (command.equals("lab-client")) {
             LabClient.main(rest);
+            return;
+        }
+        if (command.equals("lab-server")) {
+            LabServerProcess.main(rest);
             return;
         }
         RunOptions options = RunOptions.parse(rest);

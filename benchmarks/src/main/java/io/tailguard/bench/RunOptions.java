@@ -19,6 +19,8 @@ public final class RunOptions {
     public Path agentJar;
     /** Where reports and charts go. */
     public Path out;
+    /** {@code --out} as given, or {@code null} for the default (a report's reproduce line repeats it). */
+    public String outArg;
     /** Scratch files: agent configurations, JMH logs, raw lab data. */
     public Path work;
     /** Clients to measure; empty means the default for the mode. */
@@ -89,6 +91,7 @@ public final class RunOptions {
                     throw new IllegalArgumentException("unknown option " + a);
             }
         }
+        o.outArg = outArg;
         o.out = outArg != null ? Paths.get(outArg)
                 : repo.resolve("benchmarks/results").resolve(o.quick ? "quick" : "full");
         o.work = target.resolve("bench-work");

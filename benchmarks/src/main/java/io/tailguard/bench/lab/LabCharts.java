@@ -18,7 +18,8 @@ import org.knowm.xchart.style.markers.SeriesMarkers;
 /** The lab's charts, drawn with XChart and saved as PNG. */
 final class LabCharts {
 
-    private static final Color[] COLORS = {new Color(120, 120, 120), new Color(214, 39, 40), new Color(31, 119, 180)};
+    private static final Color[] COLORS = {new Color(120, 120, 120), new Color(214, 39, 40), new Color(31, 119, 180),
+        new Color(44, 160, 44)};
     private static final int WIDTH = 900;
     private static final int HEIGHT = 520;
 
@@ -52,7 +53,7 @@ final class LabCharts {
                 minLog = Math.min(minLog, log);
                 maxLog = Math.max(maxLog, log);
             }
-            addLine(chart, r.mode.label(), xs, ys, COLORS[i % COLORS.length]);
+            addLine(chart, r.label(), xs, ys, COLORS[i % COLORS.length]);
         }
         chart.getStyler().setXAxisMin(0.0).setXAxisMax(maxNines);
         chart.getStyler().setYAxisMin(Math.floor(minLog)).setYAxisMax(Math.ceil(maxLog));
@@ -96,7 +97,7 @@ final class LabCharts {
                 ys.add(sum / per);
             }
             if (!xs.isEmpty()) {
-                addLine(chart, runs.get(i).mode.label(), xs, ys, COLORS[i % COLORS.length]);
+                addLine(chart, runs.get(i).label(), xs, ys, COLORS[i % COLORS.length]);
             }
         }
         chart.getStyler().setXAxisMin(0.0).setXAxisMax(s.totalSeconds());
@@ -117,7 +118,7 @@ final class LabCharts {
                 }
             }
             if (!xs.isEmpty()) {
-                addLine(chart, r.mode.label(), xs, ys, COLORS[i % COLORS.length]);
+                addLine(chart, r.label(), xs, ys, COLORS[i % COLORS.length]);
             }
         }
     }

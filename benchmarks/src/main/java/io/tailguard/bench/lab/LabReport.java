@@ -35,23 +35,25 @@ final class LabReport {
         md.paragraph("Machine: " + machine + ". Client: " + client + ". " + Markdown.num(minutes, 1)
                 + " min; load average "
                 + Markdown.num(loadBefore, 2) + " before, " + Markdown.num(loadAfter, 2) + " after. Reproduce: "
-                + "`benchmarks/run lab" + (options.quick ? " --quick" : "")
-                + (client.equals("jdk") ? "" : " --clients " + client)
-                + (options.labServer.equals("jdk") ? " --server jdk" : "") + "`."
+                + "`" + reproduce(options) + "`."
                 + (options.labServer.equals("jdk") ? " Server: the JDK's `com.sun.net.httpserver` as it comes (headers and"
-                        + " body in two writes, `TCP_NODELAY` off) with the lab's latency model in its handler, instead"
-                        + " of the lab's own server." : ""));
+                        + " body in two writes, `TCP_NODELAY` off) with the lab's latency model in its handler, in a JVM"
+                        + " of its own, instead of the lab's own server." : ""));
         md.paragraph("Each scenario runs three times against a fresh lab server (real HTTP on 127.0.0.1, latency "
                 + "drawn per attempt; the same request gets the same primary latency in all three runs): the "
                 + "application (a blocking GET through the client above) without the agent; the same "
                 + "application wrapped in the seed article's retry "
                 + "loop (up to 3 retries on any failure, 100 ms × 2^n + up to 50 ms jitter, capped at 2 s); and "
-                + "the plain application with Tailguard (`-javaagent`, configuration below). Load is open-loop: "
+                + "the plain application with Tailguard (`-javaagent`, configuration below). Against the JDK's "
+                + "server, S1 runs a fourth time with Tailguard on both ends: the same application, and the "
+                + "server's JVM started with the agent and a server-side configuration (below). S3 has runs of "
+                + "its own (see there). Load is open-loop: "
                 + "Poisson arrivals at a fixed rate, each request on its own thread, latency measured from the "
                 + "scheduled start. Latencies include failures at the time they failed. Amplification = "
-                + "attempts that reached the server ÷ logical requests. Server work = worker-seconds spent on "
-                + "attempts (the server, like most thread-per-request servers, finishes an attempt whose "
-                + "client has gone).");
+                + "attempts that reached the server ÷ logical requests (counted where the application's "
+                + "filters run, so also those Tailguard's server side answers without the handler). Server "
+                + "work = worker-seconds spent on attempts (the server, like most thread-per-request servers, "
+                + "finishes an attempt whose client has gone).");
         Markdown.Table targets = new Markdown().table("-scenario", "-target", "measured", "verdict");
         for (Map.Entry<Scenario, List<LabResult>> e : results.entrySet()) {
             section(md, out, e.getKey(), e.getValue());
@@ -65,19 +67,22 @@ final class LabReport {
 
     private void section(Markdown md, Path out, Scenario s, List<LabResult> runs) throws IOException {
         md.heading(2, s.name + ": " + s.title);
-        md.paragraph("Server: " + s.latency.describe() + (s.workers > 0 ? "; " + s.workers + " workers, queue of "
+        md.paragraph("Server: " + (s.cpuMillis > 0 ? fmt(s.cpuMillis) + " ms of CPU (busy), then " : "")
+                + s.latency.describe() + (s.workers > 0 ? "; " + s.workers + " workers, queue of "
                 + s.queueLimit + ", 503 beyond it; " + s.brownoutWorkers + " workers from " + fmt(s.brownoutStart)
                 + " s to " + fmt(s.brownoutStart + s.brownoutSeconds) + " s" : "; no capacity limit")
                 + ". Load: " + fmt(s.rate) + " requests/s for " + fmt(s.measuredSeconds) + " s after " + fmt(s.warmupSeconds)
                 + " s of warm-up. Application timeout: " + (s.appTimeoutMs > 0 ? s.appTimeoutMs + " ms" : "none")
                 + (s.naiveTimeoutMs > 0 ? "; the naive loop's per-attempt timeout: " + s.naiveTimeoutMs + " ms" : "")
-                + ".");
+                + "." + (s.ownJdkServer ? " Served by the JDK's `com.sun.net.httpserver` in a JVM of its own in every"
+                        + " run, whatever `--server` says: the server's CPU is measured, and coalescing acts through"
+                        + " that server's hook." : ""));
         Markdown.Table table = md.table("-run", "requests", "success", "p50 ms", "p95 ms", "p99 ms", "p99.9 ms",
                 "max ms", "amplification", "retries", "hedges", "server work s", "work vs no agent");
         LabResult base = of(runs, LabResult.Mode.NO_AGENT);
         double baseWork = base == null ? Double.NaN : base.workSeconds;
         for (LabResult r : runs) {
-            table.row(r.mode.label(), r.requests, Markdown.num(r.successRate() * 100, 2) + " %",
+            table.row(r.label(), r.requests, Markdown.num(r.successRate() * 100, 2) + " %",
                     Markdown.num(r.percentileMs(50), 1), Markdown.num(r.percentileMs(95), 1),
                     Markdown.num(r.percentileMs(99), 1), Markdown.num(r.percentileMs(99.9), 1),
                     Markdown.num(r.maxMs(), 0), Markdown.num(r.amplification(), 3), r.retries, r.hedges,
@@ -87,7 +92,7 @@ final class LabReport {
         Markdown.Table client = md.table("-run", "client side p50 ms", "p99 ms", "p99.9 ms",
                 "load generator's largest lag ms");
         for (LabResult r : runs) {
-            client.row(r.mode.label(), Markdown.num(r.clientOverheadMs(50), 2), Markdown.num(r.clientOverheadMs(99), 2),
+            client.row(r.label(), Markdown.num(r.clientOverheadMs(50), 2), Markdown.num(r.clientOverheadMs(99), 2),
                     Markdown.num(r.clientOverheadMs(99.9), 2), Markdown.num(r.maxDispatchLagMs, 1));
         }
         client.end();
@@ -97,11 +102,11 @@ final class LabReport {
                 + "against a run, as it would for a real caller.");
         if (s.hasBrownout()) {
             Markdown.Table storm = md.table("-run", "peak amplification (1 s)", "success during brownout",
-                    "time to recover", "backlog drained after", "503s", "peak queue");
+                    "time to recover", "backlog drained after", "503s", "of them shed", "peak queue");
             for (LabResult r : runs) {
-                storm.row(r.mode.label(), Markdown.num(r.peakAmplification(), 2),
+                storm.row(r.label(), Markdown.num(r.peakAmplification(), 2),
                         Markdown.num(r.brownoutSuccessRate() * 100, 1) + " %", seconds(r.recoverySeconds()),
-                        seconds(r.backlogDrainedSeconds()), r.rejected, r.peakQueue);
+                        seconds(r.backlogDrainedSeconds()), r.rejected, r.shed, r.peakQueue);
             }
             storm.end();
             md.paragraph("Peak amplification: the highest ratio of attempts to primary attempts arriving at the "
@@ -109,7 +114,11 @@ final class LabReport {
                     + "first moment the server's queue holds at most one request (sampled every 10 ms). Time to "
                     + "recover: from the capacity's return until the backlog is drained and, from then on for 2 s, "
                     + "every 250 ms bin has ≥ 99% of its requests succeed and amplification over the last second "
-                    + "≤ 1.05.");
+                    + "≤ 1.05. Shed: retries and hedges Tailguard's server side refused (503 with `Tailguard-Shed`, "
+                    + "which Tailguard clients do not retry), before they reached the handler and its queue.");
+        }
+        if (s.cpuMillis > 0) {
+            cpuTable(md, runs);
         }
         String name = s.name.toLowerCase();
         Path curve = out.resolve(name + "-latency.png");
@@ -128,6 +137,44 @@ final class LabReport {
         }
         md.paragraph("Tailguard configuration (`benchmarks/src/main/resources/lab/" + name + ".properties`):");
         md.raw("```properties\n" + s.tailguardConfig().trim() + "\n```\n\n");
+        if (of(runs, LabResult.Mode.BOTH_ENDS) != null) {
+            md.paragraph("Tailguard's server side, in the server's JVM for the run with both ends "
+                    + "(`benchmarks/src/main/resources/lab/" + name + "-server.properties`):");
+            md.raw("```properties\n" + s.serverConfig().trim() + "\n```\n\n");
+        }
+    }
+
+    /** What each logical request cost the server: handler runs and CPU, against the run without hedging. */
+    private static void cpuTable(Markdown md, List<LabResult> runs) {
+        LabResult base = of(runs, LabResult.Mode.NO_AGENT);
+        Markdown.Table cpu = md.table("-run", "attempts per request", "handler runs per request",
+                "answered without the handler", "handler CPU ms per request", "vs no hedging",
+                "server process CPU ms per request", "vs no hedging", "p50 ms", "p99 ms");
+        for (LabResult r : runs) {
+            cpu.row(r.label(), Markdown.num(r.amplification(), 3), Markdown.num(r.handlerRunsPerRequest(), 3),
+                    r.attempts - r.handlerRuns, Markdown.num(r.handlerCpuMsPerRequest(), 3),
+                    ratio(r.handlerCpuMsPerRequest(), base == null ? Double.NaN : base.handlerCpuMsPerRequest()),
+                    Markdown.num(r.processCpuMsPerRequest(), 3),
+                    ratio(r.processCpuMsPerRequest(), base == null ? Double.NaN : base.processCpuMsPerRequest()),
+                    Markdown.num(r.percentileMs(50), 1), Markdown.num(r.percentileMs(99), 1));
+        }
+        cpu.end();
+        md.paragraph("Attempts per request: what reached the server (the hedges included). Handler runs: how "
+                + "often the application's handler ran; the other attempts Tailguard's server side answered "
+                + "with a copy of another attempt's response. Handler CPU: the CPU time of the handler's "
+                + "thread while it worked. Server process CPU: the CPU time of the server's whole JVM (the JDK's "
+                + "server, the agent, the JIT and the garbage collector included) from the end of the warm-up "
+                + "until the last response, ÷ the logical requests measured. The seed article reports 9% less "
+                + "server CPU at twice the requests with server-side deduplication. A coalesced hedge gets its "
+                + "primary's response when the primary finishes: it spares the server the handler's work and "
+                + "spares the client nothing, since here the slowness is inside the handler; a hedge that "
+                + "arrives after its primary finished (its response still on the way) runs the handler again. "
+                + "Here coalescing cannot take the server's CPU below no hedging's: the handler runs at least "
+                + "once per request either way, and each hedge still costs its connection, parsing and wait.");
+    }
+
+    private static String ratio(double value, double base) {
+        return Double.isNaN(value) || Double.isNaN(base) || base == 0 ? "–" : "×" + Markdown.num(value / base, 2);
     }
 
     private static void targetRows(Markdown.Table targets, Scenario s, List<LabResult> runs) {
@@ -163,10 +210,47 @@ final class LabReport {
                         + (base == null ? "–" : seconds(base.recoverySeconds())) + "; naive: "
                         + (naive == null ? "–" : seconds(naive.recoverySeconds())) + ")", seconds(recovery),
                         Double.isNaN(recovery) ? Verdict.FALLS_SHORT : Verdict.below(recovery, 1.0, true));
+                LabResult both = of(runs, LabResult.Mode.BOTH_ENDS);
+                if (both != null) {
+                    double bothRecovery = both.recoverySeconds();
+                    targets.row("S1", "both ends: recovery within 1 s of capacity returning (client only: "
+                            + seconds(recovery) + ")", seconds(bothRecovery),
+                            Double.isNaN(bothRecovery) ? Verdict.FALLS_SHORT : Verdict.below(bothRecovery, 1.0, true));
+                    targets.row("S1", "both ends: success during the brownout above the client only's ("
+                            + Markdown.num(tg.brownoutSuccessRate() * 100, 1) + " %)",
+                            Markdown.num(both.brownoutSuccessRate() * 100, 1) + " %",
+                            both.brownoutSuccessRate() > tg.brownoutSuccessRate() ? Verdict.MEETS : Verdict.FALLS_SHORT);
+                }
+                break;
+            case "S3":
+                LabResult coalescing = of(runs, LabResult.Mode.BOTH_ENDS);
+                if (coalescing == null || base == null) {
+                    break;
+                }
+                targets.row("S3", "handler runs per request with coalescing ≤ 1.05 (client only: "
+                        + Markdown.num(tg.handlerRunsPerRequest(), 3) + ")",
+                        Markdown.num(coalescing.handlerRunsPerRequest(), 3),
+                        Verdict.below(coalescing.handlerRunsPerRequest(), 1.05, true));
+                double cpuRatio = coalescing.processCpuMsPerRequest() / base.processCpuMsPerRequest();
+                targets.row("S3", "server CPU per request with coalescing at most no hedging's, at "
+                        + Markdown.num(coalescing.amplification(), 2) + "× the attempts (article: −9% at 2×; client only: "
+                        + ratio(tg.processCpuMsPerRequest(), base.processCpuMsPerRequest()) + ")",
+                        "×" + Markdown.num(cpuRatio, 2), Verdict.below(cpuRatio, 1.0, true));
                 break;
             default:
                 break;
         }
+    }
+
+    /** The command that makes this report again. */
+    static String reproduce(RunOptions options) {
+        String client = options.clients.isEmpty() ? "jdk" : options.clients.get(0);
+        return "benchmarks/run lab" + (options.quick ? " --quick" : "")
+                + (client.equals("jdk") ? "" : " --clients " + client)
+                + (options.labServer.equals("jdk") ? " --server jdk" : "")
+                + (options.scenarios.isEmpty() ? "" : " --scenarios " + String.join(",", options.scenarios))
+                + (options.modes.isEmpty() ? "" : " --modes " + String.join(",", options.modes).toLowerCase())
+                + (options.outArg == null ? "" : " --out " + options.outArg);
     }
 
     private static String seconds(double s) {

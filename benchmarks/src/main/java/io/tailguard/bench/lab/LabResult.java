@@ -33,6 +33,14 @@ public final class LabResult {
     final long retries;
     final long hedges;
     final long rejected;
+    /** Retries and hedges Tailguard's server side refused (503 with {@code Tailguard-Shed}). */
+    final long shed;
+    /** Attempts for which the application's handler ran (the rest Tailguard's server side answered). */
+    final long handlerRuns;
+    /** CPU time of the handler's threads on the measured requests' attempts, in nanoseconds. */
+    final long handlerCpuNanos;
+    /** CPU time of the server's process from the end of the warm-up; -1 when not measured. */
+    final long processCpuNanos;
     final long undelivered;
     /** Worker-seconds the server spent on the measured requests' attempts. */
     final double workSeconds;
@@ -62,6 +70,7 @@ public final class LabResult {
         this.scenario = scenario;
         this.peakQueue = server.peakQueue;
         this.queueSamples = server.queueSamples;
+        this.processCpuNanos = server.processCpuNanos;
         List<LabServer.Attempt> serverAttempts = server.attempts;
         List<String> lines = Files.readAllLines(clientCsv);
         String header = lines.isEmpty() ? "" : lines.get(0);
@@ -134,6 +143,9 @@ public final class LabResult {
         long r = 0;
         long h = 0;
         long rej = 0;
+        long refused = 0;
+        long runs = 0;
+        long cpu = 0;
         long lost = 0;
         double work = 0;
         for (LabServer.Attempt attempt : serverAttempts) {
@@ -158,6 +170,13 @@ public final class LabResult {
             if (attempt.status == 503) {
                 rej++;
             }
+            if (attempt.shed) {
+                refused++;
+            }
+            if (attempt.handled) {
+                runs++;
+            }
+            cpu += attempt.cpuNanos;
             if (!attempt.delivered) {
                 lost++;
             }
@@ -167,6 +186,9 @@ public final class LabResult {
         retries = r;
         hedges = h;
         rejected = rej;
+        shed = refused;
+        handlerRuns = runs;
+        handlerCpuNanos = cpu;
         undelivered = lost;
         workSeconds = work;
         List<Long> overhead = new ArrayList<>();
@@ -176,6 +198,26 @@ public final class LabResult {
             }
         }
         sortedClientOverhead = overhead.stream().mapToLong(Long::longValue).sorted().toArray();
+    }
+
+    /** What this run is called in its scenario's tables and charts. */
+    public String label() {
+        return scenario.label(mode);
+    }
+
+    /** Executions of the application's handler per logical request. */
+    public double handlerRunsPerRequest() {
+        return requests == 0 ? Double.NaN : handlerRuns / (double) requests;
+    }
+
+    /** The handler threads' CPU per logical request, in ms. */
+    public double handlerCpuMsPerRequest() {
+        return requests == 0 ? Double.NaN : handlerCpuNanos / 1e6 / requests;
+    }
+
+    /** The server process's CPU per logical request, in ms; {@code NaN} when not measured. */
+    public double processCpuMsPerRequest() {
+        return requests == 0 || processCpuNanos < 0 ? Double.NaN : processCpuNanos / 1e6 / requests;
     }
 
     /** Percentile of what the client side added to single-attempt requests, in ms. */
@@ -321,7 +363,9 @@ public final class LabResult {
     public enum Mode {
         NO_AGENT("no agent"),
         NAIVE("naive retry loop"),
-        TAILGUARD("Tailguard");
+        TAILGUARD("Tailguard"),
+        /** Tailguard in the application and in the server's JVM, with the scenario's server-side configuration. */
+        BOTH_ENDS("Tailguard, both ends");
 
         final String label;
 

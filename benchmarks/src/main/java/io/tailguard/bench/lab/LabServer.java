@@ -1,13 +1,19 @@
 package io.tailguard.bench.lab;
 
+import com.sun.net.httpserver.Filter;
+import com.sun.net.httpserver.HttpContext;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import io.tailguard.bench.server.MiniHttpServer;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -29,15 +35,27 @@ import java.util.function.Function;
  * header the application sets, which every retry and hedge carries too), when it arrived, what
  * kind it was, how long it queued and was served, and whether the client was still there to
  * read the response.
+ *
+ * <p>Served through the JDK's server, an attempt is recorded by a filter in front of the handler,
+ * where the application's filters run: also an attempt that Tailguard's server side answered without
+ * running the handler (coalesced with another attempt of the same request, or shed) is counted, and
+ * whether the handler ran is recorded. A scenario whose handler costs CPU busy-spins that much of
+ * the handler thread's CPU time before the rest of its latency.
  */
 public final class LabServer implements AutoCloseable {
 
     static final String ID_HEADER = "X-Lab-Id";
+    /** What Tailguard's server side adds to a retry or hedge it refused. */
+    static final String SHED_HEADER = "Tailguard-Shed";
 
     private static final MiniHttpServer.Response OK = MiniHttpServer.Response.of(200, "ok");
     private static final MiniHttpServer.Response BUSY = MiniHttpServer.Response.of(503, "busy");
 
+    private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
+
     private final LatencyModel model;
+    /** CPU time the handler spends on each attempt before the time drawn from the model. */
+    private final long cpuNanos;
     private final Workers workers;
     private final long seed;
     private final long originNanos;
@@ -52,7 +70,6 @@ public final class LabServer implements AutoCloseable {
     /** The queue's length every {@link #SAMPLE_MILLIS} ms from the load's start (capacity-bound servers). */
     private final List<Integer> queueSamples = new ArrayList<>();
     private final ScheduledExecutorService sampler;
-    private final AnsweredBeforeTheHandler answeredEarly = new AnsweredBeforeTheHandler();
 
     static final int SAMPLE_MILLIS = 10;
 
@@ -61,17 +78,20 @@ public final class LabServer implements AutoCloseable {
      * @param originNanos the {@link System#nanoTime} the load starts at; attempt times are relative to it
      */
     public LabServer(LatencyModel model, Workers workers, long seed, long originNanos) throws IOException {
-        this(model, workers, seed, originNanos, false);
+        this(model, 0, workers, seed, originNanos, false);
     }
 
     /**
      * @param jdkServer serve through the JDK's {@code com.sun.net.httpserver} as it comes (headers and
      *     body in two writes, {@code TCP_NODELAY} off) instead of ours, which sets {@code TCP_NODELAY}
      *     and writes a response at once
+     * @param cpuNanos CPU time each attempt's handler spends (busy, on its own thread) before the
+     *     time drawn from the model
      */
-    public LabServer(LatencyModel model, Workers workers, long seed, long originNanos, boolean jdkServer)
-            throws IOException {
+    public LabServer(LatencyModel model, long cpuNanos, Workers workers, long seed, long originNanos,
+            boolean jdkServer) throws IOException {
         this.model = model;
+        this.cpuNanos = cpuNanos;
         this.workers = workers;
         this.seed = seed;
         this.originNanos = originNanos;
@@ -84,7 +104,8 @@ public final class LabServer implements AutoCloseable {
             });
             this.jdk = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 1024);
             jdk.setExecutor(jdkHandlers);
-            jdk.createContext("/", this::serveJdk).getFilters().add(answeredEarly);
+            HttpContext context = jdk.createContext("/", this::serveJdk);
+            context.getFilters().add(new Recorder());
             jdk.start();
         } else {
             this.jdk = null;
@@ -98,7 +119,9 @@ public final class LabServer implements AutoCloseable {
         return new MiniHttpServer(new MiniHttpServer.Handler() {
             @Override
             public MiniHttpServer.Response handle(MiniHttpServer.Request request) throws InterruptedException {
-                return serve(request::header);
+                Attempt attempt = arrive(request::header);
+                current.set(attempt);
+                return work(attempt);
             }
 
             @Override
@@ -113,20 +136,61 @@ public final class LabServer implements AutoCloseable {
         });
     }
 
-    /** One exchange of the JDK's server: the same attempt, written as that server writes. */
+    /**
+     * Every attempt as it arrives at the JDK's server, before Tailguard's server side (which hooks
+     * in after the application's filters) and the handler: its arrival, and once it was answered,
+     * how, whether or not the handler ran.
+     */
+    private final class Recorder extends Filter {
+        @Override
+        public void doFilter(HttpExchange exchange, Chain chain) throws IOException {
+            Attempt attempt = arrive(name -> exchange.getRequestHeaders().getFirst(name));
+            current.set(attempt);
+            try {
+                chain.doFilter(exchange);
+            } finally {
+                current.remove();
+                if (attempt != null) {
+                    attempt.status = exchange.getResponseCode();
+                    attempt.shed = hasHeader(exchange, SHED_HEADER);
+                    if (!attempt.handled) {
+                        attempt.delivered = attempt.status > 0;
+                    }
+                }
+            }
+        }
+
+        @Override
+        public String description() {
+            return "lab: records every attempt";
+        }
+    }
+
+    /**
+     * Whether the response carries a header, by a name in any case: JDK 17's {@code Headers.putAll}
+     * keeps names as given, where {@code getFirst} looks for the normalized one.
+     */
+    private static boolean hasHeader(HttpExchange exchange, String name) {
+        for (String key : exchange.getResponseHeaders().keySet()) {
+            if (key.equalsIgnoreCase(name)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** The handler of the JDK's server: the same work, written as that server writes. */
     private void serveJdk(HttpExchange exchange) throws IOException {
-        answeredEarly.reached();
+        Attempt attempt = current.get();
         MiniHttpServer.Response response;
         try {
-            response = serve(name -> exchange.getRequestHeaders().getFirst(name));
+            response = work(attempt);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             exchange.close();
             return;
         }
         byte[] body = (response == OK ? "ok" : "busy").getBytes(StandardCharsets.US_ASCII);
-        Attempt attempt = current.get();
-        current.remove();
         boolean delivered = false;
         try {
             exchange.sendResponseHeaders(response.status, body.length);
@@ -172,40 +236,14 @@ public final class LabServer implements AutoCloseable {
         return http != null ? http.url("/work") : "http://127.0.0.1:" + jdk.getAddress().getPort() + "/work";
     }
 
-    /** @param header a request header by its lower-case name, or {@code null} */
-    private MiniHttpServer.Response serve(Function<String, String> header) throws InterruptedException {
+    /**
+     * Records an attempt as it arrives.
+     *
+     * @param header a request header by its lower-case name, or {@code null}
+     * @return the attempt, or {@code null} for the application's warm-up call
+     */
+    private Attempt arrive(Function<String, String> header) {
         long arrival = System.nanoTime();
-        Attempt attempt = arrive(header, arrival);
-        if (attempt == null) {
-            // The application's warm-up call, before the clock starts: answered at once, so that
-            // a stall drawn for it cannot delay the start of the load.
-            return OK;
-        }
-        int ordinal = attempt.ordinal;
-        long id = attempt.id;
-        current.set(attempt);
-        if (workers != null && !workers.acquire()) {
-            attempt.status = 503;
-            return BUSY;
-        }
-        long start = System.nanoTime();
-        attempt.queueNanos = start - arrival;
-        attempt.startedAt = start;
-        long service = model.sampleNanos(seed, id, ordinal);
-        try {
-            sleepUntil(start + service);
-        } finally {
-            if (workers != null) {
-                workers.release();
-            }
-        }
-        attempt.serviceNanos = System.nanoTime() - start;
-        attempt.status = 200;
-        return OK;
-    }
-
-    /** Records an attempt's arrival; {@code null} for the warm-up call, which carries no id. */
-    private Attempt arrive(Function<String, String> header, long arrival) {
         String idHeader = header.apply("x-lab-id");
         long id = idHeader == null ? -1 : Long.parseLong(idHeader);
         if (id < 0) {
@@ -213,6 +251,7 @@ public final class LabServer implements AutoCloseable {
         }
         int ordinal = arrivalsById.merge(id, 1, Integer::sum) - 1;
         Attempt attempt = new Attempt(id, arrival - originNanos, kind(ordinal, header));
+        attempt.arrivedAt = arrival;
         attempt.ordinal = ordinal;
         attempt.tags = header.apply("x-attempt") + "/" + header.apply("x-is-hedge") + "/"
                 + header.apply("x-request-id");
@@ -220,36 +259,51 @@ public final class LabServer implements AutoCloseable {
         return attempt;
     }
 
-    /**
-     * Counts the attempts a server-side agent answered before they reached the handler (a retry
-     * shed at its concurrency limit): they reached the server, as its 503s for a full queue do.
-     */
-    private final class AnsweredBeforeTheHandler extends com.sun.net.httpserver.Filter {
-        private final ThreadLocal<boolean[]> handled = ThreadLocal.withInitial(() -> new boolean[1]);
+    /** The handler's work on an attempt: queue for a worker, spend the CPU, wait out the rest. */
+    private MiniHttpServer.Response work(Attempt attempt) throws InterruptedException {
+        if (attempt == null) {
+            // The application's warm-up call, before the clock starts: answered at once, so that
+            // a stall drawn for it cannot delay the start of the load.
+            return OK;
+        }
+        attempt.handled = true;
+        if (workers != null && !workers.acquire()) {
+            attempt.status = 503;
+            return BUSY;
+        }
+        long start = System.nanoTime();
+        attempt.queueNanos = start - attempt.arrivedAt;
+        attempt.startedAt = start;
+        long cpuStart = THREADS.getCurrentThreadCpuTime();
+        try {
+            if (cpuNanos > 0) {
+                spin(cpuStart + cpuNanos);
+            }
+            sleepUntil(System.nanoTime() + model.sampleNanos(seed, attempt.id, attempt.ordinal));
+        } finally {
+            if (workers != null) {
+                workers.release();
+            }
+            attempt.cpuNanos = THREADS.getCurrentThreadCpuTime() - cpuStart;
+        }
+        attempt.serviceNanos = System.nanoTime() - start;
+        attempt.status = 200;
+        return OK;
+    }
 
-        @Override
-        public void doFilter(HttpExchange exchange, Chain chain) throws IOException {
-            boolean[] reached = handled.get();
-            reached[0] = false;
-            long arrival = System.nanoTime();
-            chain.doFilter(exchange);
-            if (!reached[0]) {
-                Attempt attempt = arrive(name -> exchange.getRequestHeaders().getFirst(name), arrival);
-                if (attempt != null) {
-                    attempt.status = exchange.getResponseCode();
-                    attempt.delivered = true;
-                }
+    /**
+     * Burns this thread's CPU until its CPU time reaches {@code until}: a preempted thread does
+     * not count time it did not run, so every attempt costs the same CPU however loaded the
+     * machine is.
+     */
+    static long spin(long until) {
+        long sink = 0;
+        while (THREADS.getCurrentThreadCpuTime() < until) {
+            for (int i = 0; i < 2_000; i++) {
+                sink = sink * 6364136223846793005L + 1442695040888963407L;
             }
         }
-
-        void reached() {
-            handled.get()[0] = true;
-        }
-
-        @Override
-        public String description() {
-            return "counts attempts answered before the handler";
-        }
+        return sink;
     }
 
     /**
@@ -320,11 +374,77 @@ public final class LabServer implements AutoCloseable {
         public final int peakQueue;
         /** Queue length every {@link #SAMPLE_MILLIS} ms since the load started; empty without a capacity. */
         public final int[] queueSamples;
+        /**
+         * CPU time of the server's whole process (its own JVM) from the end of the warm-up until it
+         * stopped, in nanoseconds; -1 when the server ran inside the benchmark's JVM.
+         */
+        public final long processCpuNanos;
 
         ServerLog(List<Attempt> attempts, int peakQueue, int[] queueSamples) {
+            this(attempts, peakQueue, queueSamples, -1);
+        }
+
+        ServerLog(List<Attempt> attempts, int peakQueue, int[] queueSamples, long processCpuNanos) {
             this.attempts = attempts;
             this.peakQueue = peakQueue;
             this.queueSamples = queueSamples;
+            this.processCpuNanos = processCpuNanos;
+        }
+
+        ServerLog withProcessCpu(long nanos) {
+            return new ServerLog(attempts, peakQueue, queueSamples, nanos);
+        }
+
+        /**
+         * Every attempt and the queue's length every 10 ms (on the first line): for anyone who wants
+         * to look closer than the report, for {@code --report-only}, and how a server in its own JVM
+         * hands its log over.
+         */
+        void write(Path file) throws IOException {
+            StringBuilder csv = new StringBuilder("# peak_queue=" + peakQueue + " process_cpu_ns=" + processCpuNanos
+                    + " queue_every_10ms=");
+            for (int i = 0; i < queueSamples.length; i++) {
+                csv.append(i == 0 ? "" : ";").append(queueSamples[i]);
+            }
+            csv.append("\nid,kind,arrival_ns,queue_ns,service_ns,status,delivered,tags,handled,shed,cpu_ns\n");
+            for (Attempt a : attempts) {
+                csv.append(a.id).append(',').append(a.kind).append(',').append(a.arrivalNanos).append(',')
+                        .append(a.queueNanos).append(',').append(a.serviceNanos).append(',').append(a.status).append(',')
+                        .append(a.delivered).append(',').append(a.tags).append(',').append(a.handled).append(',')
+                        .append(a.shed).append(',').append(a.cpuNanos).append('\n');
+            }
+            Files.writeString(file, csv);
+        }
+
+        static ServerLog read(Path file) throws IOException {
+            List<String> lines = Files.readAllLines(file);
+            String header = lines.get(0);
+            int peakQueue = Integer.parseInt(field(header, "peak_queue="));
+            String cpu = field(header, "process_cpu_ns=");
+            String queue = header.substring(header.indexOf("queue_every_10ms=") + 17).trim();
+            int[] samples = queue.isEmpty() ? new int[0]
+                    : java.util.Arrays.stream(queue.split(";")).mapToInt(Integer::parseInt).toArray();
+            List<Attempt> attempts = new ArrayList<>();
+            for (String line : lines.subList(2, lines.size())) {
+                String[] f = line.split(",", -1);
+                Attempt a = new Attempt(Long.parseLong(f[0]), Long.parseLong(f[2]), Kind.valueOf(f[1]));
+                a.queueNanos = Long.parseLong(f[3]);
+                a.serviceNanos = Long.parseLong(f[4]);
+                a.status = Integer.parseInt(f[5]);
+                a.delivered = Boolean.parseBoolean(f[6]);
+                a.tags = f[7];
+                // Logs written before the handler's runs were recorded: every attempt ran it.
+                a.handled = f.length <= 8 || Boolean.parseBoolean(f[8]);
+                a.shed = f.length > 9 && Boolean.parseBoolean(f[9]);
+                a.cpuNanos = f.length > 10 ? Long.parseLong(f[10]) : 0;
+                attempts.add(a);
+            }
+            return new ServerLog(attempts, peakQueue, samples, cpu == null ? -1 : Long.parseLong(cpu));
+        }
+
+        private static String field(String header, String name) {
+            int at = header.indexOf(name);
+            return at < 0 ? null : header.substring(at + name.length()).split(" ")[0];
         }
     }
 
@@ -337,6 +457,9 @@ public final class LabServer implements AutoCloseable {
         /** Arrival, nanoseconds after the load started. */
         public final long arrivalNanos;
         public final Kind kind;
+        volatile long arrivedAt;
+        /** How many attempts of the same request arrived before this one. */
+        volatile int ordinal;
         volatile long startedAt;
         /** Tailguard's tagging headers as they arrived: X-Attempt/X-Is-Hedge/X-Request-ID. */
         public volatile String tags;
@@ -345,8 +468,12 @@ public final class LabServer implements AutoCloseable {
         /** 200, 503, or 0 while still being served. */
         public volatile int status;
         public volatile boolean delivered;
-        /** How many attempts of this request arrived before it. */
-        int ordinal;
+        /** Whether the application's handler ran for it (not when Tailguard answered in its place). */
+        public volatile boolean handled;
+        /** Refused by Tailguard's server side: 503 with {@code Tailguard-Shed}. */
+        public volatile boolean shed;
+        /** CPU time of the handler's thread while it worked on this attempt. */
+        public volatile long cpuNanos;
 
         Attempt(long id, long arrivalNanos, Kind kind) {
             this.id = id;

@@ -4,17 +4,28 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 
 /**
  * One lab scenario: the server's latency (and capacity) model, the load, what the application and
  * the naive loop set as timeouts, the Tailguard configuration (a commented properties file in
- * {@code src/main/resources/lab/}), and the targets. Durations come in a quick and a full version.
+ * {@code src/main/resources/lab/}; for the runs with Tailguard on both ends, a server-side one next to
+ * it), and the targets. Durations come in a quick and a full version.
  */
 public final class Scenario {
 
     public final String name;
     public final String title;
     public final LatencyModel latency;
+    /** CPU time the handler spends on each attempt (busy) before the time drawn from {@link #latency}. */
+    public final double cpuMillis;
+    /**
+     * Served only through the JDK's server, in a JVM of its own, whatever the run's server: the
+     * scenario measures Tailguard's server side or the server's CPU.
+     */
+    public final boolean ownJdkServer;
     /** Requests per second, Poisson arrivals. */
     public final double rate;
     /** Seconds of load not measured (JIT, connection pool, Tailguard's latency window). */
@@ -39,6 +50,8 @@ public final class Scenario {
         this.name = b.name;
         this.title = b.title;
         this.latency = b.latency;
+        this.cpuMillis = b.cpuMillis;
+        this.ownJdkServer = b.ownJdkServer;
         this.rate = b.rate;
         this.warmupSeconds = b.warmup;
         this.measuredSeconds = b.measured;
@@ -62,16 +75,84 @@ public final class Scenario {
 
     /** The Tailguard configuration this scenario runs with, with its reasoning in comments. */
     public String tailguardConfig() throws IOException {
-        try (InputStream in = Scenario.class.getResourceAsStream("/lab/" + name.toLowerCase() + ".properties")) {
+        return resource(name.toLowerCase(Locale.ROOT) + ".properties");
+    }
+
+    /** The configuration of Tailguard's server side in the server's JVM, for the runs with both ends. */
+    public String serverConfig() throws IOException {
+        return resource(name.toLowerCase(Locale.ROOT) + "-server.properties");
+    }
+
+    private static String resource(String file) throws IOException {
+        try (InputStream in = Scenario.class.getResourceAsStream("/lab/" + file)) {
             if (in == null) {
-                throw new IOException("no configuration for " + name);
+                throw new IOException("no configuration " + file);
             }
             return new String(in.readAllBytes(), StandardCharsets.UTF_8);
         }
     }
 
+    /**
+     * The runs of this scenario. Tailguard on both ends needs the JDK's server, the one whose hook
+     * the server side has: S1 adds that run when the lab serves through it.
+     */
+    public List<LabResult.Mode> modes(boolean jdkServer) {
+        if (name.equals("S3")) {
+            return List.of(LabResult.Mode.NO_AGENT, LabResult.Mode.TAILGUARD, LabResult.Mode.BOTH_ENDS);
+        }
+        if (name.equals("S1") && jdkServer) {
+            return List.of(LabResult.Mode.NO_AGENT, LabResult.Mode.NAIVE, LabResult.Mode.TAILGUARD,
+                    LabResult.Mode.BOTH_ENDS);
+        }
+        return List.of(LabResult.Mode.NO_AGENT, LabResult.Mode.NAIVE, LabResult.Mode.TAILGUARD);
+    }
+
+    /** What a run is called in this scenario's tables and charts. */
+    public String label(LabResult.Mode mode) {
+        if (name.equals("S3")) {
+            switch (mode) {
+                case NO_AGENT:
+                    return "no hedging";
+                case TAILGUARD:
+                    return "hedging, client only";
+                case BOTH_ENDS:
+                    return "hedging + coalescing";
+                default:
+                    break;
+            }
+        }
+        return mode.label();
+    }
+
+    /** A fresh server for one run, its capacity at full. */
+    LabServer newServer(long seed, long originNanos, boolean jdkServer) throws IOException {
+        Workers w = workers > 0 ? new Workers(workers, queueLimit) : null;
+        return new LabServer(latency, (long) (cpuMillis * 1e6), w, seed, originNanos, jdkServer);
+    }
+
+    /** The brownout on the shared timeline: the capacity halves, then returns. */
+    void scheduleBrownout(LabServer server, long originNanos, ScheduledExecutorService timeline) {
+        if (!hasBrownout()) {
+            return;
+        }
+        long now = System.nanoTime();
+        timeline.schedule(() -> server.setCapacity(brownoutWorkers), originNanos + (long) (brownoutStart * 1e9) - now,
+                TimeUnit.NANOSECONDS);
+        timeline.schedule(() -> server.setCapacity(workers),
+                originNanos + (long) ((brownoutStart + brownoutSeconds) * 1e9) - now, TimeUnit.NANOSECONDS);
+    }
+
     public static List<Scenario> all(boolean quick) {
-        return List.of(t1(quick), t2(quick), s1(quick));
+        return List.of(t1(quick), t2(quick), s1(quick), s3(quick));
+    }
+
+    static Scenario named(String name, boolean quick) {
+        for (Scenario s : all(quick)) {
+            if (s.name.equals(name)) {
+                return s;
+            }
+        }
+        throw new IllegalArgumentException("no scenario " + name);
     }
 
     /** T1, "tail at scale": 98% of attempts take 5–15 ms, 2% stall for 1 s. */
@@ -125,10 +206,30 @@ public final class Scenario {
         return new Scenario(b);
     }
 
+    /**
+     * S3, "hedge hard, pay nothing": a handler that costs 2 ms of CPU, then waits 1–10 ms (9 in
+     * 10 attempts) or 40–80 ms (1 in 10) on something else, drawn per attempt; 100 requests/s,
+     * hedged at the client's p50. Served by the JDK's server in its own JVM, whose CPU is measured.
+     */
+    static Scenario s3(boolean quick) {
+        Builder b = new Builder("S3", "hedge hard, pay nothing: hedging at p50 against a handler that costs CPU");
+        b.cpuMillis = 2;
+        b.latency = LatencyModel.mixture(LatencyModel.uniform(1, 10), new double[] {0.1},
+                new LatencyModel[] {LatencyModel.uniform(40, 80)}, false);
+        b.ownJdkServer = true;
+        b.rate = 100;
+        b.warmup = quick ? 5 : 10;
+        b.measured = quick ? 15 : 90;
+        b.drain = 3;
+        return new Scenario(b);
+    }
+
     private static final class Builder {
         final String name;
         final String title;
         LatencyModel latency;
+        double cpuMillis;
+        boolean ownJdkServer;
         double rate;
         double warmup;
         double measured;

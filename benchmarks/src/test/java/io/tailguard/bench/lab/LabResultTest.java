@@ -1,6 +1,8 @@
 package io.tailguard.bench.lab;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -57,6 +59,66 @@ class LabResultTest {
         assertEquals(1.75, result.recoverySeconds(), 1e-9);
         assertEquals(1 + 550 / (double) (n - 500), result.amplification(), 1e-9);
         assertEquals(20.0, result.percentileMs(99.9), 1e-9);
+    }
+
+    /**
+     * A synthetic S3 run: every request's handler costs 2 ms of CPU; every other request is hedged,
+     * and with coalescing the hedge is answered without the handler. The server's process spent
+     * 300 ms of CPU over the measured requests.
+     */
+    @Test
+    void handlerRunsAndCpuCountOnlyWhatTheHandlerDid() throws Exception {
+        Scenario s3 = Scenario.s3(true);
+        StringBuilder csv = new StringBuilder("# synthetic\n");
+        List<LabServer.Attempt> attempts = new ArrayList<>();
+        int n = (int) (s3.totalSeconds() * 10);
+        int measured = 0;
+        for (int id = 0; id < n; id++) {
+            long scheduled = id * 100 * MS;
+            measured += scheduled >= s3.warmupSeconds * 1e9 ? 1 : 0;
+            csv.append(id).append(',').append(scheduled).append(',').append(10 * MS).append(",200,0\n");
+            attempts.add(handled(attempt(id, scheduled, LabServer.Kind.PRIMARY, 200)));
+            if (id % 2 == 0) {
+                attempts.add(attempt(id, scheduled + 5 * MS, LabServer.Kind.HEDGE, 200));
+            }
+        }
+        Path file = dir.resolve("s3.csv");
+        Files.writeString(file, csv);
+        LabServer.ServerLog log = new LabServer.ServerLog(attempts, 0, new int[0], 300 * MS);
+        Path serverCsv = dir.resolve("s3-server.csv");
+        log.write(serverCsv);
+        LabResult result = new LabResult(LabResult.Mode.BOTH_ENDS, s3, file, LabServer.ServerLog.read(serverCsv));
+
+        assertEquals(measured, result.requests);
+        assertEquals(1.5, result.amplification(), 0.01, "the hedges reached the server");
+        assertEquals(1.0, result.handlerRunsPerRequest(), 1e-9, "the handler ran once per request");
+        assertEquals(2.0, result.handlerCpuMsPerRequest(), 1e-9);
+        assertEquals(300.0 / measured, result.processCpuMsPerRequest(), 1e-9);
+        assertEquals("hedging + coalescing", result.label());
+    }
+
+    @Test
+    void serverLogsWrittenBeforeHandlerRunsWereRecordedReadAsEveryAttemptHandled() throws Exception {
+        Path old = dir.resolve("old-server.csv");
+        Files.writeString(old, "# peak_queue=3 queue_every_10ms=0;1;2\n"
+                + "id,kind,arrival_ns,queue_ns,service_ns,status,delivered,tags\n"
+                + "7,RETRY,100,2,20,503,true,2/false/abc\n");
+        LabServer.ServerLog log = LabServer.ServerLog.read(old);
+
+        assertEquals(3, log.peakQueue);
+        assertEquals(3, log.queueSamples.length);
+        assertEquals(-1, log.processCpuNanos, "not measured");
+        LabServer.Attempt a = log.attempts.get(0);
+        assertTrue(a.handled);
+        assertFalse(a.shed);
+        assertEquals(503, a.status);
+        assertEquals("2/false/abc", a.tags);
+    }
+
+    private static LabServer.Attempt handled(LabServer.Attempt a) {
+        a.handled = true;
+        a.cpuNanos = 2 * MS;
+        return a;
     }
 
     private static LabServer.Attempt attempt(long id, long arrival, LabServer.Kind kind, int status) {
