@@ -9,7 +9,6 @@ import io.tailguard.agent.engine.RequestMetrics.RequestOutcome;
 import io.tailguard.agent.engine.Scheduler.Cancellable;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -18,7 +17,7 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicLongFieldUpdater;
 
 /**
  * One logical request on its way through the engine: it sends the primary attempt, hedges it when
@@ -57,6 +56,11 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class Execution<R> {
 
     private static final int NO_STATUS = -1;
+
+    /** {@code AttemptState.reserved}: updated in place rather than through an AtomicLong per attempt. */
+    @SuppressWarnings("rawtypes")
+    private static final AtomicLongFieldUpdater<Execution.AttemptState> RESERVED =
+            AtomicLongFieldUpdater.newUpdater(Execution.AttemptState.class, "reserved");
 
     private final Engine engine;
     private final PolicyRuntime policy;
@@ -115,16 +119,17 @@ public final class Execution<R> {
         this.clientDeadlineNanos = plus(startNanos, clientTimeout);
         this.deadlineNanos = plus(startNanos, Math.min(config.retryTimeout().toNanos(), clientTimeout));
         if (blockingCaller) {
+            // The result never reaches the application, which waits in await(): only this class
+            // completes it (succeed, fail), and wakes the waiting thread as it does.
             this.caller = new CallerRuns();
-            result.whenComplete((response, failure) -> caller.wake());
         } else {
             this.caller = null;
+            result.whenComplete((response, failure) -> {
+                if (result.isCancelled()) {
+                    cancel();
+                }
+            });
         }
-        result.whenComplete((response, failure) -> {
-            if (result.isCancelled()) {
-                cancel();
-            }
-        });
     }
 
     /** Sends the primary attempt. A failure here means nothing was sent: the caller may fall back. */
@@ -261,13 +266,7 @@ public final class Execution<R> {
         if (tagging == null) {
             return Collections.emptyMap();
         }
-        Map<String, String> headers = new LinkedHashMap<>(4);
-        if (requestId != null) {
-            headers.put(tagging.requestId(), requestId);
-        }
-        headers.put(tagging.attempt(), Integer.toString(attempt.number));
-        headers.put(tagging.hedge(), attempt.kind == AttemptKind.HEDGE ? "true" : "false");
-        return headers;
+        return AttemptHeaders.of(tagging, requestId, attempt.number, attempt.kind == AttemptKind.HEDGE);
     }
 
     // --- timers
@@ -380,14 +379,14 @@ public final class Execution<R> {
         if (finished || attempt.done || winner != null || bytes < 0) {
             return false;
         }
-        if (attempt.reserved.get() + bytes > maxResponseBytes) {
+        if (attempt.reserved + bytes > maxResponseBytes) {
             attempt.overOwnLimit = true;
             return false;
         }
         if (!engine.buffers().tryReserve(bytes)) {
             return false;
         }
-        attempt.reserved.addAndGet(bytes);
+        RESERVED.getAndAdd(attempt, bytes);
         return true;
     }
 
@@ -598,7 +597,11 @@ public final class Execution<R> {
         retryTimer.cancel();
         // Attempts that lost to a response may finish on their own; any other end (a failure, the
         // application's cancel or interrupt) aborts them.
-        (response != null ? actions.lose : actions.cancel).addAll(othersInFlight(winner));
+        if (response != null) {
+            actions.lose = othersInFlight(winner);
+        } else {
+            actions.cancel = othersInFlight(winner);
+        }
         if (lastResponse != null && lastResponse != response) {
             actions.discard(lastResponseAttempt, lastResponse);
             lastResponse = null;
@@ -644,9 +647,9 @@ public final class Execution<R> {
             // The engine's own bookkeeping failed: the request still ends, with the outcome at hand.
             engine.reportInternalFailure(bug);
             if (failure != null) {
-                result.completeExceptionally(failure);
+                fail(failure);
             } else {
-                result.complete(response);
+                succeed(response);
             }
         }
     }
@@ -668,7 +671,7 @@ public final class Execution<R> {
                 }
             }
             policy.metrics().requestFinished(wasCancelled ? RequestOutcome.CANCELLED : RequestOutcome.FAILURE, duration);
-            result.completeExceptionally(failure);
+            fail(failure);
             return;
         }
         int status = exchange.status(response);
@@ -686,7 +689,17 @@ public final class Execution<R> {
             if (from != null) {
                 from.releaseBuffer();
             }
-            result.completeExceptionally(failed);
+            fail(failed);
+            return;
+        }
+        if (delivery instanceof CompletableFuture && ((CompletableFuture<R>) delivery).isDone()
+                && !((CompletableFuture<R>) delivery).isCompletedExceptionally()) {
+            // Delivered at once (most responses): no stage to chain.
+            R delivered = ((CompletableFuture<R>) delivery).join();
+            if (from != null) {
+                from.releaseBuffer();
+            }
+            succeed(delivered);
             return;
         }
         delivery.whenComplete((delivered, deliveryFailure) -> {
@@ -694,10 +707,10 @@ public final class Execution<R> {
                 from.releaseBuffer();
             }
             if (deliveryFailure != null) {
-                result.completeExceptionally(deliveryFailure instanceof CompletionException
+                fail(deliveryFailure instanceof CompletionException
                         && deliveryFailure.getCause() != null ? deliveryFailure.getCause() : deliveryFailure);
             } else {
-                result.complete(delivered);
+                succeed(delivered);
             }
         });
     }
@@ -749,10 +762,24 @@ public final class Execution<R> {
             engine.reportInternalFailure(again);
             attempt.releaseBuffer();
             if (response != null) {
-                result.complete(response);
+                succeed(response);
             } else {
-                result.completeExceptionally(failure);
+                fail(failure);
             }
+        }
+    }
+
+    private void succeed(R response) {
+        result.complete(response);
+        if (caller != null) {
+            caller.wake();
+        }
+    }
+
+    private void fail(Throwable failure) {
+        result.completeExceptionally(failure);
+        if (caller != null) {
+            caller.wake();
         }
     }
 
@@ -763,8 +790,10 @@ public final class Execution<R> {
 
     /** Client calls decided under the lock, run after it is released. */
     private final class Actions {
-        final List<AttemptState> cancel = new ArrayList<>(1);
-        final List<AttemptState> lose = new ArrayList<>(1);
+        // Most requests end with one attempt and nothing to cancel, lose or discard: the lists
+        // exist only when they have something in them.
+        List<AttemptState> cancel = Collections.emptyList();
+        List<AttemptState> lose = Collections.emptyList();
         List<R> discard = Collections.emptyList();
         boolean complete;
         AttemptState from;
@@ -811,7 +840,7 @@ public final class Execution<R> {
         private volatile Attempt handle;
         private volatile boolean cancelRequested;
         /** Bytes of this attempt's response held against the limits; see {@link #releaseBuffer}. */
-        final AtomicLong reserved = new AtomicLong();
+        volatile long reserved;
         private volatile boolean lost;
         // Guarded by Execution.this.
         boolean done;
@@ -836,7 +865,7 @@ public final class Execution<R> {
 
         /** Gives back what this attempt held; safe to call more than once. @return the bytes released */
         long releaseBuffer() {
-            long bytes = reserved.getAndSet(0);
+            long bytes = RESERVED.getAndSet(this, 0);
             engine.buffers().release(bytes);
             return bytes;
         }

@@ -96,9 +96,7 @@ final class ClassicExchange implements Exchange<ClassicExchange.Attempted> {
         HttpUriRequestBase copy = new HttpUriRequestBase(request.getMethod(), request.getUri());
         copy.setVersion(request.getVersion());
         copy.setHeaders(request.getHeaders());
-        for (Map.Entry<String, String> header : headers.entrySet()) {
-            copy.setHeader(header.getKey(), header.getValue());
-        }
+        headers.forEach(copy::setHeader);
         copy.setEntity(request.getEntity());
         copy.setConfig(config);
         return copy;

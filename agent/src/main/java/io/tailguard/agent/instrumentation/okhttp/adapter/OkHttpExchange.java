@@ -118,9 +118,7 @@ final class OkHttpExchange implements Exchange<Response> {
             attempt = call.clone();
         } else {
             Request.Builder copy = request.newBuilder();
-            for (Map.Entry<String, String> header : headers.entrySet()) {
-                copy.header(header.getKey(), header.getValue());
-            }
+            headers.forEach(copy::header);
             attempt = client.newCall(copy.build());
         }
         long remaining = spec.clientTimeoutNanos();
