@@ -833,7 +833,7 @@ public final class Execution<R> {
     }
 
     /** One attempt: the engine's view of it, and the listener the adapter reports to. */
-    private final class AttemptState implements AttemptListener<R>, Executor {
+    private final class AttemptState implements AttemptListener<R>, Executor, Runnable {
         final int number;
         final AttemptKind kind;
         final long startNanos;
@@ -849,6 +849,8 @@ public final class Execution<R> {
         boolean overOwnLimit;
         Cancellable timeoutTimer = Cancellable.NONE;
         Cancellable abortTimer = Cancellable.NONE;
+        /** The blocking work handed to {@link #execute}, run by {@link #run}. */
+        private Runnable send;
 
         AttemptState(int number, AttemptKind kind, long startNanos) {
             this.number = number;
@@ -921,27 +923,42 @@ public final class Execution<R> {
 
         /** Runs a blocking client's attempt: on the waiting application thread, else on a worker. */
         @Override
-        public void execute(Runnable send) {
-            Runnable guarded = () -> {
-                if (cancelRequested || lost) {
-                    onFailure(exchange.cancelledFailure());
-                    return;
-                }
-                try {
-                    send.run();
-                } catch (Throwable escaped) {
-                    // An Error (an OutOfMemoryError, say) out of the client or the adapter: the
-                    // attempt still ends, so the request gets an outcome and no thread waits
-                    // forever. Ignored if the attempt had already reported.
-                    onFailure(escaped);
-                }
-            };
+        public void execute(Runnable work) {
+            Runnable guarded;
+            if (send == null) {
+                // An attempt hands over its work once: it runs as this attempt itself, with no
+                // object of its own.
+                send = work;
+                guarded = this;
+            } else {
+                guarded = () -> guard(work);
+            }
             if (caller == null || !caller.offer(guarded, kind != AttemptKind.HEDGE)) {
                 try {
                     engine.workers().execute(guarded);
                 } catch (RejectedExecutionException e) {
                     abandon(this, e);
                 }
+            }
+        }
+
+        @Override
+        public void run() {
+            guard(send);
+        }
+
+        private void guard(Runnable work) {
+            if (cancelRequested || lost) {
+                onFailure(exchange.cancelledFailure());
+                return;
+            }
+            try {
+                work.run();
+            } catch (Throwable escaped) {
+                // An Error (an OutOfMemoryError, say) out of the client or the adapter: the
+                // attempt still ends, so the request gets an outcome and no thread waits
+                // forever. Ignored if the attempt had already reported.
+                onFailure(escaped);
             }
         }
 
