@@ -11,43 +11,54 @@ import java.util.function.BiConsumer;
 
 /**
  * The tagging headers of one attempt, in the order they go out (request id, attempt, hedge): an
- * immutable map of two or three entries made for every tagged attempt, so it is a few arrays
- * rather than a hash map with its table and entry objects.
+ * immutable map made for every tagged attempt, so it is one small object over the configured
+ * names rather than a hash map with its table and entry objects.
  */
 final class AttemptHeaders extends AbstractMap<String, String> {
 
     /** Attempt numbers as header values, without a new string for the usual ones. */
     private static final String[] NUMBERS = {"0", "1", "2", "3", "4", "5", "6", "7", "8", "9"};
 
-    private final String[] names;
-    private final String[] values;
+    private final TaggingHeaders names;
+    /** {@code null} when the request carries its own id: then there are two headers. */
+    private final String requestId;
+    private final String attempt;
+    private final String hedge;
 
-    private AttemptHeaders(String[] names, String[] values) {
+    private AttemptHeaders(TaggingHeaders names, String requestId, String attempt, String hedge) {
         this.names = names;
-        this.values = values;
+        this.requestId = requestId;
+        this.attempt = attempt;
+        this.hedge = hedge;
     }
 
     /** @param requestId the request id to add, or {@code null} when the request has its own */
     static AttemptHeaders of(TaggingHeaders tagging, String requestId, int attempt, boolean hedge) {
         String number = attempt >= 0 && attempt < NUMBERS.length ? NUMBERS[attempt] : Integer.toString(attempt);
-        String hedged = hedge ? "true" : "false";
-        if (requestId == null) {
-            return new AttemptHeaders(new String[] {tagging.attempt(), tagging.hedge()}, new String[] {number, hedged});
-        }
-        return new AttemptHeaders(new String[] {tagging.requestId(), tagging.attempt(), tagging.hedge()},
-                new String[] {requestId, number, hedged});
+        return new AttemptHeaders(tagging, requestId, number, hedge ? "true" : "false");
     }
 
     @Override
     public int size() {
-        return names.length;
+        return requestId == null ? 2 : 3;
+    }
+
+    /** The i-th header's name, in sending order. */
+    private String name(int i) {
+        int k = requestId == null ? i + 1 : i;
+        return k == 0 ? names.requestId() : k == 1 ? names.attempt() : names.hedge();
+    }
+
+    private String value(int i) {
+        int k = requestId == null ? i + 1 : i;
+        return k == 0 ? requestId : k == 1 ? attempt : hedge;
     }
 
     @Override
     public String get(Object key) {
-        for (int i = 0; i < names.length; i++) {
-            if (names[i].equals(key)) {
-                return values[i];
+        for (int i = 0; i < size(); i++) {
+            if (name(i).equals(key)) {
+                return value(i);
             }
         }
         return null;
@@ -60,8 +71,8 @@ final class AttemptHeaders extends AbstractMap<String, String> {
 
     @Override
     public void forEach(BiConsumer<? super String, ? super String> action) {
-        for (int i = 0; i < names.length; i++) {
-            action.accept(names[i], values[i]);
+        for (int i = 0; i < size(); i++) {
+            action.accept(name(i), value(i));
         }
     }
 
@@ -70,7 +81,7 @@ final class AttemptHeaders extends AbstractMap<String, String> {
         return new AbstractSet<Map.Entry<String, String>>() {
             @Override
             public int size() {
-                return names.length;
+                return AttemptHeaders.this.size();
             }
 
             @Override
@@ -80,16 +91,16 @@ final class AttemptHeaders extends AbstractMap<String, String> {
 
                     @Override
                     public boolean hasNext() {
-                        return next < names.length;
+                        return next < AttemptHeaders.this.size();
                     }
 
                     @Override
                     public Map.Entry<String, String> next() {
-                        if (next >= names.length) {
+                        if (!hasNext()) {
                             throw new NoSuchElementException();
                         }
                         int i = next++;
-                        return new SimpleImmutableEntry<>(names[i], values[i]);
+                        return new SimpleImmutableEntry<>(name(i), value(i));
                     }
                 };
             }
