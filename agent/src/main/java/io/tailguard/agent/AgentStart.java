@@ -27,6 +27,7 @@ public final class AgentStart {
     }
 
     public static void premain(String arguments, Instrumentation instrumentation) {
+        long started = System.nanoTime();
         try {
             String installed = System.getProperty(INSTALLED_PROPERTY);
             if (installed != null) {
@@ -34,6 +35,7 @@ public final class AgentStart {
                 return;
             }
             start(arguments, instrumentation);
+            AgentStatus.premainTook(System.nanoTime() - started);
         } catch (Throwable failure) {
             couldNotStart(failure);
         }

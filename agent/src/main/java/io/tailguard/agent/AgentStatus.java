@@ -13,13 +13,18 @@ import java.util.Map;
  * system property {@value #PROPERTY}, which the attach API reads from outside the JVM without
  * running any code in it. One line, for example
  * {@code version=0.1.0; config=/etc/app/tailguard.properties; state=enforce; clients=jdk hooked,
- * okhttp hooked, apache4 not-loaded, apache5 off, apache5-async not-loaded}.
+ * okhttp hooked, apache4 not-loaded, apache5 off, apache5-async not-loaded; premain=38.2 ms}.
  *
  * <p>A client is {@code hooked} once one of its classes was rewritten (classes loaded before the
  * agent when it installs, the others when the application first loads them), {@code not-loaded}
  * while none of its classes has been loaded (it will be hooked when one is), {@code off} when
  * {@code tailguard.instrumentation.<name>.enabled=false}, and {@code failed} when its classes
  * could not be rewritten (its requests then pass through).
+ *
+ * <p>{@code premain} is how long the agent took to install when the JVM started (from entering
+ * {@code premain} to returning from it), absent after an attach: what the agent adds to startup
+ * before the application's {@code main} runs. What the first handled request adds on top (loading
+ * the engine's and the adapter's classes) is not in it.
  */
 public final class AgentStatus implements HookTransformer.Listener {
 
@@ -33,6 +38,7 @@ public final class AgentStatus implements HookTransformer.Listener {
     private final Map<String, String> clientStates = new LinkedHashMap<>();
     private String config;
     private String state;
+    private String premain;
 
     AgentStatus(HookTransformer.Listener delegate, List<ClientInstrumentation> clients, List<String> enabled) {
         this.delegate = delegate;
@@ -63,6 +69,17 @@ public final class AgentStatus implements HookTransformer.Listener {
             synchronized (status) {
                 status.config = configFile == null ? "none" : configFile;
                 status.state = configState;
+                status.write();
+            }
+        }
+    }
+
+    /** Records how long premain took, and publishes it. Does nothing when the agent is not installed. */
+    static void premainTook(long nanos) {
+        AgentStatus status = current;
+        if (status != null) {
+            synchronized (status) {
+                status.premain = String.format(java.util.Locale.ROOT, "%.1f ms", nanos / 1e6);
                 status.write();
             }
         }
@@ -99,6 +116,9 @@ public final class AgentStatus implements HookTransformer.Listener {
         for (Map.Entry<String, String> client : clientStates.entrySet()) {
             text.append(separator).append(client.getKey()).append(' ').append(client.getValue());
             separator = ", ";
+        }
+        if (premain != null) {
+            text.append("; premain=").append(premain);
         }
         System.setProperty(PROPERTY, text.toString());
     }

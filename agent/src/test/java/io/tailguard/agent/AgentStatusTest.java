@@ -2,6 +2,7 @@ package io.tailguard.agent;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.tailguard.agent.engine.Engine;
 import io.tailguard.agent.instrumentation.ClientInstrumentation;
@@ -38,6 +39,9 @@ class AgentStatusTest {
         AgentStatus.configured("/etc/t.properties", "off (tailguard.enabled=false)");
         assertEquals("version=unknown; config=/etc/t.properties; state=off (tailguard.enabled=false); clients=jdk "
                 + "hooked, okhttp failed, apache4 off", System.getProperty(AgentStatus.PROPERTY));
+        AgentStatus.premainTook(38_240_000L);
+        assertTrue(System.getProperty(AgentStatus.PROPERTY).endsWith("apache4 off; premain=38.2 ms"),
+                System.getProperty(AgentStatus.PROPERTY));
         assertEquals(List.of("transformed a/Client", "failed b/Call", "transformed some/Other"), heard,
                 "the agent's own listener still hears every class");
     }

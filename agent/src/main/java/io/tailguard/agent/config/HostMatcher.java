@@ -15,6 +15,8 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class HostMatcher {
 
     private static final int CACHE_LIMIT = 4096;
+    /** Ports remembered per host; a host called on more ports is looked up afresh for the others. */
+    private static final int PORTS_PER_HOST = 8;
     private static final Object NO_POLICY = new Object();
 
     private final Map<String, PolicyConfig> exact = new HashMap<>();
@@ -22,8 +24,11 @@ public final class HostMatcher {
     private final Map<String, PolicyConfig> suffix = new HashMap<>();
     private final Map<String, PolicyConfig> suffixWithPort = new HashMap<>();
     private final boolean empty;
-    /** Keyed by "host:port"; bounded so that a client calling many hosts cannot grow it forever. */
-    private final ConcurrentHashMap<String, Object> cache = new ConcurrentHashMap<>();
+    /**
+     * Keyed by the host as the client gives it, each with the ports seen: a lookup on every call
+     * builds no key. Bounded so that a client calling many hosts cannot grow it forever.
+     */
+    private final ConcurrentHashMap<String, Ports> cache = new ConcurrentHashMap<>();
 
     HostMatcher(List<PolicyConfig> policies) {
         for (PolicyConfig policy : policies) {
@@ -43,16 +48,34 @@ public final class HostMatcher {
         if (empty || host == null) {
             return null;
         }
-        String cacheKey = host + ':' + port;
-        Object cached = cache.get(cacheKey);
-        if (cached == null) {
-            PolicyConfig found = find(host.toLowerCase(Locale.ROOT), port);
-            cached = found == null ? NO_POLICY : found;
-            if (cache.size() < CACHE_LIMIT) {
-                cache.put(cacheKey, cached);
+        Ports known = cache.get(host);
+        for (Ports p = known; p != null; p = p.next) {
+            if (p.port == port) {
+                return p.policy == NO_POLICY ? null : (PolicyConfig) p.policy;
             }
         }
-        return cached == NO_POLICY ? null : (PolicyConfig) cached;
+        PolicyConfig found = find(host.toLowerCase(Locale.ROOT), port);
+        if ((known == null ? cache.size() < CACHE_LIMIT : known.count < PORTS_PER_HOST)) {
+            // Two threads adding a port at once may keep only one of them: the other is looked up
+            // again next time, with the same answer.
+            cache.put(host, new Ports(port, found == null ? NO_POLICY : found, known));
+        }
+        return found;
+    }
+
+    /** The ports of one host looked up so far, newest first; immutable. */
+    private static final class Ports {
+        final int port;
+        final Object policy;
+        final Ports next;
+        final int count;
+
+        Ports(int port, Object policy, Ports next) {
+            this.port = port;
+            this.policy = policy;
+            this.next = next;
+            this.count = next == null ? 1 : next.count + 1;
+        }
     }
 
     private PolicyConfig find(String host, int port) {

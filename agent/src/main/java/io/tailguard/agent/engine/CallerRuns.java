@@ -1,8 +1,7 @@
 package io.tailguard.agent.engine;
 
 import java.util.concurrent.Future;
-import java.util.concurrent.locks.Condition;
-import java.util.concurrent.locks.ReentrantLock;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * Lets a blocking call run its attempts on the application's own thread, so that thread-locals
@@ -10,14 +9,18 @@ import java.util.concurrent.locks.ReentrantLock;
  * without the agent. While the application's thread waits for the logical request, an attempt
  * handed here runs on it; while that thread is busy with an attempt (a hedge is due), the offer is
  * refused and the engine uses a worker instead.
+ *
+ * <p>One of these exists per blocking call, so it allocates nothing of its own: its monitor guards
+ * the state (held only for a few field accesses, never while waiting, so a virtual thread is
+ * never pinned), and the waiting thread parks, which is how a {@code Condition} waits too.
  */
 final class CallerRuns {
 
-    private final ReentrantLock lock = new ReentrantLock();
-    private final Condition changed = lock.newCondition();
-    /** Guarded by lock. The caller starts out available: the primary is offered before it waits. */
+    // Guarded by this. The caller starts out available: the primary is offered before it waits.
     private boolean available = true;
     private Runnable pending;
+    /** The thread parked in {@link #runUntilDone}, or {@code null}. */
+    private Thread waiter;
 
     /**
      * @param afterCurrent whether {@code task} may wait for the task the caller's thread is running
@@ -27,28 +30,24 @@ final class CallerRuns {
      * @return {@code false} when the caller's thread cannot take {@code task}
      */
     boolean offer(Runnable task, boolean afterCurrent) {
-        lock.lock();
-        try {
+        Thread parked;
+        synchronized (this) {
             if (!available && !afterCurrent || pending != null) {
                 return false;
             }
             pending = task;
-            changed.signalAll();
-            return true;
-        } finally {
-            lock.unlock();
+            parked = waiter;
         }
+        LockSupport.unpark(parked);
+        return true;
     }
 
     /** Runs the task offered but not taken, if any, on the calling thread. */
     void runPending() {
         Runnable task;
-        lock.lock();
-        try {
+        synchronized (this) {
             task = pending;
             pending = null;
-        } finally {
-            lock.unlock();
         }
         if (task != null) {
             task.run();
@@ -57,12 +56,11 @@ final class CallerRuns {
 
     /** Wakes {@link #runUntilDone} to see that the request has ended. */
     void wake() {
-        lock.lock();
-        try {
-            changed.signalAll();
-        } finally {
-            lock.unlock();
+        Thread parked;
+        synchronized (this) {
+            parked = waiter;
         }
+        LockSupport.unpark(parked);
     }
 
     /**
@@ -71,31 +69,46 @@ final class CallerRuns {
      */
     void runUntilDone(Future<?> done) throws InterruptedException {
         while (true) {
-            Runnable task;
-            lock.lock();
-            try {
-                while (pending == null && !done.isDone()) {
-                    changed.await();
-                }
-                task = pending;
-                pending = null;
-                available = false;
-                if (task == null) {
-                    return;
-                }
-            } finally {
-                lock.unlock();
+            Runnable task = next(done);
+            if (task == null) {
+                return;
             }
             try {
                 task.run();
             } finally {
-                lock.lock();
-                try {
+                synchronized (this) {
                     available = true;
-                } finally {
-                    lock.unlock();
                 }
             }
+        }
+    }
+
+    /** Waits for a task or the end of the request; {@code null} at the end. */
+    private Runnable next(Future<?> done) throws InterruptedException {
+        while (true) {
+            synchronized (this) {
+                if (pending != null || done.isDone()) {
+                    Runnable task = pending;
+                    pending = null;
+                    available = false;
+                    waiter = null;
+                    return task;
+                }
+                waiter = Thread.currentThread();
+            }
+            // The waiter is set before parking and read by offer and wake under the monitor: an
+            // unpark that comes before the park is kept as a permit, so no wake-up is lost. An
+            // interrupt ends the wait at once, as Condition.await does.
+            if (!Thread.interrupted()) {
+                LockSupport.park(this);
+                if (!Thread.interrupted()) {
+                    continue;
+                }
+            }
+            synchronized (this) {
+                waiter = null;
+            }
+            throw new InterruptedException();
         }
     }
 }

@@ -10,7 +10,6 @@ import io.tailguard.agent.engine.Scheduler.Cancellable;
 import io.tailguard.agent.server.ServerEngine;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -19,7 +18,7 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicLongFieldUpdater;
 
 /**
  * One logical request on its way through the engine: it sends the primary attempt, hedges it when
@@ -58,6 +57,11 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class Execution<R> {
 
     private static final int NO_STATUS = -1;
+
+    /** {@code AttemptState.reserved}: updated in place rather than through an AtomicLong per attempt. */
+    @SuppressWarnings("rawtypes")
+    private static final AtomicLongFieldUpdater<Execution.AttemptState> RESERVED =
+            AtomicLongFieldUpdater.newUpdater(Execution.AttemptState.class, "reserved");
 
     private final Engine engine;
     private final PolicyRuntime policy;
@@ -121,16 +125,17 @@ public final class Execution<R> {
         this.clientDeadlineNanos = plus(startNanos, clientTimeout);
         this.deadlineNanos = plus(startNanos, Math.min(config.retryTimeout().toNanos(), clientTimeout));
         if (blockingCaller) {
+            // The result never reaches the application, which waits in await(): only this class
+            // completes it (succeed, fail), and wakes the waiting thread as it does.
             this.caller = new CallerRuns();
-            result.whenComplete((response, failure) -> caller.wake());
         } else {
             this.caller = null;
+            result.whenComplete((response, failure) -> {
+                if (result.isCancelled()) {
+                    cancel();
+                }
+            });
         }
-        result.whenComplete((response, failure) -> {
-            if (result.isCancelled()) {
-                cancel();
-            }
-        });
     }
 
     /** Sends the primary attempt. A failure here means nothing was sent: the caller may fall back. */
@@ -267,13 +272,7 @@ public final class Execution<R> {
         if (tagging == null) {
             return Collections.emptyMap();
         }
-        Map<String, String> headers = new LinkedHashMap<>(4);
-        if (requestId != null) {
-            headers.put(tagging.requestId(), requestId);
-        }
-        headers.put(tagging.attempt(), Integer.toString(attempt.number));
-        headers.put(tagging.hedge(), attempt.kind == AttemptKind.HEDGE ? "true" : "false");
-        return headers;
+        return AttemptHeaders.of(tagging, requestId, attempt.number, attempt.kind == AttemptKind.HEDGE);
     }
 
     // --- timers
@@ -386,14 +385,14 @@ public final class Execution<R> {
         if (finished || attempt.done || winner != null || bytes < 0) {
             return false;
         }
-        if (attempt.reserved.get() + bytes > maxResponseBytes) {
+        if (attempt.reserved + bytes > maxResponseBytes) {
             attempt.overOwnLimit = true;
             return false;
         }
         if (!engine.buffers().tryReserve(bytes)) {
             return false;
         }
-        attempt.reserved.addAndGet(bytes);
+        RESERVED.getAndAdd(attempt, bytes);
         return true;
     }
 
@@ -616,7 +615,11 @@ public final class Execution<R> {
         retryTimer.cancel();
         // Attempts that lost to a response may finish on their own; any other end (a failure, the
         // application's cancel or interrupt) aborts them.
-        (response != null ? actions.lose : actions.cancel).addAll(othersInFlight(winner));
+        if (response != null) {
+            actions.lose = othersInFlight(winner);
+        } else {
+            actions.cancel = othersInFlight(winner);
+        }
         if (lastResponse != null && lastResponse != response) {
             actions.discard(lastResponseAttempt, lastResponse);
             lastResponse = null;
@@ -662,9 +665,9 @@ public final class Execution<R> {
             // The engine's own bookkeeping failed: the request still ends, with the outcome at hand.
             engine.reportInternalFailure(bug);
             if (failure != null) {
-                result.completeExceptionally(failure);
+                fail(failure);
             } else {
-                result.complete(response);
+                succeed(response);
             }
         }
     }
@@ -686,7 +689,7 @@ public final class Execution<R> {
                 }
             }
             policy.metrics().requestFinished(wasCancelled ? RequestOutcome.CANCELLED : RequestOutcome.FAILURE, duration);
-            result.completeExceptionally(failure);
+            fail(failure);
             return;
         }
         int status = exchange.status(response);
@@ -704,7 +707,17 @@ public final class Execution<R> {
             if (from != null) {
                 from.releaseBuffer();
             }
-            result.completeExceptionally(failed);
+            fail(failed);
+            return;
+        }
+        if (delivery instanceof CompletableFuture && ((CompletableFuture<R>) delivery).isDone()
+                && !((CompletableFuture<R>) delivery).isCompletedExceptionally()) {
+            // Delivered at once (most responses): no stage to chain.
+            R delivered = ((CompletableFuture<R>) delivery).join();
+            if (from != null) {
+                from.releaseBuffer();
+            }
+            succeed(delivered);
             return;
         }
         delivery.whenComplete((delivered, deliveryFailure) -> {
@@ -712,10 +725,10 @@ public final class Execution<R> {
                 from.releaseBuffer();
             }
             if (deliveryFailure != null) {
-                result.completeExceptionally(deliveryFailure instanceof CompletionException
+                fail(deliveryFailure instanceof CompletionException
                         && deliveryFailure.getCause() != null ? deliveryFailure.getCause() : deliveryFailure);
             } else {
-                result.complete(delivered);
+                succeed(delivered);
             }
         });
     }
@@ -767,10 +780,24 @@ public final class Execution<R> {
             engine.reportInternalFailure(again);
             attempt.releaseBuffer();
             if (response != null) {
-                result.complete(response);
+                succeed(response);
             } else {
-                result.completeExceptionally(failure);
+                fail(failure);
             }
+        }
+    }
+
+    private void succeed(R response) {
+        result.complete(response);
+        if (caller != null) {
+            caller.wake();
+        }
+    }
+
+    private void fail(Throwable failure) {
+        result.completeExceptionally(failure);
+        if (caller != null) {
+            caller.wake();
         }
     }
 
@@ -781,8 +808,10 @@ public final class Execution<R> {
 
     /** Client calls decided under the lock, run after it is released. */
     private final class Actions {
-        final List<AttemptState> cancel = new ArrayList<>(1);
-        final List<AttemptState> lose = new ArrayList<>(1);
+        // Most requests end with one attempt and nothing to cancel, lose or discard: the lists
+        // exist only when they have something in them.
+        List<AttemptState> cancel = Collections.emptyList();
+        List<AttemptState> lose = Collections.emptyList();
         List<R> discard = Collections.emptyList();
         boolean complete;
         AttemptState from;
@@ -822,14 +851,14 @@ public final class Execution<R> {
     }
 
     /** One attempt: the engine's view of it, and the listener the adapter reports to. */
-    private final class AttemptState implements AttemptListener<R>, Executor {
+    private final class AttemptState implements AttemptListener<R>, Executor, Runnable {
         final int number;
         final AttemptKind kind;
         final long startNanos;
         private volatile Attempt handle;
         private volatile boolean cancelRequested;
         /** Bytes of this attempt's response held against the limits; see {@link #releaseBuffer}. */
-        final AtomicLong reserved = new AtomicLong();
+        volatile long reserved;
         private volatile boolean lost;
         // Guarded by Execution.this.
         boolean done;
@@ -838,6 +867,8 @@ public final class Execution<R> {
         boolean overOwnLimit;
         Cancellable timeoutTimer = Cancellable.NONE;
         Cancellable abortTimer = Cancellable.NONE;
+        /** The blocking work handed to {@link #execute}, run by {@link #run}. */
+        private Runnable send;
 
         AttemptState(int number, AttemptKind kind, long startNanos) {
             this.number = number;
@@ -854,7 +885,7 @@ public final class Execution<R> {
 
         /** Gives back what this attempt held; safe to call more than once. @return the bytes released */
         long releaseBuffer() {
-            long bytes = reserved.getAndSet(0);
+            long bytes = RESERVED.getAndSet(this, 0);
             engine.buffers().release(bytes);
             return bytes;
         }
@@ -910,27 +941,42 @@ public final class Execution<R> {
 
         /** Runs a blocking client's attempt: on the waiting application thread, else on a worker. */
         @Override
-        public void execute(Runnable send) {
-            Runnable guarded = () -> {
-                if (cancelRequested || lost) {
-                    onFailure(exchange.cancelledFailure());
-                    return;
-                }
-                try {
-                    send.run();
-                } catch (Throwable escaped) {
-                    // An Error (an OutOfMemoryError, say) out of the client or the adapter: the
-                    // attempt still ends, so the request gets an outcome and no thread waits
-                    // forever. Ignored if the attempt had already reported.
-                    onFailure(escaped);
-                }
-            };
+        public void execute(Runnable work) {
+            Runnable guarded;
+            if (send == null) {
+                // An attempt hands over its work once: it runs as this attempt itself, with no
+                // object of its own.
+                send = work;
+                guarded = this;
+            } else {
+                guarded = () -> guard(work);
+            }
             if (caller == null || !caller.offer(guarded, kind != AttemptKind.HEDGE)) {
                 try {
                     engine.workers().execute(guarded);
                 } catch (RejectedExecutionException e) {
                     abandon(this, e);
                 }
+            }
+        }
+
+        @Override
+        public void run() {
+            guard(send);
+        }
+
+        private void guard(Runnable work) {
+            if (cancelRequested || lost) {
+                onFailure(exchange.cancelledFailure());
+                return;
+            }
+            try {
+                work.run();
+            } catch (Throwable escaped) {
+                // An Error (an OutOfMemoryError, say) out of the client or the adapter: the
+                // attempt still ends, so the request gets an outcome and no thread waits
+                // forever. Ignored if the attempt had already reported.
+                onFailure(escaped);
             }
         }
 

@@ -1,9 +1,11 @@
 package io.tailguard.agent.engine;
 
+import java.nio.charset.StandardCharsets;
+
 /** Generates request ids: random (version 4) UUIDs, without the cost of a SecureRandom. */
 final class RequestIds {
 
-    private static final char[] HEX = "0123456789abcdef".toCharArray();
+    private static final byte[] HEX = "0123456789abcdef".getBytes(StandardCharsets.ISO_8859_1);
 
     private RequestIds() {
     }
@@ -11,7 +13,8 @@ final class RequestIds {
     static String next(RandomSource random) {
         long high = random.nextLong() & 0xffffffffffff0fffL | 0x0000000000004000L;
         long low = random.nextLong() & 0x3fffffffffffffffL | 0x8000000000000000L;
-        char[] out = new char[36];
+        // Bytes, not chars: a String of Latin-1 text keeps a byte array, half the size to copy.
+        byte[] out = new byte[36];
         int pos = 0;
         for (int i = 0; i < 32; i++) {
             if (i == 8 || i == 12 || i == 16 || i == 20) {
@@ -21,6 +24,6 @@ final class RequestIds {
             int shift = 60 - 4 * (i % 16);
             out[pos++] = HEX[(int) (word >>> shift) & 0xf];
         }
-        return new String(out);
+        return new String(out, StandardCharsets.ISO_8859_1);
     }
 }

@@ -6,8 +6,10 @@ import io.tailguard.bench.report.Markdown;
 import io.tailguard.bench.report.Stats;
 import io.tailguard.bench.report.Verdict;
 import io.tailguard.bench.server.MiniHttpServer;
+import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -22,7 +24,10 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * JVM startup with and without the agent: {@link StartupApp} started many times per variant, the
  * variants interleaved (a different order each run) so that drift in the machine's load hits all
- * of them alike. Wall time from process start to exit, as a user would time it.
+ * of them alike. Wall time from process start to exit, as a user would time it, and to the first
+ * response (the line the application prints when its call returned); with the agent, that extra
+ * time is split into premain (as the agent's status reports it) and the first call's own extra
+ * time (the application's timing of its one {@code send}, against the same without the agent).
  *
  * <p>One more variant measures the hook style against the alternative: the same hooks installed
  * with Byte Buddy's {@code AgentBuilder} and {@code Advice} ({@code bytebuddy.ByteBuddyHooksAgent}).
@@ -35,6 +40,12 @@ public final class StartupRun {
     private final RunOptions options;
     private final int runs;
     private final Map<Launch, List<Double>> millis = new EnumMap<>(Launch.class);
+    /** Process start to the first response's line. */
+    private final Map<Launch, List<Double>> firstResponse = new EnumMap<>(Launch.class);
+    /** The application's own timing of its first call. */
+    private final Map<Launch, List<Double>> firstCall = new EnumMap<>(Launch.class);
+    /** premain's duration as the agent's status reports it. */
+    private final Map<Launch, List<Double>> premain = new EnumMap<>(Launch.class);
     private final AtomicInteger tagged = new AtomicInteger();
     private final AtomicInteger hookedByByteBuddy = new AtomicInteger();
     private Path byteBuddyAgent;
@@ -79,9 +90,12 @@ public final class StartupRun {
             for (int i = 0; i < runs + DISCARDED; i++) {
                 shuffle(sequence, order);
                 for (Launch variant : sequence) {
-                    double ms = once(variant, app, work, server.url("/startup"));
+                    double[] ms = once(variant, app, work, server.url("/startup"));
                     if (i >= DISCARDED) {
-                        millis.computeIfAbsent(variant, v -> new ArrayList<>()).add(ms);
+                        millis.computeIfAbsent(variant, v -> new ArrayList<>()).add(ms[0]);
+                        firstResponse.computeIfAbsent(variant, v -> new ArrayList<>()).add(ms[1]);
+                        firstCall.computeIfAbsent(variant, v -> new ArrayList<>()).add(ms[2]);
+                        premain.computeIfAbsent(variant, v -> new ArrayList<>()).add(ms[3]);
                     }
                 }
                 if ((i + 1) % 5 == 0) {
@@ -92,7 +106,8 @@ public final class StartupRun {
         return write(md, loadBefore, Machine.loadAverage());
     }
 
-    private double once(Launch variant, Path app, Path work, String url) throws Exception {
+    /** @return ms to exit, to the first response, the first call's own time, premain (-1 without the agent) */
+    private double[] once(Launch variant, Path app, Path work, String url) throws Exception {
         List<String> command = new ArrayList<>();
         command.add(options.java);
         if (variant.variant != null) {
@@ -107,10 +122,24 @@ public final class StartupRun {
         command.add(url);
         long start = System.nanoTime();
         Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
-        String output;
-        try (InputStream in = process.getInputStream()) {
-            output = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        StringBuilder all = new StringBuilder();
+        double toFirstResponse = Double.NaN;
+        double call = Double.NaN;
+        double premainMs = -1;
+        try (BufferedReader in = new BufferedReader(new InputStreamReader(process.getInputStream(),
+                StandardCharsets.UTF_8))) {
+            String line;
+            while ((line = in.readLine()) != null) {
+                if (line.startsWith("first-call-ms ")) {
+                    toFirstResponse = (System.nanoTime() - start) / 1e6;
+                    call = Double.parseDouble(line.substring("first-call-ms ".length()));
+                } else if (line.startsWith("premain-ms ")) {
+                    premainMs = Double.parseDouble(line.substring("premain-ms ".length()));
+                }
+                all.append(line).append('\n');
+            }
         }
+        String output = all.toString();
         if (!process.waitFor(60, TimeUnit.SECONDS)) {
             process.destroyForcibly();
             throw new IllegalStateException("the startup app did not exit within 60 s");
@@ -122,7 +151,10 @@ public final class StartupRun {
         if (output.contains("[bench] hooked jdk.internal.net.http.HttpClientImpl")) {
             hookedByByteBuddy.incrementAndGet();
         }
-        return elapsed;
+        if (variant == Launch.ACTIVE && premainMs < 0) {
+            throw new IllegalStateException("the agent's status reports no premain time: " + output);
+        }
+        return new double[] {elapsed, toFirstResponse, call, premainMs};
     }
 
     private static Path copyApp(Path dir) throws IOException {
@@ -165,6 +197,19 @@ public final class StartupRun {
                     Markdown.num(Stats.min(m), 0) + " – " + Markdown.num(Stats.max(m), 0), extra);
         }
         table.end();
+        md.paragraph("Where the extra time goes, with a matching policy: premain as the agent's status reports it "
+                + "(mean [95% CI]), and the application's own timing of its one `send` against the same without "
+                + "the agent (difference of medians [95% CI]): what the first handled request loads and "
+                + "initialises. The rest of the extra time to the first response is the JVM opening the agent "
+                + "jar and loading its entry class before premain, and the hooked classes' rewriting as the "
+                + "application loads them.");
+        Markdown.Table split = md.table("-variant", "to the first response: extra ms", "premain ms",
+                "first call: extra ms");
+        for (Launch v : List.of(Launch.UNMATCHED, Launch.ACTIVE)) {
+            split.row(v.label(), extraCell(firstResponse.get(Launch.NO_AGENT), firstResponse.get(v)),
+                    meanCell(premain.get(v)), extraCell(firstCall.get(Launch.NO_AGENT), firstCall.get(v)));
+        }
+        split.end();
         md.paragraph("Hook style: the same hooks with Byte Buddy `Advice` take "
                 + extraCell(millis.get(Launch.ACTIVE), millis.get(Launch.BYTE_BUDDY_ADVICE))
                 + " longer to start than Tailguard with a matching policy (difference of medians [95% CI]).");
@@ -173,11 +218,19 @@ public final class StartupRun {
 
     /** Startup cost of the agent with a matching policy: the median of run-by-run differences. */
     public void targetRows(Markdown.Table targets) {
-        double[] ci = extra(millis.get(Launch.NO_AGENT), millis.get(Launch.ACTIVE));
-        targets.row("startup < 150 ms extra (agent with a matching policy)", Markdown.num(ci[0], 0) + " ms [95% CI "
-                + Markdown.num(ci[1], 0) + " – " + Markdown.num(ci[2], 0) + "]",
-                ci[2] < 150 ? Verdict.MEETS : ci[1] >= 150 ? Verdict.FALLS_SHORT
+        double[] ci = extra(firstResponse.get(Launch.NO_AGENT), firstResponse.get(Launch.ACTIVE));
+        targets.row("startup: at most 100 ms extra to the first response through a matching policy",
+                Markdown.num(ci[0], 0) + " ms [95% CI " + Markdown.num(ci[1], 0) + " – " + Markdown.num(ci[2], 0)
+                        + "]; premain " + meanCell(premain.get(Launch.ACTIVE)) + ", first call "
+                        + extraCell(firstCall.get(Launch.NO_AGENT), firstCall.get(Launch.ACTIVE)),
+                ci[2] <= 100 ? Verdict.MEETS : ci[1] > 100 ? Verdict.FALLS_SHORT
                         : "unclear: the 95% interval straddles the target");
+    }
+
+    /** Mean with its 95% interval (Student's t), in ms. */
+    private static String meanCell(List<Double> values) {
+        double[] ci = PairedRun.meanInterval(values);
+        return Markdown.num(ci[0], 1) + " [" + Markdown.num(ci[1], 1) + " – " + Markdown.num(ci[2], 1) + "]";
     }
 
     private static String extraCell(List<Double> base, List<Double> with) {

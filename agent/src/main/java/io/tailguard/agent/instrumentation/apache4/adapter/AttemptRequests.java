@@ -71,9 +71,7 @@ public final class AttemptRequests {
         copy.setURI(original instanceof HttpUriRequest ? ((HttpUriRequest) original).getURI()
                 : URI.create(original.getRequestLine().getUri()));
         copy.setHeaders(original.getAllHeaders());
-        for (Map.Entry<String, String> header : headers.entrySet()) {
-            copy.setHeader(header.getKey(), header.getValue());
-        }
+        headers.forEach(copy::setHeader);
         // Per-request HttpParams are the pre-4.3 way to configure a request; the client still reads them.
         copy.setParams(original.getParams());
         copy.setConfig(config);

@@ -310,9 +310,7 @@ final class AsyncExchange implements Exchange<AsyncExchange.Attempted> {
             }
             // A plain copy: the request's own config, if any, is already in the attempt's context.
             BasicRequestBuilder copy = BasicRequestBuilder.copy(request);
-            for (Map.Entry<String, String> header : headers.entrySet()) {
-                copy.setHeader(header.getKey(), header.getValue());
-            }
+            headers.forEach(copy::setHeader);
             return copy.build();
         }
 

@@ -10,6 +10,7 @@ import io.tailguard.agent.instrumentation.ClientCalls;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.net.URI;
 import java.net.URISyntaxException;
 import java.time.Duration;
 import java.util.Locale;
@@ -48,6 +49,7 @@ final class ClassicExchange implements Exchange<ClassicExchange.Attempted> {
 
     /** See {@link ClientCalls#HEDGE_LEASE_WAIT_MS}. */
     static final Timeout HEDGE_LEASE_WAIT = Timeout.ofMilliseconds(ClientCalls.HEDGE_LEASE_WAIT_MS);
+    private static final URI ROOT = URI.create("/");
 
     private final CloseableHttpClient client;
     private final HttpHost target;
@@ -93,12 +95,16 @@ final class ClassicExchange implements Exchange<ClassicExchange.Attempted> {
     }
 
     private HttpUriRequestBase copy(Map<String, String> headers, RequestConfig config) throws URISyntaxException {
-        HttpUriRequestBase copy = new HttpUriRequestBase(request.getMethod(), request.getUri());
+        // The application's request's parts rather than its getUri(): httpcore5 keeps a request's
+        // URI as scheme, authority and path, and getUri() builds and parses it again (some 800
+        // bytes per attempt). A constant URI only satisfies the constructor.
+        HttpUriRequestBase copy = new HttpUriRequestBase(request.getMethod(), ROOT);
+        copy.setScheme(request.getScheme());
+        copy.setAuthority(request.getAuthority());
+        copy.setPath(request.getPath());
         copy.setVersion(request.getVersion());
         copy.setHeaders(request.getHeaders());
-        for (Map.Entry<String, String> header : headers.entrySet()) {
-            copy.setHeader(header.getKey(), header.getValue());
-        }
+        headers.forEach(copy::setHeader);
         copy.setEntity(request.getEntity());
         copy.setConfig(config);
         return copy;

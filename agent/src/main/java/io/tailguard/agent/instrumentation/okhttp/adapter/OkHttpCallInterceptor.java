@@ -63,7 +63,11 @@ public final class OkHttpCallInterceptor implements SlotInterceptor {
         if (decision != null) {
             return decision;
         }
-        Execution<Response> execution = start(call, new OkHttpExchange(call, clients, null), true, null);
+        PolicyRuntime policy = policyFor(call.request());
+        if (policy == null) {
+            return Dispatcher.PROCEED;
+        }
+        Execution<Response> execution = start(call, policy, new OkHttpExchange(call, clients, null), true, null);
         if (execution == null) {
             return Dispatcher.PROCEED;
         }
@@ -82,8 +86,13 @@ public final class OkHttpCallInterceptor implements SlotInterceptor {
         if (decision != null) {
             return decision;
         }
+        PolicyRuntime policy = policyFor(call.request());
+        if (policy == null) {
+            return Dispatcher.PROCEED;
+        }
         CallbackDelivery delivery = new CallbackDelivery(call, callback, dispatcherThreads(call));
-        Execution<Response> execution = start(call, new OkHttpExchange(call, clients, delivery), false, delivery);
+        Execution<Response> execution = start(call, policy, new OkHttpExchange(call, clients, delivery), false,
+                delivery);
         return execution == null ? Dispatcher.PROCEED : Outcome.returning(null);
     }
 
@@ -112,17 +121,17 @@ public final class OkHttpCallInterceptor implements SlotInterceptor {
         return null;
     }
 
-    private Execution<Response> start(Call call, OkHttpExchange exchange, boolean blocking,
-            CallbackDelivery delivery) throws Exception {
-        Request request = call.request();
+    /** The policy for this request, or {@code null} to let it go untouched; asked before anything is made for it. */
+    private PolicyRuntime policyFor(Request request) {
         if (request.header("Upgrade") != null) {
             return null; // a web socket: a long-lived connection, not a request to repeat
         }
         HttpUrl url = request.url();
-        PolicyRuntime policy = engine.policyFor(url.host(), url.port());
-        if (policy == null) {
-            return null;
-        }
+        return engine.policyFor(url.host(), url.port());
+    }
+
+    private Execution<Response> start(Call call, PolicyRuntime policy, OkHttpExchange exchange, boolean blocking,
+            CallbackDelivery delivery) throws Exception {
         Execution<Response> execution = engine.newExecution(policy, exchange, blocking);
         if (execution == null) {
             return null;

@@ -55,9 +55,11 @@ final class OkHttpExchange implements Exchange<Response> {
     private final ClientAccess clients;
     /** Where an enqueued call's attempts report; {@code null} for {@code execute()}. */
     private final CallbackDelivery delivery;
-    /** Failures of attempts whose call had been cancelled: those are never retried. */
-    private final Set<Throwable> cancelledFailures = Collections.synchronizedSet(
-            Collections.newSetFromMap(new IdentityHashMap<>()));
+    /**
+     * Failures of attempts whose call had been cancelled: those are never retried. Guarded by
+     * this; made for the first such failure (an identity set starts with a table of 32 slots).
+     */
+    private Set<Throwable> cancelledFailures;
 
     OkHttpExchange(Call call, ClientAccess clients, CallbackDelivery delivery) {
         this.call = call;
@@ -118,9 +120,7 @@ final class OkHttpExchange implements Exchange<Response> {
             attempt = call.clone();
         } else {
             Request.Builder copy = request.newBuilder();
-            for (Map.Entry<String, String> header : headers.entrySet()) {
-                copy.header(header.getKey(), header.getValue());
-            }
+            headers.forEach(copy::header);
             attempt = client.newCall(copy.build());
         }
         long remaining = spec.clientTimeoutNanos();
@@ -148,9 +148,18 @@ final class OkHttpExchange implements Exchange<Response> {
 
     private Throwable noteCancelled(Call attempt, Throwable failure) {
         if (attempt.isCanceled()) {
-            cancelledFailures.add(failure);
+            synchronized (this) {
+                if (cancelledFailures == null) {
+                    cancelledFailures = Collections.newSetFromMap(new IdentityHashMap<>());
+                }
+                cancelledFailures.add(failure);
+            }
         }
         return failure;
+    }
+
+    private synchronized boolean wasCancelled(Throwable failure) {
+        return cancelledFailures != null && cancelledFailures.remove(failure);
     }
 
     /** Cancels one of the engine's attempts without it counting as the application cancelling. */
@@ -182,7 +191,7 @@ final class OkHttpExchange implements Exchange<Response> {
      */
     @Override
     public FailureKind classify(Throwable failure) {
-        if (cancelledFailures.remove(failure)) {
+        if (wasCancelled(failure)) {
             // Cancelled by the application, by OkHttp's call timeout or Dispatcher.cancelAll():
             // whoever did it wants the call to stop, not to be retried.
             return FailureKind.OTHER;

@@ -1,0 +1,109 @@
+package io.tailguard.agent.engine;
+
+import io.tailguard.agent.config.TailguardConfig.TaggingHeaders;
+import java.util.AbstractMap;
+import java.util.AbstractSet;
+import java.util.Iterator;
+import java.util.Map;
+import java.util.NoSuchElementException;
+import java.util.Set;
+import java.util.function.BiConsumer;
+
+/**
+ * The tagging headers of one attempt, in the order they go out (request id, attempt, hedge): an
+ * immutable map made for every tagged attempt, so it is one small object over the configured
+ * names rather than a hash map with its table and entry objects.
+ */
+final class AttemptHeaders extends AbstractMap<String, String> {
+
+    /** Attempt numbers as header values, without a new string for the usual ones. */
+    private static final String[] NUMBERS = {"0", "1", "2", "3", "4", "5", "6", "7", "8", "9"};
+
+    private final TaggingHeaders names;
+    /** {@code null} when the request carries its own id: then there are two headers. */
+    private final String requestId;
+    private final String attempt;
+    private final String hedge;
+
+    private AttemptHeaders(TaggingHeaders names, String requestId, String attempt, String hedge) {
+        this.names = names;
+        this.requestId = requestId;
+        this.attempt = attempt;
+        this.hedge = hedge;
+    }
+
+    /** @param requestId the request id to add, or {@code null} when the request has its own */
+    static AttemptHeaders of(TaggingHeaders tagging, String requestId, int attempt, boolean hedge) {
+        String number = attempt >= 0 && attempt < NUMBERS.length ? NUMBERS[attempt] : Integer.toString(attempt);
+        return new AttemptHeaders(tagging, requestId, number, hedge ? "true" : "false");
+    }
+
+    @Override
+    public int size() {
+        return requestId == null ? 2 : 3;
+    }
+
+    /** The i-th header's name, in sending order. */
+    private String name(int i) {
+        int k = requestId == null ? i + 1 : i;
+        return k == 0 ? names.requestId() : k == 1 ? names.attempt() : names.hedge();
+    }
+
+    private String value(int i) {
+        int k = requestId == null ? i + 1 : i;
+        return k == 0 ? requestId : k == 1 ? attempt : hedge;
+    }
+
+    @Override
+    public String get(Object key) {
+        for (int i = 0; i < size(); i++) {
+            if (name(i).equals(key)) {
+                return value(i);
+            }
+        }
+        return null;
+    }
+
+    @Override
+    public boolean containsKey(Object key) {
+        return get(key) != null;
+    }
+
+    @Override
+    public void forEach(BiConsumer<? super String, ? super String> action) {
+        for (int i = 0; i < size(); i++) {
+            action.accept(name(i), value(i));
+        }
+    }
+
+    @Override
+    public Set<Map.Entry<String, String>> entrySet() {
+        return new AbstractSet<Map.Entry<String, String>>() {
+            @Override
+            public int size() {
+                return AttemptHeaders.this.size();
+            }
+
+            @Override
+            public Iterator<Map.Entry<String, String>> iterator() {
+                return new Iterator<Map.Entry<String, String>>() {
+                    private int next;
+
+                    @Override
+                    public boolean hasNext() {
+                        return next < AttemptHeaders.this.size();
+                    }
+
+                    @Override
+                    public Map.Entry<String, String> next() {
+                        if (!hasNext()) {
+                            throw new NoSuchElementException();
+                        }
+                        int i = next++;
+                        return new SimpleImmutableEntry<>(name(i), value(i));
+                    }
+                };
+            }
+        };
+    }
+}
