@@ -10,9 +10,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * The application of the paired overhead run, started with the agent by {@link PairedRun}. One
- * client, one JVM, four servers on four loopback addresses, one per {@link PairedRun.Arm}: the
- * agent's configuration leaves the first unmatched and gives each of the others a policy with
- * one more feature. Calls go in blocks, the arms of a round in a rotating order, so that drift in
+ * client, one JVM, five servers on five loopback addresses, one per {@link PairedRun.Arm}: the
+ * agent's configuration leaves two unmatched (the second as a control) and gives each of the
+ * others a policy with one more feature. Calls go in blocks, the arms of a round in a rotating order, so that drift in
  * the machine's load and in the JIT hits every arm alike; each block reports its wall time, the
  * calling thread's CPU time and allocation, and the whole process's CPU time.
  *

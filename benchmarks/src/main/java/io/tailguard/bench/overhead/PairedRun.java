@@ -18,7 +18,7 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * What handling a call costs, measured paired inside one JVM: for each client API one application
- * with the agent calls four servers on four loopback addresses ({@link Arm}), in interleaved
+ * with the agent calls five servers on five loopback addresses ({@link Arm}), in interleaved
  * blocks, and each handled arm is compared with the unmatched arm of the same round. A forked
  * comparison with and without the agent (the JMH part of {@code overhead}) carries the noise of two
  * JVMs, their JIT and their heap layout, which on a small machine is larger than the 5 µs being
@@ -31,9 +31,14 @@ import java.util.concurrent.TimeUnit;
  */
 public final class PairedRun {
 
-    /** The four configurations of one JVM, one loopback address each. */
+    /**
+     * The configurations of one JVM, one loopback address each. {@link #CONTROL} is unmatched too:
+     * its difference from {@link #UNMATCHED} is what the arms differ by without the agent doing
+     * anything (another server instance, another connection), the floor under every other figure.
+     */
     enum Arm {
         UNMATCHED("127.0.0.1", "unmatched host"),
+        CONTROL("127.0.0.5", "control: unmatched too"),
         RETRY("127.0.0.2", "retry"),
         TAGGING("127.0.0.3", "retry + tagging"),
         HEDGING("127.0.0.4", "+ hedging armed");
@@ -48,8 +53,8 @@ public final class PairedRun {
     }
 
     static final String CONFIG = String.join("\n",
-            "# One JVM, four loopback addresses: 127.0.0.1 is matched by no policy (a policy for another",
-            "# host exists, as in a real configuration); each further address adds one feature.",
+            "# One JVM, five loopback addresses: 127.0.0.1 and 127.0.0.5 are matched by no policy (a policy",
+            "# for another host exists, as in a real configuration); each of the others adds one feature.",
             "tailguard.policy.other.hosts=api.example.com",
             "tailguard.policy.other.tagging=true",
             "# retries with their defaults; nothing fails, so no retry is sent",
@@ -113,8 +118,9 @@ public final class PairedRun {
         }
         double minutes = (System.nanoTime() - started) / 60e9;
         md.heading(2, "Per-call overhead, paired in one JVM");
-        md.paragraph("Each client API in one application JVM with the agent, calling four in-process servers "
-                + "(`fast`: they do next to nothing) on four loopback addresses: one no policy matches, and three "
+        md.paragraph("Each client API in one application JVM with the agent, calling five in-process servers "
+                + "(`fast`: they do next to nothing) on five loopback addresses: two no policy matches (the second, "
+                + "the control, shows what two arms differ by when the agent does nothing for either), and three "
                 + "matched by a policy with retries, with retries and tagging, and with a hedge armed as well (1 s, "
                 + "never firing). " + rounds + " rounds of " + block + " calls per arm, the arms of a round in rotating "
                 + "order, after " + warmup + " warm-up calls per arm. Each figure is the mean over rounds of "
@@ -134,11 +140,12 @@ public final class PairedRun {
         base.end();
         for (Metric metric : Metric.values()) {
             md.heading(3, "Added " + metric.label + " per call (" + metric.unit + ", mean [95% CI])");
-            Markdown.Table t = md.table("-client API", Arm.RETRY.label, Arm.TAGGING.label, Arm.HEDGING.label);
+            Markdown.Table t = md.table("-client API", Arm.CONTROL.label, Arm.RETRY.label, Arm.TAGGING.label,
+                    Arm.HEDGING.label);
             for (String client : results.keySet()) {
                 List<Object> cells = new ArrayList<>();
                 cells.add(client);
-                for (Arm arm : List.of(Arm.RETRY, Arm.TAGGING, Arm.HEDGING)) {
+                for (Arm arm : List.of(Arm.CONTROL, Arm.RETRY, Arm.TAGGING, Arm.HEDGING)) {
                     double[] ci = addedInterval(client, arm, metric);
                     int decimals = metric == Metric.ALLOC ? 0 : 2;
                     cells.add(Markdown.num(ci[0], decimals) + " [" + Markdown.num(ci[1], decimals) + " – "
@@ -160,18 +167,28 @@ public final class PairedRun {
             for (Map.Entry<Metric, Double> target : TARGETS.entrySet()) {
                 Metric metric = target.getKey();
                 double[] ci = addedInterval(client, Arm.HEDGING, metric);
+                double[] control = addedInterval(client, Arm.CONTROL, metric);
                 String unit = metric.unit;
                 targets.row(client + ": a handled call adds at most " + Markdown.num(target.getValue(), 0) + " " + unit
                         + " of " + metric.label + " (paired, hedge armed)",
                         Markdown.num(ci[0], metric == Metric.ALLOC ? 0 : 2) + " " + unit + " [95% CI "
                                 + Markdown.num(ci[1], metric == Metric.ALLOC ? 0 : 2) + " – "
                                 + Markdown.num(ci[2], metric == Metric.ALLOC ? 0 : 2) + "]",
-                        verdict(ci, target.getValue()));
+                        verdict(ci, control, target.getValue()));
             }
         }
     }
 
-    static String verdict(double[] ci, double limit) {
+    /**
+     * Met when the whole interval is at or below the limit, short when the whole interval is above
+     * it; but when the control arm (unmatched, like the baseline) alone differs from the baseline
+     * by as much as the limit, arms differ by more than what is being looked for and no verdict
+     * is given.
+     */
+    static String verdict(double[] ci, double[] control, double limit) {
+        if (control[1] <= -limit || control[2] >= limit) {
+            return "unclear: the control arm alone differs by as much as the target";
+        }
         if (ci[2] <= limit) {
             return "meets";
         }
