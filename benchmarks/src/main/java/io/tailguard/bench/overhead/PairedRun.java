@@ -4,6 +4,8 @@ import io.tailguard.bench.RunOptions;
 import io.tailguard.bench.clients.BenchClients;
 import io.tailguard.bench.report.Machine;
 import io.tailguard.bench.report.Markdown;
+import io.tailguard.bench.report.Stats;
+import io.tailguard.bench.report.Verdict;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
@@ -134,8 +136,8 @@ public final class PairedRun {
                 "caller alloc B");
         for (String client : results.keySet()) {
             Map<Metric, List<Double>> u = results.get(client).get(Arm.UNMATCHED);
-            base.row(client, Markdown.num(mean(u.get(Metric.WALL)), 1), Markdown.num(mean(u.get(Metric.CPU)), 1),
-                    Markdown.num(mean(u.get(Metric.PROCESS)), 1), Markdown.num(mean(u.get(Metric.ALLOC)), 0));
+            base.row(client, Markdown.num(Stats.mean(u.get(Metric.WALL)), 1), Markdown.num(Stats.mean(u.get(Metric.CPU)), 1),
+                    Markdown.num(Stats.mean(u.get(Metric.PROCESS)), 1), Markdown.num(Stats.mean(u.get(Metric.ALLOC)), 0));
         }
         base.end();
         for (Metric metric : Metric.values()) {
@@ -180,8 +182,7 @@ public final class PairedRun {
     }
 
     /**
-     * Met when the whole interval is at or below the limit, short when the whole interval is above
-     * it; but when the control arm (unmatched, like the baseline) alone differs from the baseline
+     * {@link Verdict#interval}; but when the control arm (unmatched, like the baseline) alone differs from the baseline
      * by as much as the limit, arms differ by more than what is being looked for and no verdict
      * is given.
      */
@@ -189,13 +190,7 @@ public final class PairedRun {
         if (control[1] <= -limit || control[2] >= limit) {
             return "unclear: the control arm alone differs by as much as the target";
         }
-        if (ci[2] <= limit) {
-            return "meets";
-        }
-        if (ci[1] > limit) {
-            return "**falls short**";
-        }
-        return "unclear: the interval contains the target";
+        return Verdict.interval(ci, limit);
     }
 
     private double[] addedInterval(String client, Arm arm, Metric metric) {
@@ -205,35 +200,7 @@ public final class PairedRun {
         for (int i = 0; i < Math.min(a.size(), u.size()); i++) {
             differences.add(a.get(i) - u.get(i));
         }
-        return meanInterval(differences);
-    }
-
-    /** Mean and two-sided 95% interval of the mean (Student's t). */
-    static double[] meanInterval(List<Double> values) {
-        int n = values.size();
-        double m = mean(values);
-        if (n < 2) {
-            return new double[] {m, Double.NaN, Double.NaN};
-        }
-        double ss = 0;
-        for (double v : values) {
-            ss += (v - m) * (v - m);
-        }
-        double half = tQuantile975(n - 1) * Math.sqrt(ss / (n - 1) / n);
-        return new double[] {m, m - half, m + half};
-    }
-
-    /** Student's t 97.5% quantile (Cornish-Fisher expansion around the normal's 1.95996; within 0.2% from 5 degrees of freedom). */
-    static double tQuantile975(int df) {
-        double z = 1.959963984540054;
-        double z3 = z * z * z;
-        double z5 = z3 * z * z;
-        return z + (z3 + z) / (4.0 * df) + (5 * z5 + 16 * z3 + 3 * z) / (96.0 * df * df)
-                + (3 * z5 * z * z + 19 * z5 + 17 * z3 - 15 * z) / (384.0 * df * df * df);
-    }
-
-    static double mean(List<Double> values) {
-        return values.stream().mapToDouble(Double::doubleValue).average().orElse(Double.NaN);
+        return Stats.meanInterval(differences);
     }
 
     private Map<Arm, Map<Metric, List<Double>>> measure(String client, Path config) throws Exception {

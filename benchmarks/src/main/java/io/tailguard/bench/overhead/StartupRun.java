@@ -223,13 +223,12 @@ public final class StartupRun {
                 Markdown.num(ci[0], 0) + " ms [95% CI " + Markdown.num(ci[1], 0) + " – " + Markdown.num(ci[2], 0)
                         + "]; premain " + meanCell(premain.get(Launch.ACTIVE)) + ", first call "
                         + extraCell(firstCall.get(Launch.NO_AGENT), firstCall.get(Launch.ACTIVE)),
-                ci[2] <= 100 ? Verdict.MEETS : ci[1] > 100 ? Verdict.FALLS_SHORT
-                        : "unclear: the 95% interval straddles the target");
+                Verdict.interval(ci, 100));
     }
 
     /** Mean with its 95% interval (Student's t), in ms. */
     private static String meanCell(List<Double> values) {
-        double[] ci = PairedRun.meanInterval(values);
+        double[] ci = Stats.meanInterval(values);
         return Markdown.num(ci[0], 1) + " [" + Markdown.num(ci[1], 1) + " – " + Markdown.num(ci[2], 1) + "]";
     }
 

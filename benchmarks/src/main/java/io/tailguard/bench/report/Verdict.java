@@ -9,6 +9,7 @@ public final class Verdict {
     public static final String FALLS_SHORT = "**falls short**";
     public static final String UNCLEAR = "unclear: the rounds straddle the target";
     public static final String UNRESOLVED = "unclear: the noise between rounds is larger than the target";
+    public static final String STRADDLES = "unclear: the 95% interval straddles the target";
 
     private Verdict() {
     }
@@ -47,5 +48,16 @@ public final class Verdict {
             return "not measured";
         }
         return value < limit || inclusive && value == limit ? MEETS : FALLS_SHORT;
+    }
+
+    /**
+     * A 95% interval {@code {point, low, high}} against an upper limit: met when the whole interval
+     * is at or below it, short when the whole interval is above it, else unclear.
+     */
+    public static String interval(double[] ci, double limit) {
+        if (ci[2] <= limit) {
+            return MEETS;
+        }
+        return ci[1] > limit ? FALLS_SHORT : STRADDLES;
     }
 }
