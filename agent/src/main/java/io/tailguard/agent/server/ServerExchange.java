@@ -54,6 +54,14 @@ public interface ServerExchange {
      */
     void reject(int status, Map<String, List<String>> headers, String body) throws IOException;
 
+    /**
+     * How long the request waited in the container's queue before a thread took it up, in
+     * nanoseconds, or {@link QueueWait#UNKNOWN} when the container does not say.
+     */
+    default long queuedNanos() {
+        return QueueWait.UNKNOWN;
+    }
+
     /** Whether the client has gone away, as far as the container can tell without blocking. */
     default boolean clientGone() {
         return false;
