@@ -46,6 +46,10 @@ public final class Dispatcher {
     public static final int HTTPSERVER_HANDLE = 15;
     /** {@code sun.net.www.protocol.http.HttpURLConnection.getOutputStream0()}: where a request body starts. */
     public static final int URLCONNECTION_BODY = 16;
+    /** Tomcat's {@code SocketProcessorBase.reset(SocketWrapperBase, SocketEvent)}: a socket event handed to the connector's executor. */
+    public static final int TOMCAT_HAND_OFF = 19;
+    /** Tomcat's {@code SocketProcessorBase.run()}: a worker thread takes the socket event up. */
+    public static final int TOMCAT_RUN = 20;
     public static final int SLOT_COUNT = 24;
 
     private static final AtomicReferenceArray<CallInterceptor> INTERCEPTORS =

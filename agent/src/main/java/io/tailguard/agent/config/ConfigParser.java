@@ -30,7 +30,7 @@ public final class ConfigParser {
 
     /** Names that {@code tailguard.instrumentation.<name>.enabled} accepts. */
     public static final List<String> INSTRUMENTATIONS = List.of("jdk", "okhttp", "apache4", "apache4-async", "apache5",
-            "apache5-async", "urlconnection", "servlet", "httpserver");
+            "apache5-async", "urlconnection", "servlet", "httpserver", "tomcat");
 
     /** Every global key, in documentation order. */
     public static final List<String> GLOBAL_KEYS = List.of(

@@ -9,6 +9,7 @@ import io.tailguard.agent.instrumentation.okhttp.OkHttpInstrumentation;
 import io.tailguard.agent.instrumentation.urlconnection.UrlConnectionInstrumentation;
 import io.tailguard.agent.server.httpserver.HttpServerInstrumentation;
 import io.tailguard.agent.server.servlet.ServletInstrumentation;
+import io.tailguard.agent.server.tomcat.TomcatQueueInstrumentation;
 import java.util.List;
 
 /** Every client the agent knows how to hook, and the servers whose requests it acts on. */
@@ -20,6 +21,7 @@ public final class Instrumentations {
     public static List<ClientInstrumentation> all() {
         return List.of(new JdkHttpClientInstrumentation(), new OkHttpInstrumentation(), new Apache4Instrumentation(),
                 new Apache5ClassicInstrumentation(), new Apache5AsyncInstrumentation(), new Apache4AsyncInstrumentation(),
-                new UrlConnectionInstrumentation(), new ServletInstrumentation(), new HttpServerInstrumentation());
+                new UrlConnectionInstrumentation(), new ServletInstrumentation(), new HttpServerInstrumentation(),
+                new TomcatQueueInstrumentation());
     }
 }

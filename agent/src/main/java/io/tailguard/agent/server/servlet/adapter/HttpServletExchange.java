@@ -27,12 +27,16 @@ final class HttpServletExchange implements ServerExchange {
     private final HttpServlet servlet;
     private final HttpServletRequest request;
     private final HttpServletResponse response;
+    private final long queuedNanos;
     private boolean answering;
 
-    HttpServletExchange(HttpServlet servlet, HttpServletRequest request, HttpServletResponse response) {
+    /** @param queuedNanos what the container's hook said of the request's wait in its queue ({@code QueueWait}) */
+    HttpServletExchange(HttpServlet servlet, HttpServletRequest request, HttpServletResponse response,
+            long queuedNanos) {
         this.servlet = servlet;
         this.request = request;
         this.response = response;
+        this.queuedNanos = queuedNanos;
     }
 
     @Override
@@ -79,6 +83,11 @@ final class HttpServletExchange implements ServerExchange {
             // What names a certificate when its encoding cannot be had: its issuer and serial number.
             return certificate.getIssuerX500Principal().getName() + "#" + certificate.getSerialNumber();
         }
+    }
+
+    @Override
+    public long queuedNanos() {
+        return queuedNanos;
     }
 
     @Override

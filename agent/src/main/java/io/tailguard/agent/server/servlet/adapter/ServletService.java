@@ -2,6 +2,7 @@ package io.tailguard.agent.server.servlet.adapter;
 
 import io.tailguard.agent.engine.Engine;
 import io.tailguard.agent.instrumentation.SlotInterceptor;
+import io.tailguard.agent.server.QueueWait;
 import io.tailguard.agent.server.ServerEngine;
 import io.tailguard.bootstrap.Dispatcher;
 import io.tailguard.bootstrap.Outcome;
@@ -51,6 +52,8 @@ public final class ServletService implements SlotInterceptor {
 
     @Override
     public Object intercept(int slot, Object self, Object[] args) throws Exception {
+        // Taken by the first servlet this thread enters for the request, so that nothing after it inherits it.
+        long queued = QueueWait.take();
         if (!(args[0] instanceof HttpServletRequest) || !(args[1] instanceof HttpServletResponse)) {
             return Dispatcher.PROCEED;
         }
@@ -61,7 +64,7 @@ public final class ServletService implements SlotInterceptor {
         }
         request.setAttribute(HANDLED, Boolean.TRUE);
         HttpServletExchange exchange = new HttpServletExchange((HttpServlet) self, request,
-                (HttpServletResponse) args[1]);
+                (HttpServletResponse) args[1], queued);
         try {
             engine.server().handle(exchange);
         } catch (Throwable failure) {
