@@ -21,6 +21,7 @@ final class ServletServer implements AutoCloseable {
     /** The containers, each with its jars copied by the build to {@code target/clients/<folder>}. */
     enum Container {
         TOMCAT_11("tomcat-11", "tomcat-jakarta"),
+        TOMCAT_10("tomcat-10.1", "tomcat-jakarta"),
         TOMCAT_9("tomcat-9", "tomcat-javax"),
         JETTY_12("jetty-12", "jetty");
 
@@ -42,8 +43,17 @@ final class ServletServer implements AutoCloseable {
     }
 
     static ServletServer start(Container container, AgentedApp.Builder builder) {
+        return launch(container, builder, container.argument);
+    }
+
+    /** A Tomcat whose connector has {@code maxThreads} worker threads. */
+    static ServletServer startTomcat(Container container, AgentedApp.Builder builder, int maxThreads) {
+        return launch(container, builder, container.argument, Integer.toString(maxThreads));
+    }
+
+    private static ServletServer launch(Container container, AgentedApp.Builder builder, String... arguments) {
         return new ServletServer(builder.classpath(AgentedApp.clientClasspath(container.folder))
-                .main(ServletServerMain.class.getName(), container.argument).start());
+                .main(ServletServerMain.class.getName(), arguments).start());
     }
 
     AgentedApp app() {
@@ -72,6 +82,14 @@ final class ServletServer implements AutoCloseable {
         Map<String, String> answer = app.send("awaitWaiting", Map.of("count", Integer.toString(count)), 90);
         if (!Boolean.parseBoolean(answer.get("reached"))) {
             throw new AssertionError("fewer than " + count + " requests wait for another attempt:\n" + app.stderr());
+        }
+    }
+
+    /** Waits until {@code count} requests wait in Tomcat's executor for a worker thread. */
+    void awaitQueued(int count) {
+        Map<String, String> answer = app.send("awaitQueued", Map.of("count", Integer.toString(count)), 90);
+        if (!Boolean.parseBoolean(answer.get("reached"))) {
+            throw new AssertionError("fewer than " + count + " requests wait for a thread:\n" + app.stderr());
         }
     }
 

@@ -5,9 +5,11 @@ import java.util.Map;
 
 /**
  * A servlet application in its own JVM, in the container named by the first argument
- * ({@code tomcat-jakarta}, {@code tomcat-javax}, {@code jetty}), on an ephemeral port. It speaks the
- * protocol of {@link AppMain} on stdin and stdout: {@code port},
- * {@code runs <path>}, {@code awaitRuns <path> <count>}, {@code awaitWaiting <count>}, {@code release <path>}.
+ * ({@code tomcat-jakarta}, {@code tomcat-javax}, {@code jetty}), on an ephemeral port; a second
+ * argument, for Tomcat, is its connector's number of worker threads. It speaks the protocol of
+ * {@link AppMain} on stdin and stdout: {@code port}, {@code runs <path>},
+ * {@code awaitRuns <path> <count>}, {@code awaitWaiting <count>}, {@code release <path>}, and for
+ * Tomcat {@code awaitQueued <count>}.
  */
 public final class ServletServerMain {
 
@@ -15,12 +17,13 @@ public final class ServletServerMain {
         // The protocol's answers go to stdout: whatever the container prints goes to stderr.
         System.setOut(System.err);
         int port;
+        int maxThreads = args.length > 1 ? Integer.parseInt(args[1]) : 0;
         switch (args[0]) {
             case "tomcat-jakarta":
-                port = TomcatStarter.start(JakartaServlet.class.getName());
+                port = TomcatStarter.start(JakartaServlet.class.getName(), maxThreads);
                 break;
             case "tomcat-javax":
-                port = TomcatStarter.start(JavaxServlet.class.getName());
+                port = TomcatStarter.start(JavaxServlet.class.getName(), maxThreads);
                 break;
             case "jetty":
                 port = JettyStarter.start();
@@ -31,7 +34,7 @@ public final class ServletServerMain {
         AppMain.serve(command -> answer(command, port));
     }
 
-    private static Map<String, String> answer(Map<String, String> command, int port) throws InterruptedException {
+    private static Map<String, String> answer(Map<String, String> command, int port) throws Exception {
         String path = command.get("path");
         switch (command.get("verb")) {
             case "port":
@@ -46,9 +49,23 @@ public final class ServletServerMain {
             case "release":
                 Handler.release(path);
                 return Map.of();
+            case "awaitQueued":
+                return Map.of("reached", Boolean.toString(awaitQueued(Integer.parseInt(command.get("count")))));
             default:
                 throw new IllegalArgumentException("unknown verb " + command.get("verb"));
         }
+    }
+
+    /** Waits until {@code count} socket events wait in Tomcat's executor for a worker thread. */
+    private static boolean awaitQueued(int count) throws Exception {
+        long deadline = System.currentTimeMillis() + 60_000;
+        while (TomcatStarter.queued() < count) {
+            if (System.currentTimeMillis() > deadline) {
+                return false;
+            }
+            Thread.sleep(10);
+        }
+        return true;
     }
 
     /**

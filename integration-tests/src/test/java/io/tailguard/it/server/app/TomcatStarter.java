@@ -1,27 +1,46 @@
 package io.tailguard.it.server.app;
 
 import java.nio.file.Files;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.Executor;
 import org.apache.catalina.Context;
 import org.apache.catalina.startup.Tomcat;
 
 /**
  * Embedded Tomcat with one servlet for every path. Compiled against Tomcat 11, and the same class runs
- * on Tomcat 9: every method it calls has the same descriptor in both (the servlet goes by class name).
+ * on Tomcat 10.1 and 9: every method it calls has the same descriptor in each (the servlet goes by
+ * class name).
  */
 final class TomcatStarter {
+
+    private static volatile Tomcat tomcat;
 
     private TomcatStarter() {
     }
 
-    @SuppressWarnings("deprecation") // addServletMappingDecoded: the one call that maps a servlet in both 9 and 11
-    static int start(String servletClass) throws Exception {
-        Tomcat tomcat = new Tomcat();
-        tomcat.setBaseDir(Files.createTempDirectory("tailguard-it-tomcat").toString());
-        tomcat.setPort(0);
-        Context context = tomcat.addContext("", null);
+    /** @param maxThreads the connector's worker threads, or 0 for Tomcat's default */
+    @SuppressWarnings("deprecation") // addServletMappingDecoded: the one call that maps a servlet in 9, 10.1 and 11
+    static int start(String servletClass, int maxThreads) throws Exception {
+        Tomcat started = new Tomcat();
+        started.setBaseDir(Files.createTempDirectory("tailguard-it-tomcat").toString());
+        started.setPort(0);
+        if (maxThreads > 0) {
+            started.getConnector().setProperty("maxThreads", Integer.toString(maxThreads));
+        }
+        Context context = started.addContext("", null);
         Tomcat.addServlet(context, "app", servletClass).setAsyncSupported(true);
         context.addServletMappingDecoded("/", "app");
-        tomcat.start();
-        return tomcat.getConnector().getLocalPort();
+        started.start();
+        tomcat = started;
+        return started.getConnector().getLocalPort();
+    }
+
+    /**
+     * How many socket events wait in the connector's executor for a worker thread. Its class is
+     * Tomcat's own {@code ThreadPoolExecutor}, whose hierarchy differs between versions: reflection.
+     */
+    static int queued() throws ReflectiveOperationException {
+        Executor executor = tomcat.getConnector().getProtocolHandler().getExecutor();
+        return ((BlockingQueue<?>) executor.getClass().getMethod("getQueue").invoke(executor)).size();
     }
 }
