@@ -41,11 +41,12 @@ public final class ConfigParser {
             "tailguard.metrics.otlp.endpoint", "tailguard.metrics.otlp.interval",
             "tailguard.metrics.log.interval", "tailguard.log.level", "tailguard.reload.interval",
             "tailguard.tagging.request-id-header", "tailguard.tagging.attempt-header",
-            "tailguard.tagging.hedge-header",
+            "tailguard.tagging.hedge-header", "tailguard.tagging.timeout-header",
             "tailguard.server.coalesce.paths", "tailguard.server.coalesce.max-response-bytes",
             "tailguard.server.coalesce.anonymous", "tailguard.server.coalesce.max-in-flight",
             "tailguard.server.replay.ttl", "tailguard.server.replay.max-entries", "tailguard.server.replay.max-bytes",
-            "tailguard.server.shed.max-concurrency", "tailguard.server.shed.retry-after");
+            "tailguard.server.shed.max-concurrency", "tailguard.server.shed.max-queue-time",
+            "tailguard.server.shed.retry-after", "tailguard.server.drop-expired");
 
     /** Every key below {@code tailguard.policy.<name>.}, in documentation order. */
     public static final List<String> POLICY_KEYS = List.of(
@@ -129,7 +130,8 @@ public final class ConfigParser {
         TailguardConfig.TaggingHeaders headers = new TailguardConfig.TaggingHeaders(
                 headerName("tailguard.tagging.request-id-header", "X-Request-ID"),
                 headerName("tailguard.tagging.attempt-header", "X-Attempt"),
-                headerName("tailguard.tagging.hedge-header", "X-Is-Hedge"));
+                headerName("tailguard.tagging.hedge-header", "X-Is-Hedge"),
+                headerName("tailguard.tagging.timeout-header", "X-Request-Timeout-Ms"));
         Set<String> disabled = new HashSet<>();
         for (String name : INSTRUMENTATIONS) {
             if (!bool(INSTRUMENTATION_PREFIX + name + ".enabled", true)) {
@@ -171,6 +173,7 @@ public final class ConfigParser {
         int replayEntries = integer(p + "replay.max-entries", ServerConfig.DEFAULT_REPLAY_MAX_ENTRIES, 1, 10_000_000);
         long replayBytes = byteSize(p + "replay.max-bytes", ServerConfig.DEFAULT_REPLAY_MAX_BYTES, MAX_TOTAL_BYTES_LIMIT);
         int maxConcurrency = integer(p + "shed.max-concurrency", 0, 0, 1_000_000);
+        Duration maxQueueTime = duration(p + "shed.max-queue-time", Duration.ZERO, true);
         Duration retryAfter = duration(p + "shed.retry-after", ServerConfig.DEFAULT_RETRY_AFTER, false);
         if (retryAfter.compareTo(Duration.ofSeconds(1)) < 0 || retryAfter.compareTo(Duration.ofHours(1)) > 0) {
             // Retry-After carries whole seconds.
@@ -186,16 +189,18 @@ public final class ConfigParser {
                 }
             }
         }
-        if (maxConcurrency == 0 && raw.containsKey(p + "shed.retry-after")
-                && problemsFor(p + "shed.max-concurrency") == 0) {
-            problem(p + "shed.retry-after", "has no effect: shedding is off until " + p + "shed.max-concurrency is set");
+        boolean dropExpired = bool(p + "drop-expired", false);
+        if (maxConcurrency == 0 && maxQueueTime.isZero() && raw.containsKey(p + "shed.retry-after")
+                && problemsFor(p + "shed.max-concurrency") == 0 && problemsFor(p + "shed.max-queue-time") == 0) {
+            problem(p + "shed.retry-after", "has no effect: shedding is off until " + p + "shed.max-concurrency or "
+                    + p + "shed.max-queue-time is set");
         }
         if (maxResponse > replayBytes && !ttl.isZero() && problemsFor(p + "replay.max-bytes") == 0) {
             problem(p + "replay.max-bytes", "is less than " + p + "coalesce.max-response-bytes (" + maxResponse
                     + " bytes); expected at least that, so that a response kept for coalescing can be replayed");
         }
         return new ServerConfig(paths, maxResponse, anonymous, maxInFlight, ttl, replayEntries, replayBytes,
-                maxConcurrency, retryAfter);
+                maxConcurrency, retryAfter, maxQueueTime, dropExpired);
     }
 
     private OtlpExport otlp() {

@@ -5,7 +5,8 @@ import java.util.List;
 
 /**
  * What the agent does with requests this JVM serves ({@code tailguard.server.*}): coalescing and
- * replay under some paths, shedding of retries and hedges at a concurrency limit. {@link #OFF}
+ * replay under some paths, shedding of retries and hedges at a concurrency limit or past a queue
+ * time, answering without the handler a request its client no longer waits for. {@link #OFF}
  * unless configured.
  */
 public final class ServerConfig {
@@ -18,7 +19,7 @@ public final class ServerConfig {
 
     public static final ServerConfig OFF = new ServerConfig(List.of(), DEFAULT_MAX_RESPONSE_BYTES, false,
             DEFAULT_MAX_IN_FLIGHT, Duration.ZERO, DEFAULT_REPLAY_MAX_ENTRIES, DEFAULT_REPLAY_MAX_BYTES, 0,
-            DEFAULT_RETRY_AFTER);
+            DEFAULT_RETRY_AFTER, Duration.ZERO, false);
 
     private final List<PathPattern> paths;
     private final long maxResponseBytes;
@@ -29,9 +30,12 @@ public final class ServerConfig {
     private final long replayMaxBytes;
     private final int maxConcurrency;
     private final Duration retryAfter;
+    private final Duration maxQueueTime;
+    private final boolean dropExpired;
 
     public ServerConfig(List<PathPattern> paths, long maxResponseBytes, boolean anonymous, int maxInFlight,
-            Duration replayTtl, int replayMaxEntries, long replayMaxBytes, int maxConcurrency, Duration retryAfter) {
+            Duration replayTtl, int replayMaxEntries, long replayMaxBytes, int maxConcurrency, Duration retryAfter,
+            Duration maxQueueTime, boolean dropExpired) {
         this.paths = List.copyOf(paths);
         this.maxResponseBytes = maxResponseBytes;
         this.anonymous = anonymous;
@@ -41,11 +45,13 @@ public final class ServerConfig {
         this.replayMaxBytes = replayMaxBytes;
         this.maxConcurrency = maxConcurrency;
         this.retryAfter = retryAfter;
+        this.maxQueueTime = maxQueueTime;
+        this.dropExpired = dropExpired;
     }
 
     /** Whether anything is configured: when not, every request runs its handler untouched. */
     public boolean active() {
-        return !paths.isEmpty() || maxConcurrency > 0;
+        return !paths.isEmpty() || maxConcurrency > 0 || !maxQueueTime.isZero() || dropExpired;
     }
 
     /** Paths under which attempts are coalesced and {@code Idempotency-Key} responses replayed. */
@@ -94,6 +100,19 @@ public final class ServerConfig {
     /** In-flight requests at which retries and hedges are refused; zero: never. */
     public int maxConcurrency() {
         return maxConcurrency;
+    }
+
+    /** Time in the container's queue past which retries and hedges are refused; zero: never. */
+    public Duration maxQueueTime() {
+        return maxQueueTime;
+    }
+
+    /**
+     * Whether a request that waited in the container's queue longer than its client said it would
+     * wait is answered without the handler.
+     */
+    public boolean dropExpired() {
+        return dropExpired;
     }
 
     /** The {@code Retry-After} a refused retry or hedge gets. */

@@ -131,11 +131,13 @@ public final class TailguardConfig {
         private final String requestId;
         private final String attempt;
         private final String hedge;
+        private final String timeout;
 
-        TaggingHeaders(String requestId, String attempt, String hedge) {
+        TaggingHeaders(String requestId, String attempt, String hedge, String timeout) {
             this.requestId = requestId;
             this.attempt = attempt;
             this.hedge = hedge;
+            this.timeout = timeout;
         }
 
         public String requestId() {
@@ -148,6 +150,11 @@ public final class TailguardConfig {
 
         public String hedge() {
             return hedge;
+        }
+
+        /** The header with the milliseconds the client still waits for an attempt. */
+        public String timeout() {
+            return timeout;
         }
     }
 }

@@ -10,7 +10,8 @@ import java.util.Set;
 import java.util.function.BiConsumer;
 
 /**
- * The tagging headers of one attempt, in the order they go out (request id, attempt, hedge): an
+ * The tagging headers of one attempt, in the order they go out (request id, attempt, hedge, the
+ * milliseconds the client still waits for it): an
  * immutable map made for every tagged attempt, so it is one small object over the configured
  * names rather than a hash map with its table and entry objects.
  */
@@ -24,34 +25,43 @@ final class AttemptHeaders extends AbstractMap<String, String> {
     private final String requestId;
     private final String attempt;
     private final String hedge;
+    /** {@code null} when the request has no deadline. */
+    private final String timeout;
 
-    private AttemptHeaders(TaggingHeaders names, String requestId, String attempt, String hedge) {
+    private AttemptHeaders(TaggingHeaders names, String requestId, String attempt, String hedge, String timeout) {
         this.names = names;
         this.requestId = requestId;
         this.attempt = attempt;
         this.hedge = hedge;
+        this.timeout = timeout;
     }
 
-    /** @param requestId the request id to add, or {@code null} when the request has its own */
-    static AttemptHeaders of(TaggingHeaders tagging, String requestId, int attempt, boolean hedge) {
+    /**
+     * @param requestId the request id to add, or {@code null} when the request has its own
+     * @param timeoutMillis the whole milliseconds the client still waits for this attempt, or a
+     *     negative number when it waits without a deadline
+     */
+    static AttemptHeaders of(TaggingHeaders tagging, String requestId, int attempt, boolean hedge,
+            long timeoutMillis) {
         String number = attempt >= 0 && attempt < NUMBERS.length ? NUMBERS[attempt] : Integer.toString(attempt);
-        return new AttemptHeaders(tagging, requestId, number, hedge ? "true" : "false");
+        return new AttemptHeaders(tagging, requestId, number, hedge ? "true" : "false",
+                timeoutMillis < 0 ? null : Long.toString(timeoutMillis));
     }
 
     @Override
     public int size() {
-        return requestId == null ? 2 : 3;
+        return (requestId == null ? 2 : 3) + (timeout == null ? 0 : 1);
     }
 
     /** The i-th header's name, in sending order. */
     private String name(int i) {
         int k = requestId == null ? i + 1 : i;
-        return k == 0 ? names.requestId() : k == 1 ? names.attempt() : names.hedge();
+        return k == 0 ? names.requestId() : k == 1 ? names.attempt() : k == 2 ? names.hedge() : names.timeout();
     }
 
     private String value(int i) {
         int k = requestId == null ? i + 1 : i;
-        return k == 0 ? requestId : k == 1 ? attempt : hedge;
+        return k == 0 ? requestId : k == 1 ? attempt : k == 2 ? hedge : timeout;
     }
 
     @Override

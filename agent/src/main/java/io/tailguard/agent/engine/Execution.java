@@ -272,7 +272,21 @@ public final class Execution<R> {
         if (tagging == null) {
             return Collections.emptyMap();
         }
-        return AttemptHeaders.of(tagging, requestId, attempt.number, attempt.kind == AttemptKind.HEDGE);
+        return AttemptHeaders.of(tagging, requestId, attempt.number, attempt.kind == AttemptKind.HEDGE,
+                waitsMillis());
+    }
+
+    /**
+     * How long the client still waits for an attempt sent now, in whole milliseconds (at least 1):
+     * until the request's deadline, or the attempt timeout when that comes first; -1 when neither is set.
+     */
+    private long waitsMillis() {
+        long left = deadlineNanos == Long.MAX_VALUE ? Long.MAX_VALUE
+                : deadlineNanos - engine.clock().nanoTime();
+        if (config.attemptTimeout() != null) {
+            left = Math.min(left, config.attemptTimeout().toNanos());
+        }
+        return left == Long.MAX_VALUE ? -1 : Math.max(1, left / 1_000_000L);
     }
 
     // --- timers

@@ -1,5 +1,6 @@
 package io.tailguard.agent.server;
 
+import io.tailguard.agent.engine.Clock;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
@@ -8,6 +9,16 @@ final class Flight {
 
     /** How often a waiting attempt looks whether its client is still there. */
     static final long CLIENT_CHECK_MILLIS = 50;
+
+    /** How a wait for the first attempt ended. */
+    enum Wait {
+        /** The first attempt finished: {@link #response()} tells whether it can be shared. */
+        DONE,
+        /** The container saw the waiting attempt's client leave. */
+        CLIENT_GONE,
+        /** The time the waiting attempt's client said it waits ran out. */
+        EXPIRED
+    }
 
     final CallerKey signature;
     private final CountDownLatch done = new CountDownLatch(1);
@@ -25,17 +36,25 @@ final class Flight {
     }
 
     /**
-     * Waits until the handler of this flight finished or the waiting client left.
+     * Waits until the handler of this flight finished, the waiting client left, or its time ran out.
      *
-     * @return whether the flight finished (then {@link #response()} tells whether it can be shared)
+     * @param giveUpAt when the waiting attempt's client stops waiting, on {@code clock};
+     *     {@code Long.MAX_VALUE} when it did not say
      */
-    boolean await(ServerExchange waiting) throws InterruptedException {
-        while (!done.await(CLIENT_CHECK_MILLIS, TimeUnit.MILLISECONDS)) {
+    Wait await(ServerExchange waiting, Clock clock, long giveUpAt) throws InterruptedException {
+        long check = TimeUnit.MILLISECONDS.toNanos(CLIENT_CHECK_MILLIS);
+        while (true) {
+            long left = giveUpAt == Long.MAX_VALUE ? check : giveUpAt - clock.nanoTime();
+            if (left <= 0) {
+                return done.getCount() == 0 ? Wait.DONE : Wait.EXPIRED;
+            }
+            if (done.await(Math.min(check, left), TimeUnit.NANOSECONDS)) {
+                return Wait.DONE;
+            }
             if (waiting.clientGone()) {
-                return false;
+                return Wait.CLIENT_GONE;
             }
         }
-        return true;
     }
 
     /** The response to share, or {@code null} when it may not be. */

@@ -12,6 +12,10 @@ final class RequestTags {
     static final int MAX_LENGTH = 128;
     /** No Tailguard client sends more attempts than its {@code retry.max-attempts} allows (10). */
     private static final int MAX_ATTEMPT = 100;
+    /** What {@link #waitNanos} answers when the client did not say how long it waits. */
+    static final long NO_WAIT = -1;
+    /** A remaining wait of more digits (over 11 days in milliseconds) says nothing a server can act on. */
+    private static final int MAX_WAIT_DIGITS = 9;
 
     private RequestTags() {
     }
@@ -47,5 +51,25 @@ final class RequestTags {
             n = n * 10 + (c - '0');
         }
         return n > 1 && n <= MAX_ATTEMPT ? ServerKind.RETRY : ServerKind.PRIMARY;
+    }
+
+    /**
+     * The time the client still waits for this attempt, from its timeout tag (whole milliseconds),
+     * in nanoseconds; {@link #NO_WAIT} when absent or not a plain number of at most
+     * {@value #MAX_WAIT_DIGITS} digits.
+     */
+    static long waitNanos(String millis) {
+        if (millis == null || millis.isEmpty() || millis.length() > MAX_WAIT_DIGITS) {
+            return NO_WAIT;
+        }
+        long n = 0;
+        for (int i = 0; i < millis.length(); i++) {
+            char c = millis.charAt(i);
+            if (c < '0' || c > '9') {
+                return NO_WAIT;
+            }
+            n = n * 10 + (c - '0');
+        }
+        return n * 1_000_000L;
     }
 }

@@ -26,8 +26,10 @@ public final class ServerEngine {
 
     public static final String IDEMPOTENCY_KEY = "Idempotency-Key";
     /**
-     * The response header of a retry or hedge refused at the concurrency limit. Tailguard clients
-     * do not retry a response that carries it, and count a refused hedge as a lost attempt.
+     * The response header of a retry or hedge refused at the concurrency limit or past the queue
+     * time bound, and of a request answered without its handler because its client no longer waits
+     * for it. Tailguard clients do not retry a response that carries it, and count a refused hedge
+     * as a lost attempt.
      */
     public static final String SHED_HEADER = "Tailguard-Shed";
 
@@ -79,9 +81,10 @@ public final class ServerEngine {
      */
     public void handle(ServerExchange exchange) throws Exception {
         Settings s = settings;
+        long arrived = clock.nanoTime();
         Answering answering = new Answering(exchange);
         try {
-            Decision decision = decide(answering, s);
+            Decision decision = decide(answering, s, arrived);
             concurrency.incrementAndGet();
             try {
                 serve(answering, s, decision);
@@ -99,11 +102,23 @@ public final class ServerEngine {
         }
     }
 
-    private Decision decide(ServerExchange exchange, Settings s) {
+    private Decision decide(ServerExchange exchange, Settings s, long arrived) {
         ServerKind kind = RequestTags.kind(exchange.header(s.attemptHeader), exchange.header(s.hedgeHeader));
         Decision d = new Decision(kind);
-        if (kind != ServerKind.PRIMARY && s.config.maxConcurrency() > 0
-                && concurrency.get() >= s.config.maxConcurrency()) {
+        long queued = exchange.queuedNanos();
+        long waits = RequestTags.waitNanos(exchange.header(s.timeoutHeader));
+        if (waits != RequestTags.NO_WAIT) {
+            // The client's time counts from when it sent the attempt; the queue took some of it.
+            long left = waits - Math.max(0, queued);
+            if (queued != QueueWait.UNKNOWN && left <= 0 && s.config.dropExpired()) {
+                d.expired = true;
+                return d;
+            }
+            d.giveUpAt = arrived + Math.max(0, left);
+        }
+        if (kind != ServerKind.PRIMARY && (s.config.maxConcurrency() > 0
+                && concurrency.get() >= s.config.maxConcurrency()
+                || s.maxQueueNanos > 0 && queued > s.maxQueueNanos)) {
             d.shed = true;
             return d;
         }
@@ -141,6 +156,15 @@ public final class ServerEngine {
     }
 
     private void serve(ServerExchange exchange, Settings s, Decision d) throws Exception {
+        if (d.expired) {
+            count(d.kind, ServerOutcome.EXPIRED, s.shadow);
+            if (!s.shadow) {
+                expire(exchange, s);
+                return;
+            }
+            exchange.proceed(null);
+            return;
+        }
         if (d.shed) {
             count(d.kind, ServerOutcome.SHED, s.shadow);
             if (!s.shadow) {
@@ -203,9 +227,16 @@ public final class ServerEngine {
             exchange.proceed(null);
             return;
         }
-        if (!first.await(exchange)) {
+        Flight.Wait waited = first.await(exchange, clock, d.giveUpAt);
+        if (waited == Flight.Wait.CLIENT_GONE) {
             // The waiting client left; the first attempt runs on, for its own client.
             count(d.kind, ServerOutcome.ABANDONED, false);
+            return;
+        }
+        if (waited == Flight.Wait.EXPIRED) {
+            // Its client stopped waiting; the first attempt runs on, for its own client.
+            count(d.kind, ServerOutcome.EXPIRED, false);
+            expire(exchange, s);
             return;
         }
         RecordedResponse response = first.response();
@@ -246,6 +277,15 @@ public final class ServerEngine {
                         took), s.config.replayMaxEntries(), s.config.replayMaxBytes(), now);
             }
         }
+    }
+
+    /**
+     * Answers a request whose client no longer waits for it: 503 with the shed header, so that a
+     * Tailguard client that somehow still reads it does not retry it. Nobody is expected to read it;
+     * it ends the exchange cleanly for the container.
+     */
+    private static void expire(ServerExchange exchange, Settings s) throws IOException {
+        exchange.reject(503, s.shedHeaders, "expired: the client's time for this request ran out before it was served");
     }
 
     /** Runs the handler as without the agent; counted as handled (in shadow mode too: it ran). */
@@ -396,6 +436,11 @@ public final class ServerEngine {
         }
 
         @Override
+        public long queuedNanos() {
+            return exchange.queuedNanos();
+        }
+
+        @Override
         public boolean clientGone() {
             return exchange.clientGone();
         }
@@ -405,6 +450,9 @@ public final class ServerEngine {
     private static final class Decision {
         final ServerKind kind;
         boolean shed;
+        boolean expired;
+        /** When its client stops waiting for it, on the engine's clock; {@code Long.MAX_VALUE}: not said. */
+        long giveUpAt = Long.MAX_VALUE;
         boolean idempotent;
         CallerKey key;
         CallerKey signature;
@@ -423,6 +471,8 @@ public final class ServerEngine {
         final String requestIdHeader;
         final String attemptHeader;
         final String hedgeHeader;
+        final String timeoutHeader;
+        final long maxQueueNanos;
         final Map<String, List<String>> shedHeaders;
 
         private Settings() {
@@ -431,6 +481,8 @@ public final class ServerEngine {
             requestIdHeader = "X-Request-ID";
             attemptHeader = "X-Attempt";
             hedgeHeader = "X-Is-Hedge";
+            timeoutHeader = "X-Request-Timeout-Ms";
+            maxQueueNanos = 0;
             shedHeaders = Map.of();
         }
 
@@ -440,6 +492,8 @@ public final class ServerEngine {
             requestIdHeader = c.taggingHeaders().requestId();
             attemptHeader = c.taggingHeaders().attempt();
             hedgeHeader = c.taggingHeaders().hedge();
+            timeoutHeader = c.taggingHeaders().timeout();
+            maxQueueNanos = config.maxQueueTime().toNanos();
             shedHeaders = Map.of("Retry-After", List.of(Long.toString(config.retryAfter().getSeconds())),
                     SHED_HEADER, List.of("1"), "Content-Type", List.of("text/plain; charset=utf-8"));
         }

@@ -10,12 +10,17 @@ public enum ServerOutcome {
     COALESCED,
     /** It got the stored response of a completed request with the same {@code Idempotency-Key}. */
     REPLAYED,
-    /** A retry or hedge refused at the concurrency limit. */
+    /** A retry or hedge refused at the concurrency limit or past the queue time bound. */
     SHED,
     /** Answered 422: an {@code Idempotency-Key} reused for a different request. */
     REJECTED,
     /** It waited for another attempt, and its client left before that one finished. */
-    ABANDONED;
+    ABANDONED,
+    /**
+     * Answered without the handler: its client said how long it still waited, and that time ran
+     * out in the container's queue or while it waited for another attempt.
+     */
+    EXPIRED;
 
     public String label() {
         return name().toLowerCase(Locale.ROOT);

@@ -30,6 +30,32 @@ class ServerConfigTest {
         assertFalse(on.coalesces("/apix"));
         assertFalse(on.coalesces("/health/deep"));
         assertTrue(TestConfigs.parse("tailguard.server.shed.max-concurrency=200").server().active());
+        assertEquals(Duration.ZERO, on.maxQueueTime());
+        assertFalse(on.dropExpired());
+        ServerConfig queue = TestConfigs.parse("tailguard.server.shed.max-queue-time=250ms").server();
+        assertTrue(queue.active());
+        assertEquals(Duration.ofMillis(250), queue.maxQueueTime());
+        assertTrue(TestConfigs.parse("tailguard.server.drop-expired=true").server().dropExpired());
+        assertTrue(TestConfigs.parse("tailguard.server.drop-expired=true").server().active());
+        assertFalse(TestConfigs.parse("tailguard.server.drop-expired=false").server().active());
+        assertEquals("X-Request-Timeout-Ms", TestConfigs.parse("tailguard.mode=enforce").taggingHeaders().timeout());
+        assertEquals("X-Deadline", TestConfigs.parse("tailguard.tagging.timeout-header=X-Deadline")
+                .taggingHeaders().timeout());
+    }
+
+    @Test
+    void badQueueAndExpiryValuesNameTheKeyAndTheExpectedForm() {
+        InvalidConfigException e = assertThrows(InvalidConfigException.class, () -> TestConfigs.parse(
+                "tailguard.server.shed.max-queue-time=soon",
+                "tailguard.server.drop-expired=maybe",
+                "tailguard.tagging.timeout-header=X Timeout"));
+        String message = e.getMessage();
+        assertEquals(3, e.problems().size(), message);
+        assertTrue(message.contains("tailguard.server.shed.max-queue-time: 'soon' (from test) is not valid; expected "
+                + "0 (off) or a duration"), message);
+        assertTrue(message.contains("tailguard.server.drop-expired"), message);
+        assertTrue(message.contains("tailguard.tagging.timeout-header"), message);
+        assertTrue(message.contains("an HTTP header name"), message);
     }
 
     @Test
@@ -50,12 +76,15 @@ class ServerConfigTest {
     }
 
     @Test
-    void settingsThatCannotTakeEffectAreReported() {
+    void settingsThatCannotTakeEffectAreReported() throws Exception {
         InvalidConfigException e = assertThrows(InvalidConfigException.class, () -> TestConfigs.parse(
                 "tailguard.server.replay.ttl=60s", "tailguard.server.shed.retry-after=2s"));
         assertEquals(2, e.problems().size(), e.getMessage());
         assertTrue(e.getMessage().contains("has no effect: coalescing and replay are off until "
                 + "tailguard.server.coalesce.paths is set"), e.getMessage());
+        assertTrue(e.getMessage().contains("shedding is off until tailguard.server.shed.max-concurrency or "
+                + "tailguard.server.shed.max-queue-time is set"), e.getMessage());
+        TestConfigs.parse("tailguard.server.shed.max-queue-time=1s", "tailguard.server.shed.retry-after=2s");
     }
 
     @Test

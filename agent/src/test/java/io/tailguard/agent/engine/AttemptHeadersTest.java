@@ -15,27 +15,29 @@ import org.junit.jupiter.api.Test;
 class AttemptHeadersTest {
 
     @Test
-    void readsLikeAnOrderedMapOfRequestIdAttemptAndHedge() throws Exception {
+    void readsLikeAnOrderedMapOfRequestIdAttemptHedgeAndTimeout() throws Exception {
         TaggingHeaders names = TestConfigs.parse("tailguard.policy.api.hosts=api").taggingHeaders();
-        Map<String, String> headers = AttemptHeaders.of(names, "id-1", 12, true);
+        Map<String, String> headers = AttemptHeaders.of(names, "id-1", 12, true, 2_500);
 
         Map<String, String> expected = new LinkedHashMap<>();
         expected.put("X-Request-ID", "id-1");
         expected.put("X-Attempt", "12");
         expected.put("X-Is-Hedge", "true");
+        expected.put("X-Request-Timeout-Ms", "2500");
         assertEquals(expected, headers);
         assertEquals(new ArrayList<>(expected.keySet()), new ArrayList<>(headers.keySet()), "sending order");
         List<String> walked = new ArrayList<>();
         headers.forEach((name, value) -> walked.add(name + "=" + value));
-        assertEquals(List.of("X-Request-ID=id-1", "X-Attempt=12", "X-Is-Hedge=true"), walked);
+        assertEquals(List.of("X-Request-ID=id-1", "X-Attempt=12", "X-Is-Hedge=true", "X-Request-Timeout-Ms=2500"),
+                walked);
         assertEquals("12", headers.get("X-Attempt"));
         assertNull(headers.get("x-attempt"), "names compare exactly, as a map's keys do");
     }
 
     @Test
-    void leavesTheRequestIdOutWhenTheRequestHasItsOwn() throws Exception {
+    void leavesTheRequestIdOutWhenTheRequestHasItsOwnAndTheTimeoutWithoutADeadline() throws Exception {
         TaggingHeaders names = TestConfigs.parse("tailguard.policy.api.hosts=api").taggingHeaders();
-        Map<String, String> headers = AttemptHeaders.of(names, null, 1, false);
+        Map<String, String> headers = AttemptHeaders.of(names, null, 1, false, -1);
 
         assertEquals(2, headers.size());
         assertFalse(headers.containsKey("X-Request-ID"));

@@ -694,6 +694,30 @@ class ExecutionTest {
     }
 
     @Test
+    void everyAttemptCarriesTheTimeTheClientStillWaitsForIt() throws Exception {
+        start("tailguard.policy.api.retry.timeout=3s");
+        assertEquals("3000", exchange.attempt(1).spec.headers().get("X-Request-Timeout-Ms"));
+        time.advanceMillis(1_000);
+        exchange.attempt(1).answer(503);
+        time.advanceMillis(1_000);
+        assertEquals("1900", exchange.attempt(2).spec.headers().get("X-Request-Timeout-Ms"),
+                "3 s from the start, 1.1 s of them gone (100 ms of backoff)");
+    }
+
+    @Test
+    void theClientsOwnTimeoutBoundsTheTimeTagged() throws Exception {
+        exchange.clientTimeoutNanos = 500_000_000L;
+        start("tailguard.policy.api.retry.timeout=3s");
+        assertEquals("500", exchange.attempt(1).spec.headers().get("X-Request-Timeout-Ms"));
+    }
+
+    @Test
+    void theAttemptTimeoutBoundsTheTimeTagged() throws Exception {
+        start("tailguard.policy.api.retry.timeout=3s", "tailguard.policy.api.attempt-timeout=200ms");
+        assertEquals("200", exchange.attempt(1).spec.headers().get("X-Request-Timeout-Ms"));
+    }
+
+    @Test
     void anApplicationRequestIdIsKept() throws Exception {
         exchange.requestHeaders.put("X-Request-ID", "mine");
         start();

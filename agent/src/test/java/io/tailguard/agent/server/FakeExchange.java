@@ -51,6 +51,7 @@ final class FakeExchange implements ServerExchange {
     private final Handler handler;
     private final AtomicInteger runs;
     private String identity;
+    private long queuedNanos = QueueWait.UNKNOWN;
     volatile boolean gone;
     /** Makes reading a header fail, as a bug of the engine's own would. */
     volatile boolean brokenHeaders;
@@ -69,6 +70,12 @@ final class FakeExchange implements ServerExchange {
 
     FakeExchange header(String name, String value) {
         headers.computeIfAbsent(name.toLowerCase(Locale.ROOT), k -> new ArrayList<>()).add(value);
+        return this;
+    }
+
+    /** The request waited this long in the container's queue. */
+    FakeExchange queuedMillis(long millis) {
+        this.queuedNanos = millis * 1_000_000L;
         return this;
     }
 
@@ -137,6 +144,11 @@ final class FakeExchange implements ServerExchange {
         this.status = status;
         responseHeaders.putAll(headers);
         this.body = body;
+    }
+
+    @Override
+    public long queuedNanos() {
+        return queuedNanos;
     }
 
     @Override

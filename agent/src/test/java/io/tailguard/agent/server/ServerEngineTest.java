@@ -237,6 +237,96 @@ class ServerEngineTest {
     }
 
     @Test
+    void aWaitingAttemptWhoseClientsTimeRunsOutStopsWaitingAndTheFirstRunsOn() throws Exception {
+        configure("tailguard.server.coalesce.paths=/*");
+        FakeExchange first = get("/w", blocking).header("X-Request-ID", "r").header("Authorization", "a");
+        FakeExchange hedge = get("/w", quick).header("X-Request-ID", "r").header("Authorization", "a")
+                .header("X-Request-Timeout-Ms", "200").queuedMillis(50);
+        Thread f = serve(first);
+        assertTrue(started.await(10, TimeUnit.SECONDS));
+        Thread h = serve(hedge);
+        await(() -> engine.concurrency() == 2);
+        // 200 ms the client waits, 50 of them spent queued: it gives up 150 ms after it arrived.
+        nanos.addAndGet(TimeUnit.MILLISECONDS.toNanos(149));
+        h.join(200);
+        assertTrue(h.isAlive(), "its client still waits");
+        nanos.addAndGet(TimeUnit.MILLISECONDS.toNanos(1));
+        h.join(10_000);
+        assertFalse(h.isAlive());
+        assertEquals("rejected", hedge.how);
+        assertEquals(503, hedge.status);
+        assertEquals(List.of("1"), hedge.responseHeaders.get(ServerEngine.SHED_HEADER));
+        assertTrue(f.isAlive(), "the first attempt is not cancelled");
+        release.countDown();
+        f.join(10_000);
+        assertEquals("run 1", first.body);
+        assertEquals(1, runs.get());
+        assertEquals(1, engine.requests(ServerKind.PRIMARY, ServerOutcome.EXPIRED, false));
+    }
+
+    @Test
+    void aRequestThatWaitedInTheQueueLongerThanItsClientWaitsIsAnsweredWithoutItsHandler() throws Exception {
+        configure("tailguard.server.drop-expired=true");
+        assertTrue(engine.active());
+        FakeExchange expired = get("/q", quick).header("X-Request-Timeout-Ms", "100").queuedMillis(100);
+        engine.handle(expired);
+        assertEquals("rejected", expired.how);
+        assertEquals(503, expired.status);
+        assertEquals(List.of("1"), expired.responseHeaders.get(ServerEngine.SHED_HEADER));
+        assertEquals(0, runs.get());
+        assertEquals(1, engine.requests(ServerKind.PRIMARY, ServerOutcome.EXPIRED, false));
+        for (FakeExchange served : List.of(
+                get("/q", quick).header("X-Request-Timeout-Ms", "101").queuedMillis(100),
+                get("/q", quick).header("X-Request-Timeout-Ms", "100"),
+                get("/q", quick).queuedMillis(5_000),
+                get("/q", quick).header("X-Request-Timeout-Ms", "-1").queuedMillis(5_000),
+                get("/q", quick).header("X-Request-Timeout-Ms", "1e3").queuedMillis(5_000),
+                get("/q", quick).header("X-Request-Timeout-Ms", "9".repeat(10)).queuedMillis(5_000))) {
+            engine.handle(served);
+            assertEquals("handled", served.how, "a client still waiting, a queue time not known, or no usable tag");
+        }
+        configure("tailguard.server.shed.max-concurrency=10");
+        FakeExchange notConfigured = get("/q", quick).header("X-Request-Timeout-Ms", "100").queuedMillis(200);
+        engine.handle(notConfigured);
+        assertEquals("handled", notConfigured.how);
+    }
+
+    @Test
+    void pastTheQueueTimeBoundRetriesAndHedgesAreShedAndOriginalsServed() throws Exception {
+        configure("tailguard.server.shed.max-queue-time=100ms");
+        assertTrue(engine.active());
+        FakeExchange retry = get("/q", quick).header("X-Attempt", "2").queuedMillis(101);
+        engine.handle(retry);
+        assertEquals("rejected", retry.how);
+        assertEquals(503, retry.status);
+        assertEquals(List.of("1"), retry.responseHeaders.get("Retry-After"));
+        assertEquals(List.of("1"), retry.responseHeaders.get(ServerEngine.SHED_HEADER));
+        FakeExchange hedge = get("/q", quick).header("X-Attempt", "2").header("X-Is-Hedge", "true").queuedMillis(101);
+        engine.handle(hedge);
+        assertEquals(503, hedge.status);
+        FakeExchange original = get("/q", quick).header("X-Attempt", "1").queuedMillis(5_000);
+        engine.handle(original);
+        assertEquals("handled", original.how);
+        FakeExchange quickRetry = get("/q", quick).header("X-Attempt", "2").queuedMillis(100);
+        engine.handle(quickRetry);
+        assertEquals("handled", quickRetry.how);
+        FakeExchange unknownQueue = get("/q", quick).header("X-Attempt", "3");
+        engine.handle(unknownQueue);
+        assertEquals("handled", unknownQueue.how);
+        assertEquals(1, engine.requests(ServerKind.RETRY, ServerOutcome.SHED, false));
+        assertEquals(1, engine.requests(ServerKind.HEDGE, ServerOutcome.SHED, false));
+    }
+
+    @Test
+    void inShadowModeAnExpiredRequestIsCountedAndItsHandlerRuns() throws Exception {
+        configure("tailguard.mode=shadow", "tailguard.server.drop-expired=true");
+        FakeExchange expired = get("/q", quick).header("X-Request-Timeout-Ms", "10").queuedMillis(20);
+        engine.handle(expired);
+        assertEquals("handled", expired.how);
+        assertEquals(1, engine.requests(ServerKind.PRIMARY, ServerOutcome.EXPIRED, true));
+    }
+
+    @Test
     void aCompletedIdempotencyKeyRequestIsReplayedWithinItsTtlAndRunsAgainAfter() throws Exception {
         configure("tailguard.server.coalesce.paths=/*", "tailguard.server.replay.ttl=10s");
         FakeExchange first = new FakeExchange("POST", "/orders", quick, runs).header("Idempotency-Key", "k1")
