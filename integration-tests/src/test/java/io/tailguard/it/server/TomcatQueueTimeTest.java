@@ -1,0 +1,76 @@
+package io.tailguard.it.server;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.tailguard.it.AgentedApp;
+import io.tailguard.it.server.ServletServer.Container;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/**
+ * Tomcat's queue time reaches the server side: in a Tomcat with one worker thread, held by a first
+ * request, the requests behind it wait in the connector's executor; once they get the thread, a
+ * retry that waited past {@code shed.max-queue-time} is refused, an original that waited as long is
+ * served, and one whose client said it waits less than that is answered without its handler.
+ */
+@Timeout(240)
+class TomcatQueueTimeTest {
+
+    private static final long MAX_QUEUE_MILLIS = 200;
+
+    @ParameterizedTest
+    @EnumSource(value = Container.class, names = {"TOMCAT_11", "TOMCAT_10", "TOMCAT_9"})
+    void aRetryThatWaitedForTheThreadPastTheBoundIsShedAndAnOriginalServed(Container container) throws Exception {
+        AgentedApp.Builder agent = AgentedApp.withConfig(String.join("\n",
+                "tailguard.server.shed.max-queue-time=" + MAX_QUEUE_MILLIS + "ms",
+                "tailguard.server.drop-expired=true"));
+        try (ServletServer server = ServletServer.startTomcat(container, agent, 1)) {
+            CompletableFuture<HttpAnswer> holder = send(server, get("/text/holder?hold", ""));
+            server.awaitRuns("/text/holder", 1);
+            CompletableFuture<HttpAnswer> retry = send(server, get("/text/retry", "X-Request-ID: q-1\r\nX-Attempt: 2\r\n"));
+            CompletableFuture<HttpAnswer> original = send(server, get("/text/original", "X-Request-ID: q-2\r\n"));
+            CompletableFuture<HttpAnswer> expired = send(server, get("/text/expired",
+                    "X-Request-ID: q-3\r\nX-Request-Timeout-Ms: " + MAX_QUEUE_MILLIS / 2 + "\r\n"));
+            server.awaitQueued(3);
+            // The stimulus, not a synchronisation: the queued requests wait past the bound (longer only helps).
+            Thread.sleep(2 * MAX_QUEUE_MILLIS);
+            server.release("/text/holder");
+
+            HttpAnswer shed = retry.get(60, TimeUnit.SECONDS);
+            assertEquals(503, shed.status, shed.toString());
+            assertEquals("1", shed.header("Tailguard-Shed"));
+            HttpAnswer served = original.get(60, TimeUnit.SECONDS);
+            assertEquals(200, served.status, served.toString());
+            assertNull(served.header("Tailguard-Shed"));
+            HttpAnswer dropped = expired.get(60, TimeUnit.SECONDS);
+            assertEquals(503, dropped.status, dropped.toString());
+            assertEquals(200, holder.get(60, TimeUnit.SECONDS).status);
+            assertEquals(0, server.runs("/text/retry"));
+            assertEquals(1, server.runs("/text/original"));
+            assertEquals(0, server.runs("/text/expired"));
+            assertTrue(server.app().agentProblems().isEmpty(), server.app().agentProblems().toString());
+        }
+    }
+
+    /** Sends on a thread of its own: four requests block at once, more than a small common pool runs. */
+    private static CompletableFuture<HttpAnswer> send(ServletServer server, String request) {
+        return CompletableFuture.supplyAsync(() -> {
+            try {
+                return new HttpAnswer(server.exchange(request));
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }, task -> new Thread(task).start());
+    }
+
+    private static String get(String target, String headers) {
+        return "GET " + target + " HTTP/1.1\r\nHost: localhost\r\n" + headers + "Connection: close\r\n\r\n";
+    }
+}
