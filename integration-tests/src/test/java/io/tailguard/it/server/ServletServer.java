@@ -1,6 +1,7 @@
 package io.tailguard.it.server;
 
 import io.tailguard.it.AgentedApp;
+import io.tailguard.it.server.app.BootServerMain;
 import io.tailguard.it.server.app.ServletServerMain;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -9,12 +10,13 @@ import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Paths;
 import java.util.Map;
 
 /**
- * A servlet application in a JVM of its own ({@link ServletServerMain}), in one of the containers,
- * with or without the agent; requests go to it over raw sockets, so that a test sees every byte
- * the container sends.
+ * A servlet application in a JVM of its own ({@link ServletServerMain} in one of the containers, or
+ * the Spring Boot application {@link BootServerMain}), with or without the agent; requests go to it
+ * over raw sockets, so that a test sees every byte the container sends.
  */
 final class ServletServer implements AutoCloseable {
 
@@ -49,6 +51,12 @@ final class ServletServer implements AutoCloseable {
     /** A Tomcat whose connector has {@code maxThreads} worker threads. */
     static ServletServer startTomcat(Container container, AgentedApp.Builder builder, int maxThreads) {
         return launch(container, builder, container.argument, Integer.toString(maxThreads));
+    }
+
+    /** The Spring Boot application ({@link BootServerMain}) on the jars Boot's BOM chose, copied by the build. */
+    static ServletServer springBoot(AgentedApp.Builder builder) {
+        String jars = Paths.get(System.getProperty("tailguard.it.spring-boot")).resolve("*").toString();
+        return new ServletServer(builder.classpath(jars).main(BootServerMain.class.getName()).start());
     }
 
     private static ServletServer launch(Container container, AgentedApp.Builder builder, String... arguments) {

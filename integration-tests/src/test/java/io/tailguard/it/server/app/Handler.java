@@ -57,14 +57,7 @@ public final class Handler {
 
     public static void serve(Exchange exchange) throws IOException {
         String path = exchange.path();
-        int run = RUNS.computeIfAbsent(path, p -> new AtomicInteger()).incrementAndGet();
-        synchronized (ENTERED) {
-            ENTERED.notifyAll();
-        }
-        String query = exchange.query();
-        if (query != null && query.contains("hold")) {
-            awaitRelease(path);
-        }
+        int run = enter(path, exchange.query());
         String auth = exchange.header("Authorization");
         String text = "héllo wörld from " + path + " run " + run + (auth == null ? "" : " for " + auth) + "\n";
         String style = path.split("/")[1];
@@ -111,6 +104,23 @@ public final class Handler {
             default:
                 exchange.status(400);
         }
+    }
+
+    /**
+     * Counts a run for {@code path} and, when the query asks to {@code hold}, waits until the test
+     * lets it go: what every application of these tests does first.
+     *
+     * @return the run's number
+     */
+    public static int enter(String path, String query) {
+        int run = RUNS.computeIfAbsent(path, p -> new AtomicInteger()).incrementAndGet();
+        synchronized (ENTERED) {
+            ENTERED.notifyAll();
+        }
+        if (query != null && query.contains("hold")) {
+            awaitRelease(path);
+        }
+        return run;
     }
 
     private static void awaitRelease(String path) {

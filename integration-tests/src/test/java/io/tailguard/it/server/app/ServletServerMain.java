@@ -34,7 +34,8 @@ public final class ServletServerMain {
         AppMain.serve(command -> answer(command, port));
     }
 
-    private static Map<String, String> answer(Map<String, String> command, int port) throws Exception {
+    /** Answers one command of the protocol for an application listening on {@code port}. */
+    static Map<String, String> answer(Map<String, String> command, int port) throws Exception {
         String path = command.get("path");
         switch (command.get("verb")) {
             case "port":
