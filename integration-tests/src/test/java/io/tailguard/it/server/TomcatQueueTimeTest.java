@@ -24,39 +24,64 @@ import org.junit.jupiter.params.provider.EnumSource;
 class TomcatQueueTimeTest {
 
     private static final long MAX_QUEUE_MILLIS = 200;
+    private static final String CONFIG = String.join("\n",
+            "tailguard.server.shed.max-queue-time=" + MAX_QUEUE_MILLIS + "ms",
+            "tailguard.server.drop-expired=true");
 
     @ParameterizedTest
     @EnumSource(value = Container.class, names = {"TOMCAT_11", "TOMCAT_10", "TOMCAT_9"})
     void aRetryThatWaitedForTheThreadPastTheBoundIsShedAndAnOriginalServed(Container container) throws Exception {
-        AgentedApp.Builder agent = AgentedApp.withConfig(String.join("\n",
-                "tailguard.server.shed.max-queue-time=" + MAX_QUEUE_MILLIS + "ms",
-                "tailguard.server.drop-expired=true"));
-        try (ServletServer server = ServletServer.startTomcat(container, agent, 1)) {
-            CompletableFuture<HttpAnswer> holder = send(server, get("/text/holder?hold", ""));
-            server.awaitRuns("/text/holder", 1);
-            CompletableFuture<HttpAnswer> retry = send(server, get("/text/retry", "X-Request-ID: q-1\r\nX-Attempt: 2\r\n"));
-            CompletableFuture<HttpAnswer> original = send(server, get("/text/original", "X-Request-ID: q-2\r\n"));
-            CompletableFuture<HttpAnswer> expired = send(server, get("/text/expired",
-                    "X-Request-ID: q-3\r\nX-Request-Timeout-Ms: " + MAX_QUEUE_MILLIS / 2 + "\r\n"));
-            server.awaitQueued(3);
-            // The stimulus, not a synchronisation: the queued requests wait past the bound (longer only helps).
-            Thread.sleep(2 * MAX_QUEUE_MILLIS);
-            server.release("/text/holder");
-
-            HttpAnswer shed = retry.get(60, TimeUnit.SECONDS);
+        try (ServletServer server = ServletServer.startTomcat(container, AgentedApp.withConfig(CONFIG), 1)) {
+            HttpAnswer[] answers = queueBehindTheOnlyThread(server);
+            HttpAnswer shed = answers[0];
             assertEquals(503, shed.status, shed.toString());
             assertEquals("1", shed.header("Tailguard-Shed"));
-            HttpAnswer served = original.get(60, TimeUnit.SECONDS);
+            HttpAnswer served = answers[1];
             assertEquals(200, served.status, served.toString());
             assertNull(served.header("Tailguard-Shed"));
-            HttpAnswer dropped = expired.get(60, TimeUnit.SECONDS);
+            HttpAnswer dropped = answers[2];
             assertEquals(503, dropped.status, dropped.toString());
-            assertEquals(200, holder.get(60, TimeUnit.SECONDS).status);
             assertEquals(0, server.runs("/text/retry"));
             assertEquals(1, server.runs("/text/original"));
             assertEquals(0, server.runs("/text/expired"));
             assertTrue(server.app().agentProblems().isEmpty(), server.app().agentProblems().toString());
         }
+    }
+
+    /** Without the {@code tomcat} hook Tomcat does not say how long a request waited: nothing is refused for it. */
+    @ParameterizedTest
+    @EnumSource(value = Container.class, names = "TOMCAT_11")
+    void withTheTomcatHookSwitchedOffEveryQueuedRequestIsServed(Container container) throws Exception {
+        AgentedApp.Builder agent = AgentedApp.withConfig(CONFIG + "\ntailguard.instrumentation.tomcat.enabled=false");
+        try (ServletServer server = ServletServer.startTomcat(container, agent, 1)) {
+            for (HttpAnswer answer : queueBehindTheOnlyThread(server)) {
+                assertEquals(200, answer.status, answer.toString());
+            }
+            assertEquals(1, server.runs("/text/retry"));
+            assertEquals(1, server.runs("/text/expired"));
+        }
+    }
+
+    /**
+     * Holds the only worker thread with a first request, queues a retry, an original and a request
+     * whose client waits less than the bound behind it, lets them wait past the bound, lets the first
+     * go; returns the three queued requests' answers.
+     */
+    private static HttpAnswer[] queueBehindTheOnlyThread(ServletServer server) throws Exception {
+        CompletableFuture<HttpAnswer> holder = send(server, get("/text/holder?hold", ""));
+        server.awaitRuns("/text/holder", 1);
+        CompletableFuture<HttpAnswer> retry = send(server, get("/text/retry", "X-Request-ID: q-1\r\nX-Attempt: 2\r\n"));
+        CompletableFuture<HttpAnswer> original = send(server, get("/text/original", "X-Request-ID: q-2\r\n"));
+        CompletableFuture<HttpAnswer> expired = send(server, get("/text/expired",
+                "X-Request-ID: q-3\r\nX-Request-Timeout-Ms: " + MAX_QUEUE_MILLIS / 2 + "\r\n"));
+        server.awaitQueued(3);
+        // The stimulus, not a synchronisation: the queued requests wait past the bound (longer only helps).
+        Thread.sleep(2 * MAX_QUEUE_MILLIS);
+        server.release("/text/holder");
+        HttpAnswer[] answers = {retry.get(60, TimeUnit.SECONDS), original.get(60, TimeUnit.SECONDS),
+            expired.get(60, TimeUnit.SECONDS)};
+        assertEquals(200, holder.get(60, TimeUnit.SECONDS).status);
+        return answers;
     }
 
     /** Sends on a thread of its own: four requests block at once, more than a small common pool runs. */
