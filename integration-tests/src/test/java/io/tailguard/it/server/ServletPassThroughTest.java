@@ -1,12 +1,12 @@
 package io.tailguard.it.server;
 
+import static io.tailguard.it.server.ServletServer.get;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.tailguard.it.AgentedApp;
 import io.tailguard.it.server.ServletServer.Container;
-import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Timeout;
@@ -38,7 +38,7 @@ class ServletPassThroughTest {
         AgentedApp.Builder agent = AgentedApp.withConfig("tailguard.log.level=debug\n");
         List<String> withAgent;
         try (ServletServer server = ServletServer.start(container, agent)) {
-            withAgent = answers(server);
+            withAgent = server.answersWithoutDate(REQUESTS);
             String api = container == Container.TOMCAT_9 ? "javax" : "jakarta";
             assertFalse(server.app().stderrLines(Pattern.compile("instrumented " + api + "\\.servlet\\.http\\.HttpServlet$"))
                     .isEmpty(), "the hook is in place:\n" + server.app().stderr());
@@ -53,22 +53,7 @@ class ServletPassThroughTest {
 
     private static List<String> answers(Container container, AgentedApp.Builder builder) throws Exception {
         try (ServletServer server = ServletServer.start(container, builder)) {
-            return answers(server);
+            return server.answersWithoutDate(REQUESTS);
         }
-    }
-
-    /** Each answer as ISO-8859-1 text (one char per byte), without its Date header, the only line that may differ. */
-    private static List<String> answers(ServletServer server) throws Exception {
-        List<String> answers = new java.util.ArrayList<>();
-        for (String request : REQUESTS) {
-            String answer = new String(server.exchange(request), StandardCharsets.ISO_8859_1);
-            assertTrue(answer.startsWith("HTTP/1.1 "), request + " got " + answer);
-            answers.add(answer.replaceFirst("\r\nDate: [^\r]*", ""));
-        }
-        return answers;
-    }
-
-    private static String get(String target, String headers) {
-        return "GET " + target + " HTTP/1.1\r\nHost: localhost\r\n" + headers + "Connection: close\r\n\r\n";
     }
 }

@@ -7,11 +7,15 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Paths;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * A servlet application in a JVM of its own ({@link ServletServerMain} in one of the containers, or
@@ -119,6 +123,41 @@ final class ServletServer implements AutoCloseable {
             in.transferTo(answer);
             return answer.toByteArray();
         }
+    }
+
+    /**
+     * Sends {@code request} like {@link #exchange}, on a thread of its own (a held handler blocks it,
+     * and a test may hold more of them than a small common pool runs), and answers when it comes.
+     */
+    CompletableFuture<HttpAnswer> send(String request) {
+        return CompletableFuture.supplyAsync(() -> {
+            try {
+                return new HttpAnswer(exchange(request));
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }, task -> new Thread(task).start());
+    }
+
+    /**
+     * Sends each request in turn and returns each answer as ISO-8859-1 text (one char per byte),
+     * without its {@code Date} header, the only line that may differ between two runs.
+     */
+    List<String> answersWithoutDate(List<String> requests) throws IOException {
+        List<String> answers = new ArrayList<>();
+        for (String request : requests) {
+            String answer = new String(exchange(request), StandardCharsets.ISO_8859_1);
+            if (!answer.startsWith("HTTP/1.1 ")) {
+                throw new AssertionError(request + " got " + answer);
+            }
+            answers.add(answer.replaceFirst("\r\nDate: [^\r]*", ""));
+        }
+        return answers;
+    }
+
+    /** A whole HTTP/1.1 GET of {@code target} with these header lines (each ending in CRLF), asking to close. */
+    static String get(String target, String headers) {
+        return "GET " + target + " HTTP/1.1\r\nHost: localhost\r\n" + headers + "Connection: close\r\n\r\n";
     }
 
     @Override

@@ -1,5 +1,6 @@
 package io.tailguard.it.server;
 
+import static io.tailguard.it.server.ServletServer.get;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -8,7 +9,6 @@ import io.tailguard.it.AgentedApp;
 import io.tailguard.it.Call;
 import io.tailguard.it.server.ServletServer.Container;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.util.EnumMap;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -136,8 +136,8 @@ class ServletServerSideTest {
     @EnumSource(Container.class)
     void atTheConcurrencyLimitRetriesAndHedgesAreRefusedAndOriginalsServed(Container container) throws Exception {
         ServletServer server = server(container);
-        CompletableFuture<HttpAnswer> busy1 = send(server, get("/text/busy-1?hold", ""));
-        CompletableFuture<HttpAnswer> busy2 = send(server, get("/text/busy-2?hold", ""));
+        CompletableFuture<HttpAnswer> busy1 = server.send(get("/text/busy-1?hold", ""));
+        CompletableFuture<HttpAnswer> busy2 = server.send(get("/text/busy-2?hold", ""));
         server.awaitRuns("/text/busy-1", 1);
         server.awaitRuns("/text/busy-2", 1);
 
@@ -164,10 +164,10 @@ class ServletServerSideTest {
     @EnumSource(Container.class)
     void twoCallersWithTheSameRequestIdButOtherCredentialsGetTheirOwnResponses(Container container) throws Exception {
         ServletServer server = server(container);
-        CompletableFuture<HttpAnswer> alice = send(server, get("/text/who?hold",
+        CompletableFuture<HttpAnswer> alice = server.send(get("/text/who?hold",
                 "X-Request-ID: same-id\r\nAuthorization: Bearer alice\r\n"));
         server.awaitRuns("/text/who", 1);
-        CompletableFuture<HttpAnswer> mallory = send(server, get("/text/who?hold",
+        CompletableFuture<HttpAnswer> mallory = server.send(get("/text/who?hold",
                 "X-Request-ID: same-id\r\nX-Attempt: 2\r\nAuthorization: Bearer mallory\r\n"));
         server.awaitRuns("/text/who", 2);
         server.release("/text/who");
@@ -187,9 +187,9 @@ class ServletServerSideTest {
     private static HttpAnswer[] primaryAndWaitingHedge(ServletServer server, String path, String authorization)
             throws Exception {
         String tags = "X-Request-ID: " + path + "\r\nAuthorization: " + authorization + "\r\n";
-        CompletableFuture<HttpAnswer> primary = send(server, get(path + "?hold", tags));
+        CompletableFuture<HttpAnswer> primary = server.send(get(path + "?hold", tags));
         server.awaitRuns(path, 1);
-        CompletableFuture<HttpAnswer> hedge = send(server, get(path + "?hold", tags + "X-Attempt: 2\r\nX-Is-Hedge: true\r\n"));
+        CompletableFuture<HttpAnswer> hedge = server.send(get(path + "?hold", tags + "X-Attempt: 2\r\nX-Is-Hedge: true\r\n"));
         server.awaitWaiting(1);
         server.release(path);
         return new HttpAnswer[] {primary.get(60, TimeUnit.SECONDS), hedge.get(60, TimeUnit.SECONDS)};
@@ -197,20 +197,6 @@ class ServletServerSideTest {
 
     private static void assertNoAgentProblems(ServletServer server) {
         assertTrue(server.app().agentProblems().isEmpty(), server.app().agentProblems().toString());
-    }
-
-    private static CompletableFuture<HttpAnswer> send(ServletServer server, String request) {
-        return CompletableFuture.supplyAsync(() -> {
-            try {
-                return new HttpAnswer(server.exchange(request));
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-        });
-    }
-
-    private static String get(String target, String headers) {
-        return "GET " + target + " HTTP/1.1\r\nHost: localhost\r\n" + headers + "Connection: close\r\n\r\n";
     }
 
     private static String post(String target, String headers, String body) {

@@ -1,5 +1,6 @@
 package io.tailguard.it.server;
 
+import static io.tailguard.it.server.ServletServer.get;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -7,9 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.tailguard.it.AgentedApp;
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -51,9 +49,9 @@ class SpringBootServerTest {
     void aHedgeArrivingWhileItsPrimaryRunsGetsTheSameResponseFromOneControllerRun() throws Exception {
         ServletServer server = configured();
         String tags = "X-Request-ID: boot-h\r\nAuthorization: Bearer h\r\n";
-        CompletableFuture<HttpAnswer> primary = send(server, get("/text/hedged?hold", tags));
+        CompletableFuture<HttpAnswer> primary = server.send(get("/text/hedged?hold", tags));
         server.awaitRuns("/text/hedged", 1);
-        CompletableFuture<HttpAnswer> hedge = send(server, get("/text/hedged?hold", tags
+        CompletableFuture<HttpAnswer> hedge = server.send(get("/text/hedged?hold", tags
                 + "X-Attempt: 2\r\nX-Is-Hedge: true\r\n"));
         server.awaitWaiting(1);
         server.release("/text/hedged");
@@ -71,8 +69,8 @@ class SpringBootServerTest {
     @Test
     void atTheConcurrencyLimitRetriesAndHedgesAreRefusedAndOriginalsServed() throws Exception {
         ServletServer server = configured();
-        CompletableFuture<HttpAnswer> busy1 = send(server, get("/json/busy-1?hold", ""));
-        CompletableFuture<HttpAnswer> busy2 = send(server, get("/json/busy-2?hold", ""));
+        CompletableFuture<HttpAnswer> busy1 = server.send(get("/json/busy-1?hold", ""));
+        CompletableFuture<HttpAnswer> busy2 = server.send(get("/json/busy-2?hold", ""));
         server.awaitRuns("/json/busy-1", 1);
         server.awaitRuns("/json/busy-2", 1);
 
@@ -106,11 +104,11 @@ class SpringBootServerTest {
                 "HEAD /json/c HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
         List<String> withoutAgent;
         try (ServletServer server = ServletServer.springBoot(AgentedApp.withoutAgent())) {
-            withoutAgent = answers(server, requests);
+            withoutAgent = server.answersWithoutDate(requests);
         }
         List<String> withAgent;
         try (ServletServer server = ServletServer.springBoot(AgentedApp.withConfig("tailguard.log.level=debug\n"))) {
-            withAgent = answers(server, requests);
+            withAgent = server.answersWithoutDate(requests);
             assertFalse(server.app().stderrLines(Pattern.compile("instrumented jakarta\\.servlet\\.http\\.HttpServlet$"))
                     .isEmpty(), "the hook is in place:\n" + server.app().stderr());
             assertNoAgentProblems(server);
@@ -121,32 +119,7 @@ class SpringBootServerTest {
         assertEquals(withoutAgent, withAgent);
     }
 
-    /** Each answer as ISO-8859-1 text (one char per byte), without its Date header, the only line that may differ. */
-    private static List<String> answers(ServletServer server, List<String> requests) throws IOException {
-        List<String> answers = new ArrayList<>();
-        for (String request : requests) {
-            String answer = new String(server.exchange(request), StandardCharsets.ISO_8859_1);
-            assertTrue(answer.startsWith("HTTP/1.1 "), request + " got " + answer);
-            answers.add(answer.replaceFirst("\r\nDate: [^\r]*", ""));
-        }
-        return answers;
-    }
-
     private static void assertNoAgentProblems(ServletServer server) {
         assertTrue(server.app().agentProblems().isEmpty(), server.app().agentProblems().toString());
-    }
-
-    private static CompletableFuture<HttpAnswer> send(ServletServer server, String request) {
-        return CompletableFuture.supplyAsync(() -> {
-            try {
-                return new HttpAnswer(server.exchange(request));
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-        }, task -> new Thread(task).start());
-    }
-
-    private static String get(String target, String headers) {
-        return "GET " + target + " HTTP/1.1\r\nHost: localhost\r\n" + headers + "Connection: close\r\n\r\n";
     }
 }

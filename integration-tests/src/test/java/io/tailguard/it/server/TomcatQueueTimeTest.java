@@ -1,13 +1,12 @@
 package io.tailguard.it.server;
 
+import static io.tailguard.it.server.ServletServer.get;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.tailguard.it.AgentedApp;
 import io.tailguard.it.server.ServletServer.Container;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Timeout;
@@ -68,11 +67,11 @@ class TomcatQueueTimeTest {
      * go; returns the three queued requests' answers.
      */
     private static HttpAnswer[] queueBehindTheOnlyThread(ServletServer server) throws Exception {
-        CompletableFuture<HttpAnswer> holder = send(server, get("/text/holder?hold", ""));
+        CompletableFuture<HttpAnswer> holder = server.send(get("/text/holder?hold", ""));
         server.awaitRuns("/text/holder", 1);
-        CompletableFuture<HttpAnswer> retry = send(server, get("/text/retry", "X-Request-ID: q-1\r\nX-Attempt: 2\r\n"));
-        CompletableFuture<HttpAnswer> original = send(server, get("/text/original", "X-Request-ID: q-2\r\n"));
-        CompletableFuture<HttpAnswer> expired = send(server, get("/text/expired",
+        CompletableFuture<HttpAnswer> retry = server.send(get("/text/retry", "X-Request-ID: q-1\r\nX-Attempt: 2\r\n"));
+        CompletableFuture<HttpAnswer> original = server.send(get("/text/original", "X-Request-ID: q-2\r\n"));
+        CompletableFuture<HttpAnswer> expired = server.send(get("/text/expired",
                 "X-Request-ID: q-3\r\nX-Request-Timeout-Ms: " + MAX_QUEUE_MILLIS / 2 + "\r\n"));
         server.awaitQueued(3);
         // The stimulus, not a synchronisation: the queued requests wait past the bound (longer only helps).
@@ -82,20 +81,5 @@ class TomcatQueueTimeTest {
             expired.get(60, TimeUnit.SECONDS)};
         assertEquals(200, holder.get(60, TimeUnit.SECONDS).status);
         return answers;
-    }
-
-    /** Sends on a thread of its own: four requests block at once, more than a small common pool runs. */
-    private static CompletableFuture<HttpAnswer> send(ServletServer server, String request) {
-        return CompletableFuture.supplyAsync(() -> {
-            try {
-                return new HttpAnswer(server.exchange(request));
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-        }, task -> new Thread(task).start());
-    }
-
-    private static String get(String target, String headers) {
-        return "GET " + target + " HTTP/1.1\r\nHost: localhost\r\n" + headers + "Connection: close\r\n\r\n";
     }
 }
