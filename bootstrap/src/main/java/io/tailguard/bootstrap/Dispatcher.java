@@ -46,6 +46,10 @@ public final class Dispatcher {
     public static final int HTTPSERVER_HANDLE = 15;
     /** {@code sun.net.www.protocol.http.HttpURLConnection.getOutputStream0()}: where a request body starts. */
     public static final int URLCONNECTION_BODY = 16;
+    /** {@code sun.net.httpserver.ServerImpl$Dispatcher.handle}: the JDK's server queues a request to its executor. */
+    public static final int HTTPSERVER_QUEUED = 17;
+    /** {@code sun.net.httpserver.HttpConnection.getHttpContext()}: first thing an executor thread does with a request. */
+    public static final int HTTPSERVER_DEQUEUED = 18;
     /** Tomcat's {@code SocketProcessorBase.reset(SocketWrapperBase, SocketEvent)}: a socket event handed to the connector's executor. */
     public static final int TOMCAT_HAND_OFF = 19;
     /** Tomcat's {@code SocketProcessorBase.run()}: a worker thread takes the socket event up. */

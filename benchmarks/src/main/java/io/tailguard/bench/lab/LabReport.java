@@ -38,7 +38,10 @@ final class LabReport {
                 + "`" + reproduce(options) + "`."
                 + (options.labServer.equals("jdk") ? " Server: the JDK's `com.sun.net.httpserver` as it comes (headers and"
                         + " body in two writes, `TCP_NODELAY` off) with the lab's latency model in its handler, in a JVM"
-                        + " of its own, instead of the lab's own server." : ""));
+                        + " of its own, instead of the lab's own server. Where a scenario bounds the server's capacity,"
+                        + " the JDK server's executor is that bound (a fixed pool of workers that run the handler, a"
+                        + " bounded queue of requests waiting for one, 503 beyond it), as in thread-pool servers; an"
+                        + " attempt's arrival is when it was queued." : ""));
         md.paragraph("Each scenario runs three times against a fresh lab server (real HTTP on 127.0.0.1, latency "
                 + "drawn per attempt; the same request gets the same primary latency in all three runs): the "
                 + "application (a blocking GET through the client above) without the agent; the same "
@@ -114,8 +117,10 @@ final class LabReport {
                     + "first moment the server's queue holds at most one request (sampled every 10 ms). Time to "
                     + "recover: from the capacity's return until the backlog is drained and, from then on for 2 s, "
                     + "every 250 ms bin has ≥ 99% of its requests succeed and amplification over the last second "
-                    + "≤ 1.05. Shed: retries and hedges Tailguard's server side refused (503 with `Tailguard-Shed`, "
-                    + "which Tailguard clients do not retry), before they reached the handler and its queue.");
+                    + "≤ 1.05. Shed: attempts Tailguard's server side answered with 503 and `Tailguard-Shed` (which "
+                    + "Tailguard clients do not retry) instead of running the handler: retries and hedges refused at "
+                    + "its limit (concurrency, or time waited in the server's queue), and requests whose caller's "
+                    + "tagged time ran out while they waited in the queue.");
         }
         if (s.cpuMillis > 0) {
             cpuTable(md, runs);

@@ -33,7 +33,10 @@ public final class LabResult {
     final long retries;
     final long hedges;
     final long rejected;
-    /** Retries and hedges Tailguard's server side refused (503 with {@code Tailguard-Shed}). */
+    /**
+     * Attempts Tailguard's server side answered 503 with {@code Tailguard-Shed}: retries and hedges it
+     * refused, requests whose caller no longer waited.
+     */
     final long shed;
     /** Attempts for which the application's handler ran (the rest Tailguard's server side answered). */
     final long handlerRuns;

@@ -40,7 +40,9 @@ import java.util.function.Function;
  * where the application's filters run: also an attempt that Tailguard's server side answered without
  * running the handler (coalesced with another attempt of the same request, or shed) is counted, and
  * whether the handler ran is recorded. A scenario whose handler costs CPU busy-spins that much of
- * the handler thread's CPU time before the rest of its latency.
+ * the handler thread's CPU time before the rest of its latency. A capacity-bound JDK server queues
+ * in its executor ({@link PoolWorkers}), as thread-pool servers do, not in the handler: the queue
+ * Tailguard's server side measures; an attempt's arrival is then when it was queued.
  */
 public final class LabServer implements AutoCloseable {
 
@@ -56,7 +58,10 @@ public final class LabServer implements AutoCloseable {
     private final LatencyModel model;
     /** CPU time the handler spends on each attempt before the time drawn from the model. */
     private final long cpuNanos;
+    /** The capacity as a queue inside the handler, or {@code null}. */
     private final Workers workers;
+    /** The capacity as the JDK server's executor, or {@code null}. */
+    private final PoolWorkers pool;
     private final long seed;
     private final long originNanos;
     private final Map<Long, Integer> arrivalsById = new ConcurrentHashMap<>();
@@ -92,7 +97,8 @@ public final class LabServer implements AutoCloseable {
             boolean jdkServer) throws IOException {
         this.model = model;
         this.cpuNanos = cpuNanos;
-        this.workers = workers;
+        this.workers = jdkServer ? null : workers;
+        this.pool = jdkServer && workers != null ? new PoolWorkers(workers.capacity(), workers.queueLimit()) : null;
         this.seed = seed;
         this.originNanos = originNanos;
         if (jdkServer) {
@@ -103,7 +109,7 @@ public final class LabServer implements AutoCloseable {
                 return t;
             });
             this.jdk = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 1024);
-            jdk.setExecutor(jdkHandlers);
+            jdk.setExecutor(pool != null ? pool::execute : jdkHandlers);
             HttpContext context = jdk.createContext("/", this::serveJdk);
             context.getFilters().add(new Recorder());
             jdk.start();
@@ -207,7 +213,7 @@ public final class LabServer implements AutoCloseable {
     }
 
     private ScheduledExecutorService startSampler() {
-        if (workers == null) {
+        if (workers == null && pool == null) {
             return null;
         }
         ScheduledExecutorService sampler = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -223,7 +229,7 @@ public final class LabServer implements AutoCloseable {
 
     private void sampleQueue() {
         int index = (int) ((System.nanoTime() - originNanos) / TimeUnit.MILLISECONDS.toNanos(SAMPLE_MILLIS));
-        int length = workers.queued();
+        int length = workers != null ? workers.queued() : pool.queued();
         synchronized (queueSamples) {
             while (queueSamples.size() < index) {
                 queueSamples.add(length);
@@ -243,7 +249,8 @@ public final class LabServer implements AutoCloseable {
      * @return the attempt, or {@code null} for the application's warm-up call
      */
     private Attempt arrive(Function<String, String> header) {
-        long arrival = System.nanoTime();
+        long queued = PoolWorkers.queuedAt();
+        long arrival = queued != 0 ? queued : System.nanoTime();
         String idHeader = header.apply("x-lab-id");
         long id = idHeader == null ? -1 : Long.parseLong(idHeader);
         if (id < 0) {
@@ -267,7 +274,7 @@ public final class LabServer implements AutoCloseable {
             return OK;
         }
         attempt.handled = true;
-        if (workers != null && !workers.acquire()) {
+        if (workers != null && !workers.acquire() || PoolWorkers.refused()) {
             attempt.status = 503;
             return BUSY;
         }
@@ -333,7 +340,11 @@ public final class LabServer implements AutoCloseable {
 
     /** The capacity changes now (the brownout starts or ends). */
     public void setCapacity(int capacity) {
-        workers.setCapacity(capacity);
+        if (workers != null) {
+            workers.setCapacity(capacity);
+        } else {
+            pool.setCapacity(capacity);
+        }
     }
 
     /**
@@ -352,7 +363,8 @@ public final class LabServer implements AutoCloseable {
         synchronized (queueSamples) {
             samples = queueSamples.stream().mapToInt(Integer::intValue).toArray();
         }
-        return new ServerLog(new ArrayList<>(attempts), workers == null ? 0 : workers.peakQueue(), samples);
+        int peakQueue = workers != null ? workers.peakQueue() : pool != null ? pool.peakQueue() : 0;
+        return new ServerLog(new ArrayList<>(attempts), peakQueue, samples);
     }
 
     @Override
@@ -365,6 +377,9 @@ public final class LabServer implements AutoCloseable {
         } else {
             jdk.stop(0);
             jdkHandlers.shutdownNow();
+            if (pool != null) {
+                pool.shutdown();
+            }
         }
     }
 

@@ -56,6 +56,14 @@ final class Workers {
         grant();
     }
 
+    synchronized int capacity() {
+        return capacity;
+    }
+
+    int queueLimit() {
+        return queueLimit;
+    }
+
     synchronized int peakQueue() {
         return peakQueue;
     }

@@ -125,7 +125,7 @@ public final class AppMain {
             case "heap":
                 return Soak.heap();
             case "serve":
-                return ServerApp.serve();
+                return ServerApp.serve(command);
             case "server-stats":
                 return ServerApp.stats(command);
             case "server-release":

@@ -13,6 +13,9 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -38,30 +41,48 @@ public final class ServerApp {
     private static final AtomicInteger EXECUTIONS = new AtomicInteger();
     private static volatile CountDownLatch gate = new CountDownLatch(1);
     private static HttpServer server;
+    private static ThreadPoolExecutor executor;
 
     private ServerApp() {
     }
 
-    static synchronized Map<String, String> serve() throws IOException {
+    /**
+     * Starts the server once: with {@code threads}, on a fixed pool of that many threads, whose
+     * queue {@link #stats} reports; otherwise on a cached pool.
+     */
+    static synchronized Map<String, String> serve(Map<String, String> command) throws IOException {
         if (server == null) {
             server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 100);
-            server.setExecutor(Executors.newCachedThreadPool(runnable -> {
+            ThreadFactory threads = runnable -> {
                 Thread thread = new Thread(runnable, "app-server");
                 thread.setDaemon(true);
                 return thread;
-            }));
+            };
+            String fixed = command.get("threads");
+            if (fixed != null) {
+                int n = Integer.parseInt(fixed);
+                executor = new ThreadPoolExecutor(n, n, 0, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), threads);
+                server.setExecutor(executor);
+            } else {
+                server.setExecutor(Executors.newCachedThreadPool(threads));
+            }
             server.createContext("/", ServerApp::handle).getFilters().add(new Counting());
             server.start();
         }
         return Map.of("port", Integer.toString(server.getAddress().getPort()));
     }
 
-    /** How often requests to {@code path} arrived, and how often its handler ran. */
+    /**
+     * How often requests to {@code path} arrived, how often its handler ran, and how many requests
+     * wait in the fixed pool's queue.
+     */
     static Map<String, String> stats(Map<String, String> command) {
         String path = command.get("path");
         Map<String, String> reply = new LinkedHashMap<>();
         reply.put("arrivals", Integer.toString(count(ARRIVALS, path)));
         reply.put("runs", Integer.toString(count(RUNS, path)));
+        ThreadPoolExecutor fixed = executor;
+        reply.put("queued", Integer.toString(fixed == null ? 0 : fixed.getQueue().size()));
         return reply;
     }
 

@@ -4,6 +4,7 @@ import static io.tailguard.it.TestServer.ok;
 import static io.tailguard.it.TestServer.status;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.tailguard.it.AgentedApp;
 import io.tailguard.it.Call;
@@ -49,6 +50,24 @@ class JdkRetryTest {
             assertEquals(Integer.toString(i + 1), arrivals.get(i).header("X-Attempt"));
             assertEquals("false", arrivals.get(i).header("X-Is-Hedge"));
             assertEquals(requestId, arrivals.get(i).header("X-Request-ID"));
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"jdk-send", "jdk-async"})
+    void everyAttemptCarriesTheTimeTheClientStillWaitsForIt(String client) throws Exception {
+        server.enqueue(status(503), status(503), ok("hello"));
+
+        // The request's own timeout (HttpRequest.timeout) is shorter than the policy's 10 s.
+        Map<String, String> result = app.call(Call.get(client, server.url("/item")).timeoutMs(5_000));
+
+        assertEquals("200", result.get("status"), result.toString());
+        long previous = 5_001;
+        for (int i = 0; i < 3; i++) {
+            long waits = Long.parseLong(server.take().header("X-Request-Timeout-Ms"));
+            assertTrue(waits > 0 && waits < previous, "attempt " + (i + 1) + " waits " + waits + " ms, after "
+                    + previous);
+            previous = waits;
         }
     }
 

@@ -28,10 +28,12 @@ final class HttpServerExchange implements ServerExchange {
 
     private final HttpExchange exchange;
     private final HttpHandler next;
+    private final long queuedNanos;
 
-    HttpServerExchange(HttpExchange exchange, HttpHandler next) {
+    HttpServerExchange(HttpExchange exchange, HttpHandler next, long queuedNanos) {
         this.exchange = exchange;
         this.next = next;
+        this.queuedNanos = queuedNanos;
     }
 
     @Override
@@ -70,6 +72,11 @@ final class HttpServerExchange implements ServerExchange {
             }
         }
         return identity.length() == 0 ? null : identity.toString();
+    }
+
+    @Override
+    public long queuedNanos() {
+        return queuedNanos;
     }
 
     @Override

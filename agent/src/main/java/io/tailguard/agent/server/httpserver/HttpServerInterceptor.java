@@ -2,6 +2,7 @@ package io.tailguard.agent.server.httpserver;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpHandler;
+import io.tailguard.agent.server.QueueWait;
 import io.tailguard.agent.server.ServerEngine;
 import io.tailguard.bootstrap.CallInterceptor;
 import io.tailguard.bootstrap.Dispatcher;
@@ -25,7 +26,8 @@ final class HttpServerInterceptor implements CallInterceptor {
                 || !(args[0] instanceof HttpExchange)) {
             return Dispatcher.PROCEED;
         }
-        HttpServerExchange exchange = new HttpServerExchange((HttpExchange) args[0], (HttpHandler) self);
+        HttpServerExchange exchange = new HttpServerExchange((HttpExchange) args[0], (HttpHandler) self,
+                QueueWait.take());
         try {
             server.handle(exchange);
             return Outcome.returning(null);
