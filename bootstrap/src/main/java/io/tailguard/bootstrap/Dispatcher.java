@@ -54,6 +54,8 @@ public final class Dispatcher {
     public static final int TOMCAT_HAND_OFF = 19;
     /** Tomcat's {@code SocketProcessorBase.run()}: a worker thread takes the socket event up. */
     public static final int TOMCAT_RUN = 20;
+    /** Tomcat's {@code ThreadPoolExecutor.beforeExecute(Thread, Runnable)}: a pool thread starts any task. */
+    public static final int TOMCAT_BEFORE_EXECUTE = 21;
     public static final int SLOT_COUNT = 24;
 
     private static final AtomicReferenceArray<CallInterceptor> INTERCEPTORS =

@@ -2,6 +2,7 @@ package io.tailguard.it.server;
 
 import static io.tailguard.it.server.ServletServer.get;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -9,6 +10,7 @@ import io.tailguard.it.AgentedApp;
 import io.tailguard.it.server.ServletServer.Container;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -25,7 +27,8 @@ class TomcatQueueTimeTest {
     private static final long MAX_QUEUE_MILLIS = 200;
     private static final String CONFIG = String.join("\n",
             "tailguard.server.shed.max-queue-time=" + MAX_QUEUE_MILLIS + "ms",
-            "tailguard.server.drop-expired=true");
+            "tailguard.server.drop-expired=true",
+            "tailguard.log.level=debug");
 
     @ParameterizedTest
     @EnumSource(value = Container.class, names = {"TOMCAT_11", "TOMCAT_10", "TOMCAT_9"})
@@ -43,6 +46,10 @@ class TomcatQueueTimeTest {
             assertEquals(0, server.runs("/text/retry"));
             assertEquals(1, server.runs("/text/original"));
             assertEquals(0, server.runs("/text/expired"));
+            for (String hooked : new String[] {"net.SocketProcessorBase", "threads.ThreadPoolExecutor"}) {
+                assertFalse(server.app().stderrLines(Pattern.compile("instrumented org\\.apache\\.tomcat\\.util\\."
+                        + Pattern.quote(hooked) + "$")).isEmpty(), hooked + " is hooked:\n" + server.app().stderr());
+            }
             assertTrue(server.app().agentProblems().isEmpty(), server.app().agentProblems().toString());
         }
     }

@@ -21,13 +21,21 @@ import java.util.List;
  * element, Spring Boot's virtual threads). Reused processors are why the time lives in a weak
  * {@link HandOffs} table keyed by the processor, rewritten at each {@code reset}.
  *
+ * <p>Tomcat's own pool also runs tasks that are not socket processors and may reach a servlet
+ * (an HTTP/2 stream's): its {@code ThreadPoolExecutor.beforeExecute(Thread, Runnable)}, called
+ * before every task, clears what an earlier task of the thread left unread, so that such a request
+ * reads "not known", never another request's wait.
+ *
  * <p>Without {@code tailguard.server.*} each hook reads one volatile field and records nothing.
+ * Tomcat 9.0 before 9.0.51, whose pool extends the JDK's, has no {@code beforeExecute} of its own
+ * to hook: there only the socket processors set and clear it.
  */
 public final class TomcatQueueInstrumentation implements ClientInstrumentation {
 
     public static final String NAME = "tomcat";
 
     private static final String PROCESSOR = "org/apache/tomcat/util/net/SocketProcessorBase";
+    private static final String POOL = "org/apache/tomcat/util/threads/ThreadPoolExecutor";
 
     @Override
     public String name() {
@@ -39,7 +47,9 @@ public final class TomcatQueueInstrumentation implements ClientInstrumentation {
         return List.of(
                 new Hook(PROCESSOR, "reset", "(Lorg/apache/tomcat/util/net/SocketWrapperBase;"
                         + "Lorg/apache/tomcat/util/net/SocketEvent;)V", Dispatcher.TOMCAT_HAND_OFF),
-                new Hook(PROCESSOR, "run", "()V", Dispatcher.TOMCAT_RUN));
+                new Hook(PROCESSOR, "run", "()V", Dispatcher.TOMCAT_RUN),
+                new Hook(POOL, "beforeExecute", "(Ljava/lang/Thread;Ljava/lang/Runnable;)V",
+                        Dispatcher.TOMCAT_BEFORE_EXECUTE));
     }
 
     @Override
@@ -49,6 +59,13 @@ public final class TomcatQueueInstrumentation implements ClientInstrumentation {
         Dispatcher.install(Dispatcher.TOMCAT_HAND_OFF, (self, args) -> {
             if (server.active()) {
                 handOffs.handedOff(self);
+            }
+            return Dispatcher.PROCEED;
+        });
+        Dispatcher.install(Dispatcher.TOMCAT_BEFORE_EXECUTE, (self, args) -> {
+            if (server.active()) {
+                // Read and dropped: a socket processor's run sets it again.
+                QueueWait.take();
             }
             return Dispatcher.PROCEED;
         });
