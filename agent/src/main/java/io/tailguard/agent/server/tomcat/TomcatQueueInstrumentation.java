@@ -6,7 +6,6 @@ import io.tailguard.agent.instrumentation.Hook;
 import io.tailguard.agent.server.HandOffs;
 import io.tailguard.agent.server.QueueWait;
 import io.tailguard.agent.server.ServerEngine;
-import io.tailguard.bootstrap.CallInterceptor;
 import io.tailguard.bootstrap.Dispatcher;
 import java.util.List;
 
