@@ -10,6 +10,8 @@ import java.util.WeakHashMap;
  * held weakly, one slot each, rewritten at every hand-off: the table holds no more entries than
  * the container keeps tasks alive, and no task's object is kept alive by it. Striped by the task's
  * identity, so that the poller handing off and the workers starting tasks rarely meet on one lock.
+ * Tasks are told apart by identity: their classes must not override {@code equals} (Tomcat's socket
+ * processors do not).
  */
 public final class HandOffs {
 
