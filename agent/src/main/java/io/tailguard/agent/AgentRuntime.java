@@ -31,7 +31,8 @@ import java.util.concurrent.ScheduledThreadPoolExecutor;
  * bootstrap classes first (nothing here may touch them before), then the engine, the interceptors,
  * the module read edge for {@code java.net.http}, the transformer, and the retransformation of hooked classes that were loaded before the agent. Everything costly
  * is created on first use or on the housekeeping thread, not here: Micrometer and the Prometheus
- * endpoint load there, the log on its first line.
+ * endpoint load there, the log on its first line, a client's interceptors when its first class is
+ * rewritten ({@link InstallOnFirstHook}).
  */
 final class AgentRuntime {
 
@@ -87,10 +88,11 @@ final class AgentRuntime {
             }
             List<Hook> hooks = new ArrayList<>();
             List<String> names = new ArrayList<>();
+            List<ClientInstrumentation> installing = new ArrayList<>();
             List<ClientInstrumentation> clients = Instrumentations.all();
             for (ClientInstrumentation client : clients) {
                 if (config == null || config.instrumentationEnabled(client.name())) {
-                    client.install(engine);
+                    installing.add(client);
                     hooks.addAll(client.hooks());
                     names.add(client.name());
                 }
@@ -103,7 +105,7 @@ final class AgentRuntime {
                 openJavaBaseForUrlConnection(instrumentation);
             }
             AgentStatus status = new AgentStatus(failures, clients, names);
-            HookTransformer transformer = new HookTransformer(hooks, status);
+            HookTransformer transformer = new HookTransformer(hooks, new InstallOnFirstHook(installing, engine, status));
             instrumentation.addTransformer(transformer, true);
             retransformLoaded(instrumentation, transformer);
             ConfigWatcher watcher = ConfigWatcher.start(sources, config, engine, metrics, housekeeping);

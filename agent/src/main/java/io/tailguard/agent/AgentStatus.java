@@ -79,10 +79,19 @@ public final class AgentStatus implements HookTransformer.Listener {
         AgentStatus status = current;
         if (status != null) {
             synchronized (status) {
-                status.premain = String.format(java.util.Locale.ROOT, "%.1f ms", nanos / 1e6);
+                status.premain = tenths(nanos) + " ms";
                 status.write();
             }
         }
+    }
+
+    /**
+     * Milliseconds with one decimal, e.g. {@code 38.2}, without {@code String.format}: its first
+     * use loads the locale data (some 20 ms), on the startup path the status measures.
+     */
+    static String tenths(long nanos) {
+        long tenths = Math.round(nanos / 1e5);
+        return tenths / 10 + "." + tenths % 10;
     }
 
     @Override

@@ -77,4 +77,15 @@ class AgentStatusTest {
             }
         };
     }
+
+    @Test
+    void premainIsWrittenInMillisecondsWithOneDecimal() {
+        assertEquals("38.2", AgentStatus.tenths(38_240_000L));
+        assertEquals("38.3", AgentStatus.tenths(38_250_000L));
+        assertEquals("0.0", AgentStatus.tenths(40_000L));
+        assertEquals("0.1", AgentStatus.tenths(50_000L));
+        assertEquals("100.0", AgentStatus.tenths(99_960_000L));
+        assertEquals("1234.5", AgentStatus.tenths(1_234_500_000L));
+    }
+
 }

@@ -15,7 +15,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * Turns raw settings into a {@link TailguardConfig}, strictly: an unknown key, a bad value or a
@@ -56,20 +55,19 @@ public final class ConfigParser {
             "hedge.max-delay", "hedge.window", "hedge.min-samples", "tagging",
             "budget.ratio", "budget.min-per-second", "budget.ttl");
 
-    private static final Pattern DURATION = Pattern.compile("(\\d+(?:\\.\\d+)?)\\s*(ms|s|m)");
-    private static final Pattern BYTE_SIZE = Pattern.compile("(\\d{1,15})\\s*(b|k|kb|kib|m|mb|mib|g|gb|gib)?");
+    private static final LazyPattern DURATION = new LazyPattern("(\\d+(?:\\.\\d+)?)\\s*(ms|s|m)");
+    private static final LazyPattern BYTE_SIZE = new LazyPattern("(\\d{1,15})\\s*(b|k|kb|kib|m|mb|mib|g|gb|gib)?");
     /** Default per-attempt limit: see the README's Configuration for why 64 KiB. */
     static final long DEFAULT_MAX_RESPONSE_BYTES = 64 * 1024;
     static final long DEFAULT_MAX_TOTAL_BYTES = 16 * 1024 * 1024;
     /** A Java array holds at most about 2^31 bytes; a buffer for one response must fit in one. */
     private static final long MAX_RESPONSE_BYTES_LIMIT = 1L << 30;
     private static final long MAX_TOTAL_BYTES_LIMIT = 1L << 40;
-    private static final Pattern PERCENTILE = Pattern.compile("p(\\d{1,2}(?:\\.\\d{1,2})?)");
-    private static final Pattern POLICY_NAME = Pattern.compile("[A-Za-z0-9_-]+");
-    private static final Pattern METHOD = Pattern.compile("[A-Za-z]+");
-    private static final Pattern HOST_NAME = Pattern.compile(
+    private static final LazyPattern PERCENTILE = new LazyPattern("p(\\d{1,2}(?:\\.\\d{1,2})?)");
+    private static final LazyPattern METHOD = new LazyPattern("[A-Za-z]+");
+    private static final LazyPattern HOST_NAME = new LazyPattern(
             "[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*");
-    private static final Pattern IPV6 = Pattern.compile("[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*");
+    private static final LazyPattern IPV6 = new LazyPattern("[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*");
     private static final Set<String> LOG_LEVELS = Set.of("off", "error", "warn", "info", "debug", "trace");
 
     private final Map<String, Setting> raw;
@@ -229,6 +227,20 @@ public final class ConfigParser {
         return endpoint.isEmpty() ? OtlpExport.OFF : new OtlpExport(endpoint, interval);
     }
 
+    /** {@code [A-Za-z0-9_-]+}, checked without a regular expression (see {@link LazyPattern}). */
+    static boolean isPolicyName(String name) {
+        if (name.isEmpty()) {
+            return false;
+        }
+        for (int i = 0; i < name.length(); i++) {
+            char c = name.charAt(i);
+            if (!(c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '_' || c == '-')) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     private Set<String> policyNames() {
         Set<String> names = new LinkedHashSet<>();
         for (String key : raw.keySet()) {
@@ -236,7 +248,7 @@ public final class ConfigParser {
                 String rest = key.substring(POLICY_PREFIX.length());
                 int dot = rest.indexOf('.');
                 String name = dot < 0 ? rest : rest.substring(0, dot);
-                if (!POLICY_NAME.matcher(name).matches()) {
+                if (!isPolicyName(name)) {
                     consumed.add(key);
                     problems.add(new ConfigProblem(key, "policy name '" + name
                             + "' may only contain letters, digits, '-' and '_'"));

@@ -1,7 +1,6 @@
 package io.tailguard.agent.config;
 
 import java.util.Locale;
-import java.util.regex.Pattern;
 
 /**
  * One entry of a policy's {@code hosts}: an exact host ({@code api.example.com}) or a suffix glob
@@ -10,8 +9,7 @@ import java.util.regex.Pattern;
  */
 public final class HostPattern {
 
-    private static final Pattern LABELS = Pattern.compile("[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?(\\.[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?)*");
-    private static final Pattern IPV6 = Pattern.compile("\\[[0-9a-f:.]+]");
+    private static final LazyPattern IPV6 = new LazyPattern("\\[[0-9a-f:.]+]");
 
     /** Host part, lower case; for a glob, the suffix after {@code *} (it starts with a dot). */
     private final String host;
@@ -47,13 +45,36 @@ public final class HostPattern {
         }
         boolean wildcard = hostPart.startsWith("*.");
         String name = wildcard ? hostPart.substring(2) : hostPart;
-        boolean valid = bracketed ? !wildcard && IPV6.matcher(name).matches() : LABELS.matcher(name).matches();
+        boolean valid = bracketed ? !wildcard && IPV6.matcher(name).matches() : isHostName(name);
         if (!valid) {
             throw new IllegalArgumentException("'" + text + "' is not a host pattern; expected a host name "
                     + "(api.example.com), a suffix glob (*.example.com) or an IP address, each with an "
                     + "optional :port");
         }
         return new HostPattern(wildcard ? "." + name : name, wildcard, port);
+    }
+
+    /**
+     * Dot-separated labels of {@code [a-z0-9_-]}, none empty, none starting or ending with
+     * {@code -}: the regular expression {@code [a-z0-9_]([a-z0-9_-]*[a-z0-9_])?(\.[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?)*},
+     * checked without one, since every policy's hosts are parsed in premain (see {@link LazyPattern}).
+     */
+    static boolean isHostName(String name) {
+        int labelStart = 0;
+        for (int i = 0; i <= name.length(); i++) {
+            if (i == name.length() || name.charAt(i) == '.') {
+                if (i == labelStart || name.charAt(labelStart) == '-' || name.charAt(i - 1) == '-') {
+                    return false;
+                }
+                labelStart = i + 1;
+            } else {
+                char c = name.charAt(i);
+                if (!(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '_' || c == '-')) {
+                    return false;
+                }
+            }
+        }
+        return true;
     }
 
     boolean isWildcard() {

@@ -18,6 +18,9 @@ public interface ClientInstrumentation {
     /** The methods to instrument. */
     List<Hook> hooks();
 
-    /** Puts this client's interceptors into the dispatcher slots its hooks call. */
+    /**
+     * Puts this client's interceptors into the dispatcher slots its hooks call. Called once, when the
+     * first of its classes is rewritten, before the rewritten class is handed back to the JVM.
+     */
     void install(Engine engine);
 }

@@ -31,6 +31,8 @@ public final class MethodPrologue {
 
     static final String DISPATCHER = "io/tailguard/bootstrap/Dispatcher";
     private static final String ENTER_DESCRIPTOR = "(ILjava/lang/Object;[Ljava/lang/Object;)Ljava/lang/Object;";
+    /** The tag of a {@code CONSTANT_Class} entry in the constant pool (JVMS 4.4.1). */
+    private static final int CONSTANT_CLASS = 7;
     private static final String COMPLETE_DESCRIPTOR = "(Ljava/lang/Object;)Ljava/lang/Object;";
 
     private MethodPrologue() {
@@ -43,7 +45,11 @@ public final class MethodPrologue {
     public static byte[] apply(byte[] classFile, List<Hook> hooks) {
         ClassReader reader = new ClassReader(classFile);
         Set<String> prologued = methodsCallingDispatcher(reader);
-        ClassWriter writer = new ClassWriter(0);
+        // Given the reader, the writer starts from its constant pool and copies every method the
+        // visitor below leaves alone as it is, without parsing its code: only hooked methods are
+        // read instruction by instruction (a large class such as the JDK client's is rewritten in
+        // a fraction of the time, on the application's critical path).
+        ClassWriter writer = new ClassWriter(reader, 0);
         int[] applied = new int[1];
         reader.accept(new ClassVisitor(Opcodes.ASM9, writer) {
             @Override
@@ -75,6 +81,9 @@ public final class MethodPrologue {
      */
     private static Set<String> methodsCallingDispatcher(ClassReader reader) {
         Set<String> found = new HashSet<>();
+        if (!refersToDispatcher(reader)) {
+            return found;
+        }
         reader.accept(new ClassVisitor(Opcodes.ASM9) {
             @Override
             public MethodVisitor visitMethod(int access, String name, String descriptor, String signature,
@@ -92,6 +101,22 @@ public final class MethodPrologue {
             }
         }, ClassReader.SKIP_DEBUG | ClassReader.SKIP_FRAMES);
         return found;
+    }
+
+    /**
+     * Whether the constant pool names the dispatcher class: a class that calls it must. A class
+     * no agent touched yet (nearly always) is then not parsed a second time.
+     */
+    private static boolean refersToDispatcher(ClassReader reader) {
+        char[] buffer = new char[reader.getMaxStringLength()];
+        for (int item = 1; item < reader.getItemCount(); item++) {
+            int offset = reader.getItem(item);
+            if (offset > 0 && reader.readByte(offset - 1) == CONSTANT_CLASS
+                    && DISPATCHER.equals(reader.readUTF8(offset, buffer))) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static final class Prologue extends MethodVisitor {

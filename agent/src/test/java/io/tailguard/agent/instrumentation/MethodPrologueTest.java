@@ -1,5 +1,6 @@
 package io.tailguard.agent.instrumentation;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
@@ -17,6 +18,7 @@ import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.FileSystem;
 import java.nio.file.FileSystems;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
@@ -156,6 +158,17 @@ class MethodPrologueTest {
 
         assertNull(MethodPrologue.apply(once, jdkHooks()), "nothing left to add");
         assertEquals(3, countPrologues(once));
+    }
+
+    @Test
+    void theConstantPoolIsKeptSoUnhookedMethodsAreCopiedUnparsed() throws Exception {
+        byte[] original = httpClientImpl();
+        byte[] transformed = MethodPrologue.apply(original, jdkHooks());
+
+        // The pool (after magic, version and count) is the original's, with the prologues' entries
+        // appended: what lets the writer copy every other method's bytes as they are.
+        int poolEnd = new ClassReader(original).header;
+        assertArrayEquals(Arrays.copyOfRange(original, 10, poolEnd), Arrays.copyOfRange(transformed, 10, poolEnd));
     }
 
     private static byte[] httpClientImpl() throws Exception {

@@ -5,22 +5,36 @@ import io.tailguard.bench.clients.BenchClients;
 import io.tailguard.bench.server.MiniHttpServer;
 import java.lang.management.ManagementFactory;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * The application of the paired overhead run, started with the agent by {@link PairedRun}. One
- * client, one JVM, five servers on five loopback addresses, one per {@link PairedRun.Arm}: the
- * agent's configuration leaves two unmatched (the second as a control) and gives each of the
- * others a policy with one more feature. Calls go in blocks, the arms of a round in a rotating order, so that drift in
- * the machine's load and in the JIT hits every arm alike; each block reports its wall time, the
- * calling thread's CPU time and allocation, and the whole process's CPU time.
+ * client, one JVM, one loopback address per {@link PairedRun.Arm}: the agent's configuration leaves
+ * two unmatched (the second as a control) and gives each of the others a policy with one more
+ * feature. Calls go in blocks, the arms of a round in a rotating order, so that drift in the
+ * machine's load and in the JIT hits every arm alike; each block reports its wall time, the calling
+ * thread's CPU time and allocation, and the whole process's CPU time.
+ *
+ * <p>The arms share their servers: as many servers as arms, each listening on the wildcard address
+ * so that every arm's loopback address reaches every server, and in round {@code r} arm {@code a}
+ * calls server {@code (a + r) mod n}. Over any whole number of cycles of {@code n} rounds every arm
+ * has called every server equally often, so what one server instance costs more than another (its
+ * threads, where the scheduler put them) is the same for every arm and cancels in the differences
+ * between arms, instead of passing for what the agent does. Each (arm, server) pair is a connection
+ * of its own in the client's pool (host and port differ), kept alive from the warm-up on. A
+ * server tells which arm a request came from by its {@code Host} header.
  *
  * <p>Arguments: client, rounds, calls per block, warm-up calls per arm. Output lines:
  * {@code block <round> <arm> <calls> <wallNs> <threadCpuNs> <threadAllocBytes> <processCpuNs>}
  * and {@code tagged <arm> <true|false>}.
  */
 public final class PairedApp {
+
+    /** Every local address: one listener serves the loopback address of every arm. */
+    private static final String ANY_ADDRESS = "0.0.0.0";
 
     private PairedApp() {
     }
@@ -31,36 +45,59 @@ public final class PairedApp {
         int block = Integer.parseInt(args[2]);
         int warmup = Integer.parseInt(args[3]);
         PairedRun.Arm[] arms = PairedRun.Arm.values();
-        List<MiniHttpServer> servers = new ArrayList<>();
-        List<AtomicBoolean> tagged = new ArrayList<>();
-        String[] urls = new String[arms.length];
-        MiniHttpServer.Response ok = MiniHttpServer.Response.of(200, "ok");
+        Map<String, AtomicBoolean> taggedByAddress = new HashMap<>();
         for (PairedRun.Arm arm : arms) {
-            AtomicBoolean sawTag = new AtomicBoolean();
-            MiniHttpServer server = new MiniHttpServer(request -> {
-                if (request.header("x-attempt") != null) {
-                    sawTag.set(true);
-                }
-                return ok;
-            }, arm.address);
-            servers.add(server);
-            tagged.add(sawTag);
-            urls[arm.ordinal()] = server.url("/");
+            taggedByAddress.put(arm.address, new AtomicBoolean());
         }
+        MiniHttpServer.Response ok = MiniHttpServer.Response.of(200, "ok");
+        List<MiniHttpServer> servers = new ArrayList<>();
+        try {
+            for (int i = 0; i < arms.length; i++) {
+                servers.add(new MiniHttpServer(request -> {
+                    if (request.header("x-attempt") != null) {
+                        AtomicBoolean tagged = taggedByAddress.get(hostOnly(request.header("host")));
+                        if (tagged != null) {
+                            tagged.set(true);
+                        }
+                    }
+                    return ok;
+                }, ANY_ADDRESS));
+            }
+            // urls[arm][server]
+            String[][] urls = new String[arms.length][arms.length];
+            for (PairedRun.Arm arm : arms) {
+                for (int server = 0; server < servers.size(); server++) {
+                    urls[arm.ordinal()][server] = "http://" + arm.address + ":" + servers.get(server).port() + "/";
+                }
+            }
+            measure(clientName, rounds, block, warmup, arms, urls);
+        } finally {
+            for (MiniHttpServer server : servers) {
+                server.close();
+            }
+        }
+        for (PairedRun.Arm arm : arms) {
+            System.out.println("tagged " + arm.name() + " " + taggedByAddress.get(arm.address).get());
+        }
+    }
+
+    private static void measure(String clientName, int rounds, int block, int warmup, PairedRun.Arm[] arms,
+            String[][] urls) throws Exception {
         com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
         com.sun.management.OperatingSystemMXBean os =
                 (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
+        int servers = urls[0].length;
         try (BenchClient client = BenchClients.create(clientName)) {
             for (int i = 0; i < warmup; i++) {
-                for (String url : urls) {
-                    call(client, url);
+                for (String[] arm : urls) {
+                    call(client, arm[i % servers]);
                 }
             }
             long threadId = Thread.currentThread().getId();
             for (int round = 0; round < rounds; round++) {
                 for (int k = 0; k < arms.length; k++) {
                     int arm = (k + round) % arms.length;
-                    String url = urls[arm];
+                    String url = urls[arm][(arm + round) % servers];
                     long process0 = os.getProcessCpuTime();
                     long alloc0 = threads.getThreadAllocatedBytes(threadId);
                     long cpu0 = threads.getCurrentThreadCpuTime();
@@ -76,14 +113,16 @@ public final class PairedApp {
                             + " " + alloc + " " + process);
                 }
             }
-        } finally {
-            for (MiniHttpServer server : servers) {
-                server.close();
-            }
         }
-        for (PairedRun.Arm arm : arms) {
-            System.out.println("tagged " + arm.name() + " " + tagged.get(arm.ordinal()).get());
+    }
+
+    /** {@code 127.0.0.3:41234} to {@code 127.0.0.3}. */
+    private static String hostOnly(String hostHeader) {
+        if (hostHeader == null) {
+            return "";
         }
+        int colon = hostHeader.lastIndexOf(':');
+        return colon < 0 ? hostHeader : hostHeader.substring(0, colon);
     }
 
     private static void call(BenchClient client, String url) throws Exception {

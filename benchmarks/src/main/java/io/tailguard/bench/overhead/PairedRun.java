@@ -20,8 +20,10 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * What handling a call costs, measured paired inside one JVM: for each client API one application
- * with the agent calls five servers on five loopback addresses ({@link Arm}), in interleaved
- * blocks, and each handled arm is compared with the unmatched arm of the same round. A forked
+ * with the agent calls five loopback addresses ({@link Arm}), in interleaved blocks, and each
+ * handled arm is compared with the unmatched arm of the same round. The arms share five servers,
+ * each arm calling a different one from round to round ({@link PairedApp}), so that what one server
+ * instance costs more than another cancels between arms. A forked
  * comparison with and without the agent (the JMH part of {@code overhead}) carries the noise of two
  * JVMs, their JIT and their heap layout, which on a small machine is larger than the 5 µs being
  * looked for; inside one JVM the only difference between two arms is what the agent does.
@@ -36,7 +38,8 @@ public final class PairedRun {
     /**
      * The configurations of one JVM, one loopback address each. {@link #CONTROL} is unmatched too:
      * its difference from {@link #UNMATCHED} is what the arms differ by without the agent doing
-     * anything (another server instance, another connection), the floor under every other figure.
+     * anything (other connections, their place in the client's pool), the floor under every other
+     * figure.
      */
     enum Arm {
         UNMATCHED("127.0.0.1", "unmatched host"),
@@ -120,8 +123,10 @@ public final class PairedRun {
         }
         double minutes = (System.nanoTime() - started) / 60e9;
         md.heading(2, "Per-call overhead, paired in one JVM");
-        md.paragraph("Each client API in one application JVM with the agent, calling five in-process servers "
-                + "(`fast`: they do next to nothing) on five loopback addresses: two no policy matches (the second, "
+        md.paragraph("Each client API in one application JVM with the agent, calling five loopback addresses "
+                + "served by five in-process servers (`fast`: they do next to nothing) that the addresses share, "
+                + "each address calling a different server from round to round so that the servers' differences "
+                + "cancel between arms: two addresses no policy matches (the second, "
                 + "the control, shows what two arms differ by when the agent does nothing for either), and three "
                 + "matched by a policy with retries, with retries and tagging, and with a hedge armed as well (1 s, "
                 + "never firing). " + rounds + " rounds of " + block + " calls per arm, the arms of a round in rotating "

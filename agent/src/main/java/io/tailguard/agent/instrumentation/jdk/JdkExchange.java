@@ -95,7 +95,17 @@ final class JdkExchange implements Exchange<HttpResponse<Object>> {
 
     @Override
     public long clientTimeoutNanos() {
-        return request.timeout().map(Duration::toNanos).orElse(Long.MAX_VALUE);
+        return timeoutNanos(request);
+    }
+
+    /**
+     * The request's timeout, or {@link Long#MAX_VALUE} without one. Here and in {@link #copy}, plain
+     * code rather than lambdas and method references: each one's first use spins a class at run
+     * time, on the first handled request's path.
+     */
+    private static long timeoutNanos(HttpRequest request) {
+        Optional<Duration> timeout = request.timeout();
+        return timeout.isPresent() ? timeout.get().toNanos() : Long.MAX_VALUE;
     }
 
     @Override
@@ -152,7 +162,7 @@ final class JdkExchange implements Exchange<HttpResponse<Object>> {
 
     /** What this attempt sends: the application's request itself when nothing needs to change. */
     static HttpRequest copy(HttpRequest original, AttemptSpec spec) {
-        long timeout = original.timeout().map(Duration::toNanos).orElse(Long.MAX_VALUE);
+        long timeout = timeoutNanos(original);
         boolean shorterTimeout = timeout != Long.MAX_VALUE && spec.clientTimeoutNanos() < timeout - TIMEOUT_SLACK_NANOS;
         if (spec.headers().isEmpty() && !shorterTimeout) {
             return original;
@@ -163,7 +173,10 @@ final class JdkExchange implements Exchange<HttpResponse<Object>> {
         HttpRequest.Builder copy = HttpRequest.newBuilder(original.uri())
                 .method(original.method(), original.bodyPublisher().orElse(HttpRequest.BodyPublishers.noBody()))
                 .expectContinue(original.expectContinue());
-        original.version().ifPresent(copy::version);
+        Optional<HttpClient.Version> version = original.version();
+        if (version.isPresent()) {
+            copy.version(version.get());
+        }
         for (Map.Entry<String, List<String>> header : original.headers().map().entrySet()) {
             if (!replaced(spec.headers(), header.getKey())) {
                 for (String value : header.getValue()) {
@@ -171,7 +184,9 @@ final class JdkExchange implements Exchange<HttpResponse<Object>> {
                 }
             }
         }
-        spec.headers().forEach(copy::setHeader);
+        for (Map.Entry<String, String> header : spec.headers().entrySet()) {
+            copy.setHeader(header.getKey(), header.getValue());
+        }
         if (timeout != Long.MAX_VALUE) {
             copy.timeout(Duration.ofNanos(Math.min(timeout, spec.clientTimeoutNanos())));
         }
