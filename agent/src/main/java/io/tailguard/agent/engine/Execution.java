@@ -72,7 +72,7 @@ public final class Execution<R> {
     private final TaggingHeaders tagging;
     private final String requestId;
     private final CallerRuns caller;
-    private final CompletableFuture<R> result = new CompletableFuture<>();
+    private final CompletableFuture<R> result;
     private final long startNanos;
     private final long deadlineNanos;
     private final long clientDeadlineNanos;
@@ -128,13 +128,10 @@ public final class Execution<R> {
             // The result never reaches the application, which waits in await(): only this class
             // completes it (succeed, fail), and wakes the waiting thread as it does.
             this.caller = new CallerRuns();
+            this.result = new CompletableFuture<>();
         } else {
             this.caller = null;
-            result.whenComplete((response, failure) -> {
-                if (result.isCancelled()) {
-                    cancel();
-                }
-            });
+            this.result = new Result();
         }
     }
 
@@ -226,11 +223,10 @@ public final class Execution<R> {
 
     private void sendAttempt(AttemptState attempt) throws Exception {
         policy.metrics().attempt(attempt.kind, false);
-        long clientRemaining = clientDeadlineNanos == Long.MAX_VALUE ? Long.MAX_VALUE
+        attempt.clientTimeoutNanos = clientDeadlineNanos == Long.MAX_VALUE ? Long.MAX_VALUE
                 : Math.max(1, clientDeadlineNanos - engine.clock().nanoTime());
-        AttemptSpec spec = new AttemptSpec(attempt.number, attempt.kind, headersFor(attempt), clientRemaining,
-                retryEligible && !shadow ? config : null, hedgeEligible);
-        attempt.attach(exchange.send(spec, attempt, attempt));
+        attempt.headers = headersFor(attempt);
+        attempt.attach(exchange.send(attempt, attempt, attempt));
     }
 
     /** Sends a retry or a hedge; a failure to even send it ends the request with what it has. */
@@ -710,10 +706,10 @@ public final class Execution<R> {
             fail(failed);
             return;
         }
-        if (delivery instanceof CompletableFuture && ((CompletableFuture<R>) delivery).isDone()
+        if (delivery == null || delivery instanceof CompletableFuture && ((CompletableFuture<R>) delivery).isDone()
                 && !((CompletableFuture<R>) delivery).isCompletedExceptionally()) {
             // Delivered at once (most responses): no stage to chain.
-            R delivered = ((CompletableFuture<R>) delivery).join();
+            R delivered = delivery == null ? response : ((CompletableFuture<R>) delivery).join();
             if (from != null) {
                 from.releaseBuffer();
             }
@@ -806,6 +802,33 @@ public final class Execution<R> {
         return ((a ^ sum) & (b ^ sum)) < 0 ? Long.MAX_VALUE : sum;
     }
 
+    /**
+     * The result of an asynchronous call, which the application holds: cancelling it (with
+     * {@code cancel} or a {@code CancellationException}) cancels the request. A subclass rather than
+     * a dependent stage, so that a call does not allocate one.
+     */
+    private final class Result extends CompletableFuture<R> {
+        @Override
+        public boolean cancel(boolean mayInterruptIfRunning) {
+            boolean cancelledNow = super.cancel(mayInterruptIfRunning);
+            cancelRequestIfCancelled();
+            return cancelledNow;
+        }
+
+        @Override
+        public boolean completeExceptionally(Throwable failure) {
+            boolean completedNow = super.completeExceptionally(failure);
+            cancelRequestIfCancelled();
+            return completedNow;
+        }
+
+        private void cancelRequestIfCancelled() {
+            if (isCancelled()) {
+                Execution.this.cancel();
+            }
+        }
+    }
+
     /** Client calls decided under the lock, run after it is released. */
     private final class Actions {
         // Most requests end with one attempt and nothing to cancel, lose or discard: the lists
@@ -850,11 +873,14 @@ public final class Execution<R> {
         }
     }
 
-    /** One attempt: the engine's view of it, and the listener the adapter reports to. */
-    private final class AttemptState implements AttemptListener<R>, Executor, Runnable {
+    /** One attempt: the engine's view of it, what the adapter sends, and the listener it reports to. */
+    private final class AttemptState extends AttemptSpec implements AttemptListener<R>, Executor, Runnable {
         final int number;
         final AttemptKind kind;
         final long startNanos;
+        /** Set before the attempt is handed to the adapter. */
+        Map<String, String> headers;
+        long clientTimeoutNanos;
         private volatile Attempt handle;
         private volatile boolean cancelRequested;
         /** Bytes of this attempt's response held against the limits; see {@link #releaseBuffer}. */
@@ -874,6 +900,36 @@ public final class Execution<R> {
             this.number = number;
             this.kind = kind;
             this.startNanos = startNanos;
+        }
+
+        @Override
+        public int number() {
+            return number;
+        }
+
+        @Override
+        public AttemptKind kind() {
+            return kind;
+        }
+
+        @Override
+        public Map<String, String> headers() {
+            return headers;
+        }
+
+        @Override
+        public long clientTimeoutNanos() {
+            return clientTimeoutNanos;
+        }
+
+        @Override
+        public boolean engineRetriesStatus(int status) {
+            return retryEligible && !shadow && config.retryOnStatus(status);
+        }
+
+        @Override
+        public boolean mayBeHedged() {
+            return hedgeEligible;
         }
 
         /** Guarded by Execution.this. */

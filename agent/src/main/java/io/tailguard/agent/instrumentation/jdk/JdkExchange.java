@@ -242,7 +242,7 @@ final class JdkExchange implements Exchange<HttpResponse<Object>> {
     @Override
     public CompletionStage<HttpResponse<Object>> deliver(HttpResponse<Object> response) {
         if (!(response.body() instanceof Buffered)) {
-            return CompletableFuture.completedFuture(response);
+            return null;
         }
         Buffered buffered = (Buffered) response.body();
         HttpResponse.BodySubscriber<Object> subscriber = handler.apply(buffered.info);

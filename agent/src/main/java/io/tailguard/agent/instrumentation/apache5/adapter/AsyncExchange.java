@@ -201,7 +201,7 @@ final class AsyncExchange implements Exchange<AsyncExchange.Attempted> {
     @Override
     public CompletionStage<Attempted> deliver(Attempted attempted) {
         if (attempted.delivered) {
-            return CompletableFuture.completedFuture(attempted);
+            return null;
         }
         CompletableFuture<Attempted> done = new CompletableFuture<>();
         consumerUsed = true;
