@@ -95,7 +95,12 @@ final class JdkExchange implements Exchange<HttpResponse<Object>> {
 
     @Override
     public long clientTimeoutNanos() {
-        return request.timeout().map(Duration::toNanos).orElse(Long.MAX_VALUE);
+        return nanos(request.timeout());
+    }
+
+    /** A request's timeout in nanoseconds, {@code Long.MAX_VALUE} for none. */
+    private static long nanos(Optional<Duration> timeout) {
+        return timeout.isPresent() ? timeout.get().toNanos() : Long.MAX_VALUE;
     }
 
     @Override
@@ -152,7 +157,7 @@ final class JdkExchange implements Exchange<HttpResponse<Object>> {
 
     /** What this attempt sends: the application's request itself when nothing needs to change. */
     static HttpRequest copy(HttpRequest original, AttemptSpec spec) {
-        long timeout = original.timeout().map(Duration::toNanos).orElse(Long.MAX_VALUE);
+        long timeout = nanos(original.timeout());
         boolean shorterTimeout = timeout != Long.MAX_VALUE && spec.clientTimeoutNanos() < timeout - TIMEOUT_SLACK_NANOS;
         if (spec.headers().isEmpty() && !shorterTimeout) {
             return original;
@@ -164,18 +169,31 @@ final class JdkExchange implements Exchange<HttpResponse<Object>> {
                 .method(original.method(), original.bodyPublisher().orElse(HttpRequest.BodyPublishers.noBody()))
                 .expectContinue(original.expectContinue());
         original.version().ifPresent(copy::version);
-        for (Map.Entry<String, List<String>> header : original.headers().map().entrySet()) {
-            if (!replaced(spec.headers(), header.getKey())) {
-                for (String value : header.getValue()) {
-                    copy.header(header.getKey(), value);
+        Map<String, String> tags = spec.headers();
+        Map<String, List<String>> own = original.headers().map();
+        boolean overlap = overlaps(own, tags);
+        own.forEach((name, values) -> {
+            if (!overlap || !replaced(tags, name)) {
+                for (String value : values) {
+                    copy.header(name, value);
                 }
             }
-        }
-        spec.headers().forEach(copy::setHeader);
+        });
+        tags.forEach(copy::setHeader);
         if (timeout != Long.MAX_VALUE) {
             copy.timeout(Duration.ofNanos(Math.min(timeout, spec.clientTimeoutNanos())));
         }
         return copy.build();
+    }
+
+    /** Whether the request sets any of the tagging headers itself (its map is case-insensitive). */
+    private static boolean overlaps(Map<String, List<String>> own, Map<String, String> tags) {
+        for (String tag : tags.keySet()) {
+            if (own.containsKey(tag)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static boolean replaced(Map<String, String> headers, String name) {

@@ -323,9 +323,7 @@ final class ConnectionFields {
 
     private Object tagged(Request request, Map<String, String> tags) {
         Object copy = headers.copy(request.headers);
-        for (Map.Entry<String, String> tag : tags.entrySet()) {
-            headers.set(copy, tag.getKey(), tag.getValue());
-        }
+        tags.forEach((name, value) -> headers.set(copy, name, value));
         return copy;
     }
 

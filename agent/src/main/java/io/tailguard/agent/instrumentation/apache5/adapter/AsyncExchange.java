@@ -166,9 +166,7 @@ final class AsyncExchange implements Exchange<AsyncExchange.Attempted> {
     private AsyncRequestProducer producerFor(Map<String, String> headers, RequestConfig config) {
         if (request instanceof SimpleHttpRequest) {
             SimpleRequestBuilder copy = SimpleRequestBuilder.copy((SimpleHttpRequest) request);
-            for (Map.Entry<String, String> header : headers.entrySet()) {
-                copy.setHeader(header.getKey(), header.getValue());
-            }
+            headers.forEach(copy::setHeader);
             if (config != null) {
                 copy.setRequestConfig(config);
             }
