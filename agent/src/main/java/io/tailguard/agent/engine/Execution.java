@@ -84,7 +84,9 @@ public final class Execution<R> {
     // Guarded by this.
     private int started;
     private int retries;
-    private final List<AttemptState> inFlight = new ArrayList<>(2);
+    /** The attempts in flight, oldest first, linked through {@code AttemptState.nextInFlight}: no list per request. */
+    private AttemptState firstInFlight;
+    private int inFlightCount;
     private AttemptState winner;
     private boolean finished;
     private boolean cancelled;
@@ -144,7 +146,8 @@ public final class Execution<R> {
         } catch (Throwable failure) {
             synchronized (this) {
                 finished = true;
-                inFlight.clear();
+                firstInFlight = null;
+                inFlightCount = 0;
             }
             throw failure;
         }
@@ -199,8 +202,8 @@ public final class Execution<R> {
             cancelled = true;
             hedgeTimer.cancel();
             retryTimer.cancel();
-            toCancel = new ArrayList<>(inFlight);
-            if (inFlight.isEmpty()) {
+            toCancel = othersInFlight(null);
+            if (inFlightCount == 0) {
                 finish(actions, null, null, exchange.cancelledFailure());
             }
         }
@@ -214,7 +217,7 @@ public final class Execution<R> {
 
     private synchronized AttemptState begin(AttemptKind kind) {
         AttemptState attempt = new AttemptState(++started, kind, engine.clock().nanoTime());
-        inFlight.add(attempt);
+        addInFlight(attempt);
         if (kind == AttemptKind.HEDGE) {
             hedged = true;
         }
@@ -258,7 +261,7 @@ public final class Execution<R> {
                 attempt.timeoutTimer = engine.scheduler().schedule(() -> onAttemptTimeout(attempt), attemptTimeout);
             }
             if (hedgeDelay >= 0 && hedgeTimer == Cancellable.NONE && winner == null && !cancelled
-                    && inFlight.size() < hedge.maxAttempts() && started < attemptCap) {
+                    && inFlightCount < hedge.maxAttempts() && started < attemptCap) {
                 hedgeTimer = engine.scheduler().schedule(this::onHedgeDue, hedgeDelay);
             }
         }
@@ -277,8 +280,8 @@ public final class Execution<R> {
         try {
             synchronized (this) {
                 hedgeTimer = Cancellable.NONE;
-                if (finished || cancelled || winner != null || inFlight.isEmpty() || refusedByServer
-                        || inFlight.size() >= hedge.maxAttempts() || started >= attemptCap
+                if (finished || cancelled || winner != null || inFlightCount == 0 || refusedByServer
+                        || inFlightCount >= hedge.maxAttempts() || started >= attemptCap
                         || engine.clock().nanoTime() >= deadlineNanos) {
                     return;
                 }
@@ -420,7 +423,7 @@ public final class Execution<R> {
 
     /** Guarded by this: could another attempt still start or answer after this response? */
     private boolean moreAttemptsPossible() {
-        return !shadow && (inFlight.size() > 1 || hedgeTimer != Cancellable.NONE
+        return !shadow && (inFlightCount > 1 || hedgeTimer != Cancellable.NONE
                 || retryEligible && started < config.maxAttempts());
     }
 
@@ -444,7 +447,7 @@ public final class Execution<R> {
         synchronized (this) {
             boolean late = attempt.done;
             attempt.ended();
-            inFlight.remove(attempt);
+            removeInFlight(attempt);
             if (shed) {
                 refusedByServer = true;
             }
@@ -454,10 +457,10 @@ public final class Execution<R> {
                 winner = attempt;
                 finish(actions, attempt, response, null);
             } else if (shed && attempt.kind == AttemptKind.HEDGE
-                    && (!inFlight.isEmpty() || lastResponse != null || lastFailure != null)) {
+                    && (inFlightCount > 0 || lastResponse != null || lastFailure != null)) {
                 // A refused hedge is a lost attempt: the request ends with what its other attempts get.
                 actions.discard(attempt, response);
-                if (inFlight.isEmpty() || cancelled) {
+                if (inFlightCount == 0 || cancelled) {
                     decideRetry(actions);
                 }
             } else {
@@ -468,7 +471,7 @@ public final class Execution<R> {
                 lastResponse = response;
                 lastResponseAttempt = attempt;
                 lastRetryAfterNanos = RetryAfter.parseNanos(retryAfter, engine.clock().currentTimeMillis());
-                if (inFlight.isEmpty() || cancelled) {
+                if (inFlightCount == 0 || cancelled) {
                     decideRetry(actions);
                 }
             }
@@ -490,7 +493,7 @@ public final class Execution<R> {
             }
             FailureKind kind = attempt.timedOut ? FailureKind.TIMEOUT : classified;
             attempt.ended();
-            inFlight.remove(attempt);
+            removeInFlight(attempt);
             if (finished || winner != null && winner != attempt) {
                 return;
             }
@@ -512,7 +515,7 @@ public final class Execution<R> {
                     lastResponseAttempt = null;
                 }
                 rememberFailure(failure, kind);
-                if (inFlight.isEmpty()) {
+                if (inFlightCount == 0) {
                     decideRetry(actions);
                 }
             }
@@ -628,14 +631,50 @@ public final class Execution<R> {
         actions.winnerKind = winner == null ? null : winner.kind;
     }
 
-    /** Guarded by this. */
+    /** Guarded by this. @return the attempts in flight other than {@code keep} (which may be {@code null}) */
     private List<AttemptState> othersInFlight(AttemptState keep) {
-        if (inFlight.isEmpty() || inFlight.size() == 1 && inFlight.get(0) == keep) {
+        if (inFlightCount == 0 || inFlightCount == 1 && firstInFlight == keep) {
             return Collections.emptyList();
         }
-        List<AttemptState> others = new ArrayList<>(inFlight);
-        others.remove(keep);
+        List<AttemptState> others = new ArrayList<>(inFlightCount);
+        for (AttemptState a = firstInFlight; a != null; a = a.nextInFlight) {
+            if (a != keep) {
+                others.add(a);
+            }
+        }
         return others;
+    }
+
+    /** Guarded by this. */
+    private void addInFlight(AttemptState attempt) {
+        attempt.nextInFlight = null;
+        if (firstInFlight == null) {
+            firstInFlight = attempt;
+        } else {
+            AttemptState last = firstInFlight;
+            while (last.nextInFlight != null) {
+                last = last.nextInFlight;
+            }
+            last.nextInFlight = attempt;
+        }
+        inFlightCount++;
+    }
+
+    /** Guarded by this; an attempt no longer in flight is left as it is. */
+    private void removeInFlight(AttemptState attempt) {
+        AttemptState previous = null;
+        for (AttemptState a = firstInFlight; a != null; previous = a, a = a.nextInFlight) {
+            if (a == attempt) {
+                if (previous == null) {
+                    firstInFlight = a.nextInFlight;
+                } else {
+                    previous.nextInFlight = a.nextInFlight;
+                }
+                a.nextInFlight = null;
+                inFlightCount--;
+                return;
+            }
+        }
     }
 
     private void complete(AttemptState from, R response, Throwable failure, AttemptKind winnerKind) {
@@ -741,8 +780,8 @@ public final class Execution<R> {
             }
             attempt.ended();
             attempt.releaseBuffer();
-            inFlight.remove(attempt);
-            if (!finished && winner == null && inFlight.isEmpty()) {
+            removeInFlight(attempt);
+            if (!finished && winner == null && inFlightCount == 0) {
                 finishWithLast(actions);
             }
         }
@@ -758,7 +797,7 @@ public final class Execution<R> {
         Actions actions = new Actions();
         synchronized (this) {
             attempt.ended();
-            inFlight.remove(attempt);
+            removeInFlight(attempt);
             if (finished) {
                 if (response != null) {
                     actions.discard(attempt, response);
@@ -878,6 +917,8 @@ public final class Execution<R> {
         final int number;
         final AttemptKind kind;
         final long startNanos;
+        /** The next attempt in flight; guarded by Execution.this. */
+        AttemptState nextInFlight;
         /** Set before the attempt is handed to the adapter. */
         Map<String, String> headers;
         long clientTimeoutNanos;
