@@ -95,12 +95,8 @@ final class JdkExchange implements Exchange<HttpResponse<Object>> {
 
     @Override
     public long clientTimeoutNanos() {
-        return nanos(request.timeout());
-    }
-
-    /** A request's timeout in nanoseconds, {@code Long.MAX_VALUE} for none. */
-    private static long nanos(Optional<Duration> timeout) {
-        return timeout.isPresent() ? timeout.get().toNanos() : Long.MAX_VALUE;
+        Duration timeout = request.timeout().orElse(null);
+        return timeout == null ? Long.MAX_VALUE : timeout.toNanos();
     }
 
     @Override
@@ -157,7 +153,8 @@ final class JdkExchange implements Exchange<HttpResponse<Object>> {
 
     /** What this attempt sends: the application's request itself when nothing needs to change. */
     static HttpRequest copy(HttpRequest original, AttemptSpec spec) {
-        long timeout = nanos(original.timeout());
+        Duration ownTimeout = original.timeout().orElse(null);
+        long timeout = ownTimeout == null ? Long.MAX_VALUE : ownTimeout.toNanos();
         boolean shorterTimeout = timeout != Long.MAX_VALUE && spec.clientTimeoutNanos() < timeout - TIMEOUT_SLACK_NANOS;
         if (spec.headers().isEmpty() && !shorterTimeout) {
             return original;
@@ -180,8 +177,9 @@ final class JdkExchange implements Exchange<HttpResponse<Object>> {
             }
         });
         tags.forEach(copy::setHeader);
-        if (timeout != Long.MAX_VALUE) {
-            copy.timeout(Duration.ofNanos(Math.min(timeout, spec.clientTimeoutNanos())));
+        if (ownTimeout != null) {
+            long attemptTimeout = Math.min(timeout, spec.clientTimeoutNanos());
+            copy.timeout(attemptTimeout == timeout ? ownTimeout : Duration.ofNanos(attemptTimeout));
         }
         return copy.build();
     }
