@@ -86,6 +86,37 @@ final class AttemptHeaders extends AbstractMap<String, String> {
         }
     }
 
+    /** The names, without an entry object per header as the default view would make. */
+    @Override
+    public Set<String> keySet() {
+        return new AbstractSet<String>() {
+            @Override
+            public int size() {
+                return AttemptHeaders.this.size();
+            }
+
+            @Override
+            public Iterator<String> iterator() {
+                return new Iterator<String>() {
+                    private int next;
+
+                    @Override
+                    public boolean hasNext() {
+                        return next < AttemptHeaders.this.size();
+                    }
+
+                    @Override
+                    public String next() {
+                        if (!hasNext()) {
+                            throw new NoSuchElementException();
+                        }
+                        return name(next++);
+                    }
+                };
+            }
+        };
+    }
+
     @Override
     public Set<Map.Entry<String, String>> entrySet() {
         return new AbstractSet<Map.Entry<String, String>>() {

@@ -1,7 +1,6 @@
 package io.tailguard.agent.engine;
 
 import java.time.Duration;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
 
@@ -53,9 +52,12 @@ public interface Exchange<R> {
     /** Releases a response that will not reach the application (closes it, frees its connection). */
     void discard(R response);
 
-    /** The response in the form the application receives it. */
+    /**
+     * The response in the form the application receives it, or {@code null} when it receives
+     * this response as it is (most responses: no stage to allocate and chain).
+     */
     default CompletionStage<R> deliver(R response) {
-        return CompletableFuture.completedFuture(response);
+        return null;
     }
 
     /** The exception this client throws when a request takes longer than {@code timeout}. */

@@ -72,7 +72,7 @@ public final class Execution<R> {
     private final TaggingHeaders tagging;
     private final String requestId;
     private final CallerRuns caller;
-    private final CompletableFuture<R> result = new CompletableFuture<>();
+    private final CompletableFuture<R> result;
     private final long startNanos;
     private final long deadlineNanos;
     private final long clientDeadlineNanos;
@@ -84,7 +84,9 @@ public final class Execution<R> {
     // Guarded by this.
     private int started;
     private int retries;
-    private final List<AttemptState> inFlight = new ArrayList<>(2);
+    /** The attempts in flight, oldest first, linked through {@code AttemptState.nextInFlight}: no list per request. */
+    private AttemptState firstInFlight;
+    private int inFlightCount;
     private AttemptState winner;
     private boolean finished;
     private boolean cancelled;
@@ -128,13 +130,10 @@ public final class Execution<R> {
             // The result never reaches the application, which waits in await(): only this class
             // completes it (succeed, fail), and wakes the waiting thread as it does.
             this.caller = new CallerRuns();
+            this.result = new CompletableFuture<>();
         } else {
             this.caller = null;
-            result.whenComplete((response, failure) -> {
-                if (result.isCancelled()) {
-                    cancel();
-                }
-            });
+            this.result = new Result();
         }
     }
 
@@ -147,7 +146,8 @@ public final class Execution<R> {
         } catch (Throwable failure) {
             synchronized (this) {
                 finished = true;
-                inFlight.clear();
+                firstInFlight = null;
+                inFlightCount = 0;
             }
             throw failure;
         }
@@ -202,8 +202,8 @@ public final class Execution<R> {
             cancelled = true;
             hedgeTimer.cancel();
             retryTimer.cancel();
-            toCancel = new ArrayList<>(inFlight);
-            if (inFlight.isEmpty()) {
+            toCancel = othersInFlight(null);
+            if (inFlightCount == 0) {
                 finish(actions, null, null, exchange.cancelledFailure());
             }
         }
@@ -217,7 +217,7 @@ public final class Execution<R> {
 
     private synchronized AttemptState begin(AttemptKind kind) {
         AttemptState attempt = new AttemptState(++started, kind, engine.clock().nanoTime());
-        inFlight.add(attempt);
+        addInFlight(attempt);
         if (kind == AttemptKind.HEDGE) {
             hedged = true;
         }
@@ -226,11 +226,10 @@ public final class Execution<R> {
 
     private void sendAttempt(AttemptState attempt) throws Exception {
         policy.metrics().attempt(attempt.kind, false);
-        long clientRemaining = clientDeadlineNanos == Long.MAX_VALUE ? Long.MAX_VALUE
+        attempt.clientTimeoutNanos = clientDeadlineNanos == Long.MAX_VALUE ? Long.MAX_VALUE
                 : Math.max(1, clientDeadlineNanos - engine.clock().nanoTime());
-        AttemptSpec spec = new AttemptSpec(attempt.number, attempt.kind, headersFor(attempt), clientRemaining,
-                retryEligible && !shadow ? config : null, hedgeEligible);
-        attempt.attach(exchange.send(spec, attempt, attempt));
+        attempt.headers = headersFor(attempt);
+        attempt.attach(exchange.send(attempt, attempt, attempt));
     }
 
     /** Sends a retry or a hedge; a failure to even send it ends the request with what it has. */
@@ -262,7 +261,7 @@ public final class Execution<R> {
                 attempt.timeoutTimer = engine.scheduler().schedule(() -> onAttemptTimeout(attempt), attemptTimeout);
             }
             if (hedgeDelay >= 0 && hedgeTimer == Cancellable.NONE && winner == null && !cancelled
-                    && inFlight.size() < hedge.maxAttempts() && started < attemptCap) {
+                    && inFlightCount < hedge.maxAttempts() && started < attemptCap) {
                 hedgeTimer = engine.scheduler().schedule(this::onHedgeDue, hedgeDelay);
             }
         }
@@ -295,8 +294,8 @@ public final class Execution<R> {
         try {
             synchronized (this) {
                 hedgeTimer = Cancellable.NONE;
-                if (finished || cancelled || winner != null || inFlight.isEmpty() || refusedByServer
-                        || inFlight.size() >= hedge.maxAttempts() || started >= attemptCap
+                if (finished || cancelled || winner != null || inFlightCount == 0 || refusedByServer
+                        || inFlightCount >= hedge.maxAttempts() || started >= attemptCap
                         || engine.clock().nanoTime() >= deadlineNanos) {
                     return;
                 }
@@ -438,7 +437,7 @@ public final class Execution<R> {
 
     /** Guarded by this: could another attempt still start or answer after this response? */
     private boolean moreAttemptsPossible() {
-        return !shadow && (inFlight.size() > 1 || hedgeTimer != Cancellable.NONE
+        return !shadow && (inFlightCount > 1 || hedgeTimer != Cancellable.NONE
                 || retryEligible && started < config.maxAttempts());
     }
 
@@ -462,7 +461,7 @@ public final class Execution<R> {
         synchronized (this) {
             boolean late = attempt.done;
             attempt.ended();
-            inFlight.remove(attempt);
+            removeInFlight(attempt);
             if (shed) {
                 refusedByServer = true;
             }
@@ -472,10 +471,10 @@ public final class Execution<R> {
                 winner = attempt;
                 finish(actions, attempt, response, null);
             } else if (shed && attempt.kind == AttemptKind.HEDGE
-                    && (!inFlight.isEmpty() || lastResponse != null || lastFailure != null)) {
+                    && (inFlightCount > 0 || lastResponse != null || lastFailure != null)) {
                 // A refused hedge is a lost attempt: the request ends with what its other attempts get.
                 actions.discard(attempt, response);
-                if (inFlight.isEmpty() || cancelled) {
+                if (inFlightCount == 0 || cancelled) {
                     decideRetry(actions);
                 }
             } else {
@@ -486,7 +485,7 @@ public final class Execution<R> {
                 lastResponse = response;
                 lastResponseAttempt = attempt;
                 lastRetryAfterNanos = RetryAfter.parseNanos(retryAfter, engine.clock().currentTimeMillis());
-                if (inFlight.isEmpty() || cancelled) {
+                if (inFlightCount == 0 || cancelled) {
                     decideRetry(actions);
                 }
             }
@@ -508,7 +507,7 @@ public final class Execution<R> {
             }
             FailureKind kind = attempt.timedOut ? FailureKind.TIMEOUT : classified;
             attempt.ended();
-            inFlight.remove(attempt);
+            removeInFlight(attempt);
             if (finished || winner != null && winner != attempt) {
                 return;
             }
@@ -530,7 +529,7 @@ public final class Execution<R> {
                     lastResponseAttempt = null;
                 }
                 rememberFailure(failure, kind);
-                if (inFlight.isEmpty()) {
+                if (inFlightCount == 0) {
                     decideRetry(actions);
                 }
             }
@@ -646,14 +645,50 @@ public final class Execution<R> {
         actions.winnerKind = winner == null ? null : winner.kind;
     }
 
-    /** Guarded by this. */
+    /** Guarded by this. @return the attempts in flight other than {@code keep} (which may be {@code null}) */
     private List<AttemptState> othersInFlight(AttemptState keep) {
-        if (inFlight.isEmpty() || inFlight.size() == 1 && inFlight.get(0) == keep) {
+        if (inFlightCount == 0 || inFlightCount == 1 && firstInFlight == keep) {
             return Collections.emptyList();
         }
-        List<AttemptState> others = new ArrayList<>(inFlight);
-        others.remove(keep);
+        List<AttemptState> others = new ArrayList<>(inFlightCount);
+        for (AttemptState a = firstInFlight; a != null; a = a.nextInFlight) {
+            if (a != keep) {
+                others.add(a);
+            }
+        }
         return others;
+    }
+
+    /** Guarded by this. */
+    private void addInFlight(AttemptState attempt) {
+        attempt.nextInFlight = null;
+        if (firstInFlight == null) {
+            firstInFlight = attempt;
+        } else {
+            AttemptState last = firstInFlight;
+            while (last.nextInFlight != null) {
+                last = last.nextInFlight;
+            }
+            last.nextInFlight = attempt;
+        }
+        inFlightCount++;
+    }
+
+    /** Guarded by this; an attempt no longer in flight is left as it is. */
+    private void removeInFlight(AttemptState attempt) {
+        AttemptState previous = null;
+        for (AttemptState a = firstInFlight; a != null; previous = a, a = a.nextInFlight) {
+            if (a == attempt) {
+                if (previous == null) {
+                    firstInFlight = a.nextInFlight;
+                } else {
+                    previous.nextInFlight = a.nextInFlight;
+                }
+                a.nextInFlight = null;
+                inFlightCount--;
+                return;
+            }
+        }
     }
 
     private void complete(AttemptState from, R response, Throwable failure, AttemptKind winnerKind) {
@@ -724,10 +759,10 @@ public final class Execution<R> {
             fail(failed);
             return;
         }
-        if (delivery instanceof CompletableFuture && ((CompletableFuture<R>) delivery).isDone()
+        if (delivery == null || delivery instanceof CompletableFuture && ((CompletableFuture<R>) delivery).isDone()
                 && !((CompletableFuture<R>) delivery).isCompletedExceptionally()) {
             // Delivered at once (most responses): no stage to chain.
-            R delivered = ((CompletableFuture<R>) delivery).join();
+            R delivered = delivery == null ? response : ((CompletableFuture<R>) delivery).join();
             if (from != null) {
                 from.releaseBuffer();
             }
@@ -759,8 +794,8 @@ public final class Execution<R> {
             }
             attempt.ended();
             attempt.releaseBuffer();
-            inFlight.remove(attempt);
-            if (!finished && winner == null && inFlight.isEmpty()) {
+            removeInFlight(attempt);
+            if (!finished && winner == null && inFlightCount == 0) {
                 finishWithLast(actions);
             }
         }
@@ -776,7 +811,7 @@ public final class Execution<R> {
         Actions actions = new Actions();
         synchronized (this) {
             attempt.ended();
-            inFlight.remove(attempt);
+            removeInFlight(attempt);
             if (finished) {
                 if (response != null) {
                     actions.discard(attempt, response);
@@ -818,6 +853,33 @@ public final class Execution<R> {
     private static long plus(long a, long b) {
         long sum = a + b;
         return ((a ^ sum) & (b ^ sum)) < 0 ? Long.MAX_VALUE : sum;
+    }
+
+    /**
+     * The result of an asynchronous call, which the application holds: cancelling it (with
+     * {@code cancel} or a {@code CancellationException}) cancels the request. A subclass rather than
+     * a dependent stage, so that a call does not allocate one.
+     */
+    private final class Result extends CompletableFuture<R> {
+        @Override
+        public boolean cancel(boolean mayInterruptIfRunning) {
+            boolean cancelledNow = super.cancel(mayInterruptIfRunning);
+            cancelRequestIfCancelled();
+            return cancelledNow;
+        }
+
+        @Override
+        public boolean completeExceptionally(Throwable failure) {
+            boolean completedNow = super.completeExceptionally(failure);
+            cancelRequestIfCancelled();
+            return completedNow;
+        }
+
+        private void cancelRequestIfCancelled() {
+            if (isCancelled()) {
+                Execution.this.cancel();
+            }
+        }
     }
 
     /** Client calls decided under the lock, run after it is released. */
@@ -864,11 +926,16 @@ public final class Execution<R> {
         }
     }
 
-    /** One attempt: the engine's view of it, and the listener the adapter reports to. */
-    private final class AttemptState implements AttemptListener<R>, Executor, Runnable {
+    /** One attempt: the engine's view of it, what the adapter sends, and the listener it reports to. */
+    private final class AttemptState extends AttemptSpec implements AttemptListener<R>, Executor, Runnable {
         final int number;
         final AttemptKind kind;
         final long startNanos;
+        /** The next attempt in flight; guarded by Execution.this. */
+        AttemptState nextInFlight;
+        /** Set before the attempt is handed to the adapter. */
+        Map<String, String> headers;
+        long clientTimeoutNanos;
         private volatile Attempt handle;
         private volatile boolean cancelRequested;
         /** Bytes of this attempt's response held against the limits; see {@link #releaseBuffer}. */
@@ -888,6 +955,36 @@ public final class Execution<R> {
             this.number = number;
             this.kind = kind;
             this.startNanos = startNanos;
+        }
+
+        @Override
+        public int number() {
+            return number;
+        }
+
+        @Override
+        public AttemptKind kind() {
+            return kind;
+        }
+
+        @Override
+        public Map<String, String> headers() {
+            return headers;
+        }
+
+        @Override
+        public long clientTimeoutNanos() {
+            return clientTimeoutNanos;
+        }
+
+        @Override
+        public boolean engineRetriesStatus(int status) {
+            return retryEligible && !shadow && config.retryOnStatus(status);
+        }
+
+        @Override
+        public boolean mayBeHedged() {
+            return hedgeEligible;
         }
 
         /** Guarded by Execution.this. */

@@ -13,6 +13,7 @@ import java.io.IOException;
 import java.net.ConnectException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import org.junit.jupiter.api.Test;
@@ -665,6 +666,20 @@ class ExecutionTest {
         CompletableFuture<ScriptedExchange.Response> result = execution.result();
         result.cancel(true);
         assertTrue(exchange.attempt(1).cancelled);
+    }
+
+    @Test
+    void theApplicationFailingTheResultWithACancellationCancelsTheAttempts() throws Exception {
+        Execution<ScriptedExchange.Response> execution = start();
+        execution.result().completeExceptionally(new CancellationException("the application gave up"));
+        assertTrue(exchange.attempt(1).cancelled);
+    }
+
+    @Test
+    void theApplicationFailingTheResultOtherwiseLeavesTheAttempts() throws Exception {
+        Execution<ScriptedExchange.Response> execution = start();
+        execution.result().completeExceptionally(new IOException("the application's own failure"));
+        assertFalse(exchange.attempt(1).cancelled);
     }
 
     @Test

@@ -3,11 +3,14 @@ package io.tailguard.it.jdk;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.tailguard.it.AgentedApp;
 import io.tailguard.it.Call;
 import io.tailguard.it.TestServer;
 import io.tailguard.it.TestServer.Arrival;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -48,6 +51,28 @@ class JdkPassThroughTest {
             assertEquals("order-4711", second.header("X-Request-ID"));
             assertEquals(1, first.request.getHeaders().values("X-Request-ID").size());
             assertEquals("2", second.header("X-Attempt"));
+        }
+    }
+
+    @Test
+    void aTaggingHeaderTheApplicationSetsItselfIsReplacedNotRepeated() throws Exception {
+        try (TestServer server = new TestServer();
+                AgentedApp app = AgentedApp.withConfig(
+                        "tailguard.policy.api.hosts=127.0.0.1\ntailguard.policy.api.tagging=true").start()) {
+            server.enqueue(TestServer.status(503), TestServer.ok("fine"));
+
+            Map<String, String> result = app.call(Call.get("jdk-send", server.url("/item"))
+                    .header("x-attempt", "7").header("Accept", "text/plain"));
+
+            assertEquals("200", result.get("status"));
+            for (String attempt : new String[] {"1", "2"}) {
+                Arrival arrival = server.take();
+                assertEquals(List.of(attempt), arrival.request.getHeaders().values("X-Attempt"));
+                List<String> names = new ArrayList<>();
+                arrival.request.getHeaders().forEach(header -> names.add(header.getFirst()));
+                assertTrue(names.contains("X-Attempt"), "named as configured: " + names);
+                assertEquals("text/plain", arrival.header("Accept"), "the application's other headers are kept");
+            }
         }
     }
 

@@ -162,7 +162,8 @@ final class JdkExchange implements Exchange<HttpResponse<Object>> {
 
     /** What this attempt sends: the application's request itself when nothing needs to change. */
     static HttpRequest copy(HttpRequest original, AttemptSpec spec) {
-        long timeout = timeoutNanos(original);
+        Optional<Duration> ownTimeout = original.timeout();
+        long timeout = ownTimeout.isPresent() ? ownTimeout.get().toNanos() : Long.MAX_VALUE;
         boolean shorterTimeout = timeout != Long.MAX_VALUE && spec.clientTimeoutNanos() < timeout - TIMEOUT_SLACK_NANOS;
         if (spec.headers().isEmpty() && !shorterTimeout) {
             return original;
@@ -177,20 +178,34 @@ final class JdkExchange implements Exchange<HttpResponse<Object>> {
         if (version.isPresent()) {
             copy.version(version.get());
         }
-        for (Map.Entry<String, List<String>> header : original.headers().map().entrySet()) {
-            if (!replaced(spec.headers(), header.getKey())) {
+        Map<String, String> tags = spec.headers();
+        Map<String, List<String>> own = original.headers().map();
+        boolean overlap = overlaps(own, tags);
+        for (Map.Entry<String, List<String>> header : own.entrySet()) {
+            if (!overlap || !replaced(tags, header.getKey())) {
                 for (String value : header.getValue()) {
                     copy.header(header.getKey(), value);
                 }
             }
         }
-        for (Map.Entry<String, String> header : spec.headers().entrySet()) {
-            copy.setHeader(header.getKey(), header.getValue());
+        for (String tag : tags.keySet()) {
+            copy.setHeader(tag, tags.get(tag));
         }
-        if (timeout != Long.MAX_VALUE) {
-            copy.timeout(Duration.ofNanos(Math.min(timeout, spec.clientTimeoutNanos())));
+        if (ownTimeout.isPresent()) {
+            long attemptTimeout = Math.min(timeout, spec.clientTimeoutNanos());
+            copy.timeout(attemptTimeout == timeout ? ownTimeout.get() : Duration.ofNanos(attemptTimeout));
         }
         return copy.build();
+    }
+
+    /** Whether the request sets any of the tagging headers itself (its map is case-insensitive). */
+    private static boolean overlaps(Map<String, List<String>> own, Map<String, String> tags) {
+        for (String tag : tags.keySet()) {
+            if (own.containsKey(tag)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static boolean replaced(Map<String, String> headers, String name) {
@@ -257,7 +272,7 @@ final class JdkExchange implements Exchange<HttpResponse<Object>> {
     @Override
     public CompletionStage<HttpResponse<Object>> deliver(HttpResponse<Object> response) {
         if (!(response.body() instanceof Buffered)) {
-            return CompletableFuture.completedFuture(response);
+            return null;
         }
         Buffered buffered = (Buffered) response.body();
         HttpResponse.BodySubscriber<Object> subscriber = handler.apply(buffered.info);

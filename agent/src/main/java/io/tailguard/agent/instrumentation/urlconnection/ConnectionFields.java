@@ -67,14 +67,7 @@ final class ConnectionFields {
     private final Field method;
     private final Field connected;
     private final Field url;
-    private final Class<?> headerType;
-    private final Method headerSet;
-    private final Method headerAdd;
-    private final Method headerFindValue;
-    private final Field headerCount;
-    private final Method headerGetKey;
-    private final Method headerGetValue;
-    private final Method headerReset;
+    private final MessageHeaders headers;
     private final Method closeServer;
     private final Field clientFailedOnce;
     private final Field handler;
@@ -121,14 +114,13 @@ final class ConnectionFields {
         method = field(HttpURLConnection.class, "method");
         connected = field(URLConnection.class, "connected");
         url = field(URLConnection.class, "url");
-        headerType = requests.getType();
-        headerSet = method(headerType, "set", String.class, String.class);
-        headerAdd = method(headerType, "add", String.class, String.class);
-        headerFindValue = method(headerType, "findValue", String.class);
-        headerCount = field(headerType, "nkeys");
-        headerGetKey = method(headerType, "getKey", int.class);
-        headerGetValue = method(headerType, "getValue", int.class);
-        headerReset = method(headerType, "reset");
+        Class<?> headerType = requests.getType();
+        Constructor<?> newHeaders = headerType.getDeclaredConstructor();
+        newHeaders.setAccessible(true);
+        headers = new MessageHeaders(newHeaders, method(headerType, "set", String.class, String.class),
+                method(headerType, "add", String.class, String.class), method(headerType, "findValue", String.class),
+                field(headerType, "nkeys"), method(headerType, "getKey", int.class),
+                method(headerType, "getValue", int.class), method(headerType, "reset"));
         closeServer = method(http.getType(), "closeServer");
         clientFailedOnce = field(http.getType(), "failedOnce");
         handler = field(type, "handler");
@@ -283,26 +275,26 @@ final class ConnectionFields {
 
     /** A header of the request as it stands on the connection, or {@code null}. */
     String liveRequestHeader(HttpURLConnection c, String name) throws ReflectiveOperationException {
-        return (String) invoke(headerFindValue, requests.get(c), name);
+        return headers.findValue(requests.get(c), name);
     }
 
     /** What the application set up before the exchange: restored before every attempt. */
     Request capture(HttpURLConnection c) throws ReflectiveOperationException {
-        return new Request(copy(requests.get(c)), (Boolean) setRequests.get(c), poster.get(c), (String) method.get(c),
+        return new Request(headers.copy(requests.get(c)), (Boolean) setRequests.get(c), poster.get(c), (String) method.get(c),
                 (URL) url.get(c), userCookies.get(c), userCookies2.get(c));
     }
 
     /**
      * Lets go of the previous attempt's response (closing its stream returns a kept-alive
      * connection to the JDK's cache, or closes it), clears the response state and puts the
-     * request back as the application left it, with {@code headers} set on it.
+     * request back as the application left it, with {@code tags} set on it.
      */
-    void reset(HttpURLConnection c, Request request, Map<String, String> headers, boolean first)
+    void reset(HttpURLConnection c, Request request, Map<String, String> tags, boolean first)
             throws ReflectiveOperationException {
         if (first) {
             // Nothing was exchanged yet; a connection the application opened (getOutputStream
             // connects) is the one the JDK sends on.
-            requests.set(c, tagged(request, headers));
+            requests.set(c, tagged(request, tags));
             return;
         }
         release(c);
@@ -316,9 +308,9 @@ final class ConnectionFields {
         connected.setBoolean(c, false);
         responseCode.setInt(c, -1);
         responseMessage.set(c, null);
-        invoke(headerReset, responses.get(c));
+        headers.reset(responses.get(c));
         failedOnce.setBoolean(c, false);
-        requests.set(c, tagged(request, headers));
+        requests.set(c, tagged(request, tags));
         setRequests.setBoolean(c, request.headersWritten);
         poster.set(c, request.body);
         method.set(c, request.method);
@@ -329,11 +321,9 @@ final class ConnectionFields {
         userCookies2.set(c, request.userCookies2);
     }
 
-    private Object tagged(Request request, Map<String, String> headers) throws ReflectiveOperationException {
-        Object copy = copy(request.headers);
-        for (Map.Entry<String, String> header : headers.entrySet()) {
-            invoke(headerSet, copy, header.getKey(), header.getValue());
-        }
+    private Object tagged(Request request, Map<String, String> tags) {
+        Object copy = headers.copy(request.headers);
+        tags.forEach((name, value) -> headers.set(copy, name, value));
         return copy;
     }
 
@@ -393,10 +383,10 @@ final class ConnectionFields {
      * A new connection of the JDK's own class for the application's request: the same URL and
      * proxy, every setting the application made (timeouts, redirects, caches, authenticator; for
      * HTTPS the application's own {@code HttpsURLConnection}, whose SSL socket factory and hostname
-     * verifier the delegate asks for), and the request with {@code headers} set on it. It opens a
+     * verifier the delegate asks for), and the request with {@code tags} set on it. It opens a
      * connection of its own (or takes an idle one from the JDK's keep-alive cache).
      */
-    HttpURLConnection twin(HttpURLConnection c, Request request, Map<String, String> headers)
+    HttpURLConnection twin(HttpURLConnection c, Request request, Map<String, String> tags)
             throws ReflectiveOperationException {
         Object proxy = instProxy.get(c);
         HttpURLConnection twin = (HttpURLConnection) (c.getClass() == type
@@ -405,13 +395,8 @@ final class ConnectionFields {
         for (Field f : settings) {
             f.set(twin, f.get(c));
         }
-        Object twinUserHeaders = userHeaders.get(twin);
-        Object own = userHeaders.get(c);
-        int count = headerCount.getInt(own);
-        for (int i = 0; i < count; i++) {
-            invoke(headerAdd, twinUserHeaders, invoke(headerGetKey, own, i), invoke(headerGetValue, own, i));
-        }
-        requests.set(twin, tagged(request, headers));
+        headers.addAll(userHeaders.get(twin), userHeaders.get(c));
+        requests.set(twin, tagged(request, tags));
         setRequests.setBoolean(twin, request.headersWritten);
         poster.set(twin, request.body);
         method.set(twin, request.method);
@@ -476,21 +461,12 @@ final class ConnectionFields {
 
     /** A response header of the exchange that just ended, or {@code null}. */
     String responseHeader(HttpURLConnection c, String name) throws ReflectiveOperationException {
-        return (String) invoke(headerFindValue, responses.get(c), name);
+        return headers.findValue(responses.get(c), name);
     }
 
     /** A header of the request as the application set it, or {@code null}. */
     String requestHeader(Request request, String name) throws ReflectiveOperationException {
-        return (String) invoke(headerFindValue, request.headers, name);
-    }
-
-    private Object copy(Object headers) throws ReflectiveOperationException {
-        Object copy = headerType.getDeclaredConstructor().newInstance();
-        int count = headerCount.getInt(headers);
-        for (int i = 0; i < count; i++) {
-            invoke(headerAdd, copy, invoke(headerGetKey, headers, i), invoke(headerGetValue, headers, i));
-        }
-        return copy;
+        return headers.findValue(request.headers, name);
     }
 
     static Object invoke(Method m, Object target, Object... args) throws ReflectiveOperationException {

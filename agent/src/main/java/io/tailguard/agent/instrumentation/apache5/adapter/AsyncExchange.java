@@ -166,9 +166,7 @@ final class AsyncExchange implements Exchange<AsyncExchange.Attempted> {
     private AsyncRequestProducer producerFor(Map<String, String> headers, RequestConfig config) {
         if (request instanceof SimpleHttpRequest) {
             SimpleRequestBuilder copy = SimpleRequestBuilder.copy((SimpleHttpRequest) request);
-            for (Map.Entry<String, String> header : headers.entrySet()) {
-                copy.setHeader(header.getKey(), header.getValue());
-            }
+            headers.forEach(copy::setHeader);
             if (config != null) {
                 copy.setRequestConfig(config);
             }
@@ -201,7 +199,7 @@ final class AsyncExchange implements Exchange<AsyncExchange.Attempted> {
     @Override
     public CompletionStage<Attempted> deliver(Attempted attempted) {
         if (attempted.delivered) {
-            return CompletableFuture.completedFuture(attempted);
+            return null;
         }
         CompletableFuture<Attempted> done = new CompletableFuture<>();
         consumerUsed = true;

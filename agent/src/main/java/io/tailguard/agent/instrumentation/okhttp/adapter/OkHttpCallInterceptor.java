@@ -75,6 +75,9 @@ public final class OkHttpCallInterceptor implements SlotInterceptor {
             return Outcome.returning(execution.await());
         } catch (Throwable failure) {
             return Outcome.throwing(failure);
+        } finally {
+            // The request has ended, or was cancelled by the interrupt that ended the wait.
+            running.remove(call);
         }
     }
 
@@ -140,8 +143,9 @@ public final class OkHttpCallInterceptor implements SlotInterceptor {
         long deadline = timeout == Long.MAX_VALUE ? Long.MAX_VALUE : System.nanoTime() + timeout;
         running.put(call, new Running(execution, deadline));
         handled.put(call, Boolean.TRUE);
-        execution.result().whenComplete((response, failure) -> running.remove(call));
         if (delivery != null) {
+            // execute() lets go of the call itself when its wait ends: no stage for that.
+            execution.result().whenComplete((response, failure) -> running.remove(call));
             delivery.attach(execution.result());
         }
         try {

@@ -210,7 +210,7 @@ final class NioExchange implements Exchange<NioExchange.Attempted> {
     @Override
     public CompletionStage<Attempted> deliver(Attempted attempted) {
         if (attempted.delivered) {
-            return CompletableFuture.completedFuture(attempted);
+            return null;
         }
         consumerUsed = true;
         try {
