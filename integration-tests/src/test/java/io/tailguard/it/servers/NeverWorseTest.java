@@ -37,7 +37,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 class NeverWorseTest {
 
     private static final String POLICY = "tailguard.policy.api.";
-    private static final List<String> TAGS = List.of("x-request-id", "x-attempt", "x-is-hedge");
+    private static final List<String> TAGS = List.of("x-request-id", "x-attempt", "x-is-hedge", "x-request-timeout-ms");
 
     /** The agent configurations compared with no agent at all. */
     enum AgentConfig {
@@ -220,7 +220,8 @@ class NeverWorseTest {
                         || !"false".equals(arrival.header("X-Is-Hedge"))) {
                     tags = " UNEXPECTED TAGS " + arrival.headerLines;
                 }
-            } else if (arrival.header("X-Attempt") != null || arrival.header("X-Request-ID") != null) {
+            } else if (arrival.header("X-Attempt") != null || arrival.header("X-Request-ID") != null
+                    || arrival.header("X-Request-Timeout-Ms") != null) {
                 tags = " UNEXPECTED TAGS " + arrival.headerLines;
             }
             requests.add(arrival.method + " " + headers + " body=" + arrival.body + tags);
