@@ -16,11 +16,13 @@ import java.util.jar.Manifest;
  * Writes the agent jar of {@link io.tailguard.bench.overhead.bytebuddy.ByteBuddyHooksAgent}, taken
  * from the benchmarks jar: the agent class, Byte Buddy, and beside it a bootstrap jar with the
  * dispatcher facade (named by {@code Boot-Class-Path}, as Tailguard appends its own), so that its
- * JVM loads only what such an agent would ship.
+ * JVM loads only what such an agent would ship; and the jar of an agent that does nothing
+ * ({@link io.tailguard.bench.overhead.empty.EmptyAgent}).
  */
 final class ByteBuddyHooksJar {
 
     private static final String AGENT_PACKAGE = "io/tailguard/bench/overhead/bytebuddy/";
+    private static final String EMPTY_PACKAGE = "io/tailguard/bench/overhead/empty/";
     private static final String BOOTSTRAP_JAR = "bytebuddy-hooks-bootstrap.jar";
 
     private ByteBuddyHooksJar() {
@@ -39,6 +41,18 @@ final class ByteBuddyHooksJar {
         try (JarFile source = new JarFile(benchmarksJar.toFile())) {
             copy(source, agent, agentManifest, "net/bytebuddy/", AGENT_PACKAGE);
             copy(source, dir.resolve(BOOTSTRAP_JAR), manifest(), "io/tailguard/bootstrap/");
+        }
+        return agent;
+    }
+
+    /** @return the jar of the agent that does nothing, written into {@code dir} */
+    static Path writeEmpty(Path benchmarksJar, Path dir) throws IOException {
+        Files.createDirectories(dir);
+        Path agent = dir.resolve("empty-agent.jar");
+        Manifest manifest = manifest();
+        manifest.getMainAttributes().putValue("Premain-Class", EMPTY_PACKAGE.replace('/', '.') + "EmptyAgent");
+        try (JarFile source = new JarFile(benchmarksJar.toFile())) {
+            copy(source, agent, manifest, EMPTY_PACKAGE);
         }
         return agent;
     }

@@ -29,7 +29,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * time is split into premain (as the agent's status reports it) and the first call's own extra
  * time (the application's timing of its one {@code send}, against the same without the agent).
  *
- * <p>One more variant measures the hook style against the alternative: the same hooks installed
+ * <p>Two more variants: an agent whose premain does nothing ({@code empty.EmptyAgent}), the floor
+ * any {@code -javaagent} sets, and the hook style against the alternative: the same hooks installed
  * with Byte Buddy's {@code AgentBuilder} and {@code Advice} ({@code bytebuddy.ByteBuddyHooksAgent}).
  */
 public final class StartupRun {
@@ -49,22 +50,26 @@ public final class StartupRun {
     private final AtomicInteger tagged = new AtomicInteger();
     private final AtomicInteger hookedByByteBuddy = new AtomicInteger();
     private Path byteBuddyAgent;
+    private Path emptyAgent;
 
-    /** How one run is started: a Tailguard variant, or the same hooks installed with Byte Buddy. */
+    /** How one run is started: a Tailguard variant, an agent that does nothing, or the same hooks with Byte Buddy. */
     enum Launch {
-        NO_AGENT(Variant.NO_AGENT),
-        UNMATCHED(Variant.UNMATCHED),
-        ACTIVE(Variant.ACTIVE),
-        BYTE_BUDDY_ADVICE(null);
+        NO_AGENT(Variant.NO_AGENT, null),
+        EMPTY_AGENT(null, "an agent whose premain does nothing (what any `-javaagent` costs)"),
+        UNMATCHED(Variant.UNMATCHED, null),
+        ACTIVE(Variant.ACTIVE, null),
+        BYTE_BUDDY_ADVICE(null, "the same hooks with Byte Buddy `Advice` (no configuration, no engine)");
 
         final Variant variant;
+        private final String label;
 
-        Launch(Variant variant) {
+        Launch(Variant variant, String label) {
             this.variant = variant;
+            this.label = label;
         }
 
         String label() {
-            return variant != null ? variant.label() : "the same hooks with Byte Buddy `Advice` (no configuration, no engine)";
+            return variant != null ? variant.label() : label;
         }
     }
 
@@ -77,6 +82,7 @@ public final class StartupRun {
         Path work = options.work.resolve("startup");
         Path app = copyApp(work.resolve("app"));
         byteBuddyAgent = ByteBuddyHooksJar.write(io.tailguard.bench.RunOptions.ownJar(), work.resolve("bytebuddy"));
+        emptyAgent = ByteBuddyHooksJar.writeEmpty(io.tailguard.bench.RunOptions.ownJar(), work.resolve("empty"));
         double loadBefore = Machine.loadAverage();
         MiniHttpServer.Response ok = MiniHttpServer.Response.of(200, "ok");
         try (MiniHttpServer server = new MiniHttpServer(request -> {
@@ -114,7 +120,8 @@ public final class StartupRun {
             command.addAll(variant.variant.jvmOptions(options.agentJar, work));
         } else {
             command.add("-Dbench.variant=" + variant.name());
-            command.add("-javaagent:" + byteBuddyAgent.toAbsolutePath());
+            Path agent = variant == Launch.EMPTY_AGENT ? emptyAgent : byteBuddyAgent;
+            command.add("-javaagent:" + agent.toAbsolutePath());
         }
         command.add("-cp");
         command.add(app.toString());
@@ -214,6 +221,12 @@ public final class StartupRun {
                     extraCell(baseRest, rest(v)));
         }
         split.end();
+        md.paragraph("Any agent's floor: an agent whose premain does nothing adds "
+                + extraCell(firstResponse.get(Launch.NO_AGENT), firstResponse.get(Launch.EMPTY_AGENT))
+                + " to the first response (the JVM opening its jar, and giving up its archived module graph once an "
+                + "agent may transform classes); Tailguard with a matching policy adds "
+                + extraCell(firstResponse.get(Launch.EMPTY_AGENT), firstResponse.get(Launch.ACTIVE))
+                + " beyond that (difference of medians [95% CI]).");
         md.paragraph("Hook style: the same hooks with Byte Buddy `Advice` take "
                 + extraCell(millis.get(Launch.ACTIVE), millis.get(Launch.BYTE_BUDDY_ADVICE))
                 + " longer to start than Tailguard with a matching policy (difference of medians [95% CI]).");
@@ -237,7 +250,8 @@ public final class StartupRun {
                 Markdown.num(ci[0], 0) + " ms [95% CI " + Markdown.num(ci[1], 0) + " – " + Markdown.num(ci[2], 0)
                         + "]; premain " + meanCell(premain.get(Launch.ACTIVE)) + ", first call "
                         + extraCell(firstCall.get(Launch.NO_AGENT), firstCall.get(Launch.ACTIVE)) + ", the rest "
-                        + extraCell(rest(Launch.NO_AGENT), rest(Launch.ACTIVE)),
+                        + extraCell(rest(Launch.NO_AGENT), rest(Launch.ACTIVE)) + "; an agent that does nothing: "
+                        + extraCell(firstResponse.get(Launch.NO_AGENT), firstResponse.get(Launch.EMPTY_AGENT)),
                 Verdict.interval(ci, 100));
     }
 
