@@ -47,17 +47,7 @@ class AgentStatusTest {
     }
 
     private HookTransformer.Listener listener() {
-        return new HookTransformer.Listener() {
-            @Override
-            public void transformed(String type) {
-                heard.add("transformed " + type);
-            }
-
-            @Override
-            public void failed(String type, Throwable failure) {
-                heard.add("failed " + type);
-            }
-        };
+        return new HeardListener(heard);
     }
 
     private static ClientInstrumentation client(String name, String type) {

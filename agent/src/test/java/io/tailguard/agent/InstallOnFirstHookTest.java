@@ -43,17 +43,7 @@ class InstallOnFirstHookTest {
     }
 
     private HookTransformer.Listener listener() {
-        return new HookTransformer.Listener() {
-            @Override
-            public void transformed(String type) {
-                heard.add("transformed " + type);
-            }
-
-            @Override
-            public void failed(String type, Throwable failure) {
-                heard.add("failed " + type);
-            }
-        };
+        return new HeardListener(heard);
     }
 
     /** A client whose first {@code failures} installs throw. */
