@@ -43,6 +43,11 @@ public final class Backoff {
             bits = successRate.get();
             double rate = Double.longBitsToDouble(bits);
             next = Double.doubleToLongBits(rate + ALPHA * ((success ? 1.0 : 0.0) - rate));
+            if (next == bits) {
+                // A healthy policy's rate stays at 1.0 success after success: no write, so the
+                // threads completing its requests do not take turns owning this cache line.
+                return;
+            }
         } while (!successRate.compareAndSet(bits, next));
     }
 

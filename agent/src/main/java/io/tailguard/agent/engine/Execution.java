@@ -380,8 +380,10 @@ public final class Execution<R> {
                         + (contentLength > maxResponseBytes ? "tailguard.buffer.max-response-bytes (" + maxResponseBytes
                         + ")" : "the room left under tailguard.buffer.max-total-bytes");
             }
+            // The hedge timer, now without effect (a winner is set), is cancelled when the request
+            // ends, after the application has its result: not here, between the response's head
+            // and the application's consumer.
             winner = attempt;
-            hedgeTimer.cancel();
             losers = othersInFlight(attempt);
         }
         if (committed != null) {
@@ -449,9 +451,9 @@ public final class Execution<R> {
         int status = exchange.status(response);
         boolean retryable = config.retryOnStatus(status);
         boolean usable = !retryable && status < 500;
-        policy.backoff().record(usable);
-        if (usable && policy.hedgeDelay() != null) {
-            policy.hedgeDelay().record(latency);
+        if (!usable) {
+            // Before the decision: the retry this response may lead to backs off by the rate it lowers.
+            policy.backoff().record(false);
         }
         String retryAfter = retryable && (status == 429 || status == 503)
                 ? exchange.responseHeader(response, "Retry-After") : null;
@@ -491,6 +493,25 @@ public final class Execution<R> {
             }
         }
         actions.run();
+        if (usable) {
+            recordUsable(latency);
+        }
+    }
+
+    /**
+     * A usable response decides nothing but its own request, so its samples are recorded once the
+     * application has it rather than on the way there. The request has ended: a failure here is
+     * only reported.
+     */
+    private void recordUsable(long latency) {
+        try {
+            policy.backoff().record(true);
+            if (policy.hedgeDelay() != null) {
+                policy.hedgeDelay().record(latency);
+            }
+        } catch (Throwable bug) {
+            engine.reportInternalFailure(bug);
+        }
     }
 
     private void onFailure(AttemptState attempt, Throwable failure) {
@@ -624,8 +645,9 @@ public final class Execution<R> {
      */
     private void finish(Actions actions, AttemptState from, R response, Throwable failure) {
         finished = true;
-        hedgeTimer.cancel();
-        retryTimer.cancel();
+        // Without effect from now on (the request is finished): cancelled once it is completed.
+        actions.hedgeTimer = hedgeTimer;
+        actions.retryTimer = retryTimer;
         // Attempts that lost to a response may finish on their own; any other end (a failure, the
         // application's cancel or interrupt) aborts them.
         if (response != null) {
@@ -742,17 +764,15 @@ public final class Execution<R> {
             return;
         }
         int status = exchange.status(response);
-        policy.metrics().requestFinished(status < 500 && status != 429 ? RequestOutcome.SUCCESS
-                : RequestOutcome.STATUS_ERROR, duration);
-        if (wasHedged && winnerKind != null) {
-            policy.metrics().hedgeWon(winnerKind);
-        }
+        RequestOutcome outcome = status < 500 && status != 429 ? RequestOutcome.SUCCESS : RequestOutcome.STATUS_ERROR;
+        AttemptKind hedgeWinner = wasHedged ? winnerKind : null;
         CompletionStage<R> delivery;
         try {
             delivery = exchange.deliver(response);
         } catch (Throwable failed) {
             // Replaying a held body failed (an OutOfMemoryError, say): the request still ends,
             // and what it held is released.
+            requestFinished(outcome, duration, hedgeWinner);
             if (from != null) {
                 from.releaseBuffer();
             }
@@ -761,14 +781,19 @@ public final class Execution<R> {
         }
         if (delivery == null || delivery instanceof CompletableFuture && ((CompletableFuture<R>) delivery).isDone()
                 && !((CompletableFuture<R>) delivery).isCompletedExceptionally()) {
-            // Delivered at once (most responses): no stage to chain.
+            // Delivered at once (most responses): no stage to chain. The application gets it first;
+            // counting it can wait the few instructions until then, which here run between the
+            // client's completion and the application's (for an asynchronous API, on a thread the
+            // client may have just started for the purpose).
             R delivered = delivery == null ? response : ((CompletableFuture<R>) delivery).join();
             if (from != null) {
                 from.releaseBuffer();
             }
             succeed(delivered);
+            requestFinished(outcome, duration, hedgeWinner);
             return;
         }
+        requestFinished(outcome, duration, hedgeWinner);
         delivery.whenComplete((delivered, deliveryFailure) -> {
             if (from != null) {
                 from.releaseBuffer();
@@ -780,6 +805,13 @@ public final class Execution<R> {
                 succeed(delivered);
             }
         });
+    }
+
+    private void requestFinished(RequestOutcome outcome, long duration, AttemptKind hedgeWinner) {
+        policy.metrics().requestFinished(outcome, duration);
+        if (hedgeWinner != null) {
+            policy.metrics().hedgeWon(hedgeWinner);
+        }
     }
 
     /** A send that failed before anything left (a worker pool refusing, an adapter bug). */
@@ -894,6 +926,8 @@ public final class Execution<R> {
         R response;
         Throwable failure;
         AttemptKind winnerKind;
+        Cancellable hedgeTimer = Cancellable.NONE;
+        Cancellable retryTimer = Cancellable.NONE;
 
         /** Guarded by Execution.this: the response will be closed, so what its attempt held is free. */
         void discard(AttemptState attempt, R r) {
@@ -923,6 +957,8 @@ public final class Execution<R> {
             if (complete) {
                 complete(from, response, failure, winnerKind);
             }
+            hedgeTimer.cancel();
+            retryTimer.cancel();
         }
     }
 
@@ -996,6 +1032,10 @@ public final class Execution<R> {
 
         /** Gives back what this attempt held; safe to call more than once. @return the bytes released */
         long releaseBuffer() {
+            if (reserved == 0) {
+                // Most attempts held nothing: no write on the way to the application's result.
+                return 0;
+            }
             long bytes = RESERVED.getAndSet(this, 0);
             engine.buffers().release(bytes);
             return bytes;

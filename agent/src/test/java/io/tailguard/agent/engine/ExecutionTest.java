@@ -336,6 +336,30 @@ class ExecutionTest {
     }
 
     @Test
+    void theApplicationHasItsResultBeforeTheRequestIsCountedOrItsHedgeTimerCancelled() throws Exception {
+        Execution<ScriptedExchange.Response> execution = start("tailguard.policy.api.hedge.delay=1s");
+        List<String> seenByTheApplication = new ArrayList<>();
+        int[] timersSeenByTheApplication = new int[1];
+        execution.result().whenComplete((response, failure) -> {
+            seenByTheApplication.addAll(events);
+            timersSeenByTheApplication[0] = time.pendingTasks();
+        });
+        assertEquals(1, time.pendingTasks(), "the hedge timer is armed");
+
+        assertEquals(HeaderDecision.DELIVER, exchange.attempt(1).listener.onHeaders(200, null));
+        assertEquals(1, time.pendingTasks(), "nothing but the decision between a response's head and the application");
+        exchange.attempt(1).answer(200);
+
+        assertEquals(200, result(execution).status);
+        assertEquals(List.of("primary"), seenByTheApplication, "counting waits until the application has its result");
+        assertEquals(1, timersSeenByTheApplication[0], "so does cancelling the hedge timer");
+        assertEquals(List.of("primary", "finished-success"), events);
+        assertEquals(0, time.pendingTasks(), "no timer is left behind");
+        time.advanceMillis(1_000);
+        assertEquals(1, exchange.attempts(), "and no hedge is sent");
+    }
+
+    @Test
     void aLosingAttemptThatCanFinishOnItsOwnIsLeftToFinishUntilTheDeadline() throws Exception {
         exchange.losersFinish = true;
         Execution<ScriptedExchange.Response> execution = start("tailguard.policy.api.hedge.delay=50ms",
