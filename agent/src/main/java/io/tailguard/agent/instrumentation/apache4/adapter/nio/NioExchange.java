@@ -250,16 +250,21 @@ final class NioExchange implements Exchange<NioExchange.Attempted> {
     /**
      * The request is over: the application's future gets its outcome, the context what the
      * winning attempt left in its own, and the application's producer and a consumer that never
-     * saw a response are closed (hearing of the failure first), as the client would do.
+     * saw a response are closed (hearing of the failure first), as the client would do. The
+     * producer is closed after the future is completed, in the client's own order: closing it is
+     * nothing the application waits for.
      */
     void complete(BasicFuture<Object> future, Attempted winner, Throwable failure) {
-        closeQuietly(producer);
         if (failure == null) {
             AttemptRequests.reportResults(winner.context, context);
-            if (winner.failure != null) {
-                future.failed(winner.failure);
-            } else {
-                future.completed(winner.value);
+            try {
+                if (winner.failure != null) {
+                    future.failed(winner.failure);
+                } else {
+                    future.completed(winner.value);
+                }
+            } finally {
+                closeQuietly(producer);
             }
             return;
         }
@@ -276,7 +281,11 @@ final class NioExchange implements Exchange<NioExchange.Attempted> {
             closeQuietly(consumer);
         }
         // A future the application cancelled stays cancelled; failing it then does nothing.
-        future.failed(exception);
+        try {
+            future.failed(exception);
+        } finally {
+            closeQuietly(producer);
+        }
     }
 
     private static void closeQuietly(Closeable closeable) {
