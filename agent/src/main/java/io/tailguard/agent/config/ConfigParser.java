@@ -45,7 +45,7 @@ public final class ConfigParser {
             "tailguard.server.coalesce.anonymous", "tailguard.server.coalesce.max-in-flight",
             "tailguard.server.replay.ttl", "tailguard.server.replay.max-entries", "tailguard.server.replay.max-bytes",
             "tailguard.server.shed.max-concurrency", "tailguard.server.shed.max-queue-time",
-            "tailguard.server.shed.retry-after", "tailguard.server.drop-expired");
+            "tailguard.server.shed.original-max-queue-time", "tailguard.server.shed.retry-after", "tailguard.server.drop-expired");
 
     /** Every key below {@code tailguard.policy.<name>.}, in documentation order. */
     public static final List<String> POLICY_KEYS = List.of(
@@ -172,6 +172,7 @@ public final class ConfigParser {
         long replayBytes = byteSize(p + "replay.max-bytes", ServerConfig.DEFAULT_REPLAY_MAX_BYTES, MAX_TOTAL_BYTES_LIMIT);
         int maxConcurrency = integer(p + "shed.max-concurrency", 0, 0, 1_000_000);
         Duration maxQueueTime = duration(p + "shed.max-queue-time", Duration.ZERO, true);
+        Duration originalMaxQueueTime = duration(p + "shed.original-max-queue-time", Duration.ZERO, true);
         Duration retryAfter = duration(p + "shed.retry-after", ServerConfig.DEFAULT_RETRY_AFTER, false);
         if (retryAfter.compareTo(Duration.ofSeconds(1)) < 0 || retryAfter.compareTo(Duration.ofHours(1)) > 0) {
             // Retry-After carries whole seconds.
@@ -188,17 +189,18 @@ public final class ConfigParser {
             }
         }
         boolean dropExpired = bool(p + "drop-expired", false);
-        if (maxConcurrency == 0 && maxQueueTime.isZero() && raw.containsKey(p + "shed.retry-after")
-                && problemsFor(p + "shed.max-concurrency") == 0 && problemsFor(p + "shed.max-queue-time") == 0) {
-            problem(p + "shed.retry-after", "has no effect: shedding is off until " + p + "shed.max-concurrency or "
-                    + p + "shed.max-queue-time is set");
+        if (maxConcurrency == 0 && maxQueueTime.isZero() && originalMaxQueueTime.isZero()
+                && raw.containsKey(p + "shed.retry-after") && problemsFor(p + "shed.max-concurrency") == 0
+                && problemsFor(p + "shed.max-queue-time") == 0 && problemsFor(p + "shed.original-max-queue-time") == 0) {
+            problem(p + "shed.retry-after", "has no effect: shedding is off until " + p + "shed.max-concurrency, "
+                    + p + "shed.max-queue-time or " + p + "shed.original-max-queue-time is set");
         }
         if (maxResponse > replayBytes && !ttl.isZero() && problemsFor(p + "replay.max-bytes") == 0) {
             problem(p + "replay.max-bytes", "is less than " + p + "coalesce.max-response-bytes (" + maxResponse
                     + " bytes); expected at least that, so that a response kept for coalescing can be replayed");
         }
         return new ServerConfig(paths, maxResponse, anonymous, maxInFlight, ttl, replayEntries, replayBytes,
-                maxConcurrency, retryAfter, maxQueueTime, dropExpired);
+                maxConcurrency, retryAfter, maxQueueTime, originalMaxQueueTime, dropExpired);
     }
 
     private OtlpExport otlp() {

@@ -6,8 +6,8 @@ import java.util.List;
 /**
  * What the agent does with requests this JVM serves ({@code tailguard.server.*}): coalescing and
  * replay under some paths, shedding of retries and hedges at a concurrency limit or past a queue
- * time, answering without the handler a request its client no longer waits for. {@link #OFF}
- * unless configured.
+ * time (and, where the application opts in, of originals past a queue time of their own), answering
+ * without the handler a request its client no longer waits for. {@link #OFF} unless configured.
  */
 public final class ServerConfig {
 
@@ -19,7 +19,7 @@ public final class ServerConfig {
 
     public static final ServerConfig OFF = new ServerConfig(List.of(), DEFAULT_MAX_RESPONSE_BYTES, false,
             DEFAULT_MAX_IN_FLIGHT, Duration.ZERO, DEFAULT_REPLAY_MAX_ENTRIES, DEFAULT_REPLAY_MAX_BYTES, 0,
-            DEFAULT_RETRY_AFTER, Duration.ZERO, false);
+            DEFAULT_RETRY_AFTER, Duration.ZERO, Duration.ZERO, false);
 
     private final List<PathPattern> paths;
     private final long maxResponseBytes;
@@ -31,11 +31,12 @@ public final class ServerConfig {
     private final int maxConcurrency;
     private final Duration retryAfter;
     private final Duration maxQueueTime;
+    private final Duration originalMaxQueueTime;
     private final boolean dropExpired;
 
     public ServerConfig(List<PathPattern> paths, long maxResponseBytes, boolean anonymous, int maxInFlight,
             Duration replayTtl, int replayMaxEntries, long replayMaxBytes, int maxConcurrency, Duration retryAfter,
-            Duration maxQueueTime, boolean dropExpired) {
+            Duration maxQueueTime, Duration originalMaxQueueTime, boolean dropExpired) {
         this.paths = List.copyOf(paths);
         this.maxResponseBytes = maxResponseBytes;
         this.anonymous = anonymous;
@@ -46,12 +47,14 @@ public final class ServerConfig {
         this.maxConcurrency = maxConcurrency;
         this.retryAfter = retryAfter;
         this.maxQueueTime = maxQueueTime;
+        this.originalMaxQueueTime = originalMaxQueueTime;
         this.dropExpired = dropExpired;
     }
 
     /** Whether anything is configured: when not, every request runs its handler untouched. */
     public boolean active() {
-        return !paths.isEmpty() || maxConcurrency > 0 || !maxQueueTime.isZero() || dropExpired;
+        return !paths.isEmpty() || maxConcurrency > 0 || !maxQueueTime.isZero() || !originalMaxQueueTime.isZero()
+                || dropExpired;
     }
 
     /** Paths under which attempts are coalesced and {@code Idempotency-Key} responses replayed. */
@@ -102,9 +105,36 @@ public final class ServerConfig {
         return maxConcurrency;
     }
 
-    /** Time in the container's queue past which retries and hedges are refused; zero: never. */
+    /**
+     * Time in the container's queue past which retries and hedges are refused, as configured
+     * ({@code shed.max-queue-time}); zero: not set. What is in force for them is
+     * {@link #retryQueueBound()}.
+     */
     public Duration maxQueueTime() {
         return maxQueueTime;
+    }
+
+    /**
+     * Time in the container's queue past which originals too are refused
+     * ({@code shed.original-max-queue-time}); zero: never, the default.
+     */
+    public Duration originalMaxQueueTime() {
+        return originalMaxQueueTime;
+    }
+
+    /**
+     * The queue time past which retries and hedges are refused: the smaller of the two bounds that
+     * are set (zero when neither is). A retry or hedge is never admitted where an original would be
+     * refused: it would take a thread that the refused original's caller, still waiting, is denied.
+     */
+    public Duration retryQueueBound() {
+        if (maxQueueTime.isZero()) {
+            return originalMaxQueueTime;
+        }
+        if (originalMaxQueueTime.isZero()) {
+            return maxQueueTime;
+        }
+        return maxQueueTime.compareTo(originalMaxQueueTime) <= 0 ? maxQueueTime : originalMaxQueueTime;
     }
 
     /**

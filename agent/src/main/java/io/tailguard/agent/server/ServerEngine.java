@@ -27,9 +27,9 @@ public final class ServerEngine {
     public static final String IDEMPOTENCY_KEY = "Idempotency-Key";
     /**
      * The response header of a retry or hedge refused at the concurrency limit or past the queue
-     * time bound, and of a request answered without its handler because its client no longer waits
-     * for it. Tailguard clients do not retry a response that carries it, and count a refused hedge
-     * as a lost attempt.
+     * time bound, of an original refused past its own queue time bound (where configured), and of a
+     * request answered without its handler because its client no longer waits for it. Tailguard
+     * clients do not retry a response that carries it, and count a refused hedge as a lost attempt.
      */
     public static final String SHED_HEADER = "Tailguard-Shed";
 
@@ -122,6 +122,12 @@ public final class ServerEngine {
             d.shed = true;
             return d;
         }
+        if (kind == ServerKind.PRIMARY && s.originalMaxQueueNanos > 0 && queued > s.originalMaxQueueNanos) {
+            // Only where the application opted in: the queue's head is this stale, so serving it
+            // keeps every request behind it waiting as long; refused, the queue drains at once.
+            d.shed = true;
+            return d;
+        }
         String method = exchange.method();
         String target = exchange.target();
         if (s.config.paths().isEmpty() || method == null || target == null || !s.config.coalesces(path(target))) {
@@ -168,8 +174,11 @@ public final class ServerEngine {
         if (d.shed) {
             count(d.kind, ServerOutcome.SHED, s.shadow);
             if (!s.shadow) {
-                exchange.reject(503, s.shedHeaders, "overloaded: this " + d.kind.label()
-                        + " was refused so that original requests are served; do not retry it");
+                exchange.reject(503, s.shedHeaders, d.kind == ServerKind.PRIMARY
+                        ? "overloaded: this request waited in the server's queue longer than it allows and was refused "
+                                + "so that the requests behind it are served"
+                        : "overloaded: this " + d.kind.label()
+                                + " was refused so that original requests are served; do not retry it");
                 return;
             }
             exchange.proceed(null);
@@ -472,7 +481,9 @@ public final class ServerEngine {
         final String attemptHeader;
         final String hedgeHeader;
         final String timeoutHeader;
+        /** Retries' and hedges' bound: the smaller of the two queue-time bounds that are set. */
         final long maxQueueNanos;
+        final long originalMaxQueueNanos;
         final Map<String, List<String>> shedHeaders;
 
         private Settings() {
@@ -483,6 +494,7 @@ public final class ServerEngine {
             hedgeHeader = "X-Is-Hedge";
             timeoutHeader = "X-Request-Timeout-Ms";
             maxQueueNanos = 0;
+            originalMaxQueueNanos = 0;
             shedHeaders = Map.of();
         }
 
@@ -493,7 +505,8 @@ public final class ServerEngine {
             attemptHeader = c.taggingHeaders().attempt();
             hedgeHeader = c.taggingHeaders().hedge();
             timeoutHeader = c.taggingHeaders().timeout();
-            maxQueueNanos = config.maxQueueTime().toNanos();
+            maxQueueNanos = config.retryQueueBound().toNanos();
+            originalMaxQueueNanos = config.originalMaxQueueTime().toNanos();
             shedHeaders = Map.of("Retry-After", List.of(Long.toString(config.retryAfter().getSeconds())),
                     SHED_HEADER, List.of("1"), "Content-Type", List.of("text/plain; charset=utf-8"));
         }

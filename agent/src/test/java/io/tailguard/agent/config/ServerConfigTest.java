@@ -35,6 +35,8 @@ class ServerConfigTest {
         ServerConfig queue = TestConfigs.parse("tailguard.server.shed.max-queue-time=250ms").server();
         assertTrue(queue.active());
         assertEquals(Duration.ofMillis(250), queue.maxQueueTime());
+        assertEquals(Duration.ZERO, queue.originalMaxQueueTime(), "originals are not bounded unless asked");
+        assertEquals(Duration.ofMillis(250), queue.retryQueueBound());
         assertTrue(TestConfigs.parse("tailguard.server.drop-expired=true").server().dropExpired());
         assertTrue(TestConfigs.parse("tailguard.server.drop-expired=true").server().active());
         assertFalse(TestConfigs.parse("tailguard.server.drop-expired=false").server().active());
@@ -56,6 +58,37 @@ class ServerConfigTest {
         assertTrue(message.contains("tailguard.server.drop-expired"), message);
         assertTrue(message.contains("tailguard.tagging.timeout-header"), message);
         assertTrue(message.contains("an HTTP header name"), message);
+    }
+
+    @Test
+    void theOriginalsQueueBoundIsOptInAndRetriesGetTheSmallerOfTheTwo() throws Exception {
+        ServerConfig originals = TestConfigs.parse("tailguard.server.shed.original-max-queue-time=250ms").server();
+        assertTrue(originals.active());
+        assertEquals(Duration.ofMillis(250), originals.originalMaxQueueTime());
+        assertEquals(Duration.ofMillis(250), originals.retryQueueBound(), "retries are refused at least as readily");
+        ServerConfig both = TestConfigs.parse("tailguard.server.shed.max-queue-time=500ms",
+                "tailguard.server.shed.original-max-queue-time=200ms").server();
+        assertEquals(Duration.ofMillis(500), both.maxQueueTime());
+        assertEquals(Duration.ofMillis(200), both.retryQueueBound());
+        ServerConfig retriesFirst = TestConfigs.parse("tailguard.server.shed.max-queue-time=100ms",
+                "tailguard.server.shed.original-max-queue-time=250ms").server();
+        assertEquals(Duration.ofMillis(100), retriesFirst.retryQueueBound());
+        assertEquals(Duration.ofMillis(250), retriesFirst.originalMaxQueueTime());
+        TestConfigs.parse("tailguard.server.shed.original-max-queue-time=1s", "tailguard.server.shed.retry-after=2s");
+        assertFalse(TestConfigs.parse("tailguard.server.shed.original-max-queue-time=0").server().active());
+    }
+
+    @Test
+    void aBadOriginalsQueueBoundNamesTheKeyAndTheExpectedForm() {
+        InvalidConfigException e = assertThrows(InvalidConfigException.class, () -> TestConfigs.parse(
+                "tailguard.server.shed.original-max-queue-time=250"));
+        assertEquals(1, e.problems().size(), e.getMessage());
+        assertTrue(e.getMessage().contains("tailguard.server.shed.original-max-queue-time: '250' (from test) is not "
+                + "valid; expected 0 (off) or a duration: a number with the unit ms, s or m"), e.getMessage());
+        InvalidConfigException typo = assertThrows(InvalidConfigException.class, () -> TestConfigs.parse(
+                "tailguard.server.shed.original-max-queue-tme=250ms"));
+        assertTrue(typo.getMessage().contains("did you mean tailguard.server.shed.original-max-queue-time?"),
+                typo.getMessage());
     }
 
     @Test
@@ -82,8 +115,9 @@ class ServerConfigTest {
         assertEquals(2, e.problems().size(), e.getMessage());
         assertTrue(e.getMessage().contains("has no effect: coalescing and replay are off until "
                 + "tailguard.server.coalesce.paths is set"), e.getMessage());
-        assertTrue(e.getMessage().contains("shedding is off until tailguard.server.shed.max-concurrency or "
-                + "tailguard.server.shed.max-queue-time is set"), e.getMessage());
+        assertTrue(e.getMessage().contains("shedding is off until tailguard.server.shed.max-concurrency, "
+                + "tailguard.server.shed.max-queue-time or tailguard.server.shed.original-max-queue-time is set"),
+                e.getMessage());
         TestConfigs.parse("tailguard.server.shed.max-queue-time=1s", "tailguard.server.shed.retry-after=2s");
     }
 

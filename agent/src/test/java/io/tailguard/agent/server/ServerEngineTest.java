@@ -306,12 +306,73 @@ class ServerEngineTest {
     }
 
     @Test
-    void inShadowModeAnExpiredRequestIsCountedAndItsHandlerRuns() throws Exception {
-        configure("tailguard.mode=shadow", "tailguard.server.drop-expired=true");
+    void withTheOriginalsBoundSetAnOriginalQueuedPastItIsShedBeforeItsHandler() throws Exception {
+        configure("tailguard.server.shed.original-max-queue-time=250ms");
+        assertTrue(engine.active());
+        for (FakeExchange original : List.of(get("/q", quick).header("X-Attempt", "1").queuedMillis(251),
+                get("/q", quick).queuedMillis(251))) {
+            engine.handle(original);
+            assertEquals("rejected", original.how, "tagged or not, an original past the bound");
+            assertEquals(503, original.status);
+            assertEquals(List.of("1"), original.responseHeaders.get("Retry-After"));
+            assertEquals(List.of("1"), original.responseHeaders.get(ServerEngine.SHED_HEADER));
+        }
+        assertEquals(0, runs.get());
+        assertEquals(2, engine.requests(ServerKind.PRIMARY, ServerOutcome.SHED, false));
+        for (FakeExchange served : List.of(get("/q", quick).header("X-Attempt", "1").queuedMillis(250),
+                get("/q", quick))) {
+            engine.handle(served);
+            assertEquals("handled", served.how, "within the bound, or a queue time not known");
+        }
+        FakeExchange retry = get("/q", quick).header("X-Attempt", "2").queuedMillis(251);
+        engine.handle(retry);
+        assertEquals("rejected", retry.how, "a retry is refused wherever an original would be");
+        assertEquals(1, engine.requests(ServerKind.RETRY, ServerOutcome.SHED, false));
+    }
+
+    @Test
+    void withoutTheOriginalsBoundAnOriginalIsNeverShedForItsQueueTime() throws Exception {
+        configure("tailguard.server.shed.max-queue-time=100ms");
+        FakeExchange original = get("/q", quick).queuedMillis(60_000);
+        engine.handle(original);
+        assertEquals("handled", original.how);
+        assertEquals(0, engine.requests(ServerKind.PRIMARY, ServerOutcome.SHED, false));
+    }
+
+    @Test
+    void retriesAreBoundByTheSmallerOfTheTwoQueueTimeBounds() throws Exception {
+        configure("tailguard.server.shed.max-queue-time=500ms", "tailguard.server.shed.original-max-queue-time=200ms");
+        FakeExchange retry = get("/q", quick).header("X-Attempt", "2").queuedMillis(201);
+        engine.handle(retry);
+        assertEquals("rejected", retry.how, "past the originals' bound, under its own");
+        FakeExchange hedge = get("/q", quick).header("X-Attempt", "2").header("X-Is-Hedge", "true").queuedMillis(201);
+        engine.handle(hedge);
+        assertEquals("rejected", hedge.how);
+        for (FakeExchange served : List.of(get("/q", quick).header("X-Attempt", "2").queuedMillis(200),
+                get("/q", quick).header("X-Attempt", "1").queuedMillis(200))) {
+            engine.handle(served);
+            assertEquals("handled", served.how, "within both bounds");
+        }
+        configure("tailguard.server.shed.max-queue-time=100ms", "tailguard.server.shed.original-max-queue-time=200ms");
+        FakeExchange early = get("/q", quick).header("X-Attempt", "2").queuedMillis(101);
+        engine.handle(early);
+        assertEquals("rejected", early.how, "a retry's own bound, when smaller, stays in force");
+    }
+
+    @Test
+    void inShadowModeAnExpiredRequestAndAnOriginalPastItsBoundAreCountedAndTheirHandlersRun() throws Exception {
+        configure("tailguard.mode=shadow", "tailguard.server.drop-expired=true",
+                "tailguard.server.shed.original-max-queue-time=100ms");
         FakeExchange expired = get("/q", quick).header("X-Request-Timeout-Ms", "10").queuedMillis(20);
         engine.handle(expired);
         assertEquals("handled", expired.how);
         assertEquals(1, engine.requests(ServerKind.PRIMARY, ServerOutcome.EXPIRED, true));
+        FakeExchange original = get("/q", quick).queuedMillis(101);
+        engine.handle(original);
+        assertEquals("handled", original.how);
+        assertEquals(2, runs.get());
+        assertEquals(1, engine.requests(ServerKind.PRIMARY, ServerOutcome.SHED, true));
+        assertEquals(0, engine.requests(ServerKind.PRIMARY, ServerOutcome.SHED, false));
     }
 
     @Test

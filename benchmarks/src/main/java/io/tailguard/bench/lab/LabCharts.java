@@ -19,7 +19,7 @@ import org.knowm.xchart.style.markers.SeriesMarkers;
 final class LabCharts {
 
     private static final Color[] COLORS = {new Color(120, 120, 120), new Color(214, 39, 40), new Color(31, 119, 180),
-        new Color(44, 160, 44)};
+        new Color(44, 160, 44), new Color(148, 103, 189)};
     private static final int WIDTH = 900;
     private static final int HEIGHT = 520;
 

@@ -368,7 +368,9 @@ public final class LabResult {
         NAIVE("naive retry loop"),
         TAILGUARD("Tailguard"),
         /** Tailguard in the application and in the server's JVM, with the scenario's server-side configuration. */
-        BOTH_ENDS("Tailguard, both ends");
+        BOTH_ENDS("Tailguard, both ends"),
+        /** As {@link #BOTH_ENDS}, the server side also bounding the queue time of originals (S1). */
+        BOTH_ENDS_BOUNDED("Tailguard, both ends, originals' queue bounded");
 
         final String label;
 
@@ -378,6 +380,16 @@ public final class LabResult {
 
         public String label() {
             return label;
+        }
+
+        /** Whether the application runs with the agent. */
+        public boolean clientAgent() {
+            return this == TAILGUARD || serverAgent();
+        }
+
+        /** Whether the server's JVM runs with the agent and a server-side configuration. */
+        public boolean serverAgent() {
+            return this == BOTH_ENDS || this == BOTH_ENDS_BOUNDED;
         }
     }
 }

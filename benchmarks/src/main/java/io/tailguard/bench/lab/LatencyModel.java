@@ -21,12 +21,20 @@ public abstract class LatencyModel {
     /** A description for the report, e.g. "98%: 5–15 ms; 2%: 1 s". */
     public abstract String describe();
 
+    /** The mean of the drawn durations, in milliseconds. */
+    public abstract double meanMillis();
+
     /** Uniform between two durations. */
     public static LatencyModel uniform(double minMillis, double maxMillis) {
         return new LatencyModel() {
             @Override
             long draw(SplittableRandom random) {
                 return (long) ((minMillis + random.nextDouble() * (maxMillis - minMillis)) * 1e6);
+            }
+
+            @Override
+            public double meanMillis() {
+                return (minMillis + maxMillis) / 2;
             }
 
             @Override
@@ -56,6 +64,17 @@ public abstract class LatencyModel {
                     }
                 }
                 return fast;
+            }
+
+            @Override
+            public double meanMillis() {
+                double mean = 0;
+                double rest = 1;
+                for (int i = 0; i < probabilities.length; i++) {
+                    mean += probabilities[i] * (slow[i].meanMillis() + (additive ? base.meanMillis() : 0));
+                    rest -= probabilities[i];
+                }
+                return mean + rest * base.meanMillis();
             }
 
             @Override

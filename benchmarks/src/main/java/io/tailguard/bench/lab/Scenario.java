@@ -83,6 +83,30 @@ public final class Scenario {
         return resource(name.toLowerCase(Locale.ROOT) + "-server.properties");
     }
 
+    /**
+     * What the run with the originals' queue bounded adds to {@link #serverConfig()}: a file of its
+     * own, so that the report shows the one difference between the two runs with both ends.
+     */
+    public String boundedServerConfig() throws IOException {
+        return resource(name.toLowerCase(Locale.ROOT) + "-server-bounded.properties");
+    }
+
+    /** The server-side configuration a run's server JVM gets. */
+    public String serverConfig(LabResult.Mode mode) throws IOException {
+        return mode == LabResult.Mode.BOTH_ENDS_BOUNDED ? serverConfig() + "\n" + boundedServerConfig() : serverConfig();
+    }
+
+    /**
+     * The most of the requests offered during the brownout that the server can serve at all: its
+     * brownout capacity (workers ÷ mean service time) ÷ the offered rate, at most 1; NaN without one.
+     */
+    public double brownoutCapacityBound() {
+        if (!hasBrownout() || workers == 0) {
+            return Double.NaN;
+        }
+        return Math.min(1, brownoutWorkers * 1000 / latency.meanMillis() / rate);
+    }
+
     private static String resource(String file) throws IOException {
         try (InputStream in = Scenario.class.getResourceAsStream("/lab/" + file)) {
             if (in == null) {
@@ -94,7 +118,8 @@ public final class Scenario {
 
     /**
      * The runs of this scenario. Tailguard on both ends needs the JDK's server, the one whose hook
-     * the server side has: S1 adds that run when the lab serves through it.
+     * the server side has: S1 adds those runs (the second also bounding the queue time of
+     * originals) when the lab serves through it.
      */
     public List<LabResult.Mode> modes(boolean jdkServer) {
         if (name.equals("S3")) {
@@ -102,7 +127,7 @@ public final class Scenario {
         }
         if (name.equals("S1") && jdkServer) {
             return List.of(LabResult.Mode.NO_AGENT, LabResult.Mode.NAIVE, LabResult.Mode.TAILGUARD,
-                    LabResult.Mode.BOTH_ENDS);
+                    LabResult.Mode.BOTH_ENDS, LabResult.Mode.BOTH_ENDS_BOUNDED);
         }
         return List.of(LabResult.Mode.NO_AGENT, LabResult.Mode.NAIVE, LabResult.Mode.TAILGUARD);
     }

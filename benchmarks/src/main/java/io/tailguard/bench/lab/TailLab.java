@@ -77,9 +77,9 @@ public final class TailLab {
         Path serverLogFile = work.resolve(tag + "-server.csv");
         if (jdkServer(scenario)) {
             List<String> jvm = new ArrayList<>();
-            if (mode == LabResult.Mode.BOTH_ENDS) {
-                Path config = work.resolve(scenario.name.toLowerCase(Locale.ROOT) + "-server.properties");
-                Files.writeString(config, scenario.serverConfig());
+            if (mode.serverAgent()) {
+                Path config = work.resolve(tag + "-server.properties");
+                Files.writeString(config, scenario.serverConfig(mode));
                 jvm.add("-javaagent:" + options.agentJar.toAbsolutePath() + "=" + config.toAbsolutePath());
             }
             try (LabServerProcess server = LabServerProcess.start(options.java, jvm, scenario, options.quick, SEED,
@@ -114,7 +114,7 @@ public final class TailLab {
         List<String> command = new ArrayList<>();
         command.add(options.java);
         command.add("-Xmx512m");
-        if (mode == LabResult.Mode.TAILGUARD || mode == LabResult.Mode.BOTH_ENDS) {
+        if (mode.clientAgent()) {
             Path config = work.resolve(scenario.name.toLowerCase(Locale.ROOT) + ".properties");
             Files.writeString(config, scenario.tailguardConfig());
             command.add("-javaagent:" + options.agentJar.toAbsolutePath() + "=" + config.toAbsolutePath());

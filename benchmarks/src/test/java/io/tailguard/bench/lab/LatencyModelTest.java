@@ -40,6 +40,22 @@ class LatencyModelTest {
     }
 
     @Test
+    void theMeanIsWhatTheDrawsAverageAndBoundsWhatS1sBrownoutCanServe() {
+        for (LatencyModel model : new LatencyModel[] {Scenario.t1(true).latency, Scenario.t2(true).latency,
+            Scenario.s1(true).latency}) {
+            double sum = 0;
+            int n = 200_000;
+            for (int id = 0; id < n; id++) {
+                sum += model.sampleNanos(1, id, 0) / 1e6;
+            }
+            assertEquals(model.meanMillis(), sum / n, model.meanMillis() * 0.02, model.describe());
+        }
+        // 2 workers of 20 ms each serve 100 of the 160 requests/s offered.
+        assertEquals(0.625, Scenario.s1(true).brownoutCapacityBound(), 1e-9);
+        assertTrue(Double.isNaN(Scenario.t1(true).brownoutCapacityBound()));
+    }
+
+    @Test
     void anAttemptDrawsTheSameLatencyInEveryRunButIndependentlyOfTheOtherAttempts() {
         LatencyModel model = LatencyModel.uniform(0, 1000);
         assertEquals(model.sampleNanos(7, 42, 0), model.sampleNanos(7, 42, 0));

@@ -26,8 +26,8 @@ import org.junit.jupiter.api.Timeout;
  * with the agent. A request to {@code /block/...} holds that thread; the requests sent meanwhile
  * wait in the executor's queue, which the application reports, for longer than the bounds under
  * test; then the block is released and what the queued requests got is checked against the
- * handler's own counts. A second application without any server-side configuration shows the same
- * requests served as without the agent.
+ * handler's own counts. A second application bounds the queue time of originals too; a third,
+ * without any server-side configuration, shows the same requests served as without the agent.
  */
 @Timeout(300)
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -39,8 +39,10 @@ class HttpServerQueueTest {
     private final HttpClient plain = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(10)).build();
     private AgentedApp configured;
+    private AgentedApp originalsBounded;
     private AgentedApp unconfigured;
     private int metricsPort;
+    private int boundedMetricsPort;
 
     @BeforeAll
     void start() {
@@ -49,12 +51,18 @@ class HttpServerQueueTest {
                 "tailguard.server.drop-expired=true",
                 "tailguard.server.shed.max-queue-time=300ms",
                 "tailguard.metrics.prometheus.port=" + metricsPort)).start();
+        boundedMetricsPort = PrometheusScrape.freePort();
+        // The retries' own bound is far above the queue time under test: only the originals' applies.
+        originalsBounded = AgentedApp.withConfig(String.join("\n",
+                "tailguard.server.shed.original-max-queue-time=300ms",
+                "tailguard.server.shed.max-queue-time=60s",
+                "tailguard.metrics.prometheus.port=" + boundedMetricsPort)).start();
         unconfigured = AgentedApp.withConfig("tailguard.policy.other.hosts=example.invalid").start();
     }
 
     @AfterAll
     void stop() throws Exception {
-        for (AgentedApp app : new AgentedApp[] {configured, unconfigured}) {
+        for (AgentedApp app : new AgentedApp[] {configured, originalsBounded, unconfigured}) {
             if (app != null) {
                 app.close();
             }
@@ -95,6 +103,32 @@ class HttpServerQueueTest {
         assertEquals("0", stats(configured, "/work/queue-retry").get("runs"));
         assertEquals(200, answers.get(1).statusCode(), "an original is never shed");
         assertEquals("1", stats(configured, "/work/queue-original").get("runs"));
+    }
+
+    @Test
+    void withTheOriginalsBoundAnOriginalQueuedPastItIsShedBeforeItsHandlerAndARetryToo() throws Exception {
+        int port = serve(originalsBounded);
+        List<HttpResponse<String>> answers = queuedBehindABlock(originalsBounded, port, "/block/originals",
+                request(port, "/work/bounded-original").header("X-Request-ID", "o").header("X-Attempt", "1"),
+                request(port, "/work/bounded-untagged"),
+                request(port, "/work/bounded-retry").header("X-Request-ID", "r").header("X-Attempt", "2"));
+
+        for (int i = 0; i < answers.size(); i++) {
+            HttpResponse<String> refused = answers.get(i);
+            assertEquals(503, refused.statusCode(), i + ": " + refused.body());
+            assertEquals("1", refused.headers().firstValue("Tailguard-Shed").orElse(null), refused.body());
+            assertEquals("1", refused.headers().firstValue("Retry-After").orElse(null), refused.body());
+        }
+        for (String path : List.of("/work/bounded-original", "/work/bounded-untagged", "/work/bounded-retry")) {
+            assertEquals("0", stats(originalsBounded, path).get("runs"), path + ": its handler did not run");
+            assertEquals("1", stats(originalsBounded, path).get("arrivals"), path);
+        }
+        PrometheusScrape scrape = PrometheusScrape.of(boundedMetricsPort);
+        assertEquals(2.0, scrape.value("tailguard_server_requests_total", "kind", "primary", "outcome", "shed",
+                "shadow", "false"), scrape.text());
+        assertEquals(1.0, scrape.value("tailguard_server_requests_total", "kind", "retry", "outcome", "shed",
+                "shadow", "false"), scrape.text());
+        assertEquals(List.of(), originalsBounded.agentProblems());
     }
 
     @Test
