@@ -43,9 +43,16 @@ final class AttemptHeaders extends AbstractMap<String, String> {
      */
     static AttemptHeaders of(TaggingHeaders tagging, String requestId, int attempt, boolean hedge,
             long timeoutMillis) {
+        return of(tagging, requestId, attempt, hedge, timeoutMillis, null);
+    }
+
+    /** @param timeouts where the timeout's text is kept between requests, or {@code null} */
+    static AttemptHeaders of(TaggingHeaders tagging, String requestId, int attempt, boolean hedge,
+            long timeoutMillis, MillisText timeouts) {
         String number = attempt >= 0 && attempt < NUMBERS.length ? NUMBERS[attempt] : Integer.toString(attempt);
-        return new AttemptHeaders(tagging, requestId, number, hedge ? "true" : "false",
-                timeoutMillis < 0 ? null : Long.toString(timeoutMillis));
+        String timeout = timeoutMillis < 0 ? null
+                : timeouts == null ? Long.toString(timeoutMillis) : timeouts.of(timeoutMillis);
+        return new AttemptHeaders(tagging, requestId, number, hedge ? "true" : "false", timeout);
     }
 
     @Override

@@ -272,7 +272,7 @@ public final class Execution<R> {
             return Collections.emptyMap();
         }
         return AttemptHeaders.of(tagging, requestId, attempt.number, attempt.kind == AttemptKind.HEDGE,
-                waitsMillis());
+                waitsMillis(), policy.timeoutTexts());
     }
 
     /**
