@@ -47,12 +47,11 @@ class AttemptHeadersTest {
     }
 
     @Test
-    void reusesThePolicysTimeoutTextWhileTheMillisecondsStayTheSame() throws Exception {
-        TaggingHeaders names = TestConfigs.parse("tailguard.policy.api.hosts=api").taggingHeaders();
+    void reusesThePolicysTimeoutTextWhileTheMillisecondsStayTheSame() {
         MillisText timeouts = new MillisText();
-        String first = AttemptHeaders.of(names, "id-1", 1, false, 9_999, timeouts).get("X-Request-Timeout-Ms");
-        String second = AttemptHeaders.of(names, "id-2", 1, false, 9_999, timeouts).get("X-Request-Timeout-Ms");
-        String other = AttemptHeaders.of(names, "id-2", 2, false, 9_998, timeouts).get("X-Request-Timeout-Ms");
+        String first = timeouts.of(9_999);
+        String second = timeouts.of(9_999);
+        String other = timeouts.of(9_998);
 
         assertEquals("9999", first);
         assertSame(first, second, "no new string for the same milliseconds");
