@@ -43,24 +43,50 @@ final class AttemptHeaders extends AbstractMap<String, String> {
      */
     static AttemptHeaders of(TaggingHeaders tagging, String requestId, int attempt, boolean hedge,
             long timeoutMillis) {
-        String number = attempt >= 0 && attempt < NUMBERS.length ? NUMBERS[attempt] : Integer.toString(attempt);
-        return new AttemptHeaders(tagging, requestId, number, hedge ? "true" : "false",
+        return new AttemptHeaders(tagging, requestId, number(attempt), hedge(hedge),
                 timeoutMillis < 0 ? null : Long.toString(timeoutMillis));
+    }
+
+    /** The headers as they are: the texts made by {@link #number} and {@link #hedge}. */
+    static AttemptHeaders of(TaggingHeaders tagging, String requestId, String attempt, String hedge, String timeout) {
+        return new AttemptHeaders(tagging, requestId, attempt, hedge, timeout);
+    }
+
+    /** The attempt number as a header value, without a new string for the usual ones. */
+    static String number(int attempt) {
+        return attempt >= 0 && attempt < NUMBERS.length ? NUMBERS[attempt] : Integer.toString(attempt);
+    }
+
+    static String hedge(boolean hedge) {
+        return hedge ? "true" : "false";
+    }
+
+    /** How many headers an attempt carries: two, the request id unless the request has its own, the timeout if any. */
+    static int count(String requestId, String timeout) {
+        return (requestId == null ? 2 : 3) + (timeout == null ? 0 : 1);
+    }
+
+    /** Which of request id (0), attempt (1), hedge (2) and timeout (3) the i-th header in sending order is. */
+    static int kind(String requestId, int i) {
+        return requestId == null ? i + 1 : i;
+    }
+
+    static String name(TaggingHeaders names, int kind) {
+        return kind == 0 ? names.requestId() : kind == 1 ? names.attempt() : kind == 2 ? names.hedge() : names.timeout();
     }
 
     @Override
     public int size() {
-        return (requestId == null ? 2 : 3) + (timeout == null ? 0 : 1);
+        return count(requestId, timeout);
     }
 
     /** The i-th header's name, in sending order. */
     private String name(int i) {
-        int k = requestId == null ? i + 1 : i;
-        return k == 0 ? names.requestId() : k == 1 ? names.attempt() : k == 2 ? names.hedge() : names.timeout();
+        return name(names, kind(requestId, i));
     }
 
     private String value(int i) {
-        int k = requestId == null ? i + 1 : i;
+        int k = kind(requestId, i);
         return k == 0 ? requestId : k == 1 ? attempt : k == 2 ? hedge : timeout;
     }
 

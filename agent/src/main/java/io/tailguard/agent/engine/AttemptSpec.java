@@ -20,6 +20,19 @@ public abstract class AttemptSpec {
     public abstract Map<String, String> headers();
 
     /**
+     * How many headers {@link #headers()} holds: with {@link #headerName} and {@link #headerValue},
+     * the same headers in the same order without a map (or an iterator, or a lambda for its
+     * {@code forEach}) made for every attempt.
+     */
+    public abstract int headerCount();
+
+    /** The name of the i-th of {@link #headers()}, in sending order. */
+    public abstract String headerName(int i);
+
+    /** The value of the i-th of {@link #headers()}, in sending order. */
+    public abstract String headerValue(int i);
+
+    /**
      * What is left of the application's own timeout for the logical request, or
      * {@link Long#MAX_VALUE} when it set none: adapters shorten the attempt's own timeout to it so
      * that retries never outlive the application's deadline.

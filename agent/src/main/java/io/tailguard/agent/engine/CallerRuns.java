@@ -1,5 +1,6 @@
 package io.tailguard.agent.engine;
 
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Future;
 import java.util.concurrent.locks.LockSupport;
 
@@ -10,11 +11,12 @@ import java.util.concurrent.locks.LockSupport;
  * handed here runs on it; while that thread is busy with an attempt (a hedge is due), the offer is
  * refused and the engine uses a worker instead.
  *
- * <p>One of these exists per blocking call, so it allocates nothing of its own: its monitor guards
+ * <p>One of these exists per blocking call, so it allocates nothing of its own, and it is the
+ * call's result itself (a {@code CompletableFuture}, which uses no monitor of its own): its monitor guards
  * the state (held only for a few field accesses, never while waiting, so a virtual thread is
  * never pinned), and the waiting thread parks, which is how a {@code Condition} waits too.
  */
-final class CallerRuns {
+final class CallerRuns<T> extends CompletableFuture<T> {
 
     // Guarded by this. The caller starts out available: the primary is offered before it waits.
     private boolean available = true;

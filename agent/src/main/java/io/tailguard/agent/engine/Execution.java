@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
@@ -19,6 +20,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicLongFieldUpdater;
+import java.util.function.BiConsumer;
 
 /**
  * One logical request on its way through the engine: it sends the primary attempt, hedges it when
@@ -71,7 +73,7 @@ public final class Execution<R> {
     private final boolean shadow;
     private final TaggingHeaders tagging;
     private final String requestId;
-    private final CallerRuns caller;
+    private final CallerRuns<R> caller;
     private final CompletableFuture<R> result;
     private final long startNanos;
     private final long deadlineNanos;
@@ -106,6 +108,8 @@ public final class Execution<R> {
     private List<Throwable> earlierFailures = Collections.emptyList();
     private Cancellable hedgeTimer = Cancellable.NONE;
     private Cancellable retryTimer = Cancellable.NONE;
+    /** Told of the outcome when the request ends; see {@link #whenDone}. */
+    private BiConsumer<? super R, ? super Throwable> onEnd;
 
     Execution(Engine engine, PolicyRuntime policy, Exchange<R> exchange, boolean shadow, TaggingHeaders tagging,
             boolean retryEligible, boolean hedgeEligible, boolean blockingCaller, long maxResponseBytes) {
@@ -129,8 +133,8 @@ public final class Execution<R> {
         if (blockingCaller) {
             // The result never reaches the application, which waits in await(): only this class
             // completes it (succeed, fail), and wakes the waiting thread as it does.
-            this.caller = new CallerRuns();
-            this.result = new CompletableFuture<>();
+            this.caller = new CallerRuns<>();
+            this.result = caller;
         } else {
             this.caller = null;
             this.result = new Result();
@@ -152,6 +156,17 @@ public final class Execution<R> {
             throw failure;
         }
         afterLaunch(primary);
+    }
+
+    /**
+     * Runs {@code action} with the request's outcome once it ends, as
+     * {@code result().whenComplete(action)} would (on the thread that completes the result, an
+     * exception it throws ignored), but without the dependent stage and completion record that
+     * makes on every request: for an adapter that only needs to hear of the end. Must be called
+     * before the request can end (before {@link #start()}), at most once.
+     */
+    public void whenDone(BiConsumer<? super R, ? super Throwable> action) {
+        this.onEnd = action;
     }
 
     /** The result for an asynchronous API: the response, or the exception the client would give. */
@@ -228,7 +243,10 @@ public final class Execution<R> {
         policy.metrics().attempt(attempt.kind, false);
         attempt.clientTimeoutNanos = clientDeadlineNanos == Long.MAX_VALUE ? Long.MAX_VALUE
                 : Math.max(1, clientDeadlineNanos - engine.clock().nanoTime());
-        attempt.headers = headersFor(attempt);
+        if (tagging != null) {
+            long waits = waitsMillis();
+            attempt.timeoutText = waits < 0 ? null : policy.timeoutTexts().of(waits);
+        }
         attempt.attach(exchange.send(attempt, attempt, attempt));
     }
 
@@ -265,14 +283,6 @@ public final class Execution<R> {
                 hedgeTimer = engine.scheduler().schedule(this::onHedgeDue, hedgeDelay);
             }
         }
-    }
-
-    private Map<String, String> headersFor(AttemptState attempt) {
-        if (tagging == null) {
-            return Collections.emptyMap();
-        }
-        return AttemptHeaders.of(tagging, requestId, attempt.number, attempt.kind == AttemptKind.HEDGE,
-                waitsMillis());
     }
 
     /**
@@ -459,7 +469,9 @@ public final class Execution<R> {
                 ? exchange.responseHeader(response, "Retry-After") : null;
         // A Tailguard server refused this retry or hedge so as to serve originals: "overloaded, do not retry".
         boolean shed = retryable && status == 503 && exchange.responseHeader(response, ServerEngine.SHED_HEADER) != null;
-        Actions actions = new Actions();
+        Actions actions = null;
+        Cancellable hedge = Cancellable.NONE;
+        Cancellable retry = Cancellable.NONE;
         synchronized (this) {
             boolean late = attempt.done;
             attempt.ended();
@@ -467,34 +479,59 @@ public final class Execution<R> {
             if (shed) {
                 refusedByServer = true;
             }
-            if (late || finished || winner != null && winner != attempt) {
-                actions.discard(attempt, response);
-            } else if (!retryable || winner == attempt && !shadow) {
+            if (!late && !finished && (winner == null || winner == attempt) && (!retryable || winner == attempt && !shadow)
+                    && inFlightCount == 0 && lastResponse == null) {
+                // The usual end, the one attempt in flight answering: what finish() decides, with
+                // nothing to lose, cancel or discard, so without an Actions object for every request.
                 winner = attempt;
-                finish(actions, attempt, response, null);
-            } else if (shed && attempt.kind == AttemptKind.HEDGE
-                    && (inFlightCount > 0 || lastResponse != null || lastFailure != null)) {
-                // A refused hedge is a lost attempt: the request ends with what its other attempts get.
-                actions.discard(attempt, response);
-                if (inFlightCount == 0 || cancelled) {
-                    decideRetry(actions);
-                }
+                finished = true;
+                // Without effect from now on (the request is finished): cancelled once the
+                // application has its result, not on the way there.
+                hedge = hedgeTimer;
+                retry = retryTimer;
             } else {
-                if (lastResponse != null) {
-                    actions.discard(lastResponseAttempt, lastResponse);
-                }
-                rememberFailure(null, null);
-                lastResponse = response;
-                lastResponseAttempt = attempt;
-                lastRetryAfterNanos = RetryAfter.parseNanos(retryAfter, engine.clock().currentTimeMillis());
-                if (inFlightCount == 0 || cancelled) {
-                    decideRetry(actions);
-                }
+                actions = new Actions();
+                decideResponse(actions, attempt, response, late, retryable, shed, retryAfter);
             }
         }
-        actions.run();
+        if (actions == null) {
+            complete(attempt, response, null, attempt.kind);
+            hedge.cancel();
+            retry.cancel();
+        } else {
+            actions.run();
+        }
         if (usable) {
             recordUsable(latency);
+        }
+    }
+
+    /** Guarded by this: {@link #onResponse} for every case but the usual end. */
+    private void decideResponse(Actions actions, AttemptState attempt, R response, boolean late, boolean retryable,
+            boolean shed, String retryAfter) {
+        if (late || finished || winner != null && winner != attempt) {
+            actions.discard(attempt, response);
+        } else if (!retryable || winner == attempt && !shadow) {
+            winner = attempt;
+            finish(actions, attempt, response, null);
+        } else if (shed && attempt.kind == AttemptKind.HEDGE
+                && (inFlightCount > 0 || lastResponse != null || lastFailure != null)) {
+            // A refused hedge is a lost attempt: the request ends with what its other attempts get.
+            actions.discard(attempt, response);
+            if (inFlightCount == 0 || cancelled) {
+                decideRetry(actions);
+            }
+        } else {
+            if (lastResponse != null) {
+                actions.discard(lastResponseAttempt, lastResponse);
+            }
+            rememberFailure(null, null);
+            lastResponse = response;
+            lastResponseAttempt = attempt;
+            lastRetryAfterNanos = RetryAfter.parseNanos(retryAfter, engine.clock().currentTimeMillis());
+            if (inFlightCount == 0 || cancelled) {
+                decideRetry(actions);
+            }
         }
     }
 
@@ -869,16 +906,35 @@ public final class Execution<R> {
     }
 
     private void succeed(R response) {
-        result.complete(response);
+        boolean now = result.complete(response);
         if (caller != null) {
             caller.wake();
+        }
+        if (now) {
+            ended(response, null);
         }
     }
 
     private void fail(Throwable failure) {
-        result.completeExceptionally(failure);
+        boolean now = result.completeExceptionally(failure);
         if (caller != null) {
             caller.wake();
+        }
+        if (now) {
+            ended(null, failure);
+        }
+    }
+
+    /** The result was completed just now: tells {@link #whenDone}'s action. */
+    private void ended(R response, Throwable failure) {
+        BiConsumer<? super R, ? super Throwable> action = onEnd;
+        if (action == null) {
+            return;
+        }
+        try {
+            action.accept(response, failure);
+        } catch (Throwable ignored) {
+            // As whenComplete would: the action's own failure goes nowhere.
         }
     }
 
@@ -896,6 +952,9 @@ public final class Execution<R> {
         @Override
         public boolean cancel(boolean mayInterruptIfRunning) {
             boolean cancelledNow = super.cancel(mayInterruptIfRunning);
+            if (cancelledNow) {
+                ended(null, new CancellationException());
+            }
             cancelRequestIfCancelled();
             return cancelledNow;
         }
@@ -969,8 +1028,10 @@ public final class Execution<R> {
         final long startNanos;
         /** The next attempt in flight; guarded by Execution.this. */
         AttemptState nextInFlight;
-        /** Set before the attempt is handed to the adapter. */
-        Map<String, String> headers;
+        /** The timeout tag's value, {@code null} for none; set before the attempt is handed to the adapter. */
+        String timeoutText;
+        /** {@link #headers()} as a map, made when an adapter first asks for it. */
+        private Map<String, String> headers;
         long clientTimeoutNanos;
         private volatile Attempt handle;
         private volatile boolean cancelRequested;
@@ -1005,7 +1066,33 @@ public final class Execution<R> {
 
         @Override
         public Map<String, String> headers() {
-            return headers;
+            if (tagging == null) {
+                return Collections.emptyMap();
+            }
+            Map<String, String> map = headers;
+            if (map == null) {
+                map = AttemptHeaders.of(tagging, requestId, AttemptHeaders.number(number),
+                        AttemptHeaders.hedge(kind == AttemptKind.HEDGE), timeoutText);
+                headers = map;
+            }
+            return map;
+        }
+
+        @Override
+        public int headerCount() {
+            return tagging == null ? 0 : AttemptHeaders.count(requestId, timeoutText);
+        }
+
+        @Override
+        public String headerName(int i) {
+            return AttemptHeaders.name(tagging, AttemptHeaders.kind(requestId, i));
+        }
+
+        @Override
+        public String headerValue(int i) {
+            int k = AttemptHeaders.kind(requestId, i);
+            return k == 0 ? requestId : k == 1 ? AttemptHeaders.number(number)
+                    : k == 2 ? AttemptHeaders.hedge(kind == AttemptKind.HEDGE) : timeoutText;
         }
 
         @Override

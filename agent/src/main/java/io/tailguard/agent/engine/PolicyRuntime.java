@@ -14,6 +14,7 @@ public final class PolicyRuntime {
     private final Backoff backoff;
     private final RetryBudget budget;
     private final RequestMetrics metrics;
+    private final MillisText timeoutTexts = new MillisText();
 
     PolicyRuntime(PolicyConfig config, HedgeDelay hedgeDelay, Backoff backoff, RetryBudget budget,
             RequestMetrics metrics) {
@@ -43,5 +44,10 @@ public final class PolicyRuntime {
 
     public RequestMetrics metrics() {
         return metrics;
+    }
+
+    /** The text of the timeout tag this policy sent last, kept so that the next can reuse it. */
+    MillisText timeoutTexts() {
+        return timeoutTexts;
     }
 }

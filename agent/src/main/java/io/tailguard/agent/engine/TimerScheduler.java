@@ -1,5 +1,6 @@
 package io.tailguard.agent.engine;
 
+import java.util.concurrent.Callable;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -50,7 +51,9 @@ public final class TimerScheduler implements Scheduler {
         if (!ticking.get() && ticking.compareAndSet(false, true)) {
             executor.schedule(tick, tickNanos, TimeUnit.NANOSECONDS);
         }
-        return new Timer(executor.schedule(task, Math.max(0, delayNanos), TimeUnit.NANOSECONDS));
+        Timer timer = new Timer(task);
+        timer.future = executor.schedule(timer, Math.max(0, delayNanos), TimeUnit.NANOSECONDS);
+        return timer;
     }
 
     private void tick() {
@@ -80,11 +83,24 @@ public final class TimerScheduler implements Scheduler {
         executor.shutdownNow();
     }
 
-    private static final class Timer implements Cancellable {
-        private final ScheduledFuture<?> future;
+    /**
+     * An armed timer: scheduled as a {@code Callable}, which the executor's task holds as it is,
+     * where a {@code Runnable} would be wrapped in an adapter; and the handle that cancels it, so
+     * that arming a timer (on every hedged request) makes one object of ours, not two.
+     */
+    private static final class Timer implements Callable<Void>, Cancellable {
+        private final Runnable task;
+        /** Set before the timer is handed to whoever may cancel it. */
+        ScheduledFuture<?> future;
 
-        Timer(ScheduledFuture<?> future) {
-            this.future = future;
+        Timer(Runnable task) {
+            this.task = task;
+        }
+
+        @Override
+        public Void call() {
+            task.run();
+            return null;
         }
 
         @Override

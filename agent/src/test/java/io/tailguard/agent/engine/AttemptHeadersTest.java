@@ -3,6 +3,7 @@ package io.tailguard.agent.engine;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
 
 import io.tailguard.agent.config.TailguardConfig.TaggingHeaders;
 import io.tailguard.agent.config.TestConfigs;
@@ -43,5 +44,17 @@ class AttemptHeadersTest {
         assertFalse(headers.containsKey("X-Request-ID"));
         assertEquals(List.of("X-Attempt", "X-Is-Hedge"), new ArrayList<>(headers.keySet()));
         assertEquals(Map.of("X-Attempt", "1", "X-Is-Hedge", "false"), headers);
+    }
+
+    @Test
+    void reusesThePolicysTimeoutTextWhileTheMillisecondsStayTheSame() {
+        MillisText timeouts = new MillisText();
+        String first = timeouts.of(9_999);
+        String second = timeouts.of(9_999);
+        String other = timeouts.of(9_998);
+
+        assertEquals("9999", first);
+        assertSame(first, second, "no new string for the same milliseconds");
+        assertEquals("9998", other);
     }
 }

@@ -12,7 +12,9 @@ import io.tailguard.agent.config.TestConfigs;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -693,6 +695,36 @@ class ExecutionTest {
     }
 
     @Test
+    void whenDoneHearsOfTheResponseOnceTheRequestEnds() throws Exception {
+        Execution<ScriptedExchange.Response> execution = start();
+        List<Object> heard = new ArrayList<>();
+        execution.whenDone((response, failure) -> heard.add(failure == null ? response : failure));
+        assertTrue(heard.isEmpty(), "not before the request ends");
+        exchange.attempt(1).answer(200);
+        assertEquals(List.of(result(execution)), heard);
+    }
+
+    @Test
+    void whenDoneHearsOfTheFailureOnce() throws Exception {
+        Execution<ScriptedExchange.Response> execution = start("tailguard.policy.api.retry.max-attempts=1");
+        List<Object> heard = new ArrayList<>();
+        execution.whenDone((response, failure) -> heard.add(failure == null ? response : failure));
+        exchange.attempt(1).fail(new ConnectException("refused"));
+        assertEquals(List.of(failure(execution)), heard);
+    }
+
+    @Test
+    void whenDoneHearsOfTheApplicationCancellingTheResultOnce() throws Exception {
+        Execution<ScriptedExchange.Response> execution = start();
+        List<Throwable> heard = new ArrayList<>();
+        execution.whenDone((response, failure) -> heard.add(failure));
+        execution.result().cancel(true);
+        exchange.attempt(1).fail(new IOException("Canceled"));
+        assertEquals(1, heard.size());
+        assertTrue(heard.get(0) instanceof CancellationException, String.valueOf(heard));
+    }
+
+    @Test
     void theApplicationFailingTheResultWithACancellationCancelsTheAttempts() throws Exception {
         Execution<ScriptedExchange.Response> execution = start();
         execution.result().completeExceptionally(new CancellationException("the application gave up"));
@@ -762,6 +794,30 @@ class ExecutionTest {
         start();
         assertFalse(exchange.attempt(1).spec.headers().containsKey("X-Request-ID"),
                 "the application's own header goes out unchanged");
+    }
+
+    @Test
+    void theIndexedHeadersAreTheHeadersMapInSendingOrder() throws Exception {
+        start("tailguard.policy.api.retry.timeout=3s");
+        exchange.attempt(1).answer(503);
+        time.advanceMillis(1_000);
+        for (int n = 1; n <= 2; n++) {
+            AttemptSpec spec = exchange.attempt(n).spec;
+            Map<String, String> indexed = new LinkedHashMap<>();
+            for (int i = 0; i < spec.headerCount(); i++) {
+                indexed.put(spec.headerName(i), spec.headerValue(i));
+            }
+            assertEquals(List.of("X-Request-ID", "X-Attempt", "X-Is-Hedge", "X-Request-Timeout-Ms"),
+                    new ArrayList<>(indexed.keySet()));
+            assertEquals(new ArrayList<>(spec.headers().entrySet()), new ArrayList<>(indexed.entrySet()));
+        }
+    }
+
+    @Test
+    void anUntaggedAttemptHasNoIndexedHeaders() throws Exception {
+        start("tailguard.policy.api.tagging=false");
+        assertEquals(0, exchange.attempt(1).spec.headerCount());
+        assertTrue(exchange.attempt(1).spec.headers().isEmpty());
     }
 
     private Execution<ScriptedExchange.Response> startQuietly() {

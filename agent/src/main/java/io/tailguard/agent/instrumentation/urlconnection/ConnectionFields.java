@@ -1,6 +1,7 @@
 package io.tailguard.agent.instrumentation.urlconnection;
 
 import io.tailguard.agent.Log;
+import io.tailguard.agent.engine.AttemptSpec;
 import java.io.ByteArrayOutputStream;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -15,7 +16,6 @@ import java.net.URL;
 import java.net.URLConnection;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 
 /**
  * The state of the JDK's {@code sun.net.www.protocol.http.HttpURLConnection} that running its
@@ -289,12 +289,17 @@ final class ConnectionFields {
      * connection to the JDK's cache, or closes it), clears the response state and puts the
      * request back as the application left it, with {@code tags} set on it.
      */
-    void reset(HttpURLConnection c, Request request, Map<String, String> tags, boolean first)
+    void reset(HttpURLConnection c, Request request, AttemptSpec tags, boolean first)
             throws ReflectiveOperationException {
         if (first) {
             // Nothing was exchanged yet; a connection the application opened (getOutputStream
-            // connects) is the one the JDK sends on.
-            requests.set(c, tagged(request, tags));
+            // connects) is the one the JDK sends on. Its headers are still those captured (the
+            // capture is a copy of them, kept for the attempts after this one), so the tags go
+            // straight onto them rather than onto another copy.
+            Object own = requests.get(c);
+            for (int i = 0, n = tags.headerCount(); i < n; i++) {
+                headers.set(own, tags.headerName(i), tags.headerValue(i));
+            }
             return;
         }
         release(c);
@@ -321,9 +326,11 @@ final class ConnectionFields {
         userCookies2.set(c, request.userCookies2);
     }
 
-    private Object tagged(Request request, Map<String, String> tags) {
+    private Object tagged(Request request, AttemptSpec tags) {
         Object copy = headers.copy(request.headers);
-        tags.forEach((name, value) -> headers.set(copy, name, value));
+        for (int i = 0, n = tags.headerCount(); i < n; i++) {
+            headers.set(copy, tags.headerName(i), tags.headerValue(i));
+        }
         return copy;
     }
 
@@ -386,7 +393,7 @@ final class ConnectionFields {
      * verifier the delegate asks for), and the request with {@code tags} set on it. It opens a
      * connection of its own (or takes an idle one from the JDK's keep-alive cache).
      */
-    HttpURLConnection twin(HttpURLConnection c, Request request, Map<String, String> tags)
+    HttpURLConnection twin(HttpURLConnection c, Request request, AttemptSpec tags)
             throws ReflectiveOperationException {
         Object proxy = instProxy.get(c);
         HttpURLConnection twin = (HttpURLConnection) (c.getClass() == type

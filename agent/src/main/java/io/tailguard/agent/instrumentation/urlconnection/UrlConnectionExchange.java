@@ -192,7 +192,7 @@ final class UrlConnectionExchange implements Exchange<UrlConnectionExchange.Atte
             Throwable thrown = null;
             try {
                 on = Thread.currentThread() == applicationThread ? connection
-                        : fields.twin(connection, request, spec.headers());
+                        : fields.twin(connection, request, spec);
             } catch (Throwable e) {
                 listener.onFailure(e);
                 return;
@@ -209,7 +209,7 @@ final class UrlConnectionExchange implements Exchange<UrlConnectionExchange.Atte
                 Dispatcher.skipNextInterception();
                 try {
                     if (on == connection) {
-                        fields.reset(connection, request, spec.headers(), !applicationObjectUsed);
+                        fields.reset(connection, request, spec, !applicationObjectUsed);
                         applicationObjectUsed = true;
                         stream = (InputStream) fields.exchange.invoke(connection);
                     } else {

@@ -13,6 +13,7 @@ import java.io.OutputStream;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.concurrent.Executor;
+import java.util.function.Function;
 import org.apache.http.Header;
 import org.apache.http.HttpEntity;
 import org.apache.http.HttpEntityEnclosingRequest;
@@ -45,7 +46,7 @@ import org.apache.http.protocol.HttpContext;
  * for a connection of a one- or two-connection route would deadlock. How much is held is bounded
  * (see {@link BlockingAttempt}).
  */
-final class Apache4Exchange implements Exchange<Apache4Exchange.Attempted> {
+final class Apache4Exchange implements Exchange<Apache4Exchange.Attempted>, Function<Apache4Exchange.Attempted, Object> {
 
     /** Holds the attempt's {@link AttemptSpec}: whether the client's own status retry stands aside. */
     static final String ATTEMPT = "io.tailguard.attempt";
@@ -75,7 +76,7 @@ final class Apache4Exchange implements Exchange<Apache4Exchange.Attempted> {
 
     @Override
     public String method() {
-        return request.getRequestLine().getMethod().toUpperCase(Locale.ROOT);
+        return AttemptRequests.method(request).toUpperCase(Locale.ROOT);
     }
 
     @Override
@@ -101,9 +102,10 @@ final class Apache4Exchange implements Exchange<Apache4Exchange.Attempted> {
     public Attempt send(AttemptSpec spec, AttemptListener<Attempted> listener, Executor blockingWork) {
         HttpContext attemptContext = new BasicHttpContext(context);
         attemptContext.setAttribute(ATTEMPT, spec);
-        HttpRequestBase copy = AttemptRequests.copy(request, spec.headers(), configFor(spec.kind()));
-        blockingWork.execute(new Attempt4(copy, attemptContext, listener));
-        return copy::abort;
+        HttpRequestBase copy = AttemptRequests.copy(request, spec, configFor(spec.kind()));
+        Attempted attempt = new Attempted(copy, attemptContext, listener);
+        blockingWork.execute(attempt);
+        return attempt;
     }
 
     private RequestConfig configFor(AttemptKind kind) {
@@ -123,20 +125,31 @@ final class Apache4Exchange implements Exchange<Apache4Exchange.Attempted> {
                 .setConnectionRequestTimeout(ClientCalls.HEDGE_LEASE_WAIT_MS).build();
     }
 
-    /** One execute of the application's client; see {@link BlockingAttempt}. */
-    private final class Attempt4 extends BlockingAttempt<CloseableHttpResponse, Attempted> {
+    /**
+     * One execute of the application's client (see {@link BlockingAttempt}), the handle that
+     * aborts it, and once it has one, its response with the context it ran in: one object per
+     * attempt for all three.
+     */
+    final class Attempted extends BlockingAttempt<CloseableHttpResponse, Attempted> implements Attempt {
         private final HttpRequestBase copy;
-        private final HttpContext attemptContext;
+        final HttpContext context;
+        /** Set before the attempt reports it. */
+        CloseableHttpResponse response;
 
-        Attempt4(HttpRequestBase copy, HttpContext attemptContext, AttemptListener<Attempted> listener) {
+        Attempted(HttpRequestBase copy, HttpContext context, AttemptListener<Attempted> listener) {
             super(listener);
             this.copy = copy;
-            this.attemptContext = attemptContext;
+            this.context = context;
+        }
+
+        @Override
+        public void cancel() {
+            copy.abort();
         }
 
         @Override
         protected CloseableHttpResponse execute() throws IOException {
-            return client.execute(target, copy, attemptContext);
+            return client.execute(target, copy, context);
         }
 
         @Override
@@ -174,7 +187,8 @@ final class Apache4Exchange implements Exchange<Apache4Exchange.Attempted> {
 
         @Override
         protected Attempted attempted(CloseableHttpResponse response) {
-            return new Attempted(response, attemptContext);
+            this.response = response;
+            return this;
         }
     }
 
@@ -225,9 +239,11 @@ final class Apache4Exchange implements Exchange<Apache4Exchange.Attempted> {
     /**
      * The winner's response for the application; what the winning attempt's execution left in its
      * own context (route, redirect locations, user token, ...) is copied to the application's, as
-     * if the application's call had run alone.
+     * if the application's call had run alone. (The exchange is itself the function that
+     * {@link ClientCalls#run} takes, so that a call makes no method reference for it.)
      */
-    Object toApplication(Attempted winner) {
+    @Override
+    public Object apply(Attempted winner) {
         AttemptRequests.reportResults(winner.context, context);
         return winner.response;
     }
@@ -275,17 +291,6 @@ final class Apache4Exchange implements Exchange<Apache4Exchange.Attempted> {
             try (InputStream in = body) {
                 in.transferTo(out);
             }
-        }
-    }
-
-    /** An attempt's response and the context it ran in. */
-    static final class Attempted {
-        final CloseableHttpResponse response;
-        final HttpContext context;
-
-        Attempted(CloseableHttpResponse response, HttpContext context) {
-            this.response = response;
-            this.context = context;
         }
     }
 }

@@ -59,8 +59,8 @@ public final class Apache4Interceptor implements SlotInterceptor {
             // The deprecated clients take their timeouts from HttpParams, not from a request's
             // RequestConfig, so a hedge cannot be told to take only a connection that is free at
             // once; and their default connection manager holds a single connection.
-            return ClientCalls.run(engine, policy, new SequentialExchange<>(exchange), exchange::toApplication);
+            return ClientCalls.run(engine, policy, new SequentialExchange<>(exchange), exchange);
         }
-        return ClientCalls.run(engine, policy, exchange, exchange::toApplication);
+        return ClientCalls.run(engine, policy, exchange, exchange);
     }
 }

@@ -1,7 +1,7 @@
 package io.tailguard.agent.instrumentation.apache4.adapter;
 
 import java.net.URI;
-import java.util.Map;
+import io.tailguard.agent.engine.AttemptSpec;
 import org.apache.http.HttpEntityEnclosingRequest;
 import org.apache.http.HttpRequest;
 import org.apache.http.client.config.RequestConfig;
@@ -56,9 +56,19 @@ public final class AttemptRequests {
         }
     }
 
+    /**
+     * The request's method. {@code getRequestLine()} of an {@code HttpUriRequest} (every request
+     * made with the client's API) makes a new request line from its method, URI and version at each
+     * call; its {@code getMethod()} is the same method without that.
+     */
+    public static String method(HttpRequest request) {
+        return request instanceof HttpUriRequest ? ((HttpUriRequest) request).getMethod()
+                : request.getRequestLine().getMethod();
+    }
+
     @SuppressWarnings("deprecation")
-    public static HttpRequestBase copy(HttpRequest original, Map<String, String> headers, RequestConfig config) {
-        String method = original.getRequestLine().getMethod();
+    public static HttpRequestBase copy(HttpRequest original, AttemptSpec spec, RequestConfig config) {
+        String method = method(original);
         HttpRequestBase copy;
         if (original instanceof HttpEntityEnclosingRequest) {
             WithEntity withEntity = new WithEntity(method);
@@ -67,11 +77,14 @@ public final class AttemptRequests {
         } else {
             copy = new WithoutEntity(method);
         }
-        copy.setProtocolVersion(original.getRequestLine().getProtocolVersion());
+        // The request line's version, without making the line: what getRequestLine() puts in it.
+        copy.setProtocolVersion(original.getProtocolVersion());
         copy.setURI(original instanceof HttpUriRequest ? ((HttpUriRequest) original).getURI()
                 : URI.create(original.getRequestLine().getUri()));
         copy.setHeaders(original.getAllHeaders());
-        headers.forEach(copy::setHeader);
+        for (int i = 0, n = spec.headerCount(); i < n; i++) {
+            copy.setHeader(spec.headerName(i), spec.headerValue(i));
+        }
         // Per-request HttpParams are the pre-4.3 way to configure a request; the client still reads them.
         copy.setParams(original.getParams());
         copy.setConfig(config);

@@ -84,12 +84,10 @@ public final class Apache5Interceptor implements SlotInterceptor {
             return Dispatcher.PROCEED;
         }
         ComplexFuture<Object> future = new ComplexFuture<>((FutureCallback<Object>) args[5]);
-        future.setDependency(() -> {
-            execution.cancel();
-            return true;
-        });
+        exchange.runs(execution, future);
+        future.setDependency(exchange);
+        execution.whenDone(exchange);
         execution.start();
-        execution.result().whenComplete((winner, failure) -> exchange.complete(future, winner, failure));
         return Outcome.returning(future);
     }
 
@@ -104,7 +102,7 @@ public final class Apache5Interceptor implements SlotInterceptor {
             return Dispatcher.PROCEED;
         }
         ClassicExchange exchange = new ClassicExchange(client, resolved, request, context);
-        return ClientCalls.run(engine, policy, exchange, exchange::toApplication);
+        return ClientCalls.run(engine, policy, exchange, exchange);
     }
 
     private PolicyRuntime policyFor(HttpHost target) {

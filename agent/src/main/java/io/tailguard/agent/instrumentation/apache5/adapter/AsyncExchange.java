@@ -3,18 +3,19 @@ package io.tailguard.agent.instrumentation.apache5.adapter;
 import io.tailguard.agent.engine.AttemptKind;
 import io.tailguard.agent.engine.AttemptSpec;
 import io.tailguard.agent.engine.Exchange;
+import io.tailguard.agent.engine.Execution;
 import io.tailguard.agent.engine.FailureKind;
+import io.tailguard.agent.instrumentation.AsyncAttempt;
 import io.tailguard.agent.instrumentation.AttemptFailures;
 import io.tailguard.bootstrap.Dispatcher;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.Locale;
-import java.util.Map;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
-import java.util.concurrent.Future;
+import java.util.function.BiConsumer;
 import org.apache.hc.client5.http.async.methods.SimpleHttpRequest;
 import org.apache.hc.client5.http.async.methods.SimpleRequestBuilder;
 import org.apache.hc.client5.http.async.methods.SimpleRequestProducer;
@@ -22,6 +23,8 @@ import org.apache.hc.client5.http.config.Configurable;
 import org.apache.hc.client5.http.config.RequestConfig;
 import org.apache.hc.client5.http.impl.async.CloseableHttpAsyncClient;
 import org.apache.hc.client5.http.protocol.HttpClientContext;
+import org.apache.hc.core5.concurrent.BasicFuture;
+import org.apache.hc.core5.concurrent.Cancellable;
 import org.apache.hc.core5.concurrent.FutureCallback;
 import org.apache.hc.core5.http.EntityDetails;
 import org.apache.hc.core5.http.Header;
@@ -51,7 +54,8 @@ import org.apache.hc.core5.http.support.BasicRequestBuilder;
  * buffered and replayed into the application's consumer if it turns out to be the final answer.
  * So the consumer itself never has to be replayable.
  */
-final class AsyncExchange implements Exchange<AsyncExchange.Attempted> {
+final class AsyncExchange implements Exchange<AsyncExchange.Attempted>, BiConsumer<AsyncExchange.Attempted, Throwable>,
+        Cancellable {
 
     private final CloseableHttpAsyncClient client;
     private final HttpHost target;
@@ -62,6 +66,9 @@ final class AsyncExchange implements Exchange<AsyncExchange.Attempted> {
     private final HttpContext context;
     private volatile HttpClientContext primaryContext;
     private volatile boolean consumerUsed;
+    /** Set before the request starts. */
+    private Execution<Attempted> execution;
+    private BasicFuture<Object> future;
 
     AsyncExchange(CloseableHttpAsyncClient client, HttpHost target, AsyncRequestProducer producer,
             Captured captured, AsyncResponseConsumer<Object> consumer, HttpContext context) {
@@ -110,28 +117,12 @@ final class AsyncExchange implements Exchange<AsyncExchange.Attempted> {
         if (spec.kind() == AttemptKind.PRIMARY) {
             primaryContext = attemptContext;
         }
-        AsyncRequestProducer attemptProducer = producerFor(spec.headers(), config);
+        AsyncRequestProducer attemptProducer = producerFor(spec, config);
         AttemptConsumer attemptConsumer = new AttemptConsumer(listener, this, attemptContext);
-        Future<Attempted> future;
+        AttemptCallback callback = new AttemptCallback(listener);
         Dispatcher.skipNextInterception();
         try {
-            future = client.execute(target, attemptProducer, attemptConsumer, null, attemptContext,
-                    new FutureCallback<Attempted>() {
-                        @Override
-                        public void completed(Attempted attempted) {
-                            listener.onResponse(attempted);
-                        }
-
-                        @Override
-                        public void failed(Exception failure) {
-                            listener.onFailure(failure);
-                        }
-
-                        @Override
-                        public void cancelled() {
-                            listener.onFailure(new CancellationException("attempt cancelled"));
-                        }
-                    });
+            callback.sent(client.execute(target, attemptProducer, attemptConsumer, null, attemptContext, callback));
         } finally {
             Dispatcher.clearSkip();
         }
@@ -139,7 +130,36 @@ final class AsyncExchange implements Exchange<AsyncExchange.Attempted> {
         // its future is cancelled (the future's dependency is then the completed lease, checked
         // without the agent): such a loser runs to its end in the background, its response is
         // read and dropped by its AttemptConsumer, and its connection goes back to the pool.
-        return () -> future.cancel(true);
+        return callback;
+    }
+
+    /**
+     * The request's execution and the application's future, which gets its outcome: the exchange
+     * itself is what cancelling that future cancels, and what the engine's result calls back when
+     * the request ends, so that a call makes no lambda for either.
+     */
+    void runs(Execution<Attempted> execution, BasicFuture<Object> future) {
+        this.execution = execution;
+        this.future = future;
+    }
+
+    /** The application cancelled its future. */
+    @Override
+    public boolean cancel() {
+        execution.cancel();
+        return true;
+    }
+
+    @Override
+    public void accept(Attempted winner, Throwable failure) {
+        complete(future, winner, failure);
+    }
+
+    /** One attempt: see {@link AsyncAttempt}. */
+    private static final class AttemptCallback extends AsyncAttempt<Attempted> implements FutureCallback<Attempted> {
+        AttemptCallback(AttemptListener<Attempted> listener) {
+            super(listener);
+        }
     }
 
     /**
@@ -163,16 +183,18 @@ final class AsyncExchange implements Exchange<AsyncExchange.Attempted> {
                 .setConnectionRequestTimeout(ClassicExchange.HEDGE_LEASE_WAIT).build();
     }
 
-    private AsyncRequestProducer producerFor(Map<String, String> headers, RequestConfig config) {
+    private AsyncRequestProducer producerFor(AttemptSpec spec, RequestConfig config) {
         if (request instanceof SimpleHttpRequest) {
             SimpleRequestBuilder copy = SimpleRequestBuilder.copy((SimpleHttpRequest) request);
-            headers.forEach(copy::setHeader);
+            for (int i = 0, n = spec.headerCount(); i < n; i++) {
+                copy.setHeader(spec.headerName(i), spec.headerValue(i));
+            }
             if (config != null) {
                 copy.setRequestConfig(config);
             }
             return SimpleRequestProducer.create(copy.build());
         }
-        return new TaggedProducer(producer, headers);
+        return new TaggedProducer(producer, spec);
     }
 
     @Override
@@ -257,7 +279,7 @@ final class AsyncExchange implements Exchange<AsyncExchange.Attempted> {
      * The request is over: the application's future gets its outcome, and a consumer that never
      * saw a response hears of the failure, as it would from the client.
      */
-    void complete(org.apache.hc.core5.concurrent.BasicFuture<Object> future, Attempted winner, Throwable failure) {
+    void complete(BasicFuture<Object> future, Attempted winner, Throwable failure) {
         if (failure == null) {
             AttemptContexts.reportBack(winner.context, context);
             future.completed(winner.value);
@@ -289,11 +311,11 @@ final class AsyncExchange implements Exchange<AsyncExchange.Attempted> {
     /** The application's producer, with the attempt's tagging headers on a copy of its request. */
     private static final class TaggedProducer implements AsyncRequestProducer {
         private final AsyncRequestProducer delegate;
-        private final Map<String, String> headers;
+        private final AttemptSpec spec;
 
-        TaggedProducer(AsyncRequestProducer delegate, Map<String, String> headers) {
+        TaggedProducer(AsyncRequestProducer delegate, AttemptSpec spec) {
             this.delegate = delegate;
-            this.headers = headers;
+            this.spec = spec;
         }
 
         @Override
@@ -303,12 +325,15 @@ final class AsyncExchange implements Exchange<AsyncExchange.Attempted> {
         }
 
         private HttpRequest tagged(HttpRequest request) {
-            if (headers.isEmpty()) {
+            int tags = spec.headerCount();
+            if (tags == 0) {
                 return request;
             }
             // A plain copy: the request's own config, if any, is already in the attempt's context.
             BasicRequestBuilder copy = BasicRequestBuilder.copy(request);
-            headers.forEach(copy::setHeader);
+            for (int i = 0; i < tags; i++) {
+                copy.setHeader(spec.headerName(i), spec.headerValue(i));
+            }
             return copy.build();
         }
 

@@ -10,15 +10,12 @@ import io.tailguard.agent.instrumentation.ClientCalls;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.net.URI;
-import java.net.URISyntaxException;
 import java.time.Duration;
 import java.util.Locale;
-import java.util.Map;
 import java.util.concurrent.Executor;
+import java.util.function.Function;
 import org.apache.hc.client5.http.ClientProtocolException;
 import org.apache.hc.client5.http.ConnectTimeoutException;
-import org.apache.hc.client5.http.classic.methods.HttpUriRequestBase;
 import org.apache.hc.client5.http.config.Configurable;
 import org.apache.hc.client5.http.config.RequestConfig;
 import org.apache.hc.client5.http.impl.classic.CloseableHttpClient;
@@ -35,8 +32,8 @@ import org.apache.hc.core5.http.protocol.HttpContext;
 import org.apache.hc.core5.util.Timeout;
 
 /**
- * Apache HttpClient 5 classic's side of an attempt: an {@code HttpUriRequestBase} copy of the
- * application's request (cancellable on its own; a {@code ClassicRequestBuilder} result is not),
+ * Apache HttpClient 5 classic's side of an attempt: a copy of the application's request that is
+ * cancellable on its own ({@link AttemptRequest}; a {@code ClassicRequestBuilder} result is not),
  * executed through the public {@code execute(HttpHost, ClassicHttpRequest, HttpContext)} of the
  * application's client in a context of its own (see {@link AttemptContexts}), on the executor the
  * engine hands over: the application's thread for the primary and retries, a worker for a hedge.
@@ -45,11 +42,10 @@ import org.apache.hc.core5.util.Timeout;
  * engine's limits, see {@link BlockingAttempt}) so that its pooled connection is back before the
  * next attempt asks for one, and a hedge only takes a connection the pool can give at once.
  */
-final class ClassicExchange implements Exchange<ClassicExchange.Attempted> {
+final class ClassicExchange implements Exchange<ClassicExchange.Attempted>, Function<ClassicExchange.Attempted, Object> {
 
     /** See {@link ClientCalls#HEDGE_LEASE_WAIT_MS}. */
     static final Timeout HEDGE_LEASE_WAIT = Timeout.ofMilliseconds(ClientCalls.HEDGE_LEASE_WAIT_MS);
-    private static final URI ROOT = URI.create("/");
 
     private final CloseableHttpClient client;
     private final HttpHost target;
@@ -86,27 +82,26 @@ final class ClassicExchange implements Exchange<ClassicExchange.Attempted> {
     }
 
     @Override
-    public Attempt send(AttemptSpec spec, AttemptListener<Attempted> listener, Executor blockingWork)
-            throws URISyntaxException {
+    public Attempt send(AttemptSpec spec, AttemptListener<Attempted> listener, Executor blockingWork) {
         HttpClientContext attemptContext = AttemptContexts.create(context, spec);
-        HttpUriRequestBase copy = copy(spec.headers(), configFor(spec.kind()));
-        blockingWork.execute(new Attempt5(copy, attemptContext, listener));
-        return copy::cancel;
+        AttemptRequest copy = copy(spec, configFor(spec.kind()));
+        Attempted attempt = new Attempted(copy, attemptContext, listener);
+        blockingWork.execute(attempt);
+        return attempt;
     }
 
-    private HttpUriRequestBase copy(Map<String, String> headers, RequestConfig config) throws URISyntaxException {
+    private AttemptRequest copy(AttemptSpec spec, RequestConfig config) {
         // The application's request's parts rather than its getUri(): httpcore5 keeps a request's
         // URI as scheme, authority and path, and getUri() builds and parses it again (some 800
-        // bytes per attempt). A constant URI only satisfies the constructor.
-        HttpUriRequestBase copy = new HttpUriRequestBase(request.getMethod(), ROOT);
-        copy.setScheme(request.getScheme());
-        copy.setAuthority(request.getAuthority());
-        copy.setPath(request.getPath());
+        // bytes per attempt).
+        AttemptRequest copy = new AttemptRequest(request.getMethod(), request.getScheme(), request.getAuthority(),
+                request.getPath(), config);
         copy.setVersion(request.getVersion());
         copy.setHeaders(request.getHeaders());
-        headers.forEach(copy::setHeader);
+        for (int i = 0, n = spec.headerCount(); i < n; i++) {
+            copy.setHeader(spec.headerName(i), spec.headerValue(i));
+        }
         copy.setEntity(request.getEntity());
-        copy.setConfig(config);
         return copy;
     }
 
@@ -126,21 +121,32 @@ final class ClassicExchange implements Exchange<ClassicExchange.Attempted> {
                 .setConnectionRequestTimeout(HEDGE_LEASE_WAIT).build();
     }
 
-    /** One execute of the application's client; see {@link BlockingAttempt}. */
-    private final class Attempt5 extends BlockingAttempt<CloseableHttpResponse, Attempted> {
-        private final HttpUriRequestBase copy;
-        private final HttpClientContext attemptContext;
+    /**
+     * One execute of the application's client (see {@link BlockingAttempt}), the handle that
+     * cancels it, and once it has one, its response with the context it ran in: one object per
+     * attempt for all three.
+     */
+    final class Attempted extends BlockingAttempt<CloseableHttpResponse, Attempted> implements Attempt {
+        private final AttemptRequest copy;
+        final HttpClientContext context;
+        /** Set before the attempt reports it. */
+        CloseableHttpResponse response;
 
-        Attempt5(HttpUriRequestBase copy, HttpClientContext attemptContext, AttemptListener<Attempted> listener) {
+        Attempted(AttemptRequest copy, HttpClientContext context, AttemptListener<Attempted> listener) {
             super(listener);
             this.copy = copy;
-            this.attemptContext = attemptContext;
+            this.context = context;
+        }
+
+        @Override
+        public void cancel() {
+            copy.cancel();
         }
 
         @Override
         @SuppressWarnings("deprecation") // the only execute that returns the response rather than handling it
         protected CloseableHttpResponse execute() throws IOException {
-            return client.execute(target, copy, attemptContext);
+            return client.execute(target, copy, context);
         }
 
         @Override
@@ -178,7 +184,8 @@ final class ClassicExchange implements Exchange<ClassicExchange.Attempted> {
 
         @Override
         protected Attempted attempted(CloseableHttpResponse response) {
-            return new Attempted(response, attemptContext);
+            this.response = response;
+            return this;
         }
     }
 
@@ -231,8 +238,13 @@ final class ClassicExchange implements Exchange<ClassicExchange.Attempted> {
         return new RequestFailedException("Request aborted", interrupted);
     }
 
-    /** The winner's response for the application, its context's results copied to the application's. */
-    Object toApplication(Attempted winner) {
+    /**
+     * The winner's response for the application, its context's results copied to the application's.
+     * (The exchange is itself the function that {@link ClientCalls#run} takes, so that a call makes
+     * no method reference for it.)
+     */
+    @Override
+    public Object apply(Attempted winner) {
         AttemptContexts.reportBack(winner.context, context);
         return winner.response;
     }
@@ -291,17 +303,6 @@ final class ClassicExchange implements Exchange<ClassicExchange.Attempted> {
                     super.close();
                 }
             }
-        }
-    }
-
-    /** An attempt's response and the context it ran in. */
-    static final class Attempted {
-        final CloseableHttpResponse response;
-        final HttpClientContext context;
-
-        Attempted(CloseableHttpResponse response, HttpClientContext context) {
-            this.response = response;
-            this.context = context;
         }
     }
 }

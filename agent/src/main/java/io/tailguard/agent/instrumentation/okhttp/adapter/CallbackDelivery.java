@@ -1,16 +1,18 @@
 package io.tailguard.agent.instrumentation.okhttp.adapter;
 
+import io.tailguard.agent.engine.Execution;
 import java.io.IOException;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
-import java.util.concurrent.Executor;
-import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 import java.util.function.BiConsumer;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 import okhttp3.Call;
 import okhttp3.Callback;
+import okhttp3.OkHttpClient;
 import okhttp3.Response;
 
 /**
@@ -31,36 +33,51 @@ final class CallbackDelivery implements BiConsumer<Response, Throwable> {
     /** The delivery whose attempt is reporting to the engine on this thread. */
     private static final ThreadLocal<CallbackDelivery> REPORTING = new ThreadLocal<>();
 
+    private static final AtomicIntegerFieldUpdater<CallbackDelivery> SIGNALLED =
+            AtomicIntegerFieldUpdater.newUpdater(CallbackDelivery.class, "signalled");
+
     private final Call call;
     private final Callback callback;
-    private final Executor dispatcherThreads;
-    private final AtomicBoolean signalled = new AtomicBoolean();
+    private final ClientAccess clients;
+    private final Map<Call, ?> running;
+    /** 1 once the application's callback was called: updated in place rather than through an AtomicBoolean per call. */
+    private volatile int signalled;
     private volatile CompletableFuture<Response> result;
 
     /**
      * @param call the application's call, the one its callback is told about
-     * @param dispatcherThreads where the callback runs when the request does not end on an OkHttp thread
+     * @param clients reaches the call's client, on whose dispatcher threads the callback runs when
+     *     the request does not end on an OkHttp thread
+     * @param running the calls in flight, which this one leaves when its request ends
      */
-    CallbackDelivery(Call call, Callback callback, Executor dispatcherThreads) {
+    CallbackDelivery(Call call, Callback callback, ClientAccess clients, Map<Call, ?> running) {
         this.call = call;
         this.callback = callback;
-        this.dispatcherThreads = dispatcherThreads;
+        this.clients = clients;
+        this.running = running;
     }
 
     /** Must be called before the execution starts. */
-    void attach(CompletableFuture<Response> result) {
-        this.result = result;
-        result.whenComplete(this);
+    void attach(Execution<Response> execution) {
+        this.result = execution.result();
+        execution.whenDone(this);
     }
 
     /** The logical request ended. */
     @Override
     public void accept(Response response, Throwable failure) {
+        running.remove(call);
         if (REPORTING.get() == this) {
             return; // report() signals once the engine is done with the attempt at hand
         }
         try {
-            dispatcherThreads.execute(this::signal);
+            // The client's own dispatcher threads, or, where the client cannot be reached, right here.
+            OkHttpClient client = clients.clientOf(call);
+            if (client == null) {
+                signal();
+            } else {
+                client.dispatcher().executorService().execute(this::signal);
+            }
         } catch (RuntimeException shutDownOrUnreachable) {
             // RejectedExecutionException from a dispatcher that was shut down: the callback
             // must still run once, here.
@@ -91,7 +108,7 @@ final class CallbackDelivery implements BiConsumer<Response, Throwable> {
     }
 
     private void signal() {
-        if (!signalled.compareAndSet(false, true)) {
+        if (!SIGNALLED.compareAndSet(this, 0, 1)) {
             return;
         }
         Response response;

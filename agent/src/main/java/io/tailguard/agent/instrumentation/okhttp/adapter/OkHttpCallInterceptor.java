@@ -10,11 +10,9 @@ import java.util.Collections;
 import java.util.Map;
 import java.util.WeakHashMap;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executor;
 import okhttp3.Call;
 import okhttp3.Callback;
 import okhttp3.HttpUrl;
-import okhttp3.OkHttpClient;
 import okhttp3.Request;
 import okhttp3.Response;
 
@@ -28,7 +26,7 @@ public final class OkHttpCallInterceptor implements SlotInterceptor {
     private final Engine engine;
     private final ClientAccess clients = new ClientAccess();
     /** The application's calls whose logical request is in flight, for {@code cancel()}. */
-    private final Map<Call, Running> running = new ConcurrentHashMap<>();
+    private final Map<Call, OkHttpExchange> running = new ConcurrentHashMap<>();
     /**
      * The application's calls handed to the engine. OkHttp marks a call executed when it runs, but
      * when tagging needs a copy the application's own call never runs: this is what still makes
@@ -93,7 +91,7 @@ public final class OkHttpCallInterceptor implements SlotInterceptor {
         if (policy == null) {
             return Dispatcher.PROCEED;
         }
-        CallbackDelivery delivery = new CallbackDelivery(call, callback, dispatcherThreads(call));
+        CallbackDelivery delivery = new CallbackDelivery(call, callback, clients, running);
         Execution<Response> execution = start(call, policy, new OkHttpExchange(call, clients, delivery), false,
                 delivery);
         return execution == null ? Dispatcher.PROCEED : Outcome.returning(null);
@@ -106,9 +104,9 @@ public final class OkHttpCallInterceptor implements SlotInterceptor {
      * attempts carry the same deadline and fail with OkHttp's timeout exception by themselves.
      */
     private Object cancel(Call call) {
-        Running r = running.get(call);
+        OkHttpExchange r = running.get(call);
         if (r != null && !r.timedOut()) {
-            r.execution.cancel();
+            r.execution().cancel();
         }
         return Dispatcher.PROCEED;
     }
@@ -139,14 +137,13 @@ public final class OkHttpCallInterceptor implements SlotInterceptor {
         if (execution == null) {
             return null;
         }
-        long timeout = exchange.clientTimeoutNanos();
-        long deadline = timeout == Long.MAX_VALUE ? Long.MAX_VALUE : System.nanoTime() + timeout;
-        running.put(call, new Running(execution, deadline));
+        exchange.running(execution);
+        running.put(call, exchange);
         handled.put(call, Boolean.TRUE);
         if (delivery != null) {
-            // execute() lets go of the call itself when its wait ends: no stage for that.
-            execution.result().whenComplete((response, failure) -> running.remove(call));
-            delivery.attach(execution.result());
+            // execute() lets go of the call itself when its wait ends; an enqueued call's delivery
+            // does when its request ends.
+            delivery.attach(execution);
         }
         try {
             execution.start();
@@ -157,34 +154,5 @@ public final class OkHttpCallInterceptor implements SlotInterceptor {
             throw nothingSent;
         }
         return execution;
-    }
-
-    /**
-     * Where an enqueued call's callback runs when its request does not end on an OkHttp thread:
-     * the client's own dispatcher threads, or, where the client cannot be reached, right there.
-     */
-    private Executor dispatcherThreads(Call call) {
-        return task -> {
-            OkHttpClient client = clients.clientOf(call);
-            if (client == null) {
-                task.run();
-            } else {
-                client.dispatcher().executorService().execute(task);
-            }
-        };
-    }
-
-    private static final class Running {
-        final Execution<Response> execution;
-        final long deadlineNanos;
-
-        Running(Execution<Response> execution, long deadlineNanos) {
-            this.execution = execution;
-            this.deadlineNanos = deadlineNanos;
-        }
-
-        boolean timedOut() {
-            return deadlineNanos != Long.MAX_VALUE && System.nanoTime() - deadlineNanos >= 0;
-        }
     }
 }

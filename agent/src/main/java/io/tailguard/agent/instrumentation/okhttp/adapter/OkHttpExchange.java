@@ -3,6 +3,7 @@ package io.tailguard.agent.instrumentation.okhttp.adapter;
 import io.tailguard.agent.engine.AttemptKind;
 import io.tailguard.agent.engine.AttemptSpec;
 import io.tailguard.agent.engine.Exchange;
+import io.tailguard.agent.engine.Execution;
 import io.tailguard.agent.engine.FailureKind;
 import io.tailguard.bootstrap.Dispatcher;
 import java.io.IOException;
@@ -16,7 +17,6 @@ import java.time.Duration;
 import java.util.Collections;
 import java.util.IdentityHashMap;
 import java.util.Locale;
-import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
@@ -60,12 +60,32 @@ final class OkHttpExchange implements Exchange<Response> {
      * this; made for the first such failure (an identity set starts with a table of 32 slots).
      */
     private Set<Throwable> cancelledFailures;
+    /** Set before the exchange is registered as running: what the application's {@code cancel()} cancels. */
+    private Execution<Response> execution;
+    /** When the application call's own timeout runs out ({@link System#nanoTime()}), or {@code Long.MAX_VALUE}. */
+    private long deadlineNanos;
 
     OkHttpExchange(Call call, ClientAccess clients, CallbackDelivery delivery) {
         this.call = call;
         this.request = call.request();
         this.clients = clients;
         this.delivery = delivery;
+    }
+
+    /** The request is handed to the engine: its own timeout starts now. */
+    void running(Execution<Response> execution) {
+        this.execution = execution;
+        long timeout = clientTimeoutNanos();
+        this.deadlineNanos = timeout == Long.MAX_VALUE ? Long.MAX_VALUE : System.nanoTime() + timeout;
+    }
+
+    Execution<Response> execution() {
+        return execution;
+    }
+
+    /** Whether the application call's own timeout has run out. */
+    boolean timedOut() {
+        return deadlineNanos != Long.MAX_VALUE && System.nanoTime() - deadlineNanos >= 0;
     }
 
     @Override
@@ -94,24 +114,24 @@ final class OkHttpExchange implements Exchange<Response> {
 
     @Override
     public Attempt send(AttemptSpec spec, AttemptListener<Response> listener, Executor blockingWork) {
-        Call attempt = callFor(spec);
+        AttemptCall attempt = new AttemptCall(callFor(spec), listener);
         if (delivery == null) {
-            blockingWork.execute(() -> execute(attempt, listener));
-        } else {
-            Dispatcher.skipNextInterception();
-            try {
-                attempt.enqueue(new AttemptCallback(attempt, listener));
-            } finally {
-                Dispatcher.clearSkip();
-            }
+            blockingWork.execute(attempt);
+            return attempt;
         }
-        return () -> cancel(attempt);
+        Dispatcher.skipNextInterception();
+        try {
+            attempt.call.enqueue(attempt);
+        } finally {
+            Dispatcher.clearSkip();
+        }
+        return attempt;
     }
 
     private Call callFor(AttemptSpec spec) {
-        Map<String, String> headers = spec.headers();
+        int tags = spec.headerCount();
         // A tagged copy needs the client; where it cannot be reached the attempt goes untagged.
-        OkHttpClient client = headers.isEmpty() ? null : clients.clientOf(call);
+        OkHttpClient client = tags == 0 ? null : clients.clientOf(call);
         if (client == null && spec.kind() == AttemptKind.PRIMARY) {
             return call;
         }
@@ -120,7 +140,9 @@ final class OkHttpExchange implements Exchange<Response> {
             attempt = call.clone();
         } else {
             Request.Builder copy = request.newBuilder();
-            headers.forEach(copy::header);
+            for (int i = 0; i < tags; i++) {
+                copy.header(spec.headerName(i), spec.headerValue(i));
+            }
             attempt = client.newCall(copy.build());
         }
         long remaining = spec.clientTimeoutNanos();
@@ -242,25 +264,39 @@ final class OkHttpExchange implements Exchange<Response> {
         return failure;
     }
 
-    /** Reports one enqueued attempt to the engine, on the OkHttp thread that completed it. */
-    private final class AttemptCallback implements Callback {
-        private final Call attempt;
+    /**
+     * One attempt: for {@code execute()} the work handed to the engine's executor, for
+     * {@code enqueue()} the callback that reports it to the engine on the OkHttp thread that
+     * completed it; and for both the handle that cancels it (one object per attempt).
+     */
+    private final class AttemptCall implements Runnable, Callback, Attempt {
+        private final Call call;
         private final AttemptListener<Response> listener;
 
-        AttemptCallback(Call attempt, AttemptListener<Response> listener) {
-            this.attempt = attempt;
+        AttemptCall(Call call, AttemptListener<Response> listener) {
+            this.call = call;
             this.listener = listener;
         }
 
         @Override
+        public void run() {
+            execute(call, listener);
+        }
+
+        @Override
         public void onFailure(Call ignored, IOException failure) {
-            Throwable reported = noteCancelled(attempt, failure);
+            Throwable reported = noteCancelled(call, failure);
             delivery.report(() -> listener.onFailure(reported));
         }
 
         @Override
         public void onResponse(Call ignored, Response response) {
             delivery.report(() -> listener.onResponse(response));
+        }
+
+        @Override
+        public void cancel() {
+            OkHttpExchange.cancel(call);
         }
     }
 }

@@ -57,8 +57,9 @@ public final class Apache4AsyncInterceptor implements SlotInterceptor {
             return Dispatcher.PROCEED;
         }
         RequestFuture future = new RequestFuture((FutureCallback<Object>) args[3], execution);
+        exchange.completes(future);
+        execution.whenDone(exchange);
         execution.start();
-        execution.result().whenComplete((winner, failure) -> exchange.complete(future, winner, failure));
         return Outcome.returning(future);
     }
 

@@ -4,6 +4,7 @@ import io.tailguard.agent.engine.AttemptKind;
 import io.tailguard.agent.engine.AttemptSpec;
 import io.tailguard.agent.engine.Exchange;
 import io.tailguard.agent.engine.FailureKind;
+import io.tailguard.agent.instrumentation.AsyncAttempt;
 import io.tailguard.agent.instrumentation.AttemptFailures;
 import io.tailguard.agent.instrumentation.ClientCalls;
 import io.tailguard.agent.instrumentation.apache4.adapter.AttemptRequests;
@@ -17,7 +18,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
-import java.util.concurrent.Future;
+import java.util.function.BiConsumer;
 import org.apache.http.Header;
 import org.apache.http.HttpEntity;
 import org.apache.http.HttpEntityEnclosingRequest;
@@ -59,7 +60,7 @@ import org.apache.http.protocol.HttpContext;
  * buffered and replayed into the application's consumer if it turns out to be the final answer.
  * So the consumer itself never has to be replayable.
  */
-final class NioExchange implements Exchange<NioExchange.Attempted> {
+final class NioExchange implements Exchange<NioExchange.Attempted>, BiConsumer<NioExchange.Attempted, Throwable> {
 
 
     /** {@code HttpAsyncMethods.RequestProducerImpl}: package-private, adds nothing to its parent. */
@@ -74,6 +75,8 @@ final class NioExchange implements Exchange<NioExchange.Attempted> {
     private final HttpContext context;
     private volatile HttpClientContext primaryContext;
     private volatile boolean consumerUsed;
+    /** Set before the request starts. */
+    private BasicFuture<Object> future;
 
     NioExchange(CloseableHttpAsyncClient client, HttpAsyncRequestProducer producer, HttpHost target,
             HttpRequest request, HttpAsyncResponseConsumer<Object> consumer, HttpContext context) {
@@ -98,7 +101,7 @@ final class NioExchange implements Exchange<NioExchange.Attempted> {
 
     @Override
     public String method() {
-        return request.getRequestLine().getMethod().toUpperCase(Locale.ROOT);
+        return AttemptRequests.method(request).toUpperCase(Locale.ROOT);
     }
 
     @Override
@@ -127,27 +130,12 @@ final class NioExchange implements Exchange<NioExchange.Attempted> {
     public Attempt send(AttemptSpec spec, AttemptListener<Attempted> listener, Executor blockingWork) {
         HttpClientContext attemptContext = HttpClientContext.adapt(new BasicHttpContext(context));
         HttpAsyncRequestProducer attemptProducer = new BasicAsyncRequestProducer(target,
-                AttemptRequests.copy(request, spec.headers(), configFor(spec.kind())));
+                AttemptRequests.copy(request, spec, configFor(spec.kind())));
         NioAttemptConsumer attemptConsumer = new NioAttemptConsumer(listener, this, attemptContext);
-        Future<Attempted> future;
+        AttemptCallback callback = new AttemptCallback(listener);
         Dispatcher.skipNextInterception();
         try {
-            future = client.execute(attemptProducer, attemptConsumer, attemptContext, new FutureCallback<Attempted>() {
-                @Override
-                public void completed(Attempted attempted) {
-                    listener.onResponse(attempted);
-                }
-
-                @Override
-                public void failed(Exception failure) {
-                    listener.onFailure(failure);
-                }
-
-                @Override
-                public void cancelled() {
-                    listener.onFailure(new CancellationException("attempt cancelled"));
-                }
-            });
+            callback.sent(client.execute(attemptProducer, attemptConsumer, attemptContext, callback));
         } finally {
             Dispatcher.clearSkip();
         }
@@ -155,8 +143,14 @@ final class NioExchange implements Exchange<NioExchange.Attempted> {
             // The client put its default request config into the context as execute began.
             primaryContext = attemptContext;
         }
-        // Cancelling aborts the exchange; its connection is closed rather than reused.
-        return () -> future.cancel(true);
+        return callback;
+    }
+
+    /** One attempt: see {@link AsyncAttempt}. */
+    private static final class AttemptCallback extends AsyncAttempt<Attempted> implements FutureCallback<Attempted> {
+        AttemptCallback(AttemptListener<Attempted> listener) {
+            super(listener);
+        }
     }
 
     /**
@@ -237,6 +231,19 @@ final class NioExchange implements Exchange<NioExchange.Attempted> {
     @Override
     public Throwable cancelledFailure() {
         return new CancellationException("Request execution cancelled");
+    }
+
+    /**
+     * The application's future, which gets the request's outcome: the exchange itself is what the
+     * engine's result calls back when the request ends, so that a call makes no lambda for that.
+     */
+    void completes(BasicFuture<Object> applicationFuture) {
+        this.future = applicationFuture;
+    }
+
+    @Override
+    public void accept(Attempted winner, Throwable failure) {
+        complete(future, winner, failure);
     }
 
     HttpAsyncResponseConsumer<Object> consumer() {
