@@ -7,6 +7,7 @@ import io.tailguard.agent.instrumentation.ClientInstrumentation;
 import io.tailguard.agent.instrumentation.Hook;
 import io.tailguard.agent.instrumentation.HookTransformer;
 import io.tailguard.agent.instrumentation.Instrumentations;
+import io.tailguard.agent.instrumentation.MethodPrologue;
 import io.tailguard.agent.instrumentation.urlconnection.UrlConnectionInstrumentation;
 import io.tailguard.agent.instrumentation.jdk.SendWithoutHandOff;
 import io.tailguard.agent.server.httpserver.HttpServerInstrumentation;
@@ -80,6 +81,7 @@ final class AgentRuntime {
                     DaemonThreads.named("tailguard-housekeeping"));
             housekeeping.setRemoveOnCancelPolicy(true);
             EngineStart engine = EngineStart.begin(sources, config, failures, housekeeping);
+            housekeeping.execute(new WarmUpRewriting());
             List<Hook> hooks = new ArrayList<>();
             List<String> names = new ArrayList<>();
             List<ClientInstrumentation> installing = new ArrayList<>();
@@ -108,6 +110,22 @@ final class AgentRuntime {
                 Log.debug("active: " + config + ", clients " + names);
             }
             return engine;
+        }
+
+        /**
+         * After the engine, on the housekeeping thread: the first rewrite's class loading, done
+         * before the application loads its first hooked class (see {@link MethodPrologue#warmUp}).
+         */
+        private static final class WarmUpRewriting implements Runnable {
+            @Override
+            public void run() {
+                try {
+                    MethodPrologue.warmUp();
+                } catch (Throwable failure) {
+                    // Only time is lost: the first hooked class then loads these classes itself.
+                    Log.debug("rewriting could not be warmed up: " + failure);
+                }
+            }
         }
 
         /**
