@@ -3,6 +3,7 @@ package io.tailguard.agent;
 import io.tailguard.agent.config.ConfigSources;
 import io.tailguard.agent.config.TailguardConfig;
 import io.tailguard.agent.engine.DaemonThreads;
+import io.tailguard.agent.engine.Engine;
 import io.tailguard.agent.instrumentation.ClientInstrumentation;
 import io.tailguard.agent.instrumentation.Hook;
 import io.tailguard.agent.instrumentation.HookTransformer;
@@ -113,14 +114,16 @@ final class AgentRuntime {
         }
 
         /**
-         * After the engine, on the housekeeping thread: the first rewrite's class loading, done
-         * before the application loads its first hooked class (see {@link MethodPrologue#warmUp}).
+         * After the engine, on the housekeeping thread: the class loading of the first rewrite and
+         * of the first handled request, done before the application gets to them ({@link
+         * MethodPrologue#warmUp}, {@link Engine#loadRequestPath}).
          */
         private static final class WarmUpRewriting implements Runnable {
             @Override
             public void run() {
                 try {
                     MethodPrologue.warmUp();
+                    Engine.loadRequestPath();
                 } catch (Throwable failure) {
                     // Only time is lost: the first hooked class then loads these classes itself.
                     Log.debug("rewriting could not be warmed up: " + failure);
