@@ -2,19 +2,16 @@ package io.tailguard.agent;
 
 import io.tailguard.agent.config.ConfigSources;
 import io.tailguard.agent.config.TailguardConfig;
-import io.tailguard.agent.engine.Clock;
 import io.tailguard.agent.engine.DaemonThreads;
 import io.tailguard.agent.engine.Engine;
-import io.tailguard.agent.engine.RandomSource;
-import io.tailguard.agent.engine.TimerScheduler;
 import io.tailguard.agent.instrumentation.ClientInstrumentation;
 import io.tailguard.agent.instrumentation.Hook;
 import io.tailguard.agent.instrumentation.HookTransformer;
 import io.tailguard.agent.instrumentation.Instrumentations;
+import io.tailguard.agent.instrumentation.MethodPrologue;
 import io.tailguard.agent.instrumentation.urlconnection.UrlConnectionInstrumentation;
 import io.tailguard.agent.instrumentation.jdk.SendWithoutHandOff;
 import io.tailguard.agent.server.httpserver.HttpServerInstrumentation;
-import io.tailguard.agent.metrics.TailguardMetrics;
 import io.tailguard.bootstrap.Dispatcher;
 import java.lang.instrument.Instrumentation;
 import java.util.ArrayList;
@@ -28,16 +25,18 @@ import java.util.concurrent.ScheduledThreadPoolExecutor;
 
 /**
  * Installs the running agent, and keeps it for an attach that replaces its configuration:
- * bootstrap classes first (nothing here may touch them before), then the engine, the interceptors,
- * the module read edge for {@code java.net.http}, the transformer, and the retransformation of hooked classes that were loaded before the agent. Everything costly
- * is created on first use or on the housekeeping thread, not here: Micrometer and the Prometheus
- * endpoint load there, the log on its first line, a client's interceptors when its first class is
- * rewritten ({@link InstallOnFirstHook}).
+ * bootstrap classes first (nothing here may touch them before), then the module read edge for
+ * {@code java.net.http}, the transformer, and the retransformation of hooked classes that were
+ * loaded before the agent. Everything costly is created on first use or on the housekeeping thread,
+ * not here: the engine, its metrics and the configuration watcher are built there while the
+ * application starts ({@link EngineStart}), Micrometer and the Prometheus endpoint load there, the
+ * log on its first line, a client's interceptors when its first class is rewritten
+ * ({@link InstallOnFirstHook}).
  */
 final class AgentRuntime {
 
-    /** The configuration of the agent installed in this JVM; {@code null} until it is. */
-    private static volatile ConfigWatcher installed;
+    /** The engine (and configuration) of the agent installed in this JVM; {@code null} until it is. */
+    private static volatile EngineStart installed;
 
     private AgentRuntime() {
     }
@@ -53,8 +52,12 @@ final class AgentRuntime {
      * or {@value AgentStart#OFF}, which turns every hook pass-through.
      */
     static void replaceConfiguration(String installedBy, String argument) throws Exception {
-        ConfigWatcher watcher = installed;
-        if (watcher == null) {
+        EngineStart start = installed;
+        ConfigWatcher watcher = start == null ? null : start.watcher();
+        if (start != null && watcher == null) {
+            Log.warn("Tailguard is already running in this JVM (" + installedBy + "), but its engine did not "
+                    + "start; nothing changed");
+        } else if (watcher == null) {
             // The copy that installed is not reachable from here: its classes live in another class loader.
             Log.warn("Tailguard is already running in this JVM (" + installedBy + "), but its configuration "
                     + "cannot be changed from this copy of the agent; nothing changed");
@@ -72,20 +75,14 @@ final class AgentRuntime {
     /** Kept apart from {@link AgentRuntime} so that no bootstrap class is resolved before they are defined. */
     private static final class Installed {
 
-        static ConfigWatcher install(Instrumentation instrumentation, ConfigSources sources, TailguardConfig config) {
+        static EngineStart install(Instrumentation instrumentation, ConfigSources sources, TailguardConfig config) {
             InternalFailures failures = new InternalFailures();
             Dispatcher.setFailureReporter(failures);
-            Engine engine = new Engine(Clock.SYSTEM, new TimerScheduler(), DaemonThreads.workers(),
-                    RandomSource.THREAD_LOCAL, failures);
             ScheduledThreadPoolExecutor housekeeping = new ScheduledThreadPoolExecutor(1,
                     DaemonThreads.named("tailguard-housekeeping"));
             housekeeping.setRemoveOnCancelPolicy(true);
-            TailguardMetrics metrics = new TailguardMetrics(engine, housekeeping);
-            engine.useMetrics(metrics);
-            if (config != null) {
-                metrics.apply(config);
-                engine.configure(config);
-            }
+            EngineStart engine = EngineStart.begin(sources, config, failures, housekeeping);
+            housekeeping.execute(new WarmUpRewriting());
             List<Hook> hooks = new ArrayList<>();
             List<String> names = new ArrayList<>();
             List<ClientInstrumentation> installing = new ArrayList<>();
@@ -108,13 +105,30 @@ final class AgentRuntime {
             HookTransformer transformer = new HookTransformer(hooks, new InstallOnFirstHook(installing, engine, status));
             instrumentation.addTransformer(transformer, true);
             retransformLoaded(instrumentation, transformer);
-            ConfigWatcher watcher = ConfigWatcher.start(sources, config, engine, metrics, housekeeping);
             status.publish(sources.file() == null ? null : sources.file().toAbsolutePath().toString(),
                     config == null ? "pass-through (invalid configuration)" : config.mode().name().toLowerCase(Locale.ROOT));
             if (config != null && Log.enabled("debug")) {
                 Log.debug("active: " + config + ", clients " + names);
             }
-            return watcher;
+            return engine;
+        }
+
+        /**
+         * After the engine, on the housekeeping thread: the class loading of the first rewrite and
+         * of the first handled request, done before the application gets to them ({@link
+         * MethodPrologue#warmUp}, {@link Engine#loadRequestPath}).
+         */
+        private static final class WarmUpRewriting implements Runnable {
+            @Override
+            public void run() {
+                try {
+                    MethodPrologue.warmUp();
+                    Engine.loadRequestPath();
+                } catch (Throwable failure) {
+                    // Only time is lost: the first hooked class then loads these classes itself.
+                    Log.debug("rewriting could not be warmed up: " + failure);
+                }
+            }
         }
 
         /**

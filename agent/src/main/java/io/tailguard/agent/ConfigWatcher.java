@@ -53,7 +53,10 @@ final class ConfigWatcher implements Runnable {
         this.metrics = metrics;
         this.executor = executor;
         this.file = file;
-        this.lastContent = file == null ? null : read(file);
+        // What the configuration in force was read from: a change made since is then seen by the
+        // first check, even when this is created a moment after that read (on the housekeeping thread).
+        byte[] loaded = sources.lastFileContent();
+        this.lastContent = file == null ? null : loaded != null ? loaded : read(file);
         this.intervalMillis = interval.isZero() ? 0 : millis(interval);
     }
 

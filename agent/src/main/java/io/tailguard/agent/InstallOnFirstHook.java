@@ -9,6 +9,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Supplier;
 
 /**
  * Puts a client's interceptors into their dispatcher slots when the first of its classes is
@@ -17,16 +18,18 @@ import java.util.Set;
  * is handed back to the JVM, so no hooked method can run before its interceptor is in place; until
  * then the slot is empty and a call would pass through, as it does for a client not loaded at all.
  * A client whose interceptors cannot be created leaves that class as it was (the transformer's
- * failure path), and is tried again with its next class.
+ * failure path), and is tried again with its next class. The engine is built while the application
+ * starts ({@link EngineStart}): the first install waits for it, and without one (it could not be
+ * built) nothing is installed and the class is left as it was.
  */
 final class InstallOnFirstHook implements HookTransformer.Listener {
 
     private final Map<String, ClientInstrumentation> clientByType = new HashMap<>();
     private final Set<String> installed = new HashSet<>();
-    private final Engine engine;
+    private final Supplier<Engine> engine;
     private final HookTransformer.Listener delegate;
 
-    InstallOnFirstHook(List<ClientInstrumentation> clients, Engine engine, HookTransformer.Listener delegate) {
+    InstallOnFirstHook(List<ClientInstrumentation> clients, Supplier<Engine> engine, HookTransformer.Listener delegate) {
         for (ClientInstrumentation client : clients) {
             for (Hook hook : client.hooks()) {
                 clientByType.put(hook.type(), client);
@@ -52,7 +55,11 @@ final class InstallOnFirstHook implements HookTransformer.Listener {
 
     private synchronized void install(ClientInstrumentation client) {
         if (!installed.contains(client.name())) {
-            client.install(engine);
+            Engine running = engine.get();
+            if (running == null) {
+                throw new IllegalStateException("the engine did not start; " + client.name() + " is not instrumented");
+            }
+            client.install(running);
             installed.add(client.name());
         }
     }

@@ -1,13 +1,15 @@
 package io.tailguard.agent.config;
 
+import java.io.File;
+import java.io.FileInputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.Reader;
 import java.io.StringReader;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.ArrayList;
@@ -49,6 +51,7 @@ public final class ConfigSources {
     private final Properties system;
     private final List<String> environmentWarnings = new ArrayList<>();
     private volatile ConfigParser.Settings lastRead = new ConfigParser.Settings();
+    private volatile byte[] lastFileContent;
 
     public ConfigSources(String agentArgs, Map<String, String> env, Properties system) {
         this.env = env;
@@ -88,6 +91,15 @@ public final class ConfigSources {
         return file;
     }
 
+    /**
+     * The configuration file's bytes as the last {@link #load} read them, or {@code null} when it
+     * read none: what a watcher compares the file with, so that a change made after that read is
+     * never taken for the configuration in force.
+     */
+    public byte[] lastFileContent() {
+        return lastFileContent;
+    }
+
     /** Reads every source and validates the result. */
     public TailguardConfig load() throws InvalidConfigException {
         ConfigParser.Settings settings = new ConfigParser.Settings();
@@ -122,22 +134,31 @@ public final class ConfigSources {
 
     private void readFile(ConfigParser.Settings settings, List<ConfigProblem> problems) {
         String key = FILE_PROPERTY;
+        lastFileContent = null;
         try {
-            if (!Files.isRegularFile(file)) {
+            // java.io rather than java.nio.file.Files: this runs in premain, and Files would load
+            // some thirty NIO channel classes that are not in the JDK's class data sharing archive.
+            File path = file.toFile();
+            if (!path.isFile()) {
                 problems.add(new ConfigProblem(key, "file '" + file + "' (from " + fileOrigin
                         + ") does not exist or is not a regular file; expected the path of a properties file"));
                 return;
             }
-            long size = Files.size(file);
+            long size = path.length();
             if (size > MAX_FILE_BYTES) {
                 problems.add(new ConfigProblem(key, "file '" + file + "' is " + size
                         + " bytes; expected a properties file of at most " + MAX_FILE_BYTES + " bytes"));
                 return;
             }
+            byte[] content;
+            try (InputStream in = new FileInputStream(path)) {
+                content = in.readAllBytes();
+            }
+            lastFileContent = content;
             String text = StandardCharsets.UTF_8.newDecoder()
                     .onMalformedInput(CodingErrorAction.REPORT)
                     .onUnmappableCharacter(CodingErrorAction.REPORT)
-                    .decode(ByteBuffer.wrap(Files.readAllBytes(file)))
+                    .decode(ByteBuffer.wrap(content))
                     .toString();
             Properties properties = new Properties();
             try (Reader reader = new StringReader(text)) {

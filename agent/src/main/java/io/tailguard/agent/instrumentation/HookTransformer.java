@@ -4,8 +4,10 @@ import java.lang.instrument.ClassFileTransformer;
 import java.security.ProtectionDomain;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * The only transformer the agent registers. For every class the JVM loads it does one hash lookup
@@ -15,6 +17,12 @@ import java.util.Map;
 public final class HookTransformer implements ClassFileTransformer {
 
     private final Map<String, List<Hook>> hooksByType = new HashMap<>();
+    /**
+     * The same classes by binary name ({@code a.b.C}): premain asks about every class loaded before
+     * it (some seven hundred; thousands on an attach), and a lookup by the name the class already
+     * holds spares a converted copy of each name.
+     */
+    private final Set<String> binaryNames = new HashSet<>();
     private final Listener listener;
 
     public HookTransformer(List<Hook> hooks, Listener listener) {
@@ -25,13 +33,14 @@ public final class HookTransformer implements ClassFileTransformer {
                 hooksByType.put(hook.type(), forType);
             }
             forType.add(hook);
+            binaryNames.add(hook.type().replace('/', '.'));
         }
         this.listener = listener;
     }
 
     /** Whether a loaded class (by binary name) is one this transformer rewrites. */
     public boolean hooks(String className) {
-        return hooksByType.containsKey(className.replace('.', '/'));
+        return binaryNames.contains(className);
     }
 
     @Override

@@ -73,6 +73,30 @@ public final class MethodPrologue {
     }
 
     /**
+     * Rewrites a small class made up here, and throws the result away: it loads and links the ASM
+     * classes a rewrite needs, nearly all of the cost of the first one (measured on JDK 17: ~17 ms of
+     * ~20 ms for the JDK client's {@code HttpClientImpl}; the rewrite itself took ~3 ms). Run on the
+     * housekeeping thread after premain, it takes that cost off the application's thread, which
+     * otherwise pays it when it loads its first hooked class.
+     *
+     * @return the rewritten class, {@code null} if it was not rewritten (for a test)
+     */
+    public static byte[] warmUp() {
+        String type = "io/tailguard/agent/instrumentation/WarmUp";
+        String descriptor = "(Ljava/lang/Object;)Ljava/lang/Object;";
+        ClassWriter writer = new ClassWriter(0);
+        writer.visit(Opcodes.V11, Opcodes.ACC_PUBLIC | Opcodes.ACC_FINAL, type, null, "java/lang/Object", null);
+        MethodVisitor method = writer.visitMethod(Opcodes.ACC_PUBLIC | Opcodes.ACC_STATIC, "call", descriptor, null, null);
+        method.visitCode();
+        method.visitVarInsn(Opcodes.ALOAD, 0);
+        method.visitInsn(Opcodes.ARETURN);
+        method.visitMaxs(1, 1);
+        method.visitEnd();
+        writer.visitEnd();
+        return apply(writer.toByteArray(), List.of(new Hook(type, "call", descriptor, 0)));
+    }
+
+    /**
      * The methods (name and descriptor) that already call {@code Dispatcher.enter}. A method gets one
      * prologue however often it is transformed: a second one would send each of the agent's own
      * attempts into the agent again. The JVM hands a retransformation the class without this

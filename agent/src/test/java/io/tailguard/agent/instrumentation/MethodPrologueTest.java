@@ -2,6 +2,7 @@ package io.tailguard.agent.instrumentation;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -202,6 +203,14 @@ class MethodPrologueTest {
     }
 
     /** ASM's data-flow verifier over every method, stack map frames included. */
+    @Test
+    void theWarmUpRewritesTheClassItMakesIntoOneThatVerifies() {
+        byte[] rewritten = MethodPrologue.warmUp();
+
+        assertNotNull(rewritten, "the warm-up's method got a prologue");
+        verify(rewritten);
+    }
+
     private static void verify(byte[] classFile) {
         StringWriter report = new StringWriter();
         CheckClassAdapter.verify(new ClassReader(classFile), MethodPrologueTest.class.getClassLoader(), false,
