@@ -37,6 +37,8 @@ final class EngineStart implements Runnable, Supplier<Engine> {
     private final CountDownLatch done = new CountDownLatch(1);
     private volatile Engine engine;
     private volatile ConfigWatcher watcher;
+    /** The thread building the engine, once it has begun. */
+    private volatile Thread builder;
 
     private EngineStart(ConfigSources sources, TailguardConfig config, InternalFailures failures,
             ScheduledExecutorService housekeeping) {
@@ -56,6 +58,7 @@ final class EngineStart implements Runnable, Supplier<Engine> {
 
     @Override
     public void run() {
+        builder = Thread.currentThread();
         try {
             Engine built = new Engine(Clock.SYSTEM, new TimerScheduler(), DaemonThreads.workers(),
                     RandomSource.THREAD_LOCAL, failures);
@@ -86,6 +89,11 @@ final class EngineStart implements Runnable, Supplier<Engine> {
     }
 
     private boolean await() {
+        if (Thread.currentThread() == builder && done.getCount() > 0) {
+            // Asked by the build itself (a hooked class its construction loads): waiting would only
+            // time out. That class is left as it was; the next one installs the client.
+            return false;
+        }
         try {
             if (done.await(WAIT_SECONDS, TimeUnit.SECONDS)) {
                 return true;

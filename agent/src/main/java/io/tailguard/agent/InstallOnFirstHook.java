@@ -53,14 +53,23 @@ final class InstallOnFirstHook implements HookTransformer.Listener {
         delegate.failed(type, failure);
     }
 
-    private synchronized void install(ClientInstrumentation client) {
-        if (!installed.contains(client.name())) {
-            Engine running = engine.get();
-            if (running == null) {
-                throw new IllegalStateException("the engine did not start; " + client.name() + " is not instrumented");
+    private void install(ClientInstrumentation client) {
+        synchronized (this) {
+            if (installed.contains(client.name())) {
+                return;
             }
-            client.install(running);
-            installed.add(client.name());
+        }
+        // Waited for outside this object's lock: a class another thread rewrites meanwhile (one the
+        // engine's construction loads, say) must not queue behind the wait.
+        Engine running = engine.get();
+        if (running == null) {
+            throw new IllegalStateException("the engine did not start; " + client.name() + " is not instrumented");
+        }
+        synchronized (this) {
+            if (!installed.contains(client.name())) {
+                client.install(running);
+                installed.add(client.name());
+            }
         }
     }
 }
