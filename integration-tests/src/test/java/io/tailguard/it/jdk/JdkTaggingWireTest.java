@@ -1,0 +1,98 @@
+package io.tailguard.it.jdk;
+
+import static io.tailguard.it.TestServer.ok;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+
+import io.tailguard.it.AgentedApp;
+import io.tailguard.it.Call;
+import io.tailguard.it.TestServer;
+import io.tailguard.it.TestServer.Arrival;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import mockwebserver3.MockResponse;
+import org.junit.jupiter.api.AutoClose;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** What a tagged JDK request looks like on the wire, next to the same request left alone. */
+@Timeout(120)
+class JdkTaggingWireTest {
+
+    private static final Set<String> TAGS = Set.of("x-request-id", "x-attempt", "x-is-hedge", "x-request-timeout-ms");
+
+    @AutoClose
+    private static final AgentedApp app = AgentedApp.withConfig(String.join("\n",
+            "tailguard.policy.api.hosts=127.0.0.1",
+            "tailguard.policy.api.tagging=true")).start();
+
+    @AutoClose
+    private final TestServer server = new TestServer();
+
+    /**
+     * The untagged request goes to {@code localhost}, which no policy matches: apart from the
+     * tags and {@code Host}, the two must carry the same headers, in the same order (a GET
+     * without a body gets no {@code Content-Length: 0} from JDK 19 on, tagged or not).
+     */
+    @ParameterizedTest
+    @CsvSource({"jdk-send,1.1", "jdk-send,2", "jdk-async,1.1", "jdk-async,2"})
+    void aTaggedRequestCarriesTheHeadersItWouldCarryWithoutTheAgentAndTheTags(String client, String version)
+            throws Exception {
+        for (String method : List.of("GET", "DELETE", "POST")) {
+            Call plain = Call.of(client, method, server.unmatchedUrl("/item")).header("Accept", "text/plain")
+                    .header("X-App", "own").option("version", version);
+            Call tagged = Call.of(client, method, server.url("/item")).header("Accept", "text/plain")
+                    .header("X-App", "own").option("version", version);
+            // A GET or DELETE as GET() and DELETE() make it: without a body publisher.
+            plain.body(method.equals("POST") ? "string" : "absent", "{}");
+            tagged.body(method.equals("POST") ? "string" : "absent", "{}");
+
+            assertEquals("200", app.call(plain).get("status"));
+            Arrival untouched = server.take();
+            assertEquals("200", app.call(tagged).get("status"));
+            Arrival sent = server.take();
+
+            assertEquals(headersBesidesTags(untouched), headersBesidesTags(sent), method + " over " + version);
+            assertEquals("1", sent.header("X-Attempt"));
+            assertEquals("false", sent.header("X-Is-Hedge"));
+            assertNotNull(sent.header("X-Request-ID"));
+            assertEquals(untouched.body(), sent.body(), method);
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"jdk-send", "jdk-async"})
+    void aRedirectTheClientFollowsCarriesTheTagsOfTheAttemptItBelongsTo(String client) throws Exception {
+        server.enqueue(new MockResponse.Builder().code(302).setHeader("Location", "/moved").build(), ok("here"));
+
+        Map<String, String> result = app.call(Call.get(client, server.url("/item")).header("X-App", "own")
+                .option("redirects", "follow"));
+
+        assertEquals("200", result.get("status"), result.toString());
+        assertEquals("here", result.get("body"));
+        Arrival first = server.take();
+        Arrival redirected = server.take();
+        assertEquals("/moved", redirected.request.getTarget());
+        assertNotNull(first.header("X-Request-ID"));
+        for (String tag : List.of("X-Request-ID", "X-Attempt", "X-Is-Hedge", "X-App")) {
+            assertEquals(first.header(tag), redirected.header(tag), tag);
+        }
+        assertEquals(headersBesidesTags(first), headersBesidesTags(redirected));
+    }
+
+    private static List<String> headersBesidesTags(Arrival arrival) {
+        List<String> lines = new ArrayList<>();
+        arrival.request.getHeaders().forEach(header -> {
+            String name = header.getFirst().toLowerCase(Locale.ROOT);
+            if (!TAGS.contains(name) && !name.equals("host")) {
+                lines.add(header.getFirst() + ": " + header.getSecond());
+            }
+        });
+        return lines;
+    }
+}
