@@ -10,7 +10,7 @@ import io.tailguard.agent.instrumentation.HookTransformer;
 import io.tailguard.agent.instrumentation.Instrumentations;
 import io.tailguard.agent.instrumentation.MethodPrologue;
 import io.tailguard.agent.instrumentation.urlconnection.UrlConnectionInstrumentation;
-import io.tailguard.agent.instrumentation.jdk.SendWithoutHandOff;
+import io.tailguard.agent.instrumentation.jdk.JdkHttpClientInstrumentation;
 import io.tailguard.agent.server.httpserver.HttpServerInstrumentation;
 import io.tailguard.bootstrap.Dispatcher;
 import java.lang.instrument.Instrumentation;
@@ -133,8 +133,8 @@ final class AgentRuntime {
 
         /**
          * Lets {@code java.net.http}'s instrumented code link against the bootstrap dispatcher, and
-         * opens its implementation package to the agent for the one private method the JDK adapter
-         * calls ({@link io.tailguard.agent.instrumentation.jdk.SendWithoutHandOff}).
+         * opens to the agent the packages whose private members the JDK adapter uses
+         * ({@link JdkHttpClientInstrumentation#OPENED_PACKAGES}).
          */
         private static void readEdgeForJavaNetHttp(Instrumentation instrumentation) {
             Module bootstrapUnnamed = Dispatcher.class.getModule();
@@ -144,8 +144,12 @@ final class AgentRuntime {
                 return;
             }
             Set<Module> reads = http.get().canRead(bootstrapUnnamed) ? Set.of() : Set.of(bootstrapUnnamed);
-            Map<String, Set<Module>> opens = http.get().isOpen(SendWithoutHandOff.PACKAGE, agent)
-                    ? Map.of() : Map.of(SendWithoutHandOff.PACKAGE, Set.of(agent));
+            Map<String, Set<Module>> opens = new HashMap<>();
+            for (String pkg : JdkHttpClientInstrumentation.OPENED_PACKAGES) {
+                if (!http.get().isOpen(pkg, agent)) {
+                    opens.put(pkg, Set.of(agent));
+                }
+            }
             if (!reads.isEmpty() || !opens.isEmpty()) {
                 instrumentation.redefineModule(http.get(), reads, Map.of(), opens, Set.of(), Map.of());
             }

@@ -18,10 +18,12 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 import javax.net.ServerSocketFactory;
+import javax.net.ssl.SSLSocketFactory;
 import mockwebserver3.Dispatcher;
 import mockwebserver3.MockResponse;
 import mockwebserver3.MockWebServer;
 import mockwebserver3.RecordedRequest;
+import okhttp3.Protocol;
 
 /**
  * A MockWebServer on 127.0.0.1 that also records when each request arrived, and tracks its
@@ -37,7 +39,22 @@ public final class TestServer implements AutoCloseable {
     private final List<TrackedSocket> sockets = new CopyOnWriteArrayList<>();
     private final AtomicInteger requests = new AtomicInteger();
 
+    private final String scheme;
+
     public TestServer() {
+        this(null);
+    }
+
+    /**
+     * @param tls when not {@code null}, the server speaks HTTPS with it and offers HTTP/2 by ALPN
+     *     before HTTP/1.1
+     */
+    public TestServer(SSLSocketFactory tls) {
+        this.scheme = tls == null ? "http" : "https";
+        if (tls != null) {
+            server.useHttps(tls);
+            server.setProtocols(List.of(Protocol.HTTP_2, Protocol.HTTP_1_1));
+        }
         server.setServerSocketFactory(new TrackingServerSocketFactory());
         server.setDispatcher(new Dispatcher() {
             @Override
@@ -89,12 +106,12 @@ public final class TestServer implements AutoCloseable {
 
     /** A URL on the matched host name, 127.0.0.1. */
     public String url(String path) {
-        return "http://127.0.0.1:" + server.getPort() + path;
+        return scheme + "://127.0.0.1:" + server.getPort() + path;
     }
 
     /** The same server under a host name no test policy matches. */
     public String unmatchedUrl(String path) {
-        return "http://localhost:" + server.getPort() + path;
+        return scheme + "://localhost:" + server.getPort() + path;
     }
 
     public int port() {

@@ -19,11 +19,14 @@ public abstract class JdkDriver implements ClientDriver {
 
     private final HttpClient client = HttpClient.newHttpClient();
     private final HttpClient http11 = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+    /** Made on first use: a client of its own starts a selector thread that other tests count. */
+    private HttpClient following;
 
     @Override
     public Map<String, String> call(Map<String, String> call) throws Exception {
         HttpRequest request = request(call);
-        HttpClient chosen = "1.1".equals(call.get("version")) ? http11 : client;
+        HttpClient chosen = "1.1".equals(call.get("version")) ? http11
+                : "follow".equals(call.get("redirects")) ? following() : client;
         boolean stream = "inputStream".equals(call.get("handler"));
         Map<String, String> result = new LinkedHashMap<>();
         long start = System.nanoTime();
@@ -58,6 +61,13 @@ public abstract class JdkDriver implements ClientDriver {
         return result;
     }
 
+    private synchronized HttpClient following() {
+        if (following == null) {
+            following = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NORMAL).build();
+        }
+        return following;
+    }
+
     abstract <T> HttpResponse<T> send(HttpClient client, HttpRequest request, HttpResponse.BodyHandler<T> handler)
             throws Exception;
 
@@ -80,10 +90,21 @@ public abstract class JdkDriver implements ClientDriver {
             case "oneShot":
                 publisher = HttpRequest.BodyPublishers.fromPublisher(HttpRequest.BodyPublishers.ofByteArray(bytes));
                 break;
+            case "absent":
+                // No publisher at all, as GET() and DELETE() leave it.
+                publisher = null;
+                break;
             default:
                 publisher = HttpRequest.BodyPublishers.noBody();
         }
-        builder.method(call.getOrDefault("method", "GET"), publisher);
+        String method = call.getOrDefault("method", "GET");
+        if (publisher != null) {
+            builder.method(method, publisher);
+        } else if (method.equals("DELETE")) {
+            builder.DELETE();
+        } else {
+            builder.GET();
+        }
         for (Map.Entry<String, String> e : call.entrySet()) {
             if (e.getKey().startsWith("h.")) {
                 builder.header(e.getKey().substring(2), e.getValue());

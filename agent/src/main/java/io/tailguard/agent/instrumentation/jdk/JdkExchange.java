@@ -165,12 +165,23 @@ final class JdkExchange implements Exchange<HttpResponse<Object>> {
         Optional<Duration> ownTimeout = original.timeout();
         long timeout = ownTimeout.isPresent() ? ownTimeout.get().toNanos() : Long.MAX_VALUE;
         boolean shorterTimeout = timeout != Long.MAX_VALUE && spec.clientTimeoutNanos() < timeout - TIMEOUT_SLACK_NANOS;
-        if (spec.headers().isEmpty() && !shorterTimeout) {
+        Map<String, String> tags = spec.headers();
+        if (tags.isEmpty() && !shorterTimeout) {
             return original;
         }
-        // Built by the JDK's own builder, not a lighter HttpRequest of ours: the OpenTelemetry agent
-        // adds its trace headers by instrumenting the JDK's request classes' headers(), and a request
-        // class of our own would go out untraced (JdkOpenTelemetryCoexistenceTest).
+        Optional<Duration> attemptTimeout = shorterTimeout ? Optional.of(Duration.ofNanos(spec.clientTimeoutNanos()))
+                : ownTimeout;
+        if (AttemptRequest.supports(tags)) {
+            return new AttemptRequest(original, tags, attemptTimeout);
+        }
+        return built(original, tags, attemptTimeout);
+    }
+
+    /**
+     * A copy made by the JDK's own builder, for tags it would reject or merge: then it throws as it
+     * did for every tagged request, and the engine falls back to the plain call.
+     */
+    private static HttpRequest built(HttpRequest original, Map<String, String> tags, Optional<Duration> timeout) {
         HttpRequest.Builder copy = HttpRequest.newBuilder(original.uri())
                 .method(original.method(), original.bodyPublisher().orElse(HttpRequest.BodyPublishers.noBody()))
                 .expectContinue(original.expectContinue());
@@ -178,11 +189,8 @@ final class JdkExchange implements Exchange<HttpResponse<Object>> {
         if (version.isPresent()) {
             copy.version(version.get());
         }
-        Map<String, String> tags = spec.headers();
-        Map<String, List<String>> own = original.headers().map();
-        boolean overlap = overlaps(own, tags);
-        for (Map.Entry<String, List<String>> header : own.entrySet()) {
-            if (!overlap || !replaced(tags, header.getKey())) {
+        for (Map.Entry<String, List<String>> header : original.headers().map().entrySet()) {
+            if (!replaced(tags, header.getKey())) {
                 for (String value : header.getValue()) {
                     copy.header(header.getKey(), value);
                 }
@@ -191,21 +199,10 @@ final class JdkExchange implements Exchange<HttpResponse<Object>> {
         for (String tag : tags.keySet()) {
             copy.setHeader(tag, tags.get(tag));
         }
-        if (ownTimeout.isPresent()) {
-            long attemptTimeout = Math.min(timeout, spec.clientTimeoutNanos());
-            copy.timeout(attemptTimeout == timeout ? ownTimeout.get() : Duration.ofNanos(attemptTimeout));
+        if (timeout.isPresent()) {
+            copy.timeout(timeout.get());
         }
         return copy.build();
-    }
-
-    /** Whether the request sets any of the tagging headers itself (its map is case-insensitive). */
-    private static boolean overlaps(Map<String, List<String>> own, Map<String, String> tags) {
-        for (String tag : tags.keySet()) {
-            if (own.containsKey(tag)) {
-                return true;
-            }
-        }
-        return false;
     }
 
     private static boolean replaced(Map<String, String> headers, String name) {

@@ -18,6 +18,14 @@ import java.util.List;
 public final class JdkHttpClientInstrumentation implements ClientInstrumentation {
 
     static final String CLIENT = "jdk/internal/net/http/HttpClientImpl";
+
+    /**
+     * The packages of module {@code java.net.http} the agent opens to itself at startup: the
+     * client's implementation, for {@link SendWithoutHandOff}, and the API's, for the one private
+     * constructor {@link AttemptRequest} uses.
+     */
+    public static final List<String> OPENED_PACKAGES = List.of(SendWithoutHandOff.PACKAGE,
+            AttemptRequest.HEADERS_PACKAGE);
     private static final String REQUEST = "Ljava/net/http/HttpRequest;";
     private static final String HANDLER = "Ljava/net/http/HttpResponse$BodyHandler;";
     private static final String PUSH_HANDLER = "Ljava/net/http/HttpResponse$PushPromiseHandler;";

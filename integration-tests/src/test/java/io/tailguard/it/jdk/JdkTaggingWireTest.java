@@ -1,0 +1,187 @@
+package io.tailguard.it.jdk;
+
+import static io.tailguard.it.TestServer.ok;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+
+import io.tailguard.it.AgentedApp;
+import io.tailguard.it.Call;
+import io.tailguard.it.TestServer;
+import io.tailguard.it.TestServer.Arrival;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.security.KeyStore;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.SSLContext;
+import mockwebserver3.MockResponse;
+import org.junit.jupiter.api.AutoClose;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** What a tagged JDK request looks like on the wire, next to the same request left alone. */
+@Timeout(120)
+class JdkTaggingWireTest {
+
+    private static final Set<String> TAGS = Set.of("x-request-id", "x-attempt", "x-is-hedge", "x-request-timeout-ms");
+
+    private static final char[] PASSWORD = "changeit".toCharArray();
+    private static final Path KEYS = serverKeys();
+
+    @AutoClose
+    private static final AgentedApp app = AgentedApp.withConfig(String.join("\n",
+            "tailguard.policy.api.hosts=127.0.0.1",
+            "tailguard.policy.api.tagging=true"))
+            .jvmOption("-Djavax.net.ssl.trustStore=" + trustStore(KEYS))
+            .jvmOption("-Djavax.net.ssl.trustStorePassword=changeit").start();
+
+    @AutoClose
+    private final TestServer server = new TestServer();
+
+    /**
+     * The untagged request goes to {@code localhost}, which no policy matches: apart from the
+     * tags and {@code Host} ({@code :authority} in HTTP/2), the two must carry the same headers,
+     * in the same order (a GET without a body gets no {@code Content-Length: 0} from JDK 19 on,
+     * tagged or not).
+     */
+    @ParameterizedTest
+    @CsvSource({"jdk-send,1.1", "jdk-send,2", "jdk-async,1.1", "jdk-async,2"})
+    void aTaggedRequestCarriesTheHeadersItWouldCarryWithoutTheAgentAndTheTags(String client, String version)
+            throws Exception {
+        sameHeadersTaggedOrNot(client, version, server, "HTTP/1.1");
+    }
+
+    /** Over TLS the JDK client negotiates HTTP/2 by ALPN: the tags go out in HPACK-encoded frames. */
+    @ParameterizedTest
+    @CsvSource({"jdk-send,1.1,HTTP/1.1", "jdk-send,2,HTTP/2", "jdk-async,1.1,HTTP/1.1", "jdk-async,2,HTTP/2"})
+    void overHttpsAndHttp2TooATaggedRequestCarriesTheSameHeadersAndTheTags(String client, String version,
+            String protocol) throws Exception {
+        try (TestServer https = new TestServer(serverContext(KEYS).getSocketFactory())) {
+            sameHeadersTaggedOrNot(client, version, https, protocol);
+        }
+    }
+
+    private static void sameHeadersTaggedOrNot(String client, String version, TestServer server, String protocol)
+            throws Exception {
+        for (String method : List.of("GET", "DELETE", "POST")) {
+            Call plain = Call.of(client, method, server.unmatchedUrl("/item")).header("Accept", "text/plain")
+                    .header("X-App", "own").option("version", version);
+            Call tagged = Call.of(client, method, server.url("/item")).header("Accept", "text/plain")
+                    .header("X-App", "own").option("version", version);
+            // A GET or DELETE as GET() and DELETE() make it: without a body publisher.
+            plain.body(method.equals("POST") ? "string" : "absent", "{}");
+            tagged.body(method.equals("POST") ? "string" : "absent", "{}");
+
+            assertEquals("200", app.call(plain).get("status"));
+            Arrival untouched = server.take();
+            assertEquals("200", app.call(tagged).get("status"));
+            Arrival sent = server.take();
+
+            assertEquals(protocol, sent.request.getVersion());
+            assertEquals(protocol, untouched.request.getVersion());
+            assertEquals(headersBesidesTags(untouched), headersBesidesTags(sent), method + " over " + version);
+            assertEquals("1", sent.header("X-Attempt"));
+            assertEquals("false", sent.header("X-Is-Hedge"));
+            assertNotNull(sent.header("X-Request-ID"));
+            assertEquals(untouched.body(), sent.body(), method);
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"jdk-send", "jdk-async"})
+    void aRedirectTheClientFollowsCarriesTheTagsOfTheAttemptItBelongsTo(String client) throws Exception {
+        server.enqueue(new MockResponse.Builder().code(302).setHeader("Location", "/moved").build(), ok("here"));
+
+        Map<String, String> result = app.call(Call.get(client, server.url("/item")).header("X-App", "own")
+                .option("redirects", "follow"));
+
+        assertEquals("200", result.get("status"), result.toString());
+        assertEquals("here", result.get("body"));
+        Arrival first = server.take();
+        Arrival redirected = server.take();
+        assertEquals("/moved", redirected.request.getTarget());
+        assertNotNull(first.header("X-Request-ID"));
+        for (String tag : List.of("X-Request-ID", "X-Attempt", "X-Is-Hedge", "X-App")) {
+            assertEquals(first.header(tag), redirected.header(tag), tag);
+        }
+        assertEquals(headersBesidesTags(first), headersBesidesTags(redirected));
+    }
+
+    /** A key pair and self-signed certificate for 127.0.0.1 and localhost, made by the JDK's keytool. */
+    private static Path serverKeys() {
+        try {
+            Path dir = Files.createTempDirectory("tailguard-tls");
+            Path keys = dir.resolve("server.p12");
+            // Deleted at exit in the reverse order: the files, then the directory.
+            dir.toFile().deleteOnExit();
+            keys.toFile().deleteOnExit();
+            keys.resolveSibling("trust.p12").toFile().deleteOnExit();
+            Process keytool = new ProcessBuilder(Paths.get(System.getProperty("java.home"), "bin", "keytool").toString(),
+                    "-genkeypair", "-alias", "server", "-keyalg", "EC", "-groupname", "secp256r1",
+                    "-dname", "CN=localhost", "-ext", "SAN=ip:127.0.0.1,dns:localhost", "-validity", "2",
+                    "-storetype", "PKCS12", "-keystore", keys.toString(), "-storepass", "changeit")
+                    .redirectErrorStream(true).start();
+            String output = new String(keytool.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            if (keytool.waitFor() != 0) {
+                throw new IllegalStateException("keytool: " + output);
+            }
+            return keys;
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** The server's certificate alone, as the application's trust store. */
+    private static Path trustStore(Path keys) {
+        try {
+            KeyStore server = load(keys);
+            KeyStore trust = KeyStore.getInstance("PKCS12");
+            trust.load(null, PASSWORD);
+            trust.setCertificateEntry("server", server.getCertificate("server"));
+            Path path = keys.resolveSibling("trust.p12");
+            try (OutputStream out = Files.newOutputStream(path)) {
+                trust.store(out, PASSWORD);
+            }
+            return path;
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static SSLContext serverContext(Path keys) throws Exception {
+        KeyManagerFactory managers = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+        managers.init(load(keys), PASSWORD);
+        SSLContext context = SSLContext.getInstance("TLS");
+        context.init(managers.getKeyManagers(), null, null);
+        return context;
+    }
+
+    private static KeyStore load(Path keys) throws Exception {
+        KeyStore store = KeyStore.getInstance("PKCS12");
+        try (InputStream in = Files.newInputStream(keys)) {
+            store.load(in, PASSWORD);
+        }
+        return store;
+    }
+
+    private static List<String> headersBesidesTags(Arrival arrival) {
+        List<String> lines = new ArrayList<>();
+        arrival.request.getHeaders().forEach(header -> {
+            String name = header.getFirst().toLowerCase(Locale.ROOT);
+            if (!TAGS.contains(name) && !name.equals("host") && !name.equals(":authority")) {
+                lines.add(header.getFirst() + ": " + header.getSecond());
+            }
+        });
+        return lines;
+    }
+}
