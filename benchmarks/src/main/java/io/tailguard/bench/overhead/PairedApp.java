@@ -14,9 +14,10 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * The application of the paired overhead run, started with the agent by {@link PairedRun}. One
  * client, one JVM, one loopback address per {@link PairedRun.Arm}: the agent's configuration leaves
  * two unmatched (the second as a control) and gives each of the others a policy with one more
- * feature. Calls go in blocks, the arms of a round in a rotating order, so that drift in the
- * machine's load and in the JIT hits every arm alike; each block reports its wall time, the calling
- * thread's CPU time and allocation, and the whole process's CPU time.
+ * feature. Within a round the arms take turns call by call, so that drift in the machine's load and
+ * in the JIT hits every arm alike, and each call's wall time, calling thread's CPU time and
+ * allocation are added to its arm's; then each arm makes a block of calls, in rotating order, for
+ * the whole process's CPU time, which the kernel counts in ticks too coarse for one call.
  *
  * <p>The arms share their servers: as many servers as arms, each listening on the wildcard address
  * so that every arm's loopback address reaches every server, and in round {@code r} arm {@code a}
@@ -86,6 +87,7 @@ public final class PairedApp {
         com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
         com.sun.management.OperatingSystemMXBean os =
                 (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
+        int n = arms.length;
         int servers = urls[0].length;
         try (BenchClient client = BenchClients.create(clientName)) {
             for (int i = 0; i < warmup; i++) {
@@ -94,23 +96,45 @@ public final class PairedApp {
                 }
             }
             long threadId = Thread.currentThread().getId();
+            long[] wall = new long[n];
+            long[] cpu = new long[n];
+            long[] alloc = new long[n];
+            long[] process = new long[n];
             for (int round = 0; round < rounds; round++) {
-                for (int k = 0; k < arms.length; k++) {
-                    int arm = (k + round) % arms.length;
+                java.util.Arrays.fill(wall, 0);
+                java.util.Arrays.fill(cpu, 0);
+                java.util.Arrays.fill(alloc, 0);
+                // Wall time, caller CPU and allocation call by call, the arms taking turns (the first
+                // of each turn rotating): whatever the machine does for longer than a few calls (the
+                // scheduler's placement of the client's and the servers' threads, the JIT, another
+                // process) then falls on every arm alike instead of on one arm's block.
+                for (int i = 0; i < block; i++) {
+                    for (int k = 0; k < n; k++) {
+                        int arm = (k + i + round) % n;
+                        String url = urls[arm][(arm + round) % servers];
+                        long alloc0 = threads.getThreadAllocatedBytes(threadId);
+                        long cpu0 = threads.getCurrentThreadCpuTime();
+                        long wall0 = System.nanoTime();
+                        call(client, url);
+                        wall[arm] += System.nanoTime() - wall0;
+                        cpu[arm] += threads.getCurrentThreadCpuTime() - cpu0;
+                        alloc[arm] += threads.getThreadAllocatedBytes(threadId) - alloc0;
+                    }
+                }
+                // Process CPU advances in the kernel's clock ticks (10 ms), too coarse for one call:
+                // it is measured over a block of calls per arm, the arms in rotating order.
+                for (int k = 0; k < n; k++) {
+                    int arm = (k + round) % n;
                     String url = urls[arm][(arm + round) % servers];
                     long process0 = os.getProcessCpuTime();
-                    long alloc0 = threads.getThreadAllocatedBytes(threadId);
-                    long cpu0 = threads.getCurrentThreadCpuTime();
-                    long wall0 = System.nanoTime();
                     for (int i = 0; i < block; i++) {
                         call(client, url);
                     }
-                    long wall = System.nanoTime() - wall0;
-                    long cpu = threads.getCurrentThreadCpuTime() - cpu0;
-                    long alloc = threads.getThreadAllocatedBytes(threadId) - alloc0;
-                    long process = os.getProcessCpuTime() - process0;
-                    System.out.println("block " + round + " " + arms[arm].name() + " " + block + " " + wall + " " + cpu
-                            + " " + alloc + " " + process);
+                    process[arm] = os.getProcessCpuTime() - process0;
+                }
+                for (int arm = 0; arm < n; arm++) {
+                    System.out.println("block " + round + " " + arms[arm].name() + " " + block + " " + wall[arm] + " "
+                            + cpu[arm] + " " + alloc[arm] + " " + process[arm]);
                 }
             }
         }

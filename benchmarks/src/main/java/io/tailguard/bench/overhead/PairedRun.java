@@ -20,7 +20,7 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * What handling a call costs, measured paired inside one JVM: for each client API one application
- * with the agent calls five loopback addresses ({@link Arm}), in interleaved blocks, and each
+ * with the agent calls five loopback addresses ({@link Arm}), taking turns call by call, and each
  * handled arm is compared with the unmatched arm of the same round. The arms share five servers,
  * each arm calling a different one from round to round ({@link PairedApp}), so that what one server
  * instance costs more than another cancels between arms. A forked
@@ -129,8 +129,10 @@ public final class PairedRun {
                 + "cancel between arms: two addresses no policy matches (the second, "
                 + "the control, shows what two arms differ by when the agent does nothing for either), and three "
                 + "matched by a policy with retries, with retries and tagging, and with a hedge armed as well (1 s, "
-                + "never firing). " + rounds + " rounds of " + block + " calls per arm, the arms of a round in rotating "
-                + "order, after " + warmup + " warm-up calls per arm. Each figure is the mean over rounds of "
+                + "never firing). After " + warmup + " warm-up calls per arm, " + rounds + " rounds: in each, "
+                + block + " turns in which every arm makes one call (the first arm rotating), each call's wall "
+                + "time, caller CPU and allocation added to its arm's; then a block of " + block + " calls per arm, in "
+                + "rotating order, for the process's CPU time (counted in 10 ms ticks, too coarse for one call). Each figure is the mean over rounds of "
                 + "(arm − unmatched, same round) per call, with its 95% confidence interval. Caller CPU and "
                 + "allocation are the calling thread's (for `-async` and `-enqueue` most of the client's work runs "
                 + "on its own threads: see process CPU, which also counts the server's work, the same for every "
