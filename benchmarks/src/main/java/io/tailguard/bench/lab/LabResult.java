@@ -67,6 +67,13 @@ public final class LabResult {
     final int[] primariesPerBin;
     final int[] successesPerBin;
     final List<List<Long>> latencyPerBin;
+    /**
+     * Of the measured logical requests scheduled during the brownout: how many there were, and of
+     * those how many had their original attempt (the first, {@code X-Attempt: 1}) answered 200 and
+     * delivered, whatever became of their retries.
+     */
+    final int brownoutRequests;
+    final int brownoutOriginalsServed;
 
     LabResult(Mode mode, Scenario scenario, Path clientCsv, LabServer.ServerLog server) throws IOException {
         this.mode = mode;
@@ -142,6 +149,7 @@ public final class LabResult {
         }
         int[] attemptsOf = new int[total];
         long[] serverNanosOf = new long[total];
+        boolean[] originalServed = new boolean[total];
         long a = 0;
         long r = 0;
         long h = 0;
@@ -163,6 +171,9 @@ public final class LabResult {
                 continue;
             }
             attemptsOf[(int) attempt.id]++;
+            if (attempt.kind == LabServer.Kind.PRIMARY && attempt.status == 200 && attempt.delivered) {
+                originalServed[(int) attempt.id] = true;
+            }
             serverNanosOf[(int) attempt.id] = attempt.queueNanos + attempt.serviceNanos;
             a++;
             if (attempt.kind == LabServer.Kind.RETRY) {
@@ -201,6 +212,20 @@ public final class LabResult {
             }
         }
         sortedClientOverhead = overhead.stream().mapToLong(Long::longValue).sorted().toArray();
+        long brownoutFrom = (long) (scenario.brownoutStart * 1e9);
+        long brownoutTo = (long) ((scenario.brownoutStart + scenario.brownoutSeconds) * 1e9);
+        int offered = 0;
+        int served = 0;
+        for (int i = 0; i < total; i++) {
+            if (measured[i] && allScheduled[i] >= brownoutFrom && allScheduled[i] < brownoutTo) {
+                offered++;
+                if (originalServed[i]) {
+                    served++;
+                }
+            }
+        }
+        brownoutRequests = offered;
+        brownoutOriginalsServed = served;
     }
 
     /** What this run is called in its scenario's tables and charts. */
@@ -306,6 +331,14 @@ public final class LabResult {
             ok += successesPerBin[b];
         }
         return req == 0 ? Double.NaN : ok / (double) req;
+    }
+
+    /**
+     * Of the logical requests scheduled during the brownout, the share whose original attempt (not a
+     * retry or hedge) the server answered 200: what shedding retries first is for.
+     */
+    public double brownoutOriginalSuccessRate() {
+        return brownoutRequests == 0 ? Double.NaN : brownoutOriginalsServed / (double) brownoutRequests;
     }
 
     /**

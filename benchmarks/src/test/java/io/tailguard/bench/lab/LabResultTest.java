@@ -62,6 +62,38 @@ class LabResultTest {
     }
 
     /**
+     * Every other request offered during the brownout has its original refused and a retry served:
+     * every request succeeds, but only half the originals were served.
+     */
+    @Test
+    void originalsServedCountOnlyFirstAttemptsAnsweredDuringTheBrownout() throws Exception {
+        Scenario s1 = Scenario.s1(true);
+        StringBuilder csv = new StringBuilder("# synthetic\n");
+        List<LabServer.Attempt> attempts = new ArrayList<>();
+        int n = (int) (s1.totalSeconds() * 100);
+        for (int id = 0; id < n; id++) {
+            long scheduled = id * 10 * MS;
+            boolean refused = scheduled >= 10_000 * MS && scheduled < 20_000 * MS && id % 2 == 0;
+            csv.append(id).append(',').append(scheduled).append(',').append(20 * MS).append(",200,0\n");
+            attempts.add(attempt(id, scheduled, LabServer.Kind.PRIMARY, refused ? 503 : 200));
+            if (refused) {
+                attempts.add(attempt(id, scheduled + MS, LabServer.Kind.RETRY, 200));
+            }
+        }
+        LabServer.Attempt undelivered = attempts.stream()
+                .filter(a -> a.id == 1001 && a.kind == LabServer.Kind.PRIMARY).findFirst().orElseThrow();
+        undelivered.delivered = false; // answered after its caller had gone: not served
+        Path file = dir.resolve("s1-originals.csv");
+        Files.writeString(file, csv);
+        LabResult result = new LabResult(LabResult.Mode.BOTH_ENDS, s1, file,
+                new LabServer.ServerLog(attempts, 30, new int[0]));
+
+        assertEquals(1.0, result.brownoutSuccessRate(), 1e-9, "every request succeeded");
+        assertEquals(499 / 1000.0, result.brownoutOriginalSuccessRate(), 1e-9,
+                "half the originals offered in the brownout's 10 s were refused, and one was not delivered");
+    }
+
+    /**
      * A synthetic S3 run: every request's handler costs 2 ms of CPU; every other request is hedged,
      * and with coalescing the hedge is answered without the handler. The server's process spent
      * 300 ms of CPU over the measured requests.
