@@ -25,10 +25,10 @@ public final class Apache4AsyncBenchClient implements BenchClient {
     }
 
     @Override
-    public int get(String url, String header, String headerValue, Duration timeout) throws Exception {
+    public int get(String url, Duration timeout, String... headers) throws Exception {
         HttpGet get = new HttpGet(url);
-        if (header != null) {
-            get.setHeader(header, headerValue);
+        for (int i = 0; i < headers.length; i += 2) {
+            get.setHeader(headers[i], headers[i + 1]);
         }
         if (timeout != null) {
             int millis = (int) Math.min(Integer.MAX_VALUE, timeout.toMillis());

@@ -16,10 +16,10 @@ public final class Apache4BenchClient implements BenchClient {
     private final CloseableHttpClient client = HttpClients.custom().setMaxConnPerRoute(1000).setMaxConnTotal(1000).build();
 
     @Override
-    public int get(String url, String header, String headerValue, Duration timeout) throws Exception {
+    public int get(String url, Duration timeout, String... headers) throws Exception {
         HttpGet get = new HttpGet(url);
-        if (header != null) {
-            get.setHeader(header, headerValue);
+        for (int i = 0; i < headers.length; i += 2) {
+            get.setHeader(headers[i], headers[i + 1]);
         }
         if (timeout != null) {
             int millis = (int) Math.min(Integer.MAX_VALUE, timeout.toMillis());

@@ -24,10 +24,10 @@ public final class Apache5AsyncBenchClient implements BenchClient {
     }
 
     @Override
-    public int get(String url, String header, String headerValue, Duration timeout) throws Exception {
+    public int get(String url, Duration timeout, String... headers) throws Exception {
         SimpleRequestBuilder request = SimpleRequestBuilder.get(url);
-        if (header != null) {
-            request.setHeader(header, headerValue);
+        for (int i = 0; i < headers.length; i += 2) {
+            request.setHeader(headers[i], headers[i + 1]);
         }
         if (timeout != null) {
             request.setRequestConfig(RequestConfig.custom()

@@ -20,10 +20,10 @@ public final class Apache5BenchClient implements BenchClient {
             .build();
 
     @Override
-    public int get(String url, String header, String headerValue, Duration timeout) throws Exception {
+    public int get(String url, Duration timeout, String... headers) throws Exception {
         HttpGet get = new HttpGet(url);
-        if (header != null) {
-            get.setHeader(header, headerValue);
+        for (int i = 0; i < headers.length; i += 2) {
+            get.setHeader(headers[i], headers[i + 1]);
         }
         if (timeout != null) {
             get.setConfig(RequestConfig.custom().setResponseTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS).build());

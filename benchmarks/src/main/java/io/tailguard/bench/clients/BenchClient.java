@@ -10,17 +10,19 @@ import java.time.Duration;
  */
 public interface BenchClient extends AutoCloseable {
 
+    /** No headers, without an array per call. */
+    String[] NO_HEADERS = {};
+
     /**
      * Sends {@code GET url} through the library's blocking API and reads the whole body.
      *
-     * @param header the name of a request header to set, or {@code null} for none
-     * @param headerValue its value
      * @param timeout the request's own timeout as the library expresses it, or {@code null} for the
      *     library's default
+     * @param headers request headers to set: name, value, name, value, ...
      * @return the response status
      * @throws Exception whatever the library throws for a failed or timed-out call
      */
-    int get(String url, String header, String headerValue, Duration timeout) throws Exception;
+    int get(String url, Duration timeout, String... headers) throws Exception;
 
     @Override
     void close() throws IOException;

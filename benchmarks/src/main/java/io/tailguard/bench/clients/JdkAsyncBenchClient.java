@@ -11,8 +11,8 @@ public final class JdkAsyncBenchClient implements BenchClient {
     private final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 
     @Override
-    public int get(String url, String header, String headerValue, Duration timeout) throws Exception {
-        return client.sendAsync(JdkBenchClient.request(url, header, headerValue, timeout), HttpResponse.BodyHandlers.ofString())
+    public int get(String url, Duration timeout, String... headers) throws Exception {
+        return client.sendAsync(JdkBenchClient.request(url, timeout, headers), HttpResponse.BodyHandlers.ofString())
                 .get(60, TimeUnit.SECONDS).statusCode();
     }
 

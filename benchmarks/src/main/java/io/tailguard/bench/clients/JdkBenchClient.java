@@ -12,14 +12,14 @@ public final class JdkBenchClient implements BenchClient {
     private final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 
     @Override
-    public int get(String url, String header, String headerValue, Duration timeout) throws Exception {
-        return client.send(request(url, header, headerValue, timeout), HttpResponse.BodyHandlers.ofString()).statusCode();
+    public int get(String url, Duration timeout, String... headers) throws Exception {
+        return client.send(request(url, timeout, headers), HttpResponse.BodyHandlers.ofString()).statusCode();
     }
 
-    static HttpRequest request(String url, String header, String headerValue, Duration timeout) {
+    static HttpRequest request(String url, Duration timeout, String... headers) {
         HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(url));
-        if (header != null) {
-            request.header(header, headerValue);
+        for (int i = 0; i < headers.length; i += 2) {
+            request.header(headers[i], headers[i + 1]);
         }
         if (timeout != null) {
             request.timeout(timeout);

@@ -13,18 +13,18 @@ public final class OkHttpBenchClient implements BenchClient {
     private final OkHttpClient client = new OkHttpClient();
 
     @Override
-    public int get(String url, String header, String headerValue, Duration timeout) throws Exception {
-        Call call = newCall(client, url, header, headerValue, timeout);
+    public int get(String url, Duration timeout, String... headers) throws Exception {
+        Call call = newCall(client, url, timeout, headers);
         try (Response response = call.execute()) {
             response.body().string();
             return response.code();
         }
     }
 
-    static Call newCall(OkHttpClient client, String url, String header, String headerValue, Duration timeout) {
+    static Call newCall(OkHttpClient client, String url, Duration timeout, String... headers) {
         Request.Builder request = new Request.Builder().url(url);
-        if (header != null) {
-            request.header(header, headerValue);
+        for (int i = 0; i < headers.length; i += 2) {
+            request.header(headers[i], headers[i + 1]);
         }
         Call call = client.newCall(request.build());
         if (timeout != null) {

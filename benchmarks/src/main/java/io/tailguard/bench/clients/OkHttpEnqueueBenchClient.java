@@ -15,8 +15,8 @@ public final class OkHttpEnqueueBenchClient implements BenchClient {
     private final OkHttpClient client = new OkHttpClient();
 
     @Override
-    public int get(String url, String header, String headerValue, Duration timeout) throws Exception {
-        Call call = OkHttpBenchClient.newCall(client, url, header, headerValue, timeout);
+    public int get(String url, Duration timeout, String... headers) throws Exception {
+        Call call = OkHttpBenchClient.newCall(client, url, timeout, headers);
         CompletableFuture<Integer> status = new CompletableFuture<>();
         call.enqueue(new Callback() {
             @Override

@@ -15,10 +15,10 @@ import java.time.Duration;
 public final class UrlConnectionBenchClient implements BenchClient {
 
     @Override
-    public int get(String url, String header, String headerValue, Duration timeout) throws Exception {
+    public int get(String url, Duration timeout, String... headers) throws Exception {
         HttpURLConnection connection = (HttpURLConnection) new URL(url).openConnection();
-        if (header != null) {
-            connection.setRequestProperty(header, headerValue);
+        for (int i = 0; i < headers.length; i += 2) {
+            connection.setRequestProperty(headers[i], headers[i + 1]);
         }
         if (timeout != null) {
             connection.setConnectTimeout((int) timeout.toMillis());

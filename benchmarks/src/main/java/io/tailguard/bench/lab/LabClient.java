@@ -56,7 +56,7 @@ public final class LabClient {
 
         BenchClient client = BenchClients.create(a.getOrDefault("client", "jdk"));
         // One call before the clock starts, so that class loading is not in the first request.
-        client.get(url, LabServer.ID_HEADER, "-1", null);
+        client.get(url, null, LabServer.ID_HEADER, "-1");
 
         int capacity = (int) (rate * seconds * 1.5) + 1000;
         long[] scheduled = new long[capacity];
@@ -120,7 +120,7 @@ public final class LabClient {
     /** One call the way the application makes it: the status, or what went wrong. */
     private static int call(BenchClient client, String url, int id, Duration timeout) {
         try {
-            return client.get(url, LabServer.ID_HEADER, Integer.toString(id), timeout);
+            return client.get(url, timeout, LabServer.ID_HEADER, Integer.toString(id));
         } catch (HttpTimeoutException | java.net.SocketTimeoutException e) {
             return TIMEOUT;
         } catch (Exception e) {

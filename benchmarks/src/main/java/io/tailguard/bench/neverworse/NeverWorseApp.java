@@ -261,7 +261,7 @@ public final class NeverWorseApp {
 
         @Override
         void call(String url, Done done) {
-            blocking(done, () -> client.get(url, null, null, null));
+            blocking(done, () -> client.get(url, null, BenchClient.NO_HEADERS));
         }
 
         @Override

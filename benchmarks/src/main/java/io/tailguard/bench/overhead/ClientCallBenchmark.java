@@ -42,7 +42,7 @@ public class ClientCallBenchmark {
         benchServer = BenchServer.start(server);
         benchClient = BenchClients.create(client);
         url = benchServer.url();
-        int status = benchClient.get(url, null, null, null);
+        int status = benchClient.get(url, null, BenchClient.NO_HEADERS);
         if (status != 200) {
             throw new IllegalStateException("the benchmark server answered " + status);
         }
@@ -51,7 +51,7 @@ public class ClientCallBenchmark {
 
     @Benchmark
     public int call() throws Exception {
-        return benchClient.get(url, null, null, null);
+        return benchClient.get(url, null, BenchClient.NO_HEADERS);
     }
 
     @TearDown(Level.Trial)

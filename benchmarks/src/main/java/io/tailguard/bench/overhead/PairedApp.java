@@ -13,8 +13,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
 /**
  * The application of the paired overhead run, started with the agent by {@link PairedRun}. One
  * client, one JVM, one loopback address per {@link PairedRun.Arm}: the agent's configuration leaves
- * two unmatched (the second as a control) and gives each of the others a policy with one more
- * feature. Within a round the arms take turns call by call, so that drift in the machine's load and
+ * three unmatched (one as a control; on another the application sets the tags itself) and gives
+ * each of the others a policy with one more feature. Within a round the arms take turns call by
+ * call, so that drift in the machine's load and
  * in the JIT hits every arm alike, and each call's wall time, calling thread's CPU time and
  * allocation are added to its arm's; then each arm makes a block of calls, in rotating order, for
  * the whole process's CPU time, which the kernel counts in ticks too coarse for one call.
@@ -91,8 +92,8 @@ public final class PairedApp {
         int servers = urls[0].length;
         try (BenchClient client = BenchClients.create(clientName)) {
             for (int i = 0; i < warmup; i++) {
-                for (String[] arm : urls) {
-                    call(client, arm[i % servers]);
+                for (int arm = 0; arm < n; arm++) {
+                    call(client, urls[arm][i % servers], arms[arm].headers);
                 }
             }
             long threadId = Thread.currentThread().getId();
@@ -115,7 +116,7 @@ public final class PairedApp {
                         long alloc0 = threads.getThreadAllocatedBytes(threadId);
                         long cpu0 = threads.getCurrentThreadCpuTime();
                         long wall0 = System.nanoTime();
-                        call(client, url);
+                        call(client, url, arms[arm].headers);
                         wall[arm] += System.nanoTime() - wall0;
                         cpu[arm] += threads.getCurrentThreadCpuTime() - cpu0;
                         alloc[arm] += threads.getThreadAllocatedBytes(threadId) - alloc0;
@@ -127,8 +128,9 @@ public final class PairedApp {
                     int arm = (k + round) % n;
                     String url = urls[arm][(arm + round) % servers];
                     long process0 = os.getProcessCpuTime();
+                    String[] headers = arms[arm].headers;
                     for (int i = 0; i < block; i++) {
-                        call(client, url);
+                        call(client, url, headers);
                     }
                     process[arm] = os.getProcessCpuTime() - process0;
                 }
@@ -149,8 +151,8 @@ public final class PairedApp {
         return colon < 0 ? hostHeader : hostHeader.substring(0, colon);
     }
 
-    private static void call(BenchClient client, String url) throws Exception {
-        int status = client.get(url, null, null, null);
+    private static void call(BenchClient client, String url, String[] headers) throws Exception {
+        int status = client.get(url, null, headers);
         if (status != 200) {
             throw new IllegalStateException("the benchmark server answered " + status);
         }

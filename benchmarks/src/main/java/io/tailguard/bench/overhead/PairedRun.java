@@ -20,8 +20,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * What handling a call costs, measured paired inside one JVM: for each client API one application
- * with the agent calls five loopback addresses ({@link Arm}), taking turns call by call, and each
- * handled arm is compared with the unmatched arm of the same round. The arms share five servers,
+ * with the agent calls six loopback addresses ({@link Arm}), taking turns call by call, and each
+ * handled arm is compared with the unmatched arm of the same round. The arms share six servers,
  * each arm calling a different one from round to round ({@link PairedApp}), so that what one server
  * instance costs more than another cancels between arms. A forked
  * comparison with and without the agent (the JMH part of {@code overhead}) carries the noise of two
@@ -46,20 +46,35 @@ public final class PairedRun {
         CONTROL("127.0.0.5", "control: unmatched too"),
         RETRY("127.0.0.2", "retry"),
         TAGGING("127.0.0.3", "retry + tagging"),
-        HEDGING("127.0.0.4", "+ hedging armed");
+        HEDGING("127.0.0.4", "+ hedging armed"),
+        /**
+         * Unmatched, the application setting the three tags itself (a request id of the generated
+         * ids' length): what the client and the server spend on carrying them, with no agent.
+         */
+        APP_TAGS("127.0.0.6", "unmatched, tags set by the application", "X-Request-ID",
+                "0f8fad5b-d9cb-469f-a165-70867728950e", "X-Attempt", "1", "X-Is-Hedge", "false");
 
         final String address;
         final String label;
+        /** Headers the application sets on each call: name, value, ... */
+        final String[] headers;
 
-        Arm(String address, String label) {
+        Arm(String address, String label, String... headers) {
             this.address = address;
             this.label = label;
+            this.headers = headers;
+        }
+
+        /** Whether the server should see tags on this arm's requests. */
+        boolean tagged() {
+            return this == TAGGING || this == HEDGING || this == APP_TAGS;
         }
     }
 
     static final String CONFIG = String.join("\n",
-            "# One JVM, five loopback addresses: 127.0.0.1 and 127.0.0.5 are matched by no policy (a policy",
-            "# for another host exists, as in a real configuration); each of the others adds one feature.",
+            "# One JVM, six loopback addresses: 127.0.0.1, 127.0.0.5 and 127.0.0.6 are matched by no policy (a",
+            "# policy for another host exists, as in a real configuration; on 127.0.0.6 the application sets",
+            "# the three tags itself); each of the others adds one feature.",
             "tailguard.policy.other.hosts=api.example.com",
             "tailguard.policy.other.tagging=true",
             "# retries with their defaults; nothing fails, so no retry is sent",
@@ -123,13 +138,14 @@ public final class PairedRun {
         }
         double minutes = (System.nanoTime() - started) / 60e9;
         md.heading(2, "Per-call overhead, paired in one JVM");
-        md.paragraph("Each client API in one application JVM with the agent, calling five loopback addresses "
-                + "served by five in-process servers (`fast`: they do next to nothing) that the addresses share, "
+        md.paragraph("Each client API in one application JVM with the agent, calling six loopback addresses "
+                + "served by six in-process servers (`fast`: they do next to nothing) that the addresses share, "
                 + "each address calling a different server from round to round so that the servers' differences "
                 + "cancel between arms: two addresses no policy matches (the second, "
-                + "the control, shows what two arms differ by when the agent does nothing for either), and three "
+                + "the control, shows what two arms differ by when the agent does nothing for either), three "
                 + "matched by a policy with retries, with retries and tagging, and with a hedge armed as well (1 s, "
-                + "never firing). After " + warmup + " warm-up calls per arm, " + rounds + " rounds: in each, "
+                + "never firing), and one unmatched on which the application sets the three tags itself (what "
+                + "carrying them costs the client and the server, with no agent). After " + warmup + " warm-up calls per arm, " + rounds + " rounds: in each, "
                 + block + " turns in which every arm makes one call (the first arm rotating), each call's wall "
                 + "time, caller CPU and allocation added to its arm's; then a block of " + block + " calls per arm, in "
                 + "rotating order, for the process's CPU time (counted in 10 ms ticks, too coarse for one call). Each figure is the mean over rounds of "
@@ -150,20 +166,35 @@ public final class PairedRun {
         for (Metric metric : Metric.values()) {
             md.heading(3, "Added " + metric.label + " per call (" + metric.unit + ", mean [95% CI])");
             Markdown.Table t = md.table("-client API", Arm.CONTROL.label, Arm.RETRY.label, Arm.TAGGING.label,
-                    Arm.HEDGING.label);
+                    Arm.HEDGING.label, Arm.APP_TAGS.label);
             for (String client : results.keySet()) {
                 List<Object> cells = new ArrayList<>();
                 cells.add(client);
-                for (Arm arm : List.of(Arm.CONTROL, Arm.RETRY, Arm.TAGGING, Arm.HEDGING)) {
-                    double[] ci = addedInterval(client, arm, metric);
-                    int decimals = metric == Metric.ALLOC ? 0 : 2;
-                    cells.add(Markdown.num(ci[0], decimals) + " [" + Markdown.num(ci[1], decimals) + " – "
-                            + Markdown.num(ci[2], decimals) + "]");
+                for (Arm arm : List.of(Arm.CONTROL, Arm.RETRY, Arm.TAGGING, Arm.HEDGING, Arm.APP_TAGS)) {
+                    cells.add(cell(interval(client, arm, Arm.UNMATCHED, metric), metric));
                 }
                 t.row(cells.toArray());
             }
             t.end();
         }
+        md.heading(3, "Beyond the tags' own cost: a handled call against the application's own tagged call");
+        md.paragraph("The handled arms against the arm on which the application sets the same three headers "
+                + "itself and the agent does nothing (same round, per call, mean [95% CI]): what the agent adds "
+                + "beyond what the client and the server spend on carrying the tags at all. The targets below "
+                + "are judged, as written, against the untagged call; this separates the two shares.");
+        Markdown.Table beyond = md.table("-client API", "retry + tagging: wall µs", "caller CPU µs", "caller alloc B",
+                "+ hedging armed: wall µs", "caller CPU µs", "caller alloc B");
+        for (String client : results.keySet()) {
+            List<Object> cells = new ArrayList<>();
+            cells.add(client);
+            for (Arm arm : List.of(Arm.TAGGING, Arm.HEDGING)) {
+                for (Metric metric : List.of(Metric.WALL, Metric.CPU, Metric.ALLOC)) {
+                    cells.add(cell(interval(client, arm, Arm.APP_TAGS, metric), metric));
+                }
+            }
+            beyond.row(cells.toArray());
+        }
+        beyond.end();
         if (!notHandled.isEmpty()) {
             md.paragraph("Not handled by the agent (no tagging header reached the server): " + notHandled);
         }
@@ -200,9 +231,20 @@ public final class PairedRun {
         return Verdict.interval(ci, limit);
     }
 
+    private static String cell(double[] ci, Metric metric) {
+        int decimals = metric == Metric.ALLOC ? 0 : 2;
+        return Markdown.num(ci[0], decimals) + " [" + Markdown.num(ci[1], decimals) + " – "
+                + Markdown.num(ci[2], decimals) + "]";
+    }
+
     private double[] addedInterval(String client, Arm arm, Metric metric) {
+        return interval(client, arm, Arm.UNMATCHED, metric);
+    }
+
+    /** Mean and 95% interval over rounds of (arm − base, same round) per call. */
+    private double[] interval(String client, Arm arm, Arm base, Metric metric) {
         List<Double> a = results.get(client).get(arm).get(metric);
-        List<Double> u = results.get(client).get(Arm.UNMATCHED).get(metric);
+        List<Double> u = results.get(client).get(base).get(metric);
         List<Double> differences = new ArrayList<>();
         for (int i = 0; i < Math.min(a.size(), u.size()); i++) {
             differences.add(a.get(i) - u.get(i));
@@ -239,8 +281,7 @@ public final class PairedRun {
                     m.get(Metric.PROCESS).add(Long.parseLong(f[7]) / calls * Metric.PROCESS.scale);
                 } else if (f[0].equals("tagged") && f.length == 3) {
                     Arm arm = Arm.valueOf(f[1]);
-                    boolean expected = arm == Arm.TAGGING || arm == Arm.HEDGING;
-                    if (expected != Boolean.parseBoolean(f[2])) {
+                    if (arm.tagged() != Boolean.parseBoolean(f[2])) {
                         notHandled.put(client + " " + arm.label, "tagged=" + f[2]);
                     }
                 } else {
