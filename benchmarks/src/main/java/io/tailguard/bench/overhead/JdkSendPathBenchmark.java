@@ -27,9 +27,7 @@ import org.openjdk.jmh.annotations.TearDown;
  * the agent's JDK adapter does for every attempt: the exchange is scheduled on the client's
  * executor and the result handed over through the common pool), and the client's private
  * four-argument {@code sendAsync} with no exchange executor, which is what {@code send} itself
- * uses: the asynchronous API without the extra thread hand-offs; and {@code send} of a request
- * built with Tailguard's three tags, which is what carrying them costs the client and the server
- * without any agent. Run without the agent, with
+ * uses: the asynchronous API without the extra thread hand-offs. Run without the agent, with
  * {@code --add-opens java.net.http/jdk.internal.net.http=ALL-UNNAMED} for the last one.
  */
 @State(Scope.Benchmark)
@@ -40,7 +38,6 @@ public class JdkSendPathBenchmark {
     private MiniHttpServer server;
     private HttpClient client;
     private HttpRequest request;
-    private HttpRequest tagged;
     private HttpResponse.BodyHandler<String> handler;
     private MethodHandle inlineSendAsync;
 
@@ -49,9 +46,6 @@ public class JdkSendPathBenchmark {
         server = MiniHttpServer.fast();
         client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
         request = HttpRequest.newBuilder(URI.create(server.url("/"))).build();
-        tagged = HttpRequest.newBuilder(URI.create(server.url("/")))
-                .header("X-Request-ID", "0f8fad5b-d9cb-469f-a165-70867728950e")
-                .header("X-Attempt", "1").header("X-Is-Hedge", "false").build();
         handler = HttpResponse.BodyHandlers.ofString();
         Class<?> impl = Class.forName("jdk.internal.net.http.HttpClientImpl");
         Object target = client;
@@ -70,12 +64,6 @@ public class JdkSendPathBenchmark {
     @Benchmark
     public int send() throws Exception {
         return client.send(request, handler).statusCode();
-    }
-
-    /** As {@link #send}, the request carrying Tailguard's three tags from the start: their cost on the wire. */
-    @Benchmark
-    public int sendTagged() throws Exception {
-        return client.send(tagged, handler).statusCode();
     }
 
     @Benchmark
