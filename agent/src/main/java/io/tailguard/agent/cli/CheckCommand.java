@@ -6,6 +6,8 @@ import io.tailguard.agent.config.PolicyConfig;
 import io.tailguard.agent.config.ServerConfig;
 import io.tailguard.agent.config.TailguardConfig;
 import java.io.PrintStream;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
@@ -75,17 +77,28 @@ final class CheckCommand {
         text.append("; mode ").append(config.mode().name().toLowerCase(Locale.ROOT)).append('.');
         ServerConfig server = config.server();
         if (server.active()) {
-            text.append(" Server side:");
+            List<String> clauses = new ArrayList<>();
             if (!server.paths().isEmpty()) {
-                text.append(" attempts coalesced under ").append(server.paths().toString().replaceAll("[\\[\\]]", ""));
-                text.append(server.replayTtl().isZero() ? "" : ", Idempotency-Key responses replayed for "
-                        + server.replayTtl().toMillis() + " ms");
-                text.append(server.maxConcurrency() > 0 ? ";" : ".");
+                clauses.add("attempts coalesced under " + server.paths().toString().replaceAll("[\\[\\]]", "")
+                        + (server.replayTtl().isZero() ? "" : ", Idempotency-Key responses replayed for "
+                                + server.replayTtl().toMillis() + " ms"));
             }
             if (server.maxConcurrency() > 0) {
-                text.append(" retries and hedges refused at ").append(server.maxConcurrency())
-                        .append(" requests in flight.");
+                clauses.add("retries and hedges refused at " + server.maxConcurrency() + " requests in flight");
             }
+            if (!server.retryQueueBound().isZero()) {
+                clauses.add("retries and hedges refused after " + server.retryQueueBound().toMillis()
+                        + " ms in the container's queue");
+            }
+            if (!server.originalMaxQueueTime().isZero()) {
+                clauses.add("originals refused after " + server.originalMaxQueueTime().toMillis()
+                        + " ms in the container's queue");
+            }
+            if (server.dropExpired()) {
+                clauses.add("requests that waited in the queue past their caller's tagged wait answered without "
+                        + "the handler");
+            }
+            text.append(" Server side: ").append(String.join("; ", clauses)).append('.');
         }
         return text.toString();
     }

@@ -57,6 +57,15 @@ class CliTest {
         assertTrue(text.contains("Server side: attempts coalesced under /api/*, Idempotency-Key responses replayed "
                 + "for 60000 ms; retries and hedges refused at 200 requests in flight."), text);
 
+        Path queue = dir.resolve("queue.properties");
+        Files.writeString(queue, "tailguard.server.shed.max-queue-time=250ms\n"
+                + "tailguard.server.shed.original-max-queue-time=100ms\ntailguard.server.drop-expired=true\n");
+        assertEquals(0, run("check", queue.toString()));
+        text = out.toString(StandardCharsets.UTF_8);
+        assertTrue(text.contains("Server side: retries and hedges refused after 100 ms in the container's queue; "
+                + "originals refused after 100 ms in the container's queue; requests that waited in the queue past "
+                + "their caller's tagged wait answered without the handler."), text);
+
         Path bad = dir.resolve("bad.properties");
         Files.writeString(bad, "tailguard.server.shed.max-concurrency=many\n");
         assertEquals(2, run("check", bad.toString()));
