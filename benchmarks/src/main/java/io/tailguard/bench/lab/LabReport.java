@@ -258,7 +258,7 @@ final class LabReport {
      * S1's targets for Tailguard on both ends: recovery within 1 s, judged on the run that bounds
      * the originals' queue too (the run without that bound cannot meet it: its full queue of
      * originals drains at the headroom), and originals served during the brownout above the client
-     * only's (the issue's "originals' success": the first attempts, which the server side puts
+     * only's (the success of originals: the first attempts, which the server side puts
      * before retries and hedges; all requests' success is shown beside it, against what the server
      * could serve at all).
      */
