@@ -91,6 +91,15 @@ public abstract class OkHttpDriver implements ClientDriver {
             CALLER_CONTEXT.remove();
         }
         result.put("elapsedMs", Long.toString((System.nanoTime() - start) / 1_000_000));
+        if (call.containsKey("again")) {
+            // The same Call run a second time, which OkHttp refuses ("Already Executed").
+            try {
+                result.put("againStatus", run(okCall, new AtomicInteger()).getOrDefault("status", "none"));
+            } catch (Exception e) {
+                result.put("againError", e.getClass().getName());
+                result.put("againErrorMessage", String.valueOf(e.getMessage()));
+            }
+        }
         return result;
     }
 

@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import io.tailguard.it.Call;
 import io.tailguard.it.TestServer;
 import io.tailguard.it.TestServer.Arrival;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -76,6 +77,33 @@ class OkHttpTaggingTest {
         assertEquals("2", second.header("X-Attempt"));
         assertEquals("false", second.header("X-Is-Hedge"));
         assertEquals(1, second.request.getHeaders().values("X-Request-ID").size(), "replaced, not added twice");
+    }
+
+    /**
+     * OkHttp runs a call once: a second {@code execute()} or {@code enqueue()} of it throws. With the
+     * agent too, where a tagged attempt is a copy and the application's call itself never runs, and
+     * where an untagged first attempt is the application's call.
+     */
+    @ParameterizedTest(name = "{0} {1}")
+    @MethodSource("io.tailguard.it.okhttp.OkHttpApps#versionsAndApis")
+    void aCallRunASecondTimeIsRefusedAsOkHttpRefusesItTaggedOrNot(String version, String api) throws Exception {
+        server.enqueue(ok("tagged"));
+        untaggedServer.enqueue(ok("untagged"));
+        int untaggedBefore = untaggedServer.requestCount();
+
+        Map<String, String> tagged = apps.app(version).call(Call.get(api, server.url("/once")).option("again", "true"));
+        Map<String, String> untagged = apps.app(version).call(
+                Call.get(api, untaggedServer.url("/once")).option("again", "true"));
+
+        for (Map<String, String> result : List.of(tagged, untagged)) {
+            assertEquals("200", result.get("status"), result.toString());
+            assertEquals("java.lang.IllegalStateException", result.get("againError"), result.toString());
+            assertEquals("Already Executed", result.get("againErrorMessage"), result.toString());
+        }
+        assertEquals("1", server.take().header("X-Attempt"));
+        assertNull(untaggedServer.take().header("X-Attempt"));
+        assertEquals(1, server.requestCount(), "the second run sent nothing");
+        assertEquals(untaggedBefore + 1, untaggedServer.requestCount(), "the second run sent nothing");
     }
 
     @ParameterizedTest(name = "{0} {1}")

@@ -28,9 +28,11 @@ public final class OkHttpCallInterceptor implements SlotInterceptor {
     /** The application's calls whose logical request is in flight, for {@code cancel()}. */
     private final Map<Call, OkHttpExchange> running = new ConcurrentHashMap<>();
     /**
-     * The application's calls handed to the engine. OkHttp marks a call executed when it runs, but
-     * when tagging needs a copy the application's own call never runs: this is what still makes
-     * a second {@code execute()} or {@code enqueue()} of it fail as OkHttp's would.
+     * The application's calls handed to the engine under a tagging policy. OkHttp marks a call
+     * executed when it runs, but when tagging needs a copy the application's own call never runs:
+     * this is what still makes a second {@code execute()} or {@code enqueue()} of it fail as
+     * OkHttp's would. Without tags the first attempt is the application's call itself, which OkHttp
+     * marks, so such calls are not kept here (no entry, no lock per call).
      */
     private final Map<Call, Boolean> handled = Collections.synchronizedMap(new WeakHashMap<>());
 
@@ -139,7 +141,10 @@ public final class OkHttpCallInterceptor implements SlotInterceptor {
         }
         exchange.running(execution);
         running.put(call, exchange);
-        handled.put(call, Boolean.TRUE);
+        boolean copied = policy.config().tagging();
+        if (copied) {
+            handled.put(call, Boolean.TRUE);
+        }
         if (delivery != null) {
             // execute() lets go of the call itself when its wait ends; an enqueued call's delivery
             // does when its request ends.
@@ -150,7 +155,9 @@ public final class OkHttpCallInterceptor implements SlotInterceptor {
         } catch (Throwable nothingSent) {
             // The dispatcher runs the call as written; nothing of it may stay registered here.
             running.remove(call);
-            handled.remove(call);
+            if (copied) {
+                handled.remove(call);
+            }
             throw nothingSent;
         }
         return execution;
