@@ -212,12 +212,13 @@ public final class LabResult {
             }
         }
         sortedClientOverhead = overhead.stream().mapToLong(Long::longValue).sorted().toArray();
-        long brownoutFrom = (long) (scenario.brownoutStart * 1e9);
-        long brownoutTo = (long) ((scenario.brownoutStart + scenario.brownoutSeconds) * 1e9);
+        int brownoutFrom = brownoutFirstBin();
+        int brownoutTo = brownoutEndBin();
         int offered = 0;
         int served = 0;
         for (int i = 0; i < total; i++) {
-            if (measured[i] && allScheduled[i] >= brownoutFrom && allScheduled[i] < brownoutTo) {
+            int b = bin(allScheduled[i], bins);
+            if (measured[i] && b >= brownoutFrom && b < brownoutTo) {
                 offered++;
                 if (originalServed[i]) {
                     served++;
@@ -320,10 +321,20 @@ public final class LabResult {
         return peak;
     }
 
+    /** The first bin of the brownout: requests scheduled from then on are offered during it. */
+    private int brownoutFirstBin() {
+        return (int) Math.round(scenario.brownoutStart / BIN_SECONDS);
+    }
+
+    /** The first bin after the brownout. */
+    private int brownoutEndBin() {
+        return (int) Math.round((scenario.brownoutStart + scenario.brownoutSeconds) / BIN_SECONDS);
+    }
+
     /** Success rate of the logical requests scheduled during the brownout. */
     public double brownoutSuccessRate() {
-        int from = (int) Math.round(scenario.brownoutStart / BIN_SECONDS);
-        int to = (int) Math.round((scenario.brownoutStart + scenario.brownoutSeconds) / BIN_SECONDS);
+        int from = brownoutFirstBin();
+        int to = brownoutEndBin();
         int req = 0;
         int ok = 0;
         for (int b = from; b < to; b++) {

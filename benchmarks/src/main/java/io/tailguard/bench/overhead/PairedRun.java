@@ -206,8 +206,8 @@ public final class PairedRun {
         for (String client : results.keySet()) {
             for (Map.Entry<Metric, Double> target : TARGETS.entrySet()) {
                 Metric metric = target.getKey();
-                double[] ci = addedInterval(client, Arm.HEDGING, metric);
-                double[] control = addedInterval(client, Arm.CONTROL, metric);
+                double[] ci = interval(client, Arm.HEDGING, Arm.UNMATCHED, metric);
+                double[] control = interval(client, Arm.CONTROL, Arm.UNMATCHED, metric);
                 String unit = metric.unit;
                 targets.row(client + ": a handled call adds at most " + Markdown.num(target.getValue(), 0) + " " + unit
                         + " of " + metric.label + " (paired, hedge armed)",
@@ -235,10 +235,6 @@ public final class PairedRun {
         int decimals = metric == Metric.ALLOC ? 0 : 2;
         return Markdown.num(ci[0], decimals) + " [" + Markdown.num(ci[1], decimals) + " – "
                 + Markdown.num(ci[2], decimals) + "]";
-    }
-
-    private double[] addedInterval(String client, Arm arm, Metric metric) {
-        return interval(client, arm, Arm.UNMATCHED, metric);
     }
 
     /** Mean and 95% interval over rounds of (arm − base, same round) per call. */
