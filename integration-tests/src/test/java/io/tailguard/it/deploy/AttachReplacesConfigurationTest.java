@@ -53,6 +53,8 @@ class AttachReplacesConfigurationTest {
             attach(app, broken.toString());
             app.awaitStderrLines("ERROR configuration from " + Pattern.quote(broken.toString()) + " rejected", 1,
                     Duration.ofSeconds(30));
+            // The error's lines reach stderr one by one; this one is its last.
+            app.awaitStderrLines("Keeping the last good configuration\\.", 1, Duration.ofSeconds(30));
             assertTrue(app.stderr().contains("Keeping the last good configuration."), app.stderr());
             assertEquals("200", status(app), "an invalid file keeps the last good configuration");
 

@@ -57,6 +57,8 @@ class JdkReloadTest {
             write(file, config(2) + "tailguard.policy.api.retry.max-atempts=5\n"
                     + "tailguard.policy.api.hedge.delay=soon\n");
             List<String> errors = app.awaitStderrLines("ERROR", 1, Duration.ofSeconds(30));
+            // The error's lines reach stderr one by one: the problems follow the first, and this one is the last.
+            app.awaitStderrLines("Keeping the last good configuration\\.", 1, Duration.ofSeconds(30));
             assertTrue(errors.get(0).startsWith("[tailguard] ERROR configuration from " + file + " rejected (2 problems)"),
                     errors.get(0));
             assertTrue(app.stderr().contains("tailguard.policy.api.retry.max-atempts: unknown key"), app.stderr());
