@@ -35,6 +35,9 @@ final class ConnectionFields {
     static final String IMPLEMENTATION = "sun.net.www.protocol.http.HttpURLConnection";
     static final String HTTPS_DELEGATE = "sun.net.www.protocol.https.DelegateHttpsURLConnection";
 
+    /** The arguments of the no-argument methods called reflectively: one array for every call. */
+    static final Object[] NO_ARGUMENTS = {};
+
     private static volatile ConnectionFields instance;
     private static volatile boolean unavailable;
 
@@ -42,7 +45,6 @@ final class ConnectionFields {
     final Method exchange;
     /** {@code getOutputStream0}: the JDK's own start of a request body. */
     final Method body;
-    private final Method streaming;
     private final Field streamingOutput;
     private final Field chunkLength;
     private final Field fixedContentLength;
@@ -89,7 +91,6 @@ final class ConnectionFields {
         this.type = type;
         exchange = method(type, "getInputStream0");
         body = method(type, "getOutputStream0");
-        streaming = method(type, "streaming");
         streamingOutput = field(type, "strOutputStream");
         chunkLength = field(HttpURLConnection.class, "chunkLength");
         fixedContentLength = field(HttpURLConnection.class, "fixedContentLength");
@@ -225,9 +226,14 @@ final class ConnectionFields {
         return rememberedException.get(c) == null && inputStream.get(c) == null;
     }
 
-    /** Whether the application chose a streaming mode: its body goes to the socket once. */
+    /**
+     * Whether the application chose a streaming mode: its body goes to the socket once. The JDK's
+     * own {@code streaming()} (JDK 8 to 25) reads these three fields; reading them here spares a
+     * reflective call and its argument array on every exchange, matched or not.
+     */
     boolean streaming(HttpURLConnection c) throws ReflectiveOperationException {
-        return (Boolean) invoke(streaming, c);
+        return fixedContentLength.getInt(c) != -1 || fixedContentLengthLong.getLong(c) != -1
+                || chunkLength.getInt(c) != -1;
     }
 
     /** The JDK's stream of a body sent as it is written, once it exists; {@code null} before. */
@@ -355,7 +361,7 @@ final class ConnectionFields {
         try {
             Object client = http.get(c);
             if (client != null) {
-                invoke(closeServer, client);
+                invoke(closeServer, client, NO_ARGUMENTS);
             }
         } catch (Throwable ignored) {
             // Nothing to close, or it is closed already.
@@ -374,7 +380,7 @@ final class ConnectionFields {
             failedOnce.setBoolean(c, true);
             if (client != null) {
                 clientFailedOnce.setBoolean(client, true);
-                invoke(closeServer, client);
+                invoke(closeServer, client, NO_ARGUMENTS);
             }
         } catch (Throwable ignored) {
             // Nothing to close, or it is closed already.

@@ -51,7 +51,7 @@ final class UrlConnectionBodyInterceptor implements CallInterceptor {
         Object buffer;
         Dispatcher.skipNextInterception();
         try {
-            buffer = fields.body.invoke(connection);
+            buffer = fields.body.invoke(connection, ConnectionFields.NO_ARGUMENTS);
         } catch (InvocationTargetException e) {
             return Outcome.throwing(e.getCause());
         } finally {

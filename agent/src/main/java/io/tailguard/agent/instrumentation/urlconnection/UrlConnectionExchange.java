@@ -211,7 +211,7 @@ final class UrlConnectionExchange implements Exchange<UrlConnectionExchange.Atte
                     if (on == connection) {
                         fields.reset(connection, request, spec, !applicationObjectUsed);
                         applicationObjectUsed = true;
-                        stream = (InputStream) fields.exchange.invoke(connection);
+                        stream = (InputStream) fields.exchange.invoke(connection, ConnectionFields.NO_ARGUMENTS);
                     } else {
                         // The twin's own public entry takes its lock as the JDK expects.
                         stream = on.getInputStream();
