@@ -91,6 +91,7 @@ public abstract class OkHttpDriver implements ClientDriver {
             CALLER_CONTEXT.remove();
         }
         result.put("elapsedMs", Long.toString((System.nanoTime() - start) / 1_000_000));
+        result.put("executed", Boolean.toString(okCall.isExecuted()));
         if (call.containsKey("again")) {
             // The same Call run a second time, which OkHttp refuses ("Already Executed").
             try {

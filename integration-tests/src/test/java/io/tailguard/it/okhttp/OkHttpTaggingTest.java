@@ -86,7 +86,7 @@ class OkHttpTaggingTest {
      */
     @ParameterizedTest(name = "{0} {1}")
     @MethodSource("io.tailguard.it.okhttp.OkHttpApps#versionsAndApis")
-    void aCallRunASecondTimeIsRefusedAsOkHttpRefusesItTaggedOrNot(String version, String api) throws Exception {
+    void aCallRunOnceIsExecutedAndRefusedASecondTimeAsOkHttpRefusesItTaggedOrNot(String version, String api) throws Exception {
         server.enqueue(ok("tagged"));
         untaggedServer.enqueue(ok("untagged"));
         int untaggedBefore = untaggedServer.requestCount();
@@ -97,6 +97,7 @@ class OkHttpTaggingTest {
 
         for (Map<String, String> result : List.of(tagged, untagged)) {
             assertEquals("200", result.get("status"), result.toString());
+            assertEquals("true", result.get("executed"), "isExecuted() as without the agent: " + result);
             assertEquals("java.lang.IllegalStateException", result.get("againError"), result.toString());
             assertEquals("Already Executed", result.get("againErrorMessage"), result.toString());
         }

@@ -6,9 +6,7 @@ import io.tailguard.agent.engine.PolicyRuntime;
 import io.tailguard.agent.instrumentation.SlotInterceptor;
 import io.tailguard.bootstrap.Dispatcher;
 import io.tailguard.bootstrap.Outcome;
-import java.util.Collections;
 import java.util.Map;
-import java.util.WeakHashMap;
 import java.util.concurrent.ConcurrentHashMap;
 import okhttp3.Call;
 import okhttp3.Callback;
@@ -27,14 +25,6 @@ public final class OkHttpCallInterceptor implements SlotInterceptor {
     private final ClientAccess clients = new ClientAccess();
     /** The application's calls whose logical request is in flight, for {@code cancel()}. */
     private final Map<Call, OkHttpExchange> running = new ConcurrentHashMap<>();
-    /**
-     * The application's calls handed to the engine under a tagging policy. OkHttp marks a call
-     * executed when it runs, but when tagging needs a copy the application's own call never runs:
-     * this is what still makes a second {@code execute()} or {@code enqueue()} of it fail as
-     * OkHttp's would. Without tags the first attempt is the application's call itself, which OkHttp
-     * marks, so such calls are not kept here (no entry, no lock per call).
-     */
-    private final Map<Call, Boolean> handled = Collections.synchronizedMap(new WeakHashMap<>());
 
     public OkHttpCallInterceptor(Engine engine) {
         this.engine = engine;
@@ -113,13 +103,14 @@ public final class OkHttpCallInterceptor implements SlotInterceptor {
         return Dispatcher.PROCEED;
     }
 
-    /** @return {@code null} to go on, else what the intercepted method does instead */
+    /**
+     * @return {@code null} to go on, else what the intercepted method does instead. A call the
+     *     engine handled is marked executed too, by OkHttp or, when a tagged copy ran in its
+     *     place, by the exchange: OkHttp refuses its second run by itself.
+     */
     private Object admit(Call call) {
         if (call.isExecuted() || call.isCanceled()) {
             return Dispatcher.PROCEED; // OkHttp reports these as it always has
-        }
-        if (handled.containsKey(call)) {
-            return Outcome.throwing(new IllegalStateException("Already Executed"));
         }
         return null;
     }
@@ -141,10 +132,6 @@ public final class OkHttpCallInterceptor implements SlotInterceptor {
         }
         exchange.running(execution);
         running.put(call, exchange);
-        boolean copied = policy.config().tagging();
-        if (copied) {
-            handled.put(call, Boolean.TRUE);
-        }
         if (delivery != null) {
             // execute() lets go of the call itself when its wait ends; an enqueued call's delivery
             // does when its request ends.
@@ -155,9 +142,7 @@ public final class OkHttpCallInterceptor implements SlotInterceptor {
         } catch (Throwable nothingSent) {
             // The dispatcher runs the call as written; nothing of it may stay registered here.
             running.remove(call);
-            if (copied) {
-                handled.remove(call);
-            }
+            exchange.unclaim();
             throw nothingSent;
         }
         return execution;

@@ -64,6 +64,8 @@ final class OkHttpExchange implements Exchange<Response> {
     private Execution<Response> execution;
     /** When the application call's own timeout runs out ({@link System#nanoTime()}), or {@code Long.MAX_VALUE}. */
     private long deadlineNanos;
+    /** Whether a tagged copy was sent in place of the application's call, which this then marked executed. */
+    private boolean claimed;
 
     OkHttpExchange(Call call, ClientAccess clients, CallbackDelivery delivery) {
         this.call = call;
@@ -81,6 +83,14 @@ final class OkHttpExchange implements Exchange<Response> {
 
     Execution<Response> execution() {
         return execution;
+    }
+
+    /** Nothing was sent after all, and the application's call runs as it is: its mark is taken back. */
+    void unclaim() {
+        if (claimed) {
+            claimed = false;
+            clients.markExecuted(call, false);
+        }
     }
 
     /** Whether the application call's own timeout has run out. */
@@ -144,6 +154,11 @@ final class OkHttpExchange implements Exchange<Response> {
                 copy.header(spec.headerName(i), spec.headerValue(i));
             }
             attempt = client.newCall(copy.build());
+            if (spec.kind() == AttemptKind.PRIMARY) {
+                // The application's call never runs: marked as OkHttp marks a call it ran.
+                clients.markExecuted(call, true);
+                claimed = true;
+            }
         }
         long remaining = spec.clientTimeoutNanos();
         attempt.timeout().timeout(remaining == Long.MAX_VALUE ? 0 : remaining, TimeUnit.NANOSECONDS);
