@@ -27,8 +27,10 @@ public final class RunOptions {
     public List<String> clients = new ArrayList<>();
     /** Lab scenarios to run; empty means all. */
     public List<String> scenarios = new ArrayList<>();
-    /** Overrides the number of JMH rounds (or startup runs per variant). */
+    /** Overrides the number of JMH rounds (or startup runs per variant, or paired rounds per JVM). */
     public int rounds;
+    /** Paired: how many JVMs each client API runs in, one after another; 0 for the mode's default. */
+    public int forks;
     public boolean skipStartup;
     /** Lab: write the report again from the raw data of the last run, without running anything. */
     public boolean reportOnly;
@@ -71,6 +73,9 @@ public final class RunOptions {
                     break;
                 case "--rounds":
                     o.rounds = Integer.parseInt(args[++i]);
+                    break;
+                case "--forks":
+                    o.forks = Integer.parseInt(args[++i]);
                     break;
                 case "--modes":
                     o.modes = Arrays.asList(args[++i].toUpperCase(Locale.ROOT).split(","));

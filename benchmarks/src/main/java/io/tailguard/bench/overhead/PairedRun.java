@@ -28,10 +28,14 @@ import java.util.concurrent.TimeUnit;
  * JVMs, their JIT and their heap layout, which on a small machine is larger than the 5 µs being
  * looked for; inside one JVM the only difference between two arms is what the agent does.
  *
- * <p>Reported per arm, as the mean over rounds of (arm − unmatched) per call with a 95% confidence
- * interval (Student's t over rounds): wall time, the calling thread's CPU time and allocation, and
- * the process's CPU time (which includes the client's own threads, and the in-process server,
- * whose work is the same for every arm).
+ * <p>Each client API runs in several JVMs, one after another: two JVMs of the same code differ by
+ * more than one JVM's rounds show (the JIT's decisions, where the heap and the threads land), so
+ * an interval over one JVM's rounds did not cover a second run. Reported per arm, as the mean over
+ * JVMs of each JVM's mean over its rounds of (arm − unmatched, same round) per call, with a 95%
+ * confidence interval over the JVMs (Student's t): wall time, the calling thread's CPU time and
+ * allocation, and the process's CPU time (which includes the client's own threads, and the
+ * in-process server, whose work is the same for every arm). With one JVM ({@code --forks 1}) the
+ * interval is over its rounds.
  */
 public final class PairedRun {
 
@@ -110,18 +114,22 @@ public final class PairedRun {
 
     private final RunOptions options;
     private final List<String> clients;
+    /** JVMs per client API. */
+    private final int forks;
+    /** Rounds per JVM: two cycles of the arms' turns over the six servers. */
     private final int rounds;
     private final int block;
     private final int warmup;
-    /** client -> arm -> metric -> per-call value for each round. */
-    private final Map<String, Map<Arm, Map<Metric, List<Double>>>> results = new LinkedHashMap<>();
+    /** client -> one entry per JVM: arm -> metric -> per-call value for each round. */
+    private final Map<String, List<Map<Arm, Map<Metric, List<Double>>>>> results = new LinkedHashMap<>();
     private final Map<String, String> notHandled = new LinkedHashMap<>();
 
     public PairedRun(RunOptions options) {
         this.options = options;
         this.clients = !options.clients.isEmpty() ? options.clients
                 : options.quick ? List.of("jdk", "okhttp") : BenchClients.available();
-        this.rounds = options.rounds > 0 ? options.rounds : options.quick ? 15 : 60;
+        this.forks = options.forks > 0 ? options.forks : options.quick ? 1 : 5;
+        this.rounds = options.rounds > 0 ? options.rounds : options.quick ? 15 : 12;
         this.block = options.quick ? 300 : 500;
         this.warmup = options.quick ? 3_000 : 10_000;
     }
@@ -132,24 +140,36 @@ public final class PairedRun {
         Path config = options.work.resolve("paired").resolve("tailguard-paired.properties");
         Files.createDirectories(config.getParent());
         Files.writeString(config, CONFIG);
-        for (String client : clients) {
-            System.out.printf("[paired] %s: %d rounds of %d calls per arm%n", client, rounds, block);
-            results.put(client, measure(client, config));
+        // The JVMs of one client API are spread over the run, the clients taking turns, so that
+        // what the machine does for a while falls on different clients rather than on one.
+        for (int fork = 1; fork <= forks; fork++) {
+            for (String client : clients) {
+                System.out.printf("[paired] %s, JVM %d of %d: %d rounds of %d calls per arm%n", client, fork, forks,
+                        rounds, block);
+                results.computeIfAbsent(client, c -> new ArrayList<>()).add(measure(client, config));
+            }
         }
         double minutes = (System.nanoTime() - started) / 60e9;
         md.heading(2, "Per-call overhead, paired in one JVM");
-        md.paragraph("Each client API in one application JVM with the agent, calling six loopback addresses "
+        md.paragraph("Each client API in an application JVM with the agent (" + forks + (forks == 1 ? " JVM" : " JVMs, one after another")
+                + "), calling six loopback addresses "
                 + "served by six in-process servers (`fast`: they do next to nothing) that the addresses share, "
                 + "each address calling a different server from round to round so that the servers' differences "
                 + "cancel between arms: two addresses no policy matches (the second, "
                 + "the control, shows what two arms differ by when the agent does nothing for either), three "
                 + "matched by a policy with retries, with retries and tagging, and with a hedge armed as well (1 s, "
                 + "never firing), and one unmatched on which the application sets the three tags itself (what "
-                + "carrying them costs the client and the server, with no agent). After " + warmup + " warm-up calls per arm, " + rounds + " rounds: in each, "
+                + "carrying them costs the client and the server, with no agent). In each JVM, after " + warmup
+                + " warm-up calls per arm, " + rounds + " rounds: in each, "
                 + block + " turns in which every arm makes one call (the first arm rotating), each call's wall "
                 + "time, caller CPU and allocation added to its arm's; then a block of " + block + " calls per arm, in "
-                + "rotating order, for the process's CPU time (counted in 10 ms ticks, too coarse for one call). Each figure is the mean over rounds of "
-                + "(arm − unmatched, same round) per call, with its 95% confidence interval. Caller CPU and "
+                + "rotating order, for the process's CPU time (counted in 10 ms ticks, too coarse for one call). "
+                + (forks == 1 ? "Each figure is the mean over rounds of (arm − unmatched, same round) per call, with "
+                        + "its 95% confidence interval. "
+                        : "Each figure is the mean over the JVMs of each JVM's mean over its rounds of (arm − unmatched, "
+                        + "same round) per call, with its 95% confidence interval over the " + forks + " JVMs (Student's t): "
+                        + "JVMs of the same code differ by more than one JVM's rounds show. ")
+                + "Caller CPU and "
                 + "allocation are the calling thread's (for `-async` and `-enqueue` most of the client's work runs "
                 + "on its own threads: see process CPU, which also counts the server's work, the same for every "
                 + "arm). " + String.format("%.1f min; load average %.2f before, %.2f after.", minutes, loadBefore,
@@ -158,9 +178,8 @@ public final class PairedRun {
         Markdown.Table base = md.table("-client API", "unmatched: wall µs/call", "caller CPU µs", "process CPU µs",
                 "caller alloc B");
         for (String client : results.keySet()) {
-            Map<Metric, List<Double>> u = results.get(client).get(Arm.UNMATCHED);
-            base.row(client, Markdown.num(Stats.mean(u.get(Metric.WALL)), 1), Markdown.num(Stats.mean(u.get(Metric.CPU)), 1),
-                    Markdown.num(Stats.mean(u.get(Metric.PROCESS)), 1), Markdown.num(Stats.mean(u.get(Metric.ALLOC)), 0));
+            base.row(client, Markdown.num(baseline(client, Metric.WALL), 1), Markdown.num(baseline(client, Metric.CPU), 1),
+                    Markdown.num(baseline(client, Metric.PROCESS), 1), Markdown.num(baseline(client, Metric.ALLOC), 0));
         }
         base.end();
         for (Metric metric : Metric.values()) {
@@ -195,6 +214,27 @@ public final class PairedRun {
             beyond.row(cells.toArray());
         }
         beyond.end();
+        if (forks > 1) {
+            md.heading(3, "Between JVMs: a handled call's added wall time in each JVM");
+            md.paragraph("Retry + tagging with a hedge armed, against the unmatched arm: each JVM's mean over its "
+                    + "rounds, with the 95% interval over those rounds alone. Where JVMs differ by more than "
+                    + "those intervals, an interval over one JVM's rounds would not hold for the next JVM.");
+            List<String> header = new ArrayList<>(List.of("-client API"));
+            for (int fork = 1; fork <= forks; fork++) {
+                header.add("JVM " + fork + " µs");
+            }
+            Markdown.Table between = md.table(header.toArray(new String[0]));
+            for (String client : results.keySet()) {
+                List<Object> cells = new ArrayList<>();
+                cells.add(client);
+                for (Map<Arm, Map<Metric, List<Double>>> fork : results.get(client)) {
+                    cells.add(cell(Stats.meanInterval(differences(fork, Arm.HEDGING, Arm.UNMATCHED, Metric.WALL)),
+                            Metric.WALL));
+                }
+                between.row(cells.toArray());
+            }
+            between.end();
+        }
         if (!notHandled.isEmpty()) {
             md.paragraph("Not handled by the agent (no tagging header reached the server): " + notHandled);
         }
@@ -237,15 +277,40 @@ public final class PairedRun {
                 + Markdown.num(ci[2], decimals) + "]";
     }
 
-    /** Mean and 95% interval over rounds of (arm − base, same round) per call. */
+    /**
+     * Mean and 95% interval of (arm − base, same round) per call: over the JVMs' means when there
+     * are several, over the rounds of the one JVM otherwise.
+     */
     private double[] interval(String client, Arm arm, Arm base, Metric metric) {
-        List<Double> a = results.get(client).get(arm).get(metric);
-        List<Double> u = results.get(client).get(base).get(metric);
+        List<Map<Arm, Map<Metric, List<Double>>>> jvms = results.get(client);
+        if (jvms.size() == 1) {
+            return Stats.meanInterval(differences(jvms.get(0), arm, base, metric));
+        }
+        List<Double> means = new ArrayList<>();
+        for (Map<Arm, Map<Metric, List<Double>>> jvm : jvms) {
+            means.add(Stats.mean(differences(jvm, arm, base, metric)));
+        }
+        return Stats.meanInterval(means);
+    }
+
+    /** One JVM's (arm − base) per call, round by round. */
+    private static List<Double> differences(Map<Arm, Map<Metric, List<Double>>> jvm, Arm arm, Arm base, Metric metric) {
+        List<Double> a = jvm.get(arm).get(metric);
+        List<Double> u = jvm.get(base).get(metric);
         List<Double> differences = new ArrayList<>();
         for (int i = 0; i < Math.min(a.size(), u.size()); i++) {
             differences.add(a.get(i) - u.get(i));
         }
-        return Stats.meanInterval(differences);
+        return differences;
+    }
+
+    /** The unmatched arm's own figure per call, over every JVM's rounds. */
+    private double baseline(String client, Metric metric) {
+        List<Double> all = new ArrayList<>();
+        for (Map<Arm, Map<Metric, List<Double>>> jvm : results.get(client)) {
+            all.addAll(jvm.get(Arm.UNMATCHED).get(metric));
+        }
+        return Stats.mean(all);
     }
 
     private Map<Arm, Map<Metric, List<Double>>> measure(String client, Path config) throws Exception {

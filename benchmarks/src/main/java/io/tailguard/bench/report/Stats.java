@@ -74,8 +74,17 @@ public final class Stats {
         return new double[] {m, m - half, m + half};
     }
 
-    /** Student's t 97.5% quantile (Cornish-Fisher expansion around the normal's 1.95996; within 0.2% from 5 degrees of freedom). */
+    /** Student's t 97.5% quantiles for 1 to 4 degrees of freedom, where the expansion below is too coarse. */
+    private static final double[] T975_SMALL = {12.7062, 4.3027, 3.1824, 2.7764};
+
+    /**
+     * Student's t 97.5% quantile: from the table for 1 to 4 degrees of freedom (an interval over a
+     * few JVMs), else a Cornish-Fisher expansion around the normal's 1.95996 (within 0.2% from 5).
+     */
     static double tQuantile975(int df) {
+        if (df <= T975_SMALL.length) {
+            return T975_SMALL[df - 1];
+        }
         double z = 1.959963984540054;
         double z3 = z * z * z;
         double z5 = z3 * z * z;

@@ -27,6 +27,17 @@ class StatsTest {
     }
 
     @Test
+    void intervalOverAFewValuesUsesStudentsTForTheirDegreesOfFreedom() {
+        // Five JVMs' means: t(4) = 2.776, standard error sqrt(2.5 / 5).
+        double[] ci = Stats.meanInterval(List.of(1.0, 2.0, 3.0, 4.0, 5.0));
+        assertEquals(3.0, ci[0], 1e-9);
+        assertEquals(3.0 - 2.7764 * Math.sqrt(0.5), ci[1], 1e-3);
+        assertEquals(3.0 + 2.7764 * Math.sqrt(0.5), ci[2], 1e-3);
+        assertEquals(4.3027, Stats.tQuantile975(2), 1e-4);
+        assertEquals(2.0860, Stats.tQuantile975(20), 2e-3);
+    }
+
+    @Test
     void verdictIsUnclearWhenRoundsStraddleTheTarget() {
         assertEquals(Verdict.MEETS, Verdict.below(List.of(0.5, 0.9), 1.0));
         assertEquals(Verdict.FALLS_SHORT, Verdict.below(List.of(1.0, 1.4), 1.0));
