@@ -1,36 +1,59 @@
 package io.tailguard.agent.engine;
 
-import java.util.concurrent.Callable;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.Arrays;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * The production {@link Scheduler}: one daemon thread for hedge delays, backoffs and attempt
  * timeouts. Its tasks only start or cancel attempts; anything that could block runs elsewhere.
- * Cancelled timers are removed at once so that a million finished requests leave nothing behind.
  *
  * <p>Most timers are cancelled microseconds after they are armed (a hedge delay when the response
- * beats it). Arming a timer that becomes the earliest in the queue wakes the timer thread so that
- * it can wait for the new deadline instead: a wake-up and a context switch per request when the
- * queue is otherwise empty. So while timers are being armed, a no-op tick is kept in the queue every
- * 10 ms; a timer due later than the next tick does not become the earliest and arms without waking
- * anyone. The tick stops at the first tick with no timer armed since the one before: at fewer than
- * 100 requests a second it costs at most one extra wake-up per request, above that it saves one per
- * request, and an idle application has a quiet thread.
+ * beats it), so arming and cancelling are what must be cheap. The timers are a binary heap of
+ * {@link Timer}s, each of which knows its place in it: arming one makes that one object (a
+ * {@code ScheduledThreadPoolExecutor} made its task and a handle besides), and cancelling one
+ * takes it out of the heap at once, so that a million finished requests leave nothing behind.
+ *
+ * <p>Arming a timer that becomes the earliest would wake the timer thread so that it can wait for
+ * the new deadline instead: a wake-up and a context switch per request when the heap is otherwise
+ * empty. So while timers are being armed, the thread wakes by itself every 10 ms (the tick), and a
+ * timer due later than that wakes no one. The tick stops at the first one with no timer armed since
+ * the one before: at fewer than 100 requests a second it costs at most one extra wake-up per
+ * request, above that it saves one per request, and an idle application has a quiet thread.
  */
 public final class TimerScheduler implements Scheduler {
 
     private static final String THREAD_NAME = "tailguard-timer";
     private static final long TICK_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
+    /**
+     * Longer delays (a request with no deadline) wait this long: some 73 years, which keeps any
+     * two deadlines within half the range of {@code long}, where comparing them by their
+     * difference holds.
+     */
+    private static final long MAX_DELAY_NANOS = Long.MAX_VALUE / 4;
 
-    private final ScheduledThreadPoolExecutor executor;
     private final long tickNanos;
-    private final AtomicBoolean ticking = new AtomicBoolean();
-    private final Runnable tick = this::tick;
-    /** A timer was armed since the last tick. */
-    private volatile boolean armed;
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Condition wake = lock.newCondition();
+
+    // Guarded by lock.
+    private Timer[] heap = new Timer[16];
+    private int size;
+    private Thread thread;
+    private boolean shutdown;
+    /** The timer thread waits in {@link #wake}. */
+    private boolean waiting;
+    /** While it waits: until when ({@link System#nanoTime()}), unless it waits for a signal alone. */
+    private long wakeAt;
+    private boolean waitsForSignal;
+    /** A timer was armed since the thread last went to wait: it then wakes at the next tick. */
+    private boolean armedSinceWait;
+    /** The thread's current wait ends at a tick (for tests). */
+    private boolean ticking;
+    /** How often the thread has been woken by an arming thread (for tests). */
+    private long signals;
 
     public TimerScheduler() {
         this(TICK_NANOS);
@@ -38,40 +61,140 @@ public final class TimerScheduler implements Scheduler {
 
     TimerScheduler(long tickNanos) {
         this.tickNanos = tickNanos;
-        executor = new ScheduledThreadPoolExecutor(1, DaemonThreads.named(THREAD_NAME));
-        executor.setRemoveOnCancelPolicy(true);
-        executor.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
     }
 
     @Override
     public Cancellable schedule(Runnable task, long delayNanos) {
-        if (!armed) {
-            armed = true;
+        Timer timer = new Timer(this, task, System.nanoTime() + Math.min(Math.max(0, delayNanos), MAX_DELAY_NANOS));
+        lock.lock();
+        try {
+            if (shutdown) {
+                throw new RejectedExecutionException("the timer thread has stopped");
+            }
+            add(timer);
+            armedSinceWait = true;
+            if (thread == null) {
+                Thread started = DaemonThreads.named(THREAD_NAME).newThread(this::run);
+                started.start();
+                thread = started;
+            } else if (waiting && timer.index == 0 && (waitsForSignal || timer.deadline - wakeAt < 0)) {
+                signals++;
+                wake.signal();
+            }
+        } finally {
+            lock.unlock();
         }
-        if (!ticking.get() && ticking.compareAndSet(false, true)) {
-            executor.schedule(tick, tickNanos, TimeUnit.NANOSECONDS);
-        }
-        Timer timer = new Timer(task);
-        timer.future = executor.schedule(timer, Math.max(0, delayNanos), TimeUnit.NANOSECONDS);
         return timer;
     }
 
-    private void tick() {
-        if (!armed) {
-            ticking.set(false);
-            // A timer armed between the check above and the reset saw the tick running and did not
-            // start one: look once more.
-            if (!armed || !ticking.compareAndSet(false, true)) {
-                return;
+    /** Takes a timer out of the heap, if it is still there. */
+    private void cancel(Timer timer) {
+        lock.lock();
+        try {
+            if (timer.index >= 0) {
+                removeAt(timer.index);
             }
+        } finally {
+            lock.unlock();
         }
-        armed = false;
-        executor.schedule(tick, tickNanos, TimeUnit.NANOSECONDS);
     }
 
-    /** Whether the tick is running (for tests). */
+    /**
+     * The timer thread: runs each timer when it falls due, earliest first. Should it ever end
+     * otherwise than by {@link #shutdown} (an error while it waits), the next timer armed starts
+     * another.
+     */
+    private void run() {
+        try {
+            while (true) {
+                Timer due = next();
+                if (due == null) {
+                    return;
+                }
+                try {
+                    due.task.run();
+                } catch (Throwable ignored) {
+                    // A task's failure is its own (the engine's report theirs): the timers after it still run.
+                }
+            }
+        } finally {
+            lock.lock();
+            try {
+                if (thread == Thread.currentThread()) {
+                    thread = null;
+                }
+            } finally {
+                lock.unlock();
+            }
+        }
+    }
+
+    /** Waits for the earliest timer to fall due and takes it out; {@code null} once shut down. */
+    private Timer next() {
+        lock.lock();
+        try {
+            while (!shutdown) {
+                long now = System.nanoTime();
+                if (size > 0 && heap[0].deadline - now <= 0) {
+                    Timer due = heap[0];
+                    removeAt(0);
+                    return due;
+                }
+                ticking = armedSinceWait;
+                armedSinceWait = false;
+                long wait = size > 0 ? heap[0].deadline - now : Long.MAX_VALUE;
+                if (ticking) {
+                    wait = Math.min(wait, tickNanos);
+                }
+                waitsForSignal = wait == Long.MAX_VALUE;
+                wakeAt = now + wait;
+                waiting = true;
+                try {
+                    if (waitsForSignal) {
+                        wake.await();
+                    } else {
+                        wake.awaitNanos(wait);
+                    }
+                } catch (InterruptedException stop) {
+                    return null;
+                } finally {
+                    waiting = false;
+                }
+            }
+            return null;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Whether the timer thread's current wait ends at a tick (for tests). */
     boolean ticking() {
-        return ticking.get();
+        lock.lock();
+        try {
+            return ticking;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** How many timers are armed (for tests). */
+    int armed() {
+        lock.lock();
+        try {
+            return size;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** How many times arming a timer woke the timer thread (for tests). */
+    long signals() {
+        lock.lock();
+        try {
+            return signals;
+        } finally {
+            lock.unlock();
+        }
     }
 
     @Override
@@ -79,33 +202,96 @@ public final class TimerScheduler implements Scheduler {
         return Thread.currentThread().getName().equals(THREAD_NAME);
     }
 
+    /** Stops the timer thread; timers still armed never run, and arming another is refused. */
     public void shutdown() {
-        executor.shutdownNow();
+        lock.lock();
+        try {
+            shutdown = true;
+            for (int i = 0; i < size; i++) {
+                heap[i].index = -1;
+                heap[i] = null;
+            }
+            size = 0;
+            wake.signal();
+        } finally {
+            lock.unlock();
+        }
     }
 
-    /**
-     * An armed timer: scheduled as a {@code Callable}, which the executor's task holds as it is,
-     * where a {@code Runnable} would be wrapped in an adapter; and the handle that cancels it, so
-     * that arming a timer (on every hedged request) makes one object of ours, not two.
-     */
-    private static final class Timer implements Callable<Void>, Cancellable {
-        private final Runnable task;
-        /** Set before the timer is handed to whoever may cancel it. */
-        ScheduledFuture<?> future;
+    // --- the heap, ordered by deadline; guarded by lock
 
-        Timer(Runnable task) {
-            this.task = task;
+    private void add(Timer timer) {
+        if (size == heap.length) {
+            heap = Arrays.copyOf(heap, size * 2);
         }
+        siftUp(size++, timer);
+    }
 
-        @Override
-        public Void call() {
-            task.run();
-            return null;
+    private void removeAt(int i) {
+        Timer removed = heap[i];
+        removed.index = -1;
+        Timer last = heap[--size];
+        heap[size] = null;
+        if (i < size) {
+            siftDown(i, last);
+            if (heap[i] == last) {
+                siftUp(i, last);
+            }
+        }
+    }
+
+    private void siftUp(int i, Timer timer) {
+        while (i > 0) {
+            int parent = (i - 1) >>> 1;
+            Timer p = heap[parent];
+            if (timer.deadline - p.deadline >= 0) {
+                break;
+            }
+            place(i, p);
+            i = parent;
+        }
+        place(i, timer);
+    }
+
+    private void siftDown(int i, Timer timer) {
+        int half = size >>> 1;
+        while (i < half) {
+            int child = 2 * i + 1;
+            int right = child + 1;
+            if (right < size && heap[right].deadline - heap[child].deadline < 0) {
+                child = right;
+            }
+            if (timer.deadline - heap[child].deadline <= 0) {
+                break;
+            }
+            place(i, heap[child]);
+            i = child;
+        }
+        place(i, timer);
+    }
+
+    private void place(int i, Timer timer) {
+        heap[i] = timer;
+        timer.index = i;
+    }
+
+    /** An armed timer: its place in the heap, and the handle that cancels it, in one object. */
+    private static final class Timer implements Cancellable {
+        private final TimerScheduler scheduler;
+        final Runnable task;
+        final long deadline;
+        /** Where it is in the heap; -1 once it ran, was cancelled, or the scheduler stopped. Guarded by the scheduler's lock. */
+        int index = -1;
+
+        Timer(TimerScheduler scheduler, Runnable task, long deadline) {
+            this.scheduler = scheduler;
+            this.task = task;
+            this.deadline = deadline;
         }
 
         @Override
         public void cancel() {
-            future.cancel(false);
+            scheduler.cancel(this);
         }
     }
 }

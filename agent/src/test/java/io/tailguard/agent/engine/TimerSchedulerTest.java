@@ -2,11 +2,14 @@ package io.tailguard.agent.engine;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -14,10 +17,13 @@ import org.junit.jupiter.api.Test;
 class TimerSchedulerTest {
 
     private final TimerScheduler scheduler = new TimerScheduler(TimeUnit.MILLISECONDS.toNanos(1));
+    /** A tick far longer than any test here waits, so that only a signal can wake the thread early. */
+    private final TimerScheduler slowTick = new TimerScheduler(TimeUnit.SECONDS.toNanos(30));
 
     @AfterEach
     void stop() {
         scheduler.shutdown();
+        slowTick.shutdown();
     }
 
     @Test
@@ -41,11 +47,78 @@ class TimerSchedulerTest {
     }
 
     @Test
-    void theTickRunsWhileTimersAreArmedAndStopsWhenNoneIs() throws Exception {
-        assertFalse(scheduler.ticking());
+    void manyTimersRunInDeadlineOrderWhateverTheOrderTheyWereArmedIn() throws Exception {
+        int n = 200;
+        List<Integer> ran = new CopyOnWriteArrayList<>();
+        CountDownLatch done = new CountDownLatch(n / 2);
+        List<Scheduler.Cancellable> timers = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            int due = (i * 37) % n; // every number below n once, shuffled
+            timers.add(scheduler.schedule(() -> {
+                ran.add(due);
+                done.countDown();
+            }, TimeUnit.MILLISECONDS.toNanos(20 + 2L * due))); // 4 ms between the ones that run: arming all takes less
+        }
+        for (int i = 0; i < n; i++) {
+            if ((i * 37) % n % 2 == 1) {
+                timers.get(i).cancel(); // the odd ones, from all over the heap
+            }
+        }
+
+        assertTrue(done.await(5, TimeUnit.SECONDS));
+        List<Integer> expected = new ArrayList<>();
+        for (int due = 0; due < n; due += 2) {
+            expected.add(due);
+        }
+        assertEquals(expected, ran);
+        assertEquals(0, scheduler.armed());
+    }
+
+    @Test
+    void aCancelledTimerLeavesNothingBehind() {
+        for (int i = 0; i < 10_000; i++) {
+            slowTick.schedule(() -> { }, TimeUnit.HOURS.toNanos(1)).cancel();
+        }
+        Scheduler.Cancellable kept = slowTick.schedule(() -> { }, TimeUnit.HOURS.toNanos(1));
+        assertEquals(1, slowTick.armed());
+        kept.cancel();
+        kept.cancel();
+        assertEquals(0, slowTick.armed());
+    }
+
+    @Test
+    void timersDueAfterTheNextTickDoNotWakeTheThread() throws Exception {
+        CountDownLatch started = new CountDownLatch(1);
+        slowTick.schedule(started::countDown, 0);
+        assertTrue(started.await(5, TimeUnit.SECONDS));
+        awaitTicking(slowTick);
+
+        for (int i = 0; i < 1_000; i++) {
+            slowTick.schedule(() -> { }, TimeUnit.HOURS.toNanos(1)).cancel();
+        }
+
+        assertEquals(0, slowTick.signals(), "a hedge delay armed and cancelled woke the timer thread");
+    }
+
+    @Test
+    void aTimerDueBeforeTheNextTickWakesTheThreadForItsDeadline() throws Exception {
+        CountDownLatch started = new CountDownLatch(1);
+        slowTick.schedule(started::countDown, 0);
+        assertTrue(started.await(5, TimeUnit.SECONDS));
+        awaitTicking(slowTick);
+
+        CountDownLatch ran = new CountDownLatch(1);
+        slowTick.schedule(ran::countDown, TimeUnit.MILLISECONDS.toNanos(10));
+
+        // Without a signal it would run at the tick, 30 s from now.
+        assertTrue(ran.await(5, TimeUnit.SECONDS));
+        assertEquals(1, slowTick.signals());
+    }
+
+    @Test
+    void theTickStopsWhenNoTimerWasArmedSinceTheLastOne() throws Exception {
         CountDownLatch ran = new CountDownLatch(1);
         scheduler.schedule(ran::countDown, 0);
-        assertTrue(scheduler.ticking());
         assertTrue(ran.await(5, TimeUnit.SECONDS));
 
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
@@ -56,7 +129,35 @@ class TimerSchedulerTest {
 
         CountDownLatch again = new CountDownLatch(1);
         scheduler.schedule(again::countDown, TimeUnit.MILLISECONDS.toNanos(5));
-        assertTrue(scheduler.ticking(), "arming a timer starts the tick again");
-        assertTrue(again.await(5, TimeUnit.SECONDS));
+        assertTrue(again.await(5, TimeUnit.SECONDS), "a timer armed on a quiet thread runs");
+    }
+
+    @Test
+    void aFailingTaskDoesNotStopTheTimersAfterIt() throws Exception {
+        CountDownLatch ran = new CountDownLatch(1);
+        scheduler.schedule(() -> {
+            throw new IllegalStateException("a task's own failure");
+        }, 0);
+        scheduler.schedule(ran::countDown, TimeUnit.MILLISECONDS.toNanos(5));
+
+        assertTrue(ran.await(5, TimeUnit.SECONDS));
+    }
+
+    @Test
+    void aStoppedSchedulerDropsItsTimersAndRefusesNewOnes() {
+        scheduler.schedule(() -> { }, TimeUnit.SECONDS.toNanos(20));
+        scheduler.shutdown();
+
+        assertEquals(0, scheduler.armed());
+        assertThrows(RejectedExecutionException.class, () -> scheduler.schedule(() -> { }, 0));
+    }
+
+    /** Waits until the timer thread's wait ends at a tick: timers were armed since its last wait. */
+    private static void awaitTicking(TimerScheduler s) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (!s.ticking() && System.nanoTime() < deadline) {
+            Thread.sleep(1);
+        }
+        assertTrue(s.ticking());
     }
 }
