@@ -280,7 +280,10 @@ public final class TimerScheduler implements Scheduler {
         private final TimerScheduler scheduler;
         final Runnable task;
         final long deadline;
-        /** Where it is in the heap; -1 once it ran, was cancelled, or the scheduler stopped. Guarded by the scheduler's lock. */
+        /**
+         * Where it is in the heap; -1 once it ran, was cancelled, or the scheduler stopped. Guarded
+         * by the scheduler's lock.
+         */
         int index = -1;
 
         Timer(TimerScheduler scheduler, Runnable task, long deadline) {

@@ -95,7 +95,7 @@ final class ClientAccess {
                 }
                 mark.setAccessible(true);
             } catch (ReflectiveOperationException | RuntimeException e) {
-                Log.warn("cannot reach the OkHttpClient of " + type.getName() + " (" + e
+                Log.warn("cannot reach the OkHttpClient or the executed mark of " + type.getName() + " (" + e
                         + "): OkHttp attempts are sent without tagging headers");
                 found = null;
                 mark = null;
