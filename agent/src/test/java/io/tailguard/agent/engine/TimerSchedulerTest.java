@@ -88,10 +88,7 @@ class TimerSchedulerTest {
 
     @Test
     void timersDueAfterTheNextTickDoNotWakeTheThread() throws Exception {
-        CountDownLatch started = new CountDownLatch(1);
-        slowTick.schedule(started::countDown, 0);
-        assertTrue(started.await(5, TimeUnit.SECONDS));
-        awaitTicking(slowTick);
+        startTicking(slowTick);
 
         for (int i = 0; i < 1_000; i++) {
             slowTick.schedule(() -> { }, TimeUnit.HOURS.toNanos(1)).cancel();
@@ -102,10 +99,7 @@ class TimerSchedulerTest {
 
     @Test
     void aTimerDueBeforeTheNextTickWakesTheThreadForItsDeadline() throws Exception {
-        CountDownLatch started = new CountDownLatch(1);
-        slowTick.schedule(started::countDown, 0);
-        assertTrue(started.await(5, TimeUnit.SECONDS));
-        awaitTicking(slowTick);
+        startTicking(slowTick);
 
         CountDownLatch ran = new CountDownLatch(1);
         slowTick.schedule(ran::countDown, TimeUnit.MILLISECONDS.toNanos(10));
@@ -152,8 +146,14 @@ class TimerSchedulerTest {
         assertThrows(RejectedExecutionException.class, () -> scheduler.schedule(() -> { }, 0));
     }
 
-    /** Waits until the timer thread's wait ends at a tick: timers were armed since its last wait. */
-    private static void awaitTicking(TimerScheduler s) throws InterruptedException {
+    /**
+     * Starts the timer thread with a timer that runs at once, and waits until its next wait ends at
+     * a tick: a timer was armed since its last wait.
+     */
+    private static void startTicking(TimerScheduler s) throws InterruptedException {
+        CountDownLatch started = new CountDownLatch(1);
+        s.schedule(started::countDown, 0);
+        assertTrue(started.await(5, TimeUnit.SECONDS));
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
         while (!s.ticking() && System.nanoTime() < deadline) {
             Thread.sleep(1);
