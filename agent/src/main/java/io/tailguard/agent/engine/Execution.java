@@ -67,20 +67,17 @@ public final class Execution<R> {
 
     private final Engine engine;
     private final PolicyRuntime policy;
-    private final PolicyConfig config;
-    private final HedgeConfig hedge;
     private final Exchange<R> exchange;
     private final boolean shadow;
     private final TaggingHeaders tagging;
     private final String requestId;
-    private final CallerRuns<R> caller;
+    /** A {@link CallerRuns} when the application's thread waits in {@link #await()}. */
     private final CompletableFuture<R> result;
     private final long startNanos;
     private final long deadlineNanos;
     private final long clientDeadlineNanos;
     private final boolean retryEligible;
     private final boolean hedgeEligible;
-    private final int attemptCap;
     private final long maxResponseBytes;
 
     // Guarded by this.
@@ -115,30 +112,21 @@ public final class Execution<R> {
             boolean retryEligible, boolean hedgeEligible, boolean blockingCaller, long maxResponseBytes) {
         this.engine = engine;
         this.policy = policy;
-        this.config = policy.config();
-        this.hedge = config.hedge();
         this.exchange = exchange;
         this.shadow = shadow;
         this.tagging = tagging;
         this.retryEligible = retryEligible;
         this.hedgeEligible = hedgeEligible;
         this.maxResponseBytes = maxResponseBytes;
-        this.attemptCap = hedge == null ? config.maxAttempts() : Math.max(config.maxAttempts(), hedge.maxAttempts());
         String existingId = tagging == null ? null : exchange.requestHeader(tagging.requestId());
         this.requestId = tagging == null || existingId != null ? null : RequestIds.next(engine.random());
         this.startNanos = engine.clock().nanoTime();
         long clientTimeout = exchange.clientTimeoutNanos();
         this.clientDeadlineNanos = plus(startNanos, clientTimeout);
-        this.deadlineNanos = plus(startNanos, Math.min(config.retryTimeout().toNanos(), clientTimeout));
-        if (blockingCaller) {
-            // The result never reaches the application, which waits in await(): only this class
-            // completes it (succeed, fail), and wakes the waiting thread as it does.
-            this.caller = new CallerRuns<>();
-            this.result = caller;
-        } else {
-            this.caller = null;
-            this.result = new Result();
-        }
+        this.deadlineNanos = plus(startNanos, Math.min(config().retryTimeout().toNanos(), clientTimeout));
+        // A blocking caller's result never reaches the application, which waits in await(): only
+        // this class completes it (succeed, fail), and wakes the waiting thread as it does.
+        this.result = blockingCaller ? new CallerRuns<>() : new Result();
     }
 
     /** Sends the primary attempt. A failure here means nothing was sent: the caller may fall back. */
@@ -181,6 +169,7 @@ public final class Execution<R> {
      * @throws Throwable the exception the plain client would have thrown
      */
     public R await() throws Throwable {
+        CallerRuns<R> caller = caller();
         try {
             if (caller != null) {
                 caller.runUntilDone(result);
@@ -270,7 +259,7 @@ public final class Execution<R> {
 
     private void afterLaunch(AttemptState attempt) {
         long hedgeDelay = hedgeEligible ? policy.hedgeDelay().delayNanos() : HedgeDelay.NO_HEDGE;
-        long attemptTimeout = config.attemptTimeout() == null ? 0 : config.attemptTimeout().toNanos();
+        long attemptTimeout = config().attemptTimeout() == null ? 0 : config().attemptTimeout().toNanos();
         synchronized (this) {
             if (attempt.done || finished) {
                 return;
@@ -279,7 +268,7 @@ public final class Execution<R> {
                 attempt.timeoutTimer = engine.scheduler().schedule(() -> onAttemptTimeout(attempt), attemptTimeout);
             }
             if (hedgeDelay >= 0 && hedgeTimer == Cancellable.NONE && winner == null && !cancelled
-                    && inFlightCount < hedge.maxAttempts() && started < attemptCap) {
+                    && inFlightCount < config().hedge().maxAttempts() && started < attemptCap()) {
                 hedgeTimer = engine.scheduler().schedule(this::onHedgeDue, hedgeDelay);
             }
         }
@@ -292,10 +281,26 @@ public final class Execution<R> {
     private long waitsMillis() {
         long left = deadlineNanos == Long.MAX_VALUE ? Long.MAX_VALUE
                 : deadlineNanos - engine.clock().nanoTime();
-        if (config.attemptTimeout() != null) {
-            left = Math.min(left, config.attemptTimeout().toNanos());
+        if (config().attemptTimeout() != null) {
+            left = Math.min(left, config().attemptTimeout().toNanos());
         }
         return left == Long.MAX_VALUE ? -1 : Math.max(1, left / 1_000_000L);
+    }
+
+    private PolicyConfig config() {
+        return policy.config();
+    }
+
+    /** The most attempts this request may send: retries and hedges each count against their own limit too. */
+    private int attemptCap() {
+        HedgeConfig hedge = config().hedge();
+        return hedge == null ? config().maxAttempts() : Math.max(config().maxAttempts(), hedge.maxAttempts());
+    }
+
+    /** The application's waiting thread, which runs attempts while it waits; {@code null} for an asynchronous API. */
+    @SuppressWarnings("unchecked")
+    private CallerRuns<R> caller() {
+        return result instanceof CallerRuns ? (CallerRuns<R>) result : null;
     }
 
     // --- timers
@@ -305,7 +310,7 @@ public final class Execution<R> {
             synchronized (this) {
                 hedgeTimer = Cancellable.NONE;
                 if (finished || cancelled || winner != null || inFlightCount == 0 || refusedByServer
-                        || inFlightCount >= hedge.maxAttempts() || started >= attemptCap
+                        || inFlightCount >= config().hedge().maxAttempts() || started >= attemptCap()
                         || engine.clock().nanoTime() >= deadlineNanos) {
                     return;
                 }
@@ -337,7 +342,7 @@ public final class Execution<R> {
         }
         // The timeout is reported before the cancel: cancelling can report the attempt's own
         // cancellation synchronously, and the application must see a timeout, not a cancel.
-        attempt.onFailure(exchange.timeoutFailure(config.attemptTimeout()));
+        attempt.onFailure(exchange.timeoutFailure(config().attemptTimeout()));
         attempt.cancel();
     }
 
@@ -350,7 +355,7 @@ public final class Execution<R> {
         try {
             synchronized (this) {
                 if (attempt.done || finished || cancelled || shadowRetryCounted || !retryEligible
-                        || !config.retryOnTimeout() || started >= config.maxAttempts()) {
+                        || !config().retryOnTimeout() || started >= config().maxAttempts()) {
                     return;
                 }
                 long delay = policy.backoff().delayNanos(retries + 1, engine.random());
@@ -382,7 +387,7 @@ public final class Execution<R> {
             if (finished || attempt.done || winner != null && winner != attempt) {
                 return HeaderDecision.DISCARD;
             }
-            if (config.retryOnStatus(status) && moreAttemptsPossible()) {
+            if (config().retryOnStatus(status) && moreAttemptsPossible()) {
                 if (contentLength < 0 || contentLength <= maxResponseBytes && engine.buffers().fits(contentLength)) {
                     return HeaderDecision.BUFFER;
                 }
@@ -450,7 +455,7 @@ public final class Execution<R> {
     /** Guarded by this: could another attempt still start or answer after this response? */
     private boolean moreAttemptsPossible() {
         return !shadow && (inFlightCount > 1 || hedgeTimer != Cancellable.NONE
-                || retryEligible && started < config.maxAttempts());
+                || retryEligible && started < config().maxAttempts());
     }
 
     private void onResponse(AttemptState attempt, R response) {
@@ -459,7 +464,7 @@ public final class Execution<R> {
         }
         long latency = engine.clock().nanoTime() - attempt.startNanos;
         int status = exchange.status(response);
-        boolean retryable = config.retryOnStatus(status);
+        boolean retryable = config().retryOnStatus(status);
         boolean usable = !retryable && status < 500;
         if (!usable) {
             // Before the decision: the retry this response may lead to backs off by the rate it lowers.
@@ -612,7 +617,7 @@ public final class Execution<R> {
         hedgeTimer.cancel();
         hedgeTimer = Cancellable.NONE;
         boolean transientOutcome = lastResponse != null || isRetryable(lastFailureKind);
-        if (cancelled || !transientOutcome || !retryEligible || started >= config.maxAttempts()
+        if (cancelled || !transientOutcome || !retryEligible || started >= config().maxAttempts()
                 || shadowRetryCounted || refusedByServer) {
             finishWithLast(actions);
             return;
@@ -652,11 +657,11 @@ public final class Execution<R> {
         }
         switch (kind) {
             case CONNECT:
-                return config.retryOnConnect();
+                return config().retryOnConnect();
             case RESET:
-                return config.retryOnReset();
+                return config().retryOnReset();
             case TIMEOUT:
-                return config.retryOnTimeout();
+                return config().retryOnTimeout();
             default:
                 return false;
         }
@@ -907,6 +912,7 @@ public final class Execution<R> {
 
     private void succeed(R response) {
         boolean now = result.complete(response);
+        CallerRuns<R> caller = caller();
         if (caller != null) {
             caller.wake();
         }
@@ -917,6 +923,7 @@ public final class Execution<R> {
 
     private void fail(Throwable failure) {
         boolean now = result.completeExceptionally(failure);
+        CallerRuns<R> caller = caller();
         if (caller != null) {
             caller.wake();
         }
@@ -1102,7 +1109,7 @@ public final class Execution<R> {
 
         @Override
         public boolean engineRetriesStatus(int status) {
-            return retryEligible && !shadow && config.retryOnStatus(status);
+            return retryEligible && !shadow && config().retryOnStatus(status);
         }
 
         @Override
@@ -1189,7 +1196,7 @@ public final class Execution<R> {
             } else {
                 guarded = () -> guard(work);
             }
-            if (caller == null || !caller.offer(guarded, kind != AttemptKind.HEDGE)) {
+            if (caller() == null || !caller().offer(guarded, kind != AttemptKind.HEDGE)) {
                 try {
                     engine.workers().execute(guarded);
                 } catch (RejectedExecutionException e) {

@@ -5,7 +5,6 @@ import java.io.IOException;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
-import java.util.Map;
 import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 import java.util.function.BiConsumer;
 import java.util.logging.Level;
@@ -38,23 +37,22 @@ final class CallbackDelivery implements BiConsumer<Response, Throwable> {
 
     private final Call call;
     private final Callback callback;
-    private final ClientAccess clients;
-    private final Map<Call, ?> running;
+    /** Where the call is registered as running, and which reaches its client. */
+    private final OkHttpCallInterceptor owner;
     /** 1 once the application's callback was called: updated in place rather than through an AtomicBoolean per call. */
     private volatile int signalled;
     private volatile CompletableFuture<Response> result;
 
     /**
      * @param call the application's call, the one its callback is told about
-     * @param clients reaches the call's client, on whose dispatcher threads the callback runs when
-     *     the request does not end on an OkHttp thread
-     * @param running the calls in flight, which this one leaves when its request ends
+     * @param owner the interceptor whose running calls this one leaves when its request ends, and
+     *     which reaches the call's client, on whose dispatcher threads the callback runs when the
+     *     request does not end on an OkHttp thread
      */
-    CallbackDelivery(Call call, Callback callback, ClientAccess clients, Map<Call, ?> running) {
+    CallbackDelivery(Call call, Callback callback, OkHttpCallInterceptor owner) {
         this.call = call;
         this.callback = callback;
-        this.clients = clients;
-        this.running = running;
+        this.owner = owner;
     }
 
     /** Must be called before the execution starts. */
@@ -66,13 +64,13 @@ final class CallbackDelivery implements BiConsumer<Response, Throwable> {
     /** The logical request ended. */
     @Override
     public void accept(Response response, Throwable failure) {
-        running.remove(call);
+        owner.ended(call);
         if (REPORTING.get() == this) {
             return; // report() signals once the engine is done with the attempt at hand
         }
         try {
             // The client's own dispatcher threads, or, where the client cannot be reached, right here.
-            OkHttpClient client = clients.clientOf(call);
+            OkHttpClient client = owner.clientOf(call);
             if (client == null) {
                 signal();
             } else {
@@ -89,11 +87,11 @@ final class CallbackDelivery implements BiConsumer<Response, Throwable> {
      * Runs an attempt's report to the engine on the OkHttp thread that completed the attempt, and
      * signals the application there if that report ended the request.
      */
-    void report(Runnable toEngine) {
+    void report(Report attempt) {
         CallbackDelivery outer = REPORTING.get();
         REPORTING.set(this);
         try {
-            toEngine.run();
+            attempt.toEngine();
         } finally {
             if (outer == null) {
                 REPORTING.remove();
@@ -105,6 +103,11 @@ final class CallbackDelivery implements BiConsumer<Response, Throwable> {
         if (r != null && r.isDone()) {
             signal();
         }
+    }
+
+    /** An attempt's outcome, told to the engine by {@link #report}: the attempt's own callback, so that a report makes nothing. */
+    interface Report {
+        void toEngine();
     }
 
     private void signal() {

@@ -11,6 +11,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import okhttp3.Call;
 import okhttp3.Callback;
 import okhttp3.HttpUrl;
+import okhttp3.OkHttpClient;
 import okhttp3.Request;
 import okhttp3.Response;
 
@@ -20,6 +21,9 @@ import okhttp3.Response;
  * and turns the application's {@code cancel()} into cancelling every attempt of its request.
  */
 public final class OkHttpCallInterceptor implements SlotInterceptor {
+
+    /** What {@code enqueue} returns once the engine took the call: the same for every call, as it holds nothing. */
+    private static final Outcome ENQUEUED = Outcome.returning(null);
 
     private final Engine engine;
     private final ClientAccess clients = new ClientAccess();
@@ -83,10 +87,10 @@ public final class OkHttpCallInterceptor implements SlotInterceptor {
         if (policy == null) {
             return Dispatcher.PROCEED;
         }
-        CallbackDelivery delivery = new CallbackDelivery(call, callback, clients, running);
+        CallbackDelivery delivery = new CallbackDelivery(call, callback, this);
         Execution<Response> execution = start(call, policy, new OkHttpExchange(call, clients, delivery), false,
                 delivery);
-        return execution == null ? Dispatcher.PROCEED : Outcome.returning(null);
+        return execution == null ? Dispatcher.PROCEED : ENQUEUED;
     }
 
     /**
@@ -101,6 +105,16 @@ public final class OkHttpCallInterceptor implements SlotInterceptor {
             r.execution().cancel();
         }
         return Dispatcher.PROCEED;
+    }
+
+    /** The logical request of {@code call} ended: the application's {@code cancel()} has nothing left to cancel. */
+    void ended(Call call) {
+        running.remove(call);
+    }
+
+    /** The client that made {@code call}, or {@code null} where it cannot be reached. */
+    OkHttpClient clientOf(Call call) {
+        return clients.clientOf(call);
     }
 
     /**

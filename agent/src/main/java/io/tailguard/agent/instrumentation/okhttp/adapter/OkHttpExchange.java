@@ -124,11 +124,12 @@ final class OkHttpExchange implements Exchange<Response> {
 
     @Override
     public Attempt send(AttemptSpec spec, AttemptListener<Response> listener, Executor blockingWork) {
-        AttemptCall attempt = new AttemptCall(callFor(spec), listener);
         if (delivery == null) {
+            AttemptCall attempt = new AttemptCall(callFor(spec), listener);
             blockingWork.execute(attempt);
             return attempt;
         }
+        EnqueuedAttempt attempt = new EnqueuedAttempt(callFor(spec), listener);
         Dispatcher.skipNextInterception();
         try {
             attempt.call.enqueue(attempt);
@@ -280,13 +281,12 @@ final class OkHttpExchange implements Exchange<Response> {
     }
 
     /**
-     * One attempt: for {@code execute()} the work handed to the engine's executor, for
-     * {@code enqueue()} the callback that reports it to the engine on the OkHttp thread that
-     * completed it; and for both the handle that cancels it (one object per attempt).
+     * One attempt: for {@code execute()} the work handed to the engine's executor, and the handle
+     * that cancels it (one object per attempt).
      */
-    private final class AttemptCall implements Runnable, Callback, Attempt {
-        private final Call call;
-        private final AttemptListener<Response> listener;
+    private class AttemptCall implements Runnable, Attempt {
+        final Call call;
+        final AttemptListener<Response> listener;
 
         AttemptCall(Call call, AttemptListener<Response> listener) {
             this.call = call;
@@ -299,19 +299,42 @@ final class OkHttpExchange implements Exchange<Response> {
         }
 
         @Override
+        public void cancel() {
+            OkHttpExchange.cancel(call);
+        }
+    }
+
+    /**
+     * One attempt of an {@code enqueue()}: also the callback that reports it to the engine on the
+     * OkHttp thread that completed it, through the delivery (the report is this object too).
+     */
+    private final class EnqueuedAttempt extends AttemptCall implements Callback, CallbackDelivery.Report {
+        /** The attempt's response or its failure, set on the OkHttp thread that reports it. */
+        private Object outcome;
+
+        EnqueuedAttempt(Call call, AttemptListener<Response> listener) {
+            super(call, listener);
+        }
+
+        @Override
         public void onFailure(Call ignored, IOException failure) {
-            Throwable reported = noteCancelled(call, failure);
-            delivery.report(() -> listener.onFailure(reported));
+            outcome = noteCancelled(call, failure);
+            delivery.report(this);
         }
 
         @Override
         public void onResponse(Call ignored, Response response) {
-            delivery.report(() -> listener.onResponse(response));
+            outcome = response;
+            delivery.report(this);
         }
 
         @Override
-        public void cancel() {
-            OkHttpExchange.cancel(call);
+        public void toEngine() {
+            if (outcome instanceof Throwable) {
+                listener.onFailure((Throwable) outcome);
+            } else {
+                listener.onResponse((Response) outcome);
+            }
         }
     }
 }
