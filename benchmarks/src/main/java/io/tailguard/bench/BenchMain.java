@@ -4,6 +4,7 @@ import io.tailguard.bench.lab.LabClient;
 import io.tailguard.bench.lab.LabServerProcess;
 import io.tailguard.bench.lab.TailLab;
 import io.tailguard.bench.neverworse.NeverWorse;
+import io.tailguard.bench.overhead.HookRun;
 import io.tailguard.bench.overhead.OverheadRun;
 import io.tailguard.bench.overhead.PairedRun;
 import io.tailguard.bench.overhead.ScalingRun;
@@ -22,6 +23,8 @@ import java.util.Arrays;
  *   <li>{@code startup}: only the startup part;
  *   <li>{@code paired}: what handling a call costs, each client API measured paired inside one JVM
  *       (handled hosts against an unmatched one, interleaved); writes {@code overhead-paired.md};
+ *   <li>{@code hooks}: what a call no policy matches costs, each client API's hook alone, with and
+ *       without the agent; writes {@code hooks.md};
  *   <li>{@code scaling}: engine throughput at 1, 2, 4 and 8 threads, and heap per policy as the
  *       request rate grows to 10,000/s; writes {@code scaling.md};
  *   <li>{@code lab}: the tail-latency lab (T1, T2, S1, S3); writes {@code lab.md} and charts;
@@ -40,7 +43,7 @@ public final class BenchMain {
 
     public static void main(String[] args) throws Exception {
         if (args.length == 0) {
-            System.err.println("usage: overhead|paired|scaling|startup|lab|never-worse [--quick|--full] [--java PATH] [--agent JAR] [--out DIR] "
+            System.err.println("usage: overhead|paired|hooks|scaling|startup|lab|never-worse [--quick|--full] [--java PATH] [--agent JAR] [--out DIR] "
                     + "[--clients a,b] [--scenarios T1,T2,S1,S3] [--rounds N] [--skip-startup]");
             System.exit(2);
         }
@@ -70,6 +73,9 @@ public final class BenchMain {
             case "scaling":
                 scaling(options);
                 break;
+            case "hooks":
+                hooks(options);
+                break;
             case "lab":
                 new TailLab(options).run();
                 break;
@@ -83,13 +89,20 @@ public final class BenchMain {
                 options.out.toAbsolutePath());
     }
 
+    /** A report's title and where it comes from: the machine, the agent when one is measured, the command. */
+    private static Markdown report(RunOptions options, String title, String command, boolean agent) {
+        Markdown md = new Markdown();
+        md.heading(1, title + " (" + (options.quick ? "quick" : "full") + " run)");
+        md.paragraph("Machine: " + Machine.describe(options.java) + "."
+                + (agent ? " Agent: `" + options.agentJar.getFileName() + "`." : "")
+                + " Reproduce: `benchmarks/run " + command + (options.quick ? " --quick" : "")
+                + (agent && options.rounds > 0 ? " --rounds " + options.rounds : "") + "`.");
+        return md;
+    }
+
     /** Only the paired, in-JVM overhead of each client API: {@code overhead-paired.md}. */
     private static void paired(RunOptions options) throws Exception {
-        Markdown md = new Markdown();
-        md.heading(1, "Tailguard overhead, paired in one JVM (" + (options.quick ? "quick" : "full") + " run)");
-        md.paragraph("Machine: " + Machine.describe(options.java) + ". Agent: `" + options.agentJar.getFileName()
-                + "`. Reproduce: `benchmarks/run paired" + (options.quick ? " --quick" : "")
-                + (options.rounds > 0 ? " --rounds " + options.rounds : "") + "`.");
+        Markdown md = report(options, "Tailguard overhead, paired in one JVM", "paired", true);
         PairedRun run = new PairedRun(options);
         md.raw(run.run(new Markdown()).toString());
         md.heading(2, "Targets");
@@ -101,12 +114,17 @@ public final class BenchMain {
         System.out.println(md);
     }
 
+    /** What a call no policy matches costs, the hook of every client API alone: {@code hooks.md}. */
+    private static void hooks(RunOptions options) throws Exception {
+        Markdown md = report(options, "Tailguard's hooks on a call no policy matches", "hooks", true);
+        md.raw(new HookRun(options).run(new Markdown()).toString());
+        Files.writeString(options.out.resolve("hooks.md"), md.toString());
+        System.out.println(md);
+    }
+
     /** Engine throughput by thread count, and heap per policy by request rate: {@code scaling.md}. */
     private static void scaling(RunOptions options) throws Exception {
-        Markdown md = new Markdown();
-        md.heading(1, "Tailguard cost as the work grows (" + (options.quick ? "quick" : "full") + " run)");
-        md.paragraph("Machine: " + Machine.describe(options.java) + ". Reproduce: `benchmarks/run scaling"
-                + (options.quick ? " --quick" : "") + "`.");
+        Markdown md = report(options, "Tailguard cost as the work grows", "scaling", false);
         md.raw(new ScalingRun(options).run(new Markdown()).toString());
         Files.writeString(options.out.resolve("scaling.md"), md.toString());
         System.out.println(md);

@@ -96,6 +96,7 @@ public final class OverheadRun {
                 .addProfiler(GCProfiler.class);
         if (variant == Variant.NO_AGENT || variant == Variant.UNMATCHED) {
             builder.include(Pattern.quote(HookBenchmark.class.getName()) + "\\.unmatchedHook$");
+            builder.param("hook", "jdk"); // every client API's hook: benchmarks/run hooks
         }
         if (variant == Variant.NO_AGENT) {
             builder.include(Pattern.quote(EngineBenchmark.class.getName()) + "\\.handledCall$");
@@ -121,17 +122,21 @@ public final class OverheadRun {
                 .build()).run();
     }
 
-    /** What every JMH run here shares: one fork, the iterations of the mode, the JVM, a log file. */
     private ChainedOptionsBuilder jmh(Path work, int round, String name) {
+        return jmh(options.java, warmups, iterations, work.resolve("jmh-round" + (round + 1) + "-" + name + ".log"));
+    }
+
+    /** What every JMH run of the overhead shares: one fork, 1 s iterations, the JVM, a log file. */
+    static ChainedOptionsBuilder jmh(String java, int warmups, int iterations, Path log) {
         return new OptionsBuilder()
                 .forks(1)
                 .warmupIterations(warmups)
                 .warmupTime(TimeValue.seconds(1))
                 .measurementIterations(iterations)
                 .measurementTime(TimeValue.seconds(1))
-                .jvm(options.java)
+                .jvm(java)
                 .shouldFailOnError(true)
-                .output(work.resolve("jmh-round" + (round + 1) + "-" + name + ".log").toString());
+                .output(log.toString());
     }
 
     @SuppressWarnings("rawtypes") // JMH's getSecondaryResults() is a Map<String, Result> of raw Results
