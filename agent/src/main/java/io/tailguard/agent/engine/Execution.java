@@ -1196,7 +1196,8 @@ public final class Execution<R> {
             } else {
                 guarded = () -> guard(work);
             }
-            if (caller() == null || !caller().offer(guarded, kind != AttemptKind.HEDGE)) {
+            CallerRuns<R> caller = caller();
+            if (caller == null || !caller.offer(guarded, kind != AttemptKind.HEDGE)) {
                 try {
                     engine.workers().execute(guarded);
                 } catch (RejectedExecutionException e) {
