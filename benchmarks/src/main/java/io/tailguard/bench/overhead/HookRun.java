@@ -13,7 +13,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.regex.Pattern;
 import org.openjdk.jmh.profile.GCProfiler;
-import org.openjdk.jmh.results.Result;
 import org.openjdk.jmh.results.RunResult;
 import org.openjdk.jmh.runner.Runner;
 import org.openjdk.jmh.runner.options.ChainedOptionsBuilder;
@@ -68,14 +67,8 @@ public final class HookRun {
         return write(md, (System.nanoTime() - started) / 60e9);
     }
 
-    @SuppressWarnings("rawtypes") // JMH's getSecondaryResults() is a Map<String, Result> of raw Results
     private void collect(Variant variant, RunResult result) {
-        double alloc = Double.NaN;
-        for (Map.Entry<String, Result> e : result.getSecondaryResults().entrySet()) {
-            if (e.getKey().endsWith("gc.alloc.rate.norm")) {
-                alloc = e.getValue().getScore();
-            }
-        }
+        double alloc = OverheadRun.allocationPerCall(result);
         samples.computeIfAbsent(result.getParams().getParam("hook"), k -> new EnumMap<>(Variant.class))
                 .computeIfAbsent(variant, v -> new ArrayList<>())
                 .add(new double[] {result.getPrimaryResult().getScore(), alloc});

@@ -139,7 +139,6 @@ public final class OverheadRun {
                 .output(log.toString());
     }
 
-    @SuppressWarnings("rawtypes") // JMH's getSecondaryResults() is a Map<String, Result> of raw Results
     private void collect(Variant variant, Collection<RunResult> results) {
         for (RunResult result : results) {
             String benchmark = result.getParams().getBenchmark();
@@ -149,16 +148,22 @@ public final class OverheadRun {
                     : benchmark.contains(JdkSendPathBenchmark.class.getSimpleName()) ? SEND_PATHS + "/" + method
                     : result.getParams().getParam("client") + "/" + result.getParams().getParam("server");
             Result<?> primary = result.getPrimaryResult();
-            double alloc = Double.NaN;
-            for (Map.Entry<String, Result> e : result.getSecondaryResults().entrySet()) {
-                if (e.getKey().endsWith("gc.alloc.rate.norm")) {
-                    alloc = e.getValue().getScore();
-                }
-            }
+            double alloc = allocationPerCall(result);
             samples.computeIfAbsent(key, k -> new EnumMap<>(Variant.class))
                     .computeIfAbsent(variant, v -> new ArrayList<>())
                     .add(new Sample(primary.getScore(), primary.getScoreError(), alloc));
         }
+    }
+
+    /** JMH's gc profiler's bytes per operation, or NaN where it did not run. */
+    @SuppressWarnings("rawtypes") // JMH's getSecondaryResults() is a Map<String, Result> of raw Results
+    static double allocationPerCall(RunResult result) {
+        for (Map.Entry<String, Result> e : result.getSecondaryResults().entrySet()) {
+            if (e.getKey().endsWith("gc.alloc.rate.norm")) {
+                return e.getValue().getScore();
+            }
+        }
+        return Double.NaN;
     }
 
     private void readProbes() throws IOException {
