@@ -125,7 +125,7 @@ final class OkHttpExchange implements Exchange<Response> {
     @Override
     public Attempt send(AttemptSpec spec, AttemptListener<Response> listener, Executor blockingWork) {
         if (delivery == null) {
-            AttemptCall attempt = new AttemptCall(callFor(spec), listener);
+            BlockingAttempt attempt = new BlockingAttempt(callFor(spec), listener);
             blockingWork.execute(attempt);
             return attempt;
         }
@@ -280,11 +280,8 @@ final class OkHttpExchange implements Exchange<Response> {
         return failure;
     }
 
-    /**
-     * One attempt: for {@code execute()} the work handed to the engine's executor, and the handle
-     * that cancels it (one object per attempt).
-     */
-    private class AttemptCall implements Runnable, Attempt {
+    /** One attempt's call and the engine's listener for it, and the handle that cancels it. */
+    private abstract static class AttemptCall implements Attempt {
         final Call call;
         final AttemptListener<Response> listener;
 
@@ -294,13 +291,20 @@ final class OkHttpExchange implements Exchange<Response> {
         }
 
         @Override
-        public void run() {
-            execute(call, listener);
+        public void cancel() {
+            OkHttpExchange.cancel(call);
+        }
+    }
+
+    /** One attempt of an {@code execute()}: the work handed to the engine's executor (one object per attempt). */
+    private final class BlockingAttempt extends AttemptCall implements Runnable {
+        BlockingAttempt(Call call, AttemptListener<Response> listener) {
+            super(call, listener);
         }
 
         @Override
-        public void cancel() {
-            OkHttpExchange.cancel(call);
+        public void run() {
+            execute(call, listener);
         }
     }
 
