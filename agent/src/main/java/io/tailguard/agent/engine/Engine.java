@@ -181,7 +181,7 @@ public final class Engine {
             return null;
         }
         return new Execution<>(this, policy, exchange, shadow, tagging, mayRetry, mayHedge, blockingCaller,
-                s.config.bufferLimits().maxResponseBytes());
+                s.config.bufferLimits());
     }
 
     /**

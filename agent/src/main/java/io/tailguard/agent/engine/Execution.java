@@ -1,5 +1,6 @@
 package io.tailguard.agent.engine;
 
+import io.tailguard.agent.config.BufferLimits;
 import io.tailguard.agent.config.HedgeConfig;
 import io.tailguard.agent.config.PolicyConfig;
 import io.tailguard.agent.config.TailguardConfig.TaggingHeaders;
@@ -56,7 +57,7 @@ import java.util.function.BiConsumer;
  *
  * @param <R> the client's response type
  */
-public final class Execution<R> {
+public final class Execution<R> extends Scheduler.Timer {
 
     private static final int NO_STATUS = -1;
 
@@ -78,7 +79,8 @@ public final class Execution<R> {
     private final long clientDeadlineNanos;
     private final boolean retryEligible;
     private final boolean hedgeEligible;
-    private final long maxResponseBytes;
+    /** The buffer limits of the configuration this request started under. */
+    private final BufferLimits bufferLimits;
 
     // Guarded by this.
     private int started;
@@ -103,13 +105,17 @@ public final class Execution<R> {
     private Throwable lastFailure;
     private FailureKind lastFailureKind;
     private List<Throwable> earlierFailures = Collections.emptyList();
-    private Cancellable hedgeTimer = Cancellable.NONE;
+    /**
+     * The hedge delay's timer is armed: this object is that timer ({@link Scheduler#arm}), so that
+     * arming it for nearly every hedged request makes no object.
+     */
+    private boolean hedgeArmed;
     private Cancellable retryTimer = Cancellable.NONE;
     /** Told of the outcome when the request ends; see {@link #whenDone}. */
     private BiConsumer<? super R, ? super Throwable> onEnd;
 
     Execution(Engine engine, PolicyRuntime policy, Exchange<R> exchange, boolean shadow, TaggingHeaders tagging,
-            boolean retryEligible, boolean hedgeEligible, boolean blockingCaller, long maxResponseBytes) {
+            boolean retryEligible, boolean hedgeEligible, boolean blockingCaller, BufferLimits bufferLimits) {
         this.engine = engine;
         this.policy = policy;
         this.exchange = exchange;
@@ -117,7 +123,7 @@ public final class Execution<R> {
         this.tagging = tagging;
         this.retryEligible = retryEligible;
         this.hedgeEligible = hedgeEligible;
-        this.maxResponseBytes = maxResponseBytes;
+        this.bufferLimits = bufferLimits;
         String existingId = tagging == null ? null : exchange.requestHeader(tagging.requestId());
         this.requestId = tagging == null || existingId != null ? null : RequestIds.next(engine.random());
         this.startNanos = engine.clock().nanoTime();
@@ -204,7 +210,7 @@ public final class Execution<R> {
                 return;
             }
             cancelled = true;
-            hedgeTimer.cancel();
+            disarmHedge();
             retryTimer.cancel();
             toCancel = othersInFlight(null);
             if (inFlightCount == 0) {
@@ -267,9 +273,10 @@ public final class Execution<R> {
             if (attemptTimeout > 0) {
                 attempt.timeoutTimer = engine.scheduler().schedule(() -> onAttemptTimeout(attempt), attemptTimeout);
             }
-            if (hedgeDelay >= 0 && hedgeTimer == Cancellable.NONE && winner == null && !cancelled
+            if (hedgeDelay >= 0 && !hedgeArmed && winner == null && !cancelled
                     && inFlightCount < config().hedge().maxAttempts() && started < attemptCap()) {
-                hedgeTimer = engine.scheduler().schedule(this::onHedgeDue, hedgeDelay);
+                engine.scheduler().arm(this, hedgeDelay);
+                hedgeArmed = true;
             }
         }
     }
@@ -285,6 +292,10 @@ public final class Execution<R> {
             left = Math.min(left, config().attemptTimeout().toNanos());
         }
         return left == Long.MAX_VALUE ? -1 : Math.max(1, left / 1_000_000L);
+    }
+
+    private long maxResponseBytes() {
+        return bufferLimits.maxResponseBytes();
     }
 
     private PolicyConfig config() {
@@ -305,10 +316,20 @@ public final class Execution<R> {
 
     // --- timers
 
-    private void onHedgeDue() {
+    /** Guarded by this: disarms the hedge timer now. */
+    private void disarmHedge() {
+        if (hedgeArmed) {
+            hedgeArmed = false;
+            engine.scheduler().disarm(this);
+        }
+    }
+
+    /** The hedge delay is over. */
+    @Override
+    void due() {
         try {
             synchronized (this) {
-                hedgeTimer = Cancellable.NONE;
+                hedgeArmed = false;
                 if (finished || cancelled || winner != null || inFlightCount == 0 || refusedByServer
                         || inFlightCount >= config().hedge().maxAttempts() || started >= attemptCap()
                         || engine.clock().nanoTime() >= deadlineNanos) {
@@ -388,11 +409,11 @@ public final class Execution<R> {
                 return HeaderDecision.DISCARD;
             }
             if (config().retryOnStatus(status) && moreAttemptsPossible()) {
-                if (contentLength < 0 || contentLength <= maxResponseBytes && engine.buffers().fits(contentLength)) {
+                if (contentLength < 0 || contentLength <= maxResponseBytes() && engine.buffers().fits(contentLength)) {
                     return HeaderDecision.BUFFER;
                 }
                 committed = "a retryable " + status + " response of " + contentLength + " bytes is more than "
-                        + (contentLength > maxResponseBytes ? "tailguard.buffer.max-response-bytes (" + maxResponseBytes
+                        + (contentLength > maxResponseBytes() ? "tailguard.buffer.max-response-bytes (" + maxResponseBytes()
                         + ")" : "the room left under tailguard.buffer.max-total-bytes");
             }
             // The hedge timer, now without effect (a winner is set), is cancelled when the request
@@ -415,7 +436,7 @@ public final class Execution<R> {
         if (finished || attempt.done || winner != null || bytes < 0) {
             return false;
         }
-        if (attempt.reserved + bytes > maxResponseBytes) {
+        if (attempt.reserved + bytes > maxResponseBytes()) {
             attempt.overOwnLimit = true;
             return false;
         }
@@ -438,13 +459,13 @@ public final class Execution<R> {
                 return HeaderDecision.DISCARD;
             }
             winner = attempt;
-            hedgeTimer.cancel();
+            disarmHedge();
             losers = othersInFlight(attempt);
             // What was held goes to the application with the rest of the body: no longer ours.
             held = attempt.releaseBuffer();
         }
         policy.metrics().bufferCommitted("a retryable response's body is longer than " + (attempt.overOwnLimit
-                ? "tailguard.buffer.max-response-bytes (" + maxResponseBytes + ")"
+                ? "tailguard.buffer.max-response-bytes (" + maxResponseBytes() + ")"
                 : held + " bytes, all that tailguard.buffer.max-total-bytes has room for"));
         for (AttemptState loser : losers) {
             loser.lose();
@@ -454,7 +475,7 @@ public final class Execution<R> {
 
     /** Guarded by this: could another attempt still start or answer after this response? */
     private boolean moreAttemptsPossible() {
-        return !shadow && (inFlightCount > 1 || hedgeTimer != Cancellable.NONE
+        return !shadow && (inFlightCount > 1 || hedgeArmed
                 || retryEligible && started < config().maxAttempts());
     }
 
@@ -475,7 +496,7 @@ public final class Execution<R> {
         // A Tailguard server refused this retry or hedge so as to serve originals: "overloaded, do not retry".
         boolean shed = retryable && status == 503 && exchange.responseHeader(response, ServerEngine.SHED_HEADER) != null;
         Actions actions = null;
-        Cancellable hedge = Cancellable.NONE;
+        boolean disarmHedge = false;
         Cancellable retry = Cancellable.NONE;
         synchronized (this) {
             boolean late = attempt.done;
@@ -492,7 +513,8 @@ public final class Execution<R> {
                 finished = true;
                 // Without effect from now on (the request is finished): cancelled once the
                 // application has its result, not on the way there.
-                hedge = hedgeTimer;
+                disarmHedge = hedgeArmed;
+                hedgeArmed = false;
                 retry = retryTimer;
             } else {
                 actions = new Actions();
@@ -501,7 +523,9 @@ public final class Execution<R> {
         }
         if (actions == null) {
             complete(attempt, response, null, attempt.kind);
-            hedge.cancel();
+            if (disarmHedge) {
+                engine.scheduler().disarm(this);
+            }
             retry.cancel();
         } else {
             actions.run();
@@ -614,8 +638,7 @@ public final class Execution<R> {
 
     /** Guarded by this; called when no attempt is in flight and the last one failed. */
     private void decideRetry(Actions actions) {
-        hedgeTimer.cancel();
-        hedgeTimer = Cancellable.NONE;
+        disarmHedge();
         boolean transientOutcome = lastResponse != null || isRetryable(lastFailureKind);
         if (cancelled || !transientOutcome || !retryEligible || started >= config().maxAttempts()
                 || shadowRetryCounted || refusedByServer) {
@@ -688,7 +711,8 @@ public final class Execution<R> {
     private void finish(Actions actions, AttemptState from, R response, Throwable failure) {
         finished = true;
         // Without effect from now on (the request is finished): cancelled once it is completed.
-        actions.hedgeTimer = hedgeTimer;
+        actions.disarmHedge = hedgeArmed;
+        hedgeArmed = false;
         actions.retryTimer = retryTimer;
         // Attempts that lost to a response may finish on their own; any other end (a failure, the
         // application's cancel or interrupt) aborts them.
@@ -992,7 +1016,7 @@ public final class Execution<R> {
         R response;
         Throwable failure;
         AttemptKind winnerKind;
-        Cancellable hedgeTimer = Cancellable.NONE;
+        boolean disarmHedge;
         Cancellable retryTimer = Cancellable.NONE;
 
         /** Guarded by Execution.this: the response will be closed, so what its attempt held is free. */
@@ -1023,7 +1047,9 @@ public final class Execution<R> {
             if (complete) {
                 complete(from, response, failure, winnerKind);
             }
-            hedgeTimer.cancel();
+            if (disarmHedge) {
+                engine.scheduler().disarm(Execution.this);
+            }
             retryTimer.cancel();
         }
     }

@@ -12,9 +12,11 @@ import java.util.concurrent.locks.ReentrantLock;
  *
  * <p>Most timers are cancelled microseconds after they are armed (a hedge delay when the response
  * beats it), so arming and cancelling are what must be cheap. The timers are a binary heap of
- * {@link Timer}s, each of which knows its place in it: arming one makes that one object (a
- * {@code ScheduledThreadPoolExecutor} made its task and a handle besides), and cancelling one
- * takes it out of the heap at once, so that a million finished requests leave nothing behind.
+ * {@link Timer}s, each of which knows its place in it, with their deadlines in an array beside
+ * it: a timer that an object is itself ({@link #arm}, the hedge delay) makes no object at all, and
+ * a task scheduled makes one 24-byte object (a {@code ScheduledThreadPoolExecutor} made its task
+ * and a handle besides). Cancelling one takes it out of the heap at once, so that a million
+ * finished requests leave nothing behind.
  *
  * <p>Arming a timer that becomes the earliest would wake the timer thread so that it can wait for
  * the new deadline instead: a wake-up and a context switch per request when the heap is otherwise
@@ -40,6 +42,8 @@ public final class TimerScheduler implements Scheduler {
 
     // Guarded by lock.
     private Timer[] heap = new Timer[16];
+    /** {@code deadlines[i]}: when {@code heap[i]} falls due ({@link System#nanoTime()}). */
+    private long[] deadlines = new long[16];
     private int size;
     private Thread thread;
     private boolean shutdown;
@@ -65,30 +69,40 @@ public final class TimerScheduler implements Scheduler {
 
     @Override
     public Cancellable schedule(Runnable task, long delayNanos) {
-        Timer timer = new Timer(this, task, System.nanoTime() + Math.min(Math.max(0, delayNanos), MAX_DELAY_NANOS));
+        TaskTimer timer = new TaskTimer(this, task);
+        arm(timer, delayNanos);
+        return timer;
+    }
+
+    @Override
+    public void arm(Timer timer, long delayNanos) {
+        long deadline = System.nanoTime() + Math.min(Math.max(0, delayNanos), MAX_DELAY_NANOS);
         lock.lock();
         try {
             if (shutdown) {
                 throw new RejectedExecutionException("the timer thread has stopped");
             }
-            add(timer);
+            if (timer.index >= 0) {
+                removeAt(timer.index);
+            }
+            add(timer, deadline);
             armedSinceWait = true;
             if (thread == null) {
                 Thread started = DaemonThreads.named(THREAD_NAME).newThread(this::run);
                 started.start();
                 thread = started;
-            } else if (waiting && timer.index == 0 && (waitsForSignal || timer.deadline - wakeAt < 0)) {
+            } else if (waiting && timer.index == 0 && (waitsForSignal || deadline - wakeAt < 0)) {
                 signals++;
                 wake.signal();
             }
         } finally {
             lock.unlock();
         }
-        return timer;
     }
 
     /** Takes a timer out of the heap, if it is still there. */
-    private void cancel(Timer timer) {
+    @Override
+    public void disarm(Timer timer) {
         lock.lock();
         try {
             if (timer.index >= 0) {
@@ -112,7 +126,7 @@ public final class TimerScheduler implements Scheduler {
                     return;
                 }
                 try {
-                    due.task.run();
+                    due.due();
                 } catch (Throwable ignored) {
                     // A task's failure is its own (the engine's report theirs): the timers after it still run.
                 }
@@ -135,14 +149,14 @@ public final class TimerScheduler implements Scheduler {
         try {
             while (!shutdown) {
                 long now = System.nanoTime();
-                if (size > 0 && heap[0].deadline - now <= 0) {
+                if (size > 0 && deadlines[0] - now <= 0) {
                     Timer due = heap[0];
                     removeAt(0);
                     return due;
                 }
                 ticking = armedSinceWait;
                 armedSinceWait = false;
-                long wait = size > 0 ? heap[0].deadline - now : Long.MAX_VALUE;
+                long wait = size > 0 ? deadlines[0] - now : Long.MAX_VALUE;
                 if (ticking) {
                     wait = Math.min(wait, tickNanos);
                 }
@@ -220,81 +234,80 @@ public final class TimerScheduler implements Scheduler {
 
     // --- the heap, ordered by deadline; guarded by lock
 
-    private void add(Timer timer) {
+    private void add(Timer timer, long deadline) {
         if (size == heap.length) {
             heap = Arrays.copyOf(heap, size * 2);
+            deadlines = Arrays.copyOf(deadlines, size * 2);
         }
-        siftUp(size++, timer);
+        siftUp(size++, timer, deadline);
     }
 
     private void removeAt(int i) {
-        Timer removed = heap[i];
-        removed.index = -1;
+        heap[i].index = -1;
         Timer last = heap[--size];
+        long lastDeadline = deadlines[size];
         heap[size] = null;
         if (i < size) {
-            siftDown(i, last);
+            siftDown(i, last, lastDeadline);
             if (heap[i] == last) {
-                siftUp(i, last);
+                siftUp(i, last, lastDeadline);
             }
         }
     }
 
-    private void siftUp(int i, Timer timer) {
+    private void siftUp(int i, Timer timer, long deadline) {
         while (i > 0) {
             int parent = (i - 1) >>> 1;
-            Timer p = heap[parent];
-            if (timer.deadline - p.deadline >= 0) {
+            if (deadline - deadlines[parent] >= 0) {
                 break;
             }
-            place(i, p);
+            place(i, heap[parent], deadlines[parent]);
             i = parent;
         }
-        place(i, timer);
+        place(i, timer, deadline);
     }
 
-    private void siftDown(int i, Timer timer) {
+    private void siftDown(int i, Timer timer, long deadline) {
         int half = size >>> 1;
         while (i < half) {
             int child = 2 * i + 1;
             int right = child + 1;
-            if (right < size && heap[right].deadline - heap[child].deadline < 0) {
+            if (right < size && deadlines[right] - deadlines[child] < 0) {
                 child = right;
             }
-            if (timer.deadline - heap[child].deadline <= 0) {
+            if (deadline - deadlines[child] <= 0) {
                 break;
             }
-            place(i, heap[child]);
+            place(i, heap[child], deadlines[child]);
             i = child;
         }
-        place(i, timer);
+        place(i, timer, deadline);
     }
 
-    private void place(int i, Timer timer) {
+    private void place(int i, Timer timer, long deadline) {
         heap[i] = timer;
+        deadlines[i] = deadline;
         timer.index = i;
     }
 
-    /** An armed timer: its place in the heap, and the handle that cancels it, in one object. */
-    private static final class Timer implements Cancellable {
+    /** A task scheduled: the timer and the handle that cancels it, in one object. */
+    private static final class TaskTimer extends Timer implements Cancellable {
         private final TimerScheduler scheduler;
-        final Runnable task;
-        final long deadline;
-        /**
-         * Where it is in the heap; -1 once it ran, was cancelled, or the scheduler stopped. Guarded
-         * by the scheduler's lock.
-         */
-        int index = -1;
+        private final Runnable task;
 
-        Timer(TimerScheduler scheduler, Runnable task, long deadline) {
+        TaskTimer(TimerScheduler scheduler, Runnable task) {
             this.scheduler = scheduler;
             this.task = task;
-            this.deadline = deadline;
+        }
+
+        @Override
+        void due() {
+            task.run();
         }
 
         @Override
         public void cancel() {
-            scheduler.cancel(this);
+            scheduler.disarm(this);
         }
     }
 }

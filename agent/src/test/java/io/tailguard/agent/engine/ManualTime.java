@@ -2,7 +2,9 @@ package io.tailguard.agent.engine;
 
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Map;
 
 /** A clock and a scheduler that move only when a test says so. */
 final class ManualTime implements Clock, Scheduler {
@@ -11,6 +13,8 @@ final class ManualTime implements Clock, Scheduler {
     private long wallMillis = 1_700_000_000_000L;
     private long sequence;
     private final List<Task> tasks = new ArrayList<>();
+    /** The timers armed with {@link #arm}, and how each is cancelled. */
+    private final Map<Timer, Cancellable> armed = new IdentityHashMap<>();
 
     @Override
     public synchronized long nanoTime() {
@@ -31,6 +35,25 @@ final class ManualTime implements Clock, Scheduler {
                 tasks.remove(t);
             }
         };
+    }
+
+    @Override
+    public synchronized void arm(Timer timer, long delayNanos) {
+        disarm(timer);
+        armed.put(timer, schedule(() -> {
+            synchronized (ManualTime.this) {
+                armed.remove(timer);
+            }
+            timer.due();
+        }, delayNanos));
+    }
+
+    @Override
+    public synchronized void disarm(Timer timer) {
+        Cancellable handle = armed.remove(timer);
+        if (handle != null) {
+            handle.cancel();
+        }
     }
 
     /** Moves time forward, running every task that falls due on the way, in order. */

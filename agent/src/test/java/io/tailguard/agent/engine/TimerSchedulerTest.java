@@ -87,6 +87,51 @@ class TimerSchedulerTest {
     }
 
     @Test
+    void anObjectThatIsItsOwnTimerRunsOnceWhereArmedLastAndCanBeArmedAgainAfterItRan() throws Exception {
+        List<String> ran = new CopyOnWriteArrayList<>();
+        CountDownLatch first = new CountDownLatch(2);
+        Scheduler.Timer marker = new Scheduler.Timer() {
+            @Override
+            void due() {
+                ran.add("marker");
+                first.countDown();
+            }
+        };
+        Scheduler.Timer moved = new Scheduler.Timer() {
+            @Override
+            void due() {
+                ran.add("moved");
+                first.countDown();
+            }
+        };
+        scheduler.arm(moved, TimeUnit.MILLISECONDS.toNanos(20));
+        scheduler.arm(marker, TimeUnit.MILLISECONDS.toNanos(40));
+        // Armed again while armed: moved behind the marker, not in the heap twice.
+        scheduler.arm(moved, TimeUnit.MILLISECONDS.toNanos(60));
+        assertEquals(2, scheduler.armed());
+
+        assertTrue(first.await(5, TimeUnit.SECONDS));
+        assertEquals(List.of("marker", "moved"), ran);
+        assertEquals(0, scheduler.armed());
+        scheduler.disarm(moved); // after it ran: harmless
+
+        CountDownLatch again = new CountDownLatch(1);
+        scheduler.arm(new Scheduler.Timer() {
+            @Override
+            void due() {
+                again.countDown();
+            }
+        }, 0);
+        scheduler.arm(marker, TimeUnit.HOURS.toNanos(1));
+        assertTrue(again.await(5, TimeUnit.SECONDS));
+        assertEquals(1, scheduler.armed());
+        scheduler.disarm(marker);
+        scheduler.disarm(marker);
+        assertEquals(0, scheduler.armed());
+        assertEquals(List.of("marker", "moved"), ran);
+    }
+
+    @Test
     void timersDueAfterTheNextTickDoNotWakeTheThread() throws Exception {
         startTicking(slowTick);
 
