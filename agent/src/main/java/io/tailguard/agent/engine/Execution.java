@@ -84,7 +84,6 @@ public final class Execution<R> extends Scheduler.Timer {
 
     // Guarded by this.
     private int started;
-    private int retries;
     /** The attempts in flight, oldest first, linked through {@code AttemptState.nextInFlight}: no list per request. */
     private AttemptState firstInFlight;
     private int inFlightCount;
@@ -92,25 +91,18 @@ public final class Execution<R> extends Scheduler.Timer {
     private boolean finished;
     private boolean cancelled;
     private boolean hedged;
-    /** Shadow mode: a would-be retry was already counted for this request (after an attempt timeout). */
-    private boolean shadowRetryCounted;
     /**
      * A server refused one of this request's attempts as overloaded ({@value ServerEngine#SHED_HEADER}):
      * no further attempt is sent, not even a hedge.
      */
     private boolean refusedByServer;
-    private R lastResponse;
-    private AttemptState lastResponseAttempt;
-    private long lastRetryAfterNanos = RetryAfter.ABSENT;
-    private Throwable lastFailure;
-    private FailureKind lastFailureKind;
-    private List<Throwable> earlierFailures = Collections.emptyList();
+    /** What went wrong so far; {@code null} until something does, as for most requests. */
+    private Setbacks<R> setbacks;
     /**
      * The hedge delay's timer is armed: this object is that timer ({@link Scheduler#arm}), so that
      * arming it for nearly every hedged request makes no object.
      */
     private boolean hedgeArmed;
-    private Cancellable retryTimer = Cancellable.NONE;
     /** Told of the outcome when the request ends; see {@link #whenDone}. */
     private BiConsumer<? super R, ? super Throwable> onEnd;
 
@@ -211,7 +203,9 @@ public final class Execution<R> extends Scheduler.Timer {
             }
             cancelled = true;
             disarmHedge();
-            retryTimer.cancel();
+            if (setbacks != null) {
+                setbacks.retryTimer.cancel();
+            }
             toCancel = othersInFlight(null);
             if (inFlightCount == 0) {
                 finish(actions, null, null, exchange.cancelledFailure());
@@ -375,15 +369,15 @@ public final class Execution<R> extends Scheduler.Timer {
     private void onShadowAttemptTimeout(AttemptState attempt) {
         try {
             synchronized (this) {
-                if (attempt.done || finished || cancelled || shadowRetryCounted || !retryEligible
+                if (attempt.done || finished || cancelled || setbacks().shadowRetryCounted || !retryEligible
                         || !config().retryOnTimeout() || started >= config().maxAttempts()) {
                     return;
                 }
-                long delay = policy.backoff().delayNanos(retries + 1, engine.random());
+                long delay = policy.backoff().delayNanos(setbacks.retries + 1, engine.random());
                 if (plus(engine.clock().nanoTime(), delay) >= deadlineNanos) {
                     return;
                 }
-                shadowRetryCounted = true;
+                setbacks.shadowRetryCounted = true;
                 if (policy.budget().tryWithdraw()) {
                     policy.metrics().attempt(AttemptKind.RETRY, true);
                 } else {
@@ -506,7 +500,7 @@ public final class Execution<R> extends Scheduler.Timer {
                 refusedByServer = true;
             }
             if (!late && !finished && (winner == null || winner == attempt) && (!retryable || winner == attempt && !shadow)
-                    && inFlightCount == 0 && lastResponse == null) {
+                    && inFlightCount == 0 && (setbacks == null || setbacks.lastResponse == null)) {
                 // The usual end, the one attempt in flight answering: what finish() decides, with
                 // nothing to lose, cancel or discard, so without an Actions object for every request.
                 winner = attempt;
@@ -515,7 +509,7 @@ public final class Execution<R> extends Scheduler.Timer {
                 // application has its result, not on the way there.
                 disarmHedge = hedgeArmed;
                 hedgeArmed = false;
-                retry = retryTimer;
+                retry = setbacks == null ? Cancellable.NONE : setbacks.retryTimer;
             } else {
                 actions = new Actions();
                 decideResponse(actions, attempt, response, late, retryable, shed, retryAfter);
@@ -544,20 +538,21 @@ public final class Execution<R> extends Scheduler.Timer {
             winner = attempt;
             finish(actions, attempt, response, null);
         } else if (shed && attempt.kind == AttemptKind.HEDGE
-                && (inFlightCount > 0 || lastResponse != null || lastFailure != null)) {
+                && (inFlightCount > 0 || setbacks != null && (setbacks.lastResponse != null || setbacks.lastFailure != null))) {
             // A refused hedge is a lost attempt: the request ends with what its other attempts get.
             actions.discard(attempt, response);
             if (inFlightCount == 0 || cancelled) {
                 decideRetry(actions);
             }
         } else {
-            if (lastResponse != null) {
-                actions.discard(lastResponseAttempt, lastResponse);
+            Setbacks<R> s = setbacks();
+            if (s.lastResponse != null) {
+                actions.discard(s.lastResponseAttempt, s.lastResponse);
             }
             rememberFailure(null, null);
-            lastResponse = response;
-            lastResponseAttempt = attempt;
-            lastRetryAfterNanos = RetryAfter.parseNanos(retryAfter, engine.clock().currentTimeMillis());
+            s.lastResponse = response;
+            s.lastResponseAttempt = attempt;
+            s.lastRetryAfterNanos = RetryAfter.parseNanos(retryAfter, engine.clock().currentTimeMillis());
             if (inFlightCount == 0 || cancelled) {
                 decideRetry(actions);
             }
@@ -610,11 +605,7 @@ public final class Execution<R> extends Scheduler.Timer {
                 // part of it, so it cannot be retried.
                 finish(actions, null, null, failure);
             } else {
-                if (lastResponse != null) {
-                    actions.discard(lastResponseAttempt, lastResponse);
-                    lastResponse = null;
-                    lastResponseAttempt = null;
-                }
+                dropLastResponse(actions);
                 rememberFailure(failure, kind);
                 if (inFlightCount == 0) {
                     decideRetry(actions);
@@ -626,27 +617,46 @@ public final class Execution<R> extends Scheduler.Timer {
 
     /** Guarded by this. */
     private void rememberFailure(Throwable failure, FailureKind kind) {
-        if (lastFailure != null) {
-            if (earlierFailures.isEmpty()) {
-                earlierFailures = new ArrayList<>(2);
+        Setbacks<R> s = setbacks();
+        if (s.lastFailure != null) {
+            if (s.earlierFailures.isEmpty()) {
+                s.earlierFailures = new ArrayList<>(2);
             }
-            earlierFailures.add(lastFailure);
+            s.earlierFailures.add(s.lastFailure);
         }
-        lastFailure = failure;
-        lastFailureKind = kind;
+        s.lastFailure = failure;
+        s.lastFailureKind = kind;
+    }
+
+    /** Guarded by this: the response held for a retry that may not come is discarded. */
+    private void dropLastResponse(Actions actions) {
+        if (setbacks != null && setbacks.lastResponse != null) {
+            actions.discard(setbacks.lastResponseAttempt, setbacks.lastResponse);
+            setbacks.lastResponse = null;
+            setbacks.lastResponseAttempt = null;
+        }
+    }
+
+    /** Guarded by this: what went wrong so far, made when the first thing does. */
+    private Setbacks<R> setbacks() {
+        if (setbacks == null) {
+            setbacks = new Setbacks<>();
+        }
+        return setbacks;
     }
 
     /** Guarded by this; called when no attempt is in flight and the last one failed. */
     private void decideRetry(Actions actions) {
         disarmHedge();
-        boolean transientOutcome = lastResponse != null || isRetryable(lastFailureKind);
+        Setbacks<R> s = setbacks();
+        boolean transientOutcome = s.lastResponse != null || isRetryable(s.lastFailureKind);
         if (cancelled || !transientOutcome || !retryEligible || started >= config().maxAttempts()
-                || shadowRetryCounted || refusedByServer) {
+                || s.shadowRetryCounted || refusedByServer) {
             finishWithLast(actions);
             return;
         }
-        long delay = lastRetryAfterNanos >= 0 ? lastRetryAfterNanos
-                : policy.backoff().delayNanos(retries + 1, engine.random());
+        long delay = s.lastRetryAfterNanos >= 0 ? s.lastRetryAfterNanos
+                : policy.backoff().delayNanos(s.retries + 1, engine.random());
         long now = engine.clock().nanoTime();
         if (delay == Long.MAX_VALUE || plus(now, delay) >= deadlineNanos) {
             finishWithLast(actions);
@@ -662,8 +672,8 @@ public final class Execution<R> extends Scheduler.Timer {
             finishWithLast(actions);
             return;
         }
-        retries++;
-        retryTimer = engine.scheduler().schedule(this::onRetryDue, delay);
+        s.retries++;
+        s.retryTimer = engine.scheduler().schedule(this::onRetryDue, delay);
     }
 
     private void onRetryDue() {
@@ -692,14 +702,15 @@ public final class Execution<R> extends Scheduler.Timer {
 
     /** Guarded by this. */
     private void finishWithLast(Actions actions) {
-        if (lastResponse != null) {
-            R response = lastResponse;
-            AttemptState from = lastResponseAttempt;
-            lastResponse = null;
-            lastResponseAttempt = null;
+        Setbacks<R> s = setbacks();
+        if (s.lastResponse != null) {
+            R response = s.lastResponse;
+            AttemptState from = s.lastResponseAttempt;
+            s.lastResponse = null;
+            s.lastResponseAttempt = null;
             finish(actions, from, response, null);
         } else {
-            finish(actions, null, null, lastFailure != null ? lastFailure : exchange.cancelledFailure());
+            finish(actions, null, null, s.lastFailure != null ? s.lastFailure : exchange.cancelledFailure());
         }
     }
 
@@ -713,7 +724,9 @@ public final class Execution<R> extends Scheduler.Timer {
         // Without effect from now on (the request is finished): cancelled once it is completed.
         actions.disarmHedge = hedgeArmed;
         hedgeArmed = false;
-        actions.retryTimer = retryTimer;
+        if (setbacks != null) {
+            actions.retryTimer = setbacks.retryTimer;
+        }
         // Attempts that lost to a response may finish on their own; any other end (a failure, the
         // application's cancel or interrupt) aborts them.
         if (response != null) {
@@ -721,10 +734,8 @@ public final class Execution<R> extends Scheduler.Timer {
         } else {
             actions.cancel = othersInFlight(winner);
         }
-        if (lastResponse != null && lastResponse != response) {
-            actions.discard(lastResponseAttempt, lastResponse);
-            lastResponse = null;
-            lastResponseAttempt = null;
+        if (setbacks != null && setbacks.lastResponse != response) {
+            dropLastResponse(actions);
         }
         actions.complete = true;
         actions.from = from;
@@ -817,7 +828,7 @@ public final class Execution<R> extends Scheduler.Timer {
         synchronized (this) {
             wasHedged = hedged;
             wasCancelled = cancelled;
-            earlier = earlierFailures;
+            earlier = setbacks == null ? Collections.emptyList() : setbacks.earlierFailures;
         }
         if (failure != null) {
             for (Throwable e : earlier) {
@@ -1002,6 +1013,24 @@ public final class Execution<R> extends Scheduler.Timer {
                 Execution.this.cancel();
             }
         }
+    }
+
+    /**
+     * What went wrong so far in one request, guarded by its execution: a response held for a retry
+     * that may still come, the failures to report, the retry's timer. Most requests have none of
+     * these, so they live here rather than in every execution.
+     */
+    private static final class Setbacks<R> {
+        int retries;
+        /** Shadow mode: a would-be retry was already counted for this request (after an attempt timeout). */
+        boolean shadowRetryCounted;
+        R lastResponse;
+        Execution<R>.AttemptState lastResponseAttempt;
+        long lastRetryAfterNanos = RetryAfter.ABSENT;
+        Throwable lastFailure;
+        FailureKind lastFailureKind;
+        List<Throwable> earlierFailures = Collections.emptyList();
+        Cancellable retryTimer = Cancellable.NONE;
     }
 
     /** Client calls decided under the lock, run after it is released. */
