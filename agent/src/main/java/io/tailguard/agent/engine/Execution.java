@@ -155,6 +155,11 @@ public final class Execution<R> extends Scheduler.Timer {
         this.onEnd = action;
     }
 
+    /** Whether the application's own timeout for the whole request ({@link Exchange#clientTimeoutNanos}) has run out. */
+    public boolean clientDeadlinePassed() {
+        return clientDeadlineNanos != Long.MAX_VALUE && engine.clock().nanoTime() - clientDeadlineNanos >= 0;
+    }
+
     /** The result for an asynchronous API: the response, or the exception the client would give. */
     public CompletableFuture<R> result() {
         return result;

@@ -48,7 +48,7 @@ import okhttp3.ResponseBody;
  *       frees its connection.
  * </ul>
  */
-final class OkHttpExchange implements Exchange<Response> {
+final class OkHttpExchange implements Exchange<Response>, Exchange.Attempt, Runnable {
 
     private final Call call;
     private final Request request;
@@ -62,10 +62,15 @@ final class OkHttpExchange implements Exchange<Response> {
     private Set<Throwable> cancelledFailures;
     /** Set before the exchange is registered as running: what the application's {@code cancel()} cancels. */
     private Execution<Response> execution;
-    /** When the application call's own timeout runs out ({@link System#nanoTime()}), or {@code Long.MAX_VALUE}. */
-    private long deadlineNanos;
     /** Whether a tagged copy was sent in place of the application's call, which this then marked executed. */
     private boolean claimed;
+    /**
+     * The first attempt of an {@code execute()}, which this exchange runs and cancels itself (as
+     * {@link Runnable} and {@link Attempt}), so that most handled calls make no attempt object;
+     * later attempts are {@link BlockingAttempt}s. Set once, before the attempt is handed on.
+     */
+    private Call firstCall;
+    private AttemptListener<Response> firstListener;
 
     OkHttpExchange(Call call, ClientAccess clients, CallbackDelivery delivery) {
         this.call = call;
@@ -77,8 +82,6 @@ final class OkHttpExchange implements Exchange<Response> {
     /** The request is handed to the engine: its own timeout starts now. */
     void running(Execution<Response> execution) {
         this.execution = execution;
-        long timeout = clientTimeoutNanos();
-        this.deadlineNanos = timeout == Long.MAX_VALUE ? Long.MAX_VALUE : System.nanoTime() + timeout;
     }
 
     Execution<Response> execution() {
@@ -95,7 +98,7 @@ final class OkHttpExchange implements Exchange<Response> {
 
     /** Whether the application call's own timeout has run out. */
     boolean timedOut() {
-        return deadlineNanos != Long.MAX_VALUE && System.nanoTime() - deadlineNanos >= 0;
+        return execution.clientDeadlinePassed();
     }
 
     @Override
@@ -125,6 +128,12 @@ final class OkHttpExchange implements Exchange<Response> {
     @Override
     public Attempt send(AttemptSpec spec, AttemptListener<Response> listener, Executor blockingWork) {
         if (delivery == null) {
+            if (firstListener == null) {
+                firstCall = callFor(spec);
+                firstListener = listener;
+                blockingWork.execute(this);
+                return this;
+            }
             BlockingAttempt attempt = new BlockingAttempt(callFor(spec), listener);
             blockingWork.execute(attempt);
             return attempt;
@@ -137,6 +146,18 @@ final class OkHttpExchange implements Exchange<Response> {
             Dispatcher.clearSkip();
         }
         return attempt;
+    }
+
+    /** Runs the first attempt of an {@code execute()}. */
+    @Override
+    public void run() {
+        execute(firstCall, firstListener);
+    }
+
+    /** Cancels the first attempt of an {@code execute()}. */
+    @Override
+    public void cancel() {
+        cancel(firstCall);
     }
 
     private Call callFor(AttemptSpec spec) {
