@@ -32,11 +32,8 @@ final class AttemptContexts {
     }
 
     static HttpClientContext create(HttpContext application, AttemptSpec spec) {
-        HttpClientContext attempt;
-        if (application == null) {
-            attempt = HttpClientContext.create();
-        } else {
-            attempt = new HttpClientContext(application);
+        HttpClientContext attempt = application == null ? new AttemptContext(spec) : new AttemptContext(application, spec);
+        if (application != null) {
             HttpClientContext app = HttpClientContext.cast(application);
             attempt.setCookieStore(app.getCookieStore());
             attempt.setCredentialsProvider(app.getCredentialsProvider());
@@ -47,8 +44,32 @@ final class AttemptContexts {
             attempt.setAuthSchemeRegistry(app.getAuthSchemeRegistry());
             attempt.getAuthExchanges().putAll(app.getAuthExchanges());
         }
-        attempt.setAttribute(ATTEMPT, spec);
         return attempt;
+    }
+
+    /**
+     * An attempt's context, which answers {@link #ATTEMPT} itself: setting it as an attribute
+     * would make the context's attribute map (160 B per attempt), which the client itself (5.4 and
+     * later keep their own values in fields) leaves unmade. A context the client wraps around it
+     * still finds the attempt, through its parent.
+     */
+    private static final class AttemptContext extends HttpClientContext {
+        private final AttemptSpec spec;
+
+        AttemptContext(AttemptSpec spec) {
+            this.spec = spec;
+        }
+
+        /** A context that reads the application's through (5.1 and later refuse a {@code null} one here). */
+        AttemptContext(HttpContext application, AttemptSpec spec) {
+            super(application);
+            this.spec = spec;
+        }
+
+        @Override
+        public Object getAttribute(String id) {
+            return ATTEMPT.equals(id) ? spec : super.getAttribute(id);
+        }
     }
 
     static void reportBack(HttpClientContext winner, HttpContext application) {
