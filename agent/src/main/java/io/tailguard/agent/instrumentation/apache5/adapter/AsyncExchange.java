@@ -192,7 +192,7 @@ final class AsyncExchange implements Exchange<AsyncExchange.Attempted>, BiConsum
      * A {@code SimpleHttpRequest}'s attempt is a plain request with the same parts, headers and
      * tags, and a producer of its body of its own, as {@code SimpleRequestProducer.create} makes
      * one; its config is in the attempt's context. (Copying it through {@code SimpleRequestBuilder}
-     * made some 250 B more per attempt: the builder, its header list and an array per copy.)
+     * made some 220 B more per attempt: the builder, its header list and an array per copy.)
      */
     private AsyncRequestProducer producerFor(AttemptSpec spec) {
         if (!(request instanceof SimpleHttpRequest)) {

@@ -32,8 +32,11 @@ final class AttemptContexts {
     }
 
     static HttpClientContext create(HttpContext application, AttemptSpec spec) {
-        HttpClientContext attempt = application == null ? new AttemptContext(spec) : new AttemptContext(application, spec);
-        if (application != null) {
+        HttpClientContext attempt;
+        if (application == null) {
+            attempt = new AttemptContext(spec);
+        } else {
+            attempt = new AttemptContext(application, spec);
             HttpClientContext app = HttpClientContext.cast(application);
             attempt.setCookieStore(app.getCookieStore());
             attempt.setCredentialsProvider(app.getCredentialsProvider());
@@ -56,11 +59,12 @@ final class AttemptContexts {
     private static final class AttemptContext extends HttpClientContext {
         private final AttemptSpec spec;
 
+        /** Without an application's context: 5.1's would hand every attribute to a {@code null} parent. */
         AttemptContext(AttemptSpec spec) {
             this.spec = spec;
         }
 
-        /** A context that reads the application's through (5.1 and later refuse a {@code null} one here). */
+        /** Reads the application's context through. */
         AttemptContext(HttpContext application, AttemptSpec spec) {
             super(application);
             this.spec = spec;

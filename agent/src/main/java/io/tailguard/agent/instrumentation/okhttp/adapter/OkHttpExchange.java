@@ -79,7 +79,7 @@ final class OkHttpExchange implements Exchange<Response>, Exchange.Attempt, Runn
         this.delivery = delivery;
     }
 
-    /** The request is handed to the engine: its own timeout starts now. */
+    /** The request is handed to the engine, which also keeps the call's own deadline. */
     void running(Execution<Response> execution) {
         this.execution = execution;
     }
