@@ -41,7 +41,6 @@ import org.apache.hc.core5.http.nio.entity.BasicAsyncEntityProducer;
 import org.apache.hc.core5.http.nio.entity.StringAsyncEntityProducer;
 import org.apache.hc.core5.http.nio.support.BasicRequestProducer;
 import org.apache.hc.core5.http.protocol.HttpContext;
-import org.apache.hc.core5.http.support.BasicRequestBuilder;
 
 /**
  * Apache HttpClient 5 async's side of an attempt: one {@code execute} of the application's client
@@ -189,16 +188,27 @@ final class AsyncExchange implements Exchange<AsyncExchange.Attempted>, BiConsum
     }
 
     /**
-     * A {@code SimpleHttpRequest}'s attempt is a plain request with the same parts, headers and
-     * tags, and a producer of its body of its own, as {@code SimpleRequestProducer.create} makes
-     * one; its config is in the attempt's context. (Copying it through {@code SimpleRequestBuilder}
-     * made some 220 B more per attempt: the builder, its header list and an array per copy.)
+     * A {@code SimpleHttpRequest}'s attempt is a plain copy of it with the tags, and a producer of
+     * its body of its own, as {@code SimpleRequestProducer.create} makes one.
      */
     private AsyncRequestProducer producerFor(AttemptSpec spec) {
         if (!(request instanceof SimpleHttpRequest)) {
             return new TaggedProducer(producer, spec);
         }
-        SimpleHttpRequest original = (SimpleHttpRequest) request;
+        SimpleBody body = ((SimpleHttpRequest) request).getBody();
+        AsyncEntityProducer entity = body == null ? null
+                : body.isText() ? new StringAsyncEntityProducer(body.getBodyText(), body.getContentType())
+                : new BasicAsyncEntityProducer(body.getBodyBytes(), body.getContentType());
+        return new BasicRequestProducer(withTags(request, spec), entity);
+    }
+
+    /**
+     * A plain copy of {@code original} (its parts, version and headers) with the attempt's tags;
+     * its config, if any, is in the attempt's context. (A {@code SimpleHttpRequest} copied through
+     * {@code SimpleRequestBuilder} made some 220 B more per attempt: the builder, its header list
+     * and an array per copy.)
+     */
+    private static HttpRequest withTags(HttpRequest original, AttemptSpec spec) {
         BasicHttpRequest copy = new BasicHttpRequest(original.getMethod(), original.getScheme(),
                 original.getAuthority(), original.getPath());
         copy.setVersion(original.getVersion());
@@ -208,11 +218,7 @@ final class AsyncExchange implements Exchange<AsyncExchange.Attempted>, BiConsum
         for (int i = 0, n = spec.headerCount(); i < n; i++) {
             copy.setHeader(spec.headerName(i), spec.headerValue(i));
         }
-        SimpleBody body = original.getBody();
-        AsyncEntityProducer entity = body == null ? null
-                : body.isText() ? new StringAsyncEntityProducer(body.getBodyText(), body.getContentType())
-                : new BasicAsyncEntityProducer(body.getBodyBytes(), body.getContentType());
-        return new BasicRequestProducer(copy, entity);
+        return copy;
     }
 
     @Override
@@ -343,16 +349,7 @@ final class AsyncExchange implements Exchange<AsyncExchange.Attempted>, BiConsum
         }
 
         private HttpRequest tagged(HttpRequest request) {
-            int tags = spec.headerCount();
-            if (tags == 0) {
-                return request;
-            }
-            // A plain copy: the request's own config, if any, is already in the attempt's context.
-            BasicRequestBuilder copy = BasicRequestBuilder.copy(request);
-            for (int i = 0; i < tags; i++) {
-                copy.setHeader(spec.headerName(i), spec.headerValue(i));
-            }
-            return copy.build();
+            return spec.headerCount() == 0 ? request : withTags(request, spec);
         }
 
         @Override
