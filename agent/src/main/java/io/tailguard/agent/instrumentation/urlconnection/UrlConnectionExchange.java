@@ -9,7 +9,6 @@ import io.tailguard.bootstrap.Dispatcher;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InterruptedIOException;
-import java.lang.reflect.InvocationTargetException;
 import java.net.HttpURLConnection;
 import java.time.Duration;
 import java.util.concurrent.CancellationException;
@@ -17,11 +16,11 @@ import java.util.concurrent.Executor;
 
 /**
  * One exchange of an {@code HttpURLConnection} (plain or the delegate behind HTTPS). An attempt
- * runs the JDK's own exchange ({@code getInputStream0}) on the application's object when it runs
- * on the application's thread (the primary and the retries after it), one after the other: the
- * object the application holds then reports whichever attempt ended the request (status,
- * headers, input and error streams, the exception {@code getInputStream} throws for an error
- * status), exactly as the JDK left it. Before a retry the previous response is closed as an
+ * runs the JDK's own exchange (its {@code getInputStream}, past the hook) on the application's
+ * object when it runs on the application's thread (the primary and the retries after it), one
+ * after the other: the object the application holds then reports whichever attempt ended the
+ * request (status, headers, input and error streams, the exception {@code getInputStream} throws
+ * for an error status), exactly as the JDK left it. Before a retry the previous response is closed as an
  * application closing it would (a kept-alive connection goes back to the JDK's cache) and the
  * request is put back as the application set it.
  *
@@ -211,7 +210,7 @@ final class UrlConnectionExchange implements Exchange<UrlConnectionExchange.Atte
                     if (on == connection) {
                         fields.reset(connection, request, spec, !applicationObjectUsed);
                         applicationObjectUsed = true;
-                        stream = (InputStream) fields.exchange.invoke(connection, ConnectionFields.NO_ARGUMENTS);
+                        stream = fields.exchange(connection);
                     } else {
                         // The twin's own public entry takes its lock as the JDK expects.
                         stream = on.getInputStream();
@@ -219,8 +218,6 @@ final class UrlConnectionExchange implements Exchange<UrlConnectionExchange.Atte
                 } finally {
                     Dispatcher.clearSkip();
                 }
-            } catch (InvocationTargetException e) {
-                thrown = e.getCause();
             } catch (Throwable e) {
                 thrown = e;
             }
