@@ -16,7 +16,10 @@ public abstract class AttemptSpec {
 
     public abstract AttemptKind kind();
 
-    /** Headers to set on this attempt's copy of the request (tagging); empty when none. */
+    /**
+     * Headers to set on this attempt's copy of the request (tagging), empty when none: a map made
+     * on each call. An adapter on a request's path reads them by index instead.
+     */
     public abstract Map<String, String> headers();
 
     /**

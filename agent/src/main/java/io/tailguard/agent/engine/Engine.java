@@ -4,7 +4,6 @@ import io.tailguard.agent.config.BudgetConfig;
 import io.tailguard.agent.config.Mode;
 import io.tailguard.agent.config.PolicyConfig;
 import io.tailguard.agent.config.TailguardConfig;
-import io.tailguard.agent.config.TailguardConfig.TaggingHeaders;
 import io.tailguard.agent.server.ServerEngine;
 import java.util.HashMap;
 import java.util.List;
@@ -168,7 +167,7 @@ public final class Engine {
         Snapshot s = snapshot;
         PolicyConfig config = policy.config();
         boolean shadow = s.config.mode() == Mode.SHADOW;
-        TaggingHeaders tagging = config.tagging() && !shadow ? s.config.taggingHeaders() : null;
+        boolean tagged = config.tagging() && !shadow;
         String method = exchange.method();
         boolean mayRetry = mayRetry(config, method, exchange.requestHeader(IDEMPOTENCY_KEY) != null);
         boolean mayHedge = mayHedge(config, method);
@@ -177,11 +176,10 @@ public final class Engine {
             mayRetry &= replayable;
             mayHedge &= replayable && exchange.hedgeable();
         }
-        if (!mayRetry && !mayHedge && tagging == null) {
+        if (!mayRetry && !mayHedge && !tagged) {
             return null;
         }
-        return new Execution<>(this, policy, exchange, shadow, tagging, mayRetry, mayHedge, blockingCaller,
-                s.config.bufferLimits());
+        return new Execution<>(this, policy, exchange, s.config, mayRetry, mayHedge, blockingCaller);
     }
 
     /**

@@ -1,8 +1,9 @@
 package io.tailguard.agent.engine;
 
-import io.tailguard.agent.config.BufferLimits;
 import io.tailguard.agent.config.HedgeConfig;
+import io.tailguard.agent.config.Mode;
 import io.tailguard.agent.config.PolicyConfig;
+import io.tailguard.agent.config.TailguardConfig;
 import io.tailguard.agent.config.TailguardConfig.TaggingHeaders;
 import io.tailguard.agent.engine.Exchange.Attempt;
 import io.tailguard.agent.engine.Exchange.AttemptListener;
@@ -70,7 +71,11 @@ public final class Execution<R> extends Scheduler.Timer {
     private final PolicyRuntime policy;
     private final Exchange<R> exchange;
     private final boolean shadow;
-    private final TaggingHeaders tagging;
+    /**
+     * The configuration this request started under: its tagging headers and buffer limits (one
+     * reference for both, read where they are used).
+     */
+    private final TailguardConfig settings;
     private final String requestId;
     /** A {@link CallerRuns} when the application's thread waits in {@link #await()}. */
     private final CompletableFuture<R> result;
@@ -79,8 +84,6 @@ public final class Execution<R> extends Scheduler.Timer {
     private final long clientDeadlineNanos;
     private final boolean retryEligible;
     private final boolean hedgeEligible;
-    /** The buffer limits of the configuration this request started under. */
-    private final BufferLimits bufferLimits;
 
     // Guarded by this.
     private int started;
@@ -106,16 +109,16 @@ public final class Execution<R> extends Scheduler.Timer {
     /** Told of the outcome when the request ends; see {@link #whenDone}. */
     private BiConsumer<? super R, ? super Throwable> onEnd;
 
-    Execution(Engine engine, PolicyRuntime policy, Exchange<R> exchange, boolean shadow, TaggingHeaders tagging,
-            boolean retryEligible, boolean hedgeEligible, boolean blockingCaller, BufferLimits bufferLimits) {
+    Execution(Engine engine, PolicyRuntime policy, Exchange<R> exchange, TailguardConfig settings,
+            boolean retryEligible, boolean hedgeEligible, boolean blockingCaller) {
         this.engine = engine;
         this.policy = policy;
         this.exchange = exchange;
-        this.shadow = shadow;
-        this.tagging = tagging;
+        this.settings = settings;
+        this.shadow = settings.mode() == Mode.SHADOW;
         this.retryEligible = retryEligible;
         this.hedgeEligible = hedgeEligible;
-        this.bufferLimits = bufferLimits;
+        TaggingHeaders tagging = tagging();
         String existingId = tagging == null ? null : exchange.requestHeader(tagging.requestId());
         this.requestId = tagging == null || existingId != null ? null : RequestIds.next(engine.random());
         this.startNanos = engine.clock().nanoTime();
@@ -237,7 +240,7 @@ public final class Execution<R> extends Scheduler.Timer {
         policy.metrics().attempt(attempt.kind, false);
         attempt.clientTimeoutNanos = clientDeadlineNanos == Long.MAX_VALUE ? Long.MAX_VALUE
                 : Math.max(1, clientDeadlineNanos - engine.clock().nanoTime());
-        if (tagging != null) {
+        if (tagging() != null) {
             long waits = waitsMillis();
             attempt.timeoutText = waits < 0 ? null : policy.timeoutTexts().of(waits);
         }
@@ -294,11 +297,16 @@ public final class Execution<R> extends Scheduler.Timer {
     }
 
     private long maxResponseBytes() {
-        return bufferLimits.maxResponseBytes();
+        return settings.bufferLimits().maxResponseBytes();
     }
 
     private PolicyConfig config() {
         return policy.config();
+    }
+
+    /** The headers this request's attempts are tagged with, {@code null} when they are not: never in shadow mode. */
+    private TaggingHeaders tagging() {
+        return shadow || !config().tagging() ? null : settings.taggingHeaders();
     }
 
     /** The most attempts this request may send: retries and hedges each count against their own limit too. */
@@ -1097,8 +1105,6 @@ public final class Execution<R> extends Scheduler.Timer {
         AttemptState nextInFlight;
         /** The timeout tag's value, {@code null} for none; set before the attempt is handed to the adapter. */
         String timeoutText;
-        /** {@link #headers()} as a map, made when an adapter first asks for it. */
-        private Map<String, String> headers;
         long clientTimeoutNanos;
         private volatile Attempt handle;
         private volatile boolean cancelRequested;
@@ -1133,26 +1139,22 @@ public final class Execution<R> extends Scheduler.Timer {
 
         @Override
         public Map<String, String> headers() {
+            TaggingHeaders tagging = tagging();
             if (tagging == null) {
                 return Collections.emptyMap();
             }
-            Map<String, String> map = headers;
-            if (map == null) {
-                map = AttemptHeaders.of(tagging, requestId, AttemptHeaders.number(number),
-                        AttemptHeaders.hedge(kind == AttemptKind.HEDGE), timeoutText);
-                headers = map;
-            }
-            return map;
+            return AttemptHeaders.of(tagging, requestId, AttemptHeaders.number(number),
+                    AttemptHeaders.hedge(kind == AttemptKind.HEDGE), timeoutText);
         }
 
         @Override
         public int headerCount() {
-            return tagging == null ? 0 : AttemptHeaders.count(requestId, timeoutText);
+            return tagging() == null ? 0 : AttemptHeaders.count(requestId, timeoutText);
         }
 
         @Override
         public String headerName(int i) {
-            return AttemptHeaders.name(tagging, AttemptHeaders.kind(requestId, i));
+            return AttemptHeaders.name(tagging(), AttemptHeaders.kind(requestId, i));
         }
 
         @Override

@@ -5,13 +5,13 @@ import io.tailguard.bootstrap.Dispatcher;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.ProtocolException;
-import java.net.http.HttpClient;
 import java.net.http.HttpConnectTimeoutException;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.BiConsumer;
 import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLHandshakeException;
 
@@ -27,11 +27,11 @@ import javax.net.ssl.SSLHandshakeException;
  * treated as interactive, the client's ACK of the headers is delayed, and the body waits for it:
  * 40 ms on requests that were never hedged.
  */
-final class AsyncSend implements Runnable, Exchange.Attempt {
+final class AsyncSend implements Runnable, Exchange.Attempt, HttpResponse.BodyHandler<Object>,
+        BiConsumer<HttpResponse<Object>, Throwable> {
 
-    private final HttpClient client;
+    private final JdkExchange exchange;
     private final HttpRequest request;
-    private final HttpResponse.BodyHandler<Object> handler;
     private final Exchange.AttemptListener<HttpResponse<Object>> listener;
     private final boolean forSend;
     // Guarded by this.
@@ -42,11 +42,10 @@ final class AsyncSend implements Runnable, Exchange.Attempt {
      * @param forSend whether the attempt belongs to a blocking {@code send}: its failures are then
      *     reported as {@code send} throws them
      */
-    AsyncSend(HttpClient client, HttpRequest request, HttpResponse.BodyHandler<Object> handler,
-            Exchange.AttemptListener<HttpResponse<Object>> listener, boolean forSend) {
-        this.client = client;
+    AsyncSend(JdkExchange exchange, HttpRequest request, Exchange.AttemptListener<HttpResponse<Object>> listener,
+            boolean forSend) {
+        this.exchange = exchange;
         this.request = request;
-        this.handler = handler;
         this.listener = listener;
         this.forSend = forSend;
     }
@@ -56,7 +55,7 @@ final class AsyncSend implements Runnable, Exchange.Attempt {
     public void run() {
         CompletableFuture<HttpResponse<Object>> started;
         try {
-            started = forSend ? SendWithoutHandOff.sendAsync(client, request, handler) : sendAsync();
+            started = forSend ? SendWithoutHandOff.sendAsync(exchange.client(), request, this) : sendAsync();
         } catch (Throwable failure) {
             // What send would have thrown at once (an illegal request, a closed client).
             listener.onFailure(forSend ? asSendThrows(JdkExchange.unwrap(failure)) : failure);
@@ -70,20 +69,30 @@ final class AsyncSend implements Runnable, Exchange.Attempt {
         if (cancelNow) {
             started.cancel(true);
         }
-        started.whenComplete((response, failure) -> {
-            if (failure != null) {
-                Throwable cause = JdkExchange.unwrap(failure);
-                listener.onFailure(forSend ? asSendThrows(cause) : cause);
-            } else {
-                listener.onResponse(response);
-            }
-        });
+        started.whenComplete(this);
+    }
+
+    /** The attempt's body handler: the exchange decides, when the status line arrives. */
+    @Override
+    public HttpResponse.BodySubscriber<Object> apply(HttpResponse.ResponseInfo info) {
+        return exchange.bodyFor(info, listener);
+    }
+
+    /** The attempt's end, from the client's threads. */
+    @Override
+    public void accept(HttpResponse<Object> response, Throwable failure) {
+        if (failure != null) {
+            Throwable cause = JdkExchange.unwrap(failure);
+            listener.onFailure(forSend ? asSendThrows(cause) : cause);
+        } else {
+            listener.onResponse(response);
+        }
     }
 
     private CompletableFuture<HttpResponse<Object>> sendAsync() {
         Dispatcher.skipNextInterception();
         try {
-            return client.sendAsync(request, handler, null);
+            return exchange.client().sendAsync(request, this, null);
         } finally {
             Dispatcher.clearSkip();
         }

@@ -1,6 +1,7 @@
 package io.tailguard.agent.instrumentation.jdk;
 
 import io.tailguard.agent.Log;
+import io.tailguard.agent.engine.AttemptSpec;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;
@@ -13,6 +14,7 @@ import java.util.AbstractMap;
 import java.util.AbstractSet;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
@@ -74,14 +76,14 @@ final class AttemptRequest extends HttpRequest {
     private static final int MAX_REMEMBERED_NAMES = 64;
 
     private final HttpRequest original;
-    private final Map<String, String> tags;
+    private final AttemptSpec tags;
     private final Optional<Duration> timeout;
 
     /**
-     * @param tags the tagging headers, which replace the application's headers of the same names
-     *     (see {@link #supports})
+     * @param tags the attempt, whose tagging headers replace the application's headers of the
+     *     same names (see {@link #supports})
      */
-    AttemptRequest(HttpRequest original, Map<String, String> tags, Optional<Duration> timeout) {
+    AttemptRequest(HttpRequest original, AttemptSpec tags, Optional<Duration> timeout) {
         this.original = original;
         this.tags = tags;
         this.timeout = timeout;
@@ -92,42 +94,19 @@ final class AttemptRequest extends HttpRequest {
      * builder's {@code setHeader}: names the JDK accepts as user headers, none twice. Otherwise the
      * builder decides (it rejects, or the last value wins).
      */
-    static boolean supports(Map<String, String> tags) {
-        NameCheck check = new NameCheck();
-        tags.forEach(check);
-        return check.supported;
-    }
-
-    /**
-     * Checks the names as they come, remembering the first few to find one given twice: fields
-     * rather than an array, so that the JIT can do without the object altogether. More names than
-     * it remembers (the engine adds four at most) are left to the builder.
-     */
-    private static final class NameCheck implements BiConsumer<String, String> {
-        private String first;
-        private String second;
-        private String third;
-        private String fourth;
-        boolean supported = true;
-
-        @Override
-        public void accept(String name, String value) {
-            if (!supported) {
-                return;
+    static boolean supports(AttemptSpec tags) {
+        for (int i = 0, n = tags.headerCount(); i < n; i++) {
+            String name = tags.headerName(i);
+            if (!accepted(name)) {
+                return false;
             }
-            if (fourth != null || !accepted(name) || name.equalsIgnoreCase(first) || name.equalsIgnoreCase(second)
-                    || name.equalsIgnoreCase(third)) {
-                supported = false;
-            } else if (first == null) {
-                first = name;
-            } else if (second == null) {
-                second = name;
-            } else if (third == null) {
-                third = name;
-            } else {
-                fourth = name;
+            for (int j = 0; j < i; j++) {
+                if (name.equalsIgnoreCase(tags.headerName(j))) {
+                    return false;
+                }
             }
         }
+        return true;
     }
 
     /** Whether the JDK's builder takes this name as a user header (the same check the client makes). */
@@ -152,7 +131,7 @@ final class AttemptRequest extends HttpRequest {
     @Override
     public HttpHeaders headers() {
         HttpHeaders own = original.headers();
-        if (tags.isEmpty()) {
+        if (tags.headerCount() == 0) {
             return own;
         }
         TaggedHeaders view = new TaggedHeaders(own.map(), tags);
@@ -204,21 +183,38 @@ final class AttemptRequest extends HttpRequest {
     /**
      * The tags and the application's headers but those a tag replaces: an unmodifiable map,
      * case-insensitive like every {@code HttpHeaders} map. {@link #forEach}, the one way the
-     * client reads it, makes little more than each tag's one-value list; the other methods, for
-     * anyone else who reads it, need not be as frugal.
+     * client reads it, makes nothing but the request id's one-value list (the client keeps such a
+     * list as it is); the other methods, for anyone else who reads it, need not be as frugal.
      */
     static final class TaggedHeaders extends AbstractMap<String, List<String>> {
-        private final Map<String, List<String>> own;
-        private final Map<String, String> tags;
+        /** The one-value lists of the values a tag takes again and again: attempt numbers, {@code true}, {@code false}. */
+        private static final Map<String, List<String>> COMMON_VALUES = commonValues();
 
-        TaggedHeaders(Map<String, List<String>> own, Map<String, String> tags) {
+        private final Map<String, List<String>> own;
+        private final AttemptSpec tags;
+
+        TaggedHeaders(Map<String, List<String>> own, AttemptSpec tags) {
             this.own = own;
             this.tags = tags;
         }
 
+        private static Map<String, List<String>> commonValues() {
+            Map<String, List<String>> values = new HashMap<>();
+            for (String value : List.of("1", "2", "3", "4", "5", "6", "7", "8", "9", "true", "false")) {
+                values.put(value, List.of(value));
+            }
+            return values;
+        }
+
+        /** A tag's value as a header's: an unmodifiable list, shared for the values every request sends. */
+        private static List<String> valueList(String value) {
+            List<String> common = value.length() <= 5 ? COMMON_VALUES.get(value) : null;
+            return common != null ? common : List.of(value);
+        }
+
         private boolean tagged(String name) {
-            for (String tag : tags.keySet()) {
-                if (tag.equalsIgnoreCase(name)) {
+            for (int i = 0, n = tags.headerCount(); i < n; i++) {
+                if (tags.headerName(i).equalsIgnoreCase(name)) {
                     return true;
                 }
             }
@@ -228,9 +224,14 @@ final class AttemptRequest extends HttpRequest {
         /** The tags first, so that the application's headers a tag replaces are known before they go. */
         @Override
         public void forEach(BiConsumer<? super String, ? super List<String>> action) {
-            TagsAsHeaders first = new TagsAsHeaders(action, own);
-            tags.forEach(first);
-            if (!first.replacesOwn) {
+            boolean replacesOwn = false;
+            for (int i = 0, n = tags.headerCount(); i < n; i++) {
+                String name = tags.headerName(i);
+                action.accept(name, valueList(tags.headerValue(i)));
+                // The application's map is case-insensitive, as every HttpHeaders map.
+                replacesOwn |= !own.isEmpty() && own.containsKey(name);
+            }
+            if (!replacesOwn) {
                 own.forEach(action);
                 return;
             }
@@ -244,9 +245,9 @@ final class AttemptRequest extends HttpRequest {
         @Override
         public List<String> get(Object name) {
             if (name instanceof String) {
-                for (String tag : tags.keySet()) {
-                    if (tag.equalsIgnoreCase((String) name)) {
-                        return List.of(tags.get(tag));
+                for (int i = 0, n = tags.headerCount(); i < n; i++) {
+                    if (tags.headerName(i).equalsIgnoreCase((String) name)) {
+                        return valueList(tags.headerValue(i));
                     }
                 }
             }
@@ -260,7 +261,7 @@ final class AttemptRequest extends HttpRequest {
 
         @Override
         public Set<Map.Entry<String, List<String>>> entrySet() {
-            List<Map.Entry<String, List<String>>> entries = new ArrayList<>(own.size() + tags.size());
+            List<Map.Entry<String, List<String>>> entries = new ArrayList<>(own.size() + tags.headerCount());
             forEach((name, values) -> entries.add(new SimpleImmutableEntry<>(name, values)));
             // In the order of the JDK's own header maps.
             entries.sort(Map.Entry.comparingByKey(String.CASE_INSENSITIVE_ORDER));
@@ -275,26 +276,6 @@ final class AttemptRequest extends HttpRequest {
                     return entries.size();
                 }
             };
-        }
-    }
-
-    private static final class TagsAsHeaders implements BiConsumer<String, String> {
-        private final BiConsumer<? super String, ? super List<String>> action;
-        private final Map<String, List<String>> own;
-        /** Whether the application sets a header of a tag's name itself (its map is case-insensitive). */
-        boolean replacesOwn;
-
-        TagsAsHeaders(BiConsumer<? super String, ? super List<String>> action, Map<String, List<String>> own) {
-            this.action = action;
-            this.own = own;
-        }
-
-        @Override
-        public void accept(String name, String value) {
-            action.accept(name, List.of(value));
-            if (!replacesOwn && !own.isEmpty() && own.containsKey(name)) {
-                replacesOwn = true;
-            }
         }
     }
 }

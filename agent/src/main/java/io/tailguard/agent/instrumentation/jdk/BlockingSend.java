@@ -2,7 +2,6 @@ package io.tailguard.agent.instrumentation.jdk;
 
 import io.tailguard.agent.engine.Exchange;
 import io.tailguard.bootstrap.Dispatcher;
-import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.util.concurrent.CancellationException;
@@ -20,22 +19,19 @@ import java.util.concurrent.CancellationException;
  * while that thread is inside this attempt (both sides hold this object's lock), and cleared when
  * the attempt ends, so it never reaches the application's code.
  */
-final class BlockingSend implements Runnable, Exchange.Attempt {
+final class BlockingSend implements Runnable, Exchange.Attempt, HttpResponse.BodyHandler<Object> {
 
-    private final HttpClient client;
+    private final JdkExchange exchange;
     private final HttpRequest request;
-    private final HttpResponse.BodyHandler<Object> handler;
     private final Exchange.AttemptListener<HttpResponse<Object>> listener;
     // Guarded by this.
     private Thread runner;
     private boolean cancelled;
     private boolean interruptedByCancel;
 
-    BlockingSend(HttpClient client, HttpRequest request, HttpResponse.BodyHandler<Object> handler,
-            Exchange.AttemptListener<HttpResponse<Object>> listener) {
-        this.client = client;
+    BlockingSend(JdkExchange exchange, HttpRequest request, Exchange.AttemptListener<HttpResponse<Object>> listener) {
+        this.exchange = exchange;
         this.request = request;
-        this.handler = handler;
         this.listener = listener;
     }
 
@@ -53,7 +49,7 @@ final class BlockingSend implements Runnable, Exchange.Attempt {
         try {
             Dispatcher.skipNextInterception();
             try {
-                response = client.send(request, handler);
+                response = exchange.client().send(request, this);
             } finally {
                 Dispatcher.clearSkip();
             }
@@ -77,6 +73,12 @@ final class BlockingSend implements Runnable, Exchange.Attempt {
         } else {
             listener.onResponse(response);
         }
+    }
+
+    /** The attempt's body handler: the exchange decides, when the status line arrives. */
+    @Override
+    public HttpResponse.BodySubscriber<Object> apply(HttpResponse.ResponseInfo info) {
+        return exchange.bodyFor(info, listener);
     }
 
     @Override

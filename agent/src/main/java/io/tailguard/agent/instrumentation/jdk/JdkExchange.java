@@ -111,13 +111,12 @@ final class JdkExchange implements Exchange<HttpResponse<Object>> {
     @Override
     public Attempt send(AttemptSpec spec, AttemptListener<HttpResponse<Object>> listener, Executor blockingWork) {
         HttpRequest copy = copy(request, spec);
-        HttpResponse.BodyHandler<Object> attemptHandler = info -> bodyFor(info, listener);
         if (blocking && !spec.mayBeHedged()) {
-            BlockingSend attempt = new BlockingSend(client, copy, attemptHandler, listener);
+            BlockingSend attempt = new BlockingSend(this, copy, listener);
             blockingWork.execute(attempt);
             return attempt;
         }
-        AsyncSend attempt = new AsyncSend(client, copy, attemptHandler, listener, blocking);
+        AsyncSend attempt = new AsyncSend(this, copy, listener, blocking);
         if (blocking) {
             // Started from the application's thread while it waits (a worker when it is busy),
             // which then waits for the outcome instead of inside send: when a hedge wins, it
@@ -129,7 +128,16 @@ final class JdkExchange implements Exchange<HttpResponse<Object>> {
         return attempt;
     }
 
-    private HttpResponse.BodySubscriber<Object> bodyFor(HttpResponse.ResponseInfo info,
+    /** The client the attempts are sent with. */
+    HttpClient client() {
+        return client;
+    }
+
+    /**
+     * What reads an attempt's body, chosen when its status line arrives: each attempt is its own
+     * {@code BodyHandler} and hands it here.
+     */
+    HttpResponse.BodySubscriber<Object> bodyFor(HttpResponse.ResponseInfo info,
             AttemptListener<HttpResponse<Object>> listener) {
         long length = contentLength(request.method(), info.headers());
         HeaderDecision decision = listener.onHeaders(info.statusCode(),
@@ -165,16 +173,15 @@ final class JdkExchange implements Exchange<HttpResponse<Object>> {
         Optional<Duration> ownTimeout = original.timeout();
         long timeout = ownTimeout.isPresent() ? ownTimeout.get().toNanos() : Long.MAX_VALUE;
         boolean shorterTimeout = timeout != Long.MAX_VALUE && spec.clientTimeoutNanos() < timeout - TIMEOUT_SLACK_NANOS;
-        Map<String, String> tags = spec.headers();
-        if (tags.isEmpty() && !shorterTimeout) {
+        if (spec.headerCount() == 0 && !shorterTimeout) {
             return original;
         }
         Optional<Duration> attemptTimeout = shorterTimeout ? Optional.of(Duration.ofNanos(spec.clientTimeoutNanos()))
                 : ownTimeout;
-        if (AttemptRequest.supports(tags)) {
-            return new AttemptRequest(original, tags, attemptTimeout);
+        if (AttemptRequest.supports(spec)) {
+            return new AttemptRequest(original, spec, attemptTimeout);
         }
-        return built(original, tags, attemptTimeout);
+        return built(original, spec.headers(), attemptTimeout);
     }
 
     /**

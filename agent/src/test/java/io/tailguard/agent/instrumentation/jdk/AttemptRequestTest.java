@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.tailguard.agent.engine.AttemptSpecs;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpHeaders;
@@ -45,7 +46,7 @@ class AttemptRequestTest {
                 .header("Authorization", "Bearer t");
         tags.forEach(built::setHeader);
 
-        HttpRequest attempt = new AttemptRequest(original, tags, original.timeout());
+        HttpRequest attempt = new AttemptRequest(original, AttemptSpecs.tagged(tags), original.timeout());
 
         HttpHeaders expected = built.build().headers();
         assertEquals(expected, asTheClientCopiesThem(attempt));
@@ -69,7 +70,7 @@ class AttemptRequestTest {
                 .version(HttpClient.Version.HTTP_2).timeout(Duration.ofSeconds(5)).build();
         Optional<Duration> shorter = Optional.of(Duration.ofSeconds(2));
 
-        HttpRequest attempt = new AttemptRequest(original, tags(), shorter);
+        HttpRequest attempt = new AttemptRequest(original, AttemptSpecs.tagged(tags()), shorter);
 
         assertEquals("POST", attempt.method());
         assertEquals(URL, attempt.uri());
@@ -84,7 +85,7 @@ class AttemptRequestTest {
         // JDK 19 and later send Content-Length: 0 for a GET with a body publisher, none without.
         HttpRequest original = HttpRequest.newBuilder(URL).build();
 
-        HttpRequest attempt = new AttemptRequest(original, tags(), original.timeout());
+        HttpRequest attempt = new AttemptRequest(original, AttemptSpecs.tagged(tags()), original.timeout());
 
         assertEquals(Optional.empty(), attempt.bodyPublisher());
         assertEquals(Optional.empty(), attempt.version());
@@ -93,18 +94,19 @@ class AttemptRequestTest {
 
     @Test
     void leavesToTheBuilderTagNamesTheJdkRestrictsOrThatCollide() {
-        assertTrue(AttemptRequest.supports(tags()));
-        assertTrue(AttemptRequest.supports(Map.of()));
-        assertFalse(AttemptRequest.supports(Map.of("Host", "a")), "a restricted name");
+        assertTrue(AttemptRequest.supports(AttemptSpecs.tagged(tags())));
+        assertTrue(AttemptRequest.supports(AttemptSpecs.tagged(Map.of())));
+        assertFalse(AttemptRequest.supports(AttemptSpecs.tagged(Map.of("Host", "a"))), "a restricted name");
         Map<String, String> twice = new LinkedHashMap<>();
         twice.put("X-Tag", "1");
         twice.put("x-tag", "2");
-        assertFalse(AttemptRequest.supports(twice), "the same name twice");
+        assertFalse(AttemptRequest.supports(AttemptSpecs.tagged(twice)), "the same name twice");
         Map<String, String> five = new LinkedHashMap<>(tags());
         five.put("X-Request-Timeout-Ms", "100");
-        assertTrue(AttemptRequest.supports(five));
         five.put("X-Fifth", "5");
-        assertFalse(AttemptRequest.supports(five), "more names than are checked");
+        assertTrue(AttemptRequest.supports(AttemptSpecs.tagged(five)));
+        five.put("x-fifth", "6");
+        assertFalse(AttemptRequest.supports(AttemptSpecs.tagged(five)), "the last name given twice");
     }
 
     @Test
@@ -112,7 +114,7 @@ class AttemptRequestTest {
         HttpRequest original = HttpRequest.newBuilder(URL).header("Accept", "text/plain")
                 .timeout(Duration.ofSeconds(5)).build();
 
-        HttpRequest attempt = new AttemptRequest(original, Map.of(), Optional.of(Duration.ofSeconds(1)));
+        HttpRequest attempt = new AttemptRequest(original, AttemptSpecs.tagged(Map.of()), Optional.of(Duration.ofSeconds(1)));
 
         assertSame(original.headers(), attempt.headers());
     }
