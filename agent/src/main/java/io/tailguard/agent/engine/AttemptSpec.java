@@ -59,4 +59,10 @@ public abstract class AttemptSpec {
      * thread return while the attempt goes on.
      */
     public abstract boolean mayBeHedged();
+
+    /**
+     * Whether the application's thread waits for this request's outcome (a blocking call, whose
+     * attempts the engine runs on that thread when it is free), rather than being handed a future.
+     */
+    public abstract boolean callerWaits();
 }

@@ -80,7 +80,6 @@ public final class Execution<R> extends Scheduler.Timer {
     /** A {@link CallerRuns} when the application's thread waits in {@link #await()}. */
     private final CompletableFuture<R> result;
     private final long startNanos;
-    private final long deadlineNanos;
     private final long clientDeadlineNanos;
     private final boolean retryEligible;
     private final boolean hedgeEligible;
@@ -122,9 +121,7 @@ public final class Execution<R> extends Scheduler.Timer {
         String existingId = tagging == null ? null : exchange.requestHeader(tagging.requestId());
         this.requestId = tagging == null || existingId != null ? null : RequestIds.next(engine.random());
         this.startNanos = engine.clock().nanoTime();
-        long clientTimeout = exchange.clientTimeoutNanos();
-        this.clientDeadlineNanos = plus(startNanos, clientTimeout);
-        this.deadlineNanos = plus(startNanos, Math.min(config().retryTimeout().toNanos(), clientTimeout));
+        this.clientDeadlineNanos = plus(startNanos, exchange.clientTimeoutNanos());
         // A blocking caller's result never reaches the application, which waits in await(): only
         // this class completes it (succeed, fail), and wakes the waiting thread as it does.
         this.result = blockingCaller ? new CallerRuns<>() : new Result();
@@ -288,8 +285,8 @@ public final class Execution<R> extends Scheduler.Timer {
      * until the request's deadline, or the attempt timeout when that comes first; -1 when neither is set.
      */
     private long waitsMillis() {
-        long left = deadlineNanos == Long.MAX_VALUE ? Long.MAX_VALUE
-                : deadlineNanos - engine.clock().nanoTime();
+        long deadline = deadlineNanos();
+        long left = deadline == Long.MAX_VALUE ? Long.MAX_VALUE : deadline - engine.clock().nanoTime();
         if (config().attemptTimeout() != null) {
             left = Math.min(left, config().attemptTimeout().toNanos());
         }
@@ -339,7 +336,7 @@ public final class Execution<R> extends Scheduler.Timer {
                 hedgeArmed = false;
                 if (finished || cancelled || winner != null || inFlightCount == 0 || refusedByServer
                         || inFlightCount >= config().hedge().maxAttempts() || started >= attemptCap()
-                        || engine.clock().nanoTime() >= deadlineNanos) {
+                        || engine.clock().nanoTime() >= deadlineNanos()) {
                     return;
                 }
                 if (!policy.budget().tryWithdraw()) {
@@ -387,7 +384,7 @@ public final class Execution<R> extends Scheduler.Timer {
                     return;
                 }
                 long delay = policy.backoff().delayNanos(setbacks.retries + 1, engine.random());
-                if (plus(engine.clock().nanoTime(), delay) >= deadlineNanos) {
+                if (plus(engine.clock().nanoTime(), delay) >= deadlineNanos()) {
                     return;
                 }
                 setbacks.shadowRetryCounted = true;
@@ -671,7 +668,7 @@ public final class Execution<R> extends Scheduler.Timer {
         long delay = s.lastRetryAfterNanos >= 0 ? s.lastRetryAfterNanos
                 : policy.backoff().delayNanos(s.retries + 1, engine.random());
         long now = engine.clock().nanoTime();
-        if (delay == Long.MAX_VALUE || plus(now, delay) >= deadlineNanos) {
+        if (delay == Long.MAX_VALUE || plus(now, delay) >= deadlineNanos()) {
             finishWithLast(actions);
             return;
         }
@@ -993,6 +990,15 @@ public final class Execution<R> extends Scheduler.Timer {
         }
     }
 
+    /**
+     * When the request must have ended: its policy's retry timeout after it started, or the
+     * client's own deadline when that comes first. Derived each time rather than kept, on a path
+     * taken once per attempt at most.
+     */
+    private long deadlineNanos() {
+        return Math.min(plus(startNanos, config().retryTimeout().toNanos()), clientDeadlineNanos);
+    }
+
     private static long plus(long a, long b) {
         long sum = a + b;
         return ((a ^ sum) & (b ^ sum)) < 0 ? Long.MAX_VALUE : sum;
@@ -1179,6 +1185,11 @@ public final class Execution<R> extends Scheduler.Timer {
             return hedgeEligible;
         }
 
+        @Override
+        public boolean callerWaits() {
+            return result instanceof CallerRuns;
+        }
+
         /** Guarded by Execution.this. */
         void ended() {
             done = true;
@@ -1216,7 +1227,7 @@ public final class Execution<R> extends Scheduler.Timer {
                 if (done || abortTimer != Cancellable.NONE) {
                     return;
                 }
-                long left = Math.max(0, deadlineNanos - engine.clock().nanoTime());
+                long left = Math.max(0, deadlineNanos() - engine.clock().nanoTime());
                 abortTimer = engine.scheduler().schedule(this::cancel, left);
             }
             Attempt attempt = handle;

@@ -61,6 +61,11 @@ public final class AttemptSpecs {
             public boolean mayBeHedged() {
                 return false;
             }
+
+            @Override
+            public boolean callerWaits() {
+                return false;
+            }
         };
     }
 }

@@ -68,13 +68,12 @@ final class JdkExchange implements Exchange<HttpResponse<Object>> {
     private final HttpClient client;
     private final HttpRequest request;
     private final HttpResponse.BodyHandler<Object> handler;
-    private final boolean blocking;
 
-    JdkExchange(HttpClient client, HttpRequest request, HttpResponse.BodyHandler<Object> handler, boolean blocking) {
+    /** For {@code send} and for {@code sendAsync} alike: the engine's attempts say which ({@link AttemptSpec#callerWaits}). */
+    JdkExchange(HttpClient client, HttpRequest request, HttpResponse.BodyHandler<Object> handler) {
         this.client = client;
         this.request = request;
         this.handler = handler;
-        this.blocking = blocking;
     }
 
     @Override
@@ -111,6 +110,7 @@ final class JdkExchange implements Exchange<HttpResponse<Object>> {
     @Override
     public Attempt send(AttemptSpec spec, AttemptListener<HttpResponse<Object>> listener, Executor blockingWork) {
         HttpRequest copy = copy(request, spec);
+        boolean blocking = spec.callerWaits();
         if (blocking && !spec.mayBeHedged()) {
             BlockingSend attempt = new BlockingSend(this, copy, listener);
             blockingWork.execute(attempt);

@@ -43,7 +43,7 @@ final class JdkSendInterceptor implements CallInterceptor {
         }
         @SuppressWarnings("unchecked")
         HttpResponse.BodyHandler<Object> handler = (HttpResponse.BodyHandler<Object>) args[1];
-        JdkExchange exchange = new JdkExchange((HttpClient) self, request, handler, blocking);
+        JdkExchange exchange = new JdkExchange((HttpClient) self, request, handler);
         Execution<HttpResponse<Object>> execution = engine.newExecution(policy, exchange, blocking);
         if (execution == null) {
             return Dispatcher.PROCEED;
