@@ -166,8 +166,6 @@ public final class Engine {
         }
         Snapshot s = snapshot;
         PolicyConfig config = policy.config();
-        boolean shadow = s.config.mode() == Mode.SHADOW;
-        boolean tagged = config.tagging() && !shadow;
         String method = exchange.method();
         boolean mayRetry = mayRetry(config, method, exchange.requestHeader(IDEMPOTENCY_KEY) != null);
         boolean mayHedge = mayHedge(config, method);
@@ -176,7 +174,7 @@ public final class Engine {
             mayRetry &= replayable;
             mayHedge &= replayable && exchange.hedgeable();
         }
-        if (!mayRetry && !mayHedge && !tagged) {
+        if (!mayRetry && !mayHedge && !Execution.tagged(config, s.config)) {
             return null;
         }
         return new Execution<>(this, policy, exchange, s.config, mayRetry, mayHedge, blockingCaller);

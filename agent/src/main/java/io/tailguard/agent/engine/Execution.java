@@ -301,9 +301,14 @@ public final class Execution<R> extends Scheduler.Timer {
         return policy.config();
     }
 
-    /** The headers this request's attempts are tagged with, {@code null} when they are not: never in shadow mode. */
+    /** Whether a policy's requests carry tags under this configuration: never in shadow mode. */
+    static boolean tagged(PolicyConfig policy, TailguardConfig settings) {
+        return policy.tagging() && settings.mode() != Mode.SHADOW;
+    }
+
+    /** The headers this request's attempts are tagged with, {@code null} when they are not. */
     private TaggingHeaders tagging() {
-        return shadow || !config().tagging() ? null : settings.taggingHeaders();
+        return tagged(config(), settings) ? settings.taggingHeaders() : null;
     }
 
     /** The most attempts this request may send: retries and hedges each count against their own limit too. */
