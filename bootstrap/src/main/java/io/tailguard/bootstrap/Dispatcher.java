@@ -56,6 +56,8 @@ public final class Dispatcher {
     public static final int TOMCAT_RUN = 20;
     /** Tomcat's {@code ThreadPoolExecutor.beforeExecute(Thread, Runnable)}: a pool thread starts any task. */
     public static final int TOMCAT_BEFORE_EXECUTE = 21;
+    /** Apache 5 async {@code InternalHttpAsyncExecRuntime.execute(String, AsyncClientExchangeHandler, HttpClientContext)}: an exchange starts on its connection. */
+    public static final int APACHE5_ASYNC_EXCHANGE = 22;
     public static final int SLOT_COUNT = 24;
 
     private static final AtomicReferenceArray<CallInterceptor> INTERCEPTORS =

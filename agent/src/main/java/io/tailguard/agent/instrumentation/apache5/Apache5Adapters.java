@@ -44,13 +44,15 @@ final class Apache5Adapters {
     private Apache5Adapters() {
     }
 
-    /** Installs the adapter for {@code slot} and for the status retry hook. */
-    static synchronized void install(Engine engine, int slot) {
+    /** Installs the adapter for {@code slots} and for the status retry hooks. */
+    static synchronized void install(Engine engine, int... slots) {
         if (bridge == null || bridgeEngine != engine) {
             bridge = new LibraryBridge(PACKAGE, PACKAGE + ".Apache5Interceptor", engine);
             bridgeEngine = engine;
         }
-        bridge.install(slot);
+        for (int slot : slots) {
+            bridge.install(slot);
+        }
         bridge.install(Dispatcher.APACHE5_STATUS_RETRY);
         bridge.install(Dispatcher.APACHE5_SET_RETRY_STRATEGY);
     }

@@ -14,6 +14,16 @@ import java.util.List;
  * {@code custom()}, {@code createHttp2Default()}) and {@code AbstractMinimalHttpAsyncClientBase}
  * ({@code createMinimal()}). The low-level {@code execute(AsyncClientExchangeHandler, ...)} of the
  * minimal clients bypasses it and is not handled.
+ *
+ * <p>The exec runtime's {@code execute(String, AsyncClientExchangeHandler, HttpClientContext)}, where
+ * an exchange starts on its connection, tells an attempt its exchange, so that cancelling the
+ * attempt aborts it as the client's own cancel handle would: when the pool gives a connection at
+ * once, the client (5.6.5, and the 5.x before it) puts the completed lease back as the future's
+ * cancel handle after the exchange had set its own, and cancelling the future alone leaves the
+ * exchange running, holding its connection to the end. The HTTP/2-only client
+ * ({@code H2AsyncClientBuilder}) is left as it is: its cancel handle resets one stream, where the
+ * exchange's would close the connection every other stream shares, and a loser there holds no
+ * pool slot.
  */
 public final class Apache5AsyncInstrumentation implements ClientInstrumentation {
 
@@ -22,6 +32,9 @@ public final class Apache5AsyncInstrumentation implements ClientInstrumentation 
             + "Lorg/apache/hc/core5/http/nio/AsyncRequestProducer;Lorg/apache/hc/core5/http/nio/AsyncResponseConsumer;"
             + "Lorg/apache/hc/core5/http/nio/HandlerFactory;Lorg/apache/hc/core5/http/protocol/HttpContext;"
             + "Lorg/apache/hc/core5/concurrent/FutureCallback;)Ljava/util/concurrent/Future;";
+    private static final String RUNTIME_EXECUTE = "(Ljava/lang/String;"
+            + "Lorg/apache/hc/core5/http/nio/AsyncClientExchangeHandler;"
+            + "Lorg/apache/hc/client5/http/protocol/HttpClientContext;)Lorg/apache/hc/core5/concurrent/Cancellable;";
 
     @Override
     public String name() {
@@ -35,12 +48,14 @@ public final class Apache5AsyncInstrumentation implements ClientInstrumentation 
                         Dispatcher.APACHE5_ASYNC_EXECUTE),
                 new Hook(ASYNC + "AbstractMinimalHttpAsyncClientBase", "doExecute", DO_EXECUTE,
                         Dispatcher.APACHE5_ASYNC_EXECUTE),
+                new Hook(ASYNC + "InternalHttpAsyncExecRuntime", "execute", RUNTIME_EXECUTE,
+                        Dispatcher.APACHE5_ASYNC_EXCHANGE),
                 Apache5Adapters.STATUS_RETRY,
                 Apache5Adapters.SET_ASYNC_RETRY_STRATEGY);
     }
 
     @Override
     public void install(Engine engine) {
-        Apache5Adapters.install(engine, Dispatcher.APACHE5_ASYNC_EXECUTE);
+        Apache5Adapters.install(engine, Dispatcher.APACHE5_ASYNC_EXECUTE, Dispatcher.APACHE5_ASYNC_EXCHANGE);
     }
 }

@@ -16,6 +16,7 @@ import org.apache.hc.core5.concurrent.FutureCallback;
 import org.apache.hc.core5.http.ClassicHttpRequest;
 import org.apache.hc.core5.http.HttpHost;
 import org.apache.hc.core5.http.HttpResponse;
+import org.apache.hc.core5.http.nio.AsyncClientExchangeHandler;
 import org.apache.hc.core5.http.nio.AsyncRequestProducer;
 import org.apache.hc.core5.http.nio.AsyncResponseConsumer;
 import org.apache.hc.core5.http.nio.support.BasicRequestProducer;
@@ -49,6 +50,9 @@ public final class Apache5Interceptor implements SlotInterceptor {
                         (HttpContext) args[2]);
             case Dispatcher.APACHE5_ASYNC_EXECUTE:
                 return async((CloseableHttpAsyncClient) self, args);
+            case Dispatcher.APACHE5_ASYNC_EXCHANGE:
+                AttemptContexts.exchangeStarts((HttpContext) args[2], (AsyncClientExchangeHandler) args[1]);
+                return Dispatcher.PROCEED;
             default:
                 return Dispatcher.PROCEED;
         }

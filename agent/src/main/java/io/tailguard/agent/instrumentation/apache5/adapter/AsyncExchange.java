@@ -123,17 +123,13 @@ final class AsyncExchange implements Exchange<AsyncExchange.Attempted>, BiConsum
         }
         AsyncRequestProducer attemptProducer = producerFor(spec);
         AttemptConsumer attemptConsumer = new AttemptConsumer(listener, this, attemptContext);
-        AttemptCallback callback = new AttemptCallback(listener);
+        AttemptCallback callback = new AttemptCallback(listener, attemptContext);
         Dispatcher.skipNextInterception();
         try {
             callback.sent(client.execute(target, attemptProducer, attemptConsumer, null, attemptContext, callback));
         } finally {
             Dispatcher.clearSkip();
         }
-        // HttpClient 5.6.5 does not abort an exchange that got a pooled connection at once when
-        // its future is cancelled (the future's dependency is then the completed lease, checked
-        // without the agent): such a loser runs to its end in the background, its response is
-        // read and dropped by its AttemptConsumer, and its connection goes back to the pool.
         return callback;
     }
 
@@ -159,10 +155,24 @@ final class AsyncExchange implements Exchange<AsyncExchange.Attempted>, BiConsum
         complete(future, winner, failure);
     }
 
-    /** One attempt: see {@link AsyncAttempt}. */
+    /**
+     * One attempt: see {@link AsyncAttempt}. Cancelling it also aborts its exchange: HttpClient 5
+     * (5.6.5 and earlier) does not when the attempt got a pooled connection at once, for the
+     * future's cancel handle is then the completed lease, and the loser would run to its end
+     * holding its connection.
+     */
     private static final class AttemptCallback extends AsyncAttempt<Attempted> implements FutureCallback<Attempted> {
-        AttemptCallback(AttemptListener<Attempted> listener) {
+        private final HttpClientContext context;
+
+        AttemptCallback(AttemptListener<Attempted> listener, HttpClientContext context) {
             super(listener);
+            this.context = context;
+        }
+
+        @Override
+        public void cancel() {
+            super.cancel();
+            AttemptContexts.abortExchange(context);
         }
     }
 

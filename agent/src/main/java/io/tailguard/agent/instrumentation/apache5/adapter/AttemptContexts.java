@@ -3,6 +3,7 @@ package io.tailguard.agent.instrumentation.apache5.adapter;
 import io.tailguard.agent.engine.AttemptSpec;
 import org.apache.hc.client5.http.HttpRoute;
 import org.apache.hc.client5.http.protocol.HttpClientContext;
+import org.apache.hc.core5.http.nio.AsyncClientExchangeHandler;
 import org.apache.hc.core5.http.protocol.HttpContext;
 
 /**
@@ -16,6 +17,8 @@ final class AttemptContexts {
 
     /** Holds the attempt's {@link AttemptSpec}: whether the client's own status retry stands aside. */
     static final String ATTEMPT = "io.tailguard.attempt";
+    /** Set on an attempt's context to the async exchange running in it, which the context keeps. */
+    private static final String EXCHANGE = "io.tailguard.exchange";
 
     private AttemptContexts() {
     }
@@ -29,6 +32,32 @@ final class AttemptContexts {
     static boolean engineRetries(HttpContext context, int status) {
         Object spec = context == null ? null : context.getAttribute(ATTEMPT);
         return spec instanceof AttemptSpec && ((AttemptSpec) spec).engineRetriesStatus(status);
+    }
+
+    /**
+     * An exchange starts on its connection (the exec runtime's {@code execute}): an attempt's
+     * context keeps it, the last one of a redirect or of the client's own retry, so that cancelling
+     * the attempt can abort it. Any other context: nothing. The context is told through its
+     * attributes, not its class: the runtime's hook runs in another copy of this package than the
+     * client's (one per hooked class, see {@code LibraryBridge}).
+     */
+    static void exchangeStarts(HttpContext context, AsyncClientExchangeHandler exchange) {
+        if (context != null && context.getAttribute(ATTEMPT) instanceof AttemptSpec) {
+            context.setAttribute(EXCHANGE, exchange);
+        }
+    }
+
+    /**
+     * Aborts the exchange of a cancelled attempt, as the client's cancel handle would (its hard
+     * cancellation): the exchange fails, and its connection is closed and leaves the pool. Does
+     * nothing once the exchange has ended, or before it started (cancelling the attempt's future
+     * stops it then).
+     */
+    static void abortExchange(HttpClientContext attempt) {
+        AsyncClientExchangeHandler exchange = attempt instanceof AttemptContext ? ((AttemptContext) attempt).exchange : null;
+        if (exchange != null) {
+            exchange.cancel();
+        }
     }
 
     static HttpClientContext create(HttpContext application, AttemptSpec spec) {
@@ -58,6 +87,8 @@ final class AttemptContexts {
      */
     private static final class AttemptContext extends HttpClientContext {
         private final AttemptSpec spec;
+        /** The async client's exchange running in this context, once it started. */
+        private volatile AsyncClientExchangeHandler exchange;
 
         /** Without an application's context: 5.1's would hand every attribute to a {@code null} parent. */
         AttemptContext(AttemptSpec spec) {
@@ -73,6 +104,15 @@ final class AttemptContexts {
         @Override
         public Object getAttribute(String id) {
             return ATTEMPT.equals(id) ? spec : super.getAttribute(id);
+        }
+
+        @Override
+        public Object setAttribute(String id, Object value) {
+            if (EXCHANGE.equals(id) && value instanceof AsyncClientExchangeHandler) {
+                exchange = (AsyncClientExchangeHandler) value;
+                return null;
+            }
+            return super.setAttribute(id, value);
         }
     }
 
