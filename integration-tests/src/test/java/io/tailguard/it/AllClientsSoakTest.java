@@ -14,6 +14,7 @@ import mockwebserver3.RecordedRequest;
 import mockwebserver3.SocketEffect;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.parallel.Isolated;
 
 /**
  * Many requests across 64 threads and every client API, with fast, slow, failing and dropped
@@ -23,6 +24,7 @@ import org.junit.jupiter.api.Timeout;
  *
  * <p>CI runs 20,000 requests; {@code -Dtailguard.soak.requests=200000} runs the full soak.
  */
+@Isolated
 @Timeout(1_800)
 class AllClientsSoakTest {
 

@@ -9,8 +9,10 @@ import io.tailguard.it.TestServer;
 import io.tailguard.it.TestServer.Arrival;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.parallel.Isolated;
 
 /** Adaptive backoff, measured on the server's arrival times. */
+@Isolated
 @Timeout(300)
 class JdkAdaptiveBackoffTest {
 

@@ -26,6 +26,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.parallel.Isolated;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -37,6 +38,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  * (40 ms) on requests that were never hedged. So a losing attempt is left to finish and its
  * connection goes back to the pool, as it would without the agent.
  */
+@Isolated
 @Timeout(120)
 class JdkHedgeNagleTest {
 

@@ -14,10 +14,12 @@ import mockwebserver3.MockResponse;
 import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.parallel.Isolated;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /** Hedged requests through the JDK client: the slow attempt loses and its answer is dropped. */
+@Isolated
 @Timeout(120)
 class JdkHedgeTest {
 

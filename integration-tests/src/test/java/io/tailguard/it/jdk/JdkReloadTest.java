@@ -16,12 +16,14 @@ import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.parallel.Isolated;
 
 /**
  * Hot reload of the properties file while the application runs: a valid new version applies to
  * new requests within the reload interval; a broken one is rejected with one error and the last
  * good configuration stays in force.
  */
+@Isolated
 @Timeout(120)
 class JdkReloadTest {
 

@@ -11,8 +11,10 @@ import java.util.Map;
 import mockwebserver3.MockResponse;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.parallel.Isolated;
 
 /** The retry budget under a total outage: no retry storm, whatever the number of threads. */
+@Isolated
 @Timeout(300)
 class JdkRetryBudgetTest {
 

@@ -15,6 +15,7 @@ import java.util.concurrent.TimeUnit;
 import mockwebserver3.MockResponse;
 import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.parallel.Isolated;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -22,6 +23,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * Hedged requests through OkHttp's {@code execute} and {@code enqueue} on 3.14, 4.12 and 5: the
  * slow attempt loses, is cancelled, and its connection is closed.
  */
+@Isolated
 @Timeout(120)
 class OkHttpHedgeTest {
 
