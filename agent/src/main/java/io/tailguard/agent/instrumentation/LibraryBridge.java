@@ -5,7 +5,10 @@ import io.tailguard.bootstrap.CallInterceptor;
 import io.tailguard.bootstrap.Dispatcher;
 import java.io.IOException;
 import java.io.InputStream;
+import java.lang.ref.WeakReference;
 import java.security.ProtectionDomain;
+import java.util.Map;
+import java.util.WeakHashMap;
 import java.util.function.UnaryOperator;
 
 /**
@@ -17,8 +20,11 @@ import java.util.function.UnaryOperator;
  * relocated dependencies) from the agent's loader. No reflection, no injection into someone
  * else's loader, and the adapters are plain Java compiled against the real client API.
  *
- * <p>The adapter instances are kept in a {@link ClassValue} of the hooked class, so they live as
- * long as that class and its loader do, and never keep an undeployed web application alive.
+ * <p>One adapter per library loader, shared by every hooked class it loaded (a client's call, its
+ * exec runtime, its builder): the adapter's state is the same whichever hook reaches it, and its
+ * classes are defined once. The hooked classes hold it, in a {@link ClassValue}, so it lives as
+ * long as they and their loader do and never keeps an undeployed web application alive; the
+ * table by loader holds it weakly.
  */
 public final class LibraryBridge {
 
@@ -29,9 +35,11 @@ public final class LibraryBridge {
     private final ClassValue<SlotInterceptor> adapters = new ClassValue<SlotInterceptor>() {
         @Override
         protected SlotInterceptor computeValue(Class<?> hooked) {
-            return create(hooked.getClassLoader());
+            return forLoader(hooked.getClassLoader());
         }
     };
+    /** Guarded by itself. */
+    private final Map<ClassLoader, WeakReference<SlotInterceptor>> byLoader = new WeakHashMap<>();
 
     /**
      * @param entryClass a class in {@code adapterPackage} implementing {@link SlotInterceptor}
@@ -63,6 +71,34 @@ public final class LibraryBridge {
     /** The adapter for the loader of {@code hooked}, created on first use. */
     public SlotInterceptor adapterFor(Class<?> hooked) {
         return adapters.get(hooked);
+    }
+
+    /**
+     * The loader's adapter, made on first use. It is made outside the lock, whose holder would
+     * otherwise load classes (and could wait on a class another thread is initialising, whose
+     * initialiser calls a hooked method); of two made at once, the first one kept is used.
+     */
+    private SlotInterceptor forLoader(ClassLoader library) {
+        SlotInterceptor known = known(library);
+        if (known != null) {
+            return known;
+        }
+        SlotInterceptor made = create(library);
+        synchronized (byLoader) {
+            SlotInterceptor first = known(library);
+            if (first != null) {
+                return first;
+            }
+            byLoader.put(library, new WeakReference<>(made));
+            return made;
+        }
+    }
+
+    private SlotInterceptor known(ClassLoader library) {
+        synchronized (byLoader) {
+            WeakReference<SlotInterceptor> entry = byLoader.get(library);
+            return entry == null ? null : entry.get();
+        }
     }
 
     private SlotInterceptor create(ClassLoader library) {

@@ -38,8 +38,8 @@ final class AttemptContexts {
      * An exchange starts on its connection (the exec runtime's {@code execute}): an attempt's
      * context keeps it, the last one of a redirect or of the client's own retry, so that cancelling
      * the attempt can abort it. Any other context: nothing. The context is told through its
-     * attributes, not its class: the runtime's hook runs in another copy of this package than the
-     * client's (one per hooked class, see {@code LibraryBridge}).
+     * attributes, not its class, which holds wherever the two hooked classes were loaded: the
+     * runtime's hook reaches the copy of this package made for the runtime's class loader.
      */
     static void exchangeStarts(HttpContext context, AsyncClientExchangeHandler exchange) {
         if (context != null && context.getAttribute(ATTEMPT) instanceof AttemptSpec) {
