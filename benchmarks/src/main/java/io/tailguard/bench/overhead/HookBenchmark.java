@@ -36,8 +36,8 @@ public class HookBenchmark {
     private static final String URL = "http://127.0.0.1:9/never-sent";
 
     /** The client API, named as in the paired run; the method each hooks is in {@link #start}. */
-    @Param({"jdk", "jdk-async", "okhttp", "okhttp-enqueue", "apache5", "apache5-async", "apache4", "apache4-async",
-        "urlconnection"})
+    @Param({"jdk", "jdk-async", "okhttp", "okhttp-enqueue", "apache5", "apache5-async", "apache5-async-exchange",
+        "apache4", "apache4-async", "urlconnection"})
     public String hook;
 
     private int slot;
@@ -103,6 +103,20 @@ public class HookBenchmark {
                             org.apache.hc.client5.http.async.methods.SimpleHttpRequest.create("GET", URL)),
                     org.apache.hc.client5.http.async.methods.SimpleResponseConsumer.create(), null,
                     org.apache.hc.client5.http.protocol.HttpClientContext.create(), null};
+                break;
+            }
+            case "apache5-async-exchange": {
+                // The async client's second hook on the same call: its exec runtime's execute(String,
+                // AsyncClientExchangeHandler, HttpClientContext), where the exchange starts. The
+                // runtime's class is the library's own, so the client, from the same class loader,
+                // stands in for it as the receiver; no exchange handler is needed to pass it by.
+                org.apache.hc.client5.http.impl.async.CloseableHttpAsyncClient client =
+                        org.apache.hc.client5.http.impl.async.HttpAsyncClients.createDefault();
+                slot = Dispatcher.APACHE5_ASYNC_EXCHANGE;
+                self = client;
+                resource = client;
+                arguments = new Object[] {"ex-0000000001", null,
+                    org.apache.hc.client5.http.protocol.HttpClientContext.create()};
                 break;
             }
             case "apache4": {
