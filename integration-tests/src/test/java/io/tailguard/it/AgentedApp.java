@@ -298,6 +298,12 @@ public final class AgentedApp implements AutoCloseable {
             return this;
         }
 
+        /** The JVM trusts {@code tls}'s certificate, for HTTPS to a server that uses it. */
+        public Builder trusting(SelfSignedTls tls) {
+            jvmOptions.addAll(tls.trustingJvmOptions());
+            return this;
+        }
+
         /** An option placed before Tailguard's {@code -javaagent}, e.g. another agent that must load first. */
         public Builder jvmOptionBeforeAgent(String option) {
             optionsBeforeAgent.add(option);

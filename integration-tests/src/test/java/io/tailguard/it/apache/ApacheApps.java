@@ -1,6 +1,7 @@
 package io.tailguard.it.apache;
 
 import io.tailguard.it.AgentedApp;
+import io.tailguard.it.SelfSignedTls;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -31,6 +32,11 @@ final class ApacheApps {
 
     static AgentedApp start(String... config) {
         return withApacheClients(AgentedApp.withConfig(String.join("\n", config)));
+    }
+
+    /** The application trusting {@code tls}'s certificate, for HTTPS. */
+    static AgentedApp startTrusting(SelfSignedTls tls, String... config) {
+        return withApacheClients(AgentedApp.withConfig(String.join("\n", config)).trusting(tls));
     }
 
     /** The same application without the agent. */

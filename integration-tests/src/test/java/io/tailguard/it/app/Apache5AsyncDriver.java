@@ -7,6 +7,7 @@ import java.util.concurrent.TimeUnit;
 import org.apache.hc.client5.http.async.methods.SimpleHttpRequest;
 import org.apache.hc.client5.http.async.methods.SimpleHttpResponse;
 import org.apache.hc.client5.http.async.methods.SimpleRequestBuilder;
+import org.apache.hc.client5.http.config.TlsConfig;
 import org.apache.hc.client5.http.impl.async.CloseableHttpAsyncClient;
 import org.apache.hc.client5.http.impl.async.HttpAsyncClientBuilder;
 import org.apache.hc.client5.http.impl.async.HttpAsyncClients;
@@ -21,11 +22,14 @@ import org.apache.hc.core5.http.nio.entity.BasicAsyncEntityProducer;
 import org.apache.hc.core5.http.nio.entity.StringAsyncEntityConsumer;
 import org.apache.hc.core5.http.nio.support.AsyncRequestBuilder;
 import org.apache.hc.core5.http.nio.support.BasicResponseConsumer;
+import org.apache.hc.core5.http2.HttpVersionPolicy;
 import org.apache.hc.core5.pool.PoolStats;
 
 /**
  * Apache HttpClient 5 async: {@code HttpAsyncClients.custom()} with a pooling connection manager at
- * its defaults (5 per route), or {@code pool=N}. {@link Simple} sends a {@code SimpleHttpRequest}
+ * its defaults (5 per route; over TLS, HTTP/2 where ALPN agrees on it), or {@code pool=N},
+ * {@code version=1.1} (HTTP/1.1 only), {@code multiplexing=on} (HTTP/2 connections shared).
+ * {@link Simple} sends a {@code SimpleHttpRequest}
  * ({@code execute(SimpleHttpRequest, callback)}); {@link Streaming} sends an
  * {@code AsyncRequestBuilder} producer with a {@code BasicResponseConsumer}, the way code that
  * streams does; its {@code bodyKind=oneShot} entity producer is not repeatable.
@@ -50,11 +54,19 @@ public abstract class Apache5AsyncDriver implements ClientDriver {
             throws Exception;
 
     private Pooled pooled(Map<String, String> call) {
-        String key = call.getOrDefault("pool", "default") + "/" + call.getOrDefault("clientRetry", "on");
+        String key = call.getOrDefault("pool", "default") + "/" + call.getOrDefault("clientRetry", "on") + "/"
+                + call.getOrDefault("version", "negotiate") + "/" + call.getOrDefault("multiplexing", "off");
         return clients.computeIfAbsent(key, k -> {
             PoolingAsyncClientConnectionManagerBuilder connections = PoolingAsyncClientConnectionManagerBuilder.create();
             if (call.containsKey("pool")) {
                 connections.setMaxConnPerRoute(Integer.parseInt(call.get("pool")));
+            }
+            if ("1.1".equals(call.get("version"))) {
+                connections.setDefaultTlsConfig(TlsConfig.custom().setVersionPolicy(HttpVersionPolicy.FORCE_HTTP_1).build());
+            }
+            if ("on".equals(call.get("multiplexing"))) {
+                // HTTP/2 connections shared between exchanges (5.5 and later).
+                connections.setMessageMultiplexing(true);
             }
             PoolingAsyncClientConnectionManager manager = connections.build();
             HttpAsyncClientBuilder builder = HttpAsyncClients.custom().setConnectionManager(manager);

@@ -6,22 +6,14 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 
 import io.tailguard.it.AgentedApp;
 import io.tailguard.it.Call;
+import io.tailguard.it.SelfSignedTls;
 import io.tailguard.it.TestServer;
 import io.tailguard.it.TestServer.Arrival;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.Paths;
-import java.security.KeyStore;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
-import javax.net.ssl.KeyManagerFactory;
-import javax.net.ssl.SSLContext;
 import mockwebserver3.MockResponse;
 import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Timeout;
@@ -35,15 +27,12 @@ class JdkTaggingWireTest {
 
     private static final Set<String> TAGS = Set.of("x-request-id", "x-attempt", "x-is-hedge", "x-request-timeout-ms");
 
-    private static final char[] PASSWORD = "changeit".toCharArray();
-    private static final Path KEYS = serverKeys();
+    private static final SelfSignedTls TLS = SelfSignedTls.create();
 
     @AutoClose
     private static final AgentedApp app = AgentedApp.withConfig(String.join("\n",
             "tailguard.policy.api.hosts=127.0.0.1",
-            "tailguard.policy.api.tagging=true"))
-            .jvmOption("-Djavax.net.ssl.trustStore=" + trustStore(KEYS))
-            .jvmOption("-Djavax.net.ssl.trustStorePassword=changeit").start();
+            "tailguard.policy.api.tagging=true")).trusting(TLS).start();
 
     @AutoClose
     private final TestServer server = new TestServer();
@@ -66,7 +55,7 @@ class JdkTaggingWireTest {
     @CsvSource({"jdk-send,1.1,HTTP/1.1", "jdk-send,2,HTTP/2", "jdk-async,1.1,HTTP/1.1", "jdk-async,2,HTTP/2"})
     void overHttpsAndHttp2TooATaggedRequestCarriesTheSameHeadersAndTheTags(String client, String version,
             String protocol) throws Exception {
-        try (TestServer https = new TestServer(serverContext(KEYS).getSocketFactory())) {
+        try (TestServer https = new TestServer(TLS.serverSockets())) {
             sameHeadersTaggedOrNot(client, version, https, protocol);
         }
     }
@@ -115,63 +104,6 @@ class JdkTaggingWireTest {
             assertEquals(first.header(tag), redirected.header(tag), tag);
         }
         assertEquals(headersBesidesTags(first), headersBesidesTags(redirected));
-    }
-
-    /** A key pair and self-signed certificate for 127.0.0.1 and localhost, made by the JDK's keytool. */
-    private static Path serverKeys() {
-        try {
-            Path dir = Files.createTempDirectory("tailguard-tls");
-            Path keys = dir.resolve("server.p12");
-            // Deleted at exit in the reverse order: the files, then the directory.
-            dir.toFile().deleteOnExit();
-            keys.toFile().deleteOnExit();
-            keys.resolveSibling("trust.p12").toFile().deleteOnExit();
-            Process keytool = new ProcessBuilder(Paths.get(System.getProperty("java.home"), "bin", "keytool").toString(),
-                    "-genkeypair", "-alias", "server", "-keyalg", "EC", "-groupname", "secp256r1",
-                    "-dname", "CN=localhost", "-ext", "SAN=ip:127.0.0.1,dns:localhost", "-validity", "2",
-                    "-storetype", "PKCS12", "-keystore", keys.toString(), "-storepass", "changeit")
-                    .redirectErrorStream(true).start();
-            String output = new String(keytool.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            if (keytool.waitFor() != 0) {
-                throw new IllegalStateException("keytool: " + output);
-            }
-            return keys;
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
-    /** The server's certificate alone, as the application's trust store. */
-    private static Path trustStore(Path keys) {
-        try {
-            KeyStore server = load(keys);
-            KeyStore trust = KeyStore.getInstance("PKCS12");
-            trust.load(null, PASSWORD);
-            trust.setCertificateEntry("server", server.getCertificate("server"));
-            Path path = keys.resolveSibling("trust.p12");
-            try (OutputStream out = Files.newOutputStream(path)) {
-                trust.store(out, PASSWORD);
-            }
-            return path;
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
-    private static SSLContext serverContext(Path keys) throws Exception {
-        KeyManagerFactory managers = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
-        managers.init(load(keys), PASSWORD);
-        SSLContext context = SSLContext.getInstance("TLS");
-        context.init(managers.getKeyManagers(), null, null);
-        return context;
-    }
-
-    private static KeyStore load(Path keys) throws Exception {
-        KeyStore store = KeyStore.getInstance("PKCS12");
-        try (InputStream in = Files.newInputStream(keys)) {
-            store.load(in, PASSWORD);
-        }
-        return store;
     }
 
     private static List<String> headersBesidesTags(Arrival arrival) {

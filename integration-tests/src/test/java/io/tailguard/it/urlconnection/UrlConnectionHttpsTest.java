@@ -8,19 +8,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.tailguard.it.AgentedApp;
 import io.tailguard.it.Call;
-import java.io.InputStream;
+import io.tailguard.it.SelfSignedTls;
 import java.net.InetAddress;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.Paths;
-import java.security.KeyStore;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
-import javax.net.ssl.KeyManagerFactory;
-import javax.net.ssl.SSLContext;
 import mockwebserver3.Dispatcher;
 import mockwebserver3.MockResponse;
 import mockwebserver3.MockWebServer;
@@ -40,8 +34,7 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(120)
 class UrlConnectionHttpsTest {
 
-    private static final String PASSWORD = "changeit";
-    private static Path keyStore;
+    private static final SelfSignedTls TLS = SelfSignedTls.create();
     private static AgentedApp app;
     /** A server whose port has a policy of its own that hedges. */
     private static MockWebServer hedged;
@@ -49,14 +42,6 @@ class UrlConnectionHttpsTest {
 
     @BeforeAll
     static void selfSignedCertificateAndApp() throws Exception {
-        keyStore = Files.createTempDirectory("tailguard-tls-").resolve("server.p12");
-        Process keytool = new ProcessBuilder(Paths.get(System.getProperty("java.home"), "bin", "keytool").toString(),
-                "-genkeypair", "-alias", "server", "-keyalg", "RSA", "-keysize", "2048", "-validity", "2",
-                "-dname", "CN=127.0.0.1", "-ext", "san=ip:127.0.0.1", "-storetype", "PKCS12",
-                "-keystore", keyStore.toString(), "-storepass", PASSWORD, "-keypass", PASSWORD)
-                .redirectErrorStream(true).start();
-        String output = new String(keytool.getInputStream().readAllBytes());
-        assertEquals(0, keytool.waitFor(), output);
         hedged = httpsServer();
         app = AgentedApp.withConfig(String.join("\n",
                         "tailguard.policy.api.hosts=127.0.0.1",
@@ -66,10 +51,7 @@ class UrlConnectionHttpsTest {
                         "tailguard.policy.hedged.hosts=127.0.0.1:" + hedged.getPort(),
                         "tailguard.policy.hedged.hedge.delay=100ms",
                         "tailguard.policy.hedged.tagging=true"))
-                .jvmOption("-Djavax.net.ssl.trustStore=" + keyStore)
-                .jvmOption("-Djavax.net.ssl.trustStorePassword=" + PASSWORD)
-                .jvmOption("-Djavax.net.ssl.trustStoreType=PKCS12")
-                .start();
+                .trusting(TLS).start();
     }
 
     @AfterAll
@@ -79,8 +61,6 @@ class UrlConnectionHttpsTest {
         } finally {
             app.close();
             hedged.close();
-            Files.deleteIfExists(keyStore);
-            Files.deleteIfExists(keyStore.getParent());
         }
     }
 
@@ -90,16 +70,8 @@ class UrlConnectionHttpsTest {
     }
 
     private static MockWebServer httpsServer() throws Exception {
-        KeyStore keys = KeyStore.getInstance("PKCS12");
-        try (InputStream in = Files.newInputStream(keyStore)) {
-            keys.load(in, PASSWORD.toCharArray());
-        }
-        KeyManagerFactory managers = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
-        managers.init(keys, PASSWORD.toCharArray());
-        SSLContext tls = SSLContext.getInstance("TLS");
-        tls.init(managers.getKeyManagers(), null, null);
         MockWebServer server = new MockWebServer();
-        server.useHttps(tls.getSocketFactory());
+        server.useHttps(TLS.serverSockets());
         server.start(InetAddress.getByName("127.0.0.1"), 0);
         return server;
     }

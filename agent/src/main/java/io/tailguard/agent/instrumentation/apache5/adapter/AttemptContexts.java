@@ -3,6 +3,7 @@ package io.tailguard.agent.instrumentation.apache5.adapter;
 import io.tailguard.agent.engine.AttemptSpec;
 import org.apache.hc.client5.http.HttpRoute;
 import org.apache.hc.client5.http.protocol.HttpClientContext;
+import org.apache.hc.core5.http.ProtocolVersion;
 import org.apache.hc.core5.http.nio.AsyncClientExchangeHandler;
 import org.apache.hc.core5.http.protocol.HttpContext;
 
@@ -49,13 +50,21 @@ final class AttemptContexts {
 
     /**
      * Aborts the exchange of a cancelled attempt, as the client's cancel handle would (its hard
-     * cancellation): the exchange fails, and its connection is closed and leaves the pool. Does
-     * nothing once the exchange has ended, or before it started (cancelling the attempt's future
-     * stops it then).
+     * cancellation): the exchange fails, and its connection is closed and leaves the pool. Only an
+     * exchange whose request went out over HTTP/1.x, whose connection is its own: an HTTP/2
+     * connection may carry other exchanges (the pool's message multiplexing), the winner's
+     * among them, and the client's abort would close it under them; such a loser, or one whose
+     * request has not gone out yet, is left to finish as the client leaves it. Does nothing once
+     * the exchange has ended, or before it started (cancelling the attempt's future stops it then).
      */
     static void abortExchange(HttpClientContext attempt) {
-        AsyncClientExchangeHandler exchange = attempt instanceof AttemptContext ? ((AttemptContext) attempt).exchange : null;
-        if (exchange != null) {
+        if (!(attempt instanceof AttemptContext)) {
+            return;
+        }
+        AttemptContext context = (AttemptContext) attempt;
+        AsyncClientExchangeHandler exchange = context.exchange;
+        ProtocolVersion sentOver = context.sentOver;
+        if (exchange != null && sentOver != null && sentOver.getMajor() < 2) {
             exchange.cancel();
         }
     }
@@ -89,6 +98,8 @@ final class AttemptContexts {
         private final AttemptSpec spec;
         /** The async client's exchange running in this context, once it started. */
         private volatile AsyncClientExchangeHandler exchange;
+        /** The protocol the exchange's request went out over, once it did. */
+        private volatile ProtocolVersion sentOver;
 
         /** Without an application's context: 5.1's would hand every attribute to a {@code null} parent. */
         AttemptContext(AttemptSpec spec) {
@@ -104,6 +115,13 @@ final class AttemptContexts {
         @Override
         public Object getAttribute(String id) {
             return ATTEMPT.equals(id) ? spec : super.getAttribute(id);
+        }
+
+        /** The connection sets it as it sends the request (HttpCore 5's stream handlers). */
+        @Override
+        public void setProtocolVersion(ProtocolVersion version) {
+            sentOver = version;
+            super.setProtocolVersion(version);
         }
 
         @Override
