@@ -20,10 +20,10 @@ import java.util.List;
  * attempt aborts it as the client's own cancel handle would: when the pool gives a connection at
  * once, the client (5.6.5, and the 5.x before it) puts the completed lease back as the future's
  * cancel handle after the exchange had set its own, and cancelling the future alone leaves the
- * exchange running, holding its connection to the end. The HTTP/2-only client
- * ({@code H2AsyncClientBuilder}) is left as it is: its cancel handle resets one stream, where the
- * exchange's would close the connection every other stream shares, and a loser there holds no
- * pool slot.
+ * exchange running, holding its connection to the end. Only an exchange whose request went out
+ * over HTTP/1.1 is aborted so (see {@code AttemptContexts.abortExchange}): over HTTP/2 the
+ * exchange's abort closes a connection other exchanges may share. The HTTP/2-only client
+ * ({@code H2AsyncClientBuilder}), whose runtime is another class, is not hooked.
  */
 public final class Apache5AsyncInstrumentation implements ClientInstrumentation {
 

@@ -156,10 +156,11 @@ final class AsyncExchange implements Exchange<AsyncExchange.Attempted>, BiConsum
     }
 
     /**
-     * One attempt: see {@link AsyncAttempt}. Cancelling it also aborts its exchange: HttpClient 5
-     * (5.6.5 and earlier) does not when the attempt got a pooled connection at once, for the
-     * future's cancel handle is then the completed lease, and the loser would run to its end
-     * holding its connection.
+     * One attempt: see {@link AsyncAttempt}. Cancelling it also aborts its exchange, where its
+     * request went out over HTTP/1.1 ({@link AttemptContexts#abortExchange}): HttpClient 5 (5.6.5
+     * and earlier) does not when the attempt got a pooled connection at once, for the future's
+     * cancel handle is then the completed lease, and the loser would run to its end holding its
+     * connection.
      */
     private static final class AttemptCallback extends AsyncAttempt<Attempted> implements FutureCallback<Attempted> {
         private final HttpClientContext context;

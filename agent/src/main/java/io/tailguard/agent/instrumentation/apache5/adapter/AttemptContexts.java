@@ -127,6 +127,8 @@ final class AttemptContexts {
         @Override
         public Object setAttribute(String id, Object value) {
             if (EXCHANGE.equals(id) && value instanceof AsyncClientExchangeHandler) {
+                // A new exchange (a redirect, the client's own retry) has sent nothing yet.
+                sentOver = null;
                 exchange = (AsyncClientExchangeHandler) value;
                 return null;
             }
