@@ -98,7 +98,10 @@ final class AttemptContexts {
         private final AttemptSpec spec;
         /** The async client's exchange running in this context, once it started. */
         private volatile AsyncClientExchangeHandler exchange;
-        /** The protocol the exchange's request went out over, once it did. */
+        /**
+         * The protocol the exchange's request went out over, once it did: kept apart because the
+         * context's own {@code getProtocolVersion()} answers HTTP/1.1 before anything was sent.
+         */
         private volatile ProtocolVersion sentOver;
 
         /** Without an application's context: 5.1's would hand every attribute to a {@code null} parent. */
