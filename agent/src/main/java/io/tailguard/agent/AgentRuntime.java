@@ -11,6 +11,7 @@ import io.tailguard.agent.instrumentation.Instrumentations;
 import io.tailguard.agent.instrumentation.MethodPrologue;
 import io.tailguard.agent.instrumentation.urlconnection.UrlConnectionInstrumentation;
 import io.tailguard.agent.instrumentation.jdk.JdkHttpClientInstrumentation;
+import io.tailguard.agent.instrumentation.jdk.WireTagging;
 import io.tailguard.agent.server.httpserver.HttpServerInstrumentation;
 import io.tailguard.bootstrap.Dispatcher;
 import java.lang.instrument.Instrumentation;
@@ -104,6 +105,10 @@ final class AgentRuntime {
             AgentStatus status = new AgentStatus(failures, clients, names);
             HookTransformer transformer = new HookTransformer(hooks, new InstallOnFirstHook(installing, engine, status));
             instrumentation.addTransformer(transformer, true);
+            if (names.contains(JdkHttpClientInstrumentation.NAME) && WireTagging.applies()) {
+                // Adds a field, so only where classes are first defined, and never retransformed.
+                instrumentation.addTransformer(new WireTagging(), false);
+            }
             retransformLoaded(instrumentation, transformer);
             status.publish(sources.file() == null ? null : sources.file().toAbsolutePath().toString(),
                     config == null ? "pass-through (invalid configuration)" : config.mode().name().toLowerCase(Locale.ROOT));

@@ -1,5 +1,7 @@
 package io.tailguard.bootstrap;
 
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.function.Consumer;
 
@@ -124,6 +126,47 @@ public final class Dispatcher {
     /** Clears a {@link #skipNextInterception} the client call did not consume. */
     public static void clearSkip() {
         SKIP_NEXT.get()[0] = false;
+    }
+
+    /**
+     * The tags a client's request copy keeps: {@code request} itself when it is an attempt whose
+     * tags the client writes ({@link WireTags}), else {@code null}. Called where the client copies
+     * the request it was given.
+     */
+    public static Object wireTags(Object request) {
+        return request instanceof WireTags ? request : null;
+    }
+
+    /**
+     * Appends a request copy's tags ({@link #wireTags}) to an HTTP/1.1 header block; nothing when
+     * it has none. A failure leaves the block as it was (the attempt goes out untagged) and is reported.
+     */
+    public static void writeWireTags(Object tags, StringBuilder block, Map<String, List<String>> written) {
+        if (tags == null) {
+            return;
+        }
+        int length = block.length();
+        try {
+            ((WireTags) tags).writeLines(block, written);
+        } catch (Throwable failure) {
+            block.setLength(length);
+            reportFailure(failure);
+        }
+    }
+
+    /**
+     * Adds a request copy's tags ({@link #wireTags}) to the headers its HTTP/2 stream is about to
+     * encode; nothing when it has none.
+     */
+    public static void addWireTags(Object tags, Object requestCopy) {
+        if (tags == null) {
+            return;
+        }
+        try {
+            ((WireTags) tags).addTo(requestCopy);
+        } catch (Throwable failure) {
+            reportFailure(failure);
+        }
     }
 
     public static void install(int slot, CallInterceptor interceptor) {

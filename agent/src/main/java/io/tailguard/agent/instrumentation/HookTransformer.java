@@ -10,7 +10,8 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * The only transformer the agent registers. For every class the JVM loads it does one hash lookup
+ * The transformer of the hooks' prologues (the JDK client's tag writing has one of its own,
+ * {@link io.tailguard.agent.instrumentation.jdk.WireTagging}). For every class the JVM loads it does one hash lookup
  * of the class name; only the few hooked classes are parsed and rewritten. A failure leaves the
  * class as it was: the client then works without the agent.
  */

@@ -2,6 +2,7 @@ package io.tailguard.agent.instrumentation.jdk;
 
 import io.tailguard.agent.Log;
 import io.tailguard.agent.engine.AttemptSpec;
+import io.tailguard.bootstrap.WireTags;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;
@@ -45,7 +46,7 @@ import java.util.function.BiPredicate;
  * the JDK restricts (a configured {@code Host}, say) then fails the copy, and the engine falls back
  * to the plain call, as before.
  */
-final class AttemptRequest extends HttpRequest {
+class AttemptRequest extends HttpRequest {
 
     /** The package whose private {@code HttpHeaders} constructor {@link #headers()} uses. */
     static final String HEADERS_PACKAGE = "java.net.http";
@@ -75,8 +76,8 @@ final class AttemptRequest extends HttpRequest {
     private static final Map<String, Boolean> ACCEPTED_NAMES = new ConcurrentHashMap<>();
     private static final int MAX_REMEMBERED_NAMES = 64;
 
-    private final HttpRequest original;
-    private final AttemptSpec tags;
+    final HttpRequest original;
+    final AttemptSpec tags;
     private final Optional<Duration> timeout;
 
     /**
@@ -178,6 +179,89 @@ final class AttemptRequest extends HttpRequest {
     @Override
     public String toString() {
         return original.toString();
+    }
+
+    /**
+     * An attempt whose tags the client writes itself, with the request's header lines
+     * ({@link WireTagging}): its headers are the application's, as they are; the client's copy of
+     * it keeps the tags. Used only where the result on the wire is what the tags as headers would
+     * give, in another place among the lines ({@link #fits}).
+     */
+    static final class OnTheWire extends AttemptRequest implements WireTags {
+
+        OnTheWire(HttpRequest original, AttemptSpec tags, Optional<Duration> timeout) {
+            super(original, tags, timeout);
+        }
+
+        /**
+         * Whether these tags can be written so: the client's header writing is rewritten, the
+         * application set none of the tags' names itself (its own request id, kept, goes out as
+         * its header), no name is one the client treats apart from the others (cookies, user
+         * agent, credentials, proxy headers), and every value is one the client would take as a
+         * header value (the client validates those of a request it is given, not what it writes).
+         * {@link #supports} holds already: names the client accepts, none twice.
+         */
+        static boolean fits(HttpRequest original, AttemptSpec tags) {
+            int count = tags.headerCount();
+            if (count == 0 || !WireTagging.available()) {
+                return false;
+            }
+            Map<String, List<String>> own = original.headers().map();
+            for (int i = 0; i < count; i++) {
+                String name = tags.headerName(i);
+                if (!own.isEmpty() && own.containsKey(name) || treatedApart(name) || !plain(tags.headerValue(i))) {
+                    return false;
+                }
+            }
+            return true;
+        }
+
+        private static boolean treatedApart(String name) {
+            return name.regionMatches(true, 0, "proxy-", 0, 6) || name.equalsIgnoreCase("cookie")
+                    || name.equalsIgnoreCase("cookie2") || name.equalsIgnoreCase("authorization")
+                    || name.equalsIgnoreCase("user-agent");
+        }
+
+        /** Visible ASCII, spaces and tabs: nothing that could end a header line. */
+        private static boolean plain(String value) {
+            for (int i = 0, n = value.length(); i < n; i++) {
+                char c = value.charAt(i);
+                if ((c < 0x20 && c != '\t') || c > 0x7e) {
+                    return false;
+                }
+            }
+            return true;
+        }
+
+        @Override
+        public HttpHeaders headers() {
+            return original.headers();
+        }
+
+        @Override
+        public void writeLines(StringBuilder block, Map<String, List<String>> written) {
+            for (int i = 0, n = tags.headerCount(); i < n; i++) {
+                String name = tags.headerName(i);
+                if (written.isEmpty() || !written.containsKey(name)) {
+                    block.append(name).append(": ").append(tags.headerValue(i)).append("\r\n");
+                }
+            }
+        }
+
+        @Override
+        public void addTo(Object requestCopy) {
+            Map<String, List<String>> headers;
+            try {
+                headers = WireTagging.systemHeaders(requestCopy);
+            } catch (Throwable unexpected) {
+                throw new IllegalStateException("the request copy's headers could not be read", unexpected);
+            }
+            for (int i = 0, n = tags.headerCount(); i < n; i++) {
+                List<String> value = new ArrayList<>(1);
+                value.add(tags.headerValue(i));
+                headers.put(tags.headerName(i), value);
+            }
+        }
     }
 
     /**

@@ -179,7 +179,9 @@ final class JdkExchange implements Exchange<HttpResponse<Object>> {
         Optional<Duration> attemptTimeout = shorterTimeout ? Optional.of(Duration.ofNanos(spec.clientTimeoutNanos()))
                 : ownTimeout;
         if (AttemptRequest.supports(spec)) {
-            return new AttemptRequest(original, spec, attemptTimeout);
+            return AttemptRequest.OnTheWire.fits(original, spec)
+                    ? new AttemptRequest.OnTheWire(original, spec, attemptTimeout)
+                    : new AttemptRequest(original, spec, attemptTimeout);
         }
         return built(original, spec.headers(), attemptTimeout);
     }

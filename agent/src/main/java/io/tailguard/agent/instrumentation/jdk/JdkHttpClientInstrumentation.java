@@ -17,22 +17,24 @@ import java.util.List;
  */
 public final class JdkHttpClientInstrumentation implements ClientInstrumentation {
 
+    public static final String NAME = "jdk";
     static final String CLIENT = "jdk/internal/net/http/HttpClientImpl";
 
     /**
      * The packages of module {@code java.net.http} the agent opens to itself at startup: the
-     * client's implementation, for {@link SendWithoutHandOff}, and the API's, for the one private
-     * constructor {@link AttemptRequest} uses.
+     * client's implementation, for {@link SendWithoutHandOff} and {@link WireTagging}, the API's,
+     * for the one private constructor {@link AttemptRequest} uses, and the one of the client's
+     * header builder, whose map {@link WireTagging} adds HTTP/2 tags to.
      */
     public static final List<String> OPENED_PACKAGES = List.of(SendWithoutHandOff.PACKAGE,
-            AttemptRequest.HEADERS_PACKAGE);
+            AttemptRequest.HEADERS_PACKAGE, WireTagging.HEADERS_BUILDER_PACKAGE);
     private static final String REQUEST = "Ljava/net/http/HttpRequest;";
     private static final String HANDLER = "Ljava/net/http/HttpResponse$BodyHandler;";
     private static final String PUSH_HANDLER = "Ljava/net/http/HttpResponse$PushPromiseHandler;";
 
     @Override
     public String name() {
-        return "jdk";
+        return NAME;
     }
 
     @Override
@@ -51,5 +53,6 @@ public final class JdkHttpClientInstrumentation implements ClientInstrumentation
     public void install(Engine engine) {
         Dispatcher.install(Dispatcher.JDK_SEND, new JdkSendInterceptor(engine, true));
         Dispatcher.install(Dispatcher.JDK_SEND_ASYNC, new JdkSendInterceptor(engine, false));
+        WireTagging.prepare();
     }
 }

@@ -1,0 +1,350 @@
+package io.tailguard.agent.instrumentation.jdk;
+
+import io.tailguard.agent.Log;
+import io.tailguard.agent.engine.DaemonThreads;
+import java.lang.instrument.ClassFileTransformer;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.MethodType;
+import java.net.http.HttpClient;
+import java.security.ProtectionDomain;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.objectweb.asm.ClassReader;
+import org.objectweb.asm.ClassVisitor;
+import org.objectweb.asm.ClassWriter;
+import org.objectweb.asm.FieldVisitor;
+import org.objectweb.asm.MethodVisitor;
+import org.objectweb.asm.Opcodes;
+import org.objectweb.asm.Type;
+
+/**
+ * The JDK client writes a tagged attempt's tags itself, where it writes the request's header
+ * lines, instead of taking them as headers of the request it is given: it copies those headers
+ * into sorted maps twice and checks every name again on the way to the wire, which for three tags
+ * cost it some 2 KB and 3 µs per call, more than all the rest of the agent's work. Three classes of
+ * {@code java.net.http}'s implementation get a few instructions each, as they are first loaded:
+ * <ul>
+ *   <li>{@code HttpRequestImpl}, the client's copy of every request, gets a field for the
+ *       attempt's tags, set where it copies a request given to the client ({@link
+ *       io.tailguard.bootstrap.Dispatcher#wireTags}) and carried over where it derives one from
+ *       another (a redirect, an authentication retry), as the client carries its headers;</li>
+ *   <li>{@code Http1Request.collectCookies}, which the client calls once per HTTP/1.1 request
+ *       right after writing the user's headers, first appends the tags' lines;</li>
+ *   <li>{@code Stream.headerFrame}, where an HTTP/2 stream encodes its request headers, first adds
+ *       the tags to the request's own headers.</li>
+ * </ul>
+ * Only the agent's attempts carry tags there ({@link AttemptRequest.OnTheWire}); every other
+ * request passes the added instructions with a {@code null} and goes out as without the agent.
+ *
+ * <p>Unlike the hooks' prologues, this adds a field, so it is done only where a class is first
+ * defined, by a transformer that does not take part in retransformations (the JVM then starts a
+ * retransformation from the bytes made here). Where the classes are not as on the JDKs it was
+ * checked on (17 to 25: the field and methods named above), where any of them was loaded before
+ * the agent (an attach), or on a later JDK, whose client may send requests another way (HTTP/3),
+ * nothing is rewritten or nothing uses it, and tagged attempts carry their tags as headers of the
+ * request, as before ({@link #available}).
+ */
+public final class WireTagging implements ClassFileTransformer {
+
+    private static final String PACKAGE = "jdk/internal/net/http/";
+    /** The package of the client's header builder, opened to the agent at startup. */
+    static final String HEADERS_BUILDER_PACKAGE = "jdk.internal.net.http.common";
+    private static final String REQUEST_COPY = PACKAGE + "HttpRequestImpl";
+    private static final String HTTP1_REQUEST = PACKAGE + "Http1Request";
+    private static final String STREAM = PACKAGE + "Stream";
+    private static final String REQUEST_COPY_DESCRIPTOR = "L" + REQUEST_COPY + ";";
+    private static final String FIELD = "tailguard$tags";
+    private static final String DISPATCHER = "io/tailguard/bootstrap/Dispatcher";
+    private static final String HTTP1_METHOD = "collectCookies";
+    private static final String HTTP1_DESCRIPTOR = "(Ljava/lang/StringBuilder;Ljava/net/http/HttpHeaders;"
+            + "Ljava/net/http/HttpHeaders;)V";
+    private static final String STREAM_METHOD = "headerFrame";
+    private static final String STREAM_DESCRIPTOR = "(J)Ljdk/internal/net/http/frame/OutgoingHeaders;";
+    private static final int FIRST_CHECKED = 17;
+    private static final int LAST_CHECKED = 25;
+
+    private static final int COPY_DONE = 1;
+    private static final int HTTP1_DONE = 2;
+    private static final int STREAM_DONE = 4;
+    private static final int ALL_DONE = COPY_DONE | HTTP1_DONE | STREAM_DONE;
+    private static final int FAILED = -1;
+    /** Which of the three classes were rewritten, or {@link #FAILED} once one could not be. */
+    private static final AtomicInteger REWRITTEN = new AtomicInteger();
+    private static volatile boolean loading;
+    /**
+     * {@code HttpRequestImpl.getSystemHeadersBuilder().map()}, for {@link AttemptRequest.OnTheWire#addTo};
+     * set once all three classes are rewritten.
+     */
+    private static volatile MethodHandle systemHeaders;
+
+    /** Whether this JDK's client is one the rewriting was checked on. */
+    public static boolean applies() {
+        int feature = Runtime.version().feature();
+        return feature >= FIRST_CHECKED && feature <= LAST_CHECKED;
+    }
+
+    /**
+     * Whether tagged attempts may leave their tags to the client's own header writing: all three
+     * classes rewritten and checked ({@link #prepare}). Until then they carry them as headers.
+     */
+    static boolean available() {
+        if (systemHeaders != null) {
+            return true;
+        }
+        prepare();
+        return false;
+    }
+
+    /**
+     * Has the three classes loaded (and so rewritten) on a thread of the agent's, once: the client
+     * loads the first two for its first request and the stream for its first HTTP/2 one, and their
+     * loading and rewriting (some 20 ms) is not the application's first request's to wait for.
+     * Called when the client is first hooked, and by {@link #available} should that not have run.
+     */
+    public static void prepare() {
+        if (!loading && REWRITTEN.get() != FAILED && applies()) {
+            synchronized (WireTagging.class) {
+                if (!loading) {
+                    loading = true;
+                    DaemonThreads.named("tailguard-jdk-tags").newThread(WireTagging::load).start();
+                }
+            }
+        }
+    }
+
+    /** Loads the three classes (rewriting them, unless loaded before) and finds what {@link #systemHeaders} calls. */
+    private static void load() {
+        try {
+            ClassLoader platform = HttpClient.class.getClassLoader();
+            Class<?> copy = Class.forName(REQUEST_COPY.replace('/', '.'), false, platform);
+            Class.forName(HTTP1_REQUEST.replace('/', '.'), false, platform);
+            Class.forName(STREAM.replace('/', '.'), false, platform);
+            MethodHandle headers = systemHeadersOf(copy);
+            if (REWRITTEN.get() == ALL_DONE) {
+                systemHeaders = headers;
+                Log.debug("tagged JDK requests leave their tags to the client's header writing");
+            } else {
+                Log.debug("tagged JDK requests carry their tags as headers of the request: the client's classes "
+                        + "were loaded before the agent, or not as expected");
+            }
+        } catch (Throwable unavailable) {
+            Log.debug("tagged JDK requests carry their tags as headers of the request: " + unavailable);
+        }
+    }
+
+    private static MethodHandle systemHeadersOf(Class<?> copy) throws ReflectiveOperationException {
+        MethodHandles.Lookup lookup = MethodHandles.privateLookupIn(copy, MethodHandles.lookup());
+        MethodHandle builder = lookup.findVirtual(copy, "getSystemHeadersBuilder",
+                MethodType.methodType(Class.forName(HEADERS_BUILDER_PACKAGE + ".HttpHeadersBuilder", false,
+                        copy.getClassLoader())));
+        MethodHandle map = lookup.findVirtual(builder.type().returnType(), "map", MethodType.methodType(Map.class));
+        return MethodHandles.filterReturnValue(builder, map)
+                .asType(MethodType.methodType(Map.class, Object.class));
+    }
+
+    /** The headers a request copy's HTTP/2 stream encodes with the user's: the client's own, mutable. */
+    @SuppressWarnings("unchecked")
+    static Map<String, List<String>> systemHeaders(Object requestCopy) throws Throwable {
+        return (Map<String, List<String>>) systemHeaders.invokeExact(requestCopy);
+    }
+
+    @Override
+    public byte[] transform(ClassLoader loader, String className, Class<?> classBeingRedefined,
+            ProtectionDomain protectionDomain, byte[] classfileBuffer) {
+        if (className == null || classBeingRedefined != null || !className.startsWith(PACKAGE)) {
+            return null;
+        }
+        int part = className.equals(REQUEST_COPY) ? COPY_DONE
+                : className.equals(HTTP1_REQUEST) ? HTTP1_DONE
+                : className.equals(STREAM) ? STREAM_DONE : 0;
+        if (part == 0 || REWRITTEN.get() == FAILED) {
+            return null;
+        }
+        try {
+            byte[] rewritten = null;
+            if (part == COPY_DONE) {
+                rewritten = rewriteRequestCopy(classfileBuffer);
+            } else if ((REWRITTEN.get() & COPY_DONE) != 0) {
+                // Only code that reads a field the request copy has.
+                rewritten = part == HTTP1_DONE
+                        ? prologue(classfileBuffer, HTTP1_METHOD, HTTP1_DESCRIPTOR, false)
+                        : prologue(classfileBuffer, STREAM_METHOD, STREAM_DESCRIPTOR, true);
+            }
+            if (rewritten == null) {
+                REWRITTEN.set(FAILED);
+                Log.debug("tagged JDK requests carry their tags as headers of the request: " + className
+                        + " is not as expected, or was loaded before its request copy");
+                return null;
+            }
+            REWRITTEN.accumulateAndGet(part, (was, bit) -> was == FAILED ? FAILED : was | bit);
+            return rewritten;
+        } catch (Throwable failure) {
+            REWRITTEN.set(FAILED);
+            Log.debug("tagged JDK requests carry their tags as headers of the request: " + className
+                    + " could not be rewritten: " + failure);
+            return null;
+        }
+    }
+
+    /**
+     * The request copy with the tags' field, set at the end of each constructor that takes the
+     * request given to the client or another copy. {@code null} when the class has the field
+     * already (another agent's work) or lacks what the other two rewrites call.
+     */
+    static byte[] rewriteRequestCopy(byte[] classFile) {
+        ClassReader reader = new ClassReader(classFile);
+        if (declares(reader, FIELD, null, false)) {
+            return null;
+        }
+        ClassWriter writer = new ClassWriter(reader, 0);
+        int[] constructors = new int[1];
+        reader.accept(new ClassVisitor(Opcodes.ASM9, writer) {
+            @Override
+            public MethodVisitor visitMethod(int access, String name, String descriptor, String signature,
+                    String[] exceptions) {
+                MethodVisitor next = super.visitMethod(access, name, descriptor, signature, exceptions);
+                if (!name.equals("<init>")) {
+                    return next;
+                }
+                Type[] arguments = Type.getArgumentTypes(descriptor);
+                int local = 1;
+                for (Type argument : arguments) {
+                    String type = argument.getDescriptor();
+                    if (type.equals("Ljava/net/http/HttpRequest;") || type.equals(REQUEST_COPY_DESCRIPTOR)) {
+                        constructors[0]++;
+                        return new SetAtReturn(next, local, type.equals(REQUEST_COPY_DESCRIPTOR));
+                    }
+                    local += argument.getSize();
+                }
+                return next;
+            }
+
+            @Override
+            public void visitEnd() {
+                FieldVisitor field = super.visitField(Opcodes.ACC_SYNTHETIC | Opcodes.ACC_TRANSIENT, FIELD,
+                        "Ljava/lang/Object;", null, null);
+                field.visitEnd();
+                super.visitEnd();
+            }
+        }, ClassReader.EXPAND_FRAMES);
+        return constructors[0] == 0 ? null : writer.toByteArray();
+    }
+
+    /**
+     * Sets the field before each {@code return} of a constructor: from the request given to the
+     * client ({@code Dispatcher.wireTags}), or from the copy this one is derived from.
+     */
+    private static final class SetAtReturn extends MethodVisitor {
+        private final int source;
+        private final boolean fromCopy;
+
+        SetAtReturn(MethodVisitor next, int source, boolean fromCopy) {
+            super(Opcodes.ASM9, next);
+            this.source = source;
+            this.fromCopy = fromCopy;
+        }
+
+        @Override
+        public void visitInsn(int opcode) {
+            if (opcode == Opcodes.RETURN) {
+                super.visitVarInsn(Opcodes.ALOAD, 0);
+                super.visitVarInsn(Opcodes.ALOAD, source);
+                if (fromCopy) {
+                    super.visitFieldInsn(Opcodes.GETFIELD, REQUEST_COPY, FIELD, "Ljava/lang/Object;");
+                } else {
+                    super.visitMethodInsn(Opcodes.INVOKESTATIC, DISPATCHER, "wireTags",
+                            "(Ljava/lang/Object;)Ljava/lang/Object;", false);
+                }
+                super.visitFieldInsn(Opcodes.PUTFIELD, REQUEST_COPY, FIELD, "Ljava/lang/Object;");
+            }
+            super.visitInsn(opcode);
+        }
+
+        @Override
+        public void visitMaxs(int maxStack, int maxLocals) {
+            super.visitMaxs(Math.max(maxStack, 2), maxLocals);
+        }
+    }
+
+    /**
+     * The HTTP/1.1 writer's or the HTTP/2 stream's method with a first call handing the dispatcher
+     * its request copy's tags: {@code Dispatcher.writeWireTags(request.tags, block, written.map())}
+     * or {@code Dispatcher.addWireTags(request.tags, request)}. {@code null} when the class lacks
+     * the method or its {@code request} field.
+     */
+    static byte[] prologue(byte[] classFile, String method, String descriptor, boolean stream) {
+        ClassReader reader = new ClassReader(classFile);
+        String owner = reader.getClassName();
+        if (!declares(reader, "request", REQUEST_COPY_DESCRIPTOR, false)
+                || !declares(reader, method, descriptor, true)) {
+            return null;
+        }
+        ClassWriter writer = new ClassWriter(reader, 0);
+        reader.accept(new ClassVisitor(Opcodes.ASM9, writer) {
+            @Override
+            public MethodVisitor visitMethod(int access, String name, String desc, String signature,
+                    String[] exceptions) {
+                MethodVisitor next = super.visitMethod(access, name, desc, signature, exceptions);
+                if (!name.equals(method) || !desc.equals(descriptor) || (access & Opcodes.ACC_STATIC) != 0) {
+                    return next;
+                }
+                return new MethodVisitor(Opcodes.ASM9, next) {
+                    @Override
+                    public void visitCode() {
+                        super.visitCode();
+                        super.visitVarInsn(Opcodes.ALOAD, 0);
+                        super.visitFieldInsn(Opcodes.GETFIELD, owner, "request", REQUEST_COPY_DESCRIPTOR);
+                        if (stream) {
+                            super.visitInsn(Opcodes.DUP);
+                            super.visitFieldInsn(Opcodes.GETFIELD, REQUEST_COPY, FIELD, "Ljava/lang/Object;");
+                            super.visitInsn(Opcodes.SWAP);
+                            super.visitMethodInsn(Opcodes.INVOKESTATIC, DISPATCHER, "addWireTags",
+                                    "(Ljava/lang/Object;Ljava/lang/Object;)V", false);
+                        } else {
+                            super.visitFieldInsn(Opcodes.GETFIELD, REQUEST_COPY, FIELD, "Ljava/lang/Object;");
+                            super.visitVarInsn(Opcodes.ALOAD, 1);
+                            super.visitVarInsn(Opcodes.ALOAD, 2);
+                            super.visitMethodInsn(Opcodes.INVOKEVIRTUAL, "java/net/http/HttpHeaders", "map",
+                                    "()Ljava/util/Map;", false);
+                            super.visitMethodInsn(Opcodes.INVOKESTATIC, DISPATCHER, "writeWireTags",
+                                    "(Ljava/lang/Object;Ljava/lang/StringBuilder;Ljava/util/Map;)V", false);
+                        }
+                    }
+
+                    @Override
+                    public void visitMaxs(int maxStack, int maxLocals) {
+                        super.visitMaxs(Math.max(maxStack, 3), maxLocals);
+                    }
+                };
+            }
+        }, ClassReader.EXPAND_FRAMES);
+        return writer.toByteArray();
+    }
+
+    /** Whether the class declares this field or (non-static) method; any descriptor when {@code null}. */
+    private static boolean declares(ClassReader reader, String name, String descriptor, boolean isMethod) {
+        boolean[] found = new boolean[1];
+        reader.accept(new ClassVisitor(Opcodes.ASM9) {
+            @Override
+            public FieldVisitor visitField(int access, String field, String desc, String signature, Object value) {
+                if (!isMethod && field.equals(name) && (descriptor == null || desc.equals(descriptor))
+                        && (access & Opcodes.ACC_STATIC) == 0) {
+                    found[0] = true;
+                }
+                return null;
+            }
+
+            @Override
+            public MethodVisitor visitMethod(int access, String method, String desc, String signature,
+                    String[] exceptions) {
+                if (isMethod && method.equals(name) && desc.equals(descriptor) && (access & Opcodes.ACC_STATIC) == 0) {
+                    found[0] = true;
+                }
+                return null;
+            }
+        }, ClassReader.SKIP_CODE | ClassReader.SKIP_DEBUG | ClassReader.SKIP_FRAMES);
+        return found[0];
+    }
+}
