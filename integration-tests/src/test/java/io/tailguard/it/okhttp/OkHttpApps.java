@@ -2,6 +2,7 @@ package io.tailguard.it.okhttp;
 
 import io.tailguard.it.AgentedApp;
 import io.tailguard.it.Call;
+import io.tailguard.it.SelfSignedTls;
 import io.tailguard.it.TestServer;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -22,10 +23,18 @@ final class OkHttpApps implements AutoCloseable {
     static final List<String> APIS = List.of("okhttp-execute", "okhttp-enqueue");
 
     private final String config;
+    /** The certificate the applications trust, for HTTPS; {@code null} for none. */
+    private final SelfSignedTls tls;
     private final Map<String, AgentedApp> apps = new LinkedHashMap<>();
 
     OkHttpApps(String... configLines) {
+        this(null, configLines);
+    }
+
+    /** Applications that trust {@code tls}'s certificate as well. */
+    OkHttpApps(SelfSignedTls tls, String... configLines) {
         this.config = String.join("\n", configLines);
+        this.tls = tls;
     }
 
     /** Every version with both APIs: {@code execute} and {@code enqueue}. */
@@ -54,8 +63,10 @@ final class OkHttpApps implements AutoCloseable {
     }
 
     synchronized AgentedApp app(String version) {
-        return apps.computeIfAbsent(version, v -> warmedUp(AgentedApp.withConfig(config)
-                .classpath(AgentedApp.clientClasspath(v)).start()));
+        return apps.computeIfAbsent(version, v -> {
+            AgentedApp.Builder builder = AgentedApp.withConfig(config).classpath(AgentedApp.clientClasspath(v));
+            return warmedUp((tls == null ? builder : builder.trusting(tls)).start());
+        });
     }
 
     /**
