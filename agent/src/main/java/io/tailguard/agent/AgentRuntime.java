@@ -9,6 +9,7 @@ import io.tailguard.agent.instrumentation.Hook;
 import io.tailguard.agent.instrumentation.HookTransformer;
 import io.tailguard.agent.instrumentation.Instrumentations;
 import io.tailguard.agent.instrumentation.MethodPrologue;
+import io.tailguard.agent.instrumentation.urlconnection.HeaderLines;
 import io.tailguard.agent.instrumentation.urlconnection.UrlConnectionInstrumentation;
 import io.tailguard.agent.instrumentation.jdk.JdkHttpClientInstrumentation;
 import io.tailguard.agent.instrumentation.jdk.WireTagging;
@@ -101,6 +102,7 @@ final class AgentRuntime {
             }
             if (names.contains(UrlConnectionInstrumentation.NAME)) {
                 openJavaBaseForUrlConnection(instrumentation);
+                HeaderLines.register(instrumentation);
             }
             AgentStatus status = new AgentStatus(failures, clients, names);
             HookTransformer transformer = new HookTransformer(hooks, new InstallOnFirstHook(installing, engine, status));

@@ -60,6 +60,8 @@ public final class Dispatcher {
     public static final int TOMCAT_BEFORE_EXECUTE = 21;
     /** Apache 5 async {@code InternalHttpAsyncExecRuntime.execute(String, AsyncClientExchangeHandler, HttpClientContext)}: an exchange starts on its connection. */
     public static final int APACHE5_ASYNC_EXCHANGE = 22;
+    /** Not a hook: {@link #printWireTags}, from {@code MessageHeader}'s printing, reaches it. */
+    public static final int URLCONNECTION_TAG_LINES = 23;
     public static final int SLOT_COUNT = 24;
 
     private static final AtomicReferenceArray<CallInterceptor> INTERCEPTORS =
@@ -164,6 +166,23 @@ public final class Dispatcher {
         }
         try {
             ((WireTags) tags).addTo(requestCopy);
+        } catch (Throwable failure) {
+            reportFailure(failure);
+        }
+    }
+
+    /**
+     * Called where {@code HttpURLConnection}'s header block is printed, before its last line, with
+     * the stream and the block's keys: the interceptor of {@link #URLCONNECTION_TAG_LINES}, if any,
+     * writes the tags of the attempt printing it. Never throws.
+     */
+    public static void printWireTags(Object out, Object[] keys) {
+        CallInterceptor lines = INTERCEPTORS.get(URLCONNECTION_TAG_LINES);
+        if (lines == null) {
+            return;
+        }
+        try {
+            lines.intercept(out, keys);
         } catch (Throwable failure) {
             reportFailure(failure);
         }

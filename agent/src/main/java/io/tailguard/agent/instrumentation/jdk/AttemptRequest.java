@@ -2,6 +2,7 @@ package io.tailguard.agent.instrumentation.jdk;
 
 import io.tailguard.agent.Log;
 import io.tailguard.agent.engine.AttemptSpec;
+import io.tailguard.agent.instrumentation.PlainText;
 import io.tailguard.bootstrap.WireTags;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
@@ -209,7 +210,8 @@ class AttemptRequest extends HttpRequest {
             Map<String, List<String>> own = original.headers().map();
             for (int i = 0; i < count; i++) {
                 String name = tags.headerName(i);
-                if (!own.isEmpty() && own.containsKey(name) || treatedApart(name) || !plain(tags.headerValue(i))) {
+                if (!own.isEmpty() && own.containsKey(name) || treatedApart(name)
+                        || !PlainText.plain(tags.headerValue(i))) {
                     return false;
                 }
             }
@@ -222,18 +224,7 @@ class AttemptRequest extends HttpRequest {
                     || name.equalsIgnoreCase("user-agent");
         }
 
-        /** Visible ASCII, spaces and tabs: nothing that could end a header line. */
-        private static boolean plain(String value) {
-            for (int i = 0, n = value.length(); i < n; i++) {
-                char c = value.charAt(i);
-                if ((c < 0x20 && c != '\t') || c > 0x7e) {
-                    return false;
-                }
-            }
-            return true;
-        }
-
-        @Override
+            @Override
         public HttpHeaders headers() {
             return original.headers();
         }

@@ -319,11 +319,15 @@ final class ConnectionFields {
     /**
      * Lets go of the previous attempt's response (closing its stream returns a kept-alive
      * connection to the JDK's cache, or closes it), clears the response state and puts the
-     * request back as the application left it, with {@code tags} set on it.
+     * request back as the application left it, with {@code tags} set on it unless the connection's
+     * header printing writes them ({@code tagsOnTheWire}, {@link HeaderLines}).
      */
-    void reset(HttpURLConnection c, Request request, AttemptSpec tags, boolean first)
+    void reset(HttpURLConnection c, Request request, AttemptSpec tags, boolean first, boolean tagsOnTheWire)
             throws ReflectiveOperationException {
         if (first) {
+            if (tagsOnTheWire) {
+                return;
+            }
             // Nothing was exchanged yet; a connection the application opened (getOutputStream
             // connects) is the one the JDK sends on. Its headers are still those captured (the
             // capture is a copy of them, kept for the attempts after this one), so the tags go
@@ -347,7 +351,7 @@ final class ConnectionFields {
         responseMessage.set(c, null);
         headers.reset(responses.get(c));
         failedOnce.setBoolean(c, false);
-        requests.set(c, tagged(request, tags));
+        requests.set(c, tagged(request, tags, tagsOnTheWire));
         setRequests.setBoolean(c, request.headersWritten);
         poster.set(c, request.body);
         method.set(c, request.method);
@@ -358,9 +362,9 @@ final class ConnectionFields {
         userCookies2.set(c, request.userCookies2);
     }
 
-    private Object tagged(Request request, AttemptSpec tags) {
+    private Object tagged(Request request, AttemptSpec tags, boolean tagsOnTheWire) {
         Object copy = headers.copy(request.headers);
-        for (int i = 0, n = tags.headerCount(); i < n; i++) {
+        for (int i = 0, n = tagsOnTheWire ? 0 : tags.headerCount(); i < n; i++) {
             headers.set(copy, tags.headerName(i), tags.headerValue(i));
         }
         return copy;
@@ -422,10 +426,11 @@ final class ConnectionFields {
      * A new connection of the JDK's own class for the application's request: the same URL and
      * proxy, every setting the application made (timeouts, redirects, caches, authenticator; for
      * HTTPS the application's own {@code HttpsURLConnection}, whose SSL socket factory and hostname
-     * verifier the delegate asks for), and the request with {@code tags} set on it. It opens a
-     * connection of its own (or takes an idle one from the JDK's keep-alive cache).
+     * verifier the delegate asks for), and the request with {@code tags} set on it unless its header
+     * printing writes them ({@code tagsOnTheWire}). It opens a connection of its own (or takes an
+     * idle one from the JDK's keep-alive cache).
      */
-    HttpURLConnection twin(HttpURLConnection c, Request request, AttemptSpec tags)
+    HttpURLConnection twin(HttpURLConnection c, Request request, AttemptSpec tags, boolean tagsOnTheWire)
             throws ReflectiveOperationException {
         Object proxy = instProxy.get(c);
         HttpURLConnection twin = (HttpURLConnection) (c.getClass() == type
@@ -435,7 +440,7 @@ final class ConnectionFields {
             f.set(twin, f.get(c));
         }
         headers.addAll(userHeaders.get(twin), userHeaders.get(c));
-        requests.set(twin, tagged(request, tags));
+        requests.set(twin, tagged(request, tags, tagsOnTheWire));
         setRequests.setBoolean(twin, request.headersWritten);
         poster.set(twin, request.body);
         method.set(twin, request.method);

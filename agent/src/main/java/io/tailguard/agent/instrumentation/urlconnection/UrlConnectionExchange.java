@@ -189,9 +189,11 @@ final class UrlConnectionExchange implements Exchange<UrlConnectionExchange.Atte
             HttpURLConnection on;
             InputStream stream = null;
             Throwable thrown = null;
+            byte[] tagLines;
             try {
+                tagLines = HeaderLines.linesFor(spec, request, fields);
                 on = Thread.currentThread() == applicationThread ? connection
-                        : fields.twin(connection, request, spec);
+                        : fields.twin(connection, request, spec, tagLines != null);
             } catch (Throwable e) {
                 listener.onFailure(e);
                 return;
@@ -206,9 +208,10 @@ final class UrlConnectionExchange implements Exchange<UrlConnectionExchange.Atte
             }
             try {
                 Dispatcher.skipNextInterception();
+                HeaderLines.pending(tagLines);
                 try {
                     if (on == connection) {
-                        fields.reset(connection, request, spec, !applicationObjectUsed);
+                        fields.reset(connection, request, spec, !applicationObjectUsed, tagLines != null);
                         applicationObjectUsed = true;
                         stream = fields.exchange(connection);
                     } else {
@@ -216,6 +219,7 @@ final class UrlConnectionExchange implements Exchange<UrlConnectionExchange.Atte
                         stream = on.getInputStream();
                     }
                 } finally {
+                    HeaderLines.pending(null);
                     Dispatcher.clearSkip();
                 }
             } catch (Throwable e) {

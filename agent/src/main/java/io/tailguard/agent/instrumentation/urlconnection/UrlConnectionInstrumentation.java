@@ -43,6 +43,7 @@ public final class UrlConnectionInstrumentation implements ClientInstrumentation
     public void install(Engine engine) {
         Dispatcher.install(Dispatcher.URLCONNECTION_EXCHANGE, new UrlConnectionInterceptor(engine));
         Dispatcher.install(Dispatcher.URLCONNECTION_BODY, new UrlConnectionBodyInterceptor(engine));
+        HeaderLines.prepare();
     }
 
     static void unavailable(Throwable failure) {

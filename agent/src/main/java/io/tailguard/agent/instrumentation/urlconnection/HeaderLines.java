@@ -1,0 +1,261 @@
+package io.tailguard.agent.instrumentation.urlconnection;
+
+import io.tailguard.agent.Log;
+import io.tailguard.agent.engine.AttemptSpec;
+import io.tailguard.agent.engine.DaemonThreads;
+import io.tailguard.agent.instrumentation.PlainText;
+import io.tailguard.bootstrap.CallInterceptor;
+import io.tailguard.bootstrap.Dispatcher;
+import java.io.PrintStream;
+import java.lang.instrument.ClassFileTransformer;
+import java.lang.instrument.Instrumentation;
+import java.security.ProtectionDomain;
+import java.util.List;
+import org.objectweb.asm.ClassReader;
+import org.objectweb.asm.ClassVisitor;
+import org.objectweb.asm.ClassWriter;
+import org.objectweb.asm.MethodVisitor;
+import org.objectweb.asm.Opcodes;
+
+/**
+ * {@code HttpURLConnection}'s tags written as bytes where the connection prints its request
+ * headers, instead of as entries of its header list: the JDK prints every entry through a
+ * {@code StringBuilder}, a concatenated value and a {@code String} of its own, some 700 B for the
+ * tags of one request. {@code sun.net.www.MessageHeader}'s private static {@code print}, which
+ * writes every request's header block, gets one call before it writes the block's last empty
+ * line: {@code Dispatcher.printWireTags(out, keys)}, which hands the stream to this class's
+ * interceptor. That writes the lines an attempt running on the same thread registered
+ * ({@link #pending}), and nothing otherwise, or for a proxy's {@code CONNECT} request (the tunnel
+ * the attempt's request then goes through), so the tags go out on the request the JDK sends for
+ * the attempt, and again on a redirect or an authentication retry it follows, as they do as entries
+ * of the list the JDK re-sends.
+ *
+ * <p>Only the method's body changes, so the class, which most applications load at startup (jar
+ * URLs use it), is retransformed, on a thread of the agent's once the client is hooked. Where that
+ * cannot be done, or the method is not as on the JDKs it was checked on (17 to 25), tags go into
+ * the header list as before ({@link #linesFor} answers {@code null}).
+ */
+public final class HeaderLines implements ClassFileTransformer {
+
+    private static final String MESSAGE_HEADER = "sun/net/www/MessageHeader";
+    private static final String PRINT_DESCRIPTOR = "(I[Ljava/lang/String;[Ljava/lang/String;Ljava/io/PrintStream;)V";
+    private static final int FIRST_CHECKED = 17;
+    private static final int LAST_CHECKED = 25;
+    /** Names the JDK sets itself as it sends a request, or treats apart: tags of these names go into the list. */
+    private static final List<String> JDKS_OWN = List.of("host", "user-agent", "accept", "connection",
+            "proxy-connection", "content-length", "content-type", "transfer-encoding", "cache-control", "pragma",
+            "if-modified-since", "cookie", "cookie2", "authorization", "proxy-authorization", "expect");
+
+    private static final ThreadLocal<byte[]> PENDING = new ThreadLocal<>();
+    /** The class as defined is this transformer's work: tags may be left to it. */
+    private static volatile boolean rewritten;
+    /** The transformer made the class's bytes (the JVM may still refuse them). */
+    private static volatile boolean transformed;
+    private static volatile boolean preparing;
+    private static volatile Instrumentation instrumentation;
+
+    private HeaderLines() {
+    }
+
+    /**
+     * Registers the transformer (premain or attach, with the client's instrumentation on); the
+     * rewriting itself waits for {@link #prepare}, or for the class's first loading.
+     */
+    public static void register(Instrumentation inst) {
+        if (applies()) {
+            instrumentation = inst;
+            inst.addTransformer(new HeaderLines(), true);
+        }
+    }
+
+    private static boolean applies() {
+        int feature = Runtime.version().feature();
+        return feature >= FIRST_CHECKED && feature <= LAST_CHECKED;
+    }
+
+    /** Installs the interceptor and has the header class rewritten on a thread of the agent's, once. */
+    static void prepare() {
+        Instrumentation inst = instrumentation;
+        if (inst == null || preparing) {
+            return;
+        }
+        synchronized (HeaderLines.class) {
+            if (preparing) {
+                return;
+            }
+            preparing = true;
+        }
+        Dispatcher.install(Dispatcher.URLCONNECTION_TAG_LINES, new LineWriter());
+        DaemonThreads.named("tailguard-urlconnection-tags").newThread(() -> {
+            try {
+                // Loaded now if it was not (through the transformer), or rewritten where it was.
+                Class<?> headers = Class.forName(MESSAGE_HEADER.replace('/', '.'), false, null);
+                if (!transformed && inst.isModifiableClass(headers)) {
+                    inst.retransformClasses(headers);
+                }
+                rewritten = transformed;
+                Log.debug(rewritten ? "HttpURLConnection's tags are written with its header lines"
+                        : "HttpURLConnection's tags go into its header list: its header class is not as expected");
+            } catch (Throwable failure) {
+                Log.debug("HttpURLConnection's tags go into its header list: " + failure);
+            }
+        }).start();
+    }
+
+    /**
+     * The attempt's tag lines as the connection's header printing is to write them, or {@code null}
+     * when they go into its header list instead: the header class not rewritten (yet), no tags, a
+     * tag the application set itself (its own request id) or one the JDK sets or treats apart, or a
+     * value that is not plain visible ASCII.
+     */
+    static byte[] linesFor(AttemptSpec tags, ConnectionFields.Request request, ConnectionFields fields)
+            throws ReflectiveOperationException {
+        int count = tags.headerCount();
+        if (count == 0 || !rewritten) {
+            return null;
+        }
+        int length = 0;
+        for (int i = 0; i < count; i++) {
+            String name = tags.headerName(i);
+            String value = tags.headerValue(i);
+            if (jdksOwn(name) || !PlainText.plain(name) || !PlainText.plain(value)
+                    || fields.requestHeader(request, name) != null) {
+                return null;
+            }
+            length += name.length() + 2 + value.length() + 2;
+        }
+        byte[] lines = new byte[length];
+        int at = 0;
+        for (int i = 0; i < count; i++) {
+            at = put(lines, at, tags.headerName(i));
+            lines[at++] = ':';
+            lines[at++] = ' ';
+            at = put(lines, at, tags.headerValue(i));
+            lines[at++] = '\r';
+            lines[at++] = '\n';
+        }
+        return lines;
+    }
+
+    private static boolean jdksOwn(String name) {
+        for (String own : JDKS_OWN) {
+            if (own.equalsIgnoreCase(name)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static int put(byte[] to, int at, String text) {
+        for (int i = 0, n = text.length(); i < n; i++) {
+            to[at++] = (byte) text.charAt(i);
+        }
+        return at;
+    }
+
+    /** The lines the headers printed on this thread get, until {@code null}: an attempt's exchange. */
+    static void pending(byte[] lines) {
+        if (lines != null || PENDING.get() != null) {
+            PENDING.set(lines);
+        }
+    }
+
+    /** Called with the stream a header block is printed to and the block's keys, before its last line. */
+    private static final class LineWriter implements CallInterceptor {
+        @Override
+        public Object intercept(Object out, Object[] keys) {
+            byte[] lines = PENDING.get();
+            if (lines != null && out instanceof PrintStream
+                    && !(keys.length > 0 && keys[0] != null && keys[0].toString().startsWith("CONNECT "))) {
+                ((PrintStream) out).write(lines, 0, lines.length);
+            }
+            return null;
+        }
+    }
+
+    @Override
+    public byte[] transform(ClassLoader loader, String className, Class<?> classBeingRedefined,
+            ProtectionDomain protectionDomain, byte[] classfileBuffer) {
+        if (loader != null || !MESSAGE_HEADER.equals(className)) {
+            return null;
+        }
+        try {
+            byte[] result = rewrite(classfileBuffer);
+            transformed = result != null;
+            return result;
+        } catch (Throwable failure) {
+            transformed = false;
+            Log.debug("HttpURLConnection's header class could not be rewritten: " + failure);
+            return null;
+        }
+    }
+
+    /**
+     * The header class with {@code Dispatcher.printWireTags(out, keys)} called in its static
+     * {@code print} just before the block's last line: {@code null} unless that method makes
+     * exactly one {@code PrintStream.print(String)} call, that line's.
+     */
+    static byte[] rewrite(byte[] classFile) {
+        ClassReader reader = new ClassReader(classFile);
+        int[] lastLines = new int[1];
+        reader.accept(new ClassVisitor(Opcodes.ASM9) {
+            @Override
+            public MethodVisitor visitMethod(int access, String name, String descriptor, String signature,
+                    String[] exceptions) {
+                if (!isPrint(access, name, descriptor)) {
+                    return null;
+                }
+                return new MethodVisitor(Opcodes.ASM9) {
+                    @Override
+                    public void visitMethodInsn(int opcode, String owner, String method, String desc, boolean itf) {
+                        if (isLastLine(opcode, owner, method, desc)) {
+                            lastLines[0]++;
+                        }
+                    }
+                };
+            }
+        }, ClassReader.SKIP_DEBUG | ClassReader.SKIP_FRAMES);
+        if (lastLines[0] != 1) {
+            return null;
+        }
+        ClassWriter writer = new ClassWriter(reader, 0);
+        reader.accept(new ClassVisitor(Opcodes.ASM9, writer) {
+            @Override
+            public MethodVisitor visitMethod(int access, String name, String descriptor, String signature,
+                    String[] exceptions) {
+                MethodVisitor next = super.visitMethod(access, name, descriptor, signature, exceptions);
+                if (!isPrint(access, name, descriptor)) {
+                    return next;
+                }
+                return new MethodVisitor(Opcodes.ASM9, next) {
+                    @Override
+                    public void visitMethodInsn(int opcode, String owner, String method, String desc, boolean itf) {
+                        if (isLastLine(opcode, owner, method, desc)) {
+                            // The stack holds the stream and the line; both stay.
+                            super.visitVarInsn(Opcodes.ALOAD, 3);
+                            super.visitVarInsn(Opcodes.ALOAD, 1);
+                            super.visitMethodInsn(Opcodes.INVOKESTATIC, "io/tailguard/bootstrap/Dispatcher",
+                                    "printWireTags", "(Ljava/lang/Object;[Ljava/lang/Object;)V", false);
+                        }
+                        super.visitMethodInsn(opcode, owner, method, desc, itf);
+                    }
+
+                    @Override
+                    public void visitMaxs(int maxStack, int maxLocals) {
+                        super.visitMaxs(maxStack + 2, maxLocals);
+                    }
+                };
+            }
+        }, ClassReader.EXPAND_FRAMES);
+        return writer.toByteArray();
+    }
+
+    private static boolean isPrint(int access, String name, String descriptor) {
+        return name.equals("print") && descriptor.equals(PRINT_DESCRIPTOR) && (access & Opcodes.ACC_STATIC) != 0;
+    }
+
+    private static boolean isLastLine(int opcode, String owner, String method, String descriptor) {
+        return opcode == Opcodes.INVOKEVIRTUAL && owner.equals("java/io/PrintStream") && method.equals("print")
+                && descriptor.equals("(Ljava/lang/String;)V");
+    }
+}
