@@ -13,6 +13,8 @@ import io.tailguard.agent.instrumentation.urlconnection.HeaderLines;
 import io.tailguard.agent.instrumentation.urlconnection.UrlConnectionInstrumentation;
 import io.tailguard.agent.instrumentation.jdk.JdkHttpClientInstrumentation;
 import io.tailguard.agent.instrumentation.jdk.WireTagging;
+import io.tailguard.agent.instrumentation.okhttp.CodecTagging;
+import io.tailguard.agent.instrumentation.okhttp.OkHttpInstrumentation;
 import io.tailguard.agent.server.httpserver.HttpServerInstrumentation;
 import io.tailguard.bootstrap.Dispatcher;
 import java.lang.instrument.Instrumentation;
@@ -103,6 +105,9 @@ final class AgentRuntime {
             if (names.contains(UrlConnectionInstrumentation.NAME)) {
                 openJavaBaseForUrlConnection(instrumentation);
                 HeaderLines.register(instrumentation);
+            }
+            if (names.contains(OkHttpInstrumentation.NAME)) {
+                CodecTagging.register(instrumentation);
             }
             AgentStatus status = new AgentStatus(failures, clients, names);
             HookTransformer transformer = new HookTransformer(hooks, new InstallOnFirstHook(installing, engine, status));

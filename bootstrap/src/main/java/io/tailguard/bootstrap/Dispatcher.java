@@ -80,6 +80,10 @@ public final class Dispatcher {
         }
     };
 
+    private static final CodecTags NO_CODEC_TAGS = new CodecTags() {
+    };
+    private static volatile CodecTags codecTags = NO_CODEC_TAGS;
+
     private static volatile Consumer<Throwable> failureReporter;
 
     private Dispatcher() {
@@ -188,6 +192,44 @@ public final class Dispatcher {
         }
     }
 
+    /**
+     * Called where OkHttp's exchange writes its request's headers, with its call: the {@link
+     * CodecTags} installed learns whether the codec about to write them writes an attempt's tags.
+     */
+    public static void codecExchange(Object call) {
+        try {
+            codecTags.exchange(call);
+        } catch (Throwable failure) {
+            reportFailure(failure);
+        }
+    }
+
+    /**
+     * Called where OkHttp's HTTP/1.1 codec is about to end a request's header block, with the
+     * stream it writes to: the {@link CodecTags} installed writes an attempt's tag lines. Never throws.
+     */
+    public static void codecHeaderLines(Object sink, Object headers, String requestLine) {
+        try {
+            codecTags.headerLines(sink, headers, requestLine);
+        } catch (Throwable failure) {
+            reportFailure(failure);
+        }
+    }
+
+    /** Called where OkHttp's HTTP/2 codec has made a request's header list, before its stream takes it. */
+    public static void codecHeaderList(Object headerList, Object request) {
+        try {
+            codecTags.headerList(headerList, request);
+        } catch (Throwable failure) {
+            reportFailure(failure);
+        }
+    }
+
+    /** What OkHttp's codecs call ({@link #codecExchange}); {@code null} for nothing. */
+    public static void installCodecTags(CodecTags tags) {
+        codecTags = tags != null ? tags : NO_CODEC_TAGS;
+    }
+
     public static void install(int slot, CallInterceptor interceptor) {
         INTERCEPTORS.set(slot, interceptor);
     }
@@ -196,6 +238,7 @@ public final class Dispatcher {
         for (int i = 0; i < SLOT_COUNT; i++) {
             INTERCEPTORS.set(i, null);
         }
+        codecTags = NO_CODEC_TAGS;
     }
 
     public static void setFailureReporter(Consumer<Throwable> reporter) {

@@ -30,7 +30,10 @@ import okio.BufferedSink;
  * <p>Every attempt carries two headers written by the interceptors, so a test can see on the wire
  * that both ran for it: {@code X-Caller-Context} is a thread-local the application set on the
  * thread that called {@code execute()} ({@code none} on any other thread), and
- * {@code X-Network-Interceptor} is set by the network interceptor.
+ * {@code X-Network-Interceptor} is set by the network interceptor. A request with
+ * {@code X-Nested-Url} has the application interceptor first make a call of its own to that URL, on
+ * the same thread; one with {@code X-Id-From-Interceptor} has the network interceptor set
+ * {@code X-Request-ID} to its value.
  */
 public abstract class OkHttpDriver implements ClientDriver {
 
@@ -46,6 +49,13 @@ public abstract class OkHttpDriver implements ClientDriver {
                 .addInterceptor(new Interceptor() {
                     @Override
                     public Response intercept(Chain chain) throws IOException {
+                        String nested = chain.request().header("X-Nested-Url");
+                        if (nested != null) {
+                            // A call of the interceptor's own, on the thread running the request.
+                            try (Response own = CLIENT.newCall(new Request.Builder().url(nested).build()).execute()) {
+                                own.body().string();
+                            }
+                        }
                         String context = CALLER_CONTEXT.get();
                         return chain.proceed(chain.request().newBuilder()
                                 .header("X-Caller-Context", context == null ? "none" : context).build());
@@ -54,7 +64,12 @@ public abstract class OkHttpDriver implements ClientDriver {
                 .addNetworkInterceptor(new Interceptor() {
                     @Override
                     public Response intercept(Chain chain) throws IOException {
-                        return chain.proceed(chain.request().newBuilder().header("X-Network-Interceptor", "seen").build());
+                        Request.Builder request = chain.request().newBuilder().header("X-Network-Interceptor", "seen");
+                        String id = chain.request().header("X-Id-From-Interceptor");
+                        if (id != null) {
+                            request.header("X-Request-ID", id);
+                        }
+                        return chain.proceed(request.build());
                     }
                 })
                 .build();

@@ -38,7 +38,7 @@ class OkHttpHttpsTest {
                 "tailguard.policy.api.hosts=127.0.0.1",
                 "tailguard.policy.api.tagging=true",
                 "tailguard.policy.api.retry.backoff.initial=10ms",
-                "tailguard.policy.api.hedge.delay=500ms");
+                "tailguard.policy.api.hedge.delay=1s");
     }
 
     @AfterAll

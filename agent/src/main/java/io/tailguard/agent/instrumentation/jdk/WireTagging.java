@@ -2,6 +2,7 @@ package io.tailguard.agent.instrumentation.jdk;
 
 import io.tailguard.agent.Log;
 import io.tailguard.agent.engine.DaemonThreads;
+import io.tailguard.agent.instrumentation.MethodRewriting;
 import java.lang.instrument.ClassFileTransformer;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
@@ -281,12 +282,9 @@ public final class WireTagging implements ClassFileTransformer {
                 || !declares(reader, method, descriptor, true)) {
             return null;
         }
-        ClassWriter writer = new ClassWriter(reader, 0);
-        reader.accept(new ClassVisitor(Opcodes.ASM9, writer) {
+        return new MethodRewriting() {
             @Override
-            public MethodVisitor visitMethod(int access, String name, String desc, String signature,
-                    String[] exceptions) {
-                MethodVisitor next = super.visitMethod(access, name, desc, signature, exceptions);
+            protected MethodVisitor rewrite(int access, String name, String desc, MethodVisitor next) {
                 if (!name.equals(method) || !desc.equals(descriptor) || (access & Opcodes.ACC_STATIC) != 0) {
                     return next;
                 }
@@ -319,8 +317,7 @@ public final class WireTagging implements ClassFileTransformer {
                     }
                 };
             }
-        }, ClassReader.EXPAND_FRAMES);
-        return writer.toByteArray();
+        }.applyTo(reader);
     }
 
     /** Whether the class declares this field or (non-static) method; any descriptor when {@code null}. */

@@ -22,13 +22,14 @@ import java.util.List;
  */
 public final class OkHttpInstrumentation implements ClientInstrumentation {
 
+    public static final String NAME = "okhttp";
     static final String CALL_3 = "okhttp3/RealCall";
     static final String CALL_4_AND_5 = "okhttp3/internal/connection/RealCall";
     static final String ADAPTER_PACKAGE = "io.tailguard.agent.instrumentation.okhttp.adapter";
 
     @Override
     public String name() {
-        return "okhttp";
+        return NAME;
     }
 
     @Override

@@ -3,6 +3,7 @@ package io.tailguard.agent.instrumentation.urlconnection;
 import io.tailguard.agent.Log;
 import io.tailguard.agent.engine.AttemptSpec;
 import io.tailguard.agent.engine.DaemonThreads;
+import io.tailguard.agent.instrumentation.MethodRewriting;
 import io.tailguard.agent.instrumentation.PlainText;
 import io.tailguard.bootstrap.CallInterceptor;
 import io.tailguard.bootstrap.Dispatcher;
@@ -13,7 +14,6 @@ import java.security.ProtectionDomain;
 import java.util.List;
 import org.objectweb.asm.ClassReader;
 import org.objectweb.asm.ClassVisitor;
-import org.objectweb.asm.ClassWriter;
 import org.objectweb.asm.MethodVisitor;
 import org.objectweb.asm.Opcodes;
 
@@ -218,12 +218,9 @@ public final class HeaderLines implements ClassFileTransformer {
         if (lastLines[0] != 1) {
             return null;
         }
-        ClassWriter writer = new ClassWriter(reader, 0);
-        reader.accept(new ClassVisitor(Opcodes.ASM9, writer) {
+        return new MethodRewriting() {
             @Override
-            public MethodVisitor visitMethod(int access, String name, String descriptor, String signature,
-                    String[] exceptions) {
-                MethodVisitor next = super.visitMethod(access, name, descriptor, signature, exceptions);
+            protected MethodVisitor rewrite(int access, String name, String descriptor, MethodVisitor next) {
                 if (!isPrint(access, name, descriptor)) {
                     return next;
                 }
@@ -246,8 +243,7 @@ public final class HeaderLines implements ClassFileTransformer {
                     }
                 };
             }
-        }, ClassReader.EXPAND_FRAMES);
-        return writer.toByteArray();
+        }.applyTo(reader);
     }
 
     private static boolean isPrint(int access, String name, String descriptor) {

@@ -3,6 +3,7 @@ package io.tailguard.agent.instrumentation.okhttp.adapter;
 import io.tailguard.agent.engine.Engine;
 import io.tailguard.agent.engine.Execution;
 import io.tailguard.agent.engine.PolicyRuntime;
+import io.tailguard.agent.instrumentation.okhttp.CodecTagging;
 import io.tailguard.agent.instrumentation.SlotInterceptor;
 import io.tailguard.bootstrap.Dispatcher;
 import io.tailguard.bootstrap.Outcome;
@@ -32,6 +33,7 @@ public final class OkHttpCallInterceptor implements SlotInterceptor {
 
     public OkHttpCallInterceptor(Engine engine) {
         this.engine = engine;
+        CodecTagging.prepare(Call.class.getClassLoader());
     }
 
     @Override

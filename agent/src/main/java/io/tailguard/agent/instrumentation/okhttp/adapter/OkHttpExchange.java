@@ -5,6 +5,7 @@ import io.tailguard.agent.engine.AttemptSpec;
 import io.tailguard.agent.engine.Exchange;
 import io.tailguard.agent.engine.Execution;
 import io.tailguard.agent.engine.FailureKind;
+import io.tailguard.agent.instrumentation.okhttp.CodecTagging;
 import io.tailguard.bootstrap.Dispatcher;
 import java.io.IOException;
 import java.io.InterruptedIOException;
@@ -71,6 +72,14 @@ final class OkHttpExchange implements Exchange<Response>, Exchange.Attempt, Runn
      */
     private Call firstCall;
     private AttemptListener<Response> firstListener;
+    /**
+     * The first attempt's tags when OkHttp's codecs write them on the application's own call
+     * ({@link CodecTagging}).
+     */
+    private AttemptSpec firstTags;
+
+    /** What this OkHttp's codecs write tags with, once they can (the adapter's classes are this OkHttp's own). */
+    private static volatile CodecTagging.Wire codecWire;
 
     OkHttpExchange(Call call, ClientAccess clients, CallbackDelivery delivery) {
         this.call = call;
@@ -129,7 +138,7 @@ final class OkHttpExchange implements Exchange<Response>, Exchange.Attempt, Runn
     public Attempt send(AttemptSpec spec, AttemptListener<Response> listener, Executor blockingWork) {
         if (delivery == null) {
             if (firstListener == null) {
-                firstCall = callFor(spec);
+                firstCall = codecWritesTags(spec) ? call : callFor(spec);
                 firstListener = listener;
                 blockingWork.execute(this);
                 return this;
@@ -151,7 +160,43 @@ final class OkHttpExchange implements Exchange<Response>, Exchange.Attempt, Runn
     /** Runs the first attempt of an {@code execute()}. */
     @Override
     public void run() {
-        execute(firstCall, firstListener);
+        if (firstTags == null) {
+            execute(firstCall, firstListener);
+            return;
+        }
+        Object previous = CodecTagging.begin(firstCall, firstTags, codecWire);
+        try {
+            execute(firstCall, firstListener);
+        } finally {
+            CodecTagging.end(previous);
+        }
+    }
+
+    /**
+     * Whether the tagged first attempt of an {@code execute()} is the application's own call, whose
+     * tags OkHttp's codecs write as it runs on this thread: every tag one they may write, none set by
+     * the application on its request already.
+     */
+    private boolean codecWritesTags(AttemptSpec spec) {
+        int tags = spec.headerCount();
+        if (tags == 0 || spec.kind() != AttemptKind.PRIMARY || !codecTagsReady()) {
+            return false;
+        }
+        for (int i = 0; i < tags; i++) {
+            String name = spec.headerName(i);
+            if (!CodecTagging.writable(name, spec.headerValue(i)) || request.header(name) != null) {
+                return false;
+            }
+        }
+        firstTags = spec;
+        return true;
+    }
+
+    private static boolean codecTagsReady() {
+        if (codecWire == null && CodecTagging.ready(Request.class.getClassLoader()) && CodecWire.usable()) {
+            codecWire = new CodecWire();
+        }
+        return codecWire != null;
     }
 
     /** Cancels the first attempt of an {@code execute()}. */

@@ -1,0 +1,507 @@
+package io.tailguard.agent.instrumentation.okhttp;
+
+import io.tailguard.agent.Log;
+import io.tailguard.agent.engine.AttemptSpec;
+import io.tailguard.agent.engine.DaemonThreads;
+import io.tailguard.agent.instrumentation.MethodRewriting;
+import io.tailguard.agent.instrumentation.PlainText;
+import io.tailguard.bootstrap.CodecTags;
+import io.tailguard.bootstrap.Dispatcher;
+import java.lang.instrument.ClassFileTransformer;
+import java.lang.instrument.Instrumentation;
+import java.security.ProtectionDomain;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.WeakHashMap;
+import org.objectweb.asm.ClassReader;
+import org.objectweb.asm.ClassVisitor;
+import org.objectweb.asm.FieldVisitor;
+import org.objectweb.asm.Label;
+import org.objectweb.asm.MethodVisitor;
+import org.objectweb.asm.Opcodes;
+
+/**
+ * OkHttp's codecs write the tags of an {@code execute()}'s first attempt themselves, so that the
+ * attempt is the application's own call: a tagged copy costs OkHttp a new request ({@code
+ * newBuilder()}, whose header list starts with room for 20 entries) and a new call with its own
+ * timeout, some 500 B and a microsecond per handled call. Three classes of OkHttp 3.14, 4 and 5
+ * get a few instructions each, as they are loaded (or retransformed, where loaded before):
+ * <ul>
+ *   <li>{@code Exchange.writeRequestHeaders(Request)} first passes its call to {@link
+ *       Dispatcher#codecExchange}: the tags are written for the call the attempt runs, and not for
+ *       another call an interceptor makes on the same thread meanwhile;</li>
+ *   <li>{@code Http1ExchangeCodec.writeRequest(Headers, String)}, before it writes its header
+ *       block's empty line, passes the stream it writes to to {@link Dispatcher#codecHeaderLines},
+ *       which writes the tags' lines to it (nothing is allocated for them);</li>
+ *   <li>{@code Http2ExchangeCodec.writeRequestHeaders(Request)} passes the header list it made to
+ *       {@link Dispatcher#codecHeaderList}, which adds the tags to it.</li>
+ * </ul>
+ * The attempt registers its call and tags on the thread that runs it ({@link #begin}), for as long
+ * as the call runs, so the tags go out on each request OkHttp sends for it (a redirect, an
+ * authentication retry), as a copy's headers would. A tag the request being written carries already
+ * (an interceptor's own request id) is not written again. Interceptors and event listeners see the
+ * application's request, without the tags.
+ *
+ * <p>The writing itself is the adapter's ({@link Wire}), compiled against OkHttp. Where the
+ * classes are not as in the versions checked (the methods and the call above), {@link #ready}
+ * answers {@code false} for that OkHttp, and tagged attempts stay copies; so they do where the
+ * adapter cannot make OkHttp's HTTP/2 headers (OkHttp 5 on the module path does not export their
+ * package).
+ */
+public final class CodecTagging implements ClassFileTransformer {
+
+    static final String EXCHANGE = "okhttp3/internal/connection/Exchange";
+    static final String HTTP1 = "okhttp3/internal/http1/Http1ExchangeCodec";
+    static final String HTTP2 = "okhttp3/internal/http2/Http2ExchangeCodec";
+    private static final String DISPATCHER = "io/tailguard/bootstrap/Dispatcher";
+    private static final String WRITE_HEADERS = "writeRequestHeaders";
+    private static final String WRITE_HEADERS_DESCRIPTOR = "(Lokhttp3/Request;)V";
+    private static final String WRITE_REQUEST = "writeRequest";
+    private static final String WRITE_REQUEST_DESCRIPTOR = "(Lokhttp3/Headers;Ljava/lang/String;)V";
+    private static final String HEADER_LIST = "http2HeadersList";
+    private static final String HEADER_LIST_DESCRIPTOR = "(Lokhttp3/Request;)Ljava/util/List;";
+    private static final String CRLF = "\r\n";
+    private static final String SINK = "Lokio/BufferedSink;";
+
+    private static final int EXCHANGE_DONE = 1;
+    private static final int HTTP1_DONE = 2;
+    private static final int HTTP2_DONE = 4;
+    private static final int ALL_DONE = EXCHANGE_DONE | HTTP1_DONE | HTTP2_DONE;
+    /** Names OkHttp sets itself or treats apart, and HTTP/2's connection headers: such tags stay on a copy. */
+    private static final List<String> OKHTTPS_OWN = List.of("host", "connection", "accept-encoding", "user-agent",
+            "cookie", "content-type", "content-length", "transfer-encoding", "authorization",
+            "proxy-authorization", "proxy-connection", "keep-alive", "te", "upgrade", "encoding");
+
+    private static final int MAX_KNOWN_NAMES = 16;
+    private static volatile String[] writableNames = new String[0];
+    /** The attempt running on this thread, if any. */
+    private static final ThreadLocal<Pending> PENDING = new ThreadLocal<>();
+    /** Guarded by itself: which classes each OkHttp's loader had rewritten. */
+    private static final Map<ClassLoader, Integer> REWRITTEN = new WeakHashMap<>();
+    /** Guarded by {@link #REWRITTEN}: each OkHttp's loader once prepared, and whether its codecs are ready. */
+    private static final Map<ClassLoader, Boolean> PREPARED = new WeakHashMap<>();
+    private static final CodecTags WRITER = new Writer();
+    private static volatile Instrumentation instrumentation;
+
+    private CodecTagging() {
+    }
+
+    /**
+     * Registers the transformer (premain or attach, with OkHttp's instrumentation on); the codecs'
+     * writer is installed by {@link #prepare}.
+     */
+    public static void register(Instrumentation inst) {
+        instrumentation = inst;
+        inst.addTransformer(new CodecTagging(), true);
+    }
+
+    /**
+     * Has the three classes of the OkHttp in {@code loader} loaded, and so rewritten (or rewritten
+     * where loaded before), on a thread of the agent's, once per loader: the first requests do not
+     * wait for it, and go out as tagged copies meanwhile.
+     */
+    public static void prepare(ClassLoader loader) {
+        if (loader == null || instrumentation == null) {
+            return;
+        }
+        Dispatcher.installCodecTags(WRITER);
+        synchronized (REWRITTEN) {
+            if (PREPARED.containsKey(loader)) {
+                return;
+            }
+            PREPARED.put(loader, false);
+        }
+        DaemonThreads.named("tailguard-okhttp-tags").newThread(() -> load(loader)).start();
+    }
+
+    private static void load(ClassLoader loader) {
+        try {
+            for (String name : List.of(EXCHANGE, HTTP1, HTTP2)) {
+                Class<?> type = Class.forName(name.replace('/', '.'), false, loader);
+                if ((rewritten(loader) & bit(name)) == 0 && instrumentation.isModifiableClass(type)) {
+                    instrumentation.retransformClasses(type);
+                }
+            }
+            if (rewritten(loader) != ALL_DONE) {
+                Log.debug("tagged OkHttp attempts stay copies: its codec classes are not as expected");
+                return;
+            }
+            synchronized (REWRITTEN) {
+                PREPARED.put(loader, true);
+            }
+            Log.debug("OkHttp's codecs write the tags of an execute()'s first attempt");
+        } catch (Throwable unavailable) {
+            Log.debug("tagged OkHttp attempts stay copies: " + unavailable);
+        }
+    }
+
+    private static int rewritten(ClassLoader loader) {
+        synchronized (REWRITTEN) {
+            return REWRITTEN.getOrDefault(loader, 0);
+        }
+    }
+
+    /** Whether the codecs of the OkHttp in {@code loader} write an attempt's tags (not until prepared). */
+    public static boolean ready(ClassLoader loader) {
+        synchronized (REWRITTEN) {
+            return PREPARED.getOrDefault(loader, false);
+        }
+    }
+
+    /**
+     * Whether the codecs may write a tag: not a header OkHttp sets or treats apart, and plain
+     * visible ASCII. (A tag the application's request has already, its own request id, stays on a
+     * copy, which replaces it as before.)
+     */
+    public static boolean writable(String name, String value) {
+        return writableName(name) && PlainText.plain(value);
+    }
+
+    /** The configured tag names are a few strings used again on every request: each is checked once. */
+    private static boolean writableName(String name) {
+        String[] known = writableNames;
+        for (String checked : known) {
+            if (checked == name) {
+                return true;
+            }
+        }
+        if (!PlainText.plain(name)) {
+            return false;
+        }
+        for (String own : OKHTTPS_OWN) {
+            if (own.equalsIgnoreCase(name)) {
+                return false;
+            }
+        }
+        if (known.length < MAX_KNOWN_NAMES) {
+            String[] more = Arrays.copyOf(known, known.length + 1);
+            more[known.length] = name;
+            writableNames = more;
+        }
+        return true;
+    }
+
+    /**
+     * The codecs write {@code tags} for {@code call} on this thread until {@link #end}; returns what
+     * to restore then (an attempt of another request this thread runs meanwhile).
+     */
+    public static Object begin(Object call, AttemptSpec tags, Wire wire) {
+        Pending previous = PENDING.get();
+        PENDING.set(new Pending(call, tags, wire));
+        return previous;
+    }
+
+    public static void end(Object previous) {
+        PENDING.set((Pending) previous);
+    }
+
+    /** An attempt's call and tags, registered on the thread that runs it. */
+    private static final class Pending {
+        final Object call;
+        final AttemptSpec tags;
+        final Wire wire;
+        /** The exchange about to write headers on this thread is the attempt's call's. */
+        boolean armed;
+
+        Pending(Object call, AttemptSpec tags, Wire wire) {
+            this.call = call;
+            this.tags = tags;
+            this.wire = wire;
+        }
+    }
+
+    /** What the rewritten codecs reach through the dispatcher. */
+    private static final class Writer implements CodecTags {
+        @Override
+        public void exchange(Object call) {
+            Pending pending = PENDING.get();
+            if (pending != null) {
+                pending.armed = pending.call == call;
+            }
+        }
+
+        @Override
+        public void headerLines(Object sink, Object headers, String requestLine) {
+            Pending pending = PENDING.get();
+            if (pending == null || !pending.armed) {
+                return;
+            }
+            pending.armed = false;
+            if (requestLine.startsWith("CONNECT ")) {
+                return; // a proxy tunnel's own request
+            }
+            AttemptSpec tags = pending.tags;
+            Wire wire = pending.wire;
+            for (int i = 0, n = tags.headerCount(); i < n; i++) {
+                String name = tags.headerName(i);
+                if (!wire.has(headers, name)) {
+                    wire.write(sink, name);
+                    wire.write(sink, ": ");
+                    wire.write(sink, tags.headerValue(i));
+                    wire.write(sink, CRLF);
+                }
+            }
+        }
+
+        @Override
+        @SuppressWarnings("unchecked")
+        public void headerList(Object headerList, Object request) {
+            Pending pending = PENDING.get();
+            if (pending == null || !pending.armed) {
+                return;
+            }
+            pending.armed = false;
+            AttemptSpec tags = pending.tags;
+            for (int i = 0, n = tags.headerCount(); i < n; i++) {
+                String name = tags.headerName(i);
+                if (!pending.wire.requestHas(request, name)) {
+                    ((List<Object>) headerList).add(
+                            pending.wire.http2Header(name.toLowerCase(Locale.ROOT), tags.headerValue(i)));
+                }
+            }
+        }
+    }
+
+    /**
+     * What the writer does with one OkHttp's own types: implemented by the adapter compiled
+     * against OkHttp, in that OkHttp's loader, so that its calls are plain calls.
+     */
+    public interface Wire {
+        /** Whether {@code headers} (OkHttp's {@code Headers}) has one named {@code name}. */
+        boolean has(Object headers, String name);
+
+        /** Whether {@code request} (OkHttp's {@code Request}) has a header named {@code name}. */
+        boolean requestHas(Object request, String name);
+
+        /** Writes {@code text} to {@code sink}, okio's {@code BufferedSink}. */
+        void write(Object sink, String text);
+
+        /** OkHttp's HTTP/2 header, of a lower-case name. */
+        Object http2Header(String name, String value);
+    }
+
+    private static int bit(String className) {
+        switch (className) {
+            case EXCHANGE:
+                return EXCHANGE_DONE;
+            case HTTP1:
+                return HTTP1_DONE;
+            case HTTP2:
+                return HTTP2_DONE;
+            default:
+                return 0;
+        }
+    }
+
+    @Override
+    public byte[] transform(ClassLoader loader, String className, Class<?> classBeingRedefined,
+            ProtectionDomain protectionDomain, byte[] classfileBuffer) {
+        int part = className == null || loader == null ? 0 : bit(className);
+        if (part == 0) {
+            return null;
+        }
+        try {
+            byte[] result = rewrite(className, classfileBuffer);
+            if (result != null) {
+                synchronized (REWRITTEN) {
+                    REWRITTEN.merge(loader, part, (was, added) -> was | added);
+                }
+            }
+            return result;
+        } catch (Throwable failure) {
+            Log.debug("OkHttp's " + className + " could not be rewritten: " + failure);
+            return null;
+        }
+    }
+
+    /** The class with its instructions added, or {@code null} when it is not as expected. */
+    static byte[] rewrite(String className, byte[] classFile) {
+        ClassReader reader = new ClassReader(classFile);
+        Shape shape = new Shape(className);
+        reader.accept(shape, ClassReader.SKIP_DEBUG | ClassReader.SKIP_FRAMES);
+        if (!shape.fits()) {
+            return null;
+        }
+        return new MethodRewriting() {
+            @Override
+            protected MethodVisitor rewrite(int access, String name, String descriptor, MethodVisitor next) {
+                return shape.rewritten(access, name, descriptor) ? new Rewriting(next, className, shape) : next;
+            }
+        }.applyTo(reader);
+    }
+
+    /** What a class holds of what is rewritten: the method, the call field, the places found in it. */
+    private static final class Shape extends ClassVisitor {
+        final String className;
+        String callDescriptor;
+        boolean method;
+        /** The header block's CRLF constants, and whether the last one is written at once to the sink just read. */
+        int crlfs;
+        boolean lastCrlfWritten;
+        boolean lastCrlfAfterSink;
+        int headerLists;
+
+        Shape(String className) {
+            super(Opcodes.ASM9);
+            this.className = className;
+        }
+
+        boolean rewritten(int access, String name, String descriptor) {
+            if ((access & Opcodes.ACC_STATIC) != 0) {
+                return false;
+            }
+            return className.equals(HTTP1) ? name.equals(WRITE_REQUEST) && descriptor.equals(WRITE_REQUEST_DESCRIPTOR)
+                    : name.equals(WRITE_HEADERS) && descriptor.equals(WRITE_HEADERS_DESCRIPTOR);
+        }
+
+        boolean fits() {
+            switch (className) {
+                case EXCHANGE:
+                    return method && callDescriptor != null;
+                case HTTP1:
+                    return method && crlfs > 0 && lastCrlfWritten && lastCrlfAfterSink;
+                default:
+                    return method && headerLists == 1;
+            }
+        }
+
+        @Override
+        public FieldVisitor visitField(int access, String name, String descriptor, String signature, Object value) {
+            if (name.equals("call") && descriptor.startsWith("L") && (access & Opcodes.ACC_STATIC) == 0) {
+                callDescriptor = descriptor;
+            }
+            return null;
+        }
+
+        @Override
+        public MethodVisitor visitMethod(int access, String name, String descriptor, String signature,
+                String[] exceptions) {
+            if (!rewritten(access, name, descriptor)) {
+                return null;
+            }
+            method = true;
+            return new MethodVisitor(Opcodes.ASM9) {
+                private boolean afterCrlf;
+                private boolean afterSink;
+
+                @Override
+                public void visitLdcInsn(Object value) {
+                    afterCrlf = CRLF.equals(value);
+                    if (afterCrlf) {
+                        crlfs++;
+                        lastCrlfWritten = false;
+                        lastCrlfAfterSink = afterSink;
+                    }
+                    afterSink = false;
+                }
+
+                @Override
+                public void visitMethodInsn(int opcode, String owner, String name, String desc, boolean itf) {
+                    if (afterCrlf && name.equals("writeUtf8")) {
+                        lastCrlfWritten = true;
+                    }
+                    afterCrlf = false;
+                    afterSink = desc.endsWith(")" + SINK);
+                    if (isHeaderList(name, desc)) {
+                        headerLists++;
+                    }
+                }
+
+                @Override
+                public void visitFieldInsn(int opcode, String owner, String name, String descriptor) {
+                    afterCrlf = false;
+                    afterSink = opcode == Opcodes.GETFIELD && descriptor.equals(SINK);
+                }
+
+                @Override
+                public void visitInsn(int opcode) {
+                    other();
+                }
+
+                @Override
+                public void visitVarInsn(int opcode, int var) {
+                    other();
+                }
+
+                @Override
+                public void visitTypeInsn(int opcode, String type) {
+                    other();
+                }
+
+                @Override
+                public void visitJumpInsn(int opcode, Label label) {
+                    other();
+                }
+
+                @Override
+                public void visitLabel(Label label) {
+                    other();
+                }
+
+                private void other() {
+                    afterCrlf = false;
+                    afterSink = false;
+                }
+            };
+        }
+    }
+
+    private static boolean isHeaderList(String name, String descriptor) {
+        return name.equals(HEADER_LIST) && descriptor.equals(HEADER_LIST_DESCRIPTOR);
+    }
+
+    /** The rewritten method: the dispatcher's call added where {@link Shape} found its place. */
+    private static final class Rewriting extends MethodVisitor {
+        private final String className;
+        private final Shape shape;
+        private int crlfs;
+
+        Rewriting(MethodVisitor next, String className, Shape shape) {
+            super(Opcodes.ASM9, next);
+            this.className = className;
+            this.shape = shape;
+        }
+
+        @Override
+        public void visitCode() {
+            super.visitCode();
+            if (className.equals(EXCHANGE)) {
+                super.visitVarInsn(Opcodes.ALOAD, 0);
+                super.visitFieldInsn(Opcodes.GETFIELD, EXCHANGE, "call", shape.callDescriptor);
+                super.visitMethodInsn(Opcodes.INVOKESTATIC, DISPATCHER, "codecExchange", "(Ljava/lang/Object;)V",
+                        false);
+            }
+        }
+
+        @Override
+        public void visitLdcInsn(Object value) {
+            if (className.equals(HTTP1) && CRLF.equals(value) && ++crlfs == shape.crlfs) {
+                // The block's last line is next, and the sink it is written to on the stack.
+                super.visitInsn(Opcodes.DUP);
+                super.visitVarInsn(Opcodes.ALOAD, 1);
+                super.visitVarInsn(Opcodes.ALOAD, 2);
+                super.visitMethodInsn(Opcodes.INVOKESTATIC, DISPATCHER, "codecHeaderLines",
+                        "(Ljava/lang/Object;Ljava/lang/Object;Ljava/lang/String;)V", false);
+            }
+            super.visitLdcInsn(value);
+        }
+
+        @Override
+        public void visitMethodInsn(int opcode, String owner, String name, String descriptor, boolean itf) {
+            super.visitMethodInsn(opcode, owner, name, descriptor, itf);
+            if (className.equals(HTTP2) && isHeaderList(name, descriptor)) {
+                super.visitInsn(Opcodes.DUP);
+                super.visitVarInsn(Opcodes.ALOAD, 1);
+                super.visitMethodInsn(Opcodes.INVOKESTATIC, DISPATCHER, "codecHeaderList",
+                        "(Ljava/lang/Object;Ljava/lang/Object;)V", false);
+            }
+        }
+
+        @Override
+        public void visitMaxs(int maxStack, int maxLocals) {
+            super.visitMaxs(maxStack + 3, maxLocals);
+        }
+    }
+}
