@@ -28,8 +28,13 @@ public final class OkHttpCallInterceptor implements SlotInterceptor {
 
     private final Engine engine;
     private final ClientAccess clients = new ClientAccess();
-    /** The application's calls whose logical request is in flight, for {@code cancel()}. */
+    /**
+     * The application's calls whose logical request is in flight, for {@code cancel()}: enqueued
+     * ones, and an {@code execute()} made on a thread already in one.
+     */
     private final Map<Call, OkHttpExchange> running = new ConcurrentHashMap<>();
+    /** The {@code execute()} each thread is in, for {@code cancel()}. */
+    private final ExecutingCalls executing = new ExecutingCalls();
 
     public OkHttpCallInterceptor(Engine engine) {
         this.engine = engine;
@@ -63,7 +68,8 @@ public final class OkHttpCallInterceptor implements SlotInterceptor {
         if (policy == null) {
             return Dispatcher.PROCEED;
         }
-        Execution<Response> execution = start(call, policy, new OkHttpExchange(call, clients, null), true, null);
+        OkHttpExchange exchange = new OkHttpExchange(call, clients, null);
+        Execution<Response> execution = start(call, policy, exchange, true, null);
         if (execution == null) {
             return Dispatcher.PROCEED;
         }
@@ -73,7 +79,7 @@ public final class OkHttpCallInterceptor implements SlotInterceptor {
             return Outcome.throwing(failure);
         } finally {
             // The request has ended, or was cancelled by the interrupt that ended the wait.
-            running.remove(call);
+            unregister(call, exchange);
         }
     }
 
@@ -103,6 +109,9 @@ public final class OkHttpCallInterceptor implements SlotInterceptor {
      */
     private Object cancel(Call call) {
         OkHttpExchange r = running.get(call);
+        if (r == null) {
+            r = executing.find(call);
+        }
         if (r != null && !r.timedOut()) {
             r.execution().cancel();
         }
@@ -112,6 +121,12 @@ public final class OkHttpCallInterceptor implements SlotInterceptor {
     /** The logical request of {@code call} ended: the application's {@code cancel()} has nothing left to cancel. */
     void ended(Call call) {
         running.remove(call);
+    }
+
+    private void unregister(Call call, OkHttpExchange exchange) {
+        if (!executing.exit(exchange)) {
+            running.remove(call);
+        }
     }
 
     /** The client that made {@code call}, or {@code null} where it cannot be reached. */
@@ -147,7 +162,9 @@ public final class OkHttpCallInterceptor implements SlotInterceptor {
             return null;
         }
         exchange.running(execution);
-        running.put(call, exchange);
+        if (!blocking || !executing.enter(exchange)) {
+            running.put(call, exchange);
+        }
         if (delivery != null) {
             // execute() lets go of the call itself when its wait ends; an enqueued call's delivery
             // does when its request ends.
@@ -157,7 +174,7 @@ public final class OkHttpCallInterceptor implements SlotInterceptor {
             execution.start();
         } catch (Throwable nothingSent) {
             // The dispatcher runs the call as written; nothing of it may stay registered here.
-            running.remove(call);
+            unregister(call, exchange);
             exchange.unclaim();
             throw nothingSent;
         }

@@ -97,6 +97,11 @@ final class OkHttpExchange implements Exchange<Response>, Exchange.Attempt, Runn
         return execution;
     }
 
+    /** The application's call, whose request this is. */
+    Call applicationCall() {
+        return call;
+    }
+
     /** Nothing was sent after all, and the application's call runs as it is: its mark is taken back. */
     void unclaim() {
         if (claimed) {
