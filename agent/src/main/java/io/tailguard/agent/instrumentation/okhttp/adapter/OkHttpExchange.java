@@ -51,6 +51,9 @@ import okhttp3.ResponseBody;
  */
 final class OkHttpExchange implements Exchange<Response>, Exchange.Attempt, Runnable {
 
+    /** What this OkHttp's codecs write tags with, once they can (the adapter's classes are this OkHttp's own). */
+    private static volatile CodecTagging.Wire codecWire;
+
     private final Call call;
     private final Request request;
     private final ClientAccess clients;
@@ -77,9 +80,6 @@ final class OkHttpExchange implements Exchange<Response>, Exchange.Attempt, Runn
      * ({@link CodecTagging}).
      */
     private AttemptSpec firstTags;
-
-    /** What this OkHttp's codecs write tags with, once they can (the adapter's classes are this OkHttp's own). */
-    private static volatile CodecTagging.Wire codecWire;
 
     OkHttpExchange(Call call, ClientAccess clients, CallbackDelivery delivery) {
         this.call = call;
