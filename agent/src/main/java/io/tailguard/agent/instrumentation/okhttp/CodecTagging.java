@@ -80,7 +80,10 @@ public final class CodecTagging implements ClassFileTransformer {
     private static final ThreadLocal<Pending> PENDING = new ThreadLocal<>();
     /** Guarded by itself: which classes each OkHttp's loader had rewritten. */
     private static final Map<ClassLoader, Integer> REWRITTEN = new WeakHashMap<>();
-    /** Guarded by {@link #REWRITTEN}: each OkHttp's loader once prepared, and whether its codecs are ready. */
+    /**
+     * Guarded by {@link #REWRITTEN}: each OkHttp's loader once prepared, with whether its codecs
+     * write tags ({@code null} until that is known).
+     */
     private static final Map<ClassLoader, Boolean> PREPARED = new WeakHashMap<>();
     private static final CodecTags WRITER = new Writer();
     private static volatile Instrumentation instrumentation;
@@ -111,7 +114,7 @@ public final class CodecTagging implements ClassFileTransformer {
             if (PREPARED.containsKey(loader)) {
                 return;
             }
-            PREPARED.put(loader, false);
+            PREPARED.put(loader, null);
         }
         DaemonThreads.named("tailguard-okhttp-tags").newThread(() -> load(loader)).start();
     }
@@ -125,16 +128,20 @@ public final class CodecTagging implements ClassFileTransformer {
                 }
             }
             if (rewritten(loader) != ALL_DONE) {
-                Log.debug("tagged OkHttp attempts stay copies: its codec classes are not as expected");
+                decided(loader, false, "tagged OkHttp attempts stay copies: its codec classes are not as expected");
                 return;
             }
-            synchronized (REWRITTEN) {
-                PREPARED.put(loader, true);
-            }
-            Log.debug("OkHttp's codecs write the tags of an execute()'s first attempt");
+            decided(loader, true, "OkHttp's codecs write the tags of an execute()'s first attempt");
         } catch (Throwable unavailable) {
-            Log.debug("tagged OkHttp attempts stay copies: " + unavailable);
+            decided(loader, false, "tagged OkHttp attempts stay copies: " + unavailable);
         }
+    }
+
+    private static void decided(ClassLoader loader, boolean ready, String why) {
+        synchronized (REWRITTEN) {
+            PREPARED.put(loader, ready);
+        }
+        Log.debug(why);
     }
 
     private static int rewritten(ClassLoader loader) {
@@ -143,10 +150,13 @@ public final class CodecTagging implements ClassFileTransformer {
         }
     }
 
-    /** Whether the codecs of the OkHttp in {@code loader} write an attempt's tags (not until prepared). */
-    public static boolean ready(ClassLoader loader) {
+    /**
+     * Whether the codecs of the OkHttp in {@code loader} write an attempt's tags: {@code null} while
+     * that is not known yet ({@link #prepare} not called or not done), then for good.
+     */
+    public static Boolean ready(ClassLoader loader) {
         synchronized (REWRITTEN) {
-            return PREPARED.getOrDefault(loader, false);
+            return PREPARED.get(loader);
         }
     }
 

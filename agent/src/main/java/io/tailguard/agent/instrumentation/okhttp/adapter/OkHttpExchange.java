@@ -53,6 +53,8 @@ final class OkHttpExchange implements Exchange<Response>, Exchange.Attempt, Runn
 
     /** What this OkHttp's codecs write tags with, once they can (the adapter's classes are this OkHttp's own). */
     private static volatile CodecTagging.Wire codecWire;
+    /** Whether {@link #codecWire} is settled, either way: until then each tagged request asks. */
+    private static volatile boolean codecWireDecided;
 
     private final Call call;
     private final Request request;
@@ -198,8 +200,15 @@ final class OkHttpExchange implements Exchange<Response>, Exchange.Attempt, Runn
     }
 
     private static boolean codecTagsReady() {
-        if (codecWire == null && CodecTagging.ready(Request.class.getClassLoader()) && CodecWire.usable()) {
-            codecWire = new CodecWire();
+        if (!codecWireDecided) {
+            Boolean ready = CodecTagging.ready(Request.class.getClassLoader());
+            if (ready == null) {
+                return false;
+            }
+            if (ready && CodecWire.usable()) {
+                codecWire = new CodecWire();
+            }
+            codecWireDecided = true;
         }
         return codecWire != null;
     }
