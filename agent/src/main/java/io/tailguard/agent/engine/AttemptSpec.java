@@ -32,7 +32,11 @@ public abstract class AttemptSpec {
     /** The name of the i-th of {@link #headers()}, in sending order. */
     public abstract String headerName(int i);
 
-    /** The value of the i-th of {@link #headers()}, in sending order. */
+    /**
+     * The value of the i-th of {@link #headers()}, in sending order: always plain visible ASCII (a
+     * request id of hex digits and hyphens, a number, {@code true} or {@code false}), so that an
+     * adapter may write it into a header line as it is.
+     */
     public abstract String headerValue(int i);
 
     /**

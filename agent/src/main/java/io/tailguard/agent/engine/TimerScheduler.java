@@ -45,7 +45,8 @@ public final class TimerScheduler implements Scheduler {
     /** {@code deadlines[i]}: when {@code heap[i]} falls due ({@link System#nanoTime()}). */
     private long[] deadlines = new long[16];
     private int size;
-    private Thread thread;
+    /** Read without the lock by {@link #isSchedulerThread}, which only the thread itself can find equal. */
+    private volatile Thread thread;
     private boolean shutdown;
     /** The timer thread waits in {@link #wake}. */
     private boolean waiting;
@@ -213,7 +214,7 @@ public final class TimerScheduler implements Scheduler {
 
     @Override
     public boolean isSchedulerThread() {
-        return Thread.currentThread().getName().equals(THREAD_NAME);
+        return Thread.currentThread() == thread;
     }
 
     /** Stops the timer thread; timers still armed never run, and arming another is refused. */

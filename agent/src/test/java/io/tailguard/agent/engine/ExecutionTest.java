@@ -814,6 +814,25 @@ class ExecutionTest {
     }
 
     @Test
+    void everyTagValueIsPlainVisibleAsciiThatAnAdapterMayWriteAsItIs() throws Exception {
+        start("tailguard.policy.api.retry.timeout=3s", "tailguard.policy.api.hedge.delay=50ms");
+        time.advanceMillis(50);
+        exchange.attempt(2).answer(503);
+        exchange.attempt(1).answer(503);
+        time.advanceMillis(1_000);
+        assertEquals(3, exchange.attempts(), "a primary, its hedge and a retry");
+        for (int n = 1; n <= 3; n++) {
+            AttemptSpec spec = exchange.attempt(n).spec;
+            assertEquals(4, spec.headerCount());
+            for (int i = 0; i < spec.headerCount(); i++) {
+                String value = spec.headerValue(i);
+                assertFalse(value.isEmpty(), spec.headerName(i));
+                assertTrue(value.chars().allMatch(c -> c > 0x20 && c < 0x7f), spec.headerName(i) + ": " + value);
+            }
+        }
+    }
+
+    @Test
     void anUntaggedAttemptHasNoIndexedHeaders() throws Exception {
         start("tailguard.policy.api.tagging=false");
         assertEquals(0, exchange.attempt(1).spec.headerCount());

@@ -2,7 +2,7 @@ package io.tailguard.agent.instrumentation.jdk;
 
 import io.tailguard.agent.Log;
 import io.tailguard.agent.engine.AttemptSpec;
-import io.tailguard.agent.instrumentation.PlainText;
+import io.tailguard.agent.instrumentation.TagNames;
 import io.tailguard.bootstrap.WireTags;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
@@ -22,7 +22,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.BiConsumer;
 import java.util.function.BiPredicate;
 
@@ -73,9 +72,8 @@ class AttemptRequest extends HttpRequest {
 
     private static final BiPredicate<String, String> ANY = (name, value) -> true;
 
-    /** Tag names the JDK's builder accepts as they are; a few configured names, so kept. */
-    private static final Map<String, Boolean> ACCEPTED_NAMES = new ConcurrentHashMap<>();
-    private static final int MAX_REMEMBERED_NAMES = 64;
+    /** Tag names the JDK's builder accepts as they are. */
+    private static final TagNames ACCEPTED = new TagNames(AttemptRequest::accepted);
 
     final HttpRequest original;
     final AttemptSpec tags;
@@ -99,7 +97,7 @@ class AttemptRequest extends HttpRequest {
     static boolean supports(AttemptSpec tags) {
         for (int i = 0, n = tags.headerCount(); i < n; i++) {
             String name = tags.headerName(i);
-            if (!accepted(name)) {
+            if (!ACCEPTED.writable(name)) {
                 return false;
             }
             for (int j = 0; j < i; j++) {
@@ -113,21 +111,12 @@ class AttemptRequest extends HttpRequest {
 
     /** Whether the JDK's builder takes this name as a user header (the same check the client makes). */
     private static boolean accepted(String name) {
-        Boolean known = ACCEPTED_NAMES.get(name);
-        if (known != null) {
-            return known;
-        }
-        boolean accepted;
         try {
             HttpRequest.newBuilder().setHeader(name, "0");
-            accepted = true;
+            return true;
         } catch (IllegalArgumentException rejected) {
-            accepted = false;
+            return false;
         }
-        if (ACCEPTED_NAMES.size() < MAX_REMEMBERED_NAMES) {
-            ACCEPTED_NAMES.put(name, accepted);
-        }
-        return accepted;
     }
 
     @Override
@@ -190,6 +179,9 @@ class AttemptRequest extends HttpRequest {
      */
     static final class OnTheWire extends AttemptRequest implements WireTags {
 
+        /** Names the client does not treat apart from the others. */
+        private static final TagNames WRITTEN_AS_ANY = new TagNames(name -> !treatedApart(name));
+
         OnTheWire(HttpRequest original, AttemptSpec tags, Optional<Duration> timeout) {
             super(original, tags, timeout);
         }
@@ -198,9 +190,9 @@ class AttemptRequest extends HttpRequest {
          * Whether these tags can be written so: the client's header writing is rewritten, the
          * application set none of the tags' names itself (its own request id, kept, goes out as
          * its header), no name is one the client treats apart from the others (cookies, user
-         * agent, credentials, proxy headers), and every value is one the client would take as a
-         * header value (the client validates those of a request it is given, not what it writes).
-         * {@link #supports} holds already: names the client accepts, none twice.
+         * agent, credentials, proxy headers). {@link #supports} holds already: names the client
+         * accepts, none twice. The values are the engine's, plain text, as the client would take
+         * them (it validates those of a request it is given, not what it writes).
          */
         static boolean fits(HttpRequest original, AttemptSpec tags) {
             int count = tags.headerCount();
@@ -210,8 +202,7 @@ class AttemptRequest extends HttpRequest {
             Map<String, List<String>> own = original.headers().map();
             for (int i = 0; i < count; i++) {
                 String name = tags.headerName(i);
-                if (!own.isEmpty() && own.containsKey(name) || treatedApart(name)
-                        || !PlainText.plain(tags.headerValue(i))) {
+                if (!own.isEmpty() && own.containsKey(name) || !WRITTEN_AS_ANY.writable(name)) {
                     return false;
                 }
             }
@@ -224,7 +215,7 @@ class AttemptRequest extends HttpRequest {
                     || name.equalsIgnoreCase("user-agent");
         }
 
-            @Override
+        @Override
         public HttpHeaders headers() {
             return original.headers();
         }

@@ -4,13 +4,13 @@ import io.tailguard.agent.Log;
 import io.tailguard.agent.engine.AttemptSpec;
 import io.tailguard.agent.engine.DaemonThreads;
 import io.tailguard.agent.instrumentation.MethodRewriting;
-import io.tailguard.agent.instrumentation.PlainText;
+import io.tailguard.agent.instrumentation.TagLines;
+import io.tailguard.agent.instrumentation.TagNames;
 import io.tailguard.bootstrap.CodecTags;
 import io.tailguard.bootstrap.Dispatcher;
 import java.lang.instrument.ClassFileTransformer;
 import java.lang.instrument.Instrumentation;
 import java.security.ProtectionDomain;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -70,12 +70,9 @@ public final class CodecTagging implements ClassFileTransformer {
     private static final int HTTP2_DONE = 4;
     private static final int ALL_DONE = EXCHANGE_DONE | HTTP1_DONE | HTTP2_DONE;
     /** Names OkHttp sets itself or treats apart, and HTTP/2's connection headers: such tags stay on a copy. */
-    private static final List<String> OKHTTPS_OWN = List.of("host", "connection", "accept-encoding", "user-agent",
-            "cookie", "content-type", "content-length", "transfer-encoding", "authorization",
-            "proxy-authorization", "proxy-connection", "keep-alive", "te", "upgrade", "encoding");
-
-    private static final int MAX_KNOWN_NAMES = 16;
-    private static volatile String[] writableNames = new String[0];
+    private static final TagNames WRITABLE = TagNames.noneOf(List.of("host", "connection", "accept-encoding",
+            "user-agent", "cookie", "content-type", "content-length", "transfer-encoding", "authorization",
+            "proxy-authorization", "proxy-connection", "keep-alive", "te", "upgrade", "encoding"));
     /** The attempt running on this thread, if any. */
     private static final ThreadLocal<Pending> PENDING = new ThreadLocal<>();
     /** Guarded by itself: which classes each OkHttp's loader had rewritten. */
@@ -161,36 +158,12 @@ public final class CodecTagging implements ClassFileTransformer {
     }
 
     /**
-     * Whether the codecs may write a tag: not a header OkHttp sets or treats apart, and plain
-     * visible ASCII. (A tag the application's request has already, its own request id, stays on a
-     * copy, which replaces it as before.)
+     * Whether the codecs may write a tag of this name: not a header OkHttp sets or treats apart,
+     * plain visible ASCII. (A tag the application's request has already, its own request id,
+     * stays on a copy, which replaces it as before.) Its value is the engine's, plain text already.
      */
-    public static boolean writable(String name, String value) {
-        return writableName(name) && PlainText.plain(value);
-    }
-
-    /** The configured tag names are a few strings used again on every request: each is checked once. */
-    private static boolean writableName(String name) {
-        String[] known = writableNames;
-        for (String checked : known) {
-            if (checked == name) {
-                return true;
-            }
-        }
-        if (!PlainText.plain(name)) {
-            return false;
-        }
-        for (String own : OKHTTPS_OWN) {
-            if (own.equalsIgnoreCase(name)) {
-                return false;
-            }
-        }
-        if (known.length < MAX_KNOWN_NAMES) {
-            String[] more = Arrays.copyOf(known, known.length + 1);
-            more[known.length] = name;
-            writableNames = more;
-        }
-        return true;
+    public static boolean writable(String name) {
+        return WRITABLE.writable(name);
     }
 
     /**
@@ -244,15 +217,13 @@ public final class CodecTagging implements ClassFileTransformer {
             }
             AttemptSpec tags = pending.tags;
             Wire wire = pending.wire;
+            int written = 0;
             for (int i = 0, n = tags.headerCount(); i < n; i++) {
-                String name = tags.headerName(i);
-                if (!wire.has(headers, name)) {
-                    wire.write(sink, name);
-                    wire.write(sink, ": ");
-                    wire.write(sink, tags.headerValue(i));
-                    wire.write(sink, CRLF);
+                if (wire.has(headers, tags.headerName(i))) {
+                    written |= 1 << i;
                 }
             }
+            wire.write(sink, TagLines.of(tags, written));
         }
 
         @Override
@@ -285,8 +256,8 @@ public final class CodecTagging implements ClassFileTransformer {
         /** Whether {@code request} (OkHttp's {@code Request}) has a header named {@code name}. */
         boolean requestHas(Object request, String name);
 
-        /** Writes {@code text} to {@code sink}, okio's {@code BufferedSink}. */
-        void write(Object sink, String text);
+        /** Writes {@code bytes} to {@code sink}, okio's {@code BufferedSink}. */
+        void write(Object sink, byte[] bytes);
 
         /** OkHttp's HTTP/2 header, of a lower-case name. */
         Object http2Header(String name, String value);

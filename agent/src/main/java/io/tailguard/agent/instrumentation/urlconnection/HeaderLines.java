@@ -4,7 +4,8 @@ import io.tailguard.agent.Log;
 import io.tailguard.agent.engine.AttemptSpec;
 import io.tailguard.agent.engine.DaemonThreads;
 import io.tailguard.agent.instrumentation.MethodRewriting;
-import io.tailguard.agent.instrumentation.PlainText;
+import io.tailguard.agent.instrumentation.TagLines;
+import io.tailguard.agent.instrumentation.TagNames;
 import io.tailguard.bootstrap.CallInterceptor;
 import io.tailguard.bootstrap.Dispatcher;
 import java.io.PrintStream;
@@ -42,9 +43,9 @@ public final class HeaderLines implements ClassFileTransformer {
     private static final int FIRST_CHECKED = 17;
     private static final int LAST_CHECKED = 25;
     /** Names the JDK sets itself as it sends a request, or treats apart: tags of these names go into the list. */
-    private static final List<String> JDKS_OWN = List.of("host", "user-agent", "accept", "connection",
+    private static final TagNames WRITABLE = TagNames.noneOf(List.of("host", "user-agent", "accept", "connection",
             "proxy-connection", "content-length", "content-type", "transfer-encoding", "cache-control", "pragma",
-            "if-modified-since", "cookie", "cookie2", "authorization", "proxy-authorization", "expect");
+            "if-modified-since", "cookie", "cookie2", "authorization", "proxy-authorization", "expect"));
 
     private static final ThreadLocal<byte[]> PENDING = new ThreadLocal<>();
     /** The class as defined is this transformer's work: tags may be left to it. */
@@ -105,8 +106,8 @@ public final class HeaderLines implements ClassFileTransformer {
     /**
      * The attempt's tag lines as the connection's header printing is to write them, or {@code null}
      * when they go into its header list instead: the header class not rewritten (yet), no tags, a
-     * tag the application set itself (its own request id) or one the JDK sets or treats apart, or a
-     * value that is not plain visible ASCII.
+     * tag the application set itself (its own request id), or one the JDK sets or treats apart or
+     * whose name is not plain visible ASCII. The values are the engine's, plain text already.
      */
     static byte[] linesFor(AttemptSpec tags, ConnectionFields.Request request, ConnectionFields fields)
             throws ReflectiveOperationException {
@@ -114,43 +115,13 @@ public final class HeaderLines implements ClassFileTransformer {
         if (count == 0 || !rewritten) {
             return null;
         }
-        int length = 0;
         for (int i = 0; i < count; i++) {
             String name = tags.headerName(i);
-            String value = tags.headerValue(i);
-            if (jdksOwn(name) || !PlainText.plain(name) || !PlainText.plain(value)
-                    || fields.requestHeader(request, name) != null) {
+            if (!WRITABLE.writable(name) || fields.requestHeader(request, name) != null) {
                 return null;
             }
-            length += name.length() + 2 + value.length() + 2;
         }
-        byte[] lines = new byte[length];
-        int at = 0;
-        for (int i = 0; i < count; i++) {
-            at = put(lines, at, tags.headerName(i));
-            lines[at++] = ':';
-            lines[at++] = ' ';
-            at = put(lines, at, tags.headerValue(i));
-            lines[at++] = '\r';
-            lines[at++] = '\n';
-        }
-        return lines;
-    }
-
-    private static boolean jdksOwn(String name) {
-        for (String own : JDKS_OWN) {
-            if (own.equalsIgnoreCase(name)) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    private static int put(byte[] to, int at, String text) {
-        for (int i = 0, n = text.length(); i < n; i++) {
-            to[at++] = (byte) text.charAt(i);
-        }
-        return at;
+        return TagLines.of(tags, 0);
     }
 
     /** The lines the headers printed on this thread get, until {@code null}: an attempt's exchange. */

@@ -35,9 +35,9 @@ final class CodecWire implements CodecTagging.Wire {
     }
 
     @Override
-    public void write(Object sink, String text) {
+    public void write(Object sink, byte[] bytes) {
         try {
-            ((BufferedSink) sink).writeUtf8(text);
+            ((BufferedSink) sink).write(bytes);
         } catch (IOException failure) {
             throw new UncheckedIOException(failure);
         }

@@ -191,7 +191,7 @@ final class OkHttpExchange implements Exchange<Response>, Exchange.Attempt, Runn
         }
         for (int i = 0; i < tags; i++) {
             String name = spec.headerName(i);
-            if (!CodecTagging.writable(name, spec.headerValue(i)) || request.header(name) != null) {
+            if (!CodecTagging.writable(name) || request.header(name) != null) {
                 return false;
             }
         }
