@@ -4,7 +4,6 @@ import io.tailguard.agent.Log;
 import io.tailguard.agent.engine.AttemptSpec;
 import io.tailguard.agent.engine.DaemonThreads;
 import io.tailguard.agent.instrumentation.MethodRewriting;
-import io.tailguard.agent.instrumentation.TagLines;
 import io.tailguard.agent.instrumentation.TagNames;
 import io.tailguard.bootstrap.CodecTags;
 import io.tailguard.bootstrap.Dispatcher;
@@ -223,7 +222,7 @@ public final class CodecTagging implements ClassFileTransformer {
                     written |= 1 << i;
                 }
             }
-            wire.write(sink, TagLines.of(tags, written));
+            wire.write(sink, tags, written);
         }
 
         @Override
@@ -256,8 +255,12 @@ public final class CodecTagging implements ClassFileTransformer {
         /** Whether {@code request} (OkHttp's {@code Request}) has a header named {@code name}. */
         boolean requestHas(Object request, String name);
 
-        /** Writes {@code bytes} to {@code sink}, okio's {@code BufferedSink}. */
-        void write(Object sink, byte[] bytes);
+        /**
+         * Writes the tags to {@code sink}, okio's {@code BufferedSink}, as header lines ({@code
+         * name: value} and CRLF each, plain ASCII): all but those whose bit {@code i} is set in
+         * {@code leftOut}.
+         */
+        void write(Object sink, AttemptSpec tags, int leftOut);
 
         /** OkHttp's HTTP/2 header, of a lower-case name. */
         Object http2Header(String name, String value);

@@ -1,11 +1,11 @@
 package io.tailguard.agent.instrumentation.okhttp.adapter;
 
+import io.tailguard.agent.engine.AttemptSpec;
 import io.tailguard.agent.instrumentation.okhttp.CodecTagging;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import okhttp3.Headers;
 import okhttp3.Request;
 import okhttp3.internal.http2.Header;
+import okio.Buffer;
 import okio.BufferedSink;
 
 /**
@@ -35,11 +35,14 @@ final class CodecWire implements CodecTagging.Wire {
     }
 
     @Override
-    public void write(Object sink, byte[] bytes) {
-        try {
-            ((BufferedSink) sink).write(bytes);
-        } catch (IOException failure) {
-            throw new UncheckedIOException(failure);
+    public void write(Object sink, AttemptSpec tags, int leftOut) {
+        // Into the sink's buffer, as OkHttp's own header lines go before the block's last line
+        // sends them on: nothing allocated, no check for a full segment after every piece.
+        Buffer buffer = ((BufferedSink) sink).buffer();
+        for (int i = 0, n = tags.headerCount(); i < n; i++) {
+            if ((leftOut & 1 << i) == 0) {
+                buffer.writeUtf8(tags.headerName(i)).writeUtf8(": ").writeUtf8(tags.headerValue(i)).writeUtf8("\r\n");
+            }
         }
     }
 
