@@ -91,8 +91,14 @@ public final class PairedApp {
         int n = arms.length;
         int servers = urls[0].length;
         try (BenchClient client = BenchClients.create(clientName)) {
+            // The first arm rotating here too: the connections are made in this order, and a client
+            // that spreads its connections over its I/O threads in turn (the asynchronous Apache
+            // clients, one per core) would otherwise put every connection of one arm on the same
+            // thread, and the arms of even and odd places on different ones for the whole JVM. So
+            // each arm's connections alternate between them, and so do the rounds.
             for (int i = 0; i < warmup; i++) {
-                for (int arm = 0; arm < n; arm++) {
+                for (int k = 0; k < n; k++) {
+                    int arm = (k + i) % n;
                     call(client, urls[arm][i % servers], arms[arm].headers);
                 }
             }
