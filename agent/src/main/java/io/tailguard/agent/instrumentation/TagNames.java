@@ -12,7 +12,7 @@ import java.util.function.Predicate;
  */
 public final class TagNames {
 
-    /** More names than a configuration has (four, and any earlier configuration's after a reload). */
+    /** More names than a configuration has (four), and those of a few earlier ones after reloads. */
     private static final int MAX_REMEMBERED = 16;
 
     private final Predicate<String> writable;
@@ -54,15 +54,19 @@ public final class TagNames {
         }
         boolean verdict = writable.test(name);
         String[] remembered = verdict ? known : refused;
+        String[] more;
         if (remembered.length < MAX_REMEMBERED) {
-            // Two threads adding a name at once may keep only one of them: the other is judged again next time.
-            String[] more = Arrays.copyOf(remembered, remembered.length + 1);
+            more = Arrays.copyOf(remembered, remembered.length + 1);
             more[remembered.length] = name;
-            if (verdict) {
-                passed = more;
-            } else {
-                failed = more;
-            }
+        } else {
+            // Full after many reloads, each with names of its own: the current ones are remembered afresh.
+            more = new String[] {name};
+        }
+        // Two threads adding a name at once may keep only one of them: the other is judged again next time.
+        if (verdict) {
+            passed = more;
+        } else {
+            failed = more;
         }
         return verdict;
     }

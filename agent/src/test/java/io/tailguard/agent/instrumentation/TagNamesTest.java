@@ -44,4 +44,17 @@ class TagNamesTest {
         assertTrue(names.writable(new String("X-Attempt")));
         assertEquals(2, judged.size());
     }
+
+    @Test
+    void namesOfManyReloadsLaterAreStillRememberedOnceTheFirstOnesFillTheMemory() {
+        List<String> judged = new ArrayList<>();
+        TagNames names = new TagNames(name -> judged.add(name));
+        for (int reload = 0; reload < 20; reload++) {
+            assertTrue(names.writable(new String("X-Attempt")));
+        }
+        String current = new String("X-Attempt");
+        assertTrue(names.writable(current));
+        assertTrue(names.writable(current));
+        assertEquals(21, judged.size(), "each new string judged once, the current one once");
+    }
 }
