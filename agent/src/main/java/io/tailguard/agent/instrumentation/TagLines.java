@@ -12,34 +12,27 @@ public final class TagLines {
     private TagLines() {
     }
 
-    /**
-     * @param leftOut the tags not to write: bit {@code i} for the i-th (one the request has already)
-     * @return the lines, empty when every tag is left out
-     */
+    /** Every tag's line, in sending order. */
     @SuppressWarnings("deprecation") // String.getBytes(int, int, byte[], int): a copy of each character's low byte, as meant
-    public static byte[] of(AttemptSpec tags, int leftOut) {
+    public static byte[] of(AttemptSpec tags) {
         int count = tags.headerCount();
         int length = 0;
         for (int i = 0; i < count; i++) {
-            if ((leftOut & 1 << i) == 0) {
-                length += tags.headerName(i).length() + tags.headerValue(i).length() + 4;
-            }
+            length += tags.headerName(i).length() + tags.headerValue(i).length() + 4;
         }
         byte[] lines = new byte[length];
         int at = 0;
         for (int i = 0; i < count; i++) {
-            if ((leftOut & 1 << i) == 0) {
-                String name = tags.headerName(i);
-                String value = tags.headerValue(i);
-                name.getBytes(0, name.length(), lines, at);
-                at += name.length();
-                lines[at++] = ':';
-                lines[at++] = ' ';
-                value.getBytes(0, value.length(), lines, at);
-                at += value.length();
-                lines[at++] = '\r';
-                lines[at++] = '\n';
-            }
+            String name = tags.headerName(i);
+            String value = tags.headerValue(i);
+            name.getBytes(0, name.length(), lines, at);
+            at += name.length();
+            lines[at++] = ':';
+            lines[at++] = ' ';
+            value.getBytes(0, value.length(), lines, at);
+            at += value.length();
+            lines[at++] = '\r';
+            lines[at++] = '\n';
         }
         return lines;
     }

@@ -24,15 +24,6 @@ class TagLinesTest {
     @Test
     void everyTagIsAHeaderLineInSendingOrder() {
         assertEquals("X-Request-ID: 0f6c2b1e-7d4a-4c3b-9a1e-5b2d8c7f6e10\r\nX-Attempt: 1\r\nX-Is-Hedge: false\r\n",
-                new String(TagLines.of(tags, 0), StandardCharsets.ISO_8859_1));
-    }
-
-    @Test
-    void aTagLeftOutLeavesNoTraceAndAllLeftOutIsNothing() {
-        assertEquals("X-Attempt: 1\r\nX-Is-Hedge: false\r\n", new String(TagLines.of(tags, 0b001),
-                StandardCharsets.ISO_8859_1));
-        assertEquals("X-Request-ID: 0f6c2b1e-7d4a-4c3b-9a1e-5b2d8c7f6e10\r\nX-Is-Hedge: false\r\n",
-                new String(TagLines.of(tags, 0b010), StandardCharsets.ISO_8859_1));
-        assertEquals(0, TagLines.of(tags, 0b111).length);
+                new String(TagLines.of(tags), StandardCharsets.ISO_8859_1));
     }
 }

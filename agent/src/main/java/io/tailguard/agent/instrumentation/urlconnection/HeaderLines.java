@@ -121,7 +121,7 @@ public final class HeaderLines implements ClassFileTransformer {
                 return null;
             }
         }
-        return TagLines.of(tags, 0);
+        return TagLines.of(tags);
     }
 
     /** The lines the headers printed on this thread get, until {@code null}: an attempt's exchange. */
