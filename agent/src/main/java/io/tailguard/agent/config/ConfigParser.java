@@ -394,7 +394,7 @@ public final class ConfigParser {
                     } catch (NumberFormatException ignored) {
                         // reported below
                     }
-                    if (status == 408 || status == 429 || (status >= 500 && status <= 599)) {
+                    if (PolicyConfig.retryableStatus(status)) {
                         b.retryStatuses.set(status);
                     } else if (status >= 100 && status <= 499) {
                         problems.add(new ConfigProblem(key, "status " + status + " is never retried: a 4xx other "

@@ -80,6 +80,14 @@ public final class PolicyConfig {
         return status >= 0 && retryStatuses.get(status);
     }
 
+    /**
+     * Whether a policy may retry this status at all: 408, 429 and 5xx. Any other means the request
+     * itself is wrong or it succeeded, and {@code retry.on} refuses it.
+     */
+    public static boolean retryableStatus(int status) {
+        return status == 408 || status == 429 || status >= 500 && status <= 599;
+    }
+
     public Set<String> retryMethods() {
         return retryMethods;
     }

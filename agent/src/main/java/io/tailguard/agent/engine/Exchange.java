@@ -1,5 +1,6 @@
 package io.tailguard.agent.engine;
 
+import io.tailguard.agent.config.PolicyConfig;
 import java.time.Duration;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
@@ -98,11 +99,20 @@ public interface Exchange<R> {
          *     (chunked, or delimited by the connection's close): a retryable response longer than
          *     may be held is {@link HeaderDecision#DELIVER delivered} (committed) at once
          */
-        HeaderDecision onHeaders(int status, String retryAfter, long contentLength);
+        HeaderDecision onHeaders(int status, long contentLength);
 
-        /** {@link #onHeaders(int, String, long)} for a body of unknown length. */
-        default HeaderDecision onHeaders(int status, String retryAfter) {
-            return onHeaders(status, retryAfter, -1);
+        /** {@link #onHeaders(int, long)} for a body of unknown length. */
+        default HeaderDecision onHeaders(int status) {
+            return onHeaders(status, -1);
+        }
+
+        /**
+         * Whether {@link #onHeaders} can answer {@link HeaderDecision#BUFFER} for this status: only
+         * for one a policy may retry ({@link PolicyConfig#retryableStatus}). For any other status an
+         * adapter whose client makes the body's length costly to find may pass {@code -1}.
+         */
+        static boolean mayHold(int status) {
+            return PolicyConfig.retryableStatus(status);
         }
 
         /**

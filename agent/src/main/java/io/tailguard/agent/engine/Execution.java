@@ -1305,7 +1305,7 @@ public final class Execution<R> extends Scheduler.Timer {
         }
 
         @Override
-        public HeaderDecision onHeaders(int status, String retryAfter, long contentLength) {
+        public HeaderDecision onHeaders(int status, long contentLength) {
             try {
                 return decideAtHeaders(this, status, contentLength);
             } catch (Throwable bug) {

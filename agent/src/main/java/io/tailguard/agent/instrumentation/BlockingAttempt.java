@@ -41,8 +41,6 @@ public abstract class BlockingAttempt<T, R> implements Runnable {
 
     protected abstract int status(T response);
 
-    protected abstract String header(T response, String name);
-
     /** The body's announced length, {@code -1} when unknown or chunked. */
     protected abstract long contentLength(T response);
 
@@ -75,7 +73,7 @@ public abstract class BlockingAttempt<T, R> implements Runnable {
         }
         HeaderDecision decision;
         try {
-            decision = listener.onHeaders(status(response), header(response, "Retry-After"), contentLength(response));
+            decision = listener.onHeaders(status(response), contentLength(response));
             if (decision == HeaderDecision.BUFFER) {
                 decision = hold(response);
             }

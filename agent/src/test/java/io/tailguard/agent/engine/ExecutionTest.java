@@ -348,7 +348,7 @@ class ExecutionTest {
         });
         assertEquals(1, time.pendingTasks(), "the hedge timer is armed");
 
-        assertEquals(HeaderDecision.DELIVER, exchange.attempt(1).listener.onHeaders(200, null));
+        assertEquals(HeaderDecision.DELIVER, exchange.attempt(1).listener.onHeaders(200));
         assertEquals(1, time.pendingTasks(), "nothing but the decision between a response's head and the application");
         exchange.attempt(1).answer(200);
 
@@ -367,7 +367,7 @@ class ExecutionTest {
         Execution<ScriptedExchange.Response> execution = start("tailguard.policy.api.hedge.delay=50ms",
                 "tailguard.policy.api.retry.timeout=2s");
         time.advanceMillis(50);
-        exchange.attempt(2).listener.onHeaders(200, null);
+        exchange.attempt(2).listener.onHeaders(200);
         exchange.attempt(2).answer(200);
         assertEquals(200, result(execution).status);
         ScriptedExchange.Sent primary = exchange.attempt(1);
@@ -544,12 +544,28 @@ class ExecutionTest {
     @Test
     void atTheStatusLineAWinnerIsChosenAndRetryableAnswersAreKept() throws Exception {
         start("tailguard.policy.api.hedge.delay=50ms");
-        assertEquals(HeaderDecision.BUFFER, exchange.attempt(1).listener.onHeaders(503, null),
+        assertEquals(HeaderDecision.BUFFER, exchange.attempt(1).listener.onHeaders(503),
                 "a retry may still follow: keep the body in case it becomes the answer");
         time.advanceMillis(50);
-        assertEquals(HeaderDecision.DELIVER, exchange.attempt(2).listener.onHeaders(200, null));
+        assertEquals(HeaderDecision.DELIVER, exchange.attempt(2).listener.onHeaders(200));
         assertTrue(exchange.attempt(1).cancelled);
-        assertEquals(HeaderDecision.DISCARD, exchange.attempt(1).listener.onHeaders(200, null));
+        assertEquals(HeaderDecision.DISCARD, exchange.attempt(1).listener.onHeaders(200));
+    }
+
+    @Test
+    void onlyAStatusAPolicyMayRetryHasItsBodyHeldSoAdaptersNeedNoLengthForAnyOther() throws Exception {
+        StringBuilder everyStatusAccepted = new StringBuilder("408,429");
+        for (int status = 500; status <= 599; status++) {
+            everyStatusAccepted.append(',').append(status);
+        }
+        start("tailguard.policy.api.retry.on=" + everyStatusAccepted);
+        for (int status = 100; status <= 599; status++) {
+            ScriptedExchange each = new ScriptedExchange();
+            engine.newExecution(engine.policyFor("api", 80), each, false).start();
+            HeaderDecision decision = each.attempt(1).listener.onHeaders(status, -1);
+            assertEquals(Exchange.AttemptListener.mayHold(status), decision == HeaderDecision.BUFFER,
+                    "status " + status + ": " + decision);
+        }
     }
 
     @Test
@@ -558,7 +574,7 @@ class ExecutionTest {
                 "tailguard.policy.api.hedge.delay=50ms");
         time.advanceMillis(50);
         assertEquals(2, exchange.attempts());
-        assertEquals(HeaderDecision.DELIVER, exchange.attempt(1).listener.onHeaders(503, null, 1025));
+        assertEquals(HeaderDecision.DELIVER, exchange.attempt(1).listener.onHeaders(503, 1025));
         assertTrue(exchange.attempt(2).cancelled, "the hedge still in flight is cancelled");
         assertTrue(events.contains("committed"));
         ScriptedExchange.Response big = response(503);
@@ -573,7 +589,7 @@ class ExecutionTest {
     @Test
     void aRetryableResponseAnnouncedWithinTheLimitIsHeldAndRetried() throws Exception {
         Execution<ScriptedExchange.Response> execution = start("tailguard.buffer.max-response-bytes=1k");
-        assertEquals(HeaderDecision.BUFFER, exchange.attempt(1).listener.onHeaders(503, null, 1024));
+        assertEquals(HeaderDecision.BUFFER, exchange.attempt(1).listener.onHeaders(503, 1024));
         assertTrue(exchange.attempt(1).listener.reserve(1024));
         assertEquals(1024, engine.buffers().held());
         exchange.attempt(1).answer(503);
@@ -587,7 +603,7 @@ class ExecutionTest {
     @Test
     void aBodyOfUnknownLengthIsHeldUpToTheLimitThenCommitted() throws Exception {
         Execution<ScriptedExchange.Response> execution = start("tailguard.buffer.max-response-bytes=1k");
-        assertEquals(HeaderDecision.BUFFER, exchange.attempt(1).listener.onHeaders(503, null, -1));
+        assertEquals(HeaderDecision.BUFFER, exchange.attempt(1).listener.onHeaders(503, -1));
         assertTrue(exchange.attempt(1).listener.reserve(1000));
         assertFalse(exchange.attempt(1).listener.reserve(25), "1025 bytes are more than the limit");
         assertEquals(HeaderDecision.DELIVER, exchange.attempt(1).listener.commit());
@@ -604,7 +620,7 @@ class ExecutionTest {
         start("tailguard.buffer.max-response-bytes=1k", "tailguard.buffer.max-total-bytes=1k");
         assertTrue(engine.buffers().tryReserve(600), "other requests hold 600 bytes");
         try {
-            assertEquals(HeaderDecision.DELIVER, exchange.attempt(1).listener.onHeaders(503, null, 500),
+            assertEquals(HeaderDecision.DELIVER, exchange.attempt(1).listener.onHeaders(503, 500),
                     "500 announced bytes do not fit in what is left");
         } finally {
             engine.buffers().release(600);
@@ -614,17 +630,17 @@ class ExecutionTest {
     @Test
     void whatAnAttemptHeldIsReleasedWhenItFailsOrLosesAndNeverGoesNegative() throws Exception {
         Execution<ScriptedExchange.Response> execution = start("tailguard.policy.api.hedge.delay=50ms");
-        assertEquals(HeaderDecision.BUFFER, exchange.attempt(1).listener.onHeaders(503, null, -1));
+        assertEquals(HeaderDecision.BUFFER, exchange.attempt(1).listener.onHeaders(503, -1));
         assertTrue(exchange.attempt(1).listener.reserve(100));
         exchange.attempt(1).fail(new IOException("connection reset"));
         assertEquals(0, engine.buffers().held(), "a failed attempt's bytes are released");
         time.advanceMillis(100);
         assertEquals(2, exchange.attempts());
-        assertEquals(HeaderDecision.BUFFER, exchange.attempt(2).listener.onHeaders(503, null, -1));
+        assertEquals(HeaderDecision.BUFFER, exchange.attempt(2).listener.onHeaders(503, -1));
         assertTrue(exchange.attempt(2).listener.reserve(100));
         time.advanceMillis(50);
         assertEquals(3, exchange.attempts(), "a hedge joins the retry");
-        assertEquals(HeaderDecision.DELIVER, exchange.attempt(3).listener.onHeaders(200, null, 10));
+        assertEquals(HeaderDecision.DELIVER, exchange.attempt(3).listener.onHeaders(200, 10));
         assertFalse(exchange.attempt(2).listener.reserve(100), "the loser may hold nothing more");
         assertEquals(HeaderDecision.DISCARD, exchange.attempt(2).listener.commit());
         exchange.attempt(3).answer(200);
@@ -658,7 +674,7 @@ class ExecutionTest {
     void aRetryableStatusIsDeliveredAtOnceWhenNothingCouldFollowIt() throws Exception {
         exchange.method = "POST";
         start();
-        assertEquals(HeaderDecision.DELIVER, exchange.attempt(1).listener.onHeaders(503, null));
+        assertEquals(HeaderDecision.DELIVER, exchange.attempt(1).listener.onHeaders(503));
     }
 
     @Test

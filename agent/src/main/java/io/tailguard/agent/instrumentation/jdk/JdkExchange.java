@@ -139,9 +139,10 @@ final class JdkExchange implements Exchange<HttpResponse<Object>> {
      */
     HttpResponse.BodySubscriber<Object> bodyFor(HttpResponse.ResponseInfo info,
             AttemptListener<HttpResponse<Object>> listener) {
-        long length = contentLength(request.method(), info.headers());
-        HeaderDecision decision = listener.onHeaders(info.statusCode(),
-                first(info.headers(), "Retry-After"), length);
+        int status = info.statusCode();
+        // The length takes two lookups in the client's sorted header map: only when it may count.
+        long length = AttemptListener.mayHold(status) ? contentLength(request.method(), info.headers()) : -1;
+        HeaderDecision decision = listener.onHeaders(status, length);
         switch (decision) {
             case DELIVER:
                 return handler.apply(info);

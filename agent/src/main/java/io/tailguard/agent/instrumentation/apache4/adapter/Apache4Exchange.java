@@ -158,12 +158,6 @@ final class Apache4Exchange implements Exchange<Apache4Exchange.Attempted>, Func
         }
 
         @Override
-        protected String header(CloseableHttpResponse response, String name) {
-            Header header = response.getFirstHeader(name);
-            return header == null ? null : header.getValue();
-        }
-
-        @Override
         protected long contentLength(CloseableHttpResponse response) {
             HttpEntity entity = response.getEntity();
             return entity == null ? 0 : entity.isChunked() ? -1 : entity.getContentLength();

@@ -55,10 +55,8 @@ final class AttemptConsumer implements AsyncResponseConsumer<AsyncExchange.Attem
     @Override
     public void consumeResponse(HttpResponse response, EntityDetails entityDetails, HttpContext context,
             FutureCallback<AsyncExchange.Attempted> resultCallback) throws HttpException, IOException {
-        Header retryAfter = response.getFirstHeader("Retry-After");
         long length = entityDetails == null ? 0 : entityDetails.isChunked() ? -1 : entityDetails.getContentLength();
-        HeaderDecision decided = listener.onHeaders(response.getCode(), retryAfter == null ? null : retryAfter.getValue(),
-                length);
+        HeaderDecision decided = listener.onHeaders(response.getCode(), length);
         head = response;
         details = entityDetails;
         responseContext = context;

@@ -6,7 +6,6 @@ import io.tailguard.agent.instrumentation.HeldBytes;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.Arrays;
-import org.apache.http.Header;
 import org.apache.http.HttpEntity;
 import org.apache.http.HttpException;
 import org.apache.http.HttpResponse;
@@ -59,13 +58,11 @@ final class NioAttemptConsumer implements HttpAsyncResponseConsumer<NioExchange.
 
     @Override
     public void responseReceived(HttpResponse response) throws IOException, HttpException {
-        Header retryAfter = response.getFirstHeader("Retry-After");
         // The connection sets an entity announcing the length (-1 when chunked or delimited by
         // close) on every response that has a body, before the consumer hears of it.
         HttpEntity entity = response.getEntity();
         long length = entity == null ? 0 : entity.isChunked() ? -1 : entity.getContentLength();
-        HeaderDecision decided = listener.onHeaders(response.getStatusLine().getStatusCode(),
-                retryAfter == null ? null : retryAfter.getValue(), length);
+        HeaderDecision decided = listener.onHeaders(response.getStatusLine().getStatusCode(), length);
         head = response;
         if (decided == HeaderDecision.DELIVER) {
             deliverToApplication();

@@ -207,7 +207,7 @@ class NioAttemptConsumerTest {
         }
 
         @Override
-        public HeaderDecision onHeaders(int status, String retryAfter, long contentLength) {
+        public HeaderDecision onHeaders(int status, long contentLength) {
             length = contentLength;
             return atHead;
         }
