@@ -34,8 +34,9 @@ final class LabReport {
         String client = options.clients.isEmpty() ? "jdk" : options.clients.get(0);
         md.paragraph("Machine: " + machine + ". Client: " + client + ". " + Markdown.num(minutes, 1)
                 + " min; load average "
-                + Markdown.num(loadBefore, 2) + " before, " + Markdown.num(loadAfter, 2) + " after. Reproduce: "
-                + "`" + reproduce(options) + "`."
+                + Markdown.num(loadBefore, 2) + " before, " + Markdown.num(loadAfter, 2) + " after."
+                + " Agent (in the runs with Tailguard): `" + options.agentJar.getFileName() + "`. Reproduce: `"
+                + reproduce(options) + "`."
                 + (options.labServer.equals("jdk") ? " Server: the JDK's `com.sun.net.httpserver` as it comes (headers and"
                         + " body in two writes, `TCP_NODELAY` off) with the lab's latency model in its handler, in a JVM"
                         + " of its own, instead of the lab's own server. Where a scenario bounds the server's capacity,"
