@@ -46,7 +46,18 @@ public interface Exchange<R> {
 
     int status(R response);
 
+    /** A header of the response; asked only of a response whose status {@link #mayRetry} names. */
     String responseHeader(R response, String name);
+
+    /**
+     * Whether a response with this status may be retried by any policy (408, 429, 5xx:
+     * {@link PolicyConfig#retryableStatus}). Of any other the engine reads nothing but its status,
+     * holds no body and asks no header, so an adapter whose client makes them costly to find need
+     * not find them: {@link AttemptListener#onHeaders} may then be given a length of {@code -1}.
+     */
+    static boolean mayRetry(int status) {
+        return PolicyConfig.retryableStatus(status);
+    }
 
     FailureKind classify(Throwable failure);
 
@@ -104,15 +115,6 @@ public interface Exchange<R> {
         /** {@link #onHeaders(int, long)} for a body of unknown length. */
         default HeaderDecision onHeaders(int status) {
             return onHeaders(status, -1);
-        }
-
-        /**
-         * Whether {@link #onHeaders} can answer {@link HeaderDecision#BUFFER} for this status: only
-         * for one a policy may retry ({@link PolicyConfig#retryableStatus}). For any other status an
-         * adapter whose client makes the body's length costly to find may pass {@code -1}.
-         */
-        static boolean mayHold(int status) {
-            return PolicyConfig.retryableStatus(status);
         }
 
         /**

@@ -563,7 +563,7 @@ class ExecutionTest {
             ScriptedExchange each = new ScriptedExchange();
             engine.newExecution(engine.policyFor("api", 80), each, false).start();
             HeaderDecision decision = each.attempt(1).listener.onHeaders(status, -1);
-            assertEquals(Exchange.AttemptListener.mayHold(status), decision == HeaderDecision.BUFFER,
+            assertEquals(Exchange.mayRetry(status), decision == HeaderDecision.BUFFER,
                     "status " + status + ": " + decision);
         }
     }

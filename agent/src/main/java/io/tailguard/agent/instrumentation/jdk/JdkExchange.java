@@ -141,7 +141,7 @@ final class JdkExchange implements Exchange<HttpResponse<Object>> {
             AttemptListener<HttpResponse<Object>> listener) {
         int status = info.statusCode();
         // The length takes two lookups in the client's sorted header map: only when it may count.
-        long length = AttemptListener.mayHold(status) ? contentLength(request.method(), info.headers()) : -1;
+        long length = Exchange.mayRetry(status) ? contentLength(request.method(), info.headers()) : -1;
         HeaderDecision decision = listener.onHeaders(status, length);
         switch (decision) {
             case DELIVER:

@@ -245,8 +245,11 @@ final class UrlConnectionExchange implements Exchange<UrlConnectionExchange.Atte
             String shed = null;
             InputStream error = null;
             try {
-                retryAfter = fields.responseHeader(on, "Retry-After");
-                shed = fields.responseHeader(on, ServerEngine.SHED_HEADER);
+                if (Exchange.mayRetry(status)) {
+                    // The engine asks for them of no other response (a lookup in the JDK's header list each).
+                    retryAfter = fields.responseHeader(on, "Retry-After");
+                    shed = fields.responseHeader(on, ServerEngine.SHED_HEADER);
+                }
                 error = fields.errorStream(on);
             } catch (Throwable ignored) {
                 // Without them the response is still the response.

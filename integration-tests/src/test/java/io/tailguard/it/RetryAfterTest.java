@@ -1,13 +1,10 @@
-package io.tailguard.it.jdk;
+package io.tailguard.it;
 
 import static io.tailguard.it.TestServer.ok;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.tailguard.it.AgentedApp;
-import io.tailguard.it.Call;
-import io.tailguard.it.TestServer;
 import io.tailguard.it.TestServer.Arrival;
 import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
@@ -19,9 +16,14 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-/** {@code Retry-After} replaces the computed backoff; one past the deadline means no retry. */
+/**
+ * What a retryable answer's headers ask of the next attempt, for the clients whose adapters read
+ * them from the client's own header structures (the JDK client's sorted map, the JDK connection's
+ * header list): {@code Retry-After} replaces the computed backoff, one past the deadline means no
+ * retry, and a 503 a Tailguard server side shed ({@code Tailguard-Shed}) is not retried.
+ */
 @Timeout(120)
-class JdkRetryAfterTest {
+class RetryAfterTest {
 
     // Tagging stays off here: the requests must carry no Tailguard headers at all.
     @AutoClose
@@ -34,7 +36,7 @@ class JdkRetryAfterTest {
     private final TestServer server = new TestServer();
 
     @ParameterizedTest
-    @ValueSource(strings = {"jdk-send", "jdk-async"})
+    @ValueSource(strings = {"jdk-send", "jdk-async", "urlconnection"})
     void waitsTheSecondsRetryAfterAsksFor(String client) throws Exception {
         server.enqueue(new MockResponse.Builder().code(503).setHeader("Retry-After", "1").body("later").build(),
                 ok("now"));
@@ -51,7 +53,7 @@ class JdkRetryAfterTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"jdk-send", "jdk-async"})
+    @ValueSource(strings = {"jdk-send", "jdk-async", "urlconnection"})
     void waitsUntilTheHttpDateRetryAfterNames(String client) throws Exception {
         String inTwoSeconds = DateTimeFormatter.RFC_1123_DATE_TIME
                 .format(ZonedDateTime.now(ZoneOffset.UTC).plusSeconds(2).withNano(0));
@@ -65,7 +67,7 @@ class JdkRetryAfterTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"jdk-send", "jdk-async"})
+    @ValueSource(strings = {"jdk-send", "jdk-async", "urlconnection"})
     void aRetryAfterBeyondTheDeadlineReturnsTheResponseAtOnce(String client) throws Exception {
         server.enqueue(new MockResponse.Builder().code(503).setHeader("Retry-After", "30").body("go away").build(),
                 ok("never sent"));
@@ -76,5 +78,23 @@ class JdkRetryAfterTest {
         assertEquals("go away", result.get("body"));
         assertTrue(Long.parseLong(result.get("elapsedMs")) < 2_000, result.toString());
         assertEquals(1, server.requestCount());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"jdk-send", "jdk-async", "urlconnection"})
+    void aShedAnswerIsNotRetriedAndThePlainOneIs(String client) throws Exception {
+        // In order: the shed 503 for the first call, then the plain 503 and the 200 for the second;
+        // a retry of the first would take the second's answers and end with the 200.
+        server.enqueue(new MockResponse.Builder().code(503).setHeader("Tailguard-Shed", "1").body("shed").build(),
+                new MockResponse.Builder().code(503).body("busy").build(), ok("now"));
+
+        Map<String, String> shed = app.call(Call.get(client, server.url("/shed")));
+        Map<String, String> busy = app.call(Call.get(client, server.url("/busy")));
+
+        assertEquals("503", shed.get("status"), "a shed attempt is the server's answer: no retry");
+        assertEquals("shed", shed.get("body"));
+        assertEquals("200", busy.get("status"), "the same answer without the shed header is retried");
+        assertEquals("now", busy.get("body"));
+        assertEquals(3, server.requestCount());
     }
 }
