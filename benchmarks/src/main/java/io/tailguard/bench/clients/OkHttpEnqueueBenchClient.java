@@ -12,7 +12,7 @@ import okhttp3.Response;
 /** OkHttp {@code Call.enqueue}, the body read in the callback, the caller waiting for it. */
 public final class OkHttpEnqueueBenchClient implements BenchClient {
 
-    private final OkHttpClient client = new OkHttpClient();
+    private final OkHttpClient client = OkHttpBenchClient.newClient();
 
     @Override
     public int get(String url, Duration timeout, String... headers) throws Exception {

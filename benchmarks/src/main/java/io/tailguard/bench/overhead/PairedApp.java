@@ -2,6 +2,7 @@ package io.tailguard.bench.overhead;
 
 import io.tailguard.bench.clients.BenchClient;
 import io.tailguard.bench.clients.BenchClients;
+import io.tailguard.bench.clients.OkHttpBenchClient;
 import io.tailguard.bench.server.MiniHttpServer;
 import java.lang.management.ManagementFactory;
 import java.util.ArrayList;
@@ -26,12 +27,15 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * has called every server equally often, so what one server instance costs more than another (its
  * threads, where the scheduler put them) is the same for every arm and cancels in the differences
  * between arms, instead of passing for what the agent does. Each (arm, server) pair is a connection
- * of its own in the client's pool (host and port differ), kept alive from the warm-up on. A
- * server tells which arm a request came from by its {@code Host} header.
+ * of its own in the client's pool (host and port differ), kept alive from the warm-up on: OkHttp,
+ * which keeps five idle connections by default, fewer than the arms use in turn, is given room for
+ * all of them (with its default pool it opened a new connection on one call in seven, whose cost
+ * fell on whichever arm made it). The servers count the connections they accepted, which the run
+ * checks. A server tells which arm a request came from by its {@code Host} header.
  *
  * <p>Arguments: client, rounds, calls per block, warm-up calls per arm. Output lines:
- * {@code block <round> <arm> <calls> <wallNs> <threadCpuNs> <threadAllocBytes> <processCpuNs>}
- * and {@code tagged <arm> <true|false>}.
+ * {@code block <round> <arm> <calls> <wallNs> <threadCpuNs> <threadAllocBytes> <processCpuNs>},
+ * {@code tagged <arm> <true|false>} and {@code connections <accepted> <pairs>}.
  */
 public final class PairedApp {
 
@@ -73,6 +77,11 @@ public final class PairedApp {
                 }
             }
             measure(clientName, rounds, block, warmup, arms, urls);
+            int accepted = 0;
+            for (MiniHttpServer server : servers) {
+                accepted += server.connectionsAccepted();
+            }
+            System.out.println("connections " + accepted + " " + arms.length * servers.size());
         } finally {
             for (MiniHttpServer server : servers) {
                 server.close();
@@ -90,6 +99,7 @@ public final class PairedApp {
                 (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
         int n = arms.length;
         int servers = urls[0].length;
+        System.setProperty(OkHttpBenchClient.IDLE_CONNECTIONS, Integer.toString(n * servers));
         try (BenchClient client = BenchClients.create(clientName)) {
             // The first arm rotating here too: the connections are made in this order, and a client
             // that spreads its connections over its I/O threads in turn (the asynchronous Apache

@@ -123,6 +123,8 @@ public final class PairedRun {
     /** client -> one entry per JVM: arm -> metric -> per-call value for each round. */
     private final Map<String, List<Map<Arm, Map<Metric, List<Double>>>>> results = new LinkedHashMap<>();
     private final Map<String, String> notHandled = new LinkedHashMap<>();
+    /** Per client API: the most connections one JVM's servers accepted, and how many (address, server) pairs there are. */
+    private final Map<String, int[]> connections = new LinkedHashMap<>();
 
     public PairedRun(RunOptions options) {
         this.options = options;
@@ -238,7 +240,30 @@ public final class PairedRun {
         if (!notHandled.isEmpty()) {
             md.paragraph("Not handled by the agent (no tagging header reached the server): " + notHandled);
         }
+        md.paragraph(connectionsNote());
         return md;
+    }
+
+    /**
+     * Whether every call went over a connection kept from the warm-up on: a client whose pool drops
+     * some makes calls that pay for a new connection, on whichever arm they fall.
+     */
+    private String connectionsNote() {
+        StringBuilder reopened = new StringBuilder();
+        int pairs = 0;
+        for (Map.Entry<String, int[]> e : connections.entrySet()) {
+            pairs = e.getValue()[1];
+            if (e.getValue()[0] > pairs) {
+                reopened.append(reopened.length() == 0 ? "" : ", ").append(e.getKey()).append(" up to ")
+                        .append(e.getValue()[0]);
+            }
+        }
+        if (reopened.length() > 0) {
+            return "**Connections were opened during the measurement**, so some calls paid for a new one (connections"
+                    + " one JVM's servers accepted, against " + pairs + " addresses and servers): " + reopened + ".";
+        }
+        return "Every JVM's servers accepted at most one connection per address and server (" + pairs
+                + " pairs): every measured call went over a connection kept alive from the warm-up on.";
     }
 
     /** One row per client and target: a handled call, retry + tagging with a hedge armed. */
@@ -345,6 +370,11 @@ public final class PairedRun {
                     if (arm.tagged() != Boolean.parseBoolean(f[2])) {
                         notHandled.put(client + " " + arm.label, "tagged=" + f[2]);
                     }
+                } else if (f[0].equals("connections") && f.length == 3) {
+                    int accepted = Integer.parseInt(f[1]);
+                    int pairs = Integer.parseInt(f[2]);
+                    connections.merge(client, new int[] {accepted, pairs},
+                            (was, now) -> new int[] {Math.max(was[0], now[0]), now[1]});
                 } else {
                     other.append(line).append('\n');
                 }
