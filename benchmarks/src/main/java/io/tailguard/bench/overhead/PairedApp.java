@@ -35,7 +35,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  *
  * <p>Arguments: client, rounds, calls per block, warm-up calls per arm. Output lines:
  * {@code block <round> <arm> <calls> <wallNs> <threadCpuNs> <threadAllocBytes> <processCpuNs>},
- * {@code tagged <arm> <true|false>} and {@code connections <accepted> <pairs>}.
+ * {@code tagged <arm> <true|false>} and {@code connections <accepted>}.
  */
 public final class PairedApp {
 
@@ -81,7 +81,7 @@ public final class PairedApp {
             for (MiniHttpServer server : servers) {
                 accepted += server.connectionsAccepted();
             }
-            System.out.println("connections " + accepted + " " + arms.length * servers.size());
+            System.out.println("connections " + accepted);
         } finally {
             for (MiniHttpServer server : servers) {
                 server.close();

@@ -123,8 +123,8 @@ public final class PairedRun {
     /** client -> one entry per JVM: arm -> metric -> per-call value for each round. */
     private final Map<String, List<Map<Arm, Map<Metric, List<Double>>>>> results = new LinkedHashMap<>();
     private final Map<String, String> notHandled = new LinkedHashMap<>();
-    /** Per client API: the most connections one JVM's servers accepted, and how many (address, server) pairs there are. */
-    private final Map<String, int[]> connections = new LinkedHashMap<>();
+    /** Per client API: the most connections one JVM's servers accepted. */
+    private final Map<String, Integer> connections = new LinkedHashMap<>();
 
     public PairedRun(RunOptions options) {
         this.options = options;
@@ -249,13 +249,13 @@ public final class PairedRun {
      * some makes calls that pay for a new connection, on whichever arm they fall.
      */
     private String connectionsNote() {
+        // As many servers as arms (PairedApp), each arm reaching each server at its own address.
+        int pairs = Arm.values().length * Arm.values().length;
         StringBuilder reopened = new StringBuilder();
-        int pairs = 0;
-        for (Map.Entry<String, int[]> e : connections.entrySet()) {
-            pairs = e.getValue()[1];
-            if (e.getValue()[0] > pairs) {
+        for (Map.Entry<String, Integer> e : connections.entrySet()) {
+            if (e.getValue() > pairs) {
                 reopened.append(reopened.length() == 0 ? "" : ", ").append(e.getKey()).append(" up to ")
-                        .append(e.getValue()[0]);
+                        .append(e.getValue());
             }
         }
         if (reopened.length() > 0) {
@@ -370,11 +370,8 @@ public final class PairedRun {
                     if (arm.tagged() != Boolean.parseBoolean(f[2])) {
                         notHandled.put(client + " " + arm.label, "tagged=" + f[2]);
                     }
-                } else if (f[0].equals("connections") && f.length == 3) {
-                    int accepted = Integer.parseInt(f[1]);
-                    int pairs = Integer.parseInt(f[2]);
-                    connections.merge(client, new int[] {accepted, pairs},
-                            (was, now) -> new int[] {Math.max(was[0], now[0]), now[1]});
+                } else if (f[0].equals("connections") && f.length == 2) {
+                    connections.merge(client, Integer.parseInt(f[1]), Math::max);
                 } else {
                     other.append(line).append('\n');
                 }
