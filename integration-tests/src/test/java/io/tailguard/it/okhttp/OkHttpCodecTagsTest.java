@@ -26,10 +26,11 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * OkHttp's codecs write the tags of an {@code execute()}'s first attempt, which is then the
- * application's own call: on every OkHttp version, over HTTP/1.1 and over HTTP/2 (HTTPS). The tags
- * go out once, after every header the interceptors and OkHttp set; a call an interceptor makes on
- * the same thread meanwhile carries none; an interceptor's own request id is the one sent.
+ * OkHttp's codecs write the tags of a call's first attempt, which is then the application's own
+ * call: on every OkHttp version, {@code execute()} and {@code enqueue()}, over HTTP/1.1 and over
+ * HTTP/2 (HTTPS). The tags go out once, after every header the interceptors and OkHttp set; a call
+ * an interceptor makes on the same thread meanwhile carries none; an interceptor's own request id is
+ * the one sent.
  */
 @Timeout(180)
 class OkHttpCodecTagsTest {
@@ -62,20 +63,22 @@ class OkHttpCodecTagsTest {
         }
     }
 
-    static Stream<Arguments> versionsAndWires() {
+    static Stream<Arguments> versionsApisAndWires() {
         List<Arguments> all = new ArrayList<>();
         for (String version : OkHttpApps.VERSIONS) {
-            all.add(Arguments.of(version, "HTTP/1.1"));
-            all.add(Arguments.of(version, "HTTP/2"));
+            for (String api : OkHttpApps.APIS) {
+                all.add(Arguments.of(version, api, "HTTP/1.1"));
+                all.add(Arguments.of(version, api, "HTTP/2"));
+            }
         }
         return all.stream();
     }
 
-    @ParameterizedTest(name = "{0} {1}")
-    @MethodSource("versionsAndWires")
-    void executeWritesEachTagOnceAfterEveryHeaderTheInterceptorsAndOkHttpSet(String version, String wire)
-            throws Exception {
-        Arrival arrival = codecTagged(apps.app(version), start(wire));
+    @ParameterizedTest(name = "{0} {1} {2}")
+    @MethodSource("versionsApisAndWires")
+    void theCodecWritesEachTagOnceAfterEveryHeaderTheInterceptorsAndOkHttpSet(String version, String api,
+            String wire) throws Exception {
+        Arrival arrival = codecTagged(apps.app(version), api, start(wire));
 
         assertEquals(wire, arrival.request.getVersion());
         Headers headers = arrival.request.getHeaders();
@@ -87,14 +90,15 @@ class OkHttpCodecTagsTest {
         assertTrue(names(headers).indexOf("user-agent") < names(headers).indexOf("x-request-id"), headers.toString());
     }
 
-    @ParameterizedTest(name = "{0} {1}")
-    @MethodSource("versionsAndWires")
-    void aCallAnInterceptorMakesOnTheSameThreadCarriesNoTags(String version, String wire) throws Exception {
+    @ParameterizedTest(name = "{0} {1} {2}")
+    @MethodSource("versionsApisAndWires")
+    void aCallAnInterceptorMakesOnTheSameThreadCarriesNoTags(String version, String api, String wire)
+            throws Exception {
         AgentedApp app = apps.app(version);
-        codecTagged(app, start(wire));
+        codecTagged(app, api, start(wire));
         server.respondWith(request -> ok(request.getUrl().encodedPath()));
 
-        Map<String, String> result = app.call(Call.get("okhttp-execute", server.url("/outer"))
+        Map<String, String> result = app.call(Call.get(api, server.url("/outer"))
                 .header("X-Nested-Url", server.unmatchedUrl("/nested")));
 
         assertEquals("/outer", result.get("body"), result.toString());
@@ -107,14 +111,15 @@ class OkHttpCodecTagsTest {
         }
     }
 
-    @ParameterizedTest(name = "{0} {1}")
-    @MethodSource("versionsAndWires")
-    void aRequestIdTheNetworkInterceptorSetsIsSentAloneOnEveryAttempt(String version, String wire) throws Exception {
+    @ParameterizedTest(name = "{0} {1} {2}")
+    @MethodSource("versionsApisAndWires")
+    void aRequestIdTheNetworkInterceptorSetsIsSentAloneOnEveryAttempt(String version, String api, String wire)
+            throws Exception {
         AgentedApp app = apps.app(version);
-        codecTagged(app, start(wire));
+        codecTagged(app, api, start(wire));
         server.enqueue(status(503), ok("done"));
 
-        Map<String, String> result = app.call(Call.get("okhttp-execute", server.url("/item"))
+        Map<String, String> result = app.call(Call.get(api, server.url("/item"))
                 .header("X-Id-From-Interceptor", "net-7"));
 
         assertEquals("200", result.get("status"), result.toString());
@@ -137,10 +142,10 @@ class OkHttpCodecTagsTest {
      * header, which a tagged copy's never do (its tags are the request's own, before any the
      * interceptors add).
      */
-    private static Arrival codecTagged(AgentedApp app, TestServer server) throws Exception {
+    private static Arrival codecTagged(AgentedApp app, String api, TestServer server) throws Exception {
         for (int i = 0; i < CALLS_UNTIL_CODECS_WRITE; i++) {
             server.enqueue(ok("tagged"));
-            assertEquals("200", app.call(Call.get("okhttp-execute", server.url("/tagged"))).get("status"));
+            assertEquals("200", app.call(Call.get(api, server.url("/tagged"))).get("status"));
             Arrival arrival = server.take();
             List<String> names = names(arrival.request.getHeaders());
             if (names.indexOf("x-request-id") > names.indexOf("x-network-interceptor")) {

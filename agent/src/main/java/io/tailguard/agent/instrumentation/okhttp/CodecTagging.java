@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.WeakHashMap;
+import java.util.concurrent.ConcurrentHashMap;
 import org.objectweb.asm.ClassReader;
 import org.objectweb.asm.ClassVisitor;
 import org.objectweb.asm.FieldVisitor;
@@ -22,8 +23,8 @@ import org.objectweb.asm.MethodVisitor;
 import org.objectweb.asm.Opcodes;
 
 /**
- * OkHttp's codecs write the tags of an {@code execute()}'s first attempt themselves, so that the
- * attempt is the application's own call: a tagged copy costs OkHttp a new request ({@code
+ * OkHttp's codecs write the tags of a call's first attempt themselves, so that the attempt is the
+ * application's own call: a tagged copy costs OkHttp a new request ({@code
  * newBuilder()}, whose header list starts with room for 20 entries) and a new call with its own
  * timeout, some 500 B and a microsecond per handled call. Three classes of OkHttp 3.14, 4 and 5
  * get a few instructions each, as they are loaded (or retransformed, where loaded before):
@@ -37,7 +38,9 @@ import org.objectweb.asm.Opcodes;
  *   <li>{@code Http2ExchangeCodec.writeRequestHeaders(Request)} passes the header list it made to
  *       {@link Dispatcher#codecHeaderList}, which adds the tags to it.</li>
  * </ul>
- * The attempt registers its call and tags on the thread that runs it ({@link #begin}), for as long
+ * An {@code execute()}'s attempt registers its call and tags on the thread that runs it ({@link
+ * #begin}); an {@code enqueue()}'s, which runs on one of OkHttp's threads, registers them by its
+ * call ({@link #enqueued}) until its callback is told. Either way they are registered for as long
  * as the call runs, so the tags go out on each request OkHttp sends for it (a redirect, an
  * authentication retry), as a copy's headers would. A tag the request being written carries already
  * (an interceptor's own request id) is not written again. Interceptors and event listeners see the
@@ -72,8 +75,12 @@ public final class CodecTagging implements ClassFileTransformer {
     private static final TagNames WRITABLE = TagNames.noneOf(List.of("host", "connection", "accept-encoding",
             "user-agent", "cookie", "content-type", "content-length", "transfer-encoding", "authorization",
             "proxy-authorization", "proxy-connection", "keep-alive", "te", "upgrade", "encoding"));
-    /** The attempt running on this thread, if any. */
+    /** The {@code execute()} attempt running on this thread, if any. */
     private static final ThreadLocal<Pending> PENDING = new ThreadLocal<>();
+    /** The enqueued attempts whose codecs write tags, by call, from {@link #enqueued} until {@link #dequeued}. */
+    private static final Map<Object, Pending> QUEUED = new ConcurrentHashMap<>();
+    /** The attempt whose tags the next header block written on this thread carries: its call's exchange began. */
+    private static final ThreadLocal<Pending> ARMED = new ThreadLocal<>();
     /** Guarded by itself: which classes each OkHttp's loader had rewritten. */
     private static final Map<ClassLoader, Integer> REWRITTEN = new WeakHashMap<>();
     /**
@@ -127,7 +134,7 @@ public final class CodecTagging implements ClassFileTransformer {
                 decided(loader, false, "tagged OkHttp attempts stay copies: its codec classes are not as expected");
                 return;
             }
-            decided(loader, true, "OkHttp's codecs write the tags of an execute()'s first attempt");
+            decided(loader, true, "OkHttp's codecs write the tags of a call's first attempt");
         } catch (Throwable unavailable) {
             decided(loader, false, "tagged OkHttp attempts stay copies: " + unavailable);
         }
@@ -179,13 +186,24 @@ public final class CodecTagging implements ClassFileTransformer {
         PENDING.set((Pending) previous);
     }
 
-    /** An attempt's call and tags, registered on the thread that runs it. */
+    /**
+     * The codecs write {@code tags} for the enqueued {@code call} on whichever thread of OkHttp's
+     * runs it, until {@link #dequeued}: to be called before the call is enqueued.
+     */
+    public static void enqueued(Object call, AttemptSpec tags, Wire wire) {
+        QUEUED.put(call, new Pending(call, tags, wire));
+    }
+
+    /** The enqueued {@code call} ended (its callback is being told) or was never enqueued: it writes no more tags. */
+    public static void dequeued(Object call) {
+        QUEUED.remove(call);
+    }
+
+    /** An attempt's call and tags, registered on the thread that runs it or by its call. */
     private static final class Pending {
         final Object call;
         final AttemptSpec tags;
         final Wire wire;
-        /** The exchange about to write headers on this thread is the attempt's call's. */
-        boolean armed;
 
         Pending(Object call, AttemptSpec tags, Wire wire) {
             this.call = call;
@@ -199,18 +217,29 @@ public final class CodecTagging implements ClassFileTransformer {
         @Override
         public void exchange(Object call) {
             Pending pending = PENDING.get();
-            if (pending != null) {
-                pending.armed = pending.call == call;
+            if (pending == null || pending.call != call) {
+                pending = QUEUED.isEmpty() ? null : QUEUED.get(call);
             }
+            if (pending != null || ARMED.get() != null) {
+                ARMED.set(pending);
+            }
+        }
+
+        /** The attempt whose tags go with the header block written now, taken: none for the next. */
+        private static Pending takeArmed() {
+            Pending pending = ARMED.get();
+            if (pending != null) {
+                ARMED.set(null);
+            }
+            return pending;
         }
 
         @Override
         public void headerLines(Object sink, Object headers, String requestLine) {
-            Pending pending = PENDING.get();
-            if (pending == null || !pending.armed) {
+            Pending pending = takeArmed();
+            if (pending == null) {
                 return;
             }
-            pending.armed = false;
             if (requestLine.startsWith("CONNECT ")) {
                 return; // a proxy tunnel's own request
             }
@@ -228,11 +257,10 @@ public final class CodecTagging implements ClassFileTransformer {
         @Override
         @SuppressWarnings("unchecked")
         public void headerList(Object headerList, Object request) {
-            Pending pending = PENDING.get();
-            if (pending == null || !pending.armed) {
+            Pending pending = takeArmed();
+            if (pending == null) {
                 return;
             }
-            pending.armed = false;
             AttemptSpec tags = pending.tags;
             for (int i = 0, n = tags.headerCount(); i < n; i++) {
                 String name = tags.headerName(i);

@@ -154,10 +154,17 @@ final class OkHttpExchange implements Exchange<Response>, Exchange.Attempt, Runn
             blockingWork.execute(attempt);
             return attempt;
         }
-        EnqueuedAttempt attempt = new EnqueuedAttempt(callFor(spec), listener);
+        boolean codecTags = codecWritesTags(spec);
+        EnqueuedAttempt attempt = new EnqueuedAttempt(codecTags ? call : callFor(spec), listener, codecTags);
+        if (codecTags) {
+            CodecTagging.enqueued(call, spec, codecWire);
+        }
         Dispatcher.skipNextInterception();
         try {
             attempt.call.enqueue(attempt);
+        } catch (Throwable notEnqueued) {
+            attempt.ended();
+            throw notEnqueued;
         } finally {
             Dispatcher.clearSkip();
         }
@@ -180,9 +187,9 @@ final class OkHttpExchange implements Exchange<Response>, Exchange.Attempt, Runn
     }
 
     /**
-     * Whether the tagged first attempt of an {@code execute()} is the application's own call, whose
-     * tags OkHttp's codecs write as it runs on this thread: every tag one they may write, none set by
-     * the application on its request already.
+     * Whether the tagged first attempt is the application's own call, whose tags OkHttp's codecs
+     * write as it runs (on this thread for an {@code execute()}, on OkHttp's for an {@code
+     * enqueue()}): every tag one they may write, none set by the application on its request already.
      */
     private boolean codecWritesTags(AttemptSpec spec) {
         int tags = spec.headerCount();
@@ -393,21 +400,33 @@ final class OkHttpExchange implements Exchange<Response>, Exchange.Attempt, Runn
      * OkHttp thread that completed it, through the delivery (the report is this object too).
      */
     private final class EnqueuedAttempt extends AttemptCall implements Callback, CallbackDelivery.Report {
+        /** Whether OkHttp's codecs write this attempt's tags, registered by its call until it ends. */
+        private final boolean codecTags;
         /** The attempt's response or its failure, set on the OkHttp thread that reports it. */
         private Object outcome;
 
-        EnqueuedAttempt(Call call, AttemptListener<Response> listener) {
+        EnqueuedAttempt(Call call, AttemptListener<Response> listener, boolean codecTags) {
             super(call, listener);
+            this.codecTags = codecTags;
+        }
+
+        /** OkHttp is done sending the attempt's requests, or never started. */
+        void ended() {
+            if (codecTags) {
+                CodecTagging.dequeued(call);
+            }
         }
 
         @Override
         public void onFailure(Call ignored, IOException failure) {
+            ended();
             outcome = noteCancelled(call, failure);
             delivery.report(this);
         }
 
         @Override
         public void onResponse(Call ignored, Response response) {
+            ended();
             outcome = response;
             delivery.report(this);
         }
