@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -33,14 +34,26 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * fell on whichever arm made it). The servers count the connections they accepted, which the run
  * checks. A server tells which arm a request came from by its {@code Host} header.
  *
+ * <p>Wall time is also summed a second time, steady: without the turns in which a call took over
+ * {@link #SLOW_CALL_NANOS}, left out for every arm alike. Such a call was held up by a collection
+ * or by the host, whichever arm's call was running then; each arm's count of them says whether
+ * they came more often on some arm.
+ *
  * <p>Arguments: client, rounds, calls per block, warm-up calls per arm. Output lines:
- * {@code block <round> <arm> <calls> <wallNs> <threadCpuNs> <threadAllocBytes> <processCpuNs>},
+ * {@code block <round> <arm> <calls> <wallNs> <threadCpuNs> <threadAllocBytes> <processCpuNs>
+ * <steadyTurns> <steadyWallNs> <slowCalls>},
  * {@code tagged <arm> <true|false>} and {@code connections <accepted>}.
  */
 public final class PairedApp {
 
     /** Every local address: one listener serves the loopback address of every arm. */
     private static final String ANY_ADDRESS = "0.0.0.0";
+    /**
+     * A call held up by something besides the client and the agent: over 2 ms, six times the slowest
+     * client API's own call here (JDK {@code sendAsync}, some 350 µs), and under the 3 to 8 ms a
+     * collection or the host descheduling a thread holds one up.
+     */
+    static final long SLOW_CALL_NANOS = TimeUnit.MILLISECONDS.toNanos(2);
 
     private PairedApp() {
     }
@@ -117,15 +130,22 @@ public final class PairedApp {
             long[] cpu = new long[n];
             long[] alloc = new long[n];
             long[] process = new long[n];
+            long[] turnWall = new long[n];
+            long[] steadyWall = new long[n];
+            int[] slow = new int[n];
             for (int round = 0; round < rounds; round++) {
                 java.util.Arrays.fill(wall, 0);
                 java.util.Arrays.fill(cpu, 0);
                 java.util.Arrays.fill(alloc, 0);
+                java.util.Arrays.fill(steadyWall, 0);
+                java.util.Arrays.fill(slow, 0);
+                int steadyTurns = 0;
                 // Wall time, caller CPU and allocation call by call, the arms taking turns (the first
                 // of each turn rotating): whatever the machine does for longer than a few calls (the
                 // scheduler's placement of the client's and the servers' threads, the JIT, another
                 // process) then falls on every arm alike instead of on one arm's block.
                 for (int i = 0; i < block; i++) {
+                    boolean steady = true;
                     for (int k = 0; k < n; k++) {
                         int arm = (k + i + round) % n;
                         String url = urls[arm][(arm + round) % servers];
@@ -133,9 +153,23 @@ public final class PairedApp {
                         long cpu0 = threads.getCurrentThreadCpuTime();
                         long wall0 = System.nanoTime();
                         call(client, url, arms[arm].headers);
-                        wall[arm] += System.nanoTime() - wall0;
+                        long took = System.nanoTime() - wall0;
                         cpu[arm] += threads.getCurrentThreadCpuTime() - cpu0;
                         alloc[arm] += threads.getThreadAllocatedBytes(threadId) - alloc0;
+                        wall[arm] += took;
+                        turnWall[arm] = took;
+                        if (took > SLOW_CALL_NANOS) {
+                            slow[arm]++;
+                            steady = false;
+                        }
+                    }
+                    // A turn in which one call was held up for milliseconds (a collection, the host
+                    // descheduling a thread) is left out of the steady figure for every arm alike.
+                    if (steady) {
+                        steadyTurns++;
+                        for (int arm = 0; arm < n; arm++) {
+                            steadyWall[arm] += turnWall[arm];
+                        }
                     }
                 }
                 // Process CPU advances in the kernel's clock ticks (10 ms), too coarse for one call:
@@ -152,7 +186,8 @@ public final class PairedApp {
                 }
                 for (int arm = 0; arm < n; arm++) {
                     System.out.println("block " + round + " " + arms[arm].name() + " " + block + " " + wall[arm] + " "
-                            + cpu[arm] + " " + alloc[arm] + " " + process[arm]);
+                            + cpu[arm] + " " + alloc[arm] + " " + process[arm] + " " + steadyTurns + " "
+                            + steadyWall[arm] + " " + slow[arm]);
                 }
             }
         }
