@@ -32,8 +32,9 @@ import java.util.concurrent.TimeUnit;
  * more than one JVM's rounds show (the JIT's decisions, where the heap and the threads land), so
  * an interval over one JVM's rounds did not cover a second run. Reported per arm, as the mean over
  * JVMs of each JVM's mean over its rounds of (arm − unmatched, same round) per call, with a 95%
- * confidence interval over the JVMs (Student's t): wall time, the calling thread's CPU time and
- * allocation, and the process's CPU time (which includes the client's own threads, and the
+ * confidence interval over the JVMs (Student's t): wall time, read also steady (without the turns
+ * in which a call was held up for milliseconds, {@link PairedApp}), the calling thread's CPU time
+ * and allocation, and the process's CPU time (which includes the client's own threads, and the
  * in-process server, whose work is the same for every arm). With one JVM ({@code --forks 1}) the
  * interval is over its rounds.
  */
