@@ -53,7 +53,8 @@ public final class PairedApp {
      * client API's own call here (JDK {@code sendAsync}, some 350 µs), and under the 3 to 8 ms a
      * collection or the host descheduling a thread holds one up.
      */
-    static final long SLOW_CALL_NANOS = TimeUnit.MILLISECONDS.toNanos(2);
+    static final int SLOW_CALL_MILLIS = 2;
+    static final long SLOW_CALL_NANOS = TimeUnit.MILLISECONDS.toNanos(SLOW_CALL_MILLIS);
 
     private PairedApp() {
     }

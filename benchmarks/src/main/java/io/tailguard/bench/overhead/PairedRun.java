@@ -96,7 +96,8 @@ public final class PairedRun {
     enum Metric {
         WALL("wall time", "µs", 1e-3),
         /** Wall time without the turns in which a call was held up for milliseconds ({@link PairedApp#SLOW_CALL_NANOS}). */
-        STEADY_WALL("steady wall time (turns with a call over 2 ms left out)", "µs", 1e-3),
+        STEADY_WALL("steady wall time (turns with a call over " + PairedApp.SLOW_CALL_MILLIS + " ms left out)", "µs",
+                1e-3),
         CPU("caller thread CPU", "µs", 1e-3),
         PROCESS("process CPU (all threads)", "µs", 1e-3),
         ALLOC("caller thread allocation", "B", 1);
@@ -205,8 +206,8 @@ public final class PairedRun {
             t.end();
         }
         md.heading(3, "Calls held up for milliseconds");
-        md.paragraph("Calls over 2 ms per 10,000 of each arm's calls, over every JVM (the steady wall time leaves "
-                + "out each turn with one, for every arm alike). A collection or the host descheduling a thread "
+        md.paragraph("Calls over " + PairedApp.SLOW_CALL_MILLIS + " ms per 10,000 of each arm's calls, over every JVM "
+                + "(the steady wall time leaves out each turn with one, for every arm alike). A collection or the host descheduling a thread "
                 + "holds up whichever arm's call is running: an arm with markedly more of them than the unmatched "
                 + "ones would be holding up its own calls, and then only the wall time with every call counts.");
         List<String> slowHeader = new ArrayList<>(List.of("-client API"));
