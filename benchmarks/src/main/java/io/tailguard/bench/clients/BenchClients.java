@@ -10,6 +10,12 @@ public final class BenchClients {
 
     /** name -> {driver class, a class of the library that must be on the class path}. */
     private static final Map<String, String[]> KNOWN = new LinkedHashMap<>();
+    /**
+     * Clients measured only where named: they answer their requests in memory, without a server
+     * ({@link OkHttpMemoryBenchClient}), so that a run measuring servers' answers must not take them.
+     */
+    private static final Map<String, String> NAMED_ONLY = Map.of(
+            "okhttp-memory", "io.tailguard.bench.clients.OkHttpMemoryBenchClient");
 
     static {
         KNOWN.put("jdk", new String[] {JdkBenchClient.class.getName(), "java.net.http.HttpClient"});
@@ -58,9 +64,11 @@ public final class BenchClients {
 
     public static BenchClient create(String name) throws ReflectiveOperationException {
         String[] entry = KNOWN.get(name);
-        if (entry == null) {
-            throw new IllegalArgumentException("unknown client '" + name + "'; known: " + KNOWN.keySet());
+        String driver = entry != null ? entry[0] : NAMED_ONLY.get(name);
+        if (driver == null) {
+            throw new IllegalArgumentException("unknown client '" + name + "'; known: " + KNOWN.keySet()
+                    + ", and where named: " + NAMED_ONLY.keySet());
         }
-        return (BenchClient) Class.forName(entry[0]).getConstructor().newInstance();
+        return (BenchClient) Class.forName(driver).getConstructor().newInstance();
     }
 }

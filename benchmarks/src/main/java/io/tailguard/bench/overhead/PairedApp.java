@@ -3,6 +3,7 @@ package io.tailguard.bench.overhead;
 import io.tailguard.bench.clients.BenchClient;
 import io.tailguard.bench.clients.BenchClients;
 import io.tailguard.bench.clients.OkHttpBenchClient;
+import io.tailguard.bench.clients.OkHttpMemoryBenchClient;
 import io.tailguard.bench.server.MiniHttpServer;
 import java.lang.management.ManagementFactory;
 import java.util.ArrayList;
@@ -70,18 +71,24 @@ public final class PairedApp {
             taggedByAddress.put(arm.address, new AtomicBoolean());
         }
         MiniHttpServer.Response ok = MiniHttpServer.Response.of(200, "ok");
+        MiniHttpServer.Handler handler = request -> {
+            if (request.header("x-attempt") != null) {
+                AtomicBoolean tagged = taggedByAddress.get(hostOnly(request.header("host")));
+                if (tagged != null) {
+                    tagged.set(true);
+                }
+            }
+            return ok;
+        };
+        if (clientName.equals("okhttp-memory")) {
+            // It answers its requests in memory as the servers would, with their handler (named here
+            // only for it: the other clients' JVMs load no class of OkHttp).
+            OkHttpMemoryBenchClient.answerWith(handler);
+        }
         List<MiniHttpServer> servers = new ArrayList<>();
         try {
             for (int i = 0; i < arms.length; i++) {
-                servers.add(new MiniHttpServer(request -> {
-                    if (request.header("x-attempt") != null) {
-                        AtomicBoolean tagged = taggedByAddress.get(hostOnly(request.header("host")));
-                        if (tagged != null) {
-                            tagged.set(true);
-                        }
-                    }
-                    return ok;
-                }, ANY_ADDRESS));
+                servers.add(new MiniHttpServer(handler, ANY_ADDRESS));
             }
             // urls[arm][server]
             String[][] urls = new String[arms.length][arms.length];

@@ -181,7 +181,12 @@ public final class PairedRun {
                 + "Caller CPU and "
                 + "allocation are the calling thread's (for `-async` and `-enqueue` most of the client's work runs "
                 + "on its own threads: see process CPU, which also counts the server's work, the same for every "
-                + "arm). " + String.format("%.1f min; load average %.2f before, %.2f after.", minutes, loadBefore,
+                + "arm). "
+                + (clients.contains("okhttp-memory") ? "`okhttp-memory` is OkHttp's `execute` over connections "
+                        + "in memory: its requests are read and answered by the servers' handler on the calling "
+                        + "thread, with no socket, so its caller CPU and allocation include the server's reading "
+                        + "of each request. " : "")
+                + String.format("%.1f min; load average %.2f before, %.2f after.", minutes, loadBefore,
                         Machine.loadAverage()));
         md.paragraph("Configuration:\n\n```properties\n" + CONFIG + "```");
         Markdown.Table base = md.table("-client API", "unmatched: wall µs/call", "caller CPU µs", "process CPU µs",
@@ -209,7 +214,9 @@ public final class PairedRun {
         md.paragraph("Calls over " + PairedApp.SLOW_CALL_MILLIS + " ms per 10,000 of each arm's calls, over every JVM "
                 + "(the steady wall time leaves out each turn with one, for every arm alike). A collection or the host descheduling a thread "
                 + "holds up whichever arm's call is running: an arm with markedly more of them than the unmatched "
-                + "ones would be holding up its own calls, and then only the wall time with every call counts.");
+                + "ones would be holding up its own calls, and then only the wall time with every call counts. "
+                + "The steady verdict below says so by itself where the handled arm's count exceeds the unmatched "
+                + "arm's by more than chance (a one-sided binomial test of the two counts at 5%).");
         List<String> slowHeader = new ArrayList<>(List.of("-client API"));
         for (Arm arm : Arm.values()) {
             slowHeader.add(arm.label);
@@ -306,9 +313,40 @@ public final class PairedRun {
                         Markdown.num(ci[0], metric == Metric.ALLOC ? 0 : 2) + " " + unit + " [95% CI "
                                 + Markdown.num(ci[1], metric == Metric.ALLOC ? 0 : 2) + " – "
                                 + Markdown.num(ci[2], metric == Metric.ALLOC ? 0 : 2) + "]",
-                        verdict(ci, control, target.getValue()));
+                        metric == Metric.STEADY_WALL ? steadyVerdict(client, ci, control, target.getValue())
+                                : verdict(ci, control, target.getValue()));
             }
         }
+    }
+
+    /**
+     * {@link #verdict}, unless the hedged arm's calls were held up for milliseconds more often than
+     * the unmatched arm's beyond chance: then the turns the steady reading leaves out were, in
+     * part, the handled arm's own doing, and only the wall time with every call can be judged.
+     */
+    private String steadyVerdict(String client, double[] ci, double[] control, double limit) {
+        Map<Arm, long[]> slow = slowCalls.getOrDefault(client, Map.of());
+        long[] handled = slow.getOrDefault(Arm.HEDGING, new long[2]);
+        long[] unmatched = slow.getOrDefault(Arm.UNMATCHED, new long[2]);
+        if (heldUpMoreOften(handled[0], handled[1], unmatched[0], unmatched[1])) {
+            return "unclear: the handled arm's calls were held up for milliseconds more often (" + handled[0]
+                    + " against " + unmatched[0] + "): only the wall time with every call counts";
+        }
+        return verdict(ci, control, limit);
+    }
+
+    /**
+     * Whether {@code slowA} held-up calls in {@code callsA} are more than chance allows against
+     * {@code slowB} in {@code callsB}: given how many there were in all, each falls on either arm in
+     * proportion to its calls if the arms share one rate, so the first arm's count is binomial
+     * (one-sided test at 5%).
+     */
+    static boolean heldUpMoreOften(long slowA, long callsA, long slowB, long callsB) {
+        if (callsA == 0 || callsB == 0) {
+            return false;
+        }
+        double share = callsA / (double) (callsA + callsB);
+        return Stats.binomialAtLeast(slowA, slowA + slowB, share) < 0.05;
     }
 
     /**

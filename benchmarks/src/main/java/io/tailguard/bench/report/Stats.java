@@ -74,6 +74,37 @@ public final class Stats {
         return new double[] {m, m - half, m + half};
     }
 
+    /**
+     * The chance of at least {@code successes} in {@code trials} independent trials that each succeed
+     * with probability {@code p}: the one-sided p-value of a binomial test. Summed term by term in
+     * logarithms, so that thousands of trials neither overflow nor underflow.
+     */
+    public static double binomialAtLeast(long successes, long trials, double p) {
+        if (successes <= 0) {
+            return 1;
+        }
+        if (successes > trials || p <= 0) {
+            return 0;
+        }
+        if (p >= 1) {
+            return 1;
+        }
+        double logP = Math.log(p);
+        double logQ = Math.log1p(-p);
+        // log C(trials, successes), then each next term from the one before.
+        double logTerm = 0;
+        for (long i = 0; i < successes; i++) {
+            logTerm += Math.log(trials - i) - Math.log(i + 1);
+        }
+        logTerm += successes * logP + (trials - successes) * logQ;
+        double sum = 0;
+        for (long i = successes; i <= trials; i++) {
+            sum += Math.exp(logTerm);
+            logTerm += Math.log(trials - i) - Math.log(i + 1) + logP - logQ;
+        }
+        return Math.min(1, sum);
+    }
+
     /** Student's t 97.5% quantiles for 1 to 4 degrees of freedom, where the expansion below is too coarse. */
     private static final double[] T975_SMALL = {12.7062, 4.3027, 3.1824, 2.7764};
 

@@ -45,4 +45,16 @@ class StatsTest {
         assertEquals(Verdict.UNRESOLVED, Verdict.below(List.of(-54.0, -7.0), 1.0),
                 "rounds 47 µs apart cannot show a cost below 1 µs");
     }
+
+    @Test
+    void binomialTailIsTheOneSidedChanceOfAtLeastThatMany() {
+        // P(X >= 8) for 10 fair coins: (45 + 10 + 1) / 1024.
+        assertEquals(56.0 / 1024, Stats.binomialAtLeast(8, 10, 0.5), 1e-12);
+        assertEquals(1.0, Stats.binomialAtLeast(0, 10, 0.5));
+        assertEquals(1.0 / 1024, Stats.binomialAtLeast(10, 10, 0.5), 1e-12);
+        assertEquals(0.0, Stats.binomialAtLeast(11, 10, 0.5));
+        // Thousands of trials: no overflow; half of them or more is a coin's even chance and a bit.
+        assertEquals(0.5, Stats.binomialAtLeast(5000, 10_000, 0.5), 0.01);
+        assertEquals(0.0, Stats.binomialAtLeast(6000, 10_000, 0.5), 1e-12);
+    }
 }
