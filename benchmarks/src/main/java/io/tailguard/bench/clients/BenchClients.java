@@ -11,11 +11,14 @@ public final class BenchClients {
     /** name -> {driver class, a class of the library that must be on the class path}. */
     private static final Map<String, String[]> KNOWN = new LinkedHashMap<>();
     /**
-     * Clients measured only where named: they answer their requests in memory, without a server
-     * ({@link OkHttpMemoryBenchClient}), so that a run measuring servers' answers must not take them.
+     * Clients measured only where named: name -> the class whose static {@code inMemory()} makes
+     * it. Their connections answer in memory, without a server ({@code MemorySockets}), so that a
+     * run measuring servers' answers must not take them.
      */
-    private static final Map<String, String> NAMED_ONLY = Map.of(
-            "okhttp-memory", "io.tailguard.bench.clients.OkHttpMemoryBenchClient");
+    private static final Map<String, String> IN_MEMORY = Map.of(
+            "okhttp-memory", "io.tailguard.bench.clients.OkHttpBenchClient",
+            "apache5-memory", "io.tailguard.bench.clients.Apache5BenchClient",
+            "apache4-memory", "io.tailguard.bench.clients.Apache4BenchClient");
 
     static {
         KNOWN.put("jdk", new String[] {JdkBenchClient.class.getName(), "java.net.http.HttpClient"});
@@ -64,11 +67,14 @@ public final class BenchClients {
 
     public static BenchClient create(String name) throws ReflectiveOperationException {
         String[] entry = KNOWN.get(name);
-        String driver = entry != null ? entry[0] : NAMED_ONLY.get(name);
-        if (driver == null) {
-            throw new IllegalArgumentException("unknown client '" + name + "'; known: " + KNOWN.keySet()
-                    + ", and where named: " + NAMED_ONLY.keySet());
+        if (entry != null) {
+            return (BenchClient) Class.forName(entry[0]).getConstructor().newInstance();
         }
-        return (BenchClient) Class.forName(driver).getConstructor().newInstance();
+        String inMemory = IN_MEMORY.get(name);
+        if (inMemory != null) {
+            return (BenchClient) Class.forName(inMemory).getMethod("inMemory").invoke(null);
+        }
+        throw new IllegalArgumentException("unknown client '" + name + "'; known: " + KNOWN.keySet()
+                + ", and where named: " + IN_MEMORY.keySet());
     }
 }

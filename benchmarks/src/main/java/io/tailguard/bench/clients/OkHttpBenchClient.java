@@ -1,5 +1,6 @@
 package io.tailguard.bench.clients;
 
+import io.tailguard.bench.server.MemorySockets;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import okhttp3.Call;
@@ -18,7 +19,24 @@ public final class OkHttpBenchClient implements BenchClient {
      */
     public static final String IDLE_CONNECTIONS = "tailguard.bench.okhttp.idle-connections";
 
-    private final OkHttpClient client = newClient();
+    private final OkHttpClient client;
+
+    public OkHttpBenchClient() {
+        this(newClient());
+    }
+
+    private OkHttpBenchClient(OkHttpClient client) {
+        this.client = client;
+    }
+
+    /**
+     * Over connections in memory ({@link MemorySockets#answering()}): a call costs the JVM's work
+     * alone, OkHttp's, the agent's and the server's reading of the request, without the kernel or
+     * another thread ({@code okhttp-memory}, measured only where named).
+     */
+    public static OkHttpBenchClient inMemory() {
+        return new OkHttpBenchClient(newClient().newBuilder().socketFactory(MemorySockets.answering()).build());
+    }
 
     /** A client with OkHttp's defaults, its pool sized by {@link #IDLE_CONNECTIONS} where that is set. */
     static OkHttpClient newClient() {

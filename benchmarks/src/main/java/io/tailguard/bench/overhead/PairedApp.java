@@ -3,7 +3,7 @@ package io.tailguard.bench.overhead;
 import io.tailguard.bench.clients.BenchClient;
 import io.tailguard.bench.clients.BenchClients;
 import io.tailguard.bench.clients.OkHttpBenchClient;
-import io.tailguard.bench.clients.OkHttpMemoryBenchClient;
+import io.tailguard.bench.server.MemorySockets;
 import io.tailguard.bench.server.MiniHttpServer;
 import java.lang.management.ManagementFactory;
 import java.util.ArrayList;
@@ -80,11 +80,8 @@ public final class PairedApp {
             }
             return ok;
         };
-        if (clientName.equals("okhttp-memory")) {
-            // It answers its requests in memory as the servers would, with their handler (named here
-            // only for it: the other clients' JVMs load no class of OkHttp).
-            OkHttpMemoryBenchClient.answerWith(handler);
-        }
+        // The clients whose connections are in memory answer as the servers do, with their handler.
+        MemorySockets.answerWith(handler);
         List<MiniHttpServer> servers = new ArrayList<>();
         try {
             for (int i = 0; i < arms.length; i++) {

@@ -182,9 +182,9 @@ public final class PairedRun {
                 + "allocation are the calling thread's (for `-async` and `-enqueue` most of the client's work runs "
                 + "on its own threads: see process CPU, which also counts the server's work, the same for every "
                 + "arm). "
-                + (clients.contains("okhttp-memory") ? "`okhttp-memory` is OkHttp's `execute` over connections "
-                        + "in memory: its requests are read and answered by the servers' handler on the calling "
-                        + "thread, with no socket, so its caller CPU and allocation include the server's reading "
+                + (clients.stream().anyMatch(c -> c.endsWith("-memory")) ? "The `-memory` clients' connections "
+                        + "are in memory: their requests are read and answered by the servers' handler on the calling "
+                        + "thread, with no socket, so their caller CPU and allocation include the server's reading "
                         + "of each request. " : "")
                 + String.format("%.1f min; load average %.2f before, %.2f after.", minutes, loadBefore,
                         Machine.loadAverage()));

@@ -26,11 +26,24 @@ import javax.net.SocketFactory;
  */
 public final class MemorySockets extends SocketFactory {
 
+    /** What answers the connections {@link #answering()} makes: the benchmark's own servers' handler, once given. */
+    private static volatile MiniHttpServer.Handler answering = MiniHttpServer.fastHandler();
+
     private final MiniHttpServer.Handler handler;
     private final AtomicInteger created = new AtomicInteger();
 
     public MemorySockets(MiniHttpServer.Handler handler) {
         this.handler = handler;
+    }
+
+    /** Connections answered by the handler last given to {@link #answerWith} (the {@code fast} server's until then). */
+    public static MemorySockets answering() {
+        return new MemorySockets(answering);
+    }
+
+    /** What answers the connections of the factories {@link #answering()} makes from now on. */
+    public static void answerWith(MiniHttpServer.Handler handler) {
+        answering = handler;
     }
 
     @Override
