@@ -96,7 +96,9 @@ public final class BenchMain {
         md.paragraph("Machine: " + Machine.describe(options.java) + "."
                 + (agent ? " Agent: `" + options.agentJar.getFileName() + "`." : "")
                 + " Reproduce: `benchmarks/run " + command + (options.quick ? " --quick" : "")
-                + (agent && options.rounds > 0 ? " --rounds " + options.rounds : "") + "`.");
+                + (agent && options.rounds > 0 ? " --rounds " + options.rounds : "")
+                + (options.forks > 0 ? " --forks " + options.forks : "")
+                + (options.clients.isEmpty() ? "" : " --clients " + String.join(",", options.clients)) + "`.");
         return md;
     }
 
