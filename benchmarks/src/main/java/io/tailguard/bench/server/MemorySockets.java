@@ -89,7 +89,7 @@ public final class MemorySockets extends SocketFactory {
         /** The request written so far, up to the end of its head. */
         private byte[] request = new byte[1024];
         private int requestLength;
-        /** Whether the request's last four bytes end its head. */
+        /** How many bytes of {@link #END_OF_HEAD} the bytes written so far end with. */
         private int headEnd;
         /** What the server's side reads a request with, as its connection's thread does: one per connection. */
         private final MiniHttpServer.Wire wire = new MiniHttpServer.Wire(new InputStream() {
