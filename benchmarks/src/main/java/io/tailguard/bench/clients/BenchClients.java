@@ -11,14 +11,15 @@ public final class BenchClients {
     /** name -> {driver class, a class of the library that must be on the class path}. */
     private static final Map<String, String[]> KNOWN = new LinkedHashMap<>();
     /**
-     * Clients measured only where named: name -> the class whose static {@code inMemory()} makes
-     * it. Their connections answer in memory, without a server ({@code MemorySockets}), so that a
-     * run measuring servers' answers must not take them.
+     * Clients measured only where named: name -> {the class, its static method that makes it}.
+     * Variants of a client for a diagnosis, not an application's use of it: connections in memory,
+     * answering without a server ({@code MemorySockets}), or OkHttp without its timeouts.
      */
-    private static final Map<String, String> IN_MEMORY = Map.of(
-            "okhttp-memory", "io.tailguard.bench.clients.OkHttpBenchClient",
-            "apache5-memory", "io.tailguard.bench.clients.Apache5BenchClient",
-            "apache4-memory", "io.tailguard.bench.clients.Apache4BenchClient");
+    private static final Map<String, String[]> NAMED_ONLY = Map.of(
+            "okhttp-memory", new String[] {"io.tailguard.bench.clients.OkHttpBenchClient", "inMemory"},
+            "okhttp-untimed", new String[] {"io.tailguard.bench.clients.OkHttpBenchClient", "untimed"},
+            "apache5-memory", new String[] {"io.tailguard.bench.clients.Apache5BenchClient", "inMemory"},
+            "apache4-memory", new String[] {"io.tailguard.bench.clients.Apache4BenchClient", "inMemory"});
 
     static {
         KNOWN.put("jdk", new String[] {JdkBenchClient.class.getName(), "java.net.http.HttpClient"});
@@ -70,11 +71,11 @@ public final class BenchClients {
         if (entry != null) {
             return (BenchClient) Class.forName(entry[0]).getConstructor().newInstance();
         }
-        String inMemory = IN_MEMORY.get(name);
-        if (inMemory != null) {
-            return (BenchClient) Class.forName(inMemory).getMethod("inMemory").invoke(null);
+        String[] variant = NAMED_ONLY.get(name);
+        if (variant != null) {
+            return (BenchClient) Class.forName(variant[0]).getMethod(variant[1]).invoke(null);
         }
         throw new IllegalArgumentException("unknown client '" + name + "'; known: " + KNOWN.keySet()
-                + ", and where named: " + IN_MEMORY.keySet());
+                + ", and where named: " + NAMED_ONLY.keySet());
     }
 }

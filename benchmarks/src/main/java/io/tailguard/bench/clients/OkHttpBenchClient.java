@@ -38,6 +38,16 @@ public final class OkHttpBenchClient implements BenchClient {
         return new OkHttpBenchClient(newClient().newBuilder().socketFactory(MemorySockets.answering()).build());
     }
 
+    /**
+     * Without OkHttp's connect, read and write timeouts (10 s by default), so that no socket read or
+     * write enters okio's timeout watchdog ({@code okhttp-untimed}, measured only where named): what
+     * the watchdog costs a call, with and without the agent.
+     */
+    public static OkHttpBenchClient untimed() {
+        return new OkHttpBenchClient(newClient().newBuilder()
+                .connectTimeout(Duration.ZERO).readTimeout(Duration.ZERO).writeTimeout(Duration.ZERO).build());
+    }
+
     /** A client with OkHttp's defaults, its pool sized by {@link #IDLE_CONNECTIONS} where that is set. */
     static OkHttpClient newClient() {
         String idle = System.getProperty(IDLE_CONNECTIONS);

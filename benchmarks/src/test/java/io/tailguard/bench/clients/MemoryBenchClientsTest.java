@@ -8,6 +8,7 @@ import io.tailguard.bench.server.MiniHttpServer;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -37,8 +38,17 @@ class MemoryBenchClientsTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"okhttp-memory", "apache5-memory", "apache4-memory"})
+    @ValueSource(strings = {"okhttp-memory", "apache5-memory", "apache4-memory", "okhttp-untimed"})
     void theyAreMeasuredOnlyWhereNamed(String name) {
         assertFalse(BenchClients.available().contains(name));
+    }
+
+    @Test
+    void okHttpWithoutItsTimeoutsCallsARealServer() throws Exception {
+        try (MiniHttpServer server = MiniHttpServer.fast(); BenchClient client = BenchClients.create("okhttp-untimed")) {
+            assertEquals(200, client.get(server.url("/"), null));
+            assertEquals(200, client.get(server.url("/"), null));
+            assertEquals(1, server.connectionsAccepted(), "one connection, kept alive");
+        }
     }
 }
