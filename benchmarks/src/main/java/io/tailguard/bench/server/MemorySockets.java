@@ -116,6 +116,8 @@ public final class MemorySockets extends SocketFactory {
         private int responseAt;
         private InetSocketAddress remote;
         private volatile boolean closed;
+        /** The server's side answered a request asking to close the connection: its end follows the response. */
+        private boolean answeredLast;
         private int soTimeout;
 
         MemorySocket(MiniHttpServer.Handler handler) {
@@ -132,7 +134,7 @@ public final class MemorySockets extends SocketFactory {
             @Override
             public int read(byte[] b, int off, int len) throws IOException {
                 if (responseAt == response.length) {
-                    if (closed) {
+                    if (closed || answeredLast) {
                         return -1;
                     }
                     throw new SocketTimeoutException("nothing to read: the client reads before it wrote a request");
@@ -191,7 +193,11 @@ public final class MemorySockets extends SocketFactory {
                 Thread.currentThread().interrupt();
                 throw new InterruptedIOException("interrupted while answering");
             }
-            byte[] bytes = answer.bytes(true, read.method.equals("HEAD"));
+            // As the server's connection thread does: a client asking to close gets the response that
+            // says so, and the end of the stream after it.
+            boolean keepAlive = read.keepsAlive();
+            answeredLast = !keepAlive;
+            byte[] bytes = answer.bytes(keepAlive, read.method.equals("HEAD"));
             int unread = response.length - responseAt;
             if (unread == 0) {
                 response = bytes; // the server's own bytes, never written to

@@ -132,7 +132,7 @@ public final class MiniHttpServer implements AutoCloseable {
                 }
                 long received = System.nanoTime();
                 Response response = handler.handle(request);
-                boolean keepAlive = !"close".equalsIgnoreCase(request.header("connection"));
+                boolean keepAlive = request.keepsAlive();
                 try {
                     out.write(response.bytes(keepAlive, request.method.equals("HEAD")));
                     out.flush();
@@ -287,6 +287,11 @@ public final class MiniHttpServer implements AutoCloseable {
         /** @param name in lower case */
         public String header(String name) {
             return headers.get(name);
+        }
+
+        /** Whether the connection stays open after the response: unless the client asked to close it. */
+        boolean keepsAlive() {
+            return !"close".equalsIgnoreCase(header("connection"));
         }
     }
 

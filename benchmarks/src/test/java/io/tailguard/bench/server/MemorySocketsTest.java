@@ -34,4 +34,20 @@ class MemorySocketsTest {
         assertEquals(1, sockets.created(), "both calls over one connection, kept alive");
         client.connectionPool().evictAll();
     }
+
+    @Test
+    void aRequestAskingToCloseGetsTheServersClosingResponseAndANewConnectionAfter() throws Exception {
+        MemorySockets sockets = new MemorySockets(MiniHttpServer.fastHandler());
+        OkHttpClient client = new OkHttpClient.Builder().socketFactory(sockets).build();
+        try (Response closing = client.newCall(new Request.Builder().url("http://127.0.0.7:8080/")
+                .header("Connection", "close").build()).execute()) {
+            assertEquals("close", closing.header("Connection"));
+            assertEquals("ok", closing.body().string());
+        }
+        try (Response next = client.newCall(new Request.Builder().url("http://127.0.0.7:8080/").build()).execute()) {
+            assertEquals("ok", next.body().string());
+        }
+        assertEquals(2, sockets.created(), "the closed connection is not used again");
+        client.connectionPool().evictAll();
+    }
 }
