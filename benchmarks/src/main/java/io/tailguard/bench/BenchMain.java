@@ -9,11 +9,13 @@ import io.tailguard.bench.overhead.OverheadRun;
 import io.tailguard.bench.overhead.PairedRun;
 import io.tailguard.bench.overhead.ScalingRun;
 import io.tailguard.bench.overhead.StartupRun;
+import io.tailguard.bench.overhead.UnmatchedRun;
 import io.tailguard.bench.report.Machine;
 import io.tailguard.bench.report.Markdown;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.function.Consumer;
 
 /**
  * {@code java -jar tailguard-benchmarks.jar COMMAND [options]}:
@@ -25,6 +27,8 @@ import java.util.Arrays;
  *       (handled hosts against an unmatched one, interleaved); writes {@code overhead-paired.md};
  *   <li>{@code hooks}: what a call no policy matches costs, each client API's hook alone, with and
  *       without the agent; writes {@code hooks.md};
+ *   <li>{@code unmatched}: what a call no policy matches costs beside calls the agent handles, JVMs
+ *       with and without the agent taking turns; writes {@code overhead-unmatched.md};
  *   <li>{@code scaling}: engine throughput at 1, 2, 4 and 8 threads, and heap per policy as the
  *       request rate grows to 10,000/s; writes {@code scaling.md};
  *   <li>{@code lab}: the tail-latency lab (T1, T2, S1, S3); writes {@code lab.md} and charts;
@@ -43,7 +47,7 @@ public final class BenchMain {
 
     public static void main(String[] args) throws Exception {
         if (args.length == 0) {
-            System.err.println("usage: overhead|paired|hooks|scaling|startup|lab|never-worse [--quick|--full] [--java PATH] [--agent JAR] [--out DIR] "
+            System.err.println("usage: overhead|paired|hooks|unmatched|scaling|startup|lab|never-worse [--quick|--full] [--java PATH] [--agent JAR] [--out DIR] "
                     + "[--clients a,b] [--scenarios T1,T2,S1,S3] [--rounds N] [--skip-startup]");
             System.exit(2);
         }
@@ -76,6 +80,9 @@ public final class BenchMain {
             case "hooks":
                 hooks(options);
                 break;
+            case "unmatched":
+                unmatched(options);
+                break;
             case "lab":
                 new TailLab(options).run();
                 break;
@@ -104,16 +111,9 @@ public final class BenchMain {
 
     /** Only the paired, in-JVM overhead of each client API: {@code overhead-paired.md}. */
     private static void paired(RunOptions options) throws Exception {
-        Markdown md = report(options, "Tailguard overhead, paired in one JVM", "paired", true);
         PairedRun run = new PairedRun(options);
-        md.raw(run.run(new Markdown()).toString());
-        md.heading(2, "Targets");
-        Markdown.Table targets = md.table("-target", "measured", "verdict");
-        run.targetRows(targets);
-        targets.end();
-        Path file = options.out.resolve("overhead-paired.md");
-        Files.writeString(file, md.toString());
-        System.out.println(md);
+        withTargets(report(options, "Tailguard overhead, paired in one JVM", "paired", true), run::run, run::targetRows,
+                options.out.resolve("overhead-paired.md"));
     }
 
     /** What a call no policy matches costs, the hook of every client API alone: {@code hooks.md}. */
@@ -122,6 +122,30 @@ public final class BenchMain {
         md.raw(new HookRun(options).run(new Markdown()).toString());
         Files.writeString(options.out.resolve("hooks.md"), md.toString());
         System.out.println(md);
+    }
+
+    /** What a call no policy matches costs beside handled ones, with and without the agent: {@code overhead-unmatched.md}. */
+    private static void unmatched(RunOptions options) throws Exception {
+        UnmatchedRun run = new UnmatchedRun(options);
+        withTargets(report(options, "Tailguard's cost on calls no policy matches, beside handled ones", "unmatched", true),
+                run::run, run::targetRows, options.out.resolve("overhead-unmatched.md"));
+    }
+
+    /** A run's sections, then its table of targets, written to {@code file} and printed. */
+    private static void withTargets(Markdown md, Section sections, Consumer<Markdown.Table> targetRows, Path file)
+            throws Exception {
+        md.raw(sections.write(new Markdown()).toString());
+        md.heading(2, "Targets");
+        Markdown.Table targets = md.table("-target", "measured", "verdict");
+        targetRows.accept(targets);
+        targets.end();
+        Files.writeString(file, md.toString());
+        System.out.println(md);
+    }
+
+    /** Runs a measurement and writes its sections of a report. */
+    private interface Section {
+        Markdown write(Markdown md) throws Exception;
     }
 
     /** Engine throughput by thread count, and heap per policy by request rate: {@code scaling.md}. */
