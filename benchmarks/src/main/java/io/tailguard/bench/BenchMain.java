@@ -101,7 +101,7 @@ public final class BenchMain {
         Markdown md = new Markdown();
         md.heading(1, title + " (" + (options.quick ? "quick" : "full") + " run)");
         md.paragraph("Machine: " + Machine.describe(options.java) + "."
-                + (agent ? " Agent: `" + options.agentJar.getFileName() + "`." : "")
+                + (agent ? " Agent: " + options.agentDescription() + "." : "")
                 + " Reproduce: `benchmarks/run " + command + (options.quick ? " --quick" : "")
                 + (agent && options.rounds > 0 ? " --rounds " + options.rounds : "")
                 + (options.forks > 0 ? " --forks " + options.forks : "")
@@ -160,8 +160,8 @@ public final class BenchMain {
         Markdown md = new Markdown();
         String mode = options.quick ? "quick" : "full";
         md.heading(1, "Tailguard overhead (" + mode + " run)");
-        md.paragraph("Machine: " + Machine.describe(options.java) + ". Agent: `" + options.agentJar.getFileName()
-                + "`. Reproduce: `benchmarks/run " + (jmh ? "overhead" : "startup") + (options.quick ? " --quick" : "")
+        md.paragraph("Machine: " + Machine.describe(options.java) + ". Agent: " + options.agentDescription()
+                + ". Reproduce: `benchmarks/run " + (jmh ? "overhead" : "startup") + (options.quick ? " --quick" : "")
                 + (options.rounds > 0 ? " --rounds " + options.rounds : "") + "`.");
         Markdown.Table targets = null;
         OverheadRun perCall = null;

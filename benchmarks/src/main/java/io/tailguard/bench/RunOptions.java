@@ -1,5 +1,6 @@
 package io.tailguard.bench;
 
+import java.io.IOException;
 import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -8,6 +9,8 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.jar.JarFile;
+import java.util.jar.Manifest;
 
 /** The command line shared by the benchmark commands. */
 public final class RunOptions {
@@ -114,6 +117,25 @@ public final class RunOptions {
             return code.getParent().toAbsolutePath();
         } catch (URISyntaxException e) {
             throw new IllegalStateException(e);
+        }
+    }
+
+    /**
+     * The agent jar as a report names it: its file name, and the commit it was built from where its
+     * manifest says (a build in a git checkout): {@code `tailguard-agent.jar` at `1a2b3c4`}.
+     */
+    public String agentDescription() {
+        String name = "`" + agentJar.getFileName() + "`";
+        try (JarFile jar = new JarFile(agentJar.toFile())) {
+            Manifest manifest = jar.getManifest();
+            String commit = manifest == null ? null : manifest.getMainAttributes().getValue("Tailguard-Commit");
+            if (commit == null || commit.isBlank() || commit.startsWith("${")) {
+                return name;
+            }
+            boolean uncommitted = "true".equals(manifest.getMainAttributes().getValue("Tailguard-Uncommitted-Changes"));
+            return name + " at `" + commit + "`" + (uncommitted ? " with uncommitted changes" : "");
+        } catch (IOException | RuntimeException unreadable) {
+            return name;
         }
     }
 

@@ -1,5 +1,6 @@
 package io.tailguard.agent.cli;
 
+import java.io.IOException;
 import java.io.PrintStream;
 import java.net.URISyntaxException;
 import java.nio.file.Files;
@@ -7,6 +8,8 @@ import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.security.CodeSource;
 import java.util.Arrays;
+import java.util.jar.JarFile;
+import java.util.jar.Manifest;
 
 /**
  * {@code java -jar tailguard-agent.jar COMMAND}: what an operator does with the agent besides
@@ -80,10 +83,31 @@ public final class Cli {
         to.println("Exit status: 0 done, 1 the command failed, 2 a usage error or an invalid configuration.");
     }
 
-    /** The agent's version, from the jar's manifest. */
+    /**
+     * The agent's version, from the jar's manifest, with the commit it was built from where it was
+     * built in a git checkout: {@code 0.1.0 (commit 1a2b3c4)}, {@code (commit 1a2b3c4, with
+     * uncommitted changes)} when the tree had some.
+     */
     static String version() {
         String version = Cli.class.getPackage().getImplementationVersion();
-        return version == null ? "(version unknown: not run from the agent jar)" : version;
+        if (version == null) {
+            return "(version unknown: not run from the agent jar)";
+        }
+        Path jar = agentJar();
+        if (jar == null) {
+            return version;
+        }
+        try (JarFile file = new JarFile(jar.toFile())) {
+            Manifest manifest = file.getManifest();
+            String commit = manifest == null ? null : manifest.getMainAttributes().getValue("Tailguard-Commit");
+            if (commit == null || commit.isBlank() || commit.startsWith("${")) {
+                return version;
+            }
+            boolean uncommitted = "true".equals(manifest.getMainAttributes().getValue("Tailguard-Uncommitted-Changes"));
+            return version + " (commit " + commit + (uncommitted ? ", with uncommitted changes" : "") + ")";
+        } catch (IOException | RuntimeException unreadable) {
+            return version;
+        }
     }
 
     /** The agent jar this command runs from, or {@code null} when it does not run from a jar. */

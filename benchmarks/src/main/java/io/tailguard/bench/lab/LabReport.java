@@ -35,7 +35,7 @@ final class LabReport {
         md.paragraph("Machine: " + machine + ". Client: " + client + ". " + Markdown.num(minutes, 1)
                 + " min; load average "
                 + Markdown.num(loadBefore, 2) + " before, " + Markdown.num(loadAfter, 2) + " after."
-                + " Agent (in the runs with Tailguard): `" + options.agentJar.getFileName() + "`. Reproduce: `"
+                + " Agent (in the runs with Tailguard): " + options.agentDescription() + ". Reproduce: `"
                 + reproduce(options) + "`."
                 + (options.labServer.equals("jdk") ? " Server: the JDK's `com.sun.net.httpserver` as it comes (headers and"
                         + " body in two writes, `TCP_NODELAY` off) with the lab's latency model in its handler, in a JVM"

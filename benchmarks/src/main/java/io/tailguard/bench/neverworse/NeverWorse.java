@@ -292,8 +292,8 @@ public final class NeverWorse {
         String mode = options.quick ? "quick" : "full";
         md.heading(1, "Never worse: the agent against servers we did not write (" + mode + " run)");
         md.paragraph("Machine: " + machine + ". Load average (1 min) before " + Markdown.num(loadBefore, 2)
-                + ", after " + Markdown.num(loadAfter, 2) + ". Agent: `" + options.agentJar.getFileName()
-                + "`. Reproduce: `benchmarks/run never-worse" + (options.quick ? " --quick" : "") + "`.");
+                + ", after " + Markdown.num(loadAfter, 2) + ". Agent: " + options.agentDescription()
+                + ". Reproduce: `benchmarks/run never-worse" + (options.quick ? " --quick" : "") + "`.");
         md.paragraph("Each application JVM sends GETs open loop (Poisson arrivals, " + (int) RATE
                 + " requests/s, the same arrival pattern in every run) through one client API at a time, on a"
                 + " fresh client: " + Markdown.num(warmupSeconds, 1) + " s of warm-up, then "
