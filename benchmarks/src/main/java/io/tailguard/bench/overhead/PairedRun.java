@@ -376,9 +376,7 @@ public final class PairedRun {
     }
 
     private static String cell(double[] ci, Metric metric) {
-        int decimals = metric == Metric.ALLOC ? 0 : 2;
-        return Markdown.num(ci[0], decimals) + " [" + Markdown.num(ci[1], decimals) + " – "
-                + Markdown.num(ci[2], decimals) + "]";
+        return Markdown.interval(ci, metric == Metric.ALLOC ? 0 : 2);
     }
 
     /**

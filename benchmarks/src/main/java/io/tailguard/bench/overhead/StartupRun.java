@@ -257,8 +257,7 @@ public final class StartupRun {
 
     /** Mean with its 95% interval (Student's t), in ms. */
     private static String meanCell(List<Double> values) {
-        double[] ci = Stats.meanInterval(values);
-        return Markdown.num(ci[0], 1) + " [" + Markdown.num(ci[1], 1) + " – " + Markdown.num(ci[2], 1) + "]";
+        return Markdown.interval(Stats.meanInterval(values), 1);
     }
 
     private static String extraCell(List<Double> base, List<Double> with) {

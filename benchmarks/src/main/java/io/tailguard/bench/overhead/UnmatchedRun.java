@@ -237,9 +237,7 @@ public final class UnmatchedRun {
     }
 
     private static String cell(double[] ci, Metric metric) {
-        int decimals = metric == Metric.ALLOC ? 0 : 2;
-        return Markdown.num(ci[0], decimals) + " [" + Markdown.num(ci[1], decimals) + " – "
-                + Markdown.num(ci[2], decimals) + "]";
+        return Markdown.interval(ci, metric == Metric.ALLOC ? 0 : 2);
     }
 
     private Jvm launch(String client, Path config) throws Exception {

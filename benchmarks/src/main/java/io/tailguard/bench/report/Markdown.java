@@ -46,6 +46,11 @@ public final class Markdown {
         return String.format(Locale.ROOT, "%,." + decimals + "f", value);
     }
 
+    /** A figure with its interval, {@code {point, low, high}}: {@code 1.23 [0.45 – 2.01]}. */
+    public static String interval(double[] ci, int decimals) {
+        return num(ci[0], decimals) + " [" + num(ci[1], decimals) + " – " + num(ci[2], decimals) + "]";
+    }
+
     /** A table whose rows are added one at a time and written with {@link #end()}. */
     public final class Table {
         private final String[] columns;
