@@ -17,10 +17,11 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * What a retryable answer's headers ask of the next attempt, for the clients whose adapters read
- * them from the client's own header structures (the JDK client's sorted map, the JDK connection's
- * header list): {@code Retry-After} replaces the computed backoff, one past the deadline means no
- * retry, and a 503 a Tailguard server side shed ({@code Tailguard-Shed}) is not retried.
+ * What a retryable answer's headers ask of the next attempt, for every client API, each of whose
+ * adapters reads them from its client's own header structures (the JDK client's sorted map, the
+ * JDK connection's header list, OkHttp's {@code Headers}, Apache's header groups):
+ * {@code Retry-After} replaces the computed backoff, one past the deadline means no retry, and a
+ * 503 a Tailguard server side shed ({@code Tailguard-Shed}) is not retried.
  */
 @Timeout(120)
 class RetryAfterTest {
@@ -30,13 +31,18 @@ class RetryAfterTest {
     private static final AgentedApp app = AgentedApp.withConfig(String.join("\n",
             "tailguard.policy.api.hosts=127.0.0.1",
             "tailguard.policy.api.retry.timeout=5s",
-            "tailguard.policy.api.retry.backoff.initial=10ms")).start();
+            "tailguard.policy.api.retry.backoff.initial=10ms"))
+            .classpath(AgentedApp.clientClasspath("apache-4.5"))
+            .classpath(AgentedApp.clientClasspath("apache-async-4.1"))
+            .classpath(AgentedApp.clientClasspath("apache-5"))
+            .classpath(AgentedApp.clientClasspath("okhttp-4.12"))
+            .start();
 
     @AutoClose
     private final TestServer server = new TestServer();
 
     @ParameterizedTest
-    @ValueSource(strings = {"jdk-send", "jdk-async", "urlconnection"})
+    @ValueSource(strings = {"jdk-send", "jdk-async", "urlconnection", "okhttp-execute", "okhttp-enqueue", "apache4", "apache4-async", "apache5", "apache5-async"})
     void waitsTheSecondsRetryAfterAsksFor(String client) throws Exception {
         server.enqueue(new MockResponse.Builder().code(503).setHeader("Retry-After", "1").body("later").build(),
                 ok("now"));
@@ -53,7 +59,7 @@ class RetryAfterTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"jdk-send", "jdk-async", "urlconnection"})
+    @ValueSource(strings = {"jdk-send", "jdk-async", "urlconnection", "okhttp-execute", "okhttp-enqueue", "apache4", "apache4-async", "apache5", "apache5-async"})
     void waitsUntilTheHttpDateRetryAfterNames(String client) throws Exception {
         String inTwoSeconds = DateTimeFormatter.RFC_1123_DATE_TIME
                 .format(ZonedDateTime.now(ZoneOffset.UTC).plusSeconds(2).withNano(0));
@@ -67,7 +73,7 @@ class RetryAfterTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"jdk-send", "jdk-async", "urlconnection"})
+    @ValueSource(strings = {"jdk-send", "jdk-async", "urlconnection", "okhttp-execute", "okhttp-enqueue", "apache4", "apache4-async", "apache5", "apache5-async"})
     void aRetryAfterBeyondTheDeadlineReturnsTheResponseAtOnce(String client) throws Exception {
         server.enqueue(new MockResponse.Builder().code(503).setHeader("Retry-After", "30").body("go away").build(),
                 ok("never sent"));
@@ -81,7 +87,7 @@ class RetryAfterTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"jdk-send", "jdk-async", "urlconnection"})
+    @ValueSource(strings = {"jdk-send", "jdk-async", "urlconnection", "okhttp-execute", "okhttp-enqueue", "apache4", "apache4-async", "apache5", "apache5-async"})
     void aShedAnswerIsNotRetriedAndThePlainOneIs(String client) throws Exception {
         // In order: the shed 503 for the first call, then the plain 503 and the 200 for the second;
         // a retry of the first would take the second's answers and end with the 200.
