@@ -12,8 +12,9 @@ import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLSocketFactory;
 
 /**
- * A key pair and self-signed certificate for {@code 127.0.0.1} and {@code localhost}, made by the
- * JDK's {@code keytool}: the server's key, and the trust store an application JVM is started with.
+ * A key pair and self-signed certificate for {@code 127.0.0.1} and {@code localhost} (and any other
+ * host names asked for), made by the JDK's {@code keytool}: the server's key, and the trust store
+ * an application JVM is started with.
  */
 public final class SelfSignedTls {
 
@@ -26,6 +27,15 @@ public final class SelfSignedTls {
     }
 
     public static SelfSignedTls create() {
+        return create(new String[0]);
+    }
+
+    /** A certificate for {@code 127.0.0.1}, {@code localhost} and {@code hostNames}. */
+    public static SelfSignedTls create(String... hostNames) {
+        StringBuilder names = new StringBuilder("SAN=ip:127.0.0.1,dns:localhost");
+        for (String name : hostNames) {
+            names.append(",dns:").append(name);
+        }
         try {
             Path dir = Files.createTempDirectory("tailguard-tls");
             Path keys = dir.resolve("server.p12");
@@ -34,7 +44,7 @@ public final class SelfSignedTls {
             keys.toFile().deleteOnExit();
             Process keytool = new ProcessBuilder(Paths.get(System.getProperty("java.home"), "bin", "keytool").toString(),
                     "-genkeypair", "-alias", "server", "-keyalg", "EC", "-groupname", "secp256r1",
-                    "-dname", "CN=localhost", "-ext", "SAN=ip:127.0.0.1,dns:localhost", "-validity", "2",
+                    "-dname", "CN=localhost", "-ext", names.toString(), "-validity", "2",
                     "-storetype", "PKCS12", "-keystore", keys.toString(), "-storepass", PASSWORD)
                     .redirectErrorStream(true).start();
             String output = new String(keytool.getInputStream().readAllBytes(), StandardCharsets.UTF_8);

@@ -13,6 +13,7 @@ import org.apache.http.client.methods.HttpUriRequest;
 import org.apache.http.concurrent.FutureCallback;
 import org.apache.http.entity.ContentType;
 import org.apache.http.impl.nio.client.CloseableHttpAsyncClient;
+import org.apache.http.impl.nio.client.HttpAsyncClientBuilder;
 import org.apache.http.impl.nio.client.HttpAsyncClients;
 import org.apache.http.impl.nio.conn.PoolingNHttpClientConnectionManager;
 import org.apache.http.impl.nio.reactor.DefaultConnectingIOReactor;
@@ -25,7 +26,8 @@ import org.apache.http.protocol.HttpContext;
 
 /**
  * Apache HttpAsyncClient 4.1: {@code HttpAsyncClients.custom()} with a pooling connection manager
- * at its defaults (2 connections per route), or {@code pool=N}. Request bodies: {@code bytes} a
+ * at its defaults (2 connections per route), or {@code pool=N}; {@code systemProperties=on} has it
+ * read the JVM's proxy (and other) system properties. Request bodies: {@code bytes} a
  * {@code ByteArrayEntity}, {@code string} an {@code NStringEntity} (an entity that is its own
  * content producer), {@code oneShot} an {@code InputStreamEntity}. Every call counts the outcomes
  * its callback reports; {@code inspect} also answers {@code extraOutcomes}, the calls of this
@@ -131,14 +133,19 @@ public abstract class Apache4AsyncDriver implements ClientDriver {
     }
 
     private Pooled pooled(Map<String, String> call) {
-        return clients.computeIfAbsent(call.getOrDefault("pool", "default"), k -> {
+        String key = call.getOrDefault("pool", "default") + "/" + call.getOrDefault("systemProperties", "off");
+        return clients.computeIfAbsent(key, k -> {
             try {
                 PoolingNHttpClientConnectionManager connections =
                         new PoolingNHttpClientConnectionManager(new DefaultConnectingIOReactor());
                 if (call.containsKey("pool")) {
                     connections.setDefaultMaxPerRoute(Integer.parseInt(call.get("pool")));
                 }
-                CloseableHttpAsyncClient client = HttpAsyncClients.custom().setConnectionManager(connections).build();
+                HttpAsyncClientBuilder builder = HttpAsyncClients.custom().setConnectionManager(connections);
+                if ("on".equals(call.get("systemProperties"))) {
+                    builder.useSystemProperties();
+                }
+                CloseableHttpAsyncClient client = builder.build();
                 client.start();
                 return new Pooled(connections, client);
             } catch (Exception e) {

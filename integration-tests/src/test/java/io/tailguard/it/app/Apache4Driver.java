@@ -31,7 +31,8 @@ import org.apache.http.util.EntityUtils;
  * Apache HttpClient 4.5 classic, built the way applications build it: {@code HttpClients.custom()}
  * with a pooling connection manager at its defaults (2 connections per route, 20 in all), or one
  * connection per route with {@code pool=1}. {@code clientRetry=off} disables the client's own
- * retries; {@code statusRetry=on} adds its {@code DefaultServiceUnavailableRetryStrategy},
+ * retries; {@code systemProperties=on} has it read the JVM's proxy (and other) system properties;
+ * {@code statusRetry=on} adds its {@code DefaultServiceUnavailableRetryStrategy},
  * {@code statusRetry=custom} the application's own ({@link AppOwnRetries}).
  */
 public abstract class Apache4Driver implements ClientDriver {
@@ -56,7 +57,7 @@ public abstract class Apache4Driver implements ClientDriver {
 
     private Pooled pooled(Map<String, String> call) {
         String key = call.getOrDefault("pool", "default") + "/" + call.getOrDefault("clientRetry", "on") + "/"
-                + call.getOrDefault("statusRetry", "off");
+                + call.getOrDefault("statusRetry", "off") + "/" + call.getOrDefault("systemProperties", "off");
         return clients.computeIfAbsent(key, k -> {
             PoolingHttpClientConnectionManager connections = new PoolingHttpClientConnectionManager();
             if (call.containsKey("pool")) {
@@ -66,6 +67,9 @@ public abstract class Apache4Driver implements ClientDriver {
                     .setConnectionManager(connections);
             if ("off".equals(call.get("clientRetry"))) {
                 builder.disableAutomaticRetries();
+            }
+            if ("on".equals(call.get("systemProperties"))) {
+                builder.useSystemProperties();
             }
             if ("custom".equals(call.get("statusRetry"))) {
                 builder.setServiceUnavailableRetryStrategy(new AppOwnRetries.Status4());

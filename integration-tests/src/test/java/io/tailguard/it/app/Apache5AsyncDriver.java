@@ -28,7 +28,8 @@ import org.apache.hc.core5.pool.PoolStats;
 /**
  * Apache HttpClient 5 async: {@code HttpAsyncClients.custom()} with a pooling connection manager at
  * its defaults (5 per route; over TLS, HTTP/2 where ALPN agrees on it), or {@code pool=N},
- * {@code version=1.1} (HTTP/1.1 only), {@code multiplexing=on} (HTTP/2 connections shared).
+ * {@code version=1.1} (HTTP/1.1 only), {@code multiplexing=on} (HTTP/2 connections shared),
+ * {@code systemProperties=on} (the JVM's proxy and other system properties read).
  * {@link Simple} sends a {@code SimpleHttpRequest}
  * ({@code execute(SimpleHttpRequest, callback)}); {@link Streaming} sends an
  * {@code AsyncRequestBuilder} producer with a {@code BasicResponseConsumer}, the way code that
@@ -55,7 +56,8 @@ public abstract class Apache5AsyncDriver implements ClientDriver {
 
     private Pooled pooled(Map<String, String> call) {
         String key = call.getOrDefault("pool", "default") + "/" + call.getOrDefault("clientRetry", "on") + "/"
-                + call.getOrDefault("version", "negotiate") + "/" + call.getOrDefault("multiplexing", "off");
+                + call.getOrDefault("version", "negotiate") + "/" + call.getOrDefault("multiplexing", "off") + "/"
+                + call.getOrDefault("systemProperties", "off");
         return clients.computeIfAbsent(key, k -> {
             PoolingAsyncClientConnectionManagerBuilder connections = PoolingAsyncClientConnectionManagerBuilder.create();
             if (call.containsKey("pool")) {
@@ -72,6 +74,9 @@ public abstract class Apache5AsyncDriver implements ClientDriver {
             HttpAsyncClientBuilder builder = HttpAsyncClients.custom().setConnectionManager(manager);
             if ("off".equals(call.get("clientRetry"))) {
                 builder.disableAutomaticRetries();
+            }
+            if ("on".equals(call.get("systemProperties"))) {
+                builder.useSystemProperties();
             }
             if ("custom".equals(call.get("clientRetry"))) {
                 builder.setRetryStrategy(new AppOwnRetries.Strategy5());

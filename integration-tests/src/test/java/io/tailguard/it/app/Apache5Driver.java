@@ -31,7 +31,8 @@ import org.apache.hc.core5.pool.PoolStats;
  * Apache HttpClient 5 classic: {@code HttpClients.custom()} with a pooling connection manager at
  * its defaults (5 per route, 25 in all), or {@code pool=N} per route. {@code clientRetry=off}
  * disables the client's own retries (by default it retries I/O failures and 429/503 once);
- * {@code clientRetry=custom} sets the application's own strategy ({@link AppOwnRetries}).
+ * {@code clientRetry=custom} sets the application's own strategy ({@link AppOwnRetries});
+ * {@code systemProperties=on} has it read the JVM's proxy (and other) system properties.
  */
 public abstract class Apache5Driver implements ClientDriver {
 
@@ -54,7 +55,8 @@ public abstract class Apache5Driver implements ClientDriver {
             throws IOException;
 
     private Pooled pooled(Map<String, String> call) {
-        String key = call.getOrDefault("pool", "default") + "/" + call.getOrDefault("clientRetry", "on");
+        String key = call.getOrDefault("pool", "default") + "/" + call.getOrDefault("clientRetry", "on") + "/"
+                + call.getOrDefault("systemProperties", "off");
         return clients.computeIfAbsent(key, k -> {
             PoolingHttpClientConnectionManagerBuilder connections = PoolingHttpClientConnectionManagerBuilder.create();
             if (call.containsKey("pool")) {
@@ -64,6 +66,9 @@ public abstract class Apache5Driver implements ClientDriver {
             HttpClientBuilder builder = HttpClients.custom().setConnectionManager(manager);
             if ("off".equals(call.get("clientRetry"))) {
                 builder.disableAutomaticRetries();
+            }
+            if ("on".equals(call.get("systemProperties"))) {
+                builder.useSystemProperties();
             }
             if ("custom".equals(call.get("clientRetry"))) {
                 builder.setRetryStrategy(new AppOwnRetries.Strategy5());
