@@ -315,6 +315,15 @@ public final class AgentedApp implements AutoCloseable {
             return this;
         }
 
+        /**
+         * The jars of every client API the drivers use besides the JDK's: Apache HttpClient 4.5,
+         * HttpAsyncClient 4.1, HttpClient 5 and OkHttp 4.12.
+         */
+        public Builder everyClient() {
+            return classpath(clientClasspath("apache-4.5")).classpath(clientClasspath("apache-async-4.1"))
+                    .classpath(clientClasspath("apache-5")).classpath(clientClasspath("okhttp-4.12"));
+        }
+
         /** Another program that speaks {@link AppMain}'s protocol, e.g. a server application. */
         public Builder main(String className, String... arguments) {
             main.clear();

@@ -58,10 +58,7 @@ class AllClientsSoakTest {
                         "tailguard.budget.ratio=0.5",
                         "tailguard.budget.min-per-second=200",
                         "tailguard.metrics.log.interval=0"))
-                        .classpath(AgentedApp.clientClasspath("okhttp-4.12"))
-                        .classpath(AgentedApp.clientClasspath("apache-4.5"))
-                        .classpath(AgentedApp.clientClasspath("apache-async-4.1"))
-                        .classpath(AgentedApp.clientClasspath("apache-5"))
+                        .everyClient()
                         .jvmOption("-Xmx512m").start()) {
             server.respondWith(this::respond);
 

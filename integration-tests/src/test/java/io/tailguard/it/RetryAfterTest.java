@@ -32,10 +32,7 @@ class RetryAfterTest {
             "tailguard.policy.api.hosts=127.0.0.1",
             "tailguard.policy.api.retry.timeout=5s",
             "tailguard.policy.api.retry.backoff.initial=10ms"))
-            .classpath(AgentedApp.clientClasspath("apache-4.5"))
-            .classpath(AgentedApp.clientClasspath("apache-async-4.1"))
-            .classpath(AgentedApp.clientClasspath("apache-5"))
-            .classpath(AgentedApp.clientClasspath("okhttp-4.12"))
+            .everyClient()
             .start();
 
     @AutoClose

@@ -51,10 +51,7 @@ class ThroughProxyTest {
                 "tailguard.policy.search.tagging=true",
                 "tailguard.policy.search.hedge.delay=100ms"))
                 .trusting(TLS)
-                .classpath(AgentedApp.clientClasspath("apache-4.5"))
-                .classpath(AgentedApp.clientClasspath("apache-async-4.1"))
-                .classpath(AgentedApp.clientClasspath("apache-5"))
-                .classpath(AgentedApp.clientClasspath("okhttp-4.12"));
+                .everyClient();
         proxy.jvmOptions().forEach(builder::jvmOption);
         return builder.start();
     }

@@ -31,11 +31,7 @@ final class AllClientsApp {
     }
 
     private static AgentedApp withClients(AgentedApp.Builder builder) {
-        return builder.classpath(AgentedApp.clientClasspath("apache-4.5"))
-                .classpath(AgentedApp.clientClasspath("apache-async-4.1"))
-                .classpath(AgentedApp.clientClasspath("apache-5"))
-                .classpath(AgentedApp.clientClasspath("okhttp-4.12"))
-                .start();
+        return builder.everyClient().start();
     }
 
     /**
