@@ -7,14 +7,12 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 import java.util.zip.GZIPOutputStream;
 import mockwebserver3.MockResponse;
 import okio.Buffer;
-import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -35,20 +33,8 @@ class CompressedResponseTest {
     private static final List<String> DECOMPRESSING = List.of("okhttp-execute", "okhttp-enqueue", "apache4", "apache5",
             "apache5-async");
 
-    private static final AgentedApp agent = AgentedApp.withConfig(String.join("\n",
-            "tailguard.policy.api.hosts=127.0.0.1",
-            "tailguard.policy.api.retry.max-attempts=2",
-            "tailguard.policy.api.retry.backoff.initial=10ms",
-            "tailguard.policy.api.tagging=true")).everyClient().start();
-    private static final AgentedApp plain = AgentedApp.withoutAgent().everyClient().start();
-
-    @AfterAll
-    static void stop() throws Exception {
-        List<String> problems = new ArrayList<>(agent.agentProblems());
-        agent.close();
-        plain.close();
-        assertEquals(List.of(), problems, "the agent logged no warning or error");
-    }
+    @AutoClose
+    private static final SideBySide apps = SideBySide.retryingTwice();
 
     @ParameterizedTest
     @ValueSource(strings = {"jdk-send", "jdk-async", "urlconnection", "okhttp-execute", "okhttp-enqueue", "apache4",
@@ -57,12 +43,12 @@ class CompressedResponseTest {
         Map<String, String> without;
         try (TestServer server = new TestServer()) {
             server.enqueue(gzipped(200, SUCCESS));
-            without = app(plain, client, server);
+            without = app(apps.plain, client, server);
         }
         try (TestServer server = new TestServer()) {
             server.enqueue(gzipped(502, ERROR), gzipped(200, SUCCESS));
 
-            Map<String, String> with = app(agent, client, server);
+            Map<String, String> with = app(apps.agent, client, server);
 
             assertEquals(2, server.requestCount(), "the 502 was retried");
             assertEquals("1", server.take().header("X-Attempt"));
@@ -80,12 +66,12 @@ class CompressedResponseTest {
         Map<String, String> without;
         try (TestServer server = new TestServer()) {
             server.enqueue(gzipped(502, ERROR));
-            without = app(plain, client, server);
+            without = app(apps.plain, client, server);
         }
         try (TestServer server = new TestServer()) {
             server.enqueue(gzipped(502, "the first " + ERROR), gzipped(502, ERROR));
 
-            Map<String, String> with = app(agent, client, server);
+            Map<String, String> with = app(apps.agent, client, server);
 
             assertEquals(2, server.requestCount(), "both attempts were made");
             assertEquals(without, with);
@@ -94,13 +80,8 @@ class CompressedResponseTest {
         }
     }
 
-    /** What the application got: status and body, or the exception; not how long it took, nor which server. */
     private static Map<String, String> app(AgentedApp app, String client, TestServer server) {
-        Map<String, String> got = new TreeMap<>(app.call(Call.get(client, server.url("/compressed"))));
-        got.remove("elapsedMs");
-        got.remove("id");
-        // OkHttp's callback thread is named after the URL, whose port is each server's own.
-        got.computeIfPresent("callbackThread", (key, name) -> name.replace(":" + server.port(), ":<port>"));
+        Map<String, String> got = SideBySide.outcome(app.call(Call.get(client, server.url("/compressed"))), server);
         assertTrue(got.containsKey("status"), got.toString());
         return got;
     }
