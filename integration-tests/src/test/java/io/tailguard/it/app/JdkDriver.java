@@ -106,7 +106,10 @@ public abstract class JdkDriver implements ClientDriver {
             builder.GET();
         }
         for (Map.Entry<String, String> e : call.entrySet()) {
-            if (e.getKey().startsWith("h.")) {
+            if (e.getKey().equalsIgnoreCase("h.Expect") && e.getValue().equalsIgnoreCase("100-continue")) {
+                // The builder refuses Expect as a header: its own switch sends it, and waits for the 100.
+                builder.expectContinue(true);
+            } else if (e.getKey().startsWith("h.")) {
                 builder.header(e.getKey().substring(2), e.getValue());
             }
         }
