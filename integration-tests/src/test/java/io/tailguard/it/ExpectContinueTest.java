@@ -17,8 +17,9 @@ import org.junit.jupiter.params.provider.ValueSource;
 /**
  * A {@code PUT} sent with {@code Expect: 100-continue}, the way uploads ask the server before they
  * send their body: retried after a 503 whether the server refused it before its body (no
- * {@code 100 Continue}, the body never sent) or after reading it, with every attempt asking again
- * and its body arriving whole, for every client API (the JDK client's own {@code expectContinue}).
+ * {@code 100 Continue}, the body left unread) or after reading it, with every attempt asking again
+ * and the retry's body arriving whole, for every client API (the JDK client through its own
+ * {@code expectContinue}).
  */
 @Timeout(120)
 class ExpectContinueTest {
