@@ -26,7 +26,7 @@ import org.apache.http.protocol.HttpContext;
 
 /**
  * Apache HttpAsyncClient 4.1: {@code HttpAsyncClients.custom()} with a pooling connection manager
- * at its defaults (2 connections per route), or {@code pool=N}; {@code systemProperties=on} has it
+ * at its defaults (2 connections per route), or {@code pool=N} per route (and in all where that is more); {@code systemProperties=on} has it
  * read the JVM's proxy (and other) system properties. Request bodies: {@code bytes} a
  * {@code ByteArrayEntity}, {@code string} an {@code NStringEntity} (an entity that is its own
  * content producer), {@code oneShot} an {@code InputStreamEntity}. Every call counts the outcomes
@@ -139,7 +139,9 @@ public abstract class Apache4AsyncDriver implements ClientDriver {
                 PoolingNHttpClientConnectionManager connections =
                         new PoolingNHttpClientConnectionManager(new DefaultConnectingIOReactor());
                 if (call.containsKey("pool")) {
-                    connections.setDefaultMaxPerRoute(Integer.parseInt(call.get("pool")));
+                    int perRoute = Integer.parseInt(call.get("pool"));
+                    connections.setDefaultMaxPerRoute(perRoute);
+                    connections.setMaxTotal(Math.max(connections.getMaxTotal(), perRoute));
                 }
                 HttpAsyncClientBuilder builder = HttpAsyncClients.custom().setConnectionManager(connections);
                 if ("on".equals(call.get("systemProperties"))) {

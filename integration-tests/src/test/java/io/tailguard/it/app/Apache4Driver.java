@@ -29,9 +29,9 @@ import org.apache.http.util.EntityUtils;
 
 /**
  * Apache HttpClient 4.5 classic, built the way applications build it: {@code HttpClients.custom()}
- * with a pooling connection manager at its defaults (2 connections per route, 20 in all), or one
- * connection per route with {@code pool=1}. {@code clientRetry=off} disables the client's own
- * retries; {@code systemProperties=on} has it read the JVM's proxy (and other) system properties;
+ * with a pooling connection manager at its defaults (2 connections per route, 20 in all), or
+ * {@code pool=N} connections per route (and N in all where that is more). {@code clientRetry=off}
+ * disables the client's own retries; {@code systemProperties=on} has it read the JVM's proxy (and other) system properties;
  * {@code statusRetry=on} adds its {@code DefaultServiceUnavailableRetryStrategy},
  * {@code statusRetry=custom} the application's own ({@link AppOwnRetries}).
  */
@@ -61,7 +61,9 @@ public abstract class Apache4Driver implements ClientDriver {
         return clients.computeIfAbsent(key, k -> {
             PoolingHttpClientConnectionManager connections = new PoolingHttpClientConnectionManager();
             if (call.containsKey("pool")) {
-                connections.setDefaultMaxPerRoute(Integer.parseInt(call.get("pool")));
+                int perRoute = Integer.parseInt(call.get("pool"));
+                connections.setDefaultMaxPerRoute(perRoute);
+                connections.setMaxTotal(Math.max(connections.getMaxTotal(), perRoute));
             }
             org.apache.http.impl.client.HttpClientBuilder builder = HttpClients.custom()
                     .setConnectionManager(connections);

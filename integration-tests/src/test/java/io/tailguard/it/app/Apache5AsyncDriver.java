@@ -27,7 +27,7 @@ import org.apache.hc.core5.pool.PoolStats;
 
 /**
  * Apache HttpClient 5 async: {@code HttpAsyncClients.custom()} with a pooling connection manager at
- * its defaults (5 per route; over TLS, HTTP/2 where ALPN agrees on it), or {@code pool=N},
+ * its defaults (5 per route; over TLS, HTTP/2 where ALPN agrees on it), or {@code pool=N} per route (and in all where that is more),
  * {@code version=1.1} (HTTP/1.1 only), {@code multiplexing=on} (HTTP/2 connections shared),
  * {@code systemProperties=on} (the JVM's proxy and other system properties read).
  * {@link Simple} sends a {@code SimpleHttpRequest}
@@ -61,7 +61,9 @@ public abstract class Apache5AsyncDriver implements ClientDriver {
         return clients.computeIfAbsent(key, k -> {
             PoolingAsyncClientConnectionManagerBuilder connections = PoolingAsyncClientConnectionManagerBuilder.create();
             if (call.containsKey("pool")) {
-                connections.setMaxConnPerRoute(Integer.parseInt(call.get("pool")));
+                int perRoute = Integer.parseInt(call.get("pool"));
+                connections.setMaxConnPerRoute(perRoute);
+                connections.setMaxConnTotal(Math.max(25, perRoute));
             }
             if ("1.1".equals(call.get("version"))) {
                 connections.setDefaultTlsConfig(TlsConfig.custom().setVersionPolicy(HttpVersionPolicy.FORCE_HTTP_1).build());

@@ -149,7 +149,10 @@ public final class AppMain {
         });
     }
 
-    /** {@code count} calls from {@code threads} threads; answers how many ended how. */
+    /**
+     * {@code count} calls from {@code threads} threads, virtual ones with {@code virtual=true} (Java 21
+     * and later); answers how many ended how.
+     */
     private static Map<String, String> load(Map<String, String> command) throws Exception {
         int count = Integer.parseInt(command.get("count"));
         int threads = Integer.parseInt(command.getOrDefault("threads", "1"));
@@ -159,8 +162,9 @@ public final class AppMain {
         AtomicInteger next = new AtomicInteger();
         CountDownLatch done = new CountDownLatch(threads);
         long start = System.nanoTime();
+        boolean virtual = "true".equals(command.get("virtual"));
         for (int t = 0; t < threads; t++) {
-            Thread worker = new Thread(() -> {
+            Runnable work = () -> {
                 try {
                     while (next.getAndIncrement() < count) {
                         String outcome;
@@ -175,7 +179,8 @@ public final class AppMain {
                 } finally {
                     done.countDown();
                 }
-            }, "app-load-" + t);
+            };
+            Thread worker = virtual ? virtualThread(work) : new Thread(work, "app-load-" + t);
             worker.start();
         }
         done.await();
@@ -183,6 +188,13 @@ public final class AppMain {
         outcomes.forEach((outcome, n) -> reply.put("outcome." + outcome, Integer.toString(n.get())));
         reply.put("elapsedMs", Long.toString((System.nanoTime() - start) / 1_000_000));
         return reply;
+    }
+
+    /** {@code Thread.ofVirtual().unstarted(work)}, found at run time: this application is compiled for Java 17. */
+    private static Thread virtualThread(Runnable work) throws ReflectiveOperationException {
+        Object builder = Thread.class.getMethod("ofVirtual").invoke(null);
+        return (Thread) Class.forName("java.lang.Thread$Builder").getMethod("unstarted", Runnable.class)
+                .invoke(builder, work);
     }
 
     private static Map<String, String> threads() {
