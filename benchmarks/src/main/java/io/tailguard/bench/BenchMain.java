@@ -105,7 +105,8 @@ public final class BenchMain {
                 + " Reproduce: `benchmarks/run " + command + (options.quick ? " --quick" : "")
                 + (agent && options.rounds > 0 ? " --rounds " + options.rounds : "")
                 + (options.forks > 0 ? " --forks " + options.forks : "")
-                + (options.clients.isEmpty() ? "" : " --clients " + String.join(",", options.clients)) + "`.");
+                + (options.clients.isEmpty() ? "" : " --clients " + String.join(",", options.clients))
+                + (options.javaArg == null ? "" : " --java " + options.javaArg) + "`.");
         return md;
     }
 

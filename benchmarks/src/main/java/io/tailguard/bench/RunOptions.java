@@ -19,6 +19,8 @@ public final class RunOptions {
     public boolean quick;
     /** The {@code java} the forked JVMs run on. */
     public String java = Paths.get(System.getProperty("java.home"), "bin", "java").toString();
+    /** {@code --java} as given, or {@code null} for this JVM's own (a report's reproduce line repeats it). */
+    public String javaArg;
     public Path agentJar;
     /** Where reports and charts go. */
     public Path out;
@@ -61,6 +63,7 @@ public final class RunOptions {
                     break;
                 case "--java":
                     o.java = args[++i];
+                    o.javaArg = o.java;
                     break;
                 case "--agent":
                     o.agentJar = Paths.get(args[++i]);

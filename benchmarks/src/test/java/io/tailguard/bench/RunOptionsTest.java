@@ -1,6 +1,7 @@
 package io.tailguard.bench;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 
 import java.io.OutputStream;
 import java.nio.file.Files;
@@ -54,6 +55,18 @@ class RunOptionsTest {
     void aJarBuiltOutsideAGitCheckoutIsNamedAlone() throws Exception {
         assertEquals("`tailguard-agent.jar`", agent(jar()).agentDescription());
         assertEquals("`tailguard-agent.jar`", agent(jar("Tailguard-Commit", "${git.commit.id.abbrev}")).agentDescription());
+    }
+
+    @Test
+    void theJvmGivenIsRememberedForTheReproduceLineAndOnlyThen() throws Exception {
+        String agent = jar().toString();
+
+        RunOptions other = RunOptions.parse(new String[] {"--agent", agent, "--java", "/opt/jdk-25/bin/java"});
+        RunOptions own = RunOptions.parse(new String[] {"--agent", agent});
+
+        assertEquals("/opt/jdk-25/bin/java", other.java);
+        assertEquals("/opt/jdk-25/bin/java", other.javaArg);
+        assertNull(own.javaArg, "the benchmark's own JVM needs no option to reproduce");
     }
 
     @Test
