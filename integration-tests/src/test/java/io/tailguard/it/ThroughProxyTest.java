@@ -22,8 +22,8 @@ import org.junit.jupiter.params.provider.ValueSource;
 /**
  * Requests sent through an HTTP proxy (Jetty's), the way applications behind one are configured:
  * the JVM's {@code http.proxyHost} and {@code https.proxyHost}, which the JDK's clients and OkHttp
- * follow by default and Apache's when built with {@code useSystemProperties()}. The server's host
- * name is one only the proxy can reach, and the only policy names it, not the proxy: a request the
+ * follow by default and Apache's when built with {@code useSystemProperties()}. The servers' host
+ * names are ones only the proxy can reach, and the policies name them, not the proxy: a request the
  * agent matched by the proxy's address would be neither retried nor tagged. Over HTTPS the proxy
  * sees only the {@code CONNECT} that opens each tunnel, which must carry no tag; the tagged
  * attempts go through the tunnel, a hedge's too. Over plain HTTP the proxy forwards the attempts
