@@ -23,7 +23,8 @@ import org.junit.jupiter.params.provider.ValueSource;
  * backoff or for a hedge holds no carrier thread. The server fails every other first attempt with
  * a 503, retried after a backoff of up to a second (half a second on average), and stalls one in
  * four for a second, which a hedge after 100 ms answers. Were each wait to hold one of the two
- * carriers, the hundred calls would take over twelve seconds; they take about two.
+ * carriers, the hundred calls would take over twelve seconds (13 to 17 on two platform threads);
+ * they take about one and a half.
  */
 @Timeout(180)
 class VirtualThreadsTest {
