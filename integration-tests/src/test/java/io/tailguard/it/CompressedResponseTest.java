@@ -19,10 +19,11 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Answers with {@code Content-Encoding: gzip}, which OkHttp, Apache 4.5 classic and both Apache 5
- * clients decompress on the application's behalf and the others hand over as they came: a retried request's answer, and the last error when the retries end, reach the
- * application exactly as one answer does in an application without the agent, for every client
- * API. The bodies are some 40 KB of text, so that the agent's holding of a retryable answer and the
- * client's decompression each see more than one read's worth.
+ * clients decompress on the application's behalf and the others hand over as they came: a retried
+ * request's answer, and the last error when the retries end, reach the application exactly as one
+ * answer does in an application without the agent, for every client API. The bodies are some 40 KB
+ * of text, so that the agent's holding of a retryable answer and the client's decompression each
+ * see more than one read's worth.
  */
 @Timeout(120)
 class CompressedResponseTest {
@@ -55,7 +56,8 @@ class CompressedResponseTest {
             assertEquals("2", server.take().header("X-Attempt"));
             assertEquals(without, with);
             assertEquals("200", with.get("status"), with.toString());
-            assertEquals(DECOMPRESSING.contains(client), SUCCESS.equals(with.get("body")), "decompressed by the client");
+            assertEquals(DECOMPRESSING.contains(client), SUCCESS.equals(with.get("body")),
+                    "decompressed by the client");
         }
     }
 

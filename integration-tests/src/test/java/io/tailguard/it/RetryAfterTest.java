@@ -39,7 +39,8 @@ class RetryAfterTest {
     private final TestServer server = new TestServer();
 
     @ParameterizedTest
-    @ValueSource(strings = {"jdk-send", "jdk-async", "urlconnection", "okhttp-execute", "okhttp-enqueue", "apache4", "apache4-async", "apache5", "apache5-async"})
+    @ValueSource(strings = {"jdk-send", "jdk-async", "urlconnection", "okhttp-execute", "okhttp-enqueue", "apache4",
+            "apache4-async", "apache5", "apache5-async"})
     void waitsTheSecondsRetryAfterAsksFor(String client) throws Exception {
         server.enqueue(new MockResponse.Builder().code(503).setHeader("Retry-After", "1").body("later").build(),
                 ok("now"));
@@ -56,7 +57,8 @@ class RetryAfterTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"jdk-send", "jdk-async", "urlconnection", "okhttp-execute", "okhttp-enqueue", "apache4", "apache4-async", "apache5", "apache5-async"})
+    @ValueSource(strings = {"jdk-send", "jdk-async", "urlconnection", "okhttp-execute", "okhttp-enqueue", "apache4",
+            "apache4-async", "apache5", "apache5-async"})
     void waitsUntilTheHttpDateRetryAfterNames(String client) throws Exception {
         String inTwoSeconds = DateTimeFormatter.RFC_1123_DATE_TIME
                 .format(ZonedDateTime.now(ZoneOffset.UTC).plusSeconds(2).withNano(0));
@@ -70,7 +72,8 @@ class RetryAfterTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"jdk-send", "jdk-async", "urlconnection", "okhttp-execute", "okhttp-enqueue", "apache4", "apache4-async", "apache5", "apache5-async"})
+    @ValueSource(strings = {"jdk-send", "jdk-async", "urlconnection", "okhttp-execute", "okhttp-enqueue", "apache4",
+            "apache4-async", "apache5", "apache5-async"})
     void aRetryAfterBeyondTheDeadlineReturnsTheResponseAtOnce(String client) throws Exception {
         server.enqueue(new MockResponse.Builder().code(503).setHeader("Retry-After", "30").body("go away").build(),
                 ok("never sent"));
@@ -84,7 +87,8 @@ class RetryAfterTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"jdk-send", "jdk-async", "urlconnection", "okhttp-execute", "okhttp-enqueue", "apache4", "apache4-async", "apache5", "apache5-async"})
+    @ValueSource(strings = {"jdk-send", "jdk-async", "urlconnection", "okhttp-execute", "okhttp-enqueue", "apache4",
+            "apache4-async", "apache5", "apache5-async"})
     void aShedAnswerIsNotRetriedAndThePlainOneIs(String client) throws Exception {
         // In order: the shed 503 for the first call, then the plain 503 and the 200 for the second;
         // a retry of the first would take the second's answers and end with the 200.
