@@ -26,14 +26,15 @@ import org.apache.http.protocol.HttpContext;
 
 /**
  * Apache HttpAsyncClient 4.1: {@code HttpAsyncClients.custom()} with a pooling connection manager
- * at its defaults (2 connections per route), or {@code pool=N} per route (and in all where that is more); {@code systemProperties=on} has it
- * read the JVM's proxy (and other) system properties. Request bodies: {@code bytes} a
- * {@code ByteArrayEntity}, {@code string} an {@code NStringEntity} (an entity that is its own
- * content producer), {@code oneShot} an {@code InputStreamEntity}. Every call counts the outcomes
- * its callback reports; {@code inspect} also answers {@code extraOutcomes}, the calls of this
- * application that reported more than one. A call with {@code consume=count} is sent with
- * {@code HttpAsyncMethods.create(request)} and a streaming {@code AsyncByteConsumer} that counts and
- * checksums the body as it arrives, the way code reading a body larger than its heap does.
+ * at its defaults (2 connections per route), or {@code pool=N} per route (and in all where that is
+ * more); {@code systemProperties=on} has it read the JVM's proxy (and other) system properties.
+ * Request bodies: {@code bytes} a {@code ByteArrayEntity}, {@code string} an {@code NStringEntity}
+ * (an entity that is its own content producer), {@code oneShot} an {@code InputStreamEntity}. Every
+ * call counts the outcomes its callback reports; {@code inspect} also answers
+ * {@code extraOutcomes}, the calls of this application that reported more than one. A call with
+ * {@code consume=count} is sent with {@code HttpAsyncMethods.create(request)} and a streaming
+ * {@code AsyncByteConsumer} that counts and checksums the body as it arrives, the way code reading
+ * a body larger than its heap does.
  */
 public abstract class Apache4AsyncDriver implements ClientDriver {
 

@@ -31,9 +31,10 @@ import org.apache.http.util.EntityUtils;
  * Apache HttpClient 4.5 classic, built the way applications build it: {@code HttpClients.custom()}
  * with a pooling connection manager at its defaults (2 connections per route, 20 in all), or
  * {@code pool=N} connections per route (and N in all where that is more). {@code clientRetry=off}
- * disables the client's own retries; {@code systemProperties=on} has it read the JVM's proxy (and other) system properties;
- * {@code statusRetry=on} adds its {@code DefaultServiceUnavailableRetryStrategy},
- * {@code statusRetry=custom} the application's own ({@link AppOwnRetries}).
+ * disables the client's own retries; {@code systemProperties=on} has it read the JVM's proxy (and
+ * other) system properties; {@code statusRetry=on} adds its
+ * {@code DefaultServiceUnavailableRetryStrategy}, {@code statusRetry=custom} the application's own
+ * ({@link AppOwnRetries}).
  */
 public abstract class Apache4Driver implements ClientDriver {
 

@@ -27,10 +27,10 @@ import org.apache.hc.core5.pool.PoolStats;
 
 /**
  * Apache HttpClient 5 async: {@code HttpAsyncClients.custom()} with a pooling connection manager at
- * its defaults (5 per route; over TLS, HTTP/2 where ALPN agrees on it), or {@code pool=N} per route (and in all where that is more),
- * {@code version=1.1} (HTTP/1.1 only), {@code multiplexing=on} (HTTP/2 connections shared),
- * {@code systemProperties=on} (the JVM's proxy and other system properties read).
- * {@link Simple} sends a {@code SimpleHttpRequest}
+ * its defaults (5 per route; over TLS, HTTP/2 where ALPN agrees on it), or {@code pool=N} per route
+ * (and in all where that is more), {@code version=1.1} (HTTP/1.1 only), {@code multiplexing=on}
+ * (HTTP/2 connections shared), {@code systemProperties=on} (the JVM's proxy and other system
+ * properties read). {@link Simple} sends a {@code SimpleHttpRequest}
  * ({@code execute(SimpleHttpRequest, callback)}); {@link Streaming} sends an
  * {@code AsyncRequestBuilder} producer with a {@code BasicResponseConsumer}, the way code that
  * streams does; its {@code bodyKind=oneShot} entity producer is not repeatable.

@@ -29,10 +29,11 @@ import org.apache.hc.core5.pool.PoolStats;
 
 /**
  * Apache HttpClient 5 classic: {@code HttpClients.custom()} with a pooling connection manager at
- * its defaults (5 per route, 25 in all), or {@code pool=N} per route (and in all where that is more). {@code clientRetry=off}
- * disables the client's own retries (by default it retries I/O failures and 429/503 once);
- * {@code clientRetry=custom} sets the application's own strategy ({@link AppOwnRetries});
- * {@code systemProperties=on} has it read the JVM's proxy (and other) system properties.
+ * its defaults (5 per route, 25 in all), or {@code pool=N} per route (and in all where that is
+ * more). {@code clientRetry=off} disables the client's own retries (by default it retries I/O
+ * failures and 429/503 once); {@code clientRetry=custom} sets the application's own strategy
+ * ({@link AppOwnRetries}); {@code systemProperties=on} has it read the JVM's proxy (and other)
+ * system properties.
  */
 public abstract class Apache5Driver implements ClientDriver {
 
