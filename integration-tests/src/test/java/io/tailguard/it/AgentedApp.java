@@ -20,6 +20,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Stream;
 
 /**
  * The application under test in its own JVM, started with {@code -javaagent} on the built agent
@@ -55,6 +56,17 @@ public final class AgentedApp implements AutoCloseable {
             process.destroyForcibly();
             throw new IllegalStateException("the application did not start; stderr:\n" + stderr, e);
         }
+    }
+
+    /**
+     * The client APIs an application started with {@link Builder#everyClient()} calls by name: the
+     * JDK client's {@code send} and {@code sendAsync}, {@code HttpURLConnection}, OkHttp's
+     * {@code execute} and {@code enqueue}, Apache 4.5, HttpAsyncClient 4.1, Apache 5 classic and
+     * async. A parameterized test's {@code @MethodSource("io.tailguard.it.AgentedApp#everyClientApi")}.
+     */
+    public static Stream<String> everyClientApi() {
+        return Stream.of("jdk-send", "jdk-async", "urlconnection", "okhttp-execute", "okhttp-enqueue", "apache4",
+                "apache4-async", "apache5", "apache5-async");
     }
 
     public static Builder withConfig(String properties) {

@@ -15,7 +15,7 @@ import okio.Buffer;
 import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * Answers with {@code Content-Encoding: gzip}, which OkHttp, Apache 4.5 classic and both Apache 5
@@ -38,8 +38,7 @@ class CompressedResponseTest {
     private static final SideBySide apps = SideBySide.retryingTwice();
 
     @ParameterizedTest
-    @ValueSource(strings = {"jdk-send", "jdk-async", "urlconnection", "okhttp-execute", "okhttp-enqueue", "apache4",
-            "apache4-async", "apache5", "apache5-async"})
+    @MethodSource("io.tailguard.it.AgentedApp#everyClientApi")
     void aRetriedRequestsCompressedAnswerReachesTheApplicationAsWithoutTheAgent(String client) throws Exception {
         Map<String, String> without;
         try (TestServer server = new TestServer()) {
@@ -62,8 +61,7 @@ class CompressedResponseTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"jdk-send", "jdk-async", "urlconnection", "okhttp-execute", "okhttp-enqueue", "apache4",
-            "apache4-async", "apache5", "apache5-async"})
+    @MethodSource("io.tailguard.it.AgentedApp#everyClientApi")
     void theLastCompressedErrorIsWhatTheApplicationGetsWhenRetriesEnd(String client) throws Exception {
         Map<String, String> without;
         try (TestServer server = new TestServer()) {

@@ -12,7 +12,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * A {@code PUT} sent with {@code Expect: 100-continue}, the way uploads ask the server before they
@@ -69,8 +69,7 @@ class ExpectContinueTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"jdk-send", "jdk-async", "urlconnection", "okhttp-execute", "okhttp-enqueue", "apache4",
-            "apache4-async", "apache5", "apache5-async"})
+    @MethodSource("io.tailguard.it.AgentedApp#everyClientApi")
     void anUploadRefusedAfterItsBodyIsRetriedWithTheBodyWhole(String client) throws Exception {
         server.enqueue(new MockResponse.Builder().add100Continue().code(503).body("busy").build(),
                 new MockResponse.Builder().add100Continue().code(200).body("stored").build());
@@ -81,8 +80,7 @@ class ExpectContinueTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"jdk-send", "jdk-async", "urlconnection", "okhttp-execute", "okhttp-enqueue", "apache4",
-            "apache4-async", "apache5", "apache5-async"})
+    @MethodSource("io.tailguard.it.AgentedApp#everyClientApi")
     void anUploadRefusedBeforeItsBodyIsRetriedWithTheBodyWhole(String client) throws Exception {
         assumeFalse(client.startsWith("jdk-") && jdkClientWaitsForeverOnARefusal(),
                 "the JDK client of " + app.javaVersion() + " never ends such a call, with or without the agent (JDK-8286171)");

@@ -10,7 +10,7 @@ import mockwebserver3.MockResponse;
 import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * {@code HEAD}, which the default policy retries: its answers say how long a body would be
@@ -24,8 +24,7 @@ class HeadRequestTest {
     private static final SideBySide apps = SideBySide.retryingTwice();
 
     @ParameterizedTest
-    @ValueSource(strings = {"jdk-send", "jdk-async", "urlconnection", "okhttp-execute", "okhttp-enqueue", "apache4",
-            "apache4-async", "apache5", "apache5-async"})
+    @MethodSource("io.tailguard.it.AgentedApp#everyClientApi")
     void aHeadAnsweredWithAnErrorIsRetriedWithoutWaitingForABody(String client) throws Exception {
         Map<String, String> without;
         try (TestServer server = new TestServer()) {
@@ -50,8 +49,7 @@ class HeadRequestTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"jdk-send", "jdk-async", "urlconnection", "okhttp-execute", "okhttp-enqueue", "apache4",
-            "apache4-async", "apache5", "apache5-async"})
+    @MethodSource("io.tailguard.it.AgentedApp#everyClientApi")
     void theLastErrorOfAHeadIsWhatTheApplicationGetsWhenRetriesEnd(String client) throws Exception {
         // 502, which no client retries by itself (Apache 5 re-sends a 503 once, and with the agent
         // stands aside for the policy's retries: README, "The client's retries and Tailguard's").

@@ -14,7 +14,7 @@ import mockwebserver3.MockResponse;
 import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * What a retryable answer's headers ask of the next attempt, for every client API, each of whose
@@ -39,8 +39,7 @@ class RetryAfterTest {
     private final TestServer server = new TestServer();
 
     @ParameterizedTest
-    @ValueSource(strings = {"jdk-send", "jdk-async", "urlconnection", "okhttp-execute", "okhttp-enqueue", "apache4",
-            "apache4-async", "apache5", "apache5-async"})
+    @MethodSource("io.tailguard.it.AgentedApp#everyClientApi")
     void waitsTheSecondsRetryAfterAsksFor(String client) throws Exception {
         server.enqueue(new MockResponse.Builder().code(503).setHeader("Retry-After", "1").body("later").build(),
                 ok("now"));
@@ -57,8 +56,7 @@ class RetryAfterTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"jdk-send", "jdk-async", "urlconnection", "okhttp-execute", "okhttp-enqueue", "apache4",
-            "apache4-async", "apache5", "apache5-async"})
+    @MethodSource("io.tailguard.it.AgentedApp#everyClientApi")
     void waitsUntilTheHttpDateRetryAfterNames(String client) throws Exception {
         String inTwoSeconds = DateTimeFormatter.RFC_1123_DATE_TIME
                 .format(ZonedDateTime.now(ZoneOffset.UTC).plusSeconds(2).withNano(0));
@@ -72,8 +70,7 @@ class RetryAfterTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"jdk-send", "jdk-async", "urlconnection", "okhttp-execute", "okhttp-enqueue", "apache4",
-            "apache4-async", "apache5", "apache5-async"})
+    @MethodSource("io.tailguard.it.AgentedApp#everyClientApi")
     void aRetryAfterBeyondTheDeadlineReturnsTheResponseAtOnce(String client) throws Exception {
         server.enqueue(new MockResponse.Builder().code(503).setHeader("Retry-After", "30").body("go away").build(),
                 ok("never sent"));
@@ -87,8 +84,7 @@ class RetryAfterTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"jdk-send", "jdk-async", "urlconnection", "okhttp-execute", "okhttp-enqueue", "apache4",
-            "apache4-async", "apache5", "apache5-async"})
+    @MethodSource("io.tailguard.it.AgentedApp#everyClientApi")
     void aShedAnswerIsNotRetriedAndThePlainOneIs(String client) throws Exception {
         // In order: the shed 503 for the first call, then the plain 503 and the 200 for the second;
         // a retry of the first would take the second's answers and end with the 200.

@@ -17,7 +17,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * Requests sent through an HTTP proxy (Jetty's), the way applications behind one are configured:
@@ -71,8 +71,7 @@ class ThroughProxyTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"jdk-send", "jdk-async", "urlconnection", "okhttp-execute", "okhttp-enqueue", "apache4",
-            "apache4-async", "apache5", "apache5-async"})
+    @MethodSource("io.tailguard.it.AgentedApp#everyClientApi")
     void overHttpsTheAttemptsGoTaggedThroughTheTunnelAndTheConnectCarriesNoTag(String client) throws Exception {
         try (TestServer server = new TestServer(TLS.serverSockets())) {
             server.enqueue(new MockResponse.Builder().code(502).body("bad gateway").build(), ok("through the tunnel"));
@@ -88,8 +87,7 @@ class ThroughProxyTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"jdk-send", "jdk-async", "urlconnection", "okhttp-execute", "okhttp-enqueue", "apache4",
-            "apache4-async", "apache5", "apache5-async"})
+    @MethodSource("io.tailguard.it.AgentedApp#everyClientApi")
     void overPlainHttpTheProxyForwardsEachTaggedAttempt(String client) throws Exception {
         try (TestServer server = new TestServer()) {
             server.enqueue(new MockResponse.Builder().code(502).body("bad gateway").build(), ok("forwarded"));
@@ -111,8 +109,7 @@ class ThroughProxyTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"jdk-send", "jdk-async", "urlconnection", "okhttp-execute", "okhttp-enqueue", "apache4",
-            "apache4-async", "apache5", "apache5-async"})
+    @MethodSource("io.tailguard.it.AgentedApp#everyClientApi")
     void overHttpsAHedgeGoesThroughTheProxyAndItsAnswerWins(String client) throws Exception {
         try (TestServer server = new TestServer(TLS.serverSockets())) {
             server.respondWith(request -> "true".equals(request.getHeaders().get("X-Is-Hedge"))
