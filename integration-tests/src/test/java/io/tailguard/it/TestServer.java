@@ -127,6 +127,16 @@ public final class TestServer implements AutoCloseable {
         return arrival;
     }
 
+    /**
+     * The next two requests, a primary and its hedge, in attempt order ({@code X-Attempt} 1
+     * first): they may reach the server in either order.
+     */
+    public Arrival[] takeByAttempt() throws InterruptedException {
+        Arrival a = take();
+        Arrival b = take();
+        return "1".equals(a.header("X-Attempt")) ? new Arrival[] {a, b} : new Arrival[] {b, a};
+    }
+
     /** The requests that arrived so far, without waiting. */
     public List<Arrival> drain() {
         List<Arrival> all = new ArrayList<>();

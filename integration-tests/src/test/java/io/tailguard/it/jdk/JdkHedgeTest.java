@@ -50,7 +50,7 @@ class JdkHedgeTest {
                 "cancelling the losing primary on the application's thread left no interrupt behind");
         long elapsed = Long.parseLong(result.get("elapsedMs"));
         assertTrue(elapsed < 1_000, "answered after the 100 ms hedge delay, not the 2 s stall: " + elapsed + " ms");
-        Arrival[] byAttempt = byAttempt(server.take(), server.take());
+        Arrival[] byAttempt = server.takeByAttempt();
         Arrival primary = byAttempt[0];
         Arrival hedge = byAttempt[1];
         assertEquals("false", primary.header("X-Is-Hedge"));
@@ -86,7 +86,7 @@ class JdkHedgeTest {
             Map<String, String> result = learning.call(Call.get("jdk-send", server.url("/stall")).option("version", "1.1"));
 
             assertEquals("200", result.get("status"));
-            Arrival[] byAttempt = byAttempt(server.take(), server.take());
+            Arrival[] byAttempt = server.takeByAttempt();
             Arrival primary = byAttempt[0];
             Arrival hedge = byAttempt[1];
             assertEquals("true", hedge.header("X-Is-Hedge"));
@@ -142,11 +142,6 @@ class JdkHedgeTest {
                 .option("version", "1.1"));
 
         assertEquals("x".repeat(100_000), result.get("body"));
-    }
-
-    /** Two arrivals in attempt order: under load a hedge can reach the server before its primary. */
-    static Arrival[] byAttempt(Arrival a, Arrival b) {
-        return "1".equals(a.header("X-Attempt")) ? new Arrival[] {a, b} : new Arrival[] {b, a};
     }
 
     static void awaitTrue(java.util.function.BooleanSupplier condition, long timeoutMillis) throws InterruptedException {

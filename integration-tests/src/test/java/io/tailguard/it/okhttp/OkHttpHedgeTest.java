@@ -57,7 +57,7 @@ class OkHttpHedgeTest {
         assertEquals("fast", result.get("body"));
         long elapsed = Long.parseLong(result.get("elapsedMs"));
         assertTrue(elapsed < 1_000, "answered after the 100 ms hedge delay, not the 2 s stall: " + elapsed + " ms");
-        Arrival[] byAttempt = byAttempt(server.take(), server.take());
+        Arrival[] byAttempt = server.takeByAttempt();
         Arrival primary = byAttempt[0];
         Arrival hedge = byAttempt[1];
         assertEquals("false", primary.header("X-Is-Hedge"));
@@ -77,11 +77,6 @@ class OkHttpHedgeTest {
         }
         assertLoserCancelled(version, api);
         assertEquals(2, server.requestCount());
-    }
-
-    /** Two arrivals ordered by their {@code X-Attempt}: they may reach the server in either order. */
-    private static Arrival[] byAttempt(Arrival a, Arrival b) {
-        return "1".equals(a.header("X-Attempt")) ? new Arrival[] {a, b} : new Arrival[] {b, a};
     }
 
     @ParameterizedTest(name = "{0} {1}")
@@ -176,7 +171,7 @@ class OkHttpHedgeTest {
             Map<String, String> result = learning.call(Call.get("okhttp-execute", server.url("/stall")));
 
             assertEquals("200", result.get("status"));
-            Arrival hedge = byAttempt(server.take(), server.take())[1];
+            Arrival hedge = server.takeByAttempt()[1];
             assertEquals("true", hedge.header("X-Is-Hedge"));
             long hedgeAfterMillis = (hedge.nanos - sent) / 1_000_000;
             assertTrue(hedgeAfterMillis >= 60 && hedgeAfterMillis < 1_000,

@@ -57,11 +57,6 @@ class UrlConnectionHedgeTest {
                 : fast);
     }
 
-    /** Two arrivals ordered by their {@code X-Attempt}: they may reach the server in either order. */
-    private static Arrival[] byAttempt(Arrival a, Arrival b) {
-        return "1".equals(a.header("X-Attempt")) ? new Arrival[] {a, b} : new Arrival[] {b, a};
-    }
-
     @ParameterizedTest
     @ValueSource(strings = {"urlconnection", "spring-rest-template", "feign", "jersey"})
     void aSlowPrimaryIsHedgedAndTheApplicationSeesTheHedgesAnswer(String client) throws Exception {
@@ -78,7 +73,7 @@ class UrlConnectionHedgeTest {
         }
         long elapsed = Long.parseLong(result.get("elapsedMs"));
         assertTrue(elapsed < 2_500, "answered after the hedge delay, not the 5 s stall: " + elapsed + " ms");
-        Arrival[] attempts = byAttempt(server.take(), server.take());
+        Arrival[] attempts = server.takeByAttempt();
         assertEquals("false", attempts[0].header("X-Is-Hedge"));
         assertEquals("true", attempts[1].header("X-Is-Hedge"));
         assertEquals(attempts[0].header("X-Request-ID"), attempts[1].header("X-Request-ID"));
@@ -123,7 +118,7 @@ class UrlConnectionHedgeTest {
         Map<String, String> result = app.call(Call.of("urlconnection", "PUT", server.url("/blob")).body(kind, "payload"));
 
         assertEquals("fast", result.get("body"), result.toString());
-        Arrival[] attempts = byAttempt(server.take(), server.take());
+        Arrival[] attempts = server.takeByAttempt();
         assertEquals("payload", attempts[0].body());
         assertEquals("payload", attempts[1].body());
         assertEquals("true", attempts[1].header("X-Is-Hedge"));
