@@ -1,5 +1,8 @@
 package io.tailguard.it;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -135,6 +138,23 @@ public final class TestServer implements AutoCloseable {
         Arrival a = take();
         Arrival b = take();
         return "1".equals(a.header("X-Attempt")) ? new Arrival[] {a, b} : new Arrival[] {b, a};
+    }
+
+    /**
+     * The next two requests, checked to be a primary and its hedge of one logical request by their
+     * tags (attempt 1 and not a hedge; attempt 2 and a hedge; one request id), in that order.
+     */
+    public Arrival[] takePrimaryAndHedge() throws InterruptedException {
+        Arrival[] attempts = takeByAttempt();
+        Arrival primary = attempts[0];
+        Arrival hedge = attempts[1];
+        assertEquals("1", primary.header("X-Attempt"));
+        assertEquals("false", primary.header("X-Is-Hedge"));
+        assertEquals("2", hedge.header("X-Attempt"));
+        assertEquals("true", hedge.header("X-Is-Hedge"));
+        assertNotNull(primary.header("X-Request-ID"));
+        assertEquals(primary.header("X-Request-ID"), hedge.header("X-Request-ID"));
+        return attempts;
     }
 
     /** The requests that arrived so far, without waiting. */
