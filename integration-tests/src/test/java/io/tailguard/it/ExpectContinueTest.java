@@ -13,6 +13,7 @@ import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * A {@code PUT} sent with {@code Expect: 100-continue}, the way uploads ask the server before they
@@ -32,12 +33,21 @@ class ExpectContinueTest {
             "tailguard.policy.api.retry.backoff.initial=10ms",
             "tailguard.policy.api.tagging=true")).everyClient().start();
 
+    /** The same policy with an attempt timeout, which ends an attempt the client itself would never end. */
+    @AutoClose
+    private static final AgentedApp timed = AgentedApp.withConfig(String.join("\n",
+            "tailguard.policy.api.hosts=127.0.0.1",
+            "tailguard.policy.api.retry.backoff.initial=10ms",
+            "tailguard.policy.api.attempt-timeout=1s",
+            "tailguard.policy.api.tagging=true")).everyClient().start();
+
     @AutoClose
     private final TestServer server = new TestServer();
 
     @AfterAll
     static void agentReportedNoProblem() {
         assertEquals(List.of(), app.agentProblems(), app.stderr());
+        assertEquals(List.of(), timed.agentProblems(), timed.stderr());
     }
 
     /**
@@ -55,6 +65,10 @@ class ExpectContinueTest {
      * retry's, which asked again: the server's two requests, in order.
      */
     private List<Arrival> uploadedAfterOneRetry(String client) throws InterruptedException {
+        return uploadedAfterOneRetry(app, client);
+    }
+
+    private List<Arrival> uploadedAfterOneRetry(AgentedApp app, String client) throws InterruptedException {
         Map<String, String> result = app.call(Call.of(client, "PUT", server.url("/upload")).body("bytes", PAYLOAD)
                 .header("Expect", "100-continue").timeoutMs(5_000));
 
@@ -89,6 +103,25 @@ class ExpectContinueTest {
                 new MockResponse.Builder().add100Continue().code(200).body("stored").build());
 
         List<Arrival> attempts = uploadedAfterOneRetry(client);
+
+        assertEquals(PAYLOAD, attempts.get(1).body());
+    }
+
+    /**
+     * Where the JDK client never ends a call refused before its body (before JDK 20 and 17.0.17:
+     * JDK-8286171; its own request timeout does not end it either), the policy's attempt timeout
+     * does: the attempt is cancelled and retried, and the application gets the retry's answer
+     * instead of waiting forever. Where the JDK ends the call at the refusal, the retry follows at
+     * once, as above.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"jdk-send", "jdk-async"})
+    void anUploadTheJdkClientNeverEndsIsRetriedAfterItsAttemptTimeout(String client) throws Exception {
+        server.enqueue(new MockResponse.Builder().doNotReadRequestBody().code(503).body("busy")
+                        .setHeader("Connection", "close").build(),
+                new MockResponse.Builder().add100Continue().code(200).body("stored").build());
+
+        List<Arrival> attempts = uploadedAfterOneRetry(timed, client);
 
         assertEquals(PAYLOAD, attempts.get(1).body());
     }
