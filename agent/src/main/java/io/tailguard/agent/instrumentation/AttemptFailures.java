@@ -4,7 +4,9 @@ import io.tailguard.agent.engine.FailureKind;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.net.ConnectException;
+import java.net.HttpRetryException;
 import java.net.NoRouteToHostException;
+import java.net.ProtocolException;
 import java.net.SocketTimeoutException;
 import java.net.UnknownHostException;
 import java.time.Duration;
@@ -36,6 +38,12 @@ public final class AttemptFailures {
                 || failure instanceof InterruptedIOException) {
             // DNS and TLS failures do not heal in a retry; other interrupted I/O is an abort or a
             // wait for a pooled connection that ran out, which more attempts would only prolong.
+            return FailureKind.OTHER;
+        }
+        if (failure instanceof ProtocolException || failure instanceof HttpRetryException) {
+            // HttpURLConnection's own refusals after an answer: more redirects or authentication
+            // challenges than it follows, a challenge or redirect it cannot answer with a body
+            // it streamed. Another attempt would get the same answer.
             return FailureKind.OTHER;
         }
         // Connection reset, no response on a kept-alive connection, a truncated body: the

@@ -6,6 +6,8 @@ import io.tailguard.agent.engine.FailureKind;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.net.ConnectException;
+import java.net.HttpRetryException;
+import java.net.ProtocolException;
 import java.net.SocketException;
 import java.net.SocketTimeoutException;
 import java.net.UnknownHostException;
@@ -24,5 +26,13 @@ class AttemptFailuresTest {
         assertEquals(FailureKind.OTHER, AttemptFailures.classify(new SSLHandshakeException("bad cert")));
         assertEquals(FailureKind.OTHER, AttemptFailures.classify(new InterruptedIOException("aborted")));
         assertEquals(FailureKind.OTHER, AttemptFailures.classify(new IllegalStateException("bug")));
+    }
+
+    @Test
+    void httpUrlConnectionsRefusalsAfterAnAnswerAreNotRetried() {
+        assertEquals(FailureKind.OTHER,
+                AttemptFailures.classify(new ProtocolException("Server redirected too many  times (20)")));
+        assertEquals(FailureKind.OTHER, AttemptFailures.classify(
+                new HttpRetryException("cannot retry due to server authentication, in streaming mode", 401)));
     }
 }

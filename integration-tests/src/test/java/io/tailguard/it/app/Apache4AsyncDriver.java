@@ -27,7 +27,8 @@ import org.apache.http.protocol.HttpContext;
 /**
  * Apache HttpAsyncClient 4.1: {@code HttpAsyncClients.custom()} with a pooling connection manager
  * at its defaults (2 connections per route), or {@code pool=N} per route (and in all where that is
- * more); {@code systemProperties=on} has it read the JVM's proxy (and other) system properties.
+ * more); {@code systemProperties=on} has it read the JVM's proxy (and other) system properties;
+ * {@code credentials} ({@link Login}) gives it a credentials provider.
  * Request bodies: {@code bytes} a {@code ByteArrayEntity}, {@code string} an {@code NStringEntity}
  * (an entity that is its own content producer), {@code oneShot} an {@code InputStreamEntity}. Every
  * call counts the outcomes its callback reports; {@code inspect} also answers
@@ -134,7 +135,8 @@ public abstract class Apache4AsyncDriver implements ClientDriver {
     }
 
     private Pooled pooled(Map<String, String> call) {
-        String key = call.getOrDefault("pool", "default") + "/" + call.getOrDefault("systemProperties", "off");
+        String key = call.getOrDefault("pool", "default") + "/" + call.getOrDefault("systemProperties", "off") + "/"
+                + Login.key(call);
         return clients.computeIfAbsent(key, k -> {
             try {
                 PoolingNHttpClientConnectionManager connections =
@@ -147,6 +149,10 @@ public abstract class Apache4AsyncDriver implements ClientDriver {
                 HttpAsyncClientBuilder builder = HttpAsyncClients.custom().setConnectionManager(connections);
                 if ("on".equals(call.get("systemProperties"))) {
                     builder.useSystemProperties();
+                }
+                Login login = Login.of(call);
+                if (login != null) {
+                    builder.setDefaultCredentialsProvider(Apache4Driver.credentials(login));
                 }
                 CloseableHttpAsyncClient client = builder.build();
                 client.start();

@@ -10,6 +10,9 @@ import org.apache.http.HttpEntity;
 import org.apache.http.HttpHost;
 import org.apache.http.HttpRequest;
 import org.apache.http.HttpResponse;
+import org.apache.http.auth.AuthScope;
+import org.apache.http.auth.UsernamePasswordCredentials;
+import org.apache.http.client.CredentialsProvider;
 import org.apache.http.client.config.RequestConfig;
 import org.apache.http.client.methods.CloseableHttpResponse;
 import org.apache.http.client.methods.HttpUriRequest;
@@ -19,6 +22,7 @@ import org.apache.http.entity.ByteArrayEntity;
 import org.apache.http.entity.ContentType;
 import org.apache.http.entity.InputStreamEntity;
 import org.apache.http.entity.StringEntity;
+import org.apache.http.impl.client.BasicCredentialsProvider;
 import org.apache.http.impl.client.CloseableHttpClient;
 import org.apache.http.impl.client.HttpClients;
 import org.apache.http.impl.conn.PoolingHttpClientConnectionManager;
@@ -32,7 +36,8 @@ import org.apache.http.util.EntityUtils;
  * with a pooling connection manager at its defaults (2 connections per route, 20 in all), or
  * {@code pool=N} connections per route (and N in all where that is more). {@code clientRetry=off}
  * disables the client's own retries; {@code systemProperties=on} has it read the JVM's proxy (and
- * other) system properties; {@code statusRetry=on} adds its
+ * other) system properties; {@code credentials} ({@link Login}) gives it a credentials provider;
+ * {@code statusRetry=on} adds its
  * {@code DefaultServiceUnavailableRetryStrategy}, {@code statusRetry=custom} the application's own
  * ({@link AppOwnRetries}).
  */
@@ -58,7 +63,8 @@ public abstract class Apache4Driver implements ClientDriver {
 
     private Pooled pooled(Map<String, String> call) {
         String key = call.getOrDefault("pool", "default") + "/" + call.getOrDefault("clientRetry", "on") + "/"
-                + call.getOrDefault("statusRetry", "off") + "/" + call.getOrDefault("systemProperties", "off");
+                + call.getOrDefault("statusRetry", "off") + "/" + call.getOrDefault("systemProperties", "off") + "/"
+                + Login.key(call);
         return clients.computeIfAbsent(key, k -> {
             PoolingHttpClientConnectionManager connections = new PoolingHttpClientConnectionManager();
             if (call.containsKey("pool")) {
@@ -74,6 +80,10 @@ public abstract class Apache4Driver implements ClientDriver {
             if ("on".equals(call.get("systemProperties"))) {
                 builder.useSystemProperties();
             }
+            Login login = Login.of(call);
+            if (login != null) {
+                builder.setDefaultCredentialsProvider(credentials(login));
+            }
             if ("custom".equals(call.get("statusRetry"))) {
                 builder.setServiceUnavailableRetryStrategy(new AppOwnRetries.Status4());
             }
@@ -83,6 +93,13 @@ public abstract class Apache4Driver implements ClientDriver {
             }
             return new Pooled(connections, builder.build());
         });
+    }
+
+    /** The {@link Login} as the application gives it to the client: for any host and realm. */
+    static CredentialsProvider credentials(Login login) {
+        CredentialsProvider credentials = new BasicCredentialsProvider();
+        credentials.setCredentials(AuthScope.ANY, new UsernamePasswordCredentials(login.user, login.password));
+        return credentials;
     }
 
     static HttpUriRequest request(Map<String, String> call) {

@@ -30,7 +30,7 @@ import org.apache.hc.core5.pool.PoolStats;
  * its defaults (5 per route; over TLS, HTTP/2 where ALPN agrees on it), or {@code pool=N} per route
  * (and in all where that is more), {@code version=1.1} (HTTP/1.1 only), {@code multiplexing=on}
  * (HTTP/2 connections shared), {@code systemProperties=on} (the JVM's proxy and other system
- * properties read). {@link Simple} sends a {@code SimpleHttpRequest}
+ * properties read), {@code credentials} ({@link Login}: a credentials provider). {@link Simple} sends a {@code SimpleHttpRequest}
  * ({@code execute(SimpleHttpRequest, callback)}); {@link Streaming} sends an
  * {@code AsyncRequestBuilder} producer with a {@code BasicResponseConsumer}, the way code that
  * streams does; its {@code bodyKind=oneShot} entity producer is not repeatable.
@@ -57,7 +57,7 @@ public abstract class Apache5AsyncDriver implements ClientDriver {
     private Pooled pooled(Map<String, String> call) {
         String key = call.getOrDefault("pool", "default") + "/" + call.getOrDefault("clientRetry", "on") + "/"
                 + call.getOrDefault("version", "negotiate") + "/" + call.getOrDefault("multiplexing", "off") + "/"
-                + call.getOrDefault("systemProperties", "off");
+                + call.getOrDefault("systemProperties", "off") + "/" + Login.key(call);
         return clients.computeIfAbsent(key, k -> {
             PoolingAsyncClientConnectionManagerBuilder connections = PoolingAsyncClientConnectionManagerBuilder.create();
             if (call.containsKey("pool")) {
@@ -79,6 +79,10 @@ public abstract class Apache5AsyncDriver implements ClientDriver {
             }
             if ("on".equals(call.get("systemProperties"))) {
                 builder.useSystemProperties();
+            }
+            Login login = Login.of(call);
+            if (login != null) {
+                builder.setDefaultCredentialsProvider(Apache5Driver.credentials(login));
             }
             if ("custom".equals(call.get("clientRetry"))) {
                 builder.setRetryStrategy(new AppOwnRetries.Strategy5());

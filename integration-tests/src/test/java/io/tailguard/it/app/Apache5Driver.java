@@ -5,6 +5,9 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import org.apache.hc.client5.http.auth.AuthScope;
+import org.apache.hc.client5.http.auth.UsernamePasswordCredentials;
+import org.apache.hc.client5.http.impl.auth.BasicCredentialsProvider;
 import org.apache.hc.client5.http.impl.classic.CloseableHttpClient;
 import org.apache.hc.client5.http.impl.classic.CloseableHttpResponse;
 import org.apache.hc.client5.http.impl.classic.HttpClientBuilder;
@@ -33,7 +36,7 @@ import org.apache.hc.core5.pool.PoolStats;
  * more). {@code clientRetry=off} disables the client's own retries (by default it retries I/O
  * failures and 429/503 once); {@code clientRetry=custom} sets the application's own strategy
  * ({@link AppOwnRetries}); {@code systemProperties=on} has it read the JVM's proxy (and other)
- * system properties.
+ * system properties; {@code credentials} ({@link Login}) gives it a credentials provider.
  */
 public abstract class Apache5Driver implements ClientDriver {
 
@@ -55,9 +58,17 @@ public abstract class Apache5Driver implements ClientDriver {
     abstract void execute(CloseableHttpClient client, ClassicHttpRequest request, Map<String, String> result)
             throws IOException;
 
+    /** The {@link Login} as the application gives it to the client: for any host and realm. */
+    static BasicCredentialsProvider credentials(Login login) {
+        BasicCredentialsProvider credentials = new BasicCredentialsProvider();
+        credentials.setCredentials(new AuthScope(null, -1),
+                new UsernamePasswordCredentials(login.user, login.password.toCharArray()));
+        return credentials;
+    }
+
     private Pooled pooled(Map<String, String> call) {
         String key = call.getOrDefault("pool", "default") + "/" + call.getOrDefault("clientRetry", "on") + "/"
-                + call.getOrDefault("systemProperties", "off");
+                + call.getOrDefault("systemProperties", "off") + "/" + Login.key(call);
         return clients.computeIfAbsent(key, k -> {
             PoolingHttpClientConnectionManagerBuilder connections = PoolingHttpClientConnectionManagerBuilder.create();
             if (call.containsKey("pool")) {
@@ -72,6 +83,10 @@ public abstract class Apache5Driver implements ClientDriver {
             }
             if ("on".equals(call.get("systemProperties"))) {
                 builder.useSystemProperties();
+            }
+            Login login = Login.of(call);
+            if (login != null) {
+                builder.setDefaultCredentialsProvider(credentials(login));
             }
             if ("custom".equals(call.get("clientRetry"))) {
                 builder.setRetryStrategy(new AppOwnRetries.Strategy5());

@@ -11,21 +11,30 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 
-/** The JDK HttpClient, blocking ({@code send}) and asynchronous ({@code sendAsync}). */
+/**
+ * The JDK HttpClient, blocking ({@code send}) and asynchronous ({@code sendAsync}); with
+ * {@code credentials} ({@link Login}), a client with an {@code authenticator}.
+ */
 public abstract class JdkDriver implements ClientDriver {
 
     private final HttpClient client = HttpClient.newHttpClient();
     private final HttpClient http11 = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
     /** Made on first use: a client of its own starts a selector thread that other tests count. */
     private HttpClient following;
+    /** By {@link Login}: clients that answer a server's challenges, made on first use. */
+    private final Map<String, HttpClient> authenticating = new ConcurrentHashMap<>();
 
     @Override
     public Map<String, String> call(Map<String, String> call) throws Exception {
         HttpRequest request = request(call);
-        HttpClient chosen = "1.1".equals(call.get("version")) ? http11
+        Login login = Login.of(call);
+        HttpClient chosen = login != null ? authenticating.computeIfAbsent(Login.key(call),
+                        key -> HttpClient.newBuilder().authenticator(login.authenticator()).build())
+                : "1.1".equals(call.get("version")) ? http11
                 : "follow".equals(call.get("redirects")) ? following() : client;
         boolean stream = "inputStream".equals(call.get("handler"));
         Map<String, String> result = new LinkedHashMap<>();

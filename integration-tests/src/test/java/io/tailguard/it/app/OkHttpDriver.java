@@ -9,8 +9,10 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import okhttp3.Authenticator;
 import okhttp3.Call;
 import okhttp3.Callback;
+import okhttp3.Credentials;
 import okhttp3.Interceptor;
 import okhttp3.MediaType;
 import okhttp3.OkHttpClient;
@@ -33,7 +35,8 @@ import okio.BufferedSink;
  * {@code X-Network-Interceptor} is set by the network interceptor. A request with
  * {@code X-Nested-Url} has the application interceptor first make a call of its own to that URL, on
  * the same thread; one with {@code X-Id-From-Interceptor} has the network interceptor set
- * {@code X-Request-ID} to its value.
+ * {@code X-Request-ID} to its value. With {@code credentials} ({@link Login}) the client has an
+ * {@code Authenticator} that answers a server's challenge.
  */
 public abstract class OkHttpDriver implements ClientDriver {
 
@@ -41,6 +44,8 @@ public abstract class OkHttpDriver implements ClientDriver {
 
     private static final OkHttpClient CLIENT = newClient();
     private static final Map<Long, OkHttpClient> WITH_CALL_TIMEOUT = new ConcurrentHashMap<>();
+    /** By {@link Login} and call timeout: the client with an {@code Authenticator}. */
+    private static final Map<String, OkHttpClient> AUTHENTICATING = new ConcurrentHashMap<>();
     private static final Map<String, Call> CALLS = new ConcurrentHashMap<>();
     private static final Map<String, AtomicInteger> CALLBACKS = new ConcurrentHashMap<>();
 
@@ -86,6 +91,12 @@ public abstract class OkHttpDriver implements ClientDriver {
             client = WITH_CALL_TIMEOUT.computeIfAbsent(millis,
                     ms -> CLIENT.newBuilder().callTimeout(ms, TimeUnit.MILLISECONDS).build());
         }
+        Login login = Login.of(call);
+        if (login != null) {
+            OkHttpClient base = client;
+            client = AUTHENTICATING.computeIfAbsent(Login.key(call) + "/" + call.getOrDefault("timeoutMs", "none"),
+                    key -> base.newBuilder().authenticator(answering(login)).build());
+        }
         Call okCall = client.newCall(request(call));
         String key = call.get("key");
         if (key != null) {
@@ -117,6 +128,13 @@ public abstract class OkHttpDriver implements ClientDriver {
             }
         }
         return result;
+    }
+
+    /** Answers a server's Basic challenge once: a request refused with the credentials gets no second try. */
+    private static Authenticator answering(Login login) {
+        return (route, response) -> response.request().header("Authorization") != null ? null
+                : response.request().newBuilder()
+                        .header("Authorization", Credentials.basic(login.user, login.password)).build();
     }
 
     /** Runs the call the way this API does; {@code callbacks} counts the application's callbacks. */

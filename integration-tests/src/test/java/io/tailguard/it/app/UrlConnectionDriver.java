@@ -22,6 +22,7 @@ import java.util.Map;
  * that response header as {@code header}, as {@code getHeaderFields()} has it as
  * {@code headerFields}, and {@code getContentLengthLong()} as {@code contentLength}.
  * {@code interrupted=true} makes the call on a thread whose interrupt flag is set.
+ * {@code credentials} ({@link Login}) gives the connection an {@code Authenticator}.
  */
 public final class UrlConnectionDriver implements ClientDriver {
 
@@ -34,6 +35,10 @@ public final class UrlConnectionDriver implements ClientDriver {
         HttpURLConnection connection = (HttpURLConnection) new URL(call.get("url")).openConnection();
         connection.setRequestMethod(call.getOrDefault("method", "GET"));
         Outcomes.headers(call, connection::setRequestProperty);
+        Login login = Login.of(call);
+        if (login != null) {
+            connection.setAuthenticator(login.authenticator());
+        }
         if (call.containsKey("timeoutMs")) {
             int timeout = Integer.parseInt(call.get("timeoutMs"));
             connection.setConnectTimeout(timeout);

@@ -256,12 +256,35 @@ final class JdkExchange implements Exchange<HttpResponse<Object>> {
         if (t instanceof HttpTimeoutException) {
             return FailureKind.TIMEOUT;
         }
-        if (t instanceof SSLException || t instanceof ProtocolException) {
+        if (t instanceof SSLException || t instanceof ProtocolException || answered(t)) {
             return FailureKind.OTHER;
         }
         // Connection reset, EOF before the status line, "header parser received no bytes", a
         // stream reset by an HTTP/2 server: the connection broke before a response arrived.
         return t instanceof IOException ? FailureKind.RESET : FailureKind.OTHER;
+    }
+
+    /**
+     * Whether the client failed the exchange itself on an answer the server gave: its
+     * authentication filter (the credentials refused as often as it tries them, none given, a
+     * challenge without its header), its redirect filter (a redirect it cannot follow, more
+     * redirects than it follows), a 204 with a body. It reports these as plain {@code IOException}s,
+     * as it does a broken connection, so only their messages tell them apart (the same in JDK 17
+     * and 25). Another attempt would get the same answer.
+     */
+    static boolean answered(Throwable failure) {
+        String message = failure.getMessage();
+        if (failure.getClass() != IOException.class || message == null) {
+            return false;
+        }
+        if (message.startsWith("Too many retries")) {
+            // Redirects or authentication retries past the client's limit; with a cause, the
+            // client was retrying a broken connection.
+            return failure.getCause() == null;
+        }
+        return message.startsWith("too many authentication attempts") || message.equals("No credentials provided")
+                || message.equals("No authenticator set") || message.contains(" header missing for response code ")
+                || message.equals("Invalid redirection") || message.startsWith("unexpected content length header");
     }
 
     @Override
