@@ -38,8 +38,8 @@ final class SideBySide implements AutoCloseable {
         Map<String, String> outcome = new TreeMap<>(got);
         outcome.remove("elapsedMs");
         outcome.remove("id");
-        // OkHttp's callback thread is named after the URL, whose port is each server's own.
-        outcome.computeIfPresent("callbackThread", (key, name) -> name.replace(":" + server.port(), ":<port>"));
+        // A URL in an exception's message or OkHttp's callback thread's name: its port is each server's own.
+        outcome.replaceAll((key, value) -> value.replace(":" + server.port(), ":<port>"));
         return outcome;
     }
 
