@@ -1,11 +1,17 @@
 package io.tailguard.it;
 
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.eclipse.jetty.http.HttpFields;
+import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpURI;
+import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.proxy.ProxyHandler;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
@@ -18,14 +24,18 @@ import org.eclipse.jetty.util.Callback;
  * An HTTP proxy on 127.0.0.1, Jetty's own: {@code CONNECT} tunnels ({@link ConnectHandler}) for
  * HTTPS and forwarding ({@link ProxyHandler.Forward}) for plain HTTP. It answers for host names no
  * resolver knows, which it reaches at 127.0.0.1, so an application can only get there through it;
- * and it records the header block of every request it was sent, {@code CONNECT}s included.
+ * and it records the header block of every request it was sent, {@code CONNECT}s included. One
+ * {@link #requiring} credentials challenges the plain HTTP requests it forwards without them.
  */
 public final class ForwardProxy implements AutoCloseable {
 
     private final Set<String> hostNames;
+    /** The {@code Proxy-Authorization} every request must carry, or {@code null}. */
+    private final String authorization;
     private final Server server = new Server();
     private final ServerConnector connector = new ServerConnector(server);
     private final List<Seen> seen = new CopyOnWriteArrayList<>();
+    private final List<AgentedApp> applications = new CopyOnWriteArrayList<>();
 
     /** A request as the proxy received it: its method, its target and its headers. */
     public static final class Seen {
@@ -47,7 +57,20 @@ public final class ForwardProxy implements AutoCloseable {
 
     /** A proxy that reaches {@code hostNames} at 127.0.0.1 (other hosts as named). */
     public static ForwardProxy start(String... hostNames) {
-        ForwardProxy proxy = new ForwardProxy(Set.of(hostNames));
+        return start(null, hostNames);
+    }
+
+    /**
+     * A proxy that answers every request without these credentials ({@code user:password}, Basic)
+     * with {@code 407} and a Basic challenge, as a proxy that asks for credentials does.
+     */
+    public static ForwardProxy requiring(String credentials, String... hostNames) {
+        return start("Basic " + Base64.getEncoder().encodeToString(credentials.getBytes(StandardCharsets.UTF_8)),
+                hostNames);
+    }
+
+    private static ForwardProxy start(String authorization, String... hostNames) {
+        ForwardProxy proxy = new ForwardProxy(Set.of(hostNames), authorization);
         try {
             proxy.server.start();
         } catch (Exception e) {
@@ -56,14 +79,22 @@ public final class ForwardProxy implements AutoCloseable {
         return proxy;
     }
 
-    private ForwardProxy(Set<String> hostNames) {
+    private ForwardProxy(Set<String> hostNames, String authorization) {
         this.hostNames = hostNames;
+        this.authorization = authorization;
         connector.setHost("127.0.0.1");
         server.addConnector(connector);
         ProxyHandler.Forward forward = new ProxyHandler.Forward() {
             @Override
             public boolean handle(Request request, Response response, Callback callback) {
                 seen.add(new Seen(request.getMethod(), request.getHttpURI().asString(), request.getHeaders().asImmutable()));
+                if (authorization != null
+                        && !authorization.equals(request.getHeaders().get(HttpHeader.PROXY_AUTHORIZATION))) {
+                    response.setStatus(407);
+                    response.getHeaders().put(HttpHeader.PROXY_AUTHENTICATE, "Basic realm=\"proxy\"");
+                    Content.Sink.write(response, true, "credentials, please", callback);
+                    return true;
+                }
                 return super.handle(request, response, callback);
             }
 
@@ -97,6 +128,17 @@ public final class ForwardProxy implements AutoCloseable {
                 "-Dhttps.proxyHost=127.0.0.1", "-Dhttps.proxyPort=" + port());
     }
 
+    /**
+     * Starts an application whose HTTP and HTTPS requests go through this proxy ({@link #jvmOptions});
+     * {@link #close} stops it, and fails if its agent logged a warning or an error.
+     */
+    public AgentedApp application(AgentedApp.Builder builder) {
+        jvmOptions().forEach(builder::jvmOption);
+        AgentedApp app = builder.start();
+        applications.add(app);
+        return app;
+    }
+
     /** The requests received so far, in order. */
     public List<Seen> seen() {
         return List.copyOf(seen);
@@ -108,6 +150,14 @@ public final class ForwardProxy implements AutoCloseable {
 
     @Override
     public void close() throws Exception {
-        server.stop();
+        try {
+            for (AgentedApp app : applications) {
+                List<String> problems = app.agentProblems();
+                app.close();
+                assertTrue(problems.isEmpty(), "the agent logged no warning or error: " + problems);
+            }
+        } finally {
+            server.stop();
+        }
     }
 }

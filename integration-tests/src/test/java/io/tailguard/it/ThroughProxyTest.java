@@ -13,7 +13,7 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import mockwebserver3.MockResponse;
-import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -38,32 +38,16 @@ class ThroughProxyTest {
     private static final List<String> TAGS = List.of("X-Request-ID", "X-Attempt", "X-Is-Hedge", "X-Request-Timeout-Ms");
 
     private static final SelfSignedTls TLS = SelfSignedTls.create(HOST, HEDGED);
+    @AutoClose
     private static final ForwardProxy proxy = ForwardProxy.start(HOST, HEDGED);
-    private static final AgentedApp app = start();
-
-    private static AgentedApp start() {
-        AgentedApp.Builder builder = AgentedApp.withConfig(String.join("\n",
-                "tailguard.policy.backend.hosts=" + HOST,
-                "tailguard.policy.backend.tagging=true",
-                "tailguard.policy.backend.retry.timeout=10s",
-                "tailguard.policy.backend.retry.backoff.initial=10ms",
-                "tailguard.policy.search.hosts=" + HEDGED,
-                "tailguard.policy.search.tagging=true",
-                "tailguard.policy.search.hedge.delay=100ms"))
-                .trusting(TLS)
-                .everyClient();
-        proxy.jvmOptions().forEach(builder::jvmOption);
-        return builder.start();
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        try (AutoCloseable closeProxy = proxy) {
-            List<String> problems = app.agentProblems();
-            app.close();
-            assertTrue(problems.isEmpty(), "the agent logged no warning or error: " + problems);
-        }
-    }
+    private static final AgentedApp app = proxy.application(AgentedApp.withConfig(String.join("\n",
+            "tailguard.policy.backend.hosts=" + HOST,
+            "tailguard.policy.backend.tagging=true",
+            "tailguard.policy.backend.retry.timeout=10s",
+            "tailguard.policy.backend.retry.backoff.initial=10ms",
+            "tailguard.policy.search.hosts=" + HEDGED,
+            "tailguard.policy.search.tagging=true",
+            "tailguard.policy.search.hedge.delay=100ms")).trusting(TLS).everyClient());
 
     @BeforeEach
     void forgetEarlierRequests() {

@@ -28,7 +28,7 @@ import org.apache.http.protocol.HttpContext;
  * Apache HttpAsyncClient 4.1: {@code HttpAsyncClients.custom()} with a pooling connection manager
  * at its defaults (2 connections per route), or {@code pool=N} per route (and in all where that is
  * more); {@code systemProperties=on} has it read the JVM's proxy (and other) system properties;
- * {@code credentials} ({@link Login}) gives it a credentials provider.
+ * {@code credentials} or {@code proxyCredentials} ({@link Login}) gives it a credentials provider.
  * Request bodies: {@code bytes} a {@code ByteArrayEntity}, {@code string} an {@code NStringEntity}
  * (an entity that is its own content producer), {@code oneShot} an {@code InputStreamEntity}. Every
  * call counts the outcomes its callback reports; {@code inspect} also answers

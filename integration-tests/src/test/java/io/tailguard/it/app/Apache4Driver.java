@@ -36,8 +36,8 @@ import org.apache.http.util.EntityUtils;
  * with a pooling connection manager at its defaults (2 connections per route, 20 in all), or
  * {@code pool=N} connections per route (and N in all where that is more). {@code clientRetry=off}
  * disables the client's own retries; {@code systemProperties=on} has it read the JVM's proxy (and
- * other) system properties; {@code credentials} ({@link Login}) gives it a credentials provider;
- * {@code statusRetry=on} adds its
+ * other) system properties; {@code credentials} or {@code proxyCredentials} ({@link Login}) gives
+ * it a credentials provider; {@code statusRetry=on} adds its
  * {@code DefaultServiceUnavailableRetryStrategy}, {@code statusRetry=custom} the application's own
  * ({@link AppOwnRetries}).
  */

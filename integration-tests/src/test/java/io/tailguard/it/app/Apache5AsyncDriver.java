@@ -30,7 +30,8 @@ import org.apache.hc.core5.pool.PoolStats;
  * its defaults (5 per route; over TLS, HTTP/2 where ALPN agrees on it), or {@code pool=N} per route
  * (and in all where that is more), {@code version=1.1} (HTTP/1.1 only), {@code multiplexing=on}
  * (HTTP/2 connections shared), {@code systemProperties=on} (the JVM's proxy and other system
- * properties read), {@code credentials} ({@link Login}: a credentials provider). {@link Simple} sends a {@code SimpleHttpRequest}
+ * properties read), {@code credentials} or {@code proxyCredentials} ({@link Login}: a credentials
+ * provider). {@link Simple} sends a {@code SimpleHttpRequest}
  * ({@code execute(SimpleHttpRequest, callback)}); {@link Streaming} sends an
  * {@code AsyncRequestBuilder} producer with a {@code BasicResponseConsumer}, the way code that
  * streams does; its {@code bodyKind=oneShot} entity producer is not repeatable.

@@ -36,7 +36,8 @@ import org.apache.hc.core5.pool.PoolStats;
  * more). {@code clientRetry=off} disables the client's own retries (by default it retries I/O
  * failures and 429/503 once); {@code clientRetry=custom} sets the application's own strategy
  * ({@link AppOwnRetries}); {@code systemProperties=on} has it read the JVM's proxy (and other)
- * system properties; {@code credentials} ({@link Login}) gives it a credentials provider.
+ * system properties; {@code credentials} or {@code proxyCredentials} ({@link Login}) gives it a
+ * credentials provider.
  */
 public abstract class Apache5Driver implements ClientDriver {
 

@@ -17,7 +17,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The JDK HttpClient, blocking ({@code send}) and asynchronous ({@code sendAsync}); with
- * {@code credentials} ({@link Login}), a client with an {@code authenticator}.
+ * {@code credentials} or {@code proxyCredentials} ({@link Login}), a client with an
+ * {@code authenticator}.
  */
 public abstract class JdkDriver implements ClientDriver {
 
@@ -25,7 +26,7 @@ public abstract class JdkDriver implements ClientDriver {
     private final HttpClient http11 = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
     /** Made on first use: a client of its own starts a selector thread that other tests count. */
     private HttpClient following;
-    /** By {@link Login}: clients that answer a server's challenges, made on first use. */
+    /** By {@link Login}: clients that answer a server's or a proxy's challenges, made on first use. */
     private final Map<String, HttpClient> authenticating = new ConcurrentHashMap<>();
 
     @Override

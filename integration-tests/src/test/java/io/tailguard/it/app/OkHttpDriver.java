@@ -35,8 +35,8 @@ import okio.BufferedSink;
  * {@code X-Network-Interceptor} is set by the network interceptor. A request with
  * {@code X-Nested-Url} has the application interceptor first make a call of its own to that URL, on
  * the same thread; one with {@code X-Id-From-Interceptor} has the network interceptor set
- * {@code X-Request-ID} to its value. With {@code credentials} ({@link Login}) the client has an
- * {@code Authenticator} that answers a server's challenge.
+ * {@code X-Request-ID} to its value. With {@code credentials} or {@code proxyCredentials}
+ * ({@link Login}) the client has an {@code authenticator} or {@code proxyAuthenticator}.
  */
 public abstract class OkHttpDriver implements ClientDriver {
 
@@ -95,7 +95,8 @@ public abstract class OkHttpDriver implements ClientDriver {
         if (login != null) {
             OkHttpClient base = client;
             client = AUTHENTICATING.computeIfAbsent(Login.key(call) + "/" + call.getOrDefault("timeoutMs", "none"),
-                    key -> base.newBuilder().authenticator(answering(login)).build());
+                    key -> login.forProxy() ? base.newBuilder().proxyAuthenticator(answering(login)).build()
+                            : base.newBuilder().authenticator(answering(login)).build());
         }
         Call okCall = client.newCall(request(call));
         String key = call.get("key");
@@ -130,11 +131,11 @@ public abstract class OkHttpDriver implements ClientDriver {
         return result;
     }
 
-    /** Answers a server's Basic challenge once: a request refused with the credentials gets no second try. */
+    /** Answers a Basic challenge once: a request refused with the credentials gets no second try. */
     private static Authenticator answering(Login login) {
-        return (route, response) -> response.request().header("Authorization") != null ? null
-                : response.request().newBuilder()
-                        .header("Authorization", Credentials.basic(login.user, login.password)).build();
+        String header = login.forProxy() ? "Proxy-Authorization" : "Authorization";
+        return (route, response) -> response.request().header(header) != null ? null
+                : response.request().newBuilder().header(header, Credentials.basic(login.user, login.password)).build();
     }
 
     /** Runs the call the way this API does; {@code callbacks} counts the application's callbacks. */

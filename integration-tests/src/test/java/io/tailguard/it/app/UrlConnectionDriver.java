@@ -22,7 +22,8 @@ import java.util.Map;
  * that response header as {@code header}, as {@code getHeaderFields()} has it as
  * {@code headerFields}, and {@code getContentLengthLong()} as {@code contentLength}.
  * {@code interrupted=true} makes the call on a thread whose interrupt flag is set.
- * {@code credentials} ({@link Login}) gives the connection an {@code Authenticator}.
+ * {@code credentials} or {@code proxyCredentials} ({@link Login}) gives the connection an
+ * {@code Authenticator}.
  */
 public final class UrlConnectionDriver implements ClientDriver {
 
