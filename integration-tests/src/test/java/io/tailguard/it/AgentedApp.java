@@ -1,5 +1,7 @@
 package io.tailguard.it;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
 import io.tailguard.it.app.AppMain;
 import io.tailguard.it.app.Wire;
 import java.io.BufferedReader;
@@ -199,6 +201,16 @@ public final class AgentedApp implements AutoCloseable {
             }
         }
         return problems;
+    }
+
+    /**
+     * Stops the application, then fails if its agent had logged a warning or an error
+     * ({@link #agentProblems}, read before it stops).
+     */
+    public void closeExpectingNoAgentProblem() throws IOException {
+        List<String> problems = agentProblems();
+        close();
+        assertEquals(List.of(), problems, "the agent logged no warning or error");
     }
 
     public String javaVersion() {

@@ -1,7 +1,6 @@
 package io.tailguard.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
 import io.tailguard.it.TestServer.Arrival;
@@ -65,15 +64,6 @@ class AuthenticationChallengeTest {
         return arrivals.stream().map(arrival -> arrival.header("X-Attempt")).collect(Collectors.toList());
     }
 
-    /** Every request the server saw belongs to one logical request: one id, as the first one's. */
-    private static void oneRequestId(List<Arrival> arrivals) {
-        String id = arrivals.get(0).header("X-Request-ID");
-        assertNotNull(id);
-        for (Arrival arrival : arrivals) {
-            assertEquals(id, arrival.header("X-Request-ID"), "every request the client sent for the call");
-        }
-    }
-
     @ParameterizedTest
     @MethodSource("io.tailguard.it.AgentedApp#everyClientApi")
     void theClientsAnswerToAChallengeCarriesItsAttemptsTags(String client) throws Exception {
@@ -94,7 +84,7 @@ class AuthenticationChallengeTest {
             assertEquals(List.of("1", "1"), attempts(arrivals));
             assertEquals(List.of("false", "false"),
                     List.of(arrivals.get(0).header("X-Is-Hedge"), arrivals.get(1).header("X-Is-Hedge")));
-            oneRequestId(arrivals);
+            TestServer.oneRequestId(arrivals);
         }
     }
 
@@ -116,10 +106,11 @@ class AuthenticationChallengeTest {
             }
             assertEquals(2, first.size(), "the first attempt: challenged, then answered with 503; " + attempts(arrivals));
             assertEquals(AUTHORIZATION, first.get(1).header("Authorization"));
-            assertEquals(arrivals.size(), first.size() + second.size());
-            assertEquals("2", second.get(second.size() - 1).header("X-Attempt"));
+            for (Arrival retry : second) {
+                assertEquals("2", retry.header("X-Attempt"), "one retry: " + attempts(arrivals));
+            }
             assertEquals(AUTHORIZATION, second.get(second.size() - 1).header("Authorization"), "the retry's answer");
-            oneRequestId(arrivals);
+            TestServer.oneRequestId(arrivals);
         }
     }
 
@@ -141,7 +132,7 @@ class AuthenticationChallengeTest {
             for (String attempt : attempts(arrivals)) {
                 assertEquals("1", attempt, "a 401 is not retried by the agent");
             }
-            oneRequestId(arrivals);
+            TestServer.oneRequestId(arrivals);
         }
     }
 }

@@ -1,8 +1,5 @@
 package io.tailguard.it;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-
-import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -46,9 +43,10 @@ final class SideBySide implements AutoCloseable {
     /** Stops both, and fails if the agent logged a warning or an error. */
     @Override
     public void close() throws Exception {
-        List<String> problems = agent.agentProblems();
-        agent.close();
-        plain.close();
-        assertEquals(List.of(), problems, "the agent logged no warning or error");
+        try {
+            agent.closeExpectingNoAgentProblem();
+        } finally {
+            plain.close();
+        }
     }
 }

@@ -152,9 +152,23 @@ public final class TestServer implements AutoCloseable {
         assertEquals("false", primary.header("X-Is-Hedge"));
         assertEquals("2", hedge.header("X-Attempt"));
         assertEquals("true", hedge.header("X-Is-Hedge"));
-        assertNotNull(primary.header("X-Request-ID"));
-        assertEquals(primary.header("X-Request-ID"), hedge.header("X-Request-ID"));
+        oneRequestId(List.of(primary, hedge));
         return attempts;
+    }
+
+    /**
+     * Checks that these requests belong to one logical request, by their {@code X-Request-ID}: one
+     * id, present on the first.
+     *
+     * @return that id
+     */
+    public static String oneRequestId(List<Arrival> arrivals) {
+        String id = arrivals.get(0).header("X-Request-ID");
+        assertNotNull(id);
+        for (Arrival arrival : arrivals) {
+            assertEquals(id, arrival.header("X-Request-ID"), "one request id on every request: " + arrivals.size());
+        }
+        return id;
     }
 
     /** The requests that arrived so far, without waiting. */
