@@ -1,9 +1,15 @@
 package io.tailguard.bench.overhead;
 
 import java.net.URI;
+import java.nio.file.FileSystems;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.util.List;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
 
 /**
  * The smallest application that uses an HTTP client: it creates a JDK {@code HttpClient}, makes one
@@ -13,6 +19,7 @@ import java.net.http.HttpResponse;
  * <p>Before the status it prints {@code first-call-ms <ms>}, how long its one {@code send} took
  * (with the agent, that includes loading what the first handled request needs), and
  * {@code premain-ms <ms>}, what the agent's status says its premain took ({@code -1} without it).
+ * Given a second argument, a number, it first loads that many classes ({@link #loadClasses}).
  */
 public final class StartupApp {
 
@@ -26,6 +33,9 @@ public final class StartupApp {
     }
 
     public static void main(String[] args) throws Exception {
+        if (args.length > 1) {
+            loadClasses(Integer.parseInt(args[1]));
+        }
         HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
         HttpRequest request = HttpRequest.newBuilder(URI.create(args[0])).build();
         long started = System.nanoTime();
@@ -34,6 +44,33 @@ public final class StartupApp {
         System.out.println("first-call-ms " + took / 1e6);
         System.out.println("premain-ms " + premainMillis(System.getProperty(STATUS_PROPERTY)));
         System.out.println(response.statusCode());
+    }
+
+    /**
+     * Loads up to {@code count} classes of {@code java.desktop}, none of them initialised, as a
+     * larger application loads its framework before its first call, and prints {@code classes
+     * <loaded> <ms>}: every class a JVM defines passes the agents' transformers.
+     */
+    private static void loadClasses(int count) throws Exception {
+        List<String> names;
+        Path module = FileSystems.getFileSystem(URI.create("jrt:/")).getPath("/modules/java.desktop");
+        try (Stream<Path> files = Files.walk(module)) {
+            names = files.map(file -> module.relativize(file).toString())
+                    .filter(name -> name.endsWith(".class") && !name.equals("module-info.class"))
+                    .map(name -> name.substring(0, name.length() - ".class".length()).replace('/', '.'))
+                    .sorted().limit(count).collect(Collectors.toList());
+        }
+        int loaded = 0;
+        long started = System.nanoTime();
+        for (String name : names) {
+            try {
+                Class.forName(name, false, null);
+                loaded++;
+            } catch (ClassNotFoundException | LinkageError skipped) {
+                // Counted out: only the classes defined are timed.
+            }
+        }
+        System.out.println("classes " + loaded + " " + (System.nanoTime() - started) / 1e6);
     }
 
     /** The agent's {@code premain=38.2 ms} status field, or -1. */

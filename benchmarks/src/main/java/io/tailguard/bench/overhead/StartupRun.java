@@ -16,6 +16,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
@@ -32,10 +33,17 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <p>Two more variants: an agent whose premain does nothing ({@code empty.EmptyAgent}), the floor
  * any {@code -javaagent} sets, and the hook style against the alternative: the same hooks installed
  * with Byte Buddy's {@code AgentBuilder} and {@code Advice} ({@code bytebuddy.ByteBuddyHooksAgent}).
+ * And what the agent costs a larger application's class loading: the same application loading
+ * {@link #LOADED_CLASSES} classes before its call, without the agent and with it, timed by itself.
  */
 public final class StartupRun {
 
     private static final List<Launch> LAUNCHES = List.of(Launch.values());
+    /** The launches of the startup tables: the application as it is, loading nothing more. */
+    private static final List<Launch> STARTUP = List.of(Launch.NO_AGENT, Launch.EMPTY_AGENT, Launch.UNMATCHED,
+            Launch.ACTIVE, Launch.BYTE_BUDDY_ADVICE);
+    /** How many classes the class-loading launches load before their call. */
+    static final int LOADED_CLASSES = 4000;
     private static final int DISCARDED = 2;
 
     private final RunOptions options;
@@ -47,6 +55,9 @@ public final class StartupRun {
     private final Map<Launch, List<Double>> firstCall = new EnumMap<>(Launch.class);
     /** premain's duration as the agent's status reports it. */
     private final Map<Launch, List<Double>> premain = new EnumMap<>(Launch.class);
+    /** The class-loading launches' own timing of their loading. */
+    private final Map<Launch, List<Double>> loading = new EnumMap<>(Launch.class);
+    private final Map<Launch, Integer> loadedClasses = new EnumMap<>(Launch.class);
     private final AtomicInteger tagged = new AtomicInteger();
     private final AtomicInteger hookedByByteBuddy = new AtomicInteger();
     private Path byteBuddyAgent;
@@ -54,22 +65,27 @@ public final class StartupRun {
 
     /** How one run is started: a Tailguard variant, an agent that does nothing, or the same hooks with Byte Buddy. */
     enum Launch {
-        NO_AGENT(Variant.NO_AGENT, null),
-        EMPTY_AGENT(null, "an agent whose premain does nothing (what any `-javaagent` costs)"),
-        UNMATCHED(Variant.UNMATCHED, null),
-        ACTIVE(Variant.ACTIVE, null),
-        BYTE_BUDDY_ADVICE(null, "the same hooks with Byte Buddy `Advice` (no configuration, no engine)");
+        NO_AGENT(Variant.NO_AGENT, null, false),
+        EMPTY_AGENT(null, "an agent whose premain does nothing (what any `-javaagent` costs)", false),
+        UNMATCHED(Variant.UNMATCHED, null, false),
+        ACTIVE(Variant.ACTIVE, null, false),
+        BYTE_BUDDY_ADVICE(null, "the same hooks with Byte Buddy `Advice` (no configuration, no engine)", false),
+        NO_AGENT_LOADING(Variant.NO_AGENT, "no agent, loading classes first", true),
+        ACTIVE_LOADING(Variant.ACTIVE, "retry + tagging, loading classes first", true);
 
         final Variant variant;
         private final String label;
+        /** Whether the application loads {@link #LOADED_CLASSES} classes before its call. */
+        final boolean loadsClasses;
 
-        Launch(Variant variant, String label) {
+        Launch(Variant variant, String label, boolean loadsClasses) {
             this.variant = variant;
             this.label = label;
+            this.loadsClasses = loadsClasses;
         }
 
         String label() {
-            return variant != null ? variant.label() : label;
+            return label != null ? label : variant.label();
         }
     }
 
@@ -86,7 +102,7 @@ public final class StartupRun {
         double loadBefore = Machine.loadAverage();
         MiniHttpServer.Response ok = MiniHttpServer.Response.of(200, "ok");
         try (MiniHttpServer server = new MiniHttpServer(request -> {
-            if (request.header("x-attempt") != null) {
+            if (request.header("x-attempt") != null && request.target.equals("/startup")) {
                 tagged.incrementAndGet();
             }
             return ok;
@@ -96,8 +112,13 @@ public final class StartupRun {
             for (int i = 0; i < runs + DISCARDED; i++) {
                 shuffle(sequence, order);
                 for (Launch variant : sequence) {
-                    double[] ms = once(variant, app, work, server.url("/startup"));
+                    double[] ms = once(variant, app, work,
+                            server.url(variant.loadsClasses ? "/startup-loading" : "/startup"));
                     if (i >= DISCARDED) {
+                        if (variant.loadsClasses) {
+                            loading.computeIfAbsent(variant, v -> new ArrayList<>()).add(ms[4]);
+                            continue;
+                        }
                         millis.computeIfAbsent(variant, v -> new ArrayList<>()).add(ms[0]);
                         firstResponse.computeIfAbsent(variant, v -> new ArrayList<>()).add(ms[1]);
                         firstCall.computeIfAbsent(variant, v -> new ArrayList<>()).add(ms[2]);
@@ -112,7 +133,10 @@ public final class StartupRun {
         return write(md, loadBefore, Machine.loadAverage());
     }
 
-    /** @return ms to exit, to the first response, the first call's own time, premain (-1 without the agent) */
+    /**
+     * @return ms to exit, to the first response, the first call's own time, premain (-1 without the
+     *     agent), loading the classes (NaN when it loads none)
+     */
     private double[] once(Launch variant, Path app, Path work, String url) throws Exception {
         List<String> command = new ArrayList<>();
         command.add(options.java);
@@ -127,12 +151,16 @@ public final class StartupRun {
         command.add(app.toString());
         command.add(StartupApp.class.getName());
         command.add(url);
+        if (variant.loadsClasses) {
+            command.add(Integer.toString(LOADED_CLASSES));
+        }
         long start = System.nanoTime();
         Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
         StringBuilder all = new StringBuilder();
         double toFirstResponse = Double.NaN;
         double call = Double.NaN;
         double premainMs = -1;
+        double loadingMs = Double.NaN;
         try (BufferedReader in = new BufferedReader(new InputStreamReader(process.getInputStream(),
                 StandardCharsets.UTF_8))) {
             String line;
@@ -142,6 +170,10 @@ public final class StartupRun {
                     call = Double.parseDouble(line.substring("first-call-ms ".length()));
                 } else if (line.startsWith("premain-ms ")) {
                     premainMs = Double.parseDouble(line.substring("premain-ms ".length()));
+                } else if (line.startsWith("classes ")) {
+                    String[] f = line.split(" ");
+                    loadedClasses.put(variant, Integer.parseInt(f[1]));
+                    loadingMs = Double.parseDouble(f[2]);
                 }
                 all.append(line).append('\n');
             }
@@ -161,7 +193,10 @@ public final class StartupRun {
         if (variant == Launch.ACTIVE && premainMs < 0) {
             throw new IllegalStateException("the agent's status reports no premain time: " + output);
         }
-        return new double[] {elapsed, toFirstResponse, call, premainMs};
+        if (variant.loadsClasses && Double.isNaN(loadingMs)) {
+            throw new IllegalStateException("the startup app did not report its class loading: " + output);
+        }
+        return new double[] {elapsed, toFirstResponse, call, premainMs, loadingMs};
     }
 
     private static Path copyApp(Path dir) throws IOException {
@@ -196,7 +231,7 @@ public final class StartupRun {
         Markdown.Table table = md.table("-variant", "median ms", "p25 – p75 ms", "min – max ms",
                 "extra vs no agent (difference of medians [95% CI])");
         List<Double> base = millis.get(Launch.NO_AGENT);
-        for (Launch v : LAUNCHES) {
+        for (Launch v : STARTUP) {
             List<Double> m = millis.get(v);
             String extra = v == Launch.NO_AGENT ? "–" : extraCell(base, m);
             table.row(v.label(), Markdown.num(Stats.median(m), 0),
@@ -230,6 +265,18 @@ public final class StartupRun {
         md.paragraph("Hook style: the same hooks with Byte Buddy `Advice` take "
                 + extraCell(millis.get(Launch.ACTIVE), millis.get(Launch.BYTE_BUDDY_ADVICE))
                 + " longer to start than Tailguard with a matching policy (difference of medians [95% CI]).");
+        List<Double> plain = loading.get(Launch.NO_AGENT_LOADING);
+        List<Double> agented = loading.get(Launch.ACTIVE_LOADING);
+        int classes = loadedClasses.getOrDefault(Launch.ACTIVE_LOADING, 0);
+        double[] extra = extra(plain, agented);
+        md.paragraph("Class loading: the same application loading " + String.format(Locale.ROOT, "%,d", classes)
+                + " classes of `java.desktop` (not initialised) before it builds its client, as a larger "
+                + "application loads its framework, "
+                + "timed by itself, " + runs + " runs each: " + Markdown.num(Stats.median(plain), 1)
+                + " ms without the agent, " + Markdown.num(Stats.median(agented), 1) + " ms with it (retry + "
+                + "tagging), " + extraCell(plain, agented) + " more (difference of medians [95% CI]), "
+                + Markdown.num(extra[0] * 1000 / Math.max(1, classes), 1) + " µs per class: every class "
+                + "the JVM defines passes the agent's transformers.");
         return md;
     }
 
