@@ -112,9 +112,9 @@ final class AgentRuntime {
             AgentStatus status = new AgentStatus(failures, clients, names);
             HookTransformer transformer = new HookTransformer(hooks, new InstallOnFirstHook(installing, engine, status));
             instrumentation.addTransformer(transformer, true);
-            if (names.contains(JdkHttpClientInstrumentation.NAME) && WireTagging.applies()) {
-                // Adds a field, so only where classes are first defined, and never retransformed.
-                instrumentation.addTransformer(new WireTagging(), false);
+            if (names.contains(JdkHttpClientInstrumentation.NAME)) {
+                // Its transformer is added when the client is first hooked, and removed when done.
+                WireTagging.register(instrumentation);
             }
             retransformLoaded(instrumentation, transformer);
             status.publish(sources.file() == null ? null : sources.file().toAbsolutePath().toString(),

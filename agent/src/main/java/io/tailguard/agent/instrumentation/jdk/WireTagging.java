@@ -4,6 +4,7 @@ import io.tailguard.agent.Log;
 import io.tailguard.agent.engine.DaemonThreads;
 import io.tailguard.agent.instrumentation.MethodRewriting;
 import java.lang.instrument.ClassFileTransformer;
+import java.lang.instrument.Instrumentation;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;
@@ -41,11 +42,15 @@ import org.objectweb.asm.Type;
  *
  * <p>Unlike the hooks' prologues, this adds a field, so it is done only where a class is first
  * defined, by a transformer that does not take part in retransformations (the JVM then starts a
- * retransformation from the bytes made here). Where the classes are not as on the JDKs it was
- * checked on (17 to 25: the field and methods named above), where any of them was loaded before
- * the agent (an attach), or on a later JDK, whose client may send requests another way (HTTP/3),
- * nothing is rewritten or nothing uses it, and tagged attempts carry their tags as headers of the
- * request, as before ({@link #available}).
+ * retransformation from the bytes made here). The JVM hands every class it defines to such
+ * transformers apart from the others, with a copy of its bytes of their own: some 3 µs per class,
+ * 10 to 15 ms for 4,000 classes, for as long as one is registered. So the transformer is added only
+ * when the client is first hooked, before it can load the three classes, and removed once they are
+ * loaded ({@link #prepare}); an application that never uses the JDK's client never has it. Where
+ * the classes are not as on the JDKs it was checked on (17 to 25: the field and methods named
+ * above), where any of them was loaded before the agent (an attach), or on a later JDK, whose
+ * client may send requests another way (HTTP/3), nothing is rewritten or nothing uses it, and
+ * tagged attempts carry their tags as headers of the request, as before ({@link #available}).
  */
 public final class WireTagging implements ClassFileTransformer {
 
@@ -74,6 +79,8 @@ public final class WireTagging implements ClassFileTransformer {
     /** Which of the three classes were rewritten, or {@link #FAILED} once one could not be. */
     private static final AtomicInteger REWRITTEN = new AtomicInteger();
     private static volatile boolean loading;
+    /** Where the transformer is added when the client is first hooked ({@link #register}). */
+    private static volatile Instrumentation instrumentation;
     /**
      * {@code HttpRequestImpl.getSystemHeadersBuilder().map()}, for {@link AttemptRequest.OnTheWire#addTo};
      * set once all three classes are rewritten.
@@ -81,7 +88,7 @@ public final class WireTagging implements ClassFileTransformer {
     private static volatile MethodHandle systemHeaders;
 
     /** Whether this JDK's client is one the rewriting was checked on. */
-    public static boolean applies() {
+    private static boolean applies() {
         int feature = Runtime.version().feature();
         return feature >= FIRST_CHECKED && feature <= LAST_CHECKED;
     }
@@ -99,20 +106,50 @@ public final class WireTagging implements ClassFileTransformer {
     }
 
     /**
-     * Has the three classes loaded (and so rewritten) on a thread of the agent's, once: the client
-     * loads the first two for its first request and the stream for its first HTTP/2 one, and their
-     * loading and rewriting (some 20 ms) is not the application's first request's to wait for.
-     * Called when the client is first hooked, and by {@link #available} should that not have run.
+     * Keeps the agent's instrumentation for {@link #prepare}, where the JDK's client is instrumented
+     * and this JDK is one the rewriting was checked on (premain, or an attach). Adds nothing yet.
+     */
+    public static void register(Instrumentation inst) {
+        if (applies()) {
+            instrumentation = inst;
+        }
+    }
+
+    /**
+     * Adds the transformer and has the three classes loaded (and so rewritten) on a thread of the
+     * agent's, once: the client loads the first two for its first request and the stream for its
+     * first HTTP/2 one, and their loading and rewriting (some 20 ms) is not the application's first
+     * request's to wait for. Called when the client is first hooked, as its class is rewritten, so
+     * the transformer is in place before the client can load any of the three; and by {@link
+     * #available} should that not have run (the three are then loaded already, and go unrewritten).
      */
     public static void prepare() {
-        if (!loading && REWRITTEN.get() != FAILED && applies()) {
-            synchronized (WireTagging.class) {
-                if (!loading) {
-                    loading = true;
-                    DaemonThreads.named("tailguard-jdk-tags").newThread(WireTagging::load).start();
-                }
-            }
+        Instrumentation inst = instrumentation;
+        if (inst == null || loading || REWRITTEN.get() == FAILED) {
+            return;
         }
+        synchronized (WireTagging.class) {
+            if (loading) {
+                return;
+            }
+            loading = true;
+        }
+        WireTagging transformer = new WireTagging();
+        try {
+            inst.addTransformer(transformer, false);
+        } catch (Throwable refused) {
+            REWRITTEN.set(FAILED);
+            Log.debug("tagged JDK requests carry their tags as headers of the request: " + refused);
+            return;
+        }
+        DaemonThreads.named("tailguard-jdk-tags").newThread(() -> {
+            try {
+                load();
+            } finally {
+                // The three are loaded, rewritten or not: nothing is left for it to do.
+                inst.removeTransformer(transformer);
+            }
+        }).start();
     }
 
     /** Loads the three classes (rewriting them, unless loaded before) and finds what {@link #systemHeaders} calls. */
