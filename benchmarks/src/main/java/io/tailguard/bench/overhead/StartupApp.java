@@ -67,7 +67,7 @@ public final class StartupApp {
                 Class.forName(name, false, null);
                 loaded++;
             } catch (ClassNotFoundException | LinkageError skipped) {
-                // Counted out: only the classes defined are timed.
+                // Not counted: a class this JVM cannot define (a platform-specific one).
             }
         }
         System.out.println("classes " + loaded + " " + (System.nanoTime() - started) / 1e6);

@@ -44,13 +44,13 @@ import org.objectweb.asm.Type;
  * defined, by a transformer that does not take part in retransformations (the JVM then starts a
  * retransformation from the bytes made here). The JVM hands every class it defines to such
  * transformers apart from the others, with a copy of its bytes of their own: some 4 to 6 µs per
- * class, 15 to 25 ms for 4,000 classes, for as long as one is registered. So the transformer is added only
- * when the client is first hooked, before it can load the three classes, and removed once they are
- * loaded ({@link #prepare}); an application that never uses the JDK's client never has it. Where
- * the classes are not as on the JDKs it was checked on (17 to 25: the field and methods named
- * above), where any of them was loaded before the agent (an attach), or on a later JDK, whose
- * client may send requests another way (HTTP/3), nothing is rewritten or nothing uses it, and
- * tagged attempts carry their tags as headers of the request, as before ({@link #available}).
+ * class, 15 to 25 ms for 4,000 classes, for as long as one is registered. So the transformer is
+ * added only when the client is first hooked, before it can load the three classes, and removed
+ * once they are loaded ({@link #prepare}); an application that never uses the JDK's client never
+ * has it. Where the classes are not as on the JDKs it was checked on (17 to 25: the field and
+ * methods named above), where any of them was loaded before the agent (an attach), or on a later
+ * JDK, whose client may send requests another way (HTTP/3), nothing is rewritten or nothing uses
+ * it, and tagged attempts carry their tags as headers of the request, as before ({@link #available}).
  */
 public final class WireTagging implements ClassFileTransformer {
 
