@@ -57,7 +57,8 @@ public final class StartupRun {
     private final Map<Launch, List<Double>> premain = new EnumMap<>(Launch.class);
     /** The class-loading launches' own timing of their loading. */
     private final Map<Launch, List<Double>> loading = new EnumMap<>(Launch.class);
-    private final Map<Launch, Integer> loadedClasses = new EnumMap<>(Launch.class);
+    /** How many classes the class-loading launches defined (the same in every run). */
+    private int loadedClasses;
     private final AtomicInteger tagged = new AtomicInteger();
     private final AtomicInteger hookedByByteBuddy = new AtomicInteger();
     private Path byteBuddyAgent;
@@ -172,7 +173,7 @@ public final class StartupRun {
                     premainMs = Double.parseDouble(line.substring("premain-ms ".length()));
                 } else if (line.startsWith("classes ")) {
                     String[] f = line.split(" ");
-                    loadedClasses.put(variant, Integer.parseInt(f[1]));
+                    loadedClasses = Integer.parseInt(f[1]);
                     loadingMs = Double.parseDouble(f[2]);
                 }
                 all.append(line).append('\n');
@@ -267,15 +268,14 @@ public final class StartupRun {
                 + " longer to start than Tailguard with a matching policy (difference of medians [95% CI]).");
         List<Double> plain = loading.get(Launch.NO_AGENT_LOADING);
         List<Double> agented = loading.get(Launch.ACTIVE_LOADING);
-        int classes = loadedClasses.getOrDefault(Launch.ACTIVE_LOADING, 0);
         double[] extra = extra(plain, agented);
-        md.paragraph("Class loading: the same application loading " + String.format(Locale.ROOT, "%,d", classes)
+        md.paragraph("Class loading: the same application loading " + String.format(Locale.ROOT, "%,d", loadedClasses)
                 + " classes of `java.desktop` (not initialised) before it builds its client, as a larger "
                 + "application loads its framework, "
                 + "timed by itself, " + runs + " runs each: " + Markdown.num(Stats.median(plain), 1)
                 + " ms without the agent, " + Markdown.num(Stats.median(agented), 1) + " ms with it (retry + "
-                + "tagging), " + extraCell(plain, agented) + " more (difference of medians [95% CI]), "
-                + Markdown.num(extra[0] * 1000 / Math.max(1, classes), 1) + " µs per class: every class "
+                + "tagging), " + cell(extra) + " more (difference of medians [95% CI]), "
+                + Markdown.num(extra[0] * 1000 / Math.max(1, loadedClasses), 1) + " µs per class: every class "
                 + "the JVM defines passes the agent's transformers.");
         return md;
     }
@@ -308,7 +308,11 @@ public final class StartupRun {
     }
 
     private static String extraCell(List<Double> base, List<Double> with) {
-        double[] e = extra(base, with);
+        return cell(extra(base, with));
+    }
+
+    /** A difference of medians with its interval ({@link #extra}), in ms. */
+    private static String cell(double[] e) {
         return Markdown.num(e[0], 0) + " ms [" + Markdown.num(e[1], 0) + " – " + Markdown.num(e[2], 0) + "]";
     }
 
