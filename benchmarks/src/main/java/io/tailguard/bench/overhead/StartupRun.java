@@ -21,6 +21,7 @@ import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Collectors;
 
 /**
  * JVM startup with and without the agent: {@link StartupApp} started many times per variant, the
@@ -40,8 +41,8 @@ public final class StartupRun {
 
     private static final List<Launch> LAUNCHES = List.of(Launch.values());
     /** The launches of the startup tables: the application as it is, loading nothing more. */
-    private static final List<Launch> STARTUP = List.of(Launch.NO_AGENT, Launch.EMPTY_AGENT, Launch.UNMATCHED,
-            Launch.ACTIVE, Launch.BYTE_BUDDY_ADVICE);
+    private static final List<Launch> STARTUP = LAUNCHES.stream().filter(launch -> !launch.loadsClasses)
+            .collect(Collectors.toList());
     /** How many classes the class-loading launches load before their call. */
     static final int LOADED_CLASSES = 4000;
     private static final int DISCARDED = 2;
