@@ -19,7 +19,8 @@ import java.util.stream.Stream;
  * <p>Before the status it prints {@code first-call-ms <ms>}, how long its one {@code send} took
  * (with the agent, that includes loading what the first handled request needs), and
  * {@code premain-ms <ms>}, what the agent's status says its premain took ({@code -1} without it).
- * Given a second argument, a number, it first loads that many classes ({@link #loadClasses}).
+ * Given a second argument, a number, it first loads that many classes ({@link #loadClasses}); with
+ * {@value #OPEN_CLASS_PATH} set, it opens every jar on its class path.
  */
 public final class StartupApp {
 
@@ -29,12 +30,23 @@ public final class StartupApp {
      */
     private static final String STATUS_PROPERTY = String.join(".", "io", "tailguard", "agent", "status");
 
+    /**
+     * Set to {@code true}, the application opens every jar on its class path before it builds its
+     * client ({@link StartupRun}'s long class path).
+     */
+    static final String OPEN_CLASS_PATH = "startup.openClassPath";
+
     private StartupApp() {
     }
 
     public static void main(String[] args) throws Exception {
         if (args.length > 1) {
             loadClasses(Integer.parseInt(args[1]));
+        }
+        if (Boolean.getBoolean(OPEN_CLASS_PATH)) {
+            // A resource no jar holds: the class loader opens every jar on the class path looking
+            // for it, as it has by the time an application has loaded its own classes.
+            ClassLoader.getSystemResource("io/tailguard/bench/no-such-resource");
         }
         HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
         HttpRequest request = HttpRequest.newBuilder(URI.create(args[0])).build();

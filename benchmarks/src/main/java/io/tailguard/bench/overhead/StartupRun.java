@@ -7,6 +7,7 @@ import io.tailguard.bench.report.Stats;
 import io.tailguard.bench.report.Verdict;
 import io.tailguard.bench.server.MiniHttpServer;
 import java.io.BufferedReader;
+import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
@@ -21,6 +22,10 @@ import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.jar.Attributes;
+import java.util.jar.JarEntry;
+import java.util.jar.JarOutputStream;
+import java.util.jar.Manifest;
 import java.util.stream.Collectors;
 
 /**
@@ -35,16 +40,25 @@ import java.util.stream.Collectors;
  * any {@code -javaagent} sets, and the hook style against the alternative: the same hooks installed
  * with Byte Buddy's {@code AgentBuilder} and {@code Advice} ({@code bytebuddy.ByteBuddyHooksAgent}).
  * And what the agent costs a larger application's class loading: the same application loading
- * {@link #LOADED_CLASSES} classes before its call, without the agent and with it, timed by itself.
+ * {@link #LOADED_CLASSES} classes before its call, without the agent and with it, timed by itself;
+ * and its startup with a long class path ({@link #CLASS_PATH_JARS} jars after its own classes, as
+ * with {@code -cp 'lib/*'}), whose jars the class loader searches for each of the agent's classes
+ * before the agent jar, which the JVM puts last.
  */
 public final class StartupRun {
 
     private static final List<Launch> LAUNCHES = List.of(Launch.values());
     /** The launches of the startup tables: the application as it is, loading nothing more. */
-    private static final List<Launch> STARTUP = LAUNCHES.stream().filter(launch -> !launch.loadsClasses)
-            .collect(Collectors.toList());
+    private static final List<Launch> STARTUP = LAUNCHES.stream()
+            .filter(launch -> !launch.loadsClasses && !launch.longClassPath).collect(Collectors.toList());
     /** How many classes the class-loading launches load before their call. */
     static final int LOADED_CLASSES = 4000;
+    /** How many jars the long-class-path launches have after the application's own classes. */
+    static final int CLASS_PATH_JARS = 150;
+    /** How many entries each of those jars holds. */
+    static final int ENTRIES_PER_JAR = 200;
+    /** Which of those jars are multi-release: one in this many. */
+    static final int MULTI_RELEASE_EVERY = 4;
     private static final int DISCARDED = 2;
 
     private final RunOptions options;
@@ -58,6 +72,8 @@ public final class StartupRun {
     private final Map<Launch, List<Double>> premain = new EnumMap<>(Launch.class);
     /** The class-loading launches' own timing of their loading. */
     private final Map<Launch, List<Double>> loading = new EnumMap<>(Launch.class);
+    /** The long-class-path launches' time to the first response. */
+    private final Map<Launch, List<Double>> longClassPathResponse = new EnumMap<>(Launch.class);
     /** How many classes the class-loading launches defined (the same in every run). */
     private int loadedClasses;
     private final AtomicInteger tagged = new AtomicInteger();
@@ -67,23 +83,28 @@ public final class StartupRun {
 
     /** How one run is started: a Tailguard variant, an agent that does nothing, or the same hooks with Byte Buddy. */
     enum Launch {
-        NO_AGENT(Variant.NO_AGENT, null, false),
-        EMPTY_AGENT(null, "an agent whose premain does nothing (what any `-javaagent` costs)", false),
-        UNMATCHED(Variant.UNMATCHED, null, false),
-        ACTIVE(Variant.ACTIVE, null, false),
-        BYTE_BUDDY_ADVICE(null, "the same hooks with Byte Buddy `Advice` (no configuration, no engine)", false),
-        NO_AGENT_LOADING(Variant.NO_AGENT, "no agent, loading classes first", true),
-        ACTIVE_LOADING(Variant.ACTIVE, "retry + tagging, loading classes first", true);
+        NO_AGENT(Variant.NO_AGENT, null, false, false),
+        EMPTY_AGENT(null, "an agent whose premain does nothing (what any `-javaagent` costs)", false, false),
+        UNMATCHED(Variant.UNMATCHED, null, false, false),
+        ACTIVE(Variant.ACTIVE, null, false, false),
+        BYTE_BUDDY_ADVICE(null, "the same hooks with Byte Buddy `Advice` (no configuration, no engine)", false, false),
+        NO_AGENT_LOADING(Variant.NO_AGENT, "no agent, loading classes first", true, false),
+        ACTIVE_LOADING(Variant.ACTIVE, "retry + tagging, loading classes first", true, false),
+        NO_AGENT_LONG_CLASS_PATH(Variant.NO_AGENT, "no agent, a long class path", false, true),
+        ACTIVE_LONG_CLASS_PATH(Variant.ACTIVE, "retry + tagging, a long class path", false, true);
 
         final Variant variant;
         private final String label;
         /** Whether the application loads {@link #LOADED_CLASSES} classes before its call. */
         final boolean loadsClasses;
+        /** Whether {@link #CLASS_PATH_JARS} jars follow the application's classes on its class path. */
+        final boolean longClassPath;
 
-        Launch(Variant variant, String label, boolean loadsClasses) {
+        Launch(Variant variant, String label, boolean loadsClasses, boolean longClassPath) {
             this.variant = variant;
             this.label = label;
             this.loadsClasses = loadsClasses;
+            this.longClassPath = longClassPath;
         }
 
         String label() {
@@ -99,6 +120,7 @@ public final class StartupRun {
     public Markdown run(Markdown md) throws Exception {
         Path work = options.work.resolve("startup");
         Path app = copyApp(work.resolve("app"));
+        String longClassPath = app + File.pathSeparator + writeJars(work.resolve("jars"));
         byteBuddyAgent = ByteBuddyHooksJar.write(io.tailguard.bench.RunOptions.ownJar(), work.resolve("bytebuddy"));
         emptyAgent = ByteBuddyHooksJar.writeEmpty(io.tailguard.bench.RunOptions.ownJar(), work.resolve("empty"));
         double loadBefore = Machine.loadAverage();
@@ -114,9 +136,15 @@ public final class StartupRun {
             for (int i = 0; i < runs + DISCARDED; i++) {
                 shuffle(sequence, order);
                 for (Launch variant : sequence) {
-                    double[] ms = once(variant, app, work,
-                            server.url(variant.loadsClasses ? "/startup-loading" : "/startup"));
+                    double[] ms = once(variant, variant.longClassPath ? longClassPath : app.toString(), work,
+                            server.url(variant.loadsClasses ? "/startup-loading"
+                                    : variant.longClassPath ? "/startup-long-class-path" : "/startup"));
                     if (i >= DISCARDED) {
+                        if (variant.longClassPath) {
+                            longClassPathResponse.computeIfAbsent(variant, v -> new ArrayList<>()).add(ms[1]);
+                            premain.computeIfAbsent(variant, v -> new ArrayList<>()).add(ms[3]);
+                            continue;
+                        }
                         if (variant.loadsClasses) {
                             loading.computeIfAbsent(variant, v -> new ArrayList<>()).add(ms[4]);
                             continue;
@@ -139,7 +167,7 @@ public final class StartupRun {
      * @return ms to exit, to the first response, the first call's own time, premain (-1 without the
      *     agent), loading the classes (NaN when it loads none)
      */
-    private double[] once(Launch variant, Path app, Path work, String url) throws Exception {
+    private double[] once(Launch variant, String classPath, Path work, String url) throws Exception {
         List<String> command = new ArrayList<>();
         command.add(options.java);
         if (variant.variant != null) {
@@ -149,8 +177,11 @@ public final class StartupRun {
             Path agent = variant == Launch.EMPTY_AGENT ? emptyAgent : byteBuddyAgent;
             command.add("-javaagent:" + agent.toAbsolutePath());
         }
+        if (variant.longClassPath) {
+            command.add("-D" + StartupApp.OPEN_CLASS_PATH + "=true");
+        }
         command.add("-cp");
-        command.add(app.toString());
+        command.add(classPath);
         command.add(StartupApp.class.getName());
         command.add(url);
         if (variant.loadsClasses) {
@@ -192,7 +223,7 @@ public final class StartupRun {
         if (output.contains("[bench] hooked jdk.internal.net.http.HttpClientImpl")) {
             hookedByByteBuddy.incrementAndGet();
         }
-        if (variant == Launch.ACTIVE && premainMs < 0) {
+        if (variant.variant == Variant.ACTIVE && premainMs < 0) {
             throw new IllegalStateException("the agent's status reports no premain time: " + output);
         }
         if (variant.loadsClasses && Double.isNaN(loadingMs)) {
@@ -209,6 +240,46 @@ public final class StartupRun {
             Files.write(file, in.readAllBytes());
         }
         return dir;
+    }
+
+    /**
+     * Writes {@link #CLASS_PATH_JARS} jars of {@link #ENTRIES_PER_JAR} small entries each, none of
+     * which any class loader is ever asked for. One in {@link #MULTI_RELEASE_EVERY} is a multi-release
+     * jar, as a quarter of a service's libraries commonly are (those that ship a {@code module-info}
+     * for Java 9 and later): the JDK looks a name up in such a jar once per Java version it may hold
+     * an entry for.
+     *
+     * @return their paths, as a class path
+     */
+    private static String writeJars(Path dir) throws IOException {
+        Files.createDirectories(dir);
+        List<String> paths = new ArrayList<>();
+        byte[] content = "x".getBytes(StandardCharsets.US_ASCII);
+        for (int j = 0; j < CLASS_PATH_JARS; j++) {
+            Path jar = dir.resolve(String.format(Locale.ROOT, "lib%03d.jar", j));
+            Manifest manifest = new Manifest();
+            manifest.getMainAttributes().put(Attributes.Name.MANIFEST_VERSION, "1.0");
+            boolean multiRelease = j % MULTI_RELEASE_EVERY == 0;
+            if (multiRelease) {
+                manifest.getMainAttributes().put(Attributes.Name.MULTI_RELEASE, "true");
+            }
+            try (JarOutputStream out = new JarOutputStream(Files.newOutputStream(jar), manifest)) {
+                if (multiRelease) {
+                    out.putNextEntry(new JarEntry(String.format(Locale.ROOT,
+                            "META-INF/versions/11/com/example/lib%03d/p0/Entry000.txt", j)));
+                    out.write(content);
+                    out.closeEntry();
+                }
+                for (int e = 0; e < ENTRIES_PER_JAR; e++) {
+                    out.putNextEntry(new JarEntry(String.format(Locale.ROOT, "com/example/lib%03d/p%d/Entry%03d.txt",
+                            j, e % 10, e)));
+                    out.write(content);
+                    out.closeEntry();
+                }
+            }
+            paths.add(jar.toString());
+        }
+        return String.join(File.pathSeparator, paths);
     }
 
     private static void shuffle(List<Launch> list, SplittableRandom random) {
@@ -270,6 +341,23 @@ public final class StartupRun {
         List<Double> plain = loading.get(Launch.NO_AGENT_LOADING);
         List<Double> agented = loading.get(Launch.ACTIVE_LOADING);
         double[] extra = extra(plain, agented);
+        List<Double> longPlain = longClassPathResponse.get(Launch.NO_AGENT_LONG_CLASS_PATH);
+        List<Double> longAgented = longClassPathResponse.get(Launch.ACTIVE_LONG_CLASS_PATH);
+        md.paragraph("A long class path: the same application with " + CLASS_PATH_JARS + " jars of "
+                + ENTRIES_PER_JAR + " entries each after its own classes on its class path (as with `-cp 'lib/*'`), "
+                + "every one of them opened before it builds its client (as by an application that has loaded "
+                + "its own classes), " + runs + " runs each: to the first response "
+                + Markdown.num(Stats.median(longPlain), 0) + " ms without the agent, "
+                + Markdown.num(Stats.median(longAgented), 0) + " ms with it (retry + tagging), "
+                + extraCell(longPlain, longAgented) + " more, against "
+                + extraCell(firstResponse.get(Launch.NO_AGENT), firstResponse.get(Launch.ACTIVE))
+                + " with its own classes alone: " + cell(extraBeyond(firstResponse.get(Launch.NO_AGENT),
+                        firstResponse.get(Launch.ACTIVE), longPlain, longAgented))
+                + " more with the long class path (differences of medians [95% CI]). premain, which loads most "
+                + "of the agent's classes, took " + meanCell(premain.get(Launch.ACTIVE_LONG_CLASS_PATH))
+                + " ms there against " + meanCell(premain.get(Launch.ACTIVE)) + " (mean [95% CI]). The JVM puts "
+                + "the agent jar last on the class path, so the class loader looks for each of the agent's "
+                + "classes in every jar before it.");
         md.paragraph("Class loading: the same application loading " + String.format(Locale.ROOT, "%,d", loadedClasses)
                 + " classes of `java.desktop` (not initialised) before it builds its client, as a larger "
                 + "application loads its framework, "
@@ -327,6 +415,22 @@ public final class StartupRun {
         List<Double> boot = new ArrayList<>();
         for (int b = 0; b < 2000; b++) {
             boot.add(Stats.median(resample(with, random)) - Stats.median(resample(base, random)));
+        }
+        return new double[] {point, Stats.percentileOf(boot, 2.5), Stats.percentileOf(boot, 97.5)};
+    }
+
+    /**
+     * How much more {@code with2} adds to {@code base2} than {@code with1} to {@code base1}
+     * (differences of medians), with a 95% bootstrap interval: resampling each list's runs
+     * independently, 2,000 times.
+     */
+    static double[] extraBeyond(List<Double> base1, List<Double> with1, List<Double> base2, List<Double> with2) {
+        double point = Stats.median(with2) - Stats.median(base2) - (Stats.median(with1) - Stats.median(base1));
+        SplittableRandom random = new SplittableRandom(7);
+        List<Double> boot = new ArrayList<>();
+        for (int b = 0; b < 2000; b++) {
+            boot.add(Stats.median(resample(with2, random)) - Stats.median(resample(base2, random))
+                    - Stats.median(resample(with1, random)) + Stats.median(resample(base1, random)));
         }
         return new double[] {point, Stats.percentileOf(boot, 2.5), Stats.percentileOf(boot, 97.5)};
     }
