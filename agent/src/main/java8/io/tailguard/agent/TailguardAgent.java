@@ -9,7 +9,8 @@ import java.lang.reflect.Method;
  * {@code Main-Class}). It is compiled for Java 8 and uses only Java 8 API, without lambdas or
  * {@code invokedynamic}, because a JVM that cannot load the premain class aborts: on a Java older than
  * the agent supports, this class writes one line and returns, and the application starts untouched.
- * On a supported Java it hands over, by name, to classes compiled for Java 11.
+ * On a supported Java it hands over, by name, to classes compiled for Java 11, which premain and
+ * agentmain load through an {@link AgentClassLoader}.
  */
 public final class TailguardAgent {
 
@@ -18,7 +19,21 @@ public final class TailguardAgent {
     static final String START_CLASS = "io.tailguard.agent.AgentStart";
     static final String CLI_CLASS = "io.tailguard.agent.cli.Cli";
 
+    /** The loader of the agent's classes, once premain or an attach has made it ({@link #agentClasses}). */
+    private static ClassLoader agentClasses;
+
     private TailguardAgent() {
+    }
+
+    /**
+     * One {@link AgentClassLoader} per JVM: an attach that changes the configuration must reach the
+     * classes premain started.
+     */
+    private static synchronized ClassLoader agentClasses() {
+        if (agentClasses == null) {
+            agentClasses = AgentClassLoader.forJarOf(TailguardAgent.class);
+        }
+        return agentClasses;
     }
 
     public static void premain(String arguments, Instrumentation instrumentation) {
@@ -62,7 +77,7 @@ public final class TailguardAgent {
                         + java + ": the application runs without the agent");
                 return;
             }
-            Class<?> start = Class.forName(START_CLASS, true, TailguardAgent.class.getClassLoader());
+            Class<?> start = Class.forName(START_CLASS, true, agentClasses());
             start.getMethod(entry, String.class, Instrumentation.class).invoke(null, arguments, instrumentation);
         } catch (Throwable failure) {
             // AgentStart never throws; this is a jar without it, or a JVM that cannot link it.

@@ -34,7 +34,9 @@ class Java8EntryClassTest {
             "java/lang/System", "java/lang/Integer", "java/lang/Throwable", "java/lang/ClassLoader",
             "java/lang/ClassNotFoundException", "java/lang/NumberFormatException", "java/io/PrintStream",
             "java/lang/instrument/Instrumentation", "java/lang/reflect/Method",
-            "java/lang/reflect/InvocationTargetException");
+            "java/lang/reflect/InvocationTargetException",
+            // Compiled with this class for Java 8 (checked below), and used only on a supported Java.
+            "io/tailguard/agent/AgentClassLoader");
 
     /** Every JDK method and field the entry class may use, with its descriptor; each is Java 8 API. */
     private static final Set<String> JAVA8_MEMBERS = Set.of(
@@ -58,30 +60,13 @@ class Java8EntryClassTest {
             "java/lang/StringBuilder.append(Ljava/lang/String;)Ljava/lang/StringBuilder;",
             "java/lang/StringBuilder.append(I)Ljava/lang/StringBuilder;",
             "java/lang/StringBuilder.append(Ljava/lang/Object;)Ljava/lang/StringBuilder;",
-            "java/lang/StringBuilder.toString()Ljava/lang/String;");
+            "java/lang/StringBuilder.toString()Ljava/lang/String;",
+            "io/tailguard/agent/AgentClassLoader.forJarOf(Ljava/lang/Class;)Ljava/lang/ClassLoader;");
 
     @Test
     void theEntryClassIsJava8BytecodeThatUsesOnlyJava8Api() throws Exception {
-        byte[] classFile;
-        try (InputStream in = Java8EntryClassTest.class.getResourceAsStream("/" + SELF + ".class")) {
-            classFile = in.readAllBytes();
-        }
-        int major = ((classFile[6] & 0xff) << 8) | (classFile[7] & 0xff);
-        assertEquals(52, major, "class file version of Java 8");
-
-        ClassReader reader = new ClassReader(classFile);
-        List<String> constantKinds = new ArrayList<>();
-        for (int i = 1; i < reader.getItemCount(); i++) {
-            int offset = reader.getItem(i);
-            if (offset > 0) {
-                int tag = classFile[offset - 1];
-                // 15 MethodHandle, 16 MethodType, 17 Dynamic, 18 InvokeDynamic, 19 Module, 20 Package
-                if (tag >= 15) {
-                    constantKinds.add("constant pool tag " + tag);
-                }
-            }
-        }
-        assertEquals(List.of(), constantKinds, "no method handles, invokedynamic or module constants");
+        byte[] classFile = classFile(SELF);
+        ClassReader reader = java8WithoutMethodHandles(classFile);
 
         Set<String> types = new TreeSet<>();
         Set<String> members = new TreeSet<>();
@@ -174,6 +159,43 @@ class Java8EntryClassTest {
         assertEquals(Set.of(), unknownMembers, "methods and fields not known to be in Java 8");
         assertTrue(members.contains("java/lang/Class.forName(Ljava/lang/String;ZLjava/lang/ClassLoader;)Ljava/lang/Class;"),
                 "the walk saw the hand-over: " + members);
+    }
+
+    /**
+     * The class loader the entry class makes is compiled with it, for Java 8 (the release flag
+     * holds it to Java 8 API): the entry class names it, and a Java 8 JVM may load it to verify
+     * the entry class.
+     */
+    @Test
+    void theAgentClassLoaderIsJava8BytecodeToo() throws Exception {
+        java8WithoutMethodHandles(classFile("io/tailguard/agent/AgentClassLoader"));
+    }
+
+    private static byte[] classFile(String name) throws Exception {
+        try (InputStream in = Java8EntryClassTest.class.getResourceAsStream("/" + name + ".class")) {
+            return in.readAllBytes();
+        }
+    }
+
+    /** Asserts class file version 52 and no method handle, invokedynamic or module constants. */
+    private static ClassReader java8WithoutMethodHandles(byte[] classFile) {
+        int major = ((classFile[6] & 0xff) << 8) | (classFile[7] & 0xff);
+        assertEquals(52, major, "class file version of Java 8");
+
+        ClassReader reader = new ClassReader(classFile);
+        List<String> constantKinds = new ArrayList<>();
+        for (int i = 1; i < reader.getItemCount(); i++) {
+            int offset = reader.getItem(i);
+            if (offset > 0) {
+                int tag = classFile[offset - 1];
+                // 15 MethodHandle, 16 MethodType, 17 Dynamic, 18 InvokeDynamic, 19 Module, 20 Package
+                if (tag >= 15) {
+                    constantKinds.add("constant pool tag " + tag);
+                }
+            }
+        }
+        assertEquals(List.of(), constantKinds, "no method handles, invokedynamic or module constants");
+        return reader;
     }
 
     @Test
