@@ -119,33 +119,24 @@ final class AgentClassLoader extends ClassLoader {
         return defineClass(name, bytes, 0, bytes.length, domain);
     }
 
+    /** The entry's bytes: a jar's central directory gives every entry's size. */
     private byte[] read(JarEntry entry) throws IOException {
+        long size = entry.getSize();
+        if (size < 0 || size > Integer.MAX_VALUE) {
+            throw new IOException(entry.getName() + " has no size in the jar's directory");
+        }
+        byte[] bytes = new byte[(int) size];
         InputStream in = jar.getInputStream(entry);
         try {
-            long size = entry.getSize();
-            byte[] bytes = new byte[size >= 0 ? (int) size : 8192];
             int length = 0;
-            while (true) {
-                if (length == bytes.length) {
-                    if (size >= 0) {
-                        break;
-                    }
-                    byte[] larger = new byte[bytes.length * 2];
-                    System.arraycopy(bytes, 0, larger, 0, length);
-                    bytes = larger;
-                }
+            while (length < bytes.length) {
                 int n = in.read(bytes, length, bytes.length - length);
                 if (n < 0) {
-                    break;
+                    throw new IOException(entry.getName() + " ends after " + length + " of its " + size + " bytes");
                 }
                 length += n;
             }
-            if (length == bytes.length) {
-                return bytes;
-            }
-            byte[] exact = new byte[length];
-            System.arraycopy(bytes, 0, exact, 0, length);
-            return exact;
+            return bytes;
         } finally {
             in.close();
         }
