@@ -4,13 +4,10 @@ import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.lang.instrument.Instrumentation;
-import java.net.URISyntaxException;
-import java.net.URL;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.nio.file.StandardCopyOption;
-import java.security.CodeSource;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -140,45 +137,17 @@ final class BootstrapClasses {
     }
 
     /**
-     * An entry of the agent jar, read from the jar file the agent class came from: looking it up as
-     * a class loader resource first searches the modules of the application class loader and then
-     * opens a {@code jar:} URL connection, some twenty JDK classes loaded on the startup path for
-     * one read. The jar file is the one the class loader has open (the JDK shares its index). From
-     * a directory of classes (the agent's own tests), as a resource.
+     * An entry of the agent jar: {@link AgentClassLoader} reads it from the jar it holds open,
+     * without the {@code jar:} URL connection (some twenty JDK classes on the startup path) a
+     * resource of the system class loader would open. From a directory of classes (the agent's own
+     * tests), as a resource of that loader.
      */
     static byte[] read(Class<?> owner, String resource) throws IOException {
-        Path jar = jarOf(owner);
-        if (jar != null) {
-            try (JarFile file = new JarFile(jar.toFile(), false)) {
-                JarEntry entry = file.getJarEntry(resource.substring(1));
-                if (entry == null) {
-                    throw new IOException(resource + " is missing from the agent jar");
-                }
-                try (InputStream in = file.getInputStream(entry)) {
-                    return in.readAllBytes();
-                }
-            }
-        }
         try (InputStream in = owner.getResourceAsStream(resource)) {
             if (in == null) {
                 throw new IOException(resource + " is missing from the agent jar");
             }
             return in.readAllBytes();
-        }
-    }
-
-    /** The jar file {@code owner} was loaded from, or {@code null} when it was not loaded from a local jar. */
-    private static Path jarOf(Class<?> owner) {
-        try {
-            CodeSource source = owner.getProtectionDomain().getCodeSource();
-            URL location = source == null ? null : source.getLocation();
-            if (location == null || !"file".equals(location.getProtocol())) {
-                return null;
-            }
-            Path path = Paths.get(location.toURI());
-            return Files.isRegularFile(path) ? path : null;
-        } catch (URISyntaxException | RuntimeException unusual) {
-            return null;
         }
     }
 
