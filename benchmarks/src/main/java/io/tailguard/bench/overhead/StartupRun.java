@@ -72,8 +72,6 @@ public final class StartupRun {
     private final Map<Launch, List<Double>> premain = new EnumMap<>(Launch.class);
     /** The class-loading launches' own timing of their loading. */
     private final Map<Launch, List<Double>> loading = new EnumMap<>(Launch.class);
-    /** The long-class-path launches' time to the first response. */
-    private final Map<Launch, List<Double>> longClassPathResponse = new EnumMap<>(Launch.class);
     /** How many classes the class-loading launches defined (the same in every run). */
     private int loadedClasses;
     private final AtomicInteger tagged = new AtomicInteger();
@@ -140,11 +138,6 @@ public final class StartupRun {
                             server.url(variant.loadsClasses ? "/startup-loading"
                                     : variant.longClassPath ? "/startup-long-class-path" : "/startup"));
                     if (i >= DISCARDED) {
-                        if (variant.longClassPath) {
-                            longClassPathResponse.computeIfAbsent(variant, v -> new ArrayList<>()).add(ms[1]);
-                            premain.computeIfAbsent(variant, v -> new ArrayList<>()).add(ms[3]);
-                            continue;
-                        }
                         if (variant.loadsClasses) {
                             loading.computeIfAbsent(variant, v -> new ArrayList<>()).add(ms[4]);
                             continue;
@@ -341,8 +334,8 @@ public final class StartupRun {
         List<Double> plain = loading.get(Launch.NO_AGENT_LOADING);
         List<Double> agented = loading.get(Launch.ACTIVE_LOADING);
         double[] extra = extra(plain, agented);
-        List<Double> longPlain = longClassPathResponse.get(Launch.NO_AGENT_LONG_CLASS_PATH);
-        List<Double> longAgented = longClassPathResponse.get(Launch.ACTIVE_LONG_CLASS_PATH);
+        List<Double> longPlain = firstResponse.get(Launch.NO_AGENT_LONG_CLASS_PATH);
+        List<Double> longAgented = firstResponse.get(Launch.ACTIVE_LONG_CLASS_PATH);
         md.paragraph("A long class path: the same application with " + CLASS_PATH_JARS + " jars of "
                 + ENTRIES_PER_JAR + " entries each after its own classes on its class path (as with `-cp 'lib/*'`), "
                 + "every one of them opened before it builds its client (as by an application that has loaded "
