@@ -23,7 +23,8 @@ import org.eclipse.jetty.util.Callback;
  * HTTPS and forwarding ({@link ProxyHandler.Forward}) for plain HTTP. It answers for host names no
  * resolver knows, which it reaches at 127.0.0.1, so an application can only get there through it;
  * and it records the header block of every request it was sent, {@code CONNECT}s included. One
- * {@link #requiring} credentials challenges the plain HTTP requests it forwards without them.
+ * {@link #requiring} credentials challenges the plain HTTP requests it forwards and the
+ * {@code CONNECT}s it is sent without them.
  */
 public final class ForwardProxy implements AutoCloseable {
 
@@ -86,11 +87,7 @@ public final class ForwardProxy implements AutoCloseable {
             @Override
             public boolean handle(Request request, Response response, Callback callback) {
                 seen.add(new Seen(request.getMethod(), request.getHttpURI().asString(), request.getHeaders().asImmutable()));
-                if (authorization != null
-                        && !authorization.equals(request.getHeaders().get(HttpHeader.PROXY_AUTHORIZATION))) {
-                    response.setStatus(407);
-                    response.getHeaders().put(HttpHeader.PROXY_AUTHENTICATE, "Basic realm=\"proxy\"");
-                    Content.Sink.write(response, true, "credentials, please", callback);
+                if (challenged(request, response, callback)) {
                     return true;
                 }
                 return super.handle(request, response, callback);
@@ -106,7 +103,9 @@ public final class ForwardProxy implements AutoCloseable {
             @Override
             protected void handleConnect(Request request, Response response, Callback callback, String serverAddress) {
                 seen.add(new Seen(request.getMethod(), serverAddress, request.getHeaders().asImmutable()));
-                super.handleConnect(request, response, callback, serverAddress);
+                if (!challenged(request, response, callback)) {
+                    super.handleConnect(request, response, callback, serverAddress);
+                }
             }
 
             @Override
@@ -114,6 +113,17 @@ public final class ForwardProxy implements AutoCloseable {
                 return hostNames.contains(host) ? new InetSocketAddress("127.0.0.1", port) : super.newConnectAddress(host, port);
             }
         });
+    }
+
+    /** Answers {@code 407} with a Basic challenge where credentials are required and the request lacks them. */
+    private boolean challenged(Request request, Response response, Callback callback) {
+        if (authorization == null || authorization.equals(request.getHeaders().get(HttpHeader.PROXY_AUTHORIZATION))) {
+            return false;
+        }
+        response.setStatus(407);
+        response.getHeaders().put(HttpHeader.PROXY_AUTHENTICATE, "Basic realm=\"proxy\"");
+        Content.Sink.write(response, true, "credentials, please", callback);
+        return true;
     }
 
     public int port() {
