@@ -2,6 +2,8 @@ package io.tailguard.it.app;
 
 import java.io.ByteArrayInputStream;
 import java.io.InputStream;
+import java.net.CookieManager;
+import java.net.CookiePolicy;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -18,7 +20,7 @@ import java.util.concurrent.TimeUnit;
 /**
  * The JDK HttpClient, blocking ({@code send}) and asynchronous ({@code sendAsync}); with
  * {@code credentials} or {@code proxyCredentials} ({@link Login}), a client with an
- * {@code authenticator}.
+ * {@code authenticator}; with {@code cookies=on}, one with a {@code CookieManager}.
  */
 public abstract class JdkDriver implements ClientDriver {
 
@@ -28,6 +30,8 @@ public abstract class JdkDriver implements ClientDriver {
     private HttpClient following;
     /** By {@link Login}: clients that answer a server's or a proxy's challenges, made on first use. */
     private final Map<String, HttpClient> authenticating = new ConcurrentHashMap<>();
+    /** Made on first use: a client that keeps the cookies its servers set and sends them back. */
+    private HttpClient keepingCookies;
 
     @Override
     public Map<String, String> call(Map<String, String> call) throws Exception {
@@ -35,6 +39,7 @@ public abstract class JdkDriver implements ClientDriver {
         Login login = Login.of(call);
         HttpClient chosen = login != null ? authenticating.computeIfAbsent(Login.key(call),
                         key -> HttpClient.newBuilder().authenticator(login.authenticator()).build())
+                : "on".equals(call.get("cookies")) ? keepingCookies()
                 : "1.1".equals(call.get("version")) ? http11
                 : "follow".equals(call.get("redirects")) ? following() : client;
         boolean stream = "inputStream".equals(call.get("handler"));
@@ -69,6 +74,13 @@ public abstract class JdkDriver implements ClientDriver {
         }
         result.put("elapsedMs", Long.toString((System.nanoTime() - start) / 1_000_000));
         return result;
+    }
+
+    private synchronized HttpClient keepingCookies() {
+        if (keepingCookies == null) {
+            keepingCookies = HttpClient.newBuilder().cookieHandler(new CookieManager(null, CookiePolicy.ACCEPT_ALL)).build();
+        }
+        return keepingCookies;
     }
 
     private synchronized HttpClient following() {

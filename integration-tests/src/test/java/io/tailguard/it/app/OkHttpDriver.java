@@ -2,15 +2,21 @@ package io.tailguard.it.app;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import okhttp3.Authenticator;
 import okhttp3.Call;
+import okhttp3.Cookie;
+import okhttp3.CookieJar;
+import okhttp3.HttpUrl;
 import okhttp3.Callback;
 import okhttp3.Credentials;
 import okhttp3.Interceptor;
@@ -36,7 +42,8 @@ import okio.BufferedSink;
  * {@code X-Nested-Url} has the application interceptor first make a call of its own to that URL, on
  * the same thread; one with {@code X-Id-From-Interceptor} has the network interceptor set
  * {@code X-Request-ID} to its value. With {@code credentials} or {@code proxyCredentials}
- * ({@link Login}) the client has an {@code authenticator} or {@code proxyAuthenticator}.
+ * ({@link Login}) the client has an {@code authenticator} or {@code proxyAuthenticator}; with
+ * {@code cookies=on}, a {@code CookieJar} that keeps what its servers set.
  */
 public abstract class OkHttpDriver implements ClientDriver {
 
@@ -48,6 +55,26 @@ public abstract class OkHttpDriver implements ClientDriver {
     private static final Map<String, OkHttpClient> AUTHENTICATING = new ConcurrentHashMap<>();
     private static final Map<String, Call> CALLS = new ConcurrentHashMap<>();
     private static final Map<String, AtomicInteger> CALLBACKS = new ConcurrentHashMap<>();
+    /** Every cookie any server set, sent back where it matches: an application's cookie jar. */
+    private static final CookieJar KEPT_COOKIES = new CookieJar() {
+        private final List<Cookie> kept = new CopyOnWriteArrayList<>();
+
+        @Override
+        public void saveFromResponse(HttpUrl url, List<Cookie> cookies) {
+            kept.addAll(cookies);
+        }
+
+        @Override
+        public List<Cookie> loadForRequest(HttpUrl url) {
+            List<Cookie> matching = new ArrayList<>();
+            for (Cookie cookie : kept) {
+                if (cookie.matches(url)) {
+                    matching.add(cookie);
+                }
+            }
+            return matching;
+        }
+    };
 
     private static OkHttpClient newClient() {
         OkHttpClient client = new OkHttpClient.Builder()
@@ -97,6 +124,9 @@ public abstract class OkHttpDriver implements ClientDriver {
             client = AUTHENTICATING.computeIfAbsent(Login.key(call) + "/" + call.getOrDefault("timeoutMs", "none"),
                     key -> login.forProxy() ? base.newBuilder().proxyAuthenticator(answering(login)).build()
                             : base.newBuilder().authenticator(answering(login)).build());
+        }
+        if ("on".equals(call.get("cookies"))) {
+            client = client.newBuilder().cookieJar(KEPT_COOKIES).build();
         }
         Call okCall = client.newCall(request(call));
         String key = call.get("key");

@@ -4,6 +4,9 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.net.CookieHandler;
+import java.net.CookieManager;
+import java.net.CookiePolicy;
 import java.net.HttpURLConnection;
 import java.net.URL;
 import java.nio.charset.StandardCharsets;
@@ -23,9 +26,16 @@ import java.util.Map;
  * {@code headerFields}, and {@code getContentLengthLong()} as {@code contentLength}.
  * {@code interrupted=true} makes the call on a thread whose interrupt flag is set.
  * {@code credentials} or {@code proxyCredentials} ({@link Login}) gives the connection an
- * {@code Authenticator}.
+ * {@code Authenticator}. {@code cookies=on} installs a {@code CookieManager} as the JVM's
+ * {@code CookieHandler} (from then on, for every connection, as an application does).
  */
 public final class UrlConnectionDriver implements ClientDriver {
+
+    private static synchronized void keepCookies() {
+        if (CookieHandler.getDefault() == null) {
+            CookieHandler.setDefault(new CookieManager(null, CookiePolicy.ACCEPT_ALL));
+        }
+    }
 
     @Override
     public Map<String, String> call(Map<String, String> call) {
@@ -33,6 +43,9 @@ public final class UrlConnectionDriver implements ClientDriver {
     }
 
     private static void exchange(Map<String, String> call, Map<String, String> result) throws IOException {
+        if ("on".equals(call.get("cookies"))) {
+            keepCookies();
+        }
         HttpURLConnection connection = (HttpURLConnection) new URL(call.get("url")).openConnection();
         connection.setRequestMethod(call.getOrDefault("method", "GET"));
         Outcomes.headers(call, connection::setRequestProperty);
