@@ -11,11 +11,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
+import java.util.stream.Stream;
 import mockwebserver3.MockResponse;
 import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
@@ -26,7 +28,9 @@ import org.junit.jupiter.params.provider.MethodSource;
  * agent matched by the proxy's address would be neither retried nor tagged. Over HTTPS the proxy
  * sees only the {@code CONNECT} that opens each tunnel, which must carry no tag; the tagged
  * attempts go through the tunnel, a hedge's too. Over plain HTTP the proxy forwards the attempts
- * themselves.
+ * themselves. The same holds for a proxy set on the client itself (the JDK client's {@code
+ * ProxySelector}, {@code URL.openConnection(Proxy)}, OkHttp's and Apache's {@code proxy}), in an
+ * application whose JVM names none.
  */
 @Timeout(120)
 class ThroughProxyTest {
@@ -39,28 +43,38 @@ class ThroughProxyTest {
     private static final SelfSignedTls TLS = SelfSignedTls.create(HOST, HEDGED);
     @AutoClose
     private static final ForwardProxy proxy = ForwardProxy.start(HOST, HEDGED);
-    private static final AgentedApp app = proxy.application(AgentedApp.withConfig(String.join("\n",
+    private static final String CONFIG = String.join("\n",
             "tailguard.policy.backend.hosts=" + HOST,
             "tailguard.policy.backend.tagging=true",
             "tailguard.policy.backend.retry.timeout=10s",
             "tailguard.policy.backend.retry.backoff.initial=10ms",
             "tailguard.policy.search.hosts=" + HEDGED,
             "tailguard.policy.search.tagging=true",
-            "tailguard.policy.search.hedge.delay=100ms")).trusting(TLS).everyClient());
+            "tailguard.policy.search.hedge.delay=100ms");
+    private static final AgentedApp app = proxy.application(AgentedApp.withConfig(CONFIG).trusting(TLS).everyClient());
+    /** The same application, its JVM naming no proxy: its clients are each given the proxy. */
+    @AutoClose
+    private static final AgentedApp proxiedByItsClients = AgentedApp.withConfig(CONFIG).trusting(TLS).everyClient().start();
 
     @BeforeEach
     void forgetEarlierRequests() {
         proxy.clear();
     }
 
+    /** Every client API, with the proxy named by the JVM's settings and set on the client itself. */
+    static Stream<Arguments> everyClientApiAndProxySetting() {
+        return AgentedApp.everyClientApi().flatMap(client -> Stream.of(Arguments.of(client, "jvm"), Arguments.of(client, "client")));
+    }
+
     @ParameterizedTest
-    @MethodSource("io.tailguard.it.AgentedApp#everyClientApi")
-    void overHttpsTheAttemptsGoTaggedThroughTheTunnelAndTheConnectCarriesNoTag(String client) throws Exception {
+    @MethodSource("everyClientApiAndProxySetting")
+    void overHttpsTheAttemptsGoTaggedThroughTheTunnelAndTheConnectCarriesNoTag(String client, String proxySetting)
+            throws Exception {
         try (TestServer server = new TestServer(TLS.serverSockets())) {
             server.enqueue(new MockResponse.Builder().code(502).body("bad gateway").build(), ok("through the tunnel"));
 
-            Map<String, String> result = app.call(Call.get(client, "https://" + HOST + ":" + server.port() + "/item")
-                    .option("systemProperties", "on"));
+            Map<String, String> result = call(proxySetting,
+                    Call.get(client, "https://" + HOST + ":" + server.port() + "/item"));
 
             assertEquals("200", result.get("status"), result.toString());
             assertEquals("through the tunnel", result.get("body"));
@@ -70,24 +84,18 @@ class ThroughProxyTest {
     }
 
     @ParameterizedTest
-    @MethodSource("io.tailguard.it.AgentedApp#everyClientApi")
-    void overPlainHttpTheProxyForwardsEachTaggedAttempt(String client) throws Exception {
+    @MethodSource("everyClientApiAndProxySetting")
+    void overPlainHttpTheProxyForwardsEachTaggedAttempt(String client, String proxySetting) throws Exception {
         try (TestServer server = new TestServer()) {
             server.enqueue(new MockResponse.Builder().code(502).body("bad gateway").build(), ok("forwarded"));
 
-            Map<String, String> result = app.call(Call.get(client, "http://" + HOST + ":" + server.port() + "/item")
-                    .option("systemProperties", "on"));
+            Map<String, String> result = call(proxySetting,
+                    Call.get(client, "http://" + HOST + ":" + server.port() + "/item"));
 
             assertEquals("200", result.get("status"), result.toString());
             assertEquals("forwarded", result.get("body"));
             assertRetriedWithTags(server);
-            List<ForwardProxy.Seen> seen = proxy.seen();
-            assertEquals(List.of("1", "2"), seen.stream().map(request -> request.headers.get("X-Attempt"))
-                    .collect(Collectors.toList()), "the proxy was sent each attempt: " + seen);
-            for (ForwardProxy.Seen request : seen) {
-                assertEquals("GET", request.method);
-                assertEquals("http://" + HOST + ":" + server.port() + "/item", request.target);
-            }
+            assertForwardedEachAttempt(server);
         }
     }
 
@@ -109,6 +117,26 @@ class ThroughProxyTest {
             // The primary's tunnel and handshake may outlast the hedge delay: the hedge may arrive first.
             server.takePrimaryAndHedge();
             assertOnlyUntaggedTunnelsTo(HEDGED + ":" + server.port());
+        }
+    }
+
+    /**
+     * The call, made by the application whose JVM names the proxy ({@code jvm}; Apache's clients
+     * built with {@code useSystemProperties()}) or by the one whose client is given it ({@code client}).
+     */
+    private static Map<String, String> call(String proxySetting, Call call) throws Exception {
+        return "jvm".equals(proxySetting) ? app.call(call.option("systemProperties", "on"))
+                : proxiedByItsClients.call(call.option("proxy", "127.0.0.1:" + proxy.port()));
+    }
+
+    /** The proxy forwarded the call's two attempts, in order, and was sent nothing else. */
+    private static void assertForwardedEachAttempt(TestServer server) {
+        List<ForwardProxy.Seen> seen = proxy.seen();
+        assertEquals(List.of("1", "2"), seen.stream().map(request -> request.headers.get("X-Attempt"))
+                .collect(Collectors.toList()), "the proxy was sent each attempt: " + seen);
+        for (ForwardProxy.Seen request : seen) {
+            assertEquals("GET", request.method);
+            assertEquals("http://" + HOST + ":" + server.port() + "/item", request.target);
         }
     }
 

@@ -8,6 +8,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.http.HttpEntityEnclosingRequest;
+import org.apache.http.HttpHost;
 import org.apache.http.HttpResponse;
 import org.apache.http.client.methods.HttpUriRequest;
 import org.apache.http.concurrent.FutureCallback;
@@ -136,7 +137,7 @@ public abstract class Apache4AsyncDriver implements ClientDriver {
 
     private Pooled pooled(Map<String, String> call) {
         String key = call.getOrDefault("pool", "default") + "/" + call.getOrDefault("systemProperties", "off") + "/"
-                + Login.key(call);
+                + Login.key(call) + "/" + ClientProxy.key(call);
         return clients.computeIfAbsent(key, k -> {
             try {
                 PoolingNHttpClientConnectionManager connections =
@@ -149,6 +150,10 @@ public abstract class Apache4AsyncDriver implements ClientDriver {
                 HttpAsyncClientBuilder builder = HttpAsyncClients.custom().setConnectionManager(connections);
                 if ("on".equals(call.get("systemProperties"))) {
                     builder.useSystemProperties();
+                }
+                ClientProxy proxy = ClientProxy.of(call);
+                if (proxy != null) {
+                    builder.setProxy(new HttpHost(proxy.host, proxy.port));
                 }
                 Login login = Login.of(call);
                 if (login != null) {

@@ -64,7 +64,7 @@ public abstract class Apache4Driver implements ClientDriver {
     private Pooled pooled(Map<String, String> call) {
         String key = call.getOrDefault("pool", "default") + "/" + call.getOrDefault("clientRetry", "on") + "/"
                 + call.getOrDefault("statusRetry", "off") + "/" + call.getOrDefault("systemProperties", "off") + "/"
-                + Login.key(call);
+                + Login.key(call) + "/" + ClientProxy.key(call);
         return clients.computeIfAbsent(key, k -> {
             PoolingHttpClientConnectionManager connections = new PoolingHttpClientConnectionManager();
             if (call.containsKey("pool")) {
@@ -79,6 +79,10 @@ public abstract class Apache4Driver implements ClientDriver {
             }
             if ("on".equals(call.get("systemProperties"))) {
                 builder.useSystemProperties();
+            }
+            ClientProxy proxy = ClientProxy.of(call);
+            if (proxy != null) {
+                builder.setProxy(new HttpHost(proxy.host, proxy.port));
             }
             Login login = Login.of(call);
             if (login != null) {

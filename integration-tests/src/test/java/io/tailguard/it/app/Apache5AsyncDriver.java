@@ -15,6 +15,7 @@ import org.apache.hc.client5.http.impl.nio.PoolingAsyncClientConnectionManager;
 import org.apache.hc.client5.http.impl.nio.PoolingAsyncClientConnectionManagerBuilder;
 import org.apache.hc.core5.http.ContentType;
 import org.apache.hc.core5.http.Header;
+import org.apache.hc.core5.http.HttpHost;
 import org.apache.hc.core5.http.HttpResponse;
 import org.apache.hc.core5.http.Message;
 import org.apache.hc.core5.http.nio.AsyncEntityProducer;
@@ -58,7 +59,7 @@ public abstract class Apache5AsyncDriver implements ClientDriver {
     private Pooled pooled(Map<String, String> call) {
         String key = call.getOrDefault("pool", "default") + "/" + call.getOrDefault("clientRetry", "on") + "/"
                 + call.getOrDefault("version", "negotiate") + "/" + call.getOrDefault("multiplexing", "off") + "/"
-                + call.getOrDefault("systemProperties", "off") + "/" + Login.key(call);
+                + call.getOrDefault("systemProperties", "off") + "/" + Login.key(call) + "/" + ClientProxy.key(call);
         return clients.computeIfAbsent(key, k -> {
             PoolingAsyncClientConnectionManagerBuilder connections = PoolingAsyncClientConnectionManagerBuilder.create();
             if (call.containsKey("pool")) {
@@ -80,6 +81,10 @@ public abstract class Apache5AsyncDriver implements ClientDriver {
             }
             if ("on".equals(call.get("systemProperties"))) {
                 builder.useSystemProperties();
+            }
+            ClientProxy proxy = ClientProxy.of(call);
+            if (proxy != null) {
+                builder.setProxy(new HttpHost(proxy.host, proxy.port));
             }
             Login login = Login.of(call);
             if (login != null) {

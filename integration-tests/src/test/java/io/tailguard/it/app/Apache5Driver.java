@@ -69,7 +69,7 @@ public abstract class Apache5Driver implements ClientDriver {
 
     private Pooled pooled(Map<String, String> call) {
         String key = call.getOrDefault("pool", "default") + "/" + call.getOrDefault("clientRetry", "on") + "/"
-                + call.getOrDefault("systemProperties", "off") + "/" + Login.key(call);
+                + call.getOrDefault("systemProperties", "off") + "/" + Login.key(call) + "/" + ClientProxy.key(call);
         return clients.computeIfAbsent(key, k -> {
             PoolingHttpClientConnectionManagerBuilder connections = PoolingHttpClientConnectionManagerBuilder.create();
             if (call.containsKey("pool")) {
@@ -84,6 +84,10 @@ public abstract class Apache5Driver implements ClientDriver {
             }
             if ("on".equals(call.get("systemProperties"))) {
                 builder.useSystemProperties();
+            }
+            ClientProxy proxy = ClientProxy.of(call);
+            if (proxy != null) {
+                builder.setProxy(new HttpHost(proxy.host, proxy.port));
             }
             Login login = Login.of(call);
             if (login != null) {

@@ -4,6 +4,7 @@ import java.io.ByteArrayInputStream;
 import java.io.InputStream;
 import java.net.CookieManager;
 import java.net.CookiePolicy;
+import java.net.ProxySelector;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -20,7 +21,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * The JDK HttpClient, blocking ({@code send}) and asynchronous ({@code sendAsync}); with
  * {@code credentials} or {@code proxyCredentials} ({@link Login}), a client with an
- * {@code authenticator}; with {@code cookies=on}, one with a {@code CookieManager}.
+ * {@code authenticator}; with {@code cookies=on}, one with a {@code CookieManager}; with
+ * {@code proxy} ({@link ClientProxy}), one with that proxy's {@code ProxySelector}.
  */
 public abstract class JdkDriver implements ClientDriver {
 
@@ -28,8 +30,11 @@ public abstract class JdkDriver implements ClientDriver {
     private final HttpClient http11 = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
     /** Made on first use: a client of its own starts a selector thread that other tests count. */
     private HttpClient following;
-    /** By {@link Login}: clients that answer a server's or a proxy's challenges, made on first use. */
-    private final Map<String, HttpClient> authenticating = new ConcurrentHashMap<>();
+    /**
+     * By {@link Login} and {@link ClientProxy}: clients that answer a server's or a proxy's
+     * challenges, or have a proxy of their own, made on first use.
+     */
+    private final Map<String, HttpClient> configured = new ConcurrentHashMap<>();
     /** Made on first use: a client that keeps the cookies its servers set and sends them back. */
     private HttpClient keepingCookies;
 
@@ -37,8 +42,18 @@ public abstract class JdkDriver implements ClientDriver {
     public Map<String, String> call(Map<String, String> call) throws Exception {
         HttpRequest request = request(call);
         Login login = Login.of(call);
-        HttpClient chosen = login != null ? authenticating.computeIfAbsent(Login.key(call),
-                        key -> HttpClient.newBuilder().authenticator(login.authenticator()).build())
+        ClientProxy proxy = ClientProxy.of(call);
+        HttpClient chosen = login != null || proxy != null
+                ? configured.computeIfAbsent(Login.key(call) + "/" + ClientProxy.key(call), key -> {
+                    HttpClient.Builder builder = HttpClient.newBuilder();
+                    if (login != null) {
+                        builder.authenticator(login.authenticator());
+                    }
+                    if (proxy != null) {
+                        builder.proxy(ProxySelector.of(proxy.address()));
+                    }
+                    return builder.build();
+                })
                 : "on".equals(call.get("cookies")) ? keepingCookies()
                 : "1.1".equals(call.get("version")) ? http11
                 : "follow".equals(call.get("redirects")) ? following() : client;

@@ -43,7 +43,8 @@ import okio.BufferedSink;
  * the same thread; one with {@code X-Id-From-Interceptor} has the network interceptor set
  * {@code X-Request-ID} to its value. With {@code credentials} or {@code proxyCredentials}
  * ({@link Login}) the client has an {@code authenticator} or {@code proxyAuthenticator}; with
- * {@code cookies=on}, a {@code CookieJar} that keeps what its servers set.
+ * {@code cookies=on}, a {@code CookieJar} that keeps what its servers set; with {@code proxy}
+ * ({@link ClientProxy}), that proxy.
  */
 public abstract class OkHttpDriver implements ClientDriver {
 
@@ -127,6 +128,10 @@ public abstract class OkHttpDriver implements ClientDriver {
         }
         if ("on".equals(call.get("cookies"))) {
             client = client.newBuilder().cookieJar(KEPT_COOKIES).build();
+        }
+        ClientProxy proxy = ClientProxy.of(call);
+        if (proxy != null) {
+            client = client.newBuilder().proxy(proxy.proxy()).build();
         }
         Call okCall = client.newCall(request(call));
         String key = call.get("key");

@@ -28,6 +28,7 @@ import java.util.Map;
  * {@code credentials} or {@code proxyCredentials} ({@link Login}) gives the connection an
  * {@code Authenticator}. {@code cookies=on} installs a {@code CookieManager} as the JVM's
  * {@code CookieHandler} (from then on, for every connection, as an application does).
+ * {@code proxy} ({@link ClientProxy}) opens the connection through that proxy.
  */
 public final class UrlConnectionDriver implements ClientDriver {
 
@@ -46,7 +47,10 @@ public final class UrlConnectionDriver implements ClientDriver {
         if ("on".equals(call.get("cookies"))) {
             keepCookies();
         }
-        HttpURLConnection connection = (HttpURLConnection) new URL(call.get("url")).openConnection();
+        ClientProxy proxy = ClientProxy.of(call);
+        URL url = new URL(call.get("url"));
+        HttpURLConnection connection = (HttpURLConnection) (proxy == null ? url.openConnection()
+                : url.openConnection(proxy.proxy()));
         connection.setRequestMethod(call.getOrDefault("method", "GET"));
         Outcomes.headers(call, connection::setRequestProperty);
         Login login = Login.of(call);
