@@ -3,6 +3,7 @@ package io.tailguard.it.servers;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.tailguard.it.AgentedApp;
 import io.tailguard.it.Call;
@@ -60,6 +61,7 @@ class ClientsOnEveryServerTest {
     }
 
     private static synchronized ScriptedServer server(ServerKind kind) {
+        assumeTrue(kind.installed(), kind + " is not installed on this machine (.ci/run installs it)");
         return SERVERS.computeIfAbsent(kind, ServerKind::start);
     }
 

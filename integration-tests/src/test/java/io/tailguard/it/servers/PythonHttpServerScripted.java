@@ -180,6 +180,11 @@ final class PythonHttpServerScripted implements ScriptedServer {
         } catch (IOException ignored) {
             // already gone
         }
+        awaitExit(process);
+    }
+
+    /** Waits up to five seconds for a server's process to end (its input closed, or asked to), then ends it. */
+    static void awaitExit(Process process) {
         try {
             if (!process.waitFor(5, TimeUnit.SECONDS)) {
                 process.destroyForcibly();

@@ -1,9 +1,10 @@
 package io.tailguard.it.servers;
 
 /**
- * The servers the client suites run against: MockWebServer, which the other tests use, and two
- * we did not write that behave as many real services do: they leave Nagle's algorithm on (no
- * {@code TCP_NODELAY}) and write the status line and headers, then the body, in two writes.
+ * The servers the client suites run against: MockWebServer, which the other tests use; two we
+ * did not write that behave as many real services do: they leave Nagle's algorithm on (no
+ * {@code TCP_NODELAY}) and write the status line and headers, then the body, in two writes; and
+ * nginx in front of MockWebServer, as many services are deployed.
  */
 public enum ServerKind {
 
@@ -26,7 +27,27 @@ public enum ServerKind {
         public ScriptedServer start() {
             return new PythonHttpServerScripted();
         }
+    },
+    /** nginx from the system's packages, as a reverse proxy in front of MockWebServer ({@link NginxFronted}). */
+    NGINX {
+        @Override
+        public ScriptedServer start() {
+            return new NginxFronted();
+        }
+
+        @Override
+        public boolean installed() {
+            return NginxFronted.installed();
+        }
     };
 
     public abstract ScriptedServer start();
+
+    /**
+     * Whether this machine has the server: nginx may be missing where {@code .ci/run} did not
+     * install it, and the tests against it are then skipped, saying so.
+     */
+    public boolean installed() {
+        return true;
+    }
 }
