@@ -43,7 +43,7 @@ public final class RunOptions {
     public List<String> modes = new ArrayList<>();
     /** lab: {@code ours} (TCP_NODELAY, one write per response) or {@code jdk} (com.sun.net.httpserver). */
     public String labServer = "ours";
-    /** never-worse: the servers to run against (ours, jdk, python); empty means all. */
+    /** never-worse: the servers to run against (ours, jdk, python, nginx); empty means all. */
     public List<String> servers = new ArrayList<>();
 
     public static RunOptions parse(String[] args) {

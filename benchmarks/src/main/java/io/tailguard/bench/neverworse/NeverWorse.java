@@ -11,9 +11,12 @@ import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -27,9 +30,10 @@ import java.util.concurrent.locks.LockSupport;
 
 /**
  * {@code never-worse}: does the agent leave alone what it does not act on? Every client API the
- * benchmarks carry, against three servers (ours with {@code TCP_NODELAY} and one write per
+ * benchmarks carry, against four servers (ours with {@code TCP_NODELAY} and one write per
  * response; the JDK's {@code com.sun.net.httpserver} and Python's {@code http.server}, which write
- * headers and body separately without {@code TCP_NODELAY}), open loop at 100 requests/s with a
+ * headers and body separately without {@code TCP_NODELAY}; nginx from the system's packages as a
+ * reverse proxy in front of ours, where it is installed), open loop at 100 requests/s with a
  * server latency of 2–8 ms, without the agent and with it in four configurations, each in its own
  * JVM, one server at a time so that the runs compared are minutes apart at most. Target: p50 and
  * p90 with the agent within 1 ms of without.
@@ -167,6 +171,76 @@ public final class NeverWorse {
             "server.serve_forever()",
             "");
 
+    private static final Path NGINX = Paths.get("/usr/sbin/nginx");
+
+    /**
+     * nginx (Debian's package) as services are often deployed: a reverse proxy in front of ours, one
+     * connection to it per request (nginx's default), in the foreground with its files in the work
+     * directory.
+     */
+    private Server nginx() throws IOException {
+        Server backend = mini();
+        int port;
+        try (ServerSocket free = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            port = free.getLocalPort();
+        }
+        Path dir = options.work.resolve("never-worse-nginx");
+        Files.createDirectories(dir);
+        Path conf = dir.resolve("nginx.conf");
+        Files.writeString(conf, String.join("\n",
+                "daemon off; master_process off; worker_processes 1; pid " + dir.resolve("nginx.pid") + ";",
+                "error_log stderr warn;",
+                "events { worker_connections 1024; }",
+                "http {",
+                "  access_log off;",
+                "  client_body_temp_path " + dir.resolve("body") + "; proxy_temp_path " + dir.resolve("proxy") + ";",
+                "  fastcgi_temp_path " + dir.resolve("fastcgi") + "; uwsgi_temp_path " + dir.resolve("uwsgi") + ";",
+                "  scgi_temp_path " + dir.resolve("scgi") + ";",
+                "  server { listen 127.0.0.1:" + port + "; location / { proxy_pass "
+                        + backend.url().replace("/never-worse", "") + "; } }",
+                "}", ""));
+        Process process = new ProcessBuilder(NGINX.toString(), "-e", "stderr", "-p", dir.toString(), "-c", conf.toString())
+                .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.INHERIT).start();
+        Server server = new Server() {
+            @Override
+            public String url() {
+                return "http://127.0.0.1:" + port + "/never-worse";
+            }
+
+            @Override
+            public void close() {
+                stop(process);
+                backend.close();
+            }
+        };
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
+        while (true) {
+            try (Socket probe = new Socket()) {
+                probe.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 200);
+                return server;
+            } catch (IOException notYet) {
+                if (!process.isAlive() || System.nanoTime() > deadline) {
+                    server.close();
+                    throw new IOException("nginx did not start on port " + port, notYet);
+                }
+                LockSupport.parkNanos(20_000_000L);
+            }
+        }
+    }
+
+    /** Ends a server's process, forcibly after five seconds. */
+    private static void stop(Process process) {
+        process.destroy();
+        try {
+            if (!process.waitFor(5, TimeUnit.SECONDS)) {
+                process.destroyForcibly();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            process.destroyForcibly();
+        }
+    }
+
     /** Python's standard server as Flask's development server and most tutorials use it. */
     private Server pythonHttpServer() throws IOException {
         Path script = options.work.resolve("never-worse-server.py");
@@ -188,15 +262,7 @@ public final class NeverWorse {
 
             @Override
             public void close() {
-                process.destroy();
-                try {
-                    if (!process.waitFor(5, TimeUnit.SECONDS)) {
-                        process.destroyForcibly();
-                    }
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    process.destroyForcibly();
-                }
+                stop(process);
             }
         };
     }
@@ -227,14 +293,18 @@ public final class NeverWorse {
         String machine = Machine.describe(options.java);
         Map<String, Map<String, Map<String, Cell>>> results = new LinkedHashMap<>();
         String[] servers = {"ours (TCP_NODELAY, one write)", "com.sun.net.httpserver (two writes, Nagle on)",
-            "Python http.server (two writes, Nagle on)"};
-        String[] keys = {"ours", "jdk", "python"};
+            "Python http.server (two writes, Nagle on)", "nginx in front of ours (reverse proxy)"};
+        String[] keys = {"ours", "jdk", "python", "nginx"};
         for (int s = 0; s < servers.length; s++) {
             if (!options.servers.isEmpty() && !options.servers.contains(keys[s])) {
                 continue;
             }
+            if (keys[s].equals("nginx") && !Files.isExecutable(NGINX)) {
+                System.out.println("never-worse: " + NGINX + " is not installed (Debian's nginx package): skipped");
+                continue;
+            }
             Map<String, Map<String, Cell>> byConfig = new LinkedHashMap<>();
-            try (Server server = s == 0 ? mini() : s == 1 ? jdkHttpServer() : pythonHttpServer()) {
+            try (Server server = s == 0 ? mini() : s == 1 ? jdkHttpServer() : s == 2 ? pythonHttpServer() : nginx()) {
                 for (Config config : CONFIGS) {
                     System.out.printf("never-worse: %s, %s%n", servers[s], config.name);
                     byConfig.put(config.name, runApp(config, server.url(), apis));
