@@ -45,6 +45,15 @@ public final class PrometheusScrape {
     }
 
     /**
+     * Waits until the agent serves its endpoint on {@code port} ({@link #freePort}). Until it has
+     * bound the port, the next bind to port 0 on the machine may take it, such as the server an
+     * application then starts on port 0: a test starts nothing of the kind before this returns.
+     */
+    public static void awaitEndpoint(int port) throws Exception {
+        of(port);
+    }
+
+    /**
      * {@code GET http://127.0.0.1:port/metrics}, retried while the port is still closed: the agent
      * opens it on a background thread a little after the application starts.
      */

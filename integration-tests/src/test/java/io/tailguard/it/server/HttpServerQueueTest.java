@@ -45,18 +45,20 @@ class HttpServerQueueTest {
     private int boundedMetricsPort;
 
     @BeforeAll
-    void start() {
+    void start() throws Exception {
         metricsPort = PrometheusScrape.freePort();
         configured = AgentedApp.withConfig(String.join("\n",
                 "tailguard.server.drop-expired=true",
                 "tailguard.server.shed.max-queue-time=300ms",
                 "tailguard.metrics.prometheus.port=" + metricsPort)).start();
+        PrometheusScrape.awaitEndpoint(metricsPort);
         boundedMetricsPort = PrometheusScrape.freePort();
         // The retries' own bound is far above the queue time under test: only the originals' applies.
         originalsBounded = AgentedApp.withConfig(String.join("\n",
                 "tailguard.server.shed.original-max-queue-time=300ms",
                 "tailguard.server.shed.max-queue-time=60s",
                 "tailguard.metrics.prometheus.port=" + boundedMetricsPort)).start();
+        PrometheusScrape.awaitEndpoint(boundedMetricsPort);
         unconfigured = AgentedApp.withConfig("tailguard.policy.other.hosts=example.invalid").start();
     }
 

@@ -45,7 +45,7 @@ class HttpServerSideTest {
     private int metricsPort;
 
     @BeforeAll
-    void start() {
+    void start() throws Exception {
         metricsPort = PrometheusScrape.freePort();
         server = AgentedApp.withConfig(String.join("\n",
                 "tailguard.server.coalesce.paths=/work/*, /orders/*",
@@ -58,6 +58,7 @@ class HttpServerSideTest {
                 // Without it the JDK's server answers many small requests 40 ms apart (Nagle's algorithm
                 // against delayed ACKs), and the ten thousand requests below would take minutes.
                 .jvmOption("-Dsun.net.httpserver.nodelay=true").start();
+        PrometheusScrape.awaitEndpoint(metricsPort);
         port = Integer.parseInt(server.send("serve", Map.of(), 30).get("port"));
         client = AgentedApp.withConfig(String.join("\n",
                 // Hedging GETs early, through 127.0.0.1.

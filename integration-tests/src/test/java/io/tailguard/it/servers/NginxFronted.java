@@ -3,6 +3,7 @@ package io.tailguard.it.servers;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
@@ -31,9 +32,12 @@ final class NginxFronted implements ScriptedServer {
     private static final Path BINARY = Paths.get("/usr/sbin/nginx");
 
     private final MockWebServerScripted backend = new MockWebServerScripted();
+    /** A path nginx answers itself ({@code 204}), to tell it from anything else on its port. */
+    private static final String PROBE = "/tailguard-nginx-probe";
+
     private final Path dir;
-    private final Process process;
-    private final int port;
+    private Process process;
+    private int port;
 
     /** Whether this machine has nginx where Debian's package puts it. */
     static boolean installed() {
@@ -43,67 +47,94 @@ final class NginxFronted implements ScriptedServer {
     NginxFronted() {
         try {
             dir = Files.createTempDirectory("tailguard-nginx");
-            port = freePort();
-            Path conf = dir.resolve("nginx.conf");
-            Files.writeString(conf, String.join("\n",
-                    "daemon off;",
-                    "master_process off;",
-                    "worker_processes 1;",
-                    "pid " + dir.resolve("nginx.pid") + ";",
-                    "error_log stderr warn;",
-                    "events { worker_connections 512; }",
-                    "http {",
-                    "  access_log off;",
-                    "  client_body_temp_path " + dir.resolve("body") + ";",
-                    "  proxy_temp_path " + dir.resolve("proxy") + ";",
-                    "  fastcgi_temp_path " + dir.resolve("fastcgi") + ";",
-                    "  uwsgi_temp_path " + dir.resolve("uwsgi") + ";",
-                    "  scgi_temp_path " + dir.resolve("scgi") + ";",
-                    "  server {",
-                    "    listen 127.0.0.1:" + port + ";",
-                    "    location / {",
-                    "      proxy_pass http://127.0.0.1:" + backend.port() + ";",
-                    "    }",
-                    "  }",
-                    "}",
-                    ""), StandardCharsets.UTF_8);
-            process = new ProcessBuilder(BINARY.toString(), "-e", "stderr", "-p", dir.toString(), "-c", conf.toString())
-                    .redirectErrorStream(true).redirectOutput(dir.resolve("output.log").toFile()).start();
         } catch (IOException e) {
             backend.close();
             throw new UncheckedIOException("cannot start nginx", e);
         }
-        awaitListening();
+        // The port is picked free and then bound by nginx: another bind to port 0 on the machine may
+        // take it in between, and nginx then exits. A few tries.
+        String failures = "";
+        for (int attempt = 1; attempt <= 3; attempt++) {
+            int candidate = -1;
+            Process started = null;
+            try {
+                candidate = freePort();
+                started = start(candidate);
+                if (awaitNginx(started, candidate)) {
+                    process = started;
+                    port = candidate;
+                    return;
+                }
+                failures += "\nport " + candidate + ":\n" + output();
+            } catch (IOException e) {
+                failures += "\nport " + candidate + ": " + e;
+            }
+            if (started != null) {
+                started.destroyForcibly();
+            }
+        }
+        backend.close();
+        throw new IllegalStateException("nginx did not start:" + failures);
+    }
+
+    private Process start(int port) throws IOException {
+        Path conf = dir.resolve("nginx.conf");
+        Files.writeString(conf, String.join("\n",
+                "daemon off;",
+                "master_process off;",
+                "worker_processes 1;",
+                "pid " + dir.resolve("nginx.pid") + ";",
+                "error_log stderr warn;",
+                "events { worker_connections 512; }",
+                "http {",
+                "  access_log off;",
+                "  client_body_temp_path " + dir.resolve("body") + ";",
+                "  proxy_temp_path " + dir.resolve("proxy") + ";",
+                "  fastcgi_temp_path " + dir.resolve("fastcgi") + ";",
+                "  uwsgi_temp_path " + dir.resolve("uwsgi") + ";",
+                "  scgi_temp_path " + dir.resolve("scgi") + ";",
+                "  server {",
+                "    listen 127.0.0.1:" + port + ";",
+                "    location = " + PROBE + " { return 204; }",
+                "    location / {",
+                "      proxy_pass http://127.0.0.1:" + backend.port() + ";",
+                "    }",
+                "  }",
+                "}",
+                ""), StandardCharsets.UTF_8);
+        return new ProcessBuilder(BINARY.toString(), "-e", "stderr", "-p", dir.toString(), "-c", conf.toString())
+                .redirectErrorStream(true).redirectOutput(dir.resolve("output.log").toFile()).start();
     }
 
     private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             return socket.getLocalPort();
         }
     }
 
-    /** Until nginx accepts connections, or fails with what it wrote. */
-    private void awaitListening() {
+    /**
+     * Whether nginx itself answers on {@code port} within 15 s ({@link #PROBE}, which nginx answers
+     * without the backend and with its name), rather than exiting or leaving the port to another.
+     */
+    private static boolean awaitNginx(Process process, int port) {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
-        while (true) {
+        while (process.isAlive() && System.nanoTime() < deadline) {
             try (Socket probe = new Socket()) {
-                probe.connect(new InetSocketAddress("127.0.0.1", port), 200);
-                return;
+                probe.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 200);
+                probe.setSoTimeout(2_000);
+                probe.getOutputStream().write(("GET " + PROBE + " HTTP/1.0\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+                String answer = new String(probe.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
+                return answer.startsWith("HTTP/1.1 204") && answer.contains("\r\nServer: nginx") && process.isAlive();
             } catch (IOException notYet) {
-                if (!process.isAlive() || System.nanoTime() > deadline) {
-                    String output = output();
-                    close();
-                    throw new IllegalStateException("nginx did not start on port " + port + ":\n" + output);
+                try {
+                    Thread.sleep(20);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return false;
                 }
             }
-            try {
-                Thread.sleep(20);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                close();
-                throw new IllegalStateException(e);
-            }
         }
+        return false;
     }
 
     private String output() {
