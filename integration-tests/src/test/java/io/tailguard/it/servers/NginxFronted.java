@@ -17,24 +17,24 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 /**
- * nginx from the system's packages ({@code apt-get install nginx-light}; {@code .ci/run} installs
- * it) as a reverse proxy in front of a {@link MockWebServerScripted}, which this scripts and reads:
- * the application talks to nginx, as it does to a service behind one. nginx reads and writes the
+ * nginx from the system's packages ({@code apt-get install nginx}; {@code .ci/run} installs it) as
+ * a reverse proxy in front of a {@link MockWebServerScripted}, which this scripts and reads: the
+ * application talks to nginx, as it does to a service behind one. nginx reads and writes the
  * client's connections its own way (keep-alive, {@code TCP_NODELAY}, its own buffering of request
  * and response bodies, a chunked request body passed on with a length); to the backend it opens a
  * connection per request, its default, so that what the backend sees does not depend on which
  * connections nginx happened to keep. A request the backend drops unanswered reaches the
- * application as nginx's {@code 502}, as it would from a real deployment. One nginx process per server, in the
- * foreground, with its configuration, logs and temporary files in a directory of its own.
+ * application as nginx's {@code 502}, as it would from a real deployment. One nginx process per
+ * server, in the foreground, with its configuration, logs and temporary files in a directory of
+ * its own.
  */
 final class NginxFronted implements ScriptedServer {
 
     private static final Path BINARY = Paths.get("/usr/sbin/nginx");
-
-    private final MockWebServerScripted backend = new MockWebServerScripted();
     /** A path nginx answers itself ({@code 204}), to tell it from anything else on its port. */
     private static final String PROBE = "/tailguard-nginx-probe";
 
+    private final MockWebServerScripted backend = new MockWebServerScripted();
     private final Path dir;
     private Process process;
     private int port;
@@ -74,6 +74,7 @@ final class NginxFronted implements ScriptedServer {
             }
         }
         backend.close();
+        deleteDirectory();
         throw new IllegalStateException("nginx did not start:" + failures);
     }
 
@@ -170,6 +171,10 @@ final class NginxFronted implements ScriptedServer {
         process.destroy();
         PythonHttpServerScripted.awaitExit(process);
         backend.close();
+        deleteDirectory();
+    }
+
+    private void deleteDirectory() {
         try (Stream<Path> files = Files.walk(dir)) {
             files.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
         } catch (IOException ignored) {
