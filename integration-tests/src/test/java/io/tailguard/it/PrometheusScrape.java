@@ -35,7 +35,10 @@ public final class PrometheusScrape {
         this.samples = parse(text);
     }
 
-    /** A port that was free a moment ago (the agent cannot be told to bind port 0 and report it). */
+    /**
+     * A port on 127.0.0.1 that was free a moment ago, for a server that cannot be told to bind port 0
+     * and report it: the agent's endpoint, nginx ({@code NginxFronted}).
+     */
     public static int freePort() {
         try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
             return socket.getLocalPort();

@@ -1,11 +1,11 @@
 package io.tailguard.it.servers;
 
+import io.tailguard.it.PrometheusScrape;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -58,7 +58,7 @@ final class NginxFronted implements ScriptedServer {
             int candidate = -1;
             Process started = null;
             try {
-                candidate = freePort();
+                candidate = PrometheusScrape.freePort();
                 started = start(candidate);
                 if (awaitNginx(started, candidate)) {
                     process = started;
@@ -66,7 +66,7 @@ final class NginxFronted implements ScriptedServer {
                     return;
                 }
                 failures += "\nport " + candidate + ":\n" + output();
-            } catch (IOException e) {
+            } catch (IOException | UncheckedIOException e) {
                 failures += "\nport " + candidate + ": " + e;
             }
             if (started != null) {
@@ -105,12 +105,6 @@ final class NginxFronted implements ScriptedServer {
                 ""), StandardCharsets.UTF_8);
         return new ProcessBuilder(BINARY.toString(), "-e", "stderr", "-p", dir.toString(), "-c", conf.toString())
                 .redirectErrorStream(true).redirectOutput(dir.resolve("output.log").toFile()).start();
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return socket.getLocalPort();
-        }
     }
 
     /**
