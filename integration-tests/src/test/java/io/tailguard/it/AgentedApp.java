@@ -23,6 +23,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
+import org.junit.jupiter.params.provider.Arguments;
 
 /**
  * The application under test in its own JVM, started with {@code -javaagent} on the built agent
@@ -69,6 +70,14 @@ public final class AgentedApp implements AutoCloseable {
     public static Stream<String> everyClientApi() {
         return Stream.of("jdk-send", "jdk-async", "urlconnection", "okhttp-execute", "okhttp-enqueue", "apache4",
                 "apache4-async", "apache5", "apache5-async");
+    }
+
+    /**
+     * Every client API ({@link #everyClientApi}) with each of {@code variants}, as the two arguments
+     * of a parameterized test: each client API once per variant, the variants in the order given.
+     */
+    public static Stream<Arguments> everyClientApiWith(String... variants) {
+        return everyClientApi().flatMap(client -> Stream.of(variants).map(variant -> Arguments.of(client, variant)));
     }
 
     public static Builder withConfig(String properties) {

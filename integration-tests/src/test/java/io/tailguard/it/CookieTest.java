@@ -43,7 +43,7 @@ class CookieTest {
             "apache5-async");
 
     static Stream<Arguments> everyClientApiOverHttpAndHttps() {
-        return AgentedApp.everyClientApi().flatMap(client -> Stream.of(Arguments.of(client, "http"), Arguments.of(client, "https")));
+        return AgentedApp.everyClientApiWith("http", "https");
     }
 
     @ParameterizedTest

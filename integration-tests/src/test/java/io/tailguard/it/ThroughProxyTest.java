@@ -63,7 +63,7 @@ class ThroughProxyTest {
 
     /** Every client API, with the proxy named by the JVM's settings and set on the client itself. */
     static Stream<Arguments> everyClientApiAndProxySetting() {
-        return AgentedApp.everyClientApi().flatMap(client -> Stream.of(Arguments.of(client, "jvm"), Arguments.of(client, "client")));
+        return AgentedApp.everyClientApiWith("jvm", "client");
     }
 
     @ParameterizedTest
