@@ -1,5 +1,6 @@
 package io.tailguard.bench.overhead;
 
+import java.io.IOException;
 import java.net.URI;
 import java.nio.file.FileSystems;
 import java.nio.file.Files;
@@ -18,7 +19,8 @@ import java.util.stream.Stream;
  *
  * <p>Before the status it prints {@code first-call-ms <ms>}, how long its one {@code send} took
  * (with the agent, that includes loading what the first handled request needs), and
- * {@code premain-ms <ms>}, what the agent's status says its premain took ({@code -1} without it).
+ * {@code premain-ms <ms>}, what the agent's status says its premain took ({@code -1} without it),
+ * then {@code cpu-ms} lines, its threads' processor time so far ({@link #printThreadCpu}).
  * Given a second argument, a number, it first loads that many classes ({@link #loadClasses}); with
  * {@value #OPEN_CLASS_PATH} set, it opens every jar on its class path.
  */
@@ -55,7 +57,65 @@ public final class StartupApp {
         long took = System.nanoTime() - started;
         System.out.println("first-call-ms " + took / 1e6);
         System.out.println("premain-ms " + premainMillis(System.getProperty(STATUS_PROPERTY)));
+        printThreadCpu();
         System.out.println(response.statusCode());
+    }
+
+    /**
+     * Prints {@code cpu-ms <thread> <ms>} for each of this JVM's threads: the processor time it has
+     * had so far, read after the first response from Linux's {@code /proc/self/task/<tid>/sched}
+     * ({@code se.sum_exec_runtime}, in ms with microseconds; the JIT's and the GC's threads too,
+     * which no Java API shows without opening JDK internals, and a JVM option to open them would
+     * change the startup being measured). The name is the kernel's (15 characters at most, spaces as
+     * {@code _}), a number after {@code #} or {@code -} or at its end replaced by {@code N}, so that
+     * one pool's threads add up (a compiler's tier, {@code C1} or {@code C2}, stays). Nothing where that file is
+     * missing (another OS, a kernel without scheduler debugging).
+     */
+    static void printThreadCpu() {
+        Path tasks = Path.of("/proc/self/task");
+        if (!Files.isDirectory(tasks)) {
+            return;
+        }
+        try (Stream<Path> threads = Files.list(tasks)) {
+            for (Path thread : (Iterable<Path>) threads::iterator) {
+                String line = threadCpuLine(thread.resolve("sched"));
+                if (line != null) {
+                    System.out.println(line);
+                }
+            }
+        } catch (IOException | RuntimeException unreadable) {
+            // No breakdown: the startup figures stand without it.
+        }
+    }
+
+    /** One thread's {@code cpu-ms} line, or {@code null} if its file is gone or unlike the expected. */
+    static String threadCpuLine(Path sched) {
+        List<String> lines;
+        try {
+            lines = Files.readAllLines(sched);
+        } catch (IOException exited) {
+            return null;
+        }
+        return threadCpuLine(lines);
+    }
+
+    static String threadCpuLine(List<String> lines) {
+        if (lines.isEmpty()) {
+            return null;
+        }
+        String header = lines.get(0);
+        int open = header.lastIndexOf(" (");
+        if (open <= 0) {
+            return null;
+        }
+        String name = header.substring(0, open).replaceAll("(?<=[#-])[0-9]+|[0-9]+$", "N").replace(' ', '_');
+        for (String line : lines) {
+            if (line.startsWith("se.sum_exec_runtime")) {
+                String ms = line.substring(line.indexOf(':') + 1).trim();
+                return "cpu-ms " + name + " " + Double.parseDouble(ms);
+            }
+        }
+        return null;
     }
 
     /**

@@ -15,11 +15,15 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.SplittableRandom;
+import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.jar.Attributes;
@@ -60,6 +64,8 @@ public final class StartupRun {
     /** Which of those jars are multi-release: one in this many. */
     static final int MULTI_RELEASE_EVERY = 4;
     private static final int DISCARDED = 2;
+    /** A thread whose mean processor time reaches this many ms in one variant gets a row of its own. */
+    private static final double THREAD_CPU_SHOWN_MS = 1.0;
 
     private final RunOptions options;
     private final int runs;
@@ -72,6 +78,11 @@ public final class StartupRun {
     private final Map<Launch, List<Double>> premain = new EnumMap<>(Launch.class);
     /** The class-loading launches' own timing of their loading. */
     private final Map<Launch, List<Double>> loading = new EnumMap<>(Launch.class);
+    /**
+     * Each run's processor time by thread at its first response ({@link StartupApp#printThreadCpu}),
+     * for the launches of the startup tables; empty where the JVM could not read it.
+     */
+    private final Map<Launch, List<Map<String, Double>>> threadCpu = new EnumMap<>(Launch.class);
     /** How many classes the class-loading launches defined (the same in every run). */
     private int loadedClasses;
     private final AtomicInteger tagged = new AtomicInteger();
@@ -134,9 +145,10 @@ public final class StartupRun {
             for (int i = 0; i < runs + DISCARDED; i++) {
                 shuffle(sequence, order);
                 for (Launch variant : sequence) {
+                    Map<String, Double> cpu = new TreeMap<>();
                     double[] ms = once(variant, variant.longClassPath ? longClassPath : app.toString(), work,
                             server.url(variant.loadsClasses ? "/startup-loading"
-                                    : variant.longClassPath ? "/startup-long-class-path" : "/startup"));
+                                    : variant.longClassPath ? "/startup-long-class-path" : "/startup"), cpu);
                     if (i >= DISCARDED) {
                         if (variant.loadsClasses) {
                             loading.computeIfAbsent(variant, v -> new ArrayList<>()).add(ms[4]);
@@ -146,6 +158,9 @@ public final class StartupRun {
                         firstResponse.computeIfAbsent(variant, v -> new ArrayList<>()).add(ms[1]);
                         firstCall.computeIfAbsent(variant, v -> new ArrayList<>()).add(ms[2]);
                         premain.computeIfAbsent(variant, v -> new ArrayList<>()).add(ms[3]);
+                        if (STARTUP.contains(variant) && !cpu.isEmpty()) {
+                            threadCpu.computeIfAbsent(variant, v -> new ArrayList<>()).add(cpu);
+                        }
                     }
                 }
                 if ((i + 1) % 5 == 0) {
@@ -157,10 +172,13 @@ public final class StartupRun {
     }
 
     /**
+     * @param cpu filled with the application's processor time by thread at its first response, in
+     *     ms, where it could read it
      * @return ms to exit, to the first response, the first call's own time, premain (-1 without the
      *     agent), loading the classes (NaN when it loads none)
      */
-    private double[] once(Launch variant, String classPath, Path work, String url) throws Exception {
+    private double[] once(Launch variant, String classPath, Path work, String url, Map<String, Double> cpu)
+            throws Exception {
         List<String> command = new ArrayList<>();
         command.add(options.java);
         if (variant.variant != null) {
@@ -196,6 +214,9 @@ public final class StartupRun {
                     call = Double.parseDouble(line.substring("first-call-ms ".length()));
                 } else if (line.startsWith("premain-ms ")) {
                     premainMs = Double.parseDouble(line.substring("premain-ms ".length()));
+                } else if (line.startsWith("cpu-ms ")) {
+                    String[] f = line.split(" ");
+                    cpu.merge(f[1], Double.parseDouble(f[2]), Double::sum);
                 } else if (line.startsWith("classes ")) {
                     String[] f = line.split(" ");
                     loadedClasses = Integer.parseInt(f[1]);
@@ -328,6 +349,7 @@ public final class StartupRun {
                 + "agent may transform classes); Tailguard with a matching policy adds "
                 + extraCell(firstResponse.get(Launch.EMPTY_AGENT), firstResponse.get(Launch.ACTIVE))
                 + " beyond that (difference of medians [95% CI]).");
+        writeThreadCpu(md);
         md.paragraph("Hook style: the same hooks with Byte Buddy `Advice` take "
                 + extraCell(millis.get(Launch.ACTIVE), millis.get(Launch.BYTE_BUDDY_ADVICE))
                 + " longer to start than Tailguard with a matching policy (difference of medians [95% CI]).");
@@ -360,6 +382,78 @@ public final class StartupRun {
                 + Markdown.num(extra[0] * 1000 / Math.max(1, loadedClasses), 1) + " µs per class: every class "
                 + "the JVM defines passes the agent's transformers.");
         return md;
+    }
+
+    /**
+     * Where the processor time goes up to the first response, thread by thread: what competes for
+     * the cores with the application's own thread while it starts.
+     */
+    private void writeThreadCpu(Markdown md) {
+        List<Launch> shown = List.of(Launch.NO_AGENT, Launch.EMPTY_AGENT, Launch.ACTIVE);
+        for (Launch launch : shown) {
+            if (threadCpu.getOrDefault(launch, List.of()).size() != runs) {
+                md.paragraph("Processor time by thread: not read on this machine (it needs Linux's "
+                        + "`/proc/<pid>/task/<tid>/sched`).");
+                return;
+            }
+        }
+        Set<String> names = new TreeSet<>();
+        for (Launch launch : shown) {
+            threadCpu.get(launch).forEach(run -> names.addAll(run.keySet()));
+        }
+        List<String> rows = new ArrayList<>();
+        List<String> small = new ArrayList<>();
+        for (String name : names) {
+            boolean shownRow = false;
+            for (Launch launch : shown) {
+                shownRow |= Stats.mean(cpuOf(launch, List.of(name))) >= THREAD_CPU_SHOWN_MS;
+            }
+            (shownRow ? rows : small).add(name);
+        }
+        rows.sort(Comparator.comparingDouble((String name) -> -Stats.mean(cpuOf(Launch.ACTIVE, List.of(name)))));
+        md.paragraph("Processor time by thread, from process start to the first response (the kernel's "
+                + "accounting of each thread, read by the application right after its response; mean ms per "
+                + "run, " + runs + " runs each; the difference with a matching policy against no agent taken "
+                + "round by round, mean [95% CI]); `java` is the application's main thread, which the launcher "
+                + "names so. On a machine with few cores, every thread's time is time the "
+                + "application's own thread may wait for a core; the JIT's and the GC's threads grow with the "
+                + "code and the memory an agent adds.");
+        Markdown.Table table = md.table("-thread (the kernel's name, a pool's numbers as N)", "no agent", "an agent that "
+                + "does nothing", "retry + tagging", "retry + tagging − no agent");
+        List<String> all = new ArrayList<>(names);
+        threadCpuRow(table, "all threads", all);
+        for (String name : rows) {
+            threadCpuRow(table, "`" + name.replace('_', ' ') + "`", List.of(name));
+        }
+        if (!small.isEmpty()) {
+            threadCpuRow(table, "the " + small.size() + " others, each under " + Markdown.num(THREAD_CPU_SHOWN_MS, 1)
+                    + " ms", small);
+        }
+        table.end();
+    }
+
+    private void threadCpuRow(Markdown.Table table, String label, List<String> names) {
+        List<Double> base = cpuOf(Launch.NO_AGENT, names);
+        List<Double> active = cpuOf(Launch.ACTIVE, names);
+        List<Double> differences = new ArrayList<>(runs);
+        for (int i = 0; i < runs; i++) {
+            differences.add(active.get(i) - base.get(i));
+        }
+        table.row(label, Markdown.num(Stats.mean(base), 1), Markdown.num(Stats.mean(cpuOf(Launch.EMPTY_AGENT, names)), 1),
+                Markdown.num(Stats.mean(active), 1), Markdown.interval(Stats.meanInterval(differences), 1));
+    }
+
+    /** Run by run, the processor time of the named threads together, in ms (0 for a thread a run lacks). */
+    private List<Double> cpuOf(Launch launch, List<String> names) {
+        List<Double> values = new ArrayList<>(runs);
+        for (Map<String, Double> run : threadCpu.get(launch)) {
+            double sum = 0;
+            for (String name : names) {
+                sum += run.getOrDefault(name, 0.0);
+            }
+            values.add(sum);
+        }
+        return values;
     }
 
     /** Run by run, the time to the first response less premain (when there is one) and the first call. */
