@@ -1,17 +1,22 @@
 package io.tailguard.it;
 
+import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.ConnectException;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -23,6 +28,8 @@ public final class PrometheusScrape {
 
     private static final Pattern SAMPLE = Pattern.compile("([a-zA-Z_:][a-zA-Z0-9_:]*)(\\{([^}]*)\\})? (\\S+)");
     private static final Pattern LABEL = Pattern.compile("([a-zA-Z_][a-zA-Z0-9_]*)=\"((?:[^\"\\\\]|\\\\.)*)\"");
+    /** How many ports below the ephemeral range {@link #freePort} picks from. */
+    private static final int PORTS_BELOW_EPHEMERAL = 10_000;
     private static final HttpClient CLIENT = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     private final String text;
@@ -38,8 +45,23 @@ public final class PrometheusScrape {
     /**
      * A port on 127.0.0.1 that was free a moment ago, for a server that cannot be told to bind port 0
      * and report it: the agent's endpoint, nginx ({@code NginxFronted}).
+     *
+     * <p>On Linux it lies below the kernel's range of ephemeral ports
+     * ({@code /proc/sys/net/ipv4/ip_local_port_range}), from which the kernel picks the port of every
+     * bind to port 0 and of every outgoing connection: a port from that range could be taken by any of
+     * those between this check and the server's own bind, which comes a JVM start later. Below it, only
+     * a server asking for that very port could. Elsewhere, the kernel's own choice for port 0.
      */
     public static int freePort() {
+        int ephemeralFrom = ephemeralRangeStart();
+        if (ephemeralFrom > PORTS_BELOW_EPHEMERAL + 1024) {
+            for (int attempt = 0; attempt < 100; attempt++) {
+                int port = ephemeralFrom - 1 - ThreadLocalRandom.current().nextInt(PORTS_BELOW_EPHEMERAL);
+                if (bindable(port)) {
+                    return port;
+                }
+            }
+        }
         try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
             return socket.getLocalPort();
         } catch (IOException e) {
@@ -47,10 +69,30 @@ public final class PrometheusScrape {
         }
     }
 
+    /** The first port of the kernel's ephemeral range, or 0 where it cannot be read. */
+    static int ephemeralRangeStart() {
+        // Read line by line: Files.readString takes this file's reported size, 0, at its word.
+        try (BufferedReader in = Files.newBufferedReader(Path.of("/proc/sys/net/ipv4/ip_local_port_range"))) {
+            String range = in.readLine();
+            return Integer.parseInt(range.trim().split("\\s+")[0]);
+        } catch (IOException | RuntimeException notLinux) {
+            return 0;
+        }
+    }
+
+    private static boolean bindable(int port) {
+        try (ServerSocket socket = new ServerSocket()) {
+            socket.bind(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), port), 1);
+            return true;
+        } catch (IOException taken) {
+            return false;
+        }
+    }
+
     /**
-     * Waits until the agent serves its endpoint on {@code port} ({@link #freePort}). Until it has
-     * bound the port, the next bind to port 0 on the machine may take it, such as the server an
-     * application then starts on port 0: a test starts nothing of the kind before this returns.
+     * Waits until the agent serves its endpoint on {@code port} ({@link #freePort}): before an
+     * application that the test drives starts anything of its own, and on a machine where that port
+     * may come from the ephemeral range.
      */
     public static void awaitEndpoint(int port) throws Exception {
         of(port);
