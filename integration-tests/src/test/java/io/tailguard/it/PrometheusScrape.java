@@ -29,7 +29,7 @@ public final class PrometheusScrape {
     private static final Pattern SAMPLE = Pattern.compile("([a-zA-Z_:][a-zA-Z0-9_:]*)(\\{([^}]*)\\})? (\\S+)");
     private static final Pattern LABEL = Pattern.compile("([a-zA-Z_][a-zA-Z0-9_]*)=\"((?:[^\"\\\\]|\\\\.)*)\"");
     /** How many ports below the ephemeral range {@link #freePort} picks from. */
-    private static final int PORTS_BELOW_EPHEMERAL = 10_000;
+    static final int PORTS_BELOW_EPHEMERAL = 10_000;
     private static final HttpClient CLIENT = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     private final String text;
@@ -71,7 +71,7 @@ public final class PrometheusScrape {
 
     /** The first port of the kernel's ephemeral range, or 0 where it cannot be read. */
     static int ephemeralRangeStart() {
-        // Read line by line: Files.readString takes this file's reported size, 0, at its word.
+        // Line by line: Files.readString gave only the first byte of this file, whose size procfs reports as 0.
         try (BufferedReader in = Files.newBufferedReader(Path.of("/proc/sys/net/ipv4/ip_local_port_range"))) {
             String range = in.readLine();
             return Integer.parseInt(range.trim().split("\\s+")[0]);

@@ -14,7 +14,8 @@ class PrometheusScrapeTest {
     @Test
     void aFreePortLiesBelowTheKernelsEphemeralPortsAndCanBeBound() throws Exception {
         int ephemeralFrom = PrometheusScrape.ephemeralRangeStart();
-        assumeTrue(ephemeralFrom > 11_024, "no ephemeral range below which to pick on this machine");
+        assumeTrue(ephemeralFrom > PrometheusScrape.PORTS_BELOW_EPHEMERAL + 1024,
+                "no ephemeral range below which to pick on this machine");
         for (int i = 0; i < 20; i++) {
             int port = PrometheusScrape.freePort();
             assertTrue(port >= 1024 && port < ephemeralFrom, port + " is not below " + ephemeralFrom);

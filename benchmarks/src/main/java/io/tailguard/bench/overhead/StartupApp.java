@@ -68,8 +68,8 @@ public final class StartupApp {
      * which no Java API shows without opening JDK internals, and a JVM option to open them would
      * change the startup being measured). The name is the kernel's (15 characters at most, spaces as
      * {@code _}), a number after {@code #} or {@code -} or at its end replaced by {@code N}, so that
-     * one pool's threads add up (a compiler's tier, {@code C1} or {@code C2}, stays). Nothing where that file is
-     * missing (another OS, a kernel without scheduler debugging).
+     * one pool's threads add up (a compiler's tier, {@code C1} or {@code C2}, stays). Nothing where
+     * that file is missing (another OS, a kernel without scheduler debugging).
      */
     static void printThreadCpu() {
         Path tasks = Path.of("/proc/self/task");

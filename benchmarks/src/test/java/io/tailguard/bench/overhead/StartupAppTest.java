@@ -3,10 +3,12 @@ package io.tailguard.bench.overhead;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
 class StartupAppTest {
@@ -36,8 +38,8 @@ class StartupAppTest {
                 "se.sum_exec_runtime : 3.0")));
         assertEquals("cpu-ms G1_Conc#N 0.5", StartupApp.threadCpuLine(List.of("G1 Conc#0 (8, #threads: 9)",
                 "se.sum_exec_runtime : 0.5")));
-        assertEquals("cpu-ms pool-N-thread-N 0.5", StartupApp.threadCpuLine(List.of("pool-12-thread-3 (9, #threads: 9)",
-                "se.sum_exec_runtime : 0.5")));
+        assertEquals("cpu-ms pool-N-thread-N 0.5", StartupApp.threadCpuLine(
+                List.of("pool-12-thread-3 (9, #threads: 9)", "se.sum_exec_runtime : 0.5")));
     }
 
     @Test
@@ -55,9 +57,12 @@ class StartupAppTest {
     @Test
     void thisJvmsOwnMainThreadIsReadWhereTheKernelKeepsTheStatistics() throws Exception {
         Path tasks = Path.of("/proc/self/task");
-        org.junit.jupiter.api.Assumptions.assumeTrue(Files.isDirectory(tasks)
-                && Files.list(tasks).anyMatch(task -> Files.isReadable(task.resolve("sched"))),
-                "no scheduler statistics on this machine");
+        assumeTrue(Files.isDirectory(tasks), "no /proc on this machine");
+        try (Stream<Path> threads = Files.list(tasks)) {
+            assumeTrue(threads.anyMatch(task -> Files.isReadable(task.resolve("sched"))),
+                    "no scheduler statistics on this machine");
+        }
+        // The launcher's first thread, whose id is the process's.
         long pid = ProcessHandle.current().pid();
         String line = StartupApp.threadCpuLine(tasks.resolve(Long.toString(pid)).resolve("sched"));
         assertTrue(line != null && line.startsWith("cpu-ms ") && Double.parseDouble(line.split(" ")[2]) > 0, line);
