@@ -90,10 +90,7 @@ public final class HookRun {
         for (Map.Entry<String, Map<Variant, List<double[]>>> e : samples.entrySet()) {
             List<Double> without = column(e.getValue().get(Variant.NO_AGENT), 0);
             List<Double> with = column(e.getValue().get(Variant.UNMATCHED), 0);
-            List<Double> added = new ArrayList<>();
-            for (int i = 0; i < Math.min(without.size(), with.size()); i++) {
-                added.add(with.get(i) - without.get(i));
-            }
+            List<Double> added = Stats.differences(with, without);
             double bytes = Stats.median(column(e.getValue().get(Variant.UNMATCHED), 1));
             double addedBytes = bytes - Stats.median(column(e.getValue().get(Variant.NO_AGENT), 1));
             table.row("`" + e.getKey() + "`", range(without), range(with), range(added), Markdown.num(bytes, 0),

@@ -397,13 +397,7 @@ public final class PairedRun {
 
     /** One JVM's (arm − base) per call, round by round. */
     private static List<Double> differences(Map<Arm, Map<Metric, List<Double>>> jvm, Arm arm, Arm base, Metric metric) {
-        List<Double> a = jvm.get(arm).get(metric);
-        List<Double> u = jvm.get(base).get(metric);
-        List<Double> differences = new ArrayList<>();
-        for (int i = 0; i < Math.min(a.size(), u.size()); i++) {
-            differences.add(a.get(i) - u.get(i));
-        }
-        return differences;
+        return Stats.differences(jvm.get(arm).get(metric), jvm.get(base).get(metric));
     }
 
     /** The unmatched arm's own figure per call, over every JVM's rounds. */

@@ -435,12 +435,8 @@ public final class StartupRun {
     private void threadCpuRow(Markdown.Table table, String label, List<String> names) {
         List<Double> base = cpuOf(Launch.NO_AGENT, names);
         List<Double> active = cpuOf(Launch.ACTIVE, names);
-        List<Double> differences = new ArrayList<>(runs);
-        for (int i = 0; i < runs; i++) {
-            differences.add(active.get(i) - base.get(i));
-        }
         table.row(label, Markdown.num(Stats.mean(base), 1), Markdown.num(Stats.mean(cpuOf(Launch.EMPTY_AGENT, names)), 1),
-                Markdown.num(Stats.mean(active), 1), Markdown.interval(Stats.meanInterval(differences), 1));
+                Markdown.num(Stats.mean(active), 1), Markdown.interval(Stats.meanInterval(Stats.differences(active, base)), 1));
     }
 
     /** Run by run, the processor time of the named threads together, in ms (0 for a thread a run lacks). */

@@ -1,5 +1,6 @@
 package io.tailguard.bench.report;
 
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 
@@ -53,6 +54,16 @@ public final class Stats {
         double[] a = values.stream().mapToDouble(Double::doubleValue).toArray();
         Arrays.sort(a);
         return a;
+    }
+
+    /** {@code with[i] − base[i]} for each index both lists have: paired figures, such as round by round. */
+    public static List<Double> differences(List<Double> with, List<Double> base) {
+        int n = Math.min(with.size(), base.size());
+        List<Double> differences = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            differences.add(with.get(i) - base.get(i));
+        }
+        return differences;
     }
 
     public static double mean(List<Double> values) {

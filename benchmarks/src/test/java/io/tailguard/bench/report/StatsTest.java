@@ -21,6 +21,11 @@ class StatsTest {
     }
 
     @Test
+    void pairedDifferencesAreTakenIndexByIndexOverTheShorterList() {
+        assertEquals(List.of(1.0, -2.0), Stats.differences(List.of(3.0, 1.0, 9.0), List.of(2.0, 3.0)));
+    }
+
+    @Test
     void sampleMedianInterpolatesBetweenTheMiddleValues() {
         assertEquals(2.5, Stats.median(List.of(4.0, 1.0, 3.0, 2.0)));
         assertEquals(3.0, Stats.median(List.of(5.0, 1.0, 3.0)));
