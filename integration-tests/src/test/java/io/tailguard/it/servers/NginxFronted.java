@@ -51,8 +51,9 @@ final class NginxFronted implements ScriptedServer {
             backend.close();
             throw new UncheckedIOException("cannot start nginx", e);
         }
-        // The port is picked free and then bound by nginx: another bind to port 0 on the machine may
-        // take it in between, and nginx then exits. A few tries.
+        // The port is picked free and then bound by nginx: below the ephemeral range no bind to port
+        // 0 can take it in between, but another process asking for that very port could, and nginx
+        // then exits. A few tries.
         String failures = "";
         for (int attempt = 1; attempt <= 3; attempt++) {
             int candidate = -1;
