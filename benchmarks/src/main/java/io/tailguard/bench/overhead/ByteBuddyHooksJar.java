@@ -16,8 +16,9 @@ import java.util.jar.Manifest;
  * Writes the agent jar of {@link io.tailguard.bench.overhead.bytebuddy.ByteBuddyHooksAgent}, taken
  * from the benchmarks jar: the agent class, Byte Buddy, and beside it a bootstrap jar with the
  * dispatcher facade (named by {@code Boot-Class-Path}, as Tailguard appends its own), so that its
- * JVM loads only what such an agent would ship; and the jar of an agent that does nothing
- * ({@link io.tailguard.bench.overhead.empty.EmptyAgent}).
+ * JVM loads only what such an agent would ship; and the jars of an agent that does nothing
+ * ({@link io.tailguard.bench.overhead.empty.EmptyAgent}) and of one that only registers a transformer
+ * ({@link io.tailguard.bench.overhead.empty.IdleTransformerAgent}).
  */
 final class ByteBuddyHooksJar {
 
@@ -47,12 +48,28 @@ final class ByteBuddyHooksJar {
 
     /** @return the jar of the agent that does nothing, written into {@code dir} */
     static Path writeEmpty(Path benchmarksJar, Path dir) throws IOException {
-        Files.createDirectories(dir);
-        Path agent = dir.resolve("empty-agent.jar");
+        return writeSmall(benchmarksJar, dir.resolve("empty-agent.jar"), "EmptyAgent", false);
+    }
+
+    /**
+     * @return the jar of the agent that only registers a transformer which changes nothing
+     *     ({@link io.tailguard.bench.overhead.empty.IdleTransformerAgent}), written into {@code dir};
+     *     its manifest lets it retransform, as Tailguard's does
+     */
+    static Path writeIdleTransformer(Path benchmarksJar, Path dir) throws IOException {
+        return writeSmall(benchmarksJar, dir.resolve("idle-transformer-agent.jar"), "IdleTransformerAgent", true);
+    }
+
+    private static Path writeSmall(Path benchmarksJar, Path agent, String agentClass, boolean retransforms)
+            throws IOException {
+        Files.createDirectories(agent.getParent());
         Manifest manifest = manifest();
-        manifest.getMainAttributes().putValue("Premain-Class", EMPTY_PACKAGE.replace('/', '.') + "EmptyAgent");
+        manifest.getMainAttributes().putValue("Premain-Class", EMPTY_PACKAGE.replace('/', '.') + agentClass);
+        if (retransforms) {
+            manifest.getMainAttributes().putValue("Can-Retransform-Classes", "true");
+        }
         try (JarFile source = new JarFile(benchmarksJar.toFile())) {
-            copy(source, agent, manifest, EMPTY_PACKAGE);
+            copy(source, agent, manifest, EMPTY_PACKAGE + agentClass);
         }
         return agent;
     }

@@ -40,11 +40,14 @@ import java.util.stream.Collectors;
  * time is split into premain (as the agent's status reports it) and the first call's own extra
  * time (the application's timing of its one {@code send}, against the same without the agent).
  *
- * <p>Two more variants: an agent whose premain does nothing ({@code empty.EmptyAgent}), the floor
- * any {@code -javaagent} sets, and the hook style against the alternative: the same hooks installed
+ * <p>Three more variants: an agent whose premain does nothing ({@code empty.EmptyAgent}), the floor
+ * any {@code -javaagent} sets; one whose premain only registers a transformer that changes nothing
+ * ({@code empty.IdleTransformerAgent}), the floor of any agent that rewrites classes as they load;
+ * and the hook style against the alternative: the same hooks installed
  * with Byte Buddy's {@code AgentBuilder} and {@code Advice} ({@code bytebuddy.ByteBuddyHooksAgent}).
  * And what the agent costs a larger application's class loading: the same application loading
- * {@link #LOADED_CLASSES} classes before its call, without the agent and with it, timed by itself;
+ * {@link #LOADED_CLASSES} classes before its call, without the agent, with it and with the idle
+ * transformer, timed by itself;
  * and its startup with a long class path ({@link #CLASS_PATH_JARS} jars after its own classes, as
  * with {@code -cp 'lib/*'}), whose jars the class loader searches for each of the agent's classes
  * before the agent jar, which the JVM puts last.
@@ -89,16 +92,20 @@ public final class StartupRun {
     private final AtomicInteger hookedByByteBuddy = new AtomicInteger();
     private Path byteBuddyAgent;
     private Path emptyAgent;
+    private Path idleTransformerAgent;
 
     /** How one run is started: a Tailguard variant, an agent that does nothing, or the same hooks with Byte Buddy. */
     enum Launch {
         NO_AGENT(Variant.NO_AGENT, null, false, false),
         EMPTY_AGENT(null, "an agent whose premain does nothing (what any `-javaagent` costs)", false, false),
+        IDLE_TRANSFORMER(null, "an agent whose premain only registers a transformer that changes nothing (what "
+                + "any agent that rewrites classes as they load costs)", false, false),
         UNMATCHED(Variant.UNMATCHED, null, false, false),
         ACTIVE(Variant.ACTIVE, null, false, false),
         BYTE_BUDDY_ADVICE(null, "the same hooks with Byte Buddy `Advice` (no configuration, no engine)", false, false),
         NO_AGENT_LOADING(Variant.NO_AGENT, "no agent, loading classes first", true, false),
         ACTIVE_LOADING(Variant.ACTIVE, "retry + tagging, loading classes first", true, false),
+        IDLE_TRANSFORMER_LOADING(null, "a transformer that changes nothing, loading classes first", true, false),
         NO_AGENT_LONG_CLASS_PATH(Variant.NO_AGENT, "no agent, a long class path", false, true),
         ACTIVE_LONG_CLASS_PATH(Variant.ACTIVE, "retry + tagging, a long class path", false, true);
 
@@ -132,6 +139,8 @@ public final class StartupRun {
         String longClassPath = app + File.pathSeparator + writeJars(work.resolve("jars"));
         byteBuddyAgent = ByteBuddyHooksJar.write(io.tailguard.bench.RunOptions.ownJar(), work.resolve("bytebuddy"));
         emptyAgent = ByteBuddyHooksJar.writeEmpty(io.tailguard.bench.RunOptions.ownJar(), work.resolve("empty"));
+        idleTransformerAgent = ByteBuddyHooksJar.writeIdleTransformer(io.tailguard.bench.RunOptions.ownJar(),
+                work.resolve("empty"));
         double loadBefore = Machine.loadAverage();
         MiniHttpServer.Response ok = MiniHttpServer.Response.of(200, "ok");
         try (MiniHttpServer server = new MiniHttpServer(request -> {
@@ -185,7 +194,9 @@ public final class StartupRun {
             command.addAll(variant.variant.jvmOptions(options.agentJar, work));
         } else {
             command.add("-Dbench.variant=" + variant.name());
-            Path agent = variant == Launch.EMPTY_AGENT ? emptyAgent : byteBuddyAgent;
+            Path agent = variant == Launch.EMPTY_AGENT ? emptyAgent
+                    : variant == Launch.IDLE_TRANSFORMER || variant == Launch.IDLE_TRANSFORMER_LOADING
+                            ? idleTransformerAgent : byteBuddyAgent;
             command.add("-javaagent:" + agent.toAbsolutePath());
         }
         if (variant.longClassPath) {
@@ -346,16 +357,25 @@ public final class StartupRun {
         md.paragraph("Any agent's floor: an agent whose premain does nothing adds "
                 + extraCell(firstResponse.get(Launch.NO_AGENT), firstResponse.get(Launch.EMPTY_AGENT))
                 + " to the first response (the JVM opening its jar, and giving up its archived module graph once an "
-                + "agent may transform classes); Tailguard with a matching policy adds "
+                + "agent may transform classes). Any agent that rewrites classes as they load: one whose premain "
+                + "only registers a transformer that changes nothing adds "
+                + extraCell(firstResponse.get(Launch.NO_AGENT), firstResponse.get(Launch.IDLE_TRANSFORMER)) + ", "
+                + extraCell(firstResponse.get(Launch.EMPTY_AGENT), firstResponse.get(Launch.IDLE_TRANSFORMER))
+                + " beyond the agent that does nothing (from then on the JVM hands every class it defines, as a "
+                + "copy of its bytes, to the agent's transformers). Tailguard with a matching policy adds "
                 + extraCell(firstResponse.get(Launch.EMPTY_AGENT), firstResponse.get(Launch.ACTIVE))
-                + " beyond that (difference of medians [95% CI]).");
+                + " beyond the agent that does nothing, "
+                + extraCell(firstResponse.get(Launch.IDLE_TRANSFORMER), firstResponse.get(Launch.ACTIVE))
+                + " beyond the idle transformer: its own work (difference of medians [95% CI]).");
         writeThreadCpu(md);
         md.paragraph("Hook style: the same hooks with Byte Buddy `Advice` take "
                 + extraCell(millis.get(Launch.ACTIVE), millis.get(Launch.BYTE_BUDDY_ADVICE))
                 + " longer to start than Tailguard with a matching policy (difference of medians [95% CI]).");
         List<Double> plain = loading.get(Launch.NO_AGENT_LOADING);
         List<Double> agented = loading.get(Launch.ACTIVE_LOADING);
+        List<Double> idle = loading.get(Launch.IDLE_TRANSFORMER_LOADING);
         double[] extra = extra(plain, agented);
+        double[] idleExtra = extra(plain, idle);
         List<Double> longPlain = firstResponse.get(Launch.NO_AGENT_LONG_CLASS_PATH);
         List<Double> longAgented = firstResponse.get(Launch.ACTIVE_LONG_CLASS_PATH);
         md.paragraph("A long class path: the same application with " + CLASS_PATH_JARS + " jars of "
@@ -380,7 +400,11 @@ public final class StartupRun {
                 + " ms without the agent, " + Markdown.num(Stats.median(agented), 1) + " ms with it (retry + "
                 + "tagging), " + cell(extra) + " more (difference of medians [95% CI]), "
                 + Markdown.num(extra[0] * 1000 / Math.max(1, loadedClasses), 1) + " µs per class: every class "
-                + "the JVM defines passes the agent's transformers.");
+                + "the JVM defines passes the agent's transformers. With the transformer that changes nothing: "
+                + Markdown.num(Stats.median(idle), 1) + " ms, " + cell(idleExtra) + " more, "
+                + Markdown.num(idleExtra[0] * 1000 / Math.max(1, loadedClasses), 1) + " µs per class: what the "
+                + "JVM's handing each class over costs any such agent; Tailguard's transformers "
+                + extraCell(idle, agented) + " beyond it (differences of medians [95% CI]).");
         return md;
     }
 
@@ -389,7 +413,7 @@ public final class StartupRun {
      * the cores with the application's own thread while it starts.
      */
     private void writeThreadCpu(Markdown md) {
-        List<Launch> shown = List.of(Launch.NO_AGENT, Launch.EMPTY_AGENT, Launch.ACTIVE);
+        List<Launch> shown = List.of(Launch.NO_AGENT, Launch.EMPTY_AGENT, Launch.IDLE_TRANSFORMER, Launch.ACTIVE);
         for (Launch launch : shown) {
             if (threadCpu.getOrDefault(launch, List.of()).size() != runs) {
                 md.paragraph("Processor time by thread: not read on this machine (it needs Linux's "
@@ -419,7 +443,7 @@ public final class StartupRun {
                 + "application's own thread may wait for a core; the JIT's and the GC's threads grow with the "
                 + "code and the memory an agent adds.");
         Markdown.Table table = md.table("-thread (the kernel's name, a pool's numbers as N)", "no agent", "an agent that "
-                + "does nothing", "retry + tagging", "retry + tagging − no agent");
+                + "does nothing", "a transformer that changes nothing", "retry + tagging", "retry + tagging − no agent");
         List<String> all = new ArrayList<>(names);
         threadCpuRow(table, "all threads", all);
         for (String name : rows) {
@@ -436,7 +460,7 @@ public final class StartupRun {
         List<Double> base = cpuOf(Launch.NO_AGENT, names);
         List<Double> active = cpuOf(Launch.ACTIVE, names);
         table.row(label, Markdown.num(Stats.mean(base), 1), Markdown.num(Stats.mean(cpuOf(Launch.EMPTY_AGENT, names)), 1),
-                Markdown.num(Stats.mean(active), 1), Markdown.interval(Stats.meanInterval(Stats.differences(active, base)), 1));
+                Markdown.num(Stats.mean(cpuOf(Launch.IDLE_TRANSFORMER, names)), 1), Markdown.num(Stats.mean(active), 1), Markdown.interval(Stats.meanInterval(Stats.differences(active, base)), 1));
     }
 
     /** Run by run, the processor time of the named threads together, in ms (0 for a thread a run lacks). */
@@ -470,7 +494,9 @@ public final class StartupRun {
                         + "]; premain " + meanCell(premain.get(Launch.ACTIVE)) + ", first call "
                         + extraCell(firstCall.get(Launch.NO_AGENT), firstCall.get(Launch.ACTIVE)) + ", the rest "
                         + extraCell(rest(Launch.NO_AGENT), rest(Launch.ACTIVE)) + "; an agent that does nothing: "
-                        + extraCell(firstResponse.get(Launch.NO_AGENT), firstResponse.get(Launch.EMPTY_AGENT)),
+                        + extraCell(firstResponse.get(Launch.NO_AGENT), firstResponse.get(Launch.EMPTY_AGENT))
+                        + ", one that only registers a transformer: "
+                        + extraCell(firstResponse.get(Launch.NO_AGENT), firstResponse.get(Launch.IDLE_TRANSFORMER)),
                 Verdict.interval(ci, 100));
     }
 
