@@ -163,7 +163,8 @@ public final class BenchMain {
         md.heading(1, "Tailguard overhead (" + mode + " run)");
         md.paragraph("Machine: " + Machine.describe(options.java) + ". Agent: " + options.agentDescription()
                 + ". Reproduce: `benchmarks/run " + (jmh ? "overhead" : "startup") + (options.quick ? " --quick" : "")
-                + (options.rounds > 0 ? " --rounds " + options.rounds : "") + "`.");
+                + (options.rounds > 0 ? " --rounds " + options.rounds : "")
+                + (options.javaArg == null ? "" : " --java " + options.javaArg) + "`.");
         Markdown.Table targets = null;
         OverheadRun perCall = null;
         StartupRun startup = null;
