@@ -94,7 +94,10 @@ public final class StartupRun {
     private Path emptyAgent;
     private Path idleTransformerAgent;
 
-    /** How one run is started: a Tailguard variant, an agent that does nothing, or the same hooks with Byte Buddy. */
+    /**
+     * How one run is started: a Tailguard variant, an agent that does nothing, one that only
+     * registers a transformer, or the same hooks with Byte Buddy.
+     */
     enum Launch {
         NO_AGENT(Variant.NO_AGENT, null, false, false),
         EMPTY_AGENT(null, "an agent whose premain does nothing (what any `-javaagent` costs)", false, false),
@@ -442,8 +445,9 @@ public final class StartupRun {
                 + "names so. On a machine with few cores, every thread's time is time the "
                 + "application's own thread may wait for a core; the JIT's and the GC's threads grow with the "
                 + "code and the memory an agent adds.");
-        Markdown.Table table = md.table("-thread (the kernel's name, a pool's numbers as N)", "no agent", "an agent that "
-                + "does nothing", "a transformer that changes nothing", "retry + tagging", "retry + tagging − no agent");
+        Markdown.Table table = md.table("-thread (the kernel's name, a pool's numbers as N)", "no agent",
+                "an agent that does nothing", "a transformer that changes nothing", "retry + tagging",
+                "retry + tagging − no agent");
         List<String> all = new ArrayList<>(names);
         threadCpuRow(table, "all threads", all);
         for (String name : rows) {
@@ -459,8 +463,10 @@ public final class StartupRun {
     private void threadCpuRow(Markdown.Table table, String label, List<String> names) {
         List<Double> base = cpuOf(Launch.NO_AGENT, names);
         List<Double> active = cpuOf(Launch.ACTIVE, names);
-        table.row(label, Markdown.num(Stats.mean(base), 1), Markdown.num(Stats.mean(cpuOf(Launch.EMPTY_AGENT, names)), 1),
-                Markdown.num(Stats.mean(cpuOf(Launch.IDLE_TRANSFORMER, names)), 1), Markdown.num(Stats.mean(active), 1), Markdown.interval(Stats.meanInterval(Stats.differences(active, base)), 1));
+        table.row(label, Markdown.num(Stats.mean(base), 1),
+                Markdown.num(Stats.mean(cpuOf(Launch.EMPTY_AGENT, names)), 1),
+                Markdown.num(Stats.mean(cpuOf(Launch.IDLE_TRANSFORMER, names)), 1), Markdown.num(Stats.mean(active), 1),
+                Markdown.interval(Stats.meanInterval(Stats.differences(active, base)), 1));
     }
 
     /** Run by run, the processor time of the named threads together, in ms (0 for a thread a run lacks). */
