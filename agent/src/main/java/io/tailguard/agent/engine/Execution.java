@@ -619,6 +619,14 @@ public final class Execution<R> extends Scheduler.Timer {
                 // The body of a response that had already won broke off: the application has seen
                 // part of it, so it cannot be retried.
                 finish(actions, null, null, failure);
+            } else if (attempt.kind == AttemptKind.HEDGE && (inFlightCount > 0 || setbacks != null
+                    && (setbacks.lastResponse != null || setbacks.lastFailure != null))) {
+                // A failed hedge is a lost attempt, as a refused one: the request ends with what its
+                // other attempts get. A hedge that found no pooled connection at once (it does not
+                // queue for one) must not replace the primary's retryable response with that failure.
+                if (inFlightCount == 0) {
+                    decideRetry(actions);
+                }
             } else {
                 dropLastResponse(actions);
                 rememberFailure(failure, kind);

@@ -290,6 +290,48 @@ class ExecutionTest {
     }
 
     @Test
+    void aHedgeThatFailsAfterThePrimarysRetryableResponseIsALostAttemptAndThePrimaryIsRetried() throws Exception {
+        Execution<ScriptedExchange.Response> execution = start("tailguard.policy.api.hedge.delay=50ms",
+                "tailguard.policy.api.retry.max-attempts=3");
+        time.advanceMillis(50);
+        exchange.attempt(1).answer(503);
+        assertFalse(execution.result().isDone(), "the hedge may still answer");
+        // What an Apache client's hedge gets when the pool has no connection for it at once.
+        exchange.attempt(2).fail(new IllegalStateException("Timeout deadline: 10 MILLISECONDS, actual: 11 MILLISECONDS"));
+        assertFalse(execution.result().isDone(), "the hedge's failure is not the request's outcome");
+        time.advanceMillis(100);
+        assertEquals(3, exchange.attempts());
+        assertEquals(AttemptKind.RETRY, exchange.attempt(3).spec.kind());
+        exchange.attempt(3).answer(200);
+        assertEquals(200, result(execution).status);
+    }
+
+    @Test
+    void aHedgeThatFailsLeavesThePrimarysResponseWhenNoRetryIsLeft() throws Exception {
+        Execution<ScriptedExchange.Response> execution = start("tailguard.policy.api.hedge.delay=50ms",
+                "tailguard.policy.api.retry.max-attempts=2");
+        time.advanceMillis(50);
+        ScriptedExchange.Response busy = response(503);
+        exchange.attempt(1).answer(busy);
+        exchange.attempt(2).fail(new IllegalStateException("no connection for the hedge"));
+        assertSame(busy, result(execution), "what the application would have had without the agent");
+        assertEquals(List.of(), exchange.discarded);
+    }
+
+    @Test
+    void aHedgeThatFailsAfterThePrimarysRetryableFailureLeavesThatFailureToDecide() throws Exception {
+        Execution<ScriptedExchange.Response> execution = start("tailguard.policy.api.hedge.delay=50ms",
+                "tailguard.policy.api.retry.max-attempts=3");
+        time.advanceMillis(50);
+        exchange.attempt(1).fail(new ConnectException("refused"));
+        exchange.attempt(2).fail(new IllegalStateException("no connection for the hedge"));
+        time.advanceMillis(100);
+        assertEquals(3, exchange.attempts(), "the primary's connect failure is retried");
+        exchange.attempt(3).answer(200);
+        assertEquals(200, result(execution).status);
+    }
+
+    @Test
     void aRetryAfterBeyondTheDeadlineMeansNoRetry() throws Exception {
         Execution<ScriptedExchange.Response> execution = start("tailguard.policy.api.retry.timeout=5s");
         ScriptedExchange.Response busy = response(503).header("Retry-After", "30");
