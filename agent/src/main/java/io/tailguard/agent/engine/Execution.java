@@ -622,8 +622,10 @@ public final class Execution<R> extends Scheduler.Timer {
             } else if (attempt.kind == AttemptKind.HEDGE && (inFlightCount > 0 || setbacks != null
                     && (setbacks.lastResponse != null || setbacks.lastFailure != null))) {
                 // A failed hedge is a lost attempt, as a refused one: the request ends with what its
-                // other attempts get. A hedge that found no pooled connection at once (it does not
-                // queue for one) must not replace the primary's retryable response with that failure.
+                // other attempts get (a failure with the hedge's attached as suppressed). A hedge that
+                // found no pooled connection at once (it does not queue for one) must not replace the
+                // primary's retryable response with that failure.
+                addEarlierFailure(failure);
                 if (inFlightCount == 0) {
                     decideRetry(actions);
                 }
@@ -642,13 +644,19 @@ public final class Execution<R> extends Scheduler.Timer {
     private void rememberFailure(Throwable failure, FailureKind kind) {
         Setbacks<R> s = setbacks();
         if (s.lastFailure != null) {
-            if (s.earlierFailures.isEmpty()) {
-                s.earlierFailures = new ArrayList<>(2);
-            }
-            s.earlierFailures.add(s.lastFailure);
+            addEarlierFailure(s.lastFailure);
         }
         s.lastFailure = failure;
         s.lastFailureKind = kind;
+    }
+
+    /** Guarded by this: a failure that decides nothing, attached as suppressed should the request fail. */
+    private void addEarlierFailure(Throwable failure) {
+        Setbacks<R> s = setbacks();
+        if (s.earlierFailures.isEmpty()) {
+            s.earlierFailures = new ArrayList<>(2);
+        }
+        s.earlierFailures.add(failure);
     }
 
     /** Guarded by this: the response held for a retry that may not come is discarded. */

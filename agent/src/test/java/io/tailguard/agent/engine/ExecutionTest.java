@@ -332,6 +332,19 @@ class ExecutionTest {
     }
 
     @Test
+    void whenBothFailTheRequestFailsWithThePrimarysFailureAndTheHedgesSuppressed() throws Exception {
+        Execution<ScriptedExchange.Response> execution = start("tailguard.policy.api.hedge.delay=50ms");
+        time.advanceMillis(50);
+        IllegalStateException hedgeFailure = new IllegalStateException("no connection for the hedge");
+        exchange.attempt(2).fail(hedgeFailure);
+        assertFalse(execution.result().isDone(), "the primary still runs");
+        IllegalStateException primaryFailure = new IllegalStateException("the primary's own failure");
+        exchange.attempt(1).fail(primaryFailure);
+        assertSame(primaryFailure, failure(execution));
+        assertEquals(List.of(hedgeFailure), List.of(primaryFailure.getSuppressed()));
+    }
+
+    @Test
     void aRetryAfterBeyondTheDeadlineMeansNoRetry() throws Exception {
         Execution<ScriptedExchange.Response> execution = start("tailguard.policy.api.retry.timeout=5s");
         ScriptedExchange.Response busy = response(503).header("Retry-After", "30");
