@@ -544,6 +544,14 @@ public final class Execution<R> extends Scheduler.Timer {
         }
     }
 
+    /**
+     * Guarded by this: whether the request's other attempts are still in flight or have had an
+     * outcome, so that a hedge that ends without one (refused, failed) can be a lost attempt.
+     */
+    private boolean othersCanDecide() {
+        return inFlightCount > 0 || setbacks != null && (setbacks.lastResponse != null || setbacks.lastFailure != null);
+    }
+
     /** Guarded by this: {@link #onResponse} for every case but the usual end. */
     private void decideResponse(Actions actions, AttemptState attempt, R response, boolean late, boolean retryable,
             boolean shed, String retryAfter) {
@@ -552,8 +560,7 @@ public final class Execution<R> extends Scheduler.Timer {
         } else if (!retryable || winner == attempt && !shadow) {
             winner = attempt;
             finish(actions, attempt, response, null);
-        } else if (shed && attempt.kind == AttemptKind.HEDGE
-                && (inFlightCount > 0 || setbacks != null && (setbacks.lastResponse != null || setbacks.lastFailure != null))) {
+        } else if (shed && attempt.kind == AttemptKind.HEDGE && othersCanDecide()) {
             // A refused hedge is a lost attempt: the request ends with what its other attempts get.
             actions.discard(attempt, response);
             if (inFlightCount == 0 || cancelled) {
@@ -619,8 +626,7 @@ public final class Execution<R> extends Scheduler.Timer {
                 // The body of a response that had already won broke off: the application has seen
                 // part of it, so it cannot be retried.
                 finish(actions, null, null, failure);
-            } else if (attempt.kind == AttemptKind.HEDGE && (inFlightCount > 0 || setbacks != null
-                    && (setbacks.lastResponse != null || setbacks.lastFailure != null))) {
+            } else if (attempt.kind == AttemptKind.HEDGE && othersCanDecide()) {
                 // A failed hedge is a lost attempt, as a refused one: the request ends with what its
                 // other attempts get (a failure with the hedge's attached as suppressed). A hedge that
                 // found no pooled connection at once (it does not queue for one) must not replace the
