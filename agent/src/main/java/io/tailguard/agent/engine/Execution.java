@@ -612,6 +612,9 @@ public final class Execution<R> extends Scheduler.Timer {
             FailureKind kind = attempt.timedOut ? FailureKind.TIMEOUT : classified;
             attempt.ended();
             removeInFlight(attempt);
+            if (kind == FailureKind.NOT_SENT) {
+                notSent(attempt);
+            }
             if (finished || winner != null && winner != attempt) {
                 return;
             }
@@ -621,7 +624,9 @@ public final class Execution<R> extends Scheduler.Timer {
                 actions.run();
                 return;
             }
-            policy.backoff().record(false);
+            if (kind != FailureKind.NOT_SENT) {
+                policy.backoff().record(false);
+            }
             if (winner == attempt) {
                 // The body of a response that had already won broke off: the application has seen
                 // part of it, so it cannot be retried.
@@ -644,6 +649,18 @@ public final class Execution<R> extends Scheduler.Timer {
             }
         }
         actions.run();
+    }
+
+    /**
+     * Guarded by this: an attempt that never left (no connection for it in time) is counted as such
+     * and gives back the budget token a retry or hedge took; the dependency did nothing wrong, so the
+     * backoff does not hear of it.
+     */
+    private void notSent(AttemptState attempt) {
+        policy.metrics().notSent(attempt.kind);
+        if (attempt.kind != AttemptKind.PRIMARY) {
+            policy.budget().refund();
+        }
     }
 
     /** Guarded by this. */

@@ -11,6 +11,13 @@ public enum FailureKind {
     /** Anything else (TLS failures, bad requests, the application's own errors): never retried. */
     OTHER,
     /**
+     * The attempt never left: the client had no connection for it in time (a pooled connection
+     * whose lease ran out, as for a hedge, which waits for one only briefly). Decided as {@link
+     * #OTHER}, never retried; but the dependency did nothing wrong, so the attempt neither lowers the
+     * adaptive backoff's success rate nor keeps the retry budget's token it took.
+     */
+    NOT_SENT,
+    /**
      * The application gave up on the request (its thread was interrupted while an attempt ran on
      * it): the request ends at once with this failure, and the other attempts are cancelled.
      */

@@ -12,6 +12,13 @@ public interface RequestMetrics {
     default void attempt(AttemptKind kind, boolean shadow) {
     }
 
+    /**
+     * An attempt counted by {@link #attempt} never left: the client had no connection for it in
+     * time ({@link FailureKind#NOT_SENT}).
+     */
+    default void notSent(AttemptKind kind) {
+    }
+
     /** The budget refused a retry or a hedge. */
     default void budgetRefused(AttemptKind kind) {
     }

@@ -65,6 +65,16 @@ public final class RetryBudget {
         return true;
     }
 
+    /**
+     * Gives back the token of a retry or hedge that never left ({@link FailureKind#NOT_SENT}): it
+     * added nothing to the server's load. It expires with the slice it is given back in, at most one
+     * slice after the one it was taken from.
+     */
+    public synchronized void refund() {
+        long now = epoch();
+        withdrawals[slot(now)] -= UNIT;
+    }
+
     /** Tokens that a retry or hedge could take now (fractional: deposits are fractions). */
     public synchronized double balance() {
         long now = epoch();

@@ -20,7 +20,9 @@ public final class ClientCalls {
      * very one its own primary holds, in a pool of 2 per route) cannot, and would take the
      * connection the next primary in line is waiting for. So a hedge goes out only when the pool
      * can give it a connection almost at once (a free one, or room for a new one); otherwise it
-     * fails with the pool's lease timeout and the primary carries on alone. Not 1 ms: on a busy
+     * fails with the pool's lease timeout ({@code FailureKind.NOT_SENT}) and the primary carries on
+     * alone. (The asynchronous clients' pools look at a waiting lease's deadline only when a
+     * connection comes back, and then fail the lease rather than hand it the connection.) Not 1 ms: on a busy
      * machine the pool's own bookkeeping can take that long, and the hedge would be lost for
      * nothing.
      */

@@ -87,6 +87,9 @@ final class MicrometerMeters {
             }
             counter("tailguard.hedge.wins", "Hedged requests, by the kind of attempt whose response won",
                     policy.hedgeWinCounter(kind), name, "winner", kind.label());
+            counter("tailguard.attempts.not.sent", "Attempts counted in tailguard.attempts that never left: the "
+                    + "client's pool failed their wait for a connection (a hedge takes one only within 10 ms)",
+                    policy.notSentCounter(kind), name, "kind", kind.label());
         }
         counter("tailguard.buffer.committed", "Retryable responses too large to hold: the request was committed "
                 + "to them, streamed to the application, and not retried", policy.bufferCommittedCounter(), name);

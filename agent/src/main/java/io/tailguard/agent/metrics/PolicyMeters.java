@@ -26,6 +26,7 @@ final class PolicyMeters implements RequestMetrics {
     private final LongAdder[] attempts = adders(KINDS.length * 2);
     private final LongAdder[] hedgeWins = adders(KINDS.length);
     private final LongAdder[] budgetRefused = adders(KINDS.length);
+    private final LongAdder[] notSent = adders(KINDS.length);
     private final LongAdder bufferCommitted = new LongAdder();
     private volatile DurationSink durations;
 
@@ -46,6 +47,11 @@ final class PolicyMeters implements RequestMetrics {
     @Override
     public void budgetRefused(AttemptKind kind) {
         budgetRefused[kind.ordinal()].increment();
+    }
+
+    @Override
+    public void notSent(AttemptKind kind) {
+        notSent[kind.ordinal()].increment();
     }
 
     @Override
@@ -84,6 +90,10 @@ final class PolicyMeters implements RequestMetrics {
         return budgetRefused[kind.ordinal()];
     }
 
+    LongAdder notSentCounter(AttemptKind kind) {
+        return notSent[kind.ordinal()];
+    }
+
     LongAdder bufferCommittedCounter() {
         return bufferCommitted;
     }
@@ -108,6 +118,7 @@ final class PolicyMeters implements RequestMetrics {
         for (int i = 0; i < KINDS.length; i++) {
             c.hedgeWins[i] = hedgeWins[i].sum();
             c.budgetRefused[i] = budgetRefused[i].sum();
+            c.notSent[i] = notSent[i].sum();
         }
         c.bufferCommitted = bufferCommitted.sum();
         return c;
@@ -127,6 +138,7 @@ final class PolicyMeters implements RequestMetrics {
         final long[] attempts = new long[KINDS.length * 2];
         final long[] hedgeWins = new long[KINDS.length];
         final long[] budgetRefused = new long[KINDS.length];
+        final long[] notSent = new long[KINDS.length];
         long bufferCommitted;
 
         Counts minus(Counts earlier) {
@@ -135,6 +147,7 @@ final class PolicyMeters implements RequestMetrics {
             subtract(attempts, earlier.attempts, d.attempts);
             subtract(hedgeWins, earlier.hedgeWins, d.hedgeWins);
             subtract(budgetRefused, earlier.budgetRefused, d.budgetRefused);
+            subtract(notSent, earlier.notSent, d.notSent);
             d.bufferCommitted = bufferCommitted - earlier.bufferCommitted;
             return d;
         }
@@ -174,6 +187,14 @@ final class PolicyMeters implements RequestMetrics {
 
         long budgetRefused() {
             return sum(budgetRefused);
+        }
+
+        long notSent(AttemptKind kind) {
+            return notSent[kind.ordinal()];
+        }
+
+        long notSent() {
+            return sum(notSent);
         }
 
         boolean isQuiet() {

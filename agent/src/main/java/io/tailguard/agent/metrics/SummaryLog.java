@@ -21,7 +21,9 @@ import java.util.Map;
  * hedge 20), amplification 1.25, hedge wins primary 5 hedge 15, budget refused retry 0 hedge 2,
  * hedge delay 42.0ms | search: ...
  * </pre>
- * In shadow mode the attempts that were only decided follow the ones sent:
+ * Attempts that never left (the client had no connection for them in time) follow the attempts,
+ * e.g. {@code 150 attempts (primary 120, retry 10, hedge 20), 3 not sent (hedge 3)}, and do not
+ * count in the amplification. In shadow mode the attempts that were only decided follow the ones sent:
  * {@code 120 attempts (primary 120), would send retry 10 hedge 20, amplification 1.00 (1.25 if enforced)}.
  */
 final class SummaryLog implements Runnable {
@@ -116,13 +118,25 @@ final class SummaryLog implements Runnable {
             }
         }
         out.append(')');
+        long notSent = c.notSent();
+        if (notSent > 0) {
+            out.append(", ").append(notSent).append(" not sent (");
+            separator = "";
+            for (AttemptKind kind : PolicyMeters.KINDS) {
+                if (c.notSent(kind) > 0) {
+                    out.append(separator).append(kind.label()).append(' ').append(c.notSent(kind));
+                    separator = ", ";
+                }
+            }
+            out.append(')');
+        }
         if (decided > 0) {
             out.append(", would send retry ").append(c.attempts(AttemptKind.RETRY, true))
                     .append(" hedge ").append(c.attempts(AttemptKind.HEDGE, true));
         }
-        out.append(", amplification ").append(ratio(sent, requests));
+        out.append(", amplification ").append(ratio(sent - notSent, requests));
         if (decided > 0) {
-            out.append(" (").append(ratio(sent + decided, requests)).append(" if enforced)");
+            out.append(" (").append(ratio(sent - notSent + decided, requests)).append(" if enforced)");
         }
         if (hedgeDelayNanos != TailguardMetrics.NOT_HEDGING || c.hedgeWins() > 0) {
             out.append(", hedge wins primary ").append(c.hedgeWins(AttemptKind.PRIMARY))

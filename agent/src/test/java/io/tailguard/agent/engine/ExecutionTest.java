@@ -63,6 +63,11 @@ class ExecutionTest {
             }
 
             @Override
+            public void notSent(AttemptKind kind) {
+                events.add("not-sent-" + kind.label());
+            }
+
+            @Override
             public void hedgeWon(AttemptKind winner) {
                 events.add("won-" + winner.label());
             }
@@ -327,6 +332,40 @@ class ExecutionTest {
         exchange.attempt(2).fail(new IllegalStateException("no connection for the hedge"));
         time.advanceMillis(100);
         assertEquals(3, exchange.attempts(), "the primary's connect failure is retried");
+        exchange.attempt(3).answer(200);
+        assertEquals(200, result(execution).status);
+    }
+
+    @Test
+    void aHedgeTheClientCouldNotSendGivesBackItsBudgetTokenSoThePrimarysRetryMayHaveIt() throws Exception {
+        // One token in all: the hedge takes it; without it back, the primary's 503 could not be retried.
+        Execution<ScriptedExchange.Response> execution = start("tailguard.budget.ratio=0",
+                "tailguard.budget.min-per-second=0.1", "tailguard.budget.ttl=10s",
+                "tailguard.policy.api.hedge.delay=50ms", "tailguard.policy.api.retry.max-attempts=3");
+        time.advanceMillis(50);
+        assertEquals(2, exchange.attempts());
+        exchange.attempt(2).fail(new ScriptedExchange.NoConnection());
+        assertTrue(events.contains("not-sent-hedge"), events.toString());
+        exchange.attempt(1).answer(503);
+        time.advanceMillis(100);
+        assertEquals(3, exchange.attempts(), events.toString());
+        assertEquals(AttemptKind.RETRY, exchange.attempt(3).spec.kind());
+        exchange.attempt(3).answer(200);
+        assertEquals(200, result(execution).status);
+        assertFalse(events.contains("refused-retry"), events.toString());
+    }
+
+    @Test
+    void aHedgeTheClientCouldNotSendLeavesTheAdaptiveBackoffAsItWas() throws Exception {
+        Execution<ScriptedExchange.Response> execution = start("tailguard.policy.api.hedge.delay=50ms",
+                "tailguard.policy.api.retry.backoff.adaptive=true");
+        Backoff backoff = engine.policyFor("api", 80).backoff();
+        time.advanceMillis(50);
+        exchange.attempt(2).fail(new ScriptedExchange.NoConnection());
+        assertEquals(1.0, backoff.successRate(), "the dependency did nothing wrong");
+        exchange.attempt(1).fail(new ConnectException("refused"));
+        assertTrue(backoff.successRate() < 1.0, "the primary's failure is the dependency's");
+        time.advanceMillis(1_000);
         exchange.attempt(3).answer(200);
         assertEquals(200, result(execution).status);
     }

@@ -91,6 +91,9 @@ class ScriptedExchange implements Exchange<ScriptedExchange.Response> {
         if (failure instanceof InterruptedException) {
             return FailureKind.ABORTED;
         }
+        if (failure instanceof NoConnection) {
+            return FailureKind.NOT_SENT;
+        }
         if (failure instanceof ConnectException) {
             return FailureKind.CONNECT;
         }
@@ -128,6 +131,13 @@ class ScriptedExchange implements Exchange<ScriptedExchange.Response> {
 
     static Response response(int status) {
         return new Response(status);
+    }
+
+    /** What the client reports when it had no connection for an attempt in time: {@link FailureKind#NOT_SENT}. */
+    static final class NoConnection extends IOException {
+        NoConnection() {
+            super("no pooled connection within the hedge's wait");
+        }
     }
 
     static final class Response {

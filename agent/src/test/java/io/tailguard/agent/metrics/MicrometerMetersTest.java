@@ -26,6 +26,7 @@ class MicrometerMetersTest {
         policy.attempt(AttemptKind.RETRY, true);
         policy.hedgeWon(AttemptKind.HEDGE);
         policy.budgetRefused(AttemptKind.RETRY);
+        policy.notSent(AttemptKind.HEDGE);
         policy.bufferCommitted("too large");
         policy.requestFinished(RequestOutcome.SUCCESS, 5_000_000);
         String scrape = meters.scrape();
@@ -41,6 +42,8 @@ class MicrometerMetersTest {
             "tailguard_hedge_wins_total{policy=\"api\",winner=\"primary\"} 0.0",
             "tailguard_budget_refused_total{kind=\"retry\",policy=\"api\"} 1.0",
             "tailguard_budget_refused_total{kind=\"hedge\",policy=\"api\"} 0.0",
+            "tailguard_attempts_not_sent_total{kind=\"hedge\",policy=\"api\"} 1.0",
+            "tailguard_attempts_not_sent_total{kind=\"retry\",policy=\"api\"} 0.0",
             "tailguard_buffer_committed_total{policy=\"api\"} 1.0",
             "tailguard_hedge_delay_milliseconds{policy=\"api\"} 12.5",
             "tailguard_request_duration_seconds_count{outcome=\"success\",policy=\"api\"} 2",

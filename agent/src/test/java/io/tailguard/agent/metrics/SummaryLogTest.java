@@ -65,6 +65,26 @@ class SummaryLogTest {
     }
 
     @Test
+    void attemptsThatNeverLeftAreNamedAndLeftOutOfTheAmplification() throws Exception {
+        Engine engine = TestConfigs.engine();
+        TailguardMetrics metrics = new TailguardMetrics(engine, housekeeping);
+        engine.useMetrics(metrics);
+        engine.configure(TestConfigs.config("tailguard.policy.api.hosts=api.example.com"));
+        SummaryLog summary = new SummaryLog(metrics);
+        summary.restart(Duration.ofSeconds(60));
+        RequestMetrics api = metrics.forPolicy("api");
+        for (int i = 0; i < 2; i++) {
+            api.attempt(AttemptKind.PRIMARY, false);
+            api.attempt(AttemptKind.HEDGE, false);
+            api.requestFinished(RequestOutcome.SUCCESS, 1);
+        }
+        api.notSent(AttemptKind.HEDGE);
+
+        assertEquals("last 60s: api: 2 requests (success 2), 4 attempts (primary 2, hedge 2), 1 not sent (hedge 1), "
+                + "amplification 1.50, budget refused retry 0 hedge 0", summary.nextLine());
+    }
+
+    @Test
     void shadowModeShowsWhatWouldHaveBeenSentNextToWhatWas() throws Exception {
         Engine engine = TestConfigs.engine();
         TailguardMetrics metrics = new TailguardMetrics(engine, housekeeping);

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.tailguard.it.AgentedApp;
 import io.tailguard.it.Call;
+import io.tailguard.it.PrometheusScrape;
 import io.tailguard.it.TestServer.Arrival;
 import java.util.HashMap;
 import java.util.List;
@@ -62,6 +63,52 @@ class ApachePoolTest extends ServerPerTest {
         assertEquals(before + 1, server.requestCount());
         assertTrue(Long.parseLong(result.get("elapsedMs")) < 1_900, result.toString());
         assertEquals(0, ApacheApps.leasedWhenSettled(app, client, Map.of("pool", "1")));
+    }
+
+    /**
+     * A hedge that found no connection never left, so it gives its budget token back: with one token
+     * in the budget, the hedge takes it, and the primary's 503 is retried only because it came back.
+     * The classic clients give up the hedge's wait after 10 ms; the asynchronous ones (their pools
+     * look at a waiting lease's deadline only when a connection comes back) when the primary's
+     * connection does.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"apache4", "apache5", "apache5-async", "apache4-async"})
+    void aHedgeThatFoundNoConnectionGivesItsBudgetTokenBackForTheRetry(String client) throws Exception {
+        int metricsPort = PrometheusScrape.freePort();
+        try (AgentedApp oneToken = ApacheApps.start(
+                "tailguard.metrics.prometheus.port=" + metricsPort,
+                "tailguard.budget.ratio=0",
+                "tailguard.budget.min-per-second=0.1",
+                "tailguard.budget.ttl=10s",
+                ApacheApps.POLICY + "hosts=127.0.0.1",
+                // Long enough that even a cold client's primary has its connection first.
+                ApacheApps.POLICY + "hedge.delay=300ms",
+                ApacheApps.POLICY + "retry.backoff.initial=10ms",
+                ApacheApps.POLICY + "retry.backoff.max=50ms",
+                ApacheApps.POLICY + "tagging=true")) {
+            server.enqueue(new MockResponse.Builder().code(503).body("busy")
+                            .headersDelay(1_500, TimeUnit.MILLISECONDS).build(),
+                    new MockResponse.Builder().code(200).body("retried").build());
+
+            Map<String, String> result = oneToken.call(Call.get(client, server.url("/item")).option("pool", "1"));
+
+            assertEquals("200", result.get("status"), result.toString());
+            assertEquals("retried", result.get("body"));
+            List<Arrival> arrivals = List.of(server.take(), server.take());
+            assertEquals("1", arrivals.get(0).header("X-Attempt"));
+            // The retry is the request's third attempt: the hedge that never left was the second.
+            assertEquals("3", arrivals.get(1).header("X-Attempt"));
+            assertEquals("false", arrivals.get(1).header("X-Is-Hedge"));
+            assertEquals(2, server.requestCount());
+            PrometheusScrape scrape = PrometheusScrape.of(metricsPort);
+            assertEquals(1.0, scrape.value("tailguard_attempts_not_sent_total", "kind", "hedge", "policy", "api"),
+                    scrape.text());
+            assertEquals(0.0, scrape.value("tailguard_budget_refused_total", "kind", "retry", "policy", "api"),
+                    scrape.text());
+            assertEquals(1.0, scrape.value("tailguard_attempts_total", "kind", "retry", "policy", "api",
+                    "shadow", "false"), scrape.text());
+        }
     }
 
     /**

@@ -200,7 +200,11 @@ final class Apache4Exchange implements Exchange<Apache4Exchange.Attempted>, Func
 
     @Override
     public FailureKind classify(Throwable failure) {
-        if (failure instanceof ConnectionPoolTimeoutException || failure instanceof ClientProtocolException) {
+        if (failure instanceof ConnectionPoolTimeoutException) {
+            // The pool had no connection in time (a hedge waits for one only briefly): never sent.
+            return FailureKind.NOT_SENT;
+        }
+        if (failure instanceof ClientProtocolException) {
             return FailureKind.OTHER;
         }
         if (failure instanceof ConnectTimeoutException) {

@@ -13,6 +13,7 @@ import java.io.OutputStream;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.concurrent.Executor;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
 import org.apache.hc.client5.http.ClientProtocolException;
 import org.apache.hc.client5.http.ConnectTimeoutException;
@@ -201,8 +202,13 @@ final class ClassicExchange implements Exchange<ClassicExchange.Attempted>, Func
 
     /** Shared with the async client, whose failures are the same types. */
     static FailureKind classifyFailure(Throwable failure) {
-        if (failure instanceof ConnectionRequestTimeoutException || failure instanceof ClientProtocolException
-                || failure instanceof RequestFailedException) {
+        if (failure instanceof ConnectionRequestTimeoutException || failure instanceof TimeoutException
+                || failure instanceof RequestFailedException && failure.getCause() instanceof TimeoutException) {
+            // The pool had no connection in time (a hedge waits for one only briefly), reported by the
+            // exec runtime's own wait, by the async client's lease, or by the pool's deadline: never sent.
+            return FailureKind.NOT_SENT;
+        }
+        if (failure instanceof ClientProtocolException || failure instanceof RequestFailedException) {
             return FailureKind.OTHER;
         }
         if (failure instanceof ConnectTimeoutException) {

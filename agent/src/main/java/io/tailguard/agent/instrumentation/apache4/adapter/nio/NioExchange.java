@@ -18,6 +18,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
+import java.util.concurrent.TimeoutException;
 import java.util.function.BiConsumer;
 import org.apache.http.Header;
 import org.apache.http.HttpEntity;
@@ -192,7 +193,10 @@ final class NioExchange implements Exchange<NioExchange.Attempted>, BiConsumer<N
         if (failure instanceof ConnectTimeoutException) {
             return FailureKind.CONNECT;
         }
-        // A pool lease that timed out is a java.util.concurrent.TimeoutException here: OTHER.
+        if (failure instanceof TimeoutException) {
+            // The pool's lease ran out (a hedge waits for a connection only briefly): never sent.
+            return FailureKind.NOT_SENT;
+        }
         return AttemptFailures.classify(failure);
     }
 
