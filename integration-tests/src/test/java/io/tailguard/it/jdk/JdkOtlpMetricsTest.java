@@ -41,8 +41,8 @@ import org.junit.jupiter.api.Timeout;
 class JdkOtlpMetricsTest {
 
     private static final Set<String> METERS = Set.of("tailguard.requests", "tailguard.attempts",
-            "tailguard.hedge.wins", "tailguard.budget.refused", "tailguard.hedge.delay",
-            "tailguard.request.duration");
+            "tailguard.attempts.not.sent", "tailguard.hedge.wins", "tailguard.budget.refused",
+            "tailguard.buffer.committed", "tailguard.hedge.delay", "tailguard.request.duration");
 
     @AutoClose
     private final TestServer server = new TestServer();
