@@ -55,6 +55,31 @@ class RetryBudgetTest {
     }
 
     @Test
+    void aTokenGivenBackCanBeTakenAgainAndExpiresWithinOneSliceOfTheOneTaken() {
+        // One token in all: the reserve of 0.1/s over 10 s.
+        RetryBudget budget = new RetryBudget(new BudgetConfig(0, 0.1, Duration.ofSeconds(10)), time);
+        assertTrue(budget.tryWithdraw());
+        assertFalse(budget.tryWithdraw(), "the one token is taken");
+        time.advanceMillis(10);
+        budget.refund();
+        assertEquals(1.0, budget.balance(), 1e-9);
+        assertTrue(budget.tryWithdraw(), "the token given back");
+        assertFalse(budget.tryWithdraw());
+
+        // Taken in one slice and given back in the next (slices of 1 s): for that one slice after the
+        // withdrawal expires, the refund outlives it, and the budget holds one token more.
+        time.advanceMillis(10_000);
+        assertEquals(1.0, budget.balance(), 1e-9);
+        assertTrue(budget.tryWithdraw());
+        time.advanceMillis(1_000);
+        budget.refund();
+        time.advanceMillis(9_000);
+        assertEquals(2.0, budget.balance(), 1e-9, "the withdrawal has expired, the refund not yet");
+        time.advanceMillis(1_000);
+        assertEquals(1.0, budget.balance(), 1e-9, "the reserve alone again");
+    }
+
+    @Test
     void depositsExpireAfterTheTtl() {
         RetryBudget budget = new RetryBudget(new BudgetConfig(0.5, 0, Duration.ofSeconds(10)), time);
         for (int i = 0; i < 10; i++) {
