@@ -12,6 +12,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.ToLongFunction;
 
 /**
  * One info line per interval with what each active policy did in it, silent when nothing
@@ -94,6 +95,23 @@ final class SummaryLog implements Runnable {
         return line.length() == 0 ? null : line.toString();
     }
 
+    /**
+     * Appends {@code (primary 120, retry 10, hedge 20)}: each kind of attempt with a count above
+     * zero, and the primary always if {@code primaryAlways}.
+     */
+    private static void byKind(StringBuilder out, ToLongFunction<AttemptKind> count, boolean primaryAlways) {
+        out.append('(');
+        String separator = "";
+        for (AttemptKind kind : PolicyMeters.KINDS) {
+            long n = count.applyAsLong(kind);
+            if (n > 0 || primaryAlways && kind == AttemptKind.PRIMARY) {
+                out.append(separator).append(kind.label()).append(' ').append(n);
+                separator = ", ";
+            }
+        }
+        out.append(')');
+    }
+
     static void describe(StringBuilder out, String policy, PolicyMeters.Counts c, long hedgeDelayNanos) {
         long requests = c.requests();
         out.append(policy).append(": ").append(requests).append(requests == 1 ? " request" : " requests");
@@ -109,26 +127,12 @@ final class SummaryLog implements Runnable {
         }
         long sent = c.attempts(false);
         long decided = c.attempts(true);
-        out.append(", ").append(sent).append(sent == 1 ? " attempt (" : " attempts (");
-        separator = "";
-        for (AttemptKind kind : PolicyMeters.KINDS) {
-            if (c.attempts(kind, false) > 0 || kind == AttemptKind.PRIMARY) {
-                out.append(separator).append(kind.label()).append(' ').append(c.attempts(kind, false));
-                separator = ", ";
-            }
-        }
-        out.append(')');
+        out.append(", ").append(sent).append(sent == 1 ? " attempt " : " attempts ");
+        byKind(out, kind -> c.attempts(kind, false), true);
         long notSent = c.notSent();
         if (notSent > 0) {
-            out.append(", ").append(notSent).append(" not sent (");
-            separator = "";
-            for (AttemptKind kind : PolicyMeters.KINDS) {
-                if (c.notSent(kind) > 0) {
-                    out.append(separator).append(kind.label()).append(' ').append(c.notSent(kind));
-                    separator = ", ";
-                }
-            }
-            out.append(')');
+            out.append(", ").append(notSent).append(" not sent ");
+            byKind(out, c::notSent, false);
         }
         if (decided > 0) {
             out.append(", would send retry ").append(c.attempts(AttemptKind.RETRY, true))
