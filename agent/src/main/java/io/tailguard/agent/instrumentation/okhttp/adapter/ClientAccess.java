@@ -3,6 +3,7 @@ package io.tailguard.agent.instrumentation.okhttp.adapter;
 import io.tailguard.agent.Log;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
+import java.lang.invoke.MethodType;
 import java.lang.reflect.Field;
 import java.util.concurrent.atomic.AtomicBoolean;
 import okhttp3.Call;
@@ -41,7 +42,7 @@ final class ClientAccess {
             return null;
         }
         try {
-            return (OkHttpClient) a.getter.invoke(call);
+            return (OkHttpClient) a.getter.invokeExact(call);
         } catch (RuntimeException | Error e) {
             throw e;
         } catch (Throwable e) {
@@ -104,15 +105,21 @@ final class ClientAccess {
             this.executed = mark;
         }
 
+        /**
+         * Typed {@code (Call)OkHttpClient}, as {@link #clientOf} calls it: an {@code invokeExact}, where
+         * a plain {@code invoke} would adapt the handle's type on every call.
+         */
         private static MethodHandle find(Class<?> type) throws ReflectiveOperationException {
+            MethodHandle getter;
             try {
-                return MethodHandles.publicLookup().unreflect(type.getMethod("getClient"));
+                getter = MethodHandles.publicLookup().unreflect(type.getMethod("getClient"));
             } catch (NoSuchMethodException e) {
                 // 3.x: no getter, a package-private field.
                 Field client = type.getDeclaredField("client");
                 client.setAccessible(true);
-                return MethodHandles.lookup().unreflectGetter(client);
+                getter = MethodHandles.lookup().unreflectGetter(client);
             }
+            return getter.asType(MethodType.methodType(OkHttpClient.class, Call.class));
         }
     }
 }
