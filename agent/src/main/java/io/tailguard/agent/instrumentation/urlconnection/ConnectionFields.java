@@ -117,13 +117,7 @@ final class ConnectionFields {
         method = field(HttpURLConnection.class, "method");
         connected = field(URLConnection.class, "connected");
         url = field(URLConnection.class, "url");
-        Class<?> headerType = requests.getType();
-        Constructor<?> newHeaders = headerType.getDeclaredConstructor();
-        newHeaders.setAccessible(true);
-        headers = new MessageHeaders(newHeaders, method(headerType, "set", String.class, String.class),
-                method(headerType, "add", String.class, String.class), method(headerType, "findValue", String.class),
-                field(headerType, "nkeys"), method(headerType, "getKey", int.class),
-                method(headerType, "getValue", int.class), method(headerType, "reset"));
+        headers = MessageHeaders.of(requests.getType());
         closeServer = method(http.getType(), "closeServer");
         clientFailedOnce = field(http.getType(), "failedOnce");
         handler = field(type, "handler");
