@@ -55,8 +55,8 @@ public final class SendWithoutHandOff {
     static CompletableFuture<HttpResponse<Object>> sendAsync(HttpClient client, HttpRequest request,
             HttpResponse.BodyHandler<Object> handler) throws Throwable {
         if (SEND_ASYNC != null && IMPL.isInstance(client)) {
-            return (CompletableFuture<HttpResponse<Object>>) (CompletableFuture<?>) SEND_ASYNC.invokeExact(client,
-                    request, handler, (HttpResponse.PushPromiseHandler<?>) null, (Executor) null);
+            return (CompletableFuture<HttpResponse<Object>>) SEND_ASYNC.invokeExact(client, request, handler,
+                    (HttpResponse.PushPromiseHandler<?>) null, (Executor) null);
         }
         return client.sendAsync(request, handler, null);
     }

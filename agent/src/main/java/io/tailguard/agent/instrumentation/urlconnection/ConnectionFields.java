@@ -197,7 +197,8 @@ final class ConnectionFields {
         }
     }
 
-    private static Method method(Class<?> owner, String name, Class<?>... parameters) throws NoSuchMethodException {
+    /** The method, made accessible, declared by {@code owner} or a superclass of it. */
+    static Method method(Class<?> owner, String name, Class<?>... parameters) throws NoSuchMethodException {
         Class<?> type = owner;
         while (type != null) {
             try {
@@ -211,7 +212,8 @@ final class ConnectionFields {
         throw new NoSuchMethodException(owner.getName() + "." + name);
     }
 
-    private static Field field(Class<?> owner, String name) throws NoSuchFieldException {
+    /** The field {@code owner} declares, made accessible. */
+    static Field field(Class<?> owner, String name) throws NoSuchFieldException {
         Field f = owner.getDeclaredField(name);
         f.setAccessible(true);
         return f;

@@ -4,8 +4,6 @@ import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;
 import java.lang.reflect.Constructor;
-import java.lang.reflect.Field;
-import java.lang.reflect.Method;
 
 /**
  * The JDK's {@code sun.net.www.MessageHeader} (a connection's request and response headers),
@@ -43,18 +41,15 @@ final class MessageHeaders {
             Constructor<?> create = type.getDeclaredConstructor();
             create.setAccessible(true);
             found[0] = lookup.unreflectConstructor(create).asType(MethodType.methodType(Object.class));
-            found[1] = lookup.unreflect(accessible(type.getDeclaredMethod("set", String.class, String.class)))
-                    .asType(NAME_VALUE);
-            found[2] = lookup.unreflect(accessible(type.getDeclaredMethod("add", String.class, String.class)))
-                    .asType(NAME_VALUE);
-            found[3] = lookup.unreflect(accessible(type.getDeclaredMethod("findValue", String.class)))
+            found[1] = lookup.unreflect(ConnectionFields.method(type, "set", String.class, String.class)).asType(NAME_VALUE);
+            found[2] = lookup.unreflect(ConnectionFields.method(type, "add", String.class, String.class)).asType(NAME_VALUE);
+            found[3] = lookup.unreflect(ConnectionFields.method(type, "findValue", String.class))
                     .asType(MethodType.methodType(String.class, Object.class, String.class));
-            Field count = type.getDeclaredField("nkeys");
-            count.setAccessible(true);
-            found[4] = lookup.unreflectGetter(count).asType(MethodType.methodType(int.class, Object.class));
-            found[5] = lookup.unreflect(accessible(type.getDeclaredMethod("getKey", int.class))).asType(AT);
-            found[6] = lookup.unreflect(accessible(type.getDeclaredMethod("getValue", int.class))).asType(AT);
-            found[7] = lookup.unreflect(accessible(type.getDeclaredMethod("reset")))
+            found[4] = lookup.unreflectGetter(ConnectionFields.field(type, "nkeys"))
+                    .asType(MethodType.methodType(int.class, Object.class));
+            found[5] = lookup.unreflect(ConnectionFields.method(type, "getKey", int.class)).asType(AT);
+            found[6] = lookup.unreflect(ConnectionFields.method(type, "getValue", int.class)).asType(AT);
+            found[7] = lookup.unreflect(ConnectionFields.method(type, "reset"))
                     .asType(MethodType.methodType(void.class, Object.class));
         } catch (ReflectiveOperationException | RuntimeException e) {
             // None is used then: of() refuses.
@@ -88,11 +83,6 @@ final class MessageHeaders {
             throw new ReflectiveOperationException("the connection's headers are a " + type.getName() + ", not a " + TYPE);
         }
         return INSTANCE;
-    }
-
-    private static Method accessible(Method m) {
-        m.setAccessible(true);
-        return m;
     }
 
     /** A copy of {@code headers}, in the same order. */
