@@ -129,8 +129,10 @@ public final class Execution<R> extends Scheduler.Timer {
 
     /** Sends the primary attempt. A failure here means nothing was sent: the caller may fall back. */
     public void start() throws Exception {
-        policy.budget().deposit();
-        AttemptState primary = begin(AttemptKind.PRIMARY);
+        // The clock as read for the request's start, microseconds ago: one reading for the start,
+        // the deposit and the primary's own start (each read costs tens of nanoseconds).
+        policy.budget().deposit(startNanos);
+        AttemptState primary = begin(AttemptKind.PRIMARY, startNanos);
         try {
             sendAttempt(primary);
         } catch (Throwable failure) {
@@ -224,8 +226,8 @@ public final class Execution<R> extends Scheduler.Timer {
 
     // --- launching attempts
 
-    private synchronized AttemptState begin(AttemptKind kind) {
-        AttemptState attempt = new AttemptState(++started, kind, engine.clock().nanoTime());
+    private synchronized AttemptState begin(AttemptKind kind, long nowNanos) {
+        AttemptState attempt = new AttemptState(++started, kind, nowNanos);
         addInFlight(attempt);
         if (kind == AttemptKind.HEDGE) {
             hedged = true;
@@ -235,10 +237,12 @@ public final class Execution<R> extends Scheduler.Timer {
 
     private void sendAttempt(AttemptState attempt) throws Exception {
         policy.metrics().attempt(attempt.kind, false);
+        // As of the attempt's start, read just before.
+        long now = attempt.startNanos;
         attempt.clientTimeoutNanos = clientDeadlineNanos == Long.MAX_VALUE ? Long.MAX_VALUE
-                : Math.max(1, clientDeadlineNanos - engine.clock().nanoTime());
+                : Math.max(1, clientDeadlineNanos - now);
         if (tagging() != null) {
-            long waits = waitsMillis();
+            long waits = waitsMillis(now);
             attempt.timeoutText = waits < 0 ? null : policy.timeoutTexts().of(waits);
         }
         attempt.attach(exchange.send(attempt, attempt, attempt));
@@ -251,7 +255,7 @@ public final class Execution<R> extends Scheduler.Timer {
             if (finished || cancelled || winner != null) {
                 return;
             }
-            attempt = begin(kind);
+            attempt = begin(kind, engine.clock().nanoTime());
         }
         try {
             sendAttempt(attempt);
@@ -284,9 +288,9 @@ public final class Execution<R> extends Scheduler.Timer {
      * How long the client still waits for an attempt sent now, in whole milliseconds (at least 1):
      * until the request's deadline, or the attempt timeout when that comes first; -1 when neither is set.
      */
-    private long waitsMillis() {
+    private long waitsMillis(long nowNanos) {
         long deadline = deadlineNanos();
-        long left = deadline == Long.MAX_VALUE ? Long.MAX_VALUE : deadline - engine.clock().nanoTime();
+        long left = deadline == Long.MAX_VALUE ? Long.MAX_VALUE : deadline - nowNanos;
         if (config().attemptTimeout() != null) {
             left = Math.min(left, config().attemptTimeout().toNanos());
         }

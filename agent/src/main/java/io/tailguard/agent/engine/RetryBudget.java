@@ -49,8 +49,16 @@ public final class RetryBudget {
 
     /** A primary attempt was sent. */
     public void deposit() {
+        deposit(clock.nanoTime());
+    }
+
+    /**
+     * A primary attempt was sent at {@code nowNanos}, read from this budget's clock by the caller
+     * (the request's own start, so that a request reads the clock once for both).
+     */
+    public void deposit(long nowNanos) {
         if (depositUnits > 0) {
-            deposits[slot(epoch())].add(depositUnits);
+            deposits[slot(Math.floorDiv(nowNanos, sliceNanos))].add(depositUnits);
         }
     }
 

@@ -94,6 +94,22 @@ class RetryBudgetTest {
     }
 
     @Test
+    void aDepositAtAGivenTimeExpiresWithTheSliceOfThatTime() {
+        RetryBudget budget = new RetryBudget(new BudgetConfig(0.5, 0, Duration.ofSeconds(10)), time);
+        // A request's start, read just before the clock entered the next one-second slice.
+        long start = time.nanoTime();
+        time.advanceMillis(1_000);
+        for (int i = 0; i < 10; i++) {
+            budget.deposit(start);
+        }
+        assertEquals(5.0, budget.balance(), 1e-9);
+        // Ten seconds after the start, nine after the slice the clock now reads: gone, as a deposit
+        // made at the start would be.
+        time.advanceMillis(9_000);
+        assertEquals(0.0, budget.balance(), 1e-9);
+    }
+
+    @Test
     void withdrawalsExpireToo() {
         RetryBudget budget = new RetryBudget(new BudgetConfig(1.0, 0, Duration.ofSeconds(10)), time);
         budget.deposit();
