@@ -103,8 +103,8 @@ class RetryBudgetTest {
             budget.deposit(start);
         }
         assertEquals(5.0, budget.balance(), 1e-9);
-        // Ten seconds after the start, nine after the slice the clock now reads: gone, as a deposit
-        // made at the start would be.
+        // Ten seconds after the start, nine after the deposits were made: gone, as deposits made
+        // at the start would be.
         time.advanceMillis(9_000);
         assertEquals(0.0, budget.balance(), 1e-9);
     }
