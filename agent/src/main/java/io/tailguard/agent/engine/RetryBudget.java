@@ -47,18 +47,13 @@ public final class RetryBudget {
         return config;
     }
 
-    /** A primary attempt was sent. */
-    public void deposit() {
-        deposit(clock.nanoTime());
-    }
-
     /**
      * A primary attempt was sent at {@code nowNanos}, read from this budget's clock by the caller
      * (the request's own start, so that a request reads the clock once for both).
      */
     public void deposit(long nowNanos) {
         if (depositUnits > 0) {
-            deposits[slot(Math.floorDiv(nowNanos, sliceNanos))].add(depositUnits);
+            deposits[slot(epochAt(nowNanos))].add(depositUnits);
         }
     }
 
@@ -102,7 +97,11 @@ public final class RetryBudget {
     }
 
     private long epoch() {
-        return Math.floorDiv(clock.nanoTime(), sliceNanos);
+        return epochAt(clock.nanoTime());
+    }
+
+    private long epochAt(long nanos) {
+        return Math.floorDiv(nanos, sliceNanos);
     }
 
     /** The slot for {@code epoch}, cleared first if it still holds an expired slice. */

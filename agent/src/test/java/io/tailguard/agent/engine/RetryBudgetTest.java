@@ -20,7 +20,7 @@ class RetryBudgetTest {
     void extraAttemptsStayWithinTheRatioOfPrimariesOverTheWindow() {
         RetryBudget budget = new RetryBudget(new BudgetConfig(0.2, 0, Duration.ofSeconds(10)), time);
         for (int i = 0; i < 100; i++) {
-            budget.deposit();
+            budget.deposit(time.nanoTime());
         }
         int granted = 0;
         while (budget.tryWithdraw()) {
@@ -83,7 +83,7 @@ class RetryBudgetTest {
     void depositsExpireAfterTheTtl() {
         RetryBudget budget = new RetryBudget(new BudgetConfig(0.5, 0, Duration.ofSeconds(10)), time);
         for (int i = 0; i < 10; i++) {
-            budget.deposit();
+            budget.deposit(time.nanoTime());
         }
         assertEquals(5.0, budget.balance(), 1e-9);
         time.advanceMillis(9_000);
@@ -112,16 +112,16 @@ class RetryBudgetTest {
     @Test
     void withdrawalsExpireToo() {
         RetryBudget budget = new RetryBudget(new BudgetConfig(1.0, 0, Duration.ofSeconds(10)), time);
-        budget.deposit();
+        budget.deposit(time.nanoTime());
         assertTrue(budget.tryWithdraw());
         time.advanceMillis(5_000);
-        budget.deposit();
+        budget.deposit(time.nanoTime());
         assertTrue(budget.tryWithdraw());
         assertFalse(budget.tryWithdraw());
         time.advanceMillis(5_001);
         // The first pair has expired on both sides; only the second, which nets to zero, is left.
         assertEquals(0.0, budget.balance(), 1e-9);
-        budget.deposit();
+        budget.deposit(time.nanoTime());
         assertTrue(budget.tryWithdraw());
     }
 
@@ -141,7 +141,7 @@ class RetryBudgetTest {
                     return;
                 }
                 for (int i = 0; i < perThread; i++) {
-                    budget.deposit();
+                    budget.deposit(Clock.SYSTEM.nanoTime());
                     if (budget.tryWithdraw()) {
                         granted.incrementAndGet();
                     }
