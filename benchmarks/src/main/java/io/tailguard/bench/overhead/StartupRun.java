@@ -406,8 +406,10 @@ public final class StartupRun {
                 + "the JVM defines passes the agent's transformers. With the transformer that changes nothing: "
                 + Markdown.num(Stats.median(idle), 1) + " ms, " + cell(idleExtra) + " more, "
                 + Markdown.num(idleExtra[0] * 1000 / Math.max(1, loadedClasses), 1) + " µs per class: what the "
-                + "JVM's handing each class over costs any such agent; Tailguard's transformers "
-                + extraCell(idle, agented) + " beyond it (differences of medians [95% CI]).");
+                + "JVM's handing each class over costs any such agent; Tailguard " + extraCell(idle, agented)
+                + " beyond it: its transformers, and its own startup work (the engine, the first rewrite's "
+                + "warm-up, the JIT compiling them), which the application's first classes load beside "
+                + "(differences of medians [95% CI]).");
         return md;
     }
 
