@@ -21,7 +21,8 @@ import java.util.stream.Stream;
  * (with the agent, that includes loading what the first handled request needs), and
  * {@code premain-ms <ms>}, what the agent's status says its premain took ({@code -1} without it),
  * then {@code cpu-ms} lines, its threads' processor time so far ({@link #printThreadCpu}).
- * Given a second argument, a number, it first loads that many classes ({@link #loadClasses}); with
+ * Given a second argument, a number, it first loads that many classes ({@link #loadClasses}), after
+ * waiting as many milliseconds as a third argument says, if there is one; with
  * {@value #OPEN_CLASS_PATH} set, it opens every jar on its class path.
  */
 public final class StartupApp {
@@ -43,7 +44,7 @@ public final class StartupApp {
 
     public static void main(String[] args) throws Exception {
         if (args.length > 1) {
-            loadClasses(Integer.parseInt(args[1]));
+            loadClasses(Integer.parseInt(args[1]), args.length > 2 ? Long.parseLong(args[2]) : 0);
         }
         if (Boolean.getBoolean(OPEN_CLASS_PATH)) {
             // A resource no jar holds: the class loader opens every jar on the class path looking
@@ -121,9 +122,11 @@ public final class StartupApp {
     /**
      * Loads up to {@code count} classes of {@code java.desktop}, none of them initialised, as a
      * larger application loads its framework before its first call, and prints {@code classes
-     * <loaded> <ms>}: every class a JVM defines passes the agents' transformers.
+     * <loaded> <ms>}: every class a JVM defines passes the agents' transformers. Waits
+     * {@code pauseMillis} first (once the names are listed): classes loaded at once share the
+     * processors with whatever an agent still does at startup, classes loaded later do not.
      */
-    private static void loadClasses(int count) throws Exception {
+    private static void loadClasses(int count, long pauseMillis) throws Exception {
         List<String> names;
         Path module = FileSystems.getFileSystem(URI.create("jrt:/")).getPath("/modules/java.desktop");
         try (Stream<Path> files = Files.walk(module)) {
@@ -131,6 +134,9 @@ public final class StartupApp {
                     .filter(name -> name.endsWith(".class") && !name.equals("module-info.class"))
                     .map(name -> name.substring(0, name.length() - ".class".length()).replace('/', '.'))
                     .sorted().limit(count).collect(Collectors.toList());
+        }
+        if (pauseMillis > 0) {
+            Thread.sleep(pauseMillis);
         }
         int loaded = 0;
         long started = System.nanoTime();

@@ -47,7 +47,8 @@ import java.util.stream.Collectors;
  * with Byte Buddy's {@code AgentBuilder} and {@code Advice} ({@code bytebuddy.ByteBuddyHooksAgent}).
  * And what the agent costs a larger application's class loading: the same application loading
  * {@link #LOADED_CLASSES} classes before its call, without the agent, with it and with the idle
- * transformer, timed by itself;
+ * transformer, timed by itself, and with the last two once more {@link #LOAD_LATER_MILLIS} after the
+ * application starts, when the agent's own startup work is done;
  * and its startup with a long class path ({@link #CLASS_PATH_JARS} jars after its own classes, as
  * with {@code -cp 'lib/*'}), whose jars the class loader searches for each of the agent's classes
  * before the agent jar, which the JVM puts last.
@@ -60,6 +61,11 @@ public final class StartupRun {
             .filter(launch -> !launch.loadsClasses && !launch.longClassPath).collect(Collectors.toList());
     /** How many classes the class-loading launches load before their call. */
     static final int LOADED_CLASSES = 4000;
+    /**
+     * How long the late class-loading launches wait before they load: the agent's startup work (the
+     * engine, the warm-up, their compilation) takes a few hundred ms on two cores.
+     */
+    static final long LOAD_LATER_MILLIS = 1000;
     /** How many jars the long-class-path launches have after the application's own classes. */
     static final int CLASS_PATH_JARS = 150;
     /** How many entries each of those jars holds. */
@@ -109,6 +115,9 @@ public final class StartupRun {
         NO_AGENT_LOADING(Variant.NO_AGENT, "no agent, loading classes first", true, false),
         ACTIVE_LOADING(Variant.ACTIVE, "retry + tagging, loading classes first", true, false),
         IDLE_TRANSFORMER_LOADING(null, "a transformer that changes nothing, loading classes first", true, false),
+        ACTIVE_LOADING_LATER(Variant.ACTIVE, "retry + tagging, loading classes 1 s after start", true, false, true),
+        IDLE_TRANSFORMER_LOADING_LATER(null, "a transformer that changes nothing, loading classes 1 s after start",
+                true, false, true),
         NO_AGENT_LONG_CLASS_PATH(Variant.NO_AGENT, "no agent, a long class path", false, true),
         ACTIVE_LONG_CLASS_PATH(Variant.ACTIVE, "retry + tagging, a long class path", false, true);
 
@@ -118,12 +127,19 @@ public final class StartupRun {
         final boolean loadsClasses;
         /** Whether {@link #CLASS_PATH_JARS} jars follow the application's classes on its class path. */
         final boolean longClassPath;
+        /** Whether it loads those classes {@link #LOAD_LATER_MILLIS} after it starts, not at once. */
+        final boolean loadsLater;
 
         Launch(Variant variant, String label, boolean loadsClasses, boolean longClassPath) {
+            this(variant, label, loadsClasses, longClassPath, false);
+        }
+
+        Launch(Variant variant, String label, boolean loadsClasses, boolean longClassPath, boolean loadsLater) {
             this.variant = variant;
             this.label = label;
             this.loadsClasses = loadsClasses;
             this.longClassPath = longClassPath;
+            this.loadsLater = loadsLater;
         }
 
         String label() {
@@ -199,7 +215,7 @@ public final class StartupRun {
             command.add("-Dbench.variant=" + variant.name());
             Path agent = variant == Launch.EMPTY_AGENT ? emptyAgent
                     : variant == Launch.IDLE_TRANSFORMER || variant == Launch.IDLE_TRANSFORMER_LOADING
-                            ? idleTransformerAgent : byteBuddyAgent;
+                            || variant == Launch.IDLE_TRANSFORMER_LOADING_LATER ? idleTransformerAgent : byteBuddyAgent;
             command.add("-javaagent:" + agent.toAbsolutePath());
         }
         if (variant.longClassPath) {
@@ -211,6 +227,9 @@ public final class StartupRun {
         command.add(url);
         if (variant.loadsClasses) {
             command.add(Integer.toString(LOADED_CLASSES));
+            if (variant.loadsLater) {
+                command.add(Long.toString(LOAD_LATER_MILLIS));
+            }
         }
         long start = System.nanoTime();
         Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
@@ -377,6 +396,8 @@ public final class StartupRun {
         List<Double> plain = loading.get(Launch.NO_AGENT_LOADING);
         List<Double> agented = loading.get(Launch.ACTIVE_LOADING);
         List<Double> idle = loading.get(Launch.IDLE_TRANSFORMER_LOADING);
+        List<Double> agentedLater = loading.get(Launch.ACTIVE_LOADING_LATER);
+        List<Double> idleLater = loading.get(Launch.IDLE_TRANSFORMER_LOADING_LATER);
         double[] extra = extra(plain, agented);
         double[] idleExtra = extra(plain, idle);
         List<Double> longPlain = firstResponse.get(Launch.NO_AGENT_LONG_CLASS_PATH);
@@ -409,7 +430,14 @@ public final class StartupRun {
                 + "JVM's handing each class over costs any such agent; Tailguard " + extraCell(idle, agented)
                 + " beyond it: its transformers, and its own startup work (the engine, the first rewrite's "
                 + "warm-up, the JIT compiling them), which the application's first classes load beside "
-                + "(differences of medians [95% CI]).");
+                + "(differences of medians [95% CI]). The same classes loaded " + LOAD_LATER_MILLIS
+                + " ms after the application starts, once that work is done: "
+                + Markdown.num(Stats.median(idleLater), 1) + " ms with the transformer that changes nothing, "
+                + Markdown.num(Stats.median(agentedLater), 1) + " ms with Tailguard, "
+                + extraCell(idleLater, agentedLater) + " beyond it, "
+                + Markdown.num(extra(idleLater, agentedLater)[0] * 1000 / Math.max(1, loadedClasses), 1)
+                + " µs per class: what its transformers themselves cost each class (difference of medians "
+                + "[95% CI]).");
         return md;
     }
 
