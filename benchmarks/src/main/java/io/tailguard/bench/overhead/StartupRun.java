@@ -400,6 +400,7 @@ public final class StartupRun {
         List<Double> idleLater = loading.get(Launch.IDLE_TRANSFORMER_LOADING_LATER);
         double[] extra = extra(plain, agented);
         double[] idleExtra = extra(plain, idle);
+        double[] laterExtra = extra(idleLater, agentedLater);
         List<Double> longPlain = firstResponse.get(Launch.NO_AGENT_LONG_CLASS_PATH);
         List<Double> longAgented = firstResponse.get(Launch.ACTIVE_LONG_CLASS_PATH);
         md.paragraph("A long class path: the same application with " + CLASS_PATH_JARS + " jars of "
@@ -434,8 +435,8 @@ public final class StartupRun {
                 + " ms after the application starts, once that work is done: "
                 + Markdown.num(Stats.median(idleLater), 1) + " ms with the transformer that changes nothing, "
                 + Markdown.num(Stats.median(agentedLater), 1) + " ms with Tailguard, "
-                + extraCell(idleLater, agentedLater) + " beyond it, "
-                + Markdown.num(extra(idleLater, agentedLater)[0] * 1000 / Math.max(1, loadedClasses), 1)
+                + cell(laterExtra) + " beyond it, "
+                + Markdown.num(laterExtra[0] * 1000 / Math.max(1, loadedClasses), 1)
                 + " µs per class: what its transformers themselves cost each class (difference of medians "
                 + "[95% CI]).");
         return md;
