@@ -1,0 +1,40 @@
+package io.tailguard.bench.overhead;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+
+class StartupRunTest {
+
+    /**
+     * Rounds whose machine is slower or quicker by up to 200 ms, which both launches of a round
+     * share, and 5 ms of each launch's own noise: the round-by-round interval sees only the latter.
+     */
+    @Test
+    void aDriftBothLaunchesOfARoundShareLeavesTheRoundByRoundIntervalNarrow() {
+        SplittableRandom random = new SplittableRandom(1);
+        List<Double> base = new ArrayList<>();
+        List<Double> with = new ArrayList<>();
+        for (int round = 0; round < 120; round++) {
+            double machine = 600 + random.nextDouble(200);
+            base.add(machine + random.nextDouble(5));
+            with.add(machine + 90 + random.nextDouble(5));
+        }
+        double[] paired = StartupRun.pairedExtra(base, with);
+        double[] unpaired = StartupRun.extra(base, with);
+        assertEquals(90, paired[0], 2);
+        assertTrue(paired[1] > 86 && paired[2] < 94, "round by round: " + paired[1] + " – " + paired[2]);
+        assertTrue(unpaired[2] - unpaired[1] > 40, "difference of medians: " + unpaired[1] + " – " + unpaired[2]);
+    }
+
+    @Test
+    void theRoundByRoundExtraIsTheMedianOfTheRoundsDifferences() {
+        double[] paired = StartupRun.pairedExtra(List.of(100.0, 200.0, 300.0), List.of(110.0, 250.0, 320.0));
+        assertEquals(20, paired[0]);
+        assertTrue(paired[1] <= 20 && paired[2] >= 20);
+    }
+}
