@@ -39,6 +39,8 @@ import java.util.stream.Collectors;
  * response (the line the application prints when its call returned); with the agent, that extra
  * time is split into premain (as the agent's status reports it) and the first call's own extra
  * time (the application's timing of its one {@code send}, against the same without the agent).
+ * The extra time to the first response is also taken round by round ({@link #pairedExtra}), which
+ * the startup target's verdict uses; each kept launch's figures go to {@link #LAUNCHES_CSV}.
  *
  * <p>Three more variants: an agent whose premain does nothing ({@code empty.EmptyAgent}), the floor
  * any {@code -javaagent} sets; one whose premain only registers a transformer that changes nothing
