@@ -205,7 +205,6 @@ public final class StartupRun {
                 }
             }
         }
-        Files.createDirectories(options.out);
         Files.writeString(options.out.resolve(LAUNCHES_CSV), launches);
         return write(md, loadBefore, Machine.loadAverage());
     }
