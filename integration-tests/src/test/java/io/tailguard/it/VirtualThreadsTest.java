@@ -101,13 +101,12 @@ class VirtualThreadsTest {
         assertTrue(elapsed < 8_000, "no carrier held while a call waits: " + elapsed + " ms");
         int retries = 0;
         int hedges = 0;
-        List<Arrival> arrivals = server.drain();
         Map<String, List<String>> attempts = new TreeMap<>();
-        for (Arrival arrival : arrivals) {
+        for (Arrival arrival : server.drain()) {
+            boolean hedge = "true".equals(arrival.header("X-Is-Hedge"));
             attempts.computeIfAbsent(String.valueOf(arrival.header("X-Request-ID")), id -> new ArrayList<>())
-                    .add("attempt " + arrival.header("X-Attempt") + ("true".equals(arrival.header("X-Is-Hedge"))
-                            ? " (hedge)" : ""));
-            if ("true".equals(arrival.header("X-Is-Hedge"))) {
+                    .add("attempt " + arrival.header("X-Attempt") + (hedge ? " (hedge)" : ""));
+            if (hedge) {
                 hedges++;
             } else if (!"1".equals(arrival.header("X-Attempt"))) {
                 retries++;
