@@ -53,14 +53,17 @@ import java.util.stream.Collectors;
  * application starts, when the agent's own startup work is done;
  * and its startup with a long class path ({@link #CLASS_PATH_JARS} jars after its own classes, as
  * with {@code -cp 'lib/*'}), whose jars the class loader searches for each of the agent's classes
- * before the agent jar, which the JVM puts last.
+ * before the agent jar, which the JVM puts last. Last, the application without and with the agent
+ * while the JVM verifies no class outside the boot loader ({@link #NO_VERIFICATION}): against the
+ * same pair with verification on, round by round, what verifying the agent's own classes costs.
  */
 public final class StartupRun {
 
     private static final List<Launch> LAUNCHES = List.of(Launch.values());
     /** The launches of the startup tables: the application as it is, loading nothing more. */
     private static final List<Launch> STARTUP = LAUNCHES.stream()
-            .filter(launch -> !launch.loadsClasses && !launch.longClassPath).collect(Collectors.toList());
+            .filter(launch -> !launch.loadsClasses && !launch.longClassPath && !launch.unverified)
+            .collect(Collectors.toList());
     /** How many classes the class-loading launches load before their call. */
     static final int LOADED_CLASSES = 4000;
     /**
@@ -102,51 +105,96 @@ public final class StartupRun {
     /** How many classes the class-loading launches defined (the same in every run). */
     private int loadedClasses;
     private final AtomicInteger tagged = new AtomicInteger();
+    /** As {@link #tagged}, for the launch with retry + tagging that verifies no class. */
+    private final AtomicInteger taggedUnverified = new AtomicInteger();
     private final AtomicInteger hookedByByteBuddy = new AtomicInteger();
     private Path byteBuddyAgent;
     private Path emptyAgent;
     private Path idleTransformerAgent;
 
+    /** An agent other than Tailguard, started in its place to show a floor or the alternative hook style. */
+    enum OtherAgent {
+        /** {@code empty.EmptyAgent}: premain does nothing. */
+        EMPTY,
+        /** {@code empty.IdleTransformerAgent}: premain only registers a transformer that changes nothing. */
+        IDLE_TRANSFORMER,
+        /** {@code bytebuddy.ByteBuddyHooksAgent}: the same hooks with Byte Buddy's {@code Advice}. */
+        BYTE_BUDDY
+    }
+
+    /** What a launch does beyond starting the application as it is. */
+    enum Trait {
+        /** The application loads {@link StartupRun#LOADED_CLASSES} classes before its call. */
+        LOADS_CLASSES,
+        /** It loads them {@link StartupRun#LOAD_LATER_MILLIS} after it starts, not at once. */
+        LOADS_LATER,
+        /** {@link StartupRun#CLASS_PATH_JARS} jars follow the application's classes on its class path. */
+        LONG_CLASS_PATH,
+        /**
+         * The JVM verifies no class that a class loader other than the boot loader defines
+         * ({@link StartupRun#NO_VERIFICATION}): what verifying the agent's own classes costs,
+         * against the same without the agent.
+         */
+        UNVERIFIED
+    }
+
+    /** The JVM options that switch off the verification of classes the boot loader does not define. */
+    static final List<String> NO_VERIFICATION = List.of("-XX:+UnlockDiagnosticVMOptions",
+            "-XX:-BytecodeVerificationRemote");
+
     /**
-     * How one run is started: a Tailguard variant, an agent that does nothing, one that only
-     * registers a transformer, or the same hooks with Byte Buddy.
+     * How one run is started: a Tailguard variant (or none), or another agent in its place; and
+     * what the application does beyond its one call.
      */
     enum Launch {
-        NO_AGENT(Variant.NO_AGENT, null, false, false),
-        EMPTY_AGENT(null, "an agent whose premain does nothing (what any `-javaagent` costs)", false, false),
-        IDLE_TRANSFORMER(null, "an agent whose premain only registers a transformer that changes nothing (what "
-                + "any agent that rewrites classes as they load costs)", false, false),
-        UNMATCHED(Variant.UNMATCHED, null, false, false),
-        ACTIVE(Variant.ACTIVE, null, false, false),
-        BYTE_BUDDY_ADVICE(null, "the same hooks with Byte Buddy `Advice` (no configuration, no engine)", false, false),
-        NO_AGENT_LOADING(Variant.NO_AGENT, "no agent, loading classes first", true, false),
-        ACTIVE_LOADING(Variant.ACTIVE, "retry + tagging, loading classes first", true, false),
-        IDLE_TRANSFORMER_LOADING(null, "a transformer that changes nothing, loading classes first", true, false),
-        ACTIVE_LOADING_LATER(Variant.ACTIVE, "retry + tagging, loading classes 1 s after start", true, false, true),
-        IDLE_TRANSFORMER_LOADING_LATER(null, "a transformer that changes nothing, loading classes 1 s after start",
-                true, false, true),
-        NO_AGENT_LONG_CLASS_PATH(Variant.NO_AGENT, "no agent, a long class path", false, true),
-        ACTIVE_LONG_CLASS_PATH(Variant.ACTIVE, "retry + tagging, a long class path", false, true);
+        NO_AGENT(Variant.NO_AGENT, null),
+        EMPTY_AGENT(OtherAgent.EMPTY, "an agent whose premain does nothing (what any `-javaagent` costs)"),
+        IDLE_TRANSFORMER(OtherAgent.IDLE_TRANSFORMER, "an agent whose premain only registers a transformer that "
+                + "changes nothing (what any agent that rewrites classes as they load costs)"),
+        UNMATCHED(Variant.UNMATCHED, null),
+        ACTIVE(Variant.ACTIVE, null),
+        BYTE_BUDDY_ADVICE(OtherAgent.BYTE_BUDDY, "the same hooks with Byte Buddy `Advice` (no configuration, no "
+                + "engine)"),
+        NO_AGENT_LOADING(Variant.NO_AGENT, "no agent, loading classes first", Trait.LOADS_CLASSES),
+        ACTIVE_LOADING(Variant.ACTIVE, "retry + tagging, loading classes first", Trait.LOADS_CLASSES),
+        IDLE_TRANSFORMER_LOADING(OtherAgent.IDLE_TRANSFORMER, "a transformer that changes nothing, loading classes "
+                + "first", Trait.LOADS_CLASSES),
+        ACTIVE_LOADING_LATER(Variant.ACTIVE, "retry + tagging, loading classes 1 s after start", Trait.LOADS_CLASSES,
+                Trait.LOADS_LATER),
+        IDLE_TRANSFORMER_LOADING_LATER(OtherAgent.IDLE_TRANSFORMER, "a transformer that changes nothing, loading "
+                + "classes 1 s after start", Trait.LOADS_CLASSES, Trait.LOADS_LATER),
+        NO_AGENT_LONG_CLASS_PATH(Variant.NO_AGENT, "no agent, a long class path", Trait.LONG_CLASS_PATH),
+        ACTIVE_LONG_CLASS_PATH(Variant.ACTIVE, "retry + tagging, a long class path", Trait.LONG_CLASS_PATH),
+        NO_AGENT_UNVERIFIED(Variant.NO_AGENT, "no agent, no class verified", Trait.UNVERIFIED),
+        ACTIVE_UNVERIFIED(Variant.ACTIVE, "retry + tagging, no class verified", Trait.UNVERIFIED);
 
+        /** The Tailguard variant, {@link Variant#NO_AGENT} included; {@code null} for another agent. */
         final Variant variant;
+        /** The agent started in Tailguard's place; {@code null} for a Tailguard variant. */
+        final OtherAgent other;
         private final String label;
-        /** Whether the application loads {@link #LOADED_CLASSES} classes before its call. */
         final boolean loadsClasses;
-        /** Whether {@link #CLASS_PATH_JARS} jars follow the application's classes on its class path. */
         final boolean longClassPath;
-        /** Whether it loads those classes {@link #LOAD_LATER_MILLIS} after it starts, not at once. */
         final boolean loadsLater;
+        final boolean unverified;
 
-        Launch(Variant variant, String label, boolean loadsClasses, boolean longClassPath) {
-            this(variant, label, loadsClasses, longClassPath, false);
+        Launch(Variant variant, String label, Trait... traits) {
+            this(variant, null, label, traits);
         }
 
-        Launch(Variant variant, String label, boolean loadsClasses, boolean longClassPath, boolean loadsLater) {
+        Launch(OtherAgent other, String label, Trait... traits) {
+            this(null, other, label, traits);
+        }
+
+        Launch(Variant variant, OtherAgent other, String label, Trait... traits) {
             this.variant = variant;
+            this.other = other;
             this.label = label;
-            this.loadsClasses = loadsClasses;
-            this.longClassPath = longClassPath;
-            this.loadsLater = loadsLater;
+            List<Trait> has = List.of(traits);
+            this.loadsClasses = has.contains(Trait.LOADS_CLASSES);
+            this.loadsLater = has.contains(Trait.LOADS_LATER);
+            this.longClassPath = has.contains(Trait.LONG_CLASS_PATH);
+            this.unverified = has.contains(Trait.UNVERIFIED);
         }
 
         String label() {
@@ -172,6 +220,8 @@ public final class StartupRun {
         try (MiniHttpServer server = new MiniHttpServer(request -> {
             if (request.header("x-attempt") != null && request.target.equals("/startup")) {
                 tagged.incrementAndGet();
+            } else if (request.header("x-attempt") != null && request.target.equals("/startup-unverified")) {
+                taggedUnverified.incrementAndGet();
             }
             return ok;
         })) {
@@ -183,7 +233,8 @@ public final class StartupRun {
                     Map<String, Double> cpu = new TreeMap<>();
                     double[] ms = once(variant, variant.longClassPath ? longClassPath : app.toString(), work,
                             server.url(variant.loadsClasses ? "/startup-loading"
-                                    : variant.longClassPath ? "/startup-long-class-path" : "/startup"), cpu);
+                                    : variant.longClassPath ? "/startup-long-class-path"
+                                    : variant.unverified ? "/startup-unverified" : "/startup"), cpu);
                     if (i >= DISCARDED) {
                         launches.append(String.format(Locale.ROOT, "%d,%s,%.2f,%.2f,%.2f,%.2f,%.2f%n",
                                 i - DISCARDED, variant.name(), ms[0], ms[1], ms[2], ms[3], ms[4]));
@@ -223,10 +274,10 @@ public final class StartupRun {
             command.addAll(variant.variant.jvmOptions(options.agentJar, work));
         } else {
             command.add("-Dbench.variant=" + variant.name());
-            Path agent = variant == Launch.EMPTY_AGENT ? emptyAgent
-                    : variant == Launch.IDLE_TRANSFORMER || variant == Launch.IDLE_TRANSFORMER_LOADING
-                            || variant == Launch.IDLE_TRANSFORMER_LOADING_LATER ? idleTransformerAgent : byteBuddyAgent;
-            command.add("-javaagent:" + agent.toAbsolutePath());
+            command.add("-javaagent:" + jarOf(variant.other).toAbsolutePath());
+        }
+        if (variant.unverified) {
+            command.addAll(NO_VERIFICATION);
         }
         if (variant.longClassPath) {
             command.add("-D" + StartupApp.OPEN_CLASS_PATH + "=true");
@@ -287,6 +338,17 @@ public final class StartupRun {
             throw new IllegalStateException("the startup app did not report its class loading: " + output);
         }
         return new double[] {elapsed, toFirstResponse, call, premainMs, loadingMs};
+    }
+
+    private Path jarOf(OtherAgent agent) {
+        switch (agent) {
+            case EMPTY:
+                return emptyAgent;
+            case IDLE_TRANSFORMER:
+                return idleTransformerAgent;
+            default:
+                return byteBuddyAgent;
+        }
     }
 
     private static Path copyApp(Path dir) throws IOException {
@@ -355,7 +417,8 @@ public final class StartupRun {
                 + "random order; wall time from process start to exit (load average " + Markdown.num(loadBefore, 2)
                 + " before, " + Markdown.num(loadAfter, 2) + " after). With retry + tagging, "
                 + tagged.get() + " of " + (runs + DISCARDED)
-                + " calls reached the server tagged, i.e. handled by the agent. With Byte Buddy, "
+                + " calls reached the server tagged, i.e. handled by the agent (" + taggedUnverified.get() + " of "
+                + (runs + DISCARDED) + " where the JVM verified no class). With Byte Buddy, "
                 + hookedByByteBuddy.get() + " of " + (runs + DISCARDED) + " runs hooked `HttpClientImpl` (its"
                 + " listener's report); that agent installs the hooks only (see `ByteBuddyHooksAgent`).");
         Markdown.Table table = md.table("-variant", "median ms", "p25 – p75 ms", "min – max ms",
@@ -411,6 +474,18 @@ public final class StartupRun {
                 + "; Tailguard with a matching policy beyond that transformer "
                 + cell(pairedExtra(firstResponse.get(Launch.IDLE_TRANSFORMER), firstResponse.get(Launch.ACTIVE)))
                 + ". Each launch's figures: `" + LAUNCHES_CSV + "` beside this report.");
+        List<Double> unverifiedNone = firstResponse.get(Launch.NO_AGENT_UNVERIFIED);
+        List<Double> unverifiedActive = firstResponse.get(Launch.ACTIVE_UNVERIFIED);
+        md.paragraph("Verification: before a class first runs, the JVM checks its bytecode, unless the boot loader "
+                + "defined it. The agent defines its classes in a class loader of its own, not in the boot loader, "
+                + "which every class loader sees and which holds only the agent's few bootstrap classes; so the JVM "
+                + "verifies them. With that check off in both launches of a pair (`"
+                + String.join(" ", NO_VERIFICATION) + "`, which spares the JDK client's own classes too), "
+                + "Tailguard with a matching policy adds " + cell(pairedExtra(unverifiedNone, unverifiedActive))
+                + " to the first response, against " + cell(pairedExtra(none, firstResponse.get(Launch.ACTIVE)))
+                + " with it on; verifying the classes the agent loads costs "
+                + cell(verificationCost()) + " of that (round by round: each round's extra time with the "
+                + "check on, less its extra time with it off [95% CI, the rounds resampled]).");
         writeThreadCpu(md);
         md.paragraph("Hook style: the same hooks with Byte Buddy `Advice` take "
                 + extraCell(millis.get(Launch.ACTIVE), millis.get(Launch.BYTE_BUDDY_ADVICE))
@@ -559,11 +634,20 @@ public final class StartupRun {
                         + extraCell(firstResponse.get(Launch.NO_AGENT), firstResponse.get(Launch.ACTIVE))
                         + "); premain " + meanCell(premain.get(Launch.ACTIVE)) + ", first call "
                         + extraCell(firstCall.get(Launch.NO_AGENT), firstCall.get(Launch.ACTIVE)) + ", the rest "
-                        + extraCell(rest(Launch.NO_AGENT), rest(Launch.ACTIVE)) + "; an agent that does nothing: "
+                        + extraCell(rest(Launch.NO_AGENT), rest(Launch.ACTIVE))
+                        + ", the JVM verifying the agent's classes " + cell(verificationCost())
+                        + " (round by round); an agent that does nothing: "
                         + extraCell(firstResponse.get(Launch.NO_AGENT), firstResponse.get(Launch.EMPTY_AGENT))
                         + ", one that only registers a transformer: "
                         + extraCell(firstResponse.get(Launch.NO_AGENT), firstResponse.get(Launch.IDLE_TRANSFORMER)),
                 Verdict.interval(ci, 100));
+    }
+
+    /** What the JVM's verification of the agent's classes adds to the first response, round by round. */
+    private double[] verificationCost() {
+        return pairedExtraBeyond(firstResponse.get(Launch.NO_AGENT_UNVERIFIED),
+                firstResponse.get(Launch.ACTIVE_UNVERIFIED), firstResponse.get(Launch.NO_AGENT),
+                firstResponse.get(Launch.ACTIVE));
     }
 
     /** Mean with its 95% interval (Student's t), in ms. */
@@ -623,6 +707,16 @@ public final class StartupRun {
             boot.add(Stats.median(resample(differences, random)));
         }
         return new double[] {Stats.median(differences), Stats.percentileOf(boot, 2.5), Stats.percentileOf(boot, 97.5)};
+    }
+
+    /**
+     * How much more {@code with2} adds to {@code base2} than {@code with1} to {@code base1}, round by
+     * round: the median of each round's {@code (with2 - base2) - (with1 - base1)}, with a 95%
+     * bootstrap interval, resampling the rounds 2,000 times ({@link #pairedExtra}).
+     */
+    static double[] pairedExtraBeyond(List<Double> base1, List<Double> with1, List<Double> base2,
+            List<Double> with2) {
+        return pairedExtra(Stats.differences(with1, base1), Stats.differences(with2, base2));
     }
 
     private static List<Double> resample(List<Double> values, SplittableRandom random) {

@@ -37,4 +37,28 @@ class StartupRunTest {
         assertEquals(20, paired[0]);
         assertTrue(paired[1] <= 20 && paired[2] >= 20);
     }
+
+    /**
+     * Four launches a round: the agent adds 90 ms to a machine that drifts by up to 200 ms from round
+     * to round, and 12 ms less once something is switched off in both of the other pair.
+     */
+    @Test
+    void theRoundByRoundExtraBeyondIsTheMedianOfTheRoundsDifferencesOfDifferences() {
+        SplittableRandom random = new SplittableRandom(2);
+        List<Double> base1 = new ArrayList<>();
+        List<Double> with1 = new ArrayList<>();
+        List<Double> base2 = new ArrayList<>();
+        List<Double> with2 = new ArrayList<>();
+        for (int round = 0; round < 120; round++) {
+            double machine = 600 + random.nextDouble(200);
+            base1.add(machine - 20 + random.nextDouble(5));
+            with1.add(machine - 20 + 78 + random.nextDouble(5));
+            base2.add(machine + random.nextDouble(5));
+            with2.add(machine + 90 + random.nextDouble(5));
+        }
+        double[] beyond = StartupRun.pairedExtraBeyond(base1, with1, base2, with2);
+        assertEquals(12, beyond[0], 2);
+        assertTrue(beyond[1] > 8 && beyond[2] < 16, "round by round: " + beyond[1] + " – " + beyond[2]);
+        assertEquals(-12, StartupRun.pairedExtraBeyond(base2, with2, base1, with1)[0], 2);
+    }
 }
