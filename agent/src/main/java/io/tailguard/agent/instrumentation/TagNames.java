@@ -25,7 +25,22 @@ public final class TagNames {
 
     /** Names of plain visible ASCII that are none of {@code reserved}, compared regardless of case. */
     public static TagNames noneOf(List<String> reserved) {
-        return new TagNames(name -> {
+        return new TagNames(new NoneOf(reserved));
+    }
+
+    /**
+     * A class rather than a lambda: the tag writers of {@code HttpURLConnection} and OkHttp build
+     * theirs in premain, on the application's thread, where the agent spins no lambda class.
+     */
+    private static final class NoneOf implements Predicate<String> {
+        private final List<String> reserved;
+
+        NoneOf(List<String> reserved) {
+            this.reserved = reserved;
+        }
+
+        @Override
+        public boolean test(String name) {
             if (!PlainText.plain(name)) {
                 return false;
             }
@@ -35,7 +50,7 @@ public final class TagNames {
                 }
             }
             return true;
-        });
+        }
     }
 
     /** Whether the adapter may write a tag of this name itself. */
