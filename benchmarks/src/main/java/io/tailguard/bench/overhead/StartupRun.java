@@ -218,10 +218,12 @@ public final class StartupRun {
         double loadBefore = Machine.loadAverage();
         MiniHttpServer.Response ok = MiniHttpServer.Response.of(200, "ok");
         try (MiniHttpServer server = new MiniHttpServer(request -> {
-            if (request.header("x-attempt") != null && request.target.equals("/startup")) {
-                tagged.incrementAndGet();
-            } else if (request.header("x-attempt") != null && request.target.equals("/startup-unverified")) {
-                taggedUnverified.incrementAndGet();
+            if (request.header("x-attempt") != null) {
+                if (request.target.equals("/startup")) {
+                    tagged.incrementAndGet();
+                } else if (request.target.equals("/startup-unverified")) {
+                    taggedUnverified.incrementAndGet();
+                }
             }
             return ok;
         })) {
