@@ -24,6 +24,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.function.BiConsumer;
 import java.util.function.BiPredicate;
+import java.util.function.Predicate;
 
 /**
  * An attempt's request: the application's own, with the attempt's tagging headers and a timeout
@@ -70,10 +71,22 @@ class AttemptRequest extends HttpRequest {
         HEADERS = headers;
     }
 
-    private static final BiPredicate<String, String> ANY = (name, value) -> true;
+    // Classes of their own, not lambdas, here and below: this class is initialised by the first
+    // handled request, on the application's thread, where the agent spins no lambda class.
+    private static final BiPredicate<String, String> ANY = new BiPredicate<String, String>() {
+        @Override
+        public boolean test(String name, String value) {
+            return true;
+        }
+    };
 
     /** Tag names the JDK's builder accepts as they are. */
-    private static final TagNames ACCEPTED = new TagNames(AttemptRequest::accepted);
+    private static final TagNames ACCEPTED = new TagNames(new Predicate<String>() {
+        @Override
+        public boolean test(String name) {
+            return accepted(name);
+        }
+    });
 
     final HttpRequest original;
     final AttemptSpec tags;
@@ -180,7 +193,12 @@ class AttemptRequest extends HttpRequest {
     static final class OnTheWire extends AttemptRequest implements WireTags {
 
         /** Names the client does not treat apart from the others. */
-        private static final TagNames WRITTEN_AS_ANY = new TagNames(name -> !treatedApart(name));
+        private static final TagNames WRITTEN_AS_ANY = new TagNames(new Predicate<String>() {
+            @Override
+            public boolean test(String name) {
+                return !treatedApart(name);
+            }
+        });
 
         OnTheWire(HttpRequest original, AttemptSpec tags, Optional<Duration> timeout) {
             super(original, tags, timeout);

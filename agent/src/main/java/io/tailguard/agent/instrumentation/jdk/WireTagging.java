@@ -142,12 +142,17 @@ public final class WireTagging implements ClassFileTransformer {
             Log.debug("tagged JDK requests carry their tags as headers of the request: " + refused);
             return;
         }
-        DaemonThreads.named("tailguard-jdk-tags").newThread(() -> {
-            try {
-                load();
-            } finally {
-                // The three are loaded, rewritten or not: nothing is left for it to do.
-                inst.removeTransformer(transformer);
+        // A class of its own, not a lambda: this runs on the application's thread, as it loads the
+        // client's class, where the agent spins no lambda class.
+        DaemonThreads.named("tailguard-jdk-tags").newThread(new Runnable() {
+            @Override
+            public void run() {
+                try {
+                    load();
+                } finally {
+                    // The three are loaded, rewritten or not: nothing is left for it to do.
+                    inst.removeTransformer(transformer);
+                }
             }
         }).start();
     }
@@ -216,7 +221,10 @@ public final class WireTagging implements ClassFileTransformer {
                         + " is not as expected, or was loaded before its request copy");
                 return null;
             }
-            REWRITTEN.accumulateAndGet(part, (was, bit) -> was == FAILED ? FAILED : was | bit);
+            int was;
+            do {
+                was = REWRITTEN.get();
+            } while (was != FAILED && !REWRITTEN.compareAndSet(was, was | part));
             return rewritten;
         } catch (Throwable failure) {
             REWRITTEN.set(FAILED);
