@@ -23,6 +23,8 @@ import java.util.function.Consumer;
  *   <li>{@code overhead}: per-call overhead (JMH) and JVM startup, with and without the agent;
  *       writes {@code overhead.md};
  *   <li>{@code startup}: only the startup part;
+ *   <li>{@code startup-target}: only the pair the startup target is judged on (no agent, a matching
+ *       policy), 480 rounds; writes {@code startup-target.md};
  *   <li>{@code paired}: what handling a call costs, each client API measured paired inside one JVM
  *       (handled hosts against an unmatched one, interleaved); writes {@code overhead-paired.md};
  *   <li>{@code hooks}: what a call no policy matches costs, each client API's hook alone, with and
@@ -47,7 +49,7 @@ public final class BenchMain {
 
     public static void main(String[] args) throws Exception {
         if (args.length == 0) {
-            System.err.println("usage: overhead|paired|hooks|unmatched|scaling|startup|lab|never-worse [--quick|--full] [--java PATH] [--agent JAR] [--out DIR] "
+            System.err.println("usage: overhead|paired|hooks|unmatched|scaling|startup|startup-target|lab|never-worse [--quick|--full] [--java PATH] [--agent JAR] [--out DIR] "
                     + "[--clients a,b] [--scenarios T1,T2,S1,S3] [--rounds N] [--skip-startup]");
             System.exit(2);
         }
@@ -70,6 +72,9 @@ public final class BenchMain {
                 break;
             case "startup":
                 overhead(options, false);
+                break;
+            case "startup-target":
+                startupTarget(options);
                 break;
             case "paired":
                 paired(options);
@@ -147,6 +152,13 @@ public final class BenchMain {
     /** Runs a measurement and writes its sections of a report. */
     private interface Section {
         Markdown write(Markdown md) throws Exception;
+    }
+
+    /** Only the pair the startup target is judged on, more rounds of it: {@code startup-target.md}. */
+    private static void startupTarget(RunOptions options) throws Exception {
+        StartupRun run = new StartupRun(options, true);
+        withTargets(report(options, "Tailguard startup: the target's pair", "startup-target", true), run::run,
+                run::targetRows, options.out.resolve("startup-target.md"));
     }
 
     /** Engine throughput by thread count, and heap per policy by request rate: {@code scaling.md}. */

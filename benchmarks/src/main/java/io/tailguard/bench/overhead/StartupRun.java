@@ -56,6 +56,12 @@ import java.util.stream.Collectors;
  * before the agent jar, which the JVM puts last. Last, the application without and with the agent
  * while the JVM verifies no class outside the boot loader ({@link #NO_VERIFICATION}): against the
  * same pair with verification on, round by round, what verifying the agent's own classes costs.
+ *
+ * <p>{@code benchmarks/run startup-target} ({@link #targetOnly}) starts only the pair the startup
+ * target is judged on, without the agent and with a matching policy, for {@link #TARGET_ROUNDS}
+ * rounds by default: a round of two launches takes under 2 s, where one of every variant takes 10,
+ * so in the same time it pairs launches closer in time and has four times the rounds to narrow the
+ * interval.
  */
 public final class StartupRun {
 
@@ -64,6 +70,10 @@ public final class StartupRun {
     private static final List<Launch> STARTUP = LAUNCHES.stream()
             .filter(launch -> !launch.loadsClasses && !launch.longClassPath && !launch.unverified)
             .collect(Collectors.toList());
+    /** The launches the startup target is judged on ({@link #targetOnly}). */
+    private static final List<Launch> TARGET = List.of(Launch.NO_AGENT, Launch.ACTIVE);
+    /** Rounds of a full {@link #targetOnly} run: some 15 min on two cores. */
+    static final int TARGET_ROUNDS = 480;
     /** How many classes the class-loading launches load before their call. */
     static final int LOADED_CLASSES = 4000;
     /**
@@ -84,6 +94,10 @@ public final class StartupRun {
     private static final double THREAD_CPU_SHOWN_MS = 1.0;
 
     private final RunOptions options;
+    /** Only the launches the startup target is judged on ({@link #TARGET}), more rounds of them. */
+    private final boolean targetOnly;
+    /** The launches each round starts. */
+    private final List<Launch> launched;
     private final int runs;
     private final Map<Launch, List<Double>> millis = new EnumMap<>(Launch.class);
     /** Process start to the first response's line. */
@@ -203,8 +217,16 @@ public final class StartupRun {
     }
 
     public StartupRun(RunOptions options) {
+        this(options, false);
+    }
+
+    /** @param targetOnly start only the launches the startup target is judged on ({@link #TARGET}) */
+    public StartupRun(RunOptions options, boolean targetOnly) {
         this.options = options;
-        this.runs = options.rounds > 0 ? options.rounds : options.quick ? 15 : 60;
+        this.targetOnly = targetOnly;
+        this.launched = targetOnly ? TARGET : LAUNCHES;
+        this.runs = options.rounds > 0 ? options.rounds
+                : targetOnly ? (options.quick ? 30 : TARGET_ROUNDS) : options.quick ? 15 : 60;
     }
 
     public Markdown run(Markdown md) throws Exception {
@@ -228,7 +250,7 @@ public final class StartupRun {
             return ok;
         })) {
             SplittableRandom order = new SplittableRandom(42);
-            List<Launch> sequence = new ArrayList<>(LAUNCHES);
+            List<Launch> sequence = new ArrayList<>(launched);
             for (int i = 0; i < runs + DISCARDED; i++) {
                 shuffle(sequence, order);
                 for (Launch variant : sequence) {
@@ -253,7 +275,7 @@ public final class StartupRun {
                         }
                     }
                 }
-                if ((i + 1) % 5 == 0) {
+                if ((i + 1) % (targetOnly ? 20 : 5) == 0) {
                     System.out.printf("[startup] %d/%d runs per variant%n", i + 1, runs + DISCARDED);
                 }
             }
@@ -413,6 +435,9 @@ public final class StartupRun {
     }
 
     private Markdown write(Markdown md, double loadBefore, double loadAfter) {
+        if (targetOnly) {
+            return writeTarget(md, loadBefore, loadAfter);
+        }
         md.heading(2, "JVM startup");
         md.paragraph("A small application (create a JDK `HttpClient`, one GET to a local server, exit), started "
                 + runs + " times per variant after " + DISCARDED + " discarded runs, variants interleaved in "
@@ -423,17 +448,7 @@ public final class StartupRun {
                 + (runs + DISCARDED) + " where the JVM verified no class). With Byte Buddy, "
                 + hookedByByteBuddy.get() + " of " + (runs + DISCARDED) + " runs hooked `HttpClientImpl` (its"
                 + " listener's report); that agent installs the hooks only (see `ByteBuddyHooksAgent`).");
-        Markdown.Table table = md.table("-variant", "median ms", "p25 – p75 ms", "min – max ms",
-                "extra vs no agent (difference of medians [95% CI])");
-        List<Double> base = millis.get(Launch.NO_AGENT);
-        for (Launch v : STARTUP) {
-            List<Double> m = millis.get(v);
-            String extra = v == Launch.NO_AGENT ? "–" : extraCell(base, m);
-            table.row(v.label(), Markdown.num(Stats.median(m), 0),
-                    Markdown.num(Stats.percentileOf(m, 25), 0) + " – " + Markdown.num(Stats.percentileOf(m, 75), 0),
-                    Markdown.num(Stats.min(m), 0) + " – " + Markdown.num(Stats.max(m), 0), extra);
-        }
-        table.end();
+        exitTable(md, STARTUP);
         md.paragraph("Where the extra time goes, with a matching policy: premain as the agent's status reports it "
                 + "(mean [95% CI]); the application's own timing of its one `send` against the same without "
                 + "the agent (difference of medians [95% CI]): what the first handled request loads and "
@@ -541,6 +556,45 @@ public final class StartupRun {
         return md;
     }
 
+    /** Wall time from process start to exit, per launch. */
+    private void exitTable(Markdown md, List<Launch> shown) {
+        Markdown.Table table = md.table("-variant", "median ms", "p25 – p75 ms", "min – max ms",
+                "extra vs no agent (difference of medians [95% CI])");
+        List<Double> base = millis.get(Launch.NO_AGENT);
+        for (Launch v : shown) {
+            List<Double> m = millis.get(v);
+            String extra = v == Launch.NO_AGENT ? "–" : extraCell(base, m);
+            table.row(v.label(), Markdown.num(Stats.median(m), 0),
+                    Markdown.num(Stats.percentileOf(m, 25), 0) + " – " + Markdown.num(Stats.percentileOf(m, 75), 0),
+                    Markdown.num(Stats.min(m), 0) + " – " + Markdown.num(Stats.max(m), 0), extra);
+        }
+        table.end();
+    }
+
+    /** The report of a {@link #targetOnly} run: the pair the startup target is judged on. */
+    private Markdown writeTarget(Markdown md, double loadBefore, double loadAfter) {
+        List<Double> none = firstResponse.get(Launch.NO_AGENT);
+        List<Double> active = firstResponse.get(Launch.ACTIVE);
+        md.heading(2, "JVM startup: the target's pair");
+        md.paragraph("A small application (create a JDK `HttpClient`, one GET to a local server, exit), started "
+                + runs + " times without the agent and " + runs + " times with a matching policy (retry + tagging), "
+                + "after " + DISCARDED + " discarded rounds; each round starts both, in an order of its own (load "
+                + "average " + Markdown.num(loadBefore, 2) + " before, " + Markdown.num(loadAfter, 2) + " after). "
+                + tagged.get() + " of " + (runs + DISCARDED) + " calls with the agent reached the server tagged, i.e. "
+                + "handled by the agent. Only this pair: `benchmarks/run startup` starts the other variants "
+                + "(the floors of any agent, the hook style, class loading, a long class path, verification).");
+        md.paragraph("To the first response: " + Markdown.num(Stats.median(none), 1) + " ms without the agent, "
+                + Markdown.num(Stats.median(active), 1) + " ms with it (medians); round by round, the median of the "
+                + "rounds' differences " + cell(pairedExtra(none, active)) + " (95% CI, the rounds resampled); the "
+                + "difference of medians " + extraCell(none, active) + ". premain " + meanCell(premain.get(Launch.ACTIVE))
+                + " ms (mean [95% CI]), the first call " + extraCell(firstCall.get(Launch.NO_AGENT),
+                        firstCall.get(Launch.ACTIVE)) + ", the rest " + extraCell(rest(Launch.NO_AGENT),
+                        rest(Launch.ACTIVE)) + " (differences of medians). Each launch's figures: `"
+                + LAUNCHES_CSV + "` beside this report. From process start to exit:");
+        exitTable(md, TARGET);
+        return md;
+    }
+
     /**
      * Where the processor time goes up to the first response, thread by thread: what competes for
      * the cores with the application's own thread while it starts.
@@ -630,6 +684,15 @@ public final class StartupRun {
      */
     public void targetRows(Markdown.Table targets) {
         double[] ci = pairedExtra(firstResponse.get(Launch.NO_AGENT), firstResponse.get(Launch.ACTIVE));
+        if (targetOnly) {
+            targets.row("startup: at most 100 ms extra to the first response through a matching policy",
+                    Markdown.num(ci[0], 0) + " ms [95% CI " + Markdown.num(ci[1], 0) + " – " + Markdown.num(ci[2], 0)
+                            + "] round by round, " + runs + " rounds (difference of medians "
+                            + extraCell(firstResponse.get(Launch.NO_AGENT), firstResponse.get(Launch.ACTIVE))
+                            + "); premain " + meanCell(premain.get(Launch.ACTIVE)) + " ms",
+                    Verdict.interval(ci, 100));
+            return;
+        }
         targets.row("startup: at most 100 ms extra to the first response through a matching policy",
                 Markdown.num(ci[0], 0) + " ms [95% CI " + Markdown.num(ci[1], 0) + " – " + Markdown.num(ci[2], 0)
                         + "] round by round (difference of medians "
