@@ -59,9 +59,9 @@ import java.util.stream.Collectors;
  *
  * <p>{@code benchmarks/run startup-target} ({@link #targetOnly}) starts only the pair the startup
  * target is judged on, without the agent and with a matching policy, for {@link #TARGET_ROUNDS}
- * rounds by default: a round of two launches takes under 2 s, where one of every variant takes 10,
- * so in the same time it pairs launches closer in time and has four times the rounds to narrow the
- * interval.
+ * rounds by default: a round of two launches takes about 1.5 s, where one of every variant takes
+ * some 14, so in about the time of a default {@code startup} run it pairs launches closer in time and
+ * has eight times the rounds to narrow the interval.
  */
 public final class StartupRun {
 
@@ -72,7 +72,7 @@ public final class StartupRun {
             .collect(Collectors.toList());
     /** The launches the startup target is judged on ({@link #targetOnly}). */
     private static final List<Launch> TARGET = List.of(Launch.NO_AGENT, Launch.ACTIVE);
-    /** Rounds of a full {@link #targetOnly} run: some 15 min on two cores. */
+    /** Rounds of a full {@link #targetOnly} run: some 12 min on two cores. */
     static final int TARGET_ROUNDS = 480;
     /** How many classes the class-loading launches load before their call. */
     static final int LOADED_CLASSES = 4000;
@@ -122,6 +122,10 @@ public final class StartupRun {
     /** As {@link #tagged}, for the launch with retry + tagging that verifies no class. */
     private final AtomicInteger taggedUnverified = new AtomicInteger();
     private final AtomicInteger hookedByByteBuddy = new AtomicInteger();
+    /** {@link #activeExtra()}, once computed. */
+    private double[] activeExtra;
+    /** {@link #verificationCost()}, once computed. */
+    private double[] verificationCost;
     private Path byteBuddyAgent;
     private Path emptyAgent;
     private Path idleTransformerAgent;
@@ -483,7 +487,7 @@ public final class StartupRun {
         md.paragraph("Round by round: each round starts every variant once, in an order of its own, so that its "
                 + "launches share whatever the machine did in those seconds. The extra time to the first "
                 + "response, as the median of the rounds' differences [95% CI, the rounds resampled]: with a "
-                + "matching policy " + cell(pairedExtra(none, firstResponse.get(Launch.ACTIVE)))
+                + "matching policy " + cell(activeExtra())
                 + ", an unmatched host " + cell(pairedExtra(none, firstResponse.get(Launch.UNMATCHED)))
                 + ", an agent that does nothing " + cell(pairedExtra(none, firstResponse.get(Launch.EMPTY_AGENT)))
                 + ", one that only registers a transformer "
@@ -499,7 +503,7 @@ public final class StartupRun {
                 + "verifies them. With that check off in both launches of a pair (`"
                 + String.join(" ", NO_VERIFICATION) + "`, which spares the JDK client's own classes too), "
                 + "Tailguard with a matching policy adds " + cell(pairedExtra(unverifiedNone, unverifiedActive))
-                + " to the first response, against " + cell(pairedExtra(none, firstResponse.get(Launch.ACTIVE)))
+                + " to the first response, against " + cell(activeExtra())
                 + " with it on; verifying the classes the agent loads costs "
                 + cell(verificationCost()) + " of that (round by round: each round's extra time with the "
                 + "check on, less its extra time with it off [95% CI, the rounds resampled]).");
@@ -585,7 +589,7 @@ public final class StartupRun {
                 + "(the floors of any agent, the hook style, class loading, a long class path, verification).");
         md.paragraph("To the first response: " + Markdown.num(Stats.median(none), 1) + " ms without the agent, "
                 + Markdown.num(Stats.median(active), 1) + " ms with it (medians); round by round, the median of the "
-                + "rounds' differences " + cell(pairedExtra(none, active)) + " (95% CI, the rounds resampled); the "
+                + "rounds' differences " + cell(activeExtra()) + " (95% CI, the rounds resampled); the "
                 + "difference of medians " + extraCell(none, active) + ". premain " + meanCell(premain.get(Launch.ACTIVE))
                 + " ms (mean [95% CI]), the first call " + extraCell(firstCall.get(Launch.NO_AGENT),
                         firstCall.get(Launch.ACTIVE)) + ", the rest " + extraCell(rest(Launch.NO_AGENT),
@@ -683,7 +687,7 @@ public final class StartupRun {
      * is given beside it.
      */
     public void targetRows(Markdown.Table targets) {
-        double[] ci = pairedExtra(firstResponse.get(Launch.NO_AGENT), firstResponse.get(Launch.ACTIVE));
+        double[] ci = activeExtra();
         if (targetOnly) {
             targets.row("startup: at most 100 ms extra to the first response through a matching policy",
                     Markdown.num(ci[0], 0) + " ms [95% CI " + Markdown.num(ci[1], 0) + " – " + Markdown.num(ci[2], 0)
@@ -708,11 +712,26 @@ public final class StartupRun {
                 Verdict.interval(ci, 100));
     }
 
-    /** What the JVM's verification of the agent's classes adds to the first response, round by round. */
+    /**
+     * The figure the startup target is judged on: the extra time to the first response with a
+     * matching policy, round by round ({@link #pairedExtra}). Computed once, for the report's
+     * paragraphs and its target row.
+     */
+    private double[] activeExtra() {
+        if (activeExtra == null) {
+            activeExtra = pairedExtra(firstResponse.get(Launch.NO_AGENT), firstResponse.get(Launch.ACTIVE));
+        }
+        return activeExtra;
+    }
+
+    /** What the JVM's verification of the agent's classes adds to the first response, round by round; computed once. */
     private double[] verificationCost() {
-        return pairedExtraBeyond(firstResponse.get(Launch.NO_AGENT_UNVERIFIED),
-                firstResponse.get(Launch.ACTIVE_UNVERIFIED), firstResponse.get(Launch.NO_AGENT),
-                firstResponse.get(Launch.ACTIVE));
+        if (verificationCost == null) {
+            verificationCost = pairedExtraBeyond(firstResponse.get(Launch.NO_AGENT_UNVERIFIED),
+                    firstResponse.get(Launch.ACTIVE_UNVERIFIED), firstResponse.get(Launch.NO_AGENT),
+                    firstResponse.get(Launch.ACTIVE));
+        }
+        return verificationCost;
     }
 
     /** Mean with its 95% interval (Student's t), in ms. */
