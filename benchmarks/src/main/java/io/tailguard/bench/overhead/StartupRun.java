@@ -688,28 +688,24 @@ public final class StartupRun {
      */
     public void targetRows(Markdown.Table targets) {
         double[] ci = activeExtra();
-        if (targetOnly) {
-            targets.row("startup: at most 100 ms extra to the first response through a matching policy",
-                    Markdown.num(ci[0], 0) + " ms [95% CI " + Markdown.num(ci[1], 0) + " – " + Markdown.num(ci[2], 0)
-                            + "] round by round, " + runs + " rounds (difference of medians "
-                            + extraCell(firstResponse.get(Launch.NO_AGENT), firstResponse.get(Launch.ACTIVE))
-                            + "); premain " + meanCell(premain.get(Launch.ACTIVE)) + " ms",
-                    Verdict.interval(ci, 100));
-            return;
+        StringBuilder measured = new StringBuilder()
+                .append(Markdown.num(ci[0], 0)).append(" ms [95% CI ").append(Markdown.num(ci[1], 0)).append(" – ")
+                .append(Markdown.num(ci[2], 0)).append("] round by round")
+                .append(targetOnly ? ", " + runs + " rounds" : "")
+                .append(" (difference of medians ")
+                .append(extraCell(firstResponse.get(Launch.NO_AGENT), firstResponse.get(Launch.ACTIVE)))
+                .append("); premain ").append(meanCell(premain.get(Launch.ACTIVE))).append(" ms");
+        if (!targetOnly) {
+            measured.append(", first call ").append(extraCell(firstCall.get(Launch.NO_AGENT), firstCall.get(Launch.ACTIVE)))
+                    .append(", the rest ").append(extraCell(rest(Launch.NO_AGENT), rest(Launch.ACTIVE)))
+                    .append(", the JVM verifying the agent's classes ").append(cell(verificationCost()))
+                    .append(" (round by round); an agent that does nothing: ")
+                    .append(extraCell(firstResponse.get(Launch.NO_AGENT), firstResponse.get(Launch.EMPTY_AGENT)))
+                    .append(", one that only registers a transformer: ")
+                    .append(extraCell(firstResponse.get(Launch.NO_AGENT), firstResponse.get(Launch.IDLE_TRANSFORMER)));
         }
         targets.row("startup: at most 100 ms extra to the first response through a matching policy",
-                Markdown.num(ci[0], 0) + " ms [95% CI " + Markdown.num(ci[1], 0) + " – " + Markdown.num(ci[2], 0)
-                        + "] round by round (difference of medians "
-                        + extraCell(firstResponse.get(Launch.NO_AGENT), firstResponse.get(Launch.ACTIVE))
-                        + "); premain " + meanCell(premain.get(Launch.ACTIVE)) + ", first call "
-                        + extraCell(firstCall.get(Launch.NO_AGENT), firstCall.get(Launch.ACTIVE)) + ", the rest "
-                        + extraCell(rest(Launch.NO_AGENT), rest(Launch.ACTIVE))
-                        + ", the JVM verifying the agent's classes " + cell(verificationCost())
-                        + " (round by round); an agent that does nothing: "
-                        + extraCell(firstResponse.get(Launch.NO_AGENT), firstResponse.get(Launch.EMPTY_AGENT))
-                        + ", one that only registers a transformer: "
-                        + extraCell(firstResponse.get(Launch.NO_AGENT), firstResponse.get(Launch.IDLE_TRANSFORMER)),
-                Verdict.interval(ci, 100));
+                measured.toString(), Verdict.interval(ci, 100));
     }
 
     /**
