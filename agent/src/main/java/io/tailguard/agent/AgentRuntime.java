@@ -4,6 +4,7 @@ import io.tailguard.agent.config.ConfigSources;
 import io.tailguard.agent.config.TailguardConfig;
 import io.tailguard.agent.engine.DaemonThreads;
 import io.tailguard.agent.engine.Engine;
+import io.tailguard.agent.instrumentation.ClassFilePatch;
 import io.tailguard.agent.instrumentation.ClientInstrumentation;
 import io.tailguard.agent.instrumentation.Hook;
 import io.tailguard.agent.instrumentation.HookTransformer;
@@ -128,13 +129,17 @@ final class AgentRuntime {
         /**
          * After the engine, on the housekeeping thread: the class loading of the first rewrite and
          * of the first handled request, done before the application gets to them ({@link
-         * MethodPrologue#warmUp}, {@link Engine#loadRequestPath}).
+         * MethodPrologue}'s classes, {@link Engine#loadRequestPath}).
          */
         private static final class WarmUpRewriting implements Runnable {
             @Override
             public void run() {
                 try {
-                    MethodPrologue.warmUp();
+                    ClassLoader loader = MethodPrologue.class.getClassLoader();
+                    for (Class<?> type : new Class<?>[] {MethodPrologue.class, ClassFilePatch.class,
+                            ClassFilePatch.Bytes.class, ClassFilePatch.Member.class}) {
+                        Class.forName(type.getName(), true, loader);
+                    }
                     Engine.loadRequestPath();
                 } catch (Throwable failure) {
                     // Only time is lost: the first hooked class then loads these classes itself.

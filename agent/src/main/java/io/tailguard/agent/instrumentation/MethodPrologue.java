@@ -1,15 +1,9 @@
 package io.tailguard.agent.instrumentation;
 
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
-import org.objectweb.asm.ClassReader;
-import org.objectweb.asm.ClassVisitor;
-import org.objectweb.asm.ClassWriter;
-import org.objectweb.asm.Label;
-import org.objectweb.asm.MethodVisitor;
-import org.objectweb.asm.Opcodes;
-import org.objectweb.asm.Type;
 
 /**
  * Adds one prologue to each hooked method, the bytecode equivalent of
@@ -23,17 +17,48 @@ import org.objectweb.asm.Type;
  * Only method bodies change (no fields, no methods, no new constant types beyond references), so
  * the result can be retransformed and coexists with other agents' advice.
  *
+ * <p>The prologue is written into the class file's bytes ({@link ClassFilePatch}), without ASM,
+ * which would load and link some ninety classes on the application's thread as its first hooked
+ * class loads. A class that refers to the dispatcher already (another copy of the agent gave it
+ * prologues: a second one would send each of the agent's own attempts into the agent again), or
+ * whose hooked method's code the patch does not move, is rewritten with ASM instead ({@link
+ * AsmPrologue}), to the same bytecode.
+ *
  * <p>Why not Byte Buddy's {@code Advice}: measured on a 2-core machine, its first transformation
  * loads ~1,200 classes and took ~460 ms, on the application's critical path at the first use of a
- * client; this prologue, written with ASM (which Byte Buddy itself is built on), took ~20 ms.
+ * client; this prologue, written with ASM (which Byte Buddy itself is built on), took ~20 ms, and
+ * written into the bytes, well under one.
  */
 public final class MethodPrologue {
 
     static final String DISPATCHER = "io/tailguard/bootstrap/Dispatcher";
     private static final String ENTER_DESCRIPTOR = "(ILjava/lang/Object;[Ljava/lang/Object;)Ljava/lang/Object;";
-    /** The tag of a {@code CONSTANT_Class} entry in the constant pool (JVMS 4.4.1). */
-    private static final int CONSTANT_CLASS = 7;
     private static final String COMPLETE_DESCRIPTOR = "(Ljava/lang/Object;)Ljava/lang/Object;";
+    private static final int ABSTRACT_OR_NATIVE = 0x0400 | 0x0100;
+    private static final int STATIC = 0x0008;
+    /** What the class-file patch cannot do: ASM does it. */
+    static final byte[] BY_ASM = new byte[0];
+
+    /** Opcodes (JVMS chapter 6). */
+    private static final int ACONST_NULL = 0x01;
+    private static final int ICONST_0 = 0x03;
+    private static final int BIPUSH = 0x10;
+    private static final int SIPUSH = 0x11;
+    private static final int ILOAD = 0x15;
+    private static final int ALOAD = 0x19;
+    private static final int ALOAD_0 = 0x2a;
+    private static final int AASTORE = 0x53;
+    private static final int POP = 0x57;
+    private static final int DUP = 0x59;
+    private static final int IF_ACMPEQ = 0xa5;
+    private static final int IRETURN = 0xac;
+    private static final int ARETURN = 0xb0;
+    private static final int RETURN = 0xb1;
+    private static final int GETSTATIC = 0xb2;
+    private static final int INVOKEVIRTUAL = 0xb6;
+    private static final int INVOKESTATIC = 0xb8;
+    private static final int ANEWARRAY = 0xbd;
+    private static final int CHECKCAST = 0xc0;
 
     private MethodPrologue() {
     }
@@ -43,251 +68,193 @@ public final class MethodPrologue {
      *     every hooked method has a prologue already
      */
     public static byte[] apply(byte[] classFile, List<Hook> hooks) {
-        ClassReader reader = new ClassReader(classFile);
-        Set<String> prologued = methodsCallingDispatcher(reader);
-        // Given the reader, the writer starts from its constant pool and copies every method the
-        // visitor below leaves alone as it is, without parsing its code: only hooked methods are
-        // read instruction by instruction (a large class such as the JDK client's is rewritten in
-        // a fraction of the time, on the application's critical path).
-        ClassWriter writer = new ClassWriter(reader, 0);
-        int[] applied = new int[1];
-        reader.accept(new ClassVisitor(Opcodes.ASM9, writer) {
-            @Override
-            public MethodVisitor visitMethod(int access, String name, String descriptor, String signature,
-                    String[] exceptions) {
-                MethodVisitor next = super.visitMethod(access, name, descriptor, signature, exceptions);
-                if ((access & (Opcodes.ACC_ABSTRACT | Opcodes.ACC_NATIVE)) != 0 || name.startsWith("<")) {
-                    return next;
-                }
-                for (Hook hook : hooks) {
-                    if (hook.method().equals(name) && hook.descriptor().equals(descriptor)
-                            && !prologued.contains(name + descriptor)) {
-                        applied[0]++;
-                        return new Prologue(next, reader.getClassName(), access, descriptor, hook.slot());
-                    }
-                }
-                return next;
+        byte[] patched;
+        try {
+            patched = patch(classFile, hooks);
+        } catch (RuntimeException unusual) {
+            patched = BY_ASM;
+        }
+        return patched == BY_ASM ? AsmPrologue.apply(classFile, hooks) : patched;
+    }
+
+    /** The class with its prologues written into its bytes; {@link #BY_ASM} where that is not done. */
+    static byte[] patch(byte[] classFile, List<Hook> hooks) {
+        ClassFilePatch patch = ClassFilePatch.of(classFile);
+        if (patch.refersTo(DISPATCHER)) {
+            return BY_ASM;
+        }
+        Set<String> done = new HashSet<>();
+        Constants constants = null;
+        for (Hook hook : hooks) {
+            ClassFilePatch.Member method = patch.method(hook.method(), hook.descriptor());
+            if (method == null || (method.access() & ABSTRACT_OR_NATIVE) != 0 || hook.method().startsWith("<")
+                    || !done.add(hook.method() + hook.descriptor())) {
+                continue;
             }
-        }, ClassReader.EXPAND_FRAMES);
-        return applied[0] == 0 ? null : writer.toByteArray();
+            if (constants == null) {
+                constants = new Constants(patch);
+            }
+            byte[] code = code(patch, constants, (method.access() & STATIC) != 0, hook.descriptor(), hook.slot());
+            if (code == null || !patch.prepend(method, code, 7, constants.object)) {
+                return BY_ASM;
+            }
+        }
+        return done.isEmpty() ? null : patch.toBytes();
+    }
+
+    /** The constants every prologue of a class uses. */
+    private static final class Constants {
+        final int object;
+        final int enter;
+        final int proceed;
+        final int complete;
+
+        Constants(ClassFilePatch patch) {
+            object = patch.classRef("java/lang/Object");
+            enter = patch.methodRef(DISPATCHER, "enter", ENTER_DESCRIPTOR);
+            proceed = patch.fieldRef(DISPATCHER, "PROCEED", "Ljava/lang/Object;");
+            complete = patch.methodRef(DISPATCHER, "complete", COMPLETE_DESCRIPTOR);
+        }
     }
 
     /**
-     * Rewrites a small class made up here, and throws the result away: it loads and links the ASM
-     * classes a rewrite needs, nearly all of the cost of the first one (measured on JDK 17: ~17 ms of
-     * ~20 ms for the JDK client's {@code HttpClientImpl}; the rewrite itself took ~3 ms). Run on the
-     * housekeeping thread after premain, it takes that cost off the application's thread, which
-     * otherwise pays it when it loads its first hooked class.
-     *
-     * @return the rewritten class, {@code null} if it was not rewritten (for a test)
+     * The prologue's bytecode, aligned ({@link ClassFilePatch#aligned}), its jump to its last
+     * byte (the {@code pop} of the decision before the method as written); {@code null} for an
+     * argument beyond local 255.
      */
-    public static byte[] warmUp() {
-        String type = "io/tailguard/agent/instrumentation/WarmUp";
-        String descriptor = "(Ljava/lang/Object;)Ljava/lang/Object;";
-        ClassWriter writer = new ClassWriter(0);
-        writer.visit(Opcodes.V11, Opcodes.ACC_PUBLIC | Opcodes.ACC_FINAL, type, null, "java/lang/Object", null);
-        MethodVisitor method = writer.visitMethod(Opcodes.ACC_PUBLIC | Opcodes.ACC_STATIC, "call", descriptor, null, null);
-        method.visitCode();
-        method.visitVarInsn(Opcodes.ALOAD, 0);
-        method.visitInsn(Opcodes.ARETURN);
-        method.visitMaxs(1, 1);
-        method.visitEnd();
-        writer.visitEnd();
-        return apply(writer.toByteArray(), List.of(new Hook(type, "call", descriptor, 0)));
-    }
-
-    /**
-     * The methods (name and descriptor) that already call {@code Dispatcher.enter}. A method gets one
-     * prologue however often it is transformed: a second one would send each of the agent's own
-     * attempts into the agent again. The JVM hands a retransformation the class without this
-     * transformer's earlier work, but another transformer (a second copy of the agent, or any agent
-     * that caches transformed bytes) may hand it on.
-     */
-    private static Set<String> methodsCallingDispatcher(ClassReader reader) {
-        Set<String> found = new HashSet<>();
-        if (!refersToDispatcher(reader)) {
-            return found;
-        }
-        reader.accept(new ClassVisitor(Opcodes.ASM9) {
-            @Override
-            public MethodVisitor visitMethod(int access, String name, String descriptor, String signature,
-                    String[] exceptions) {
-                String method = name + descriptor;
-                return new MethodVisitor(Opcodes.ASM9) {
-                    @Override
-                    public void visitMethodInsn(int opcode, String owner, String called, String calledDescriptor,
-                            boolean isInterface) {
-                        if (owner.equals(DISPATCHER) && called.equals("enter")) {
-                            found.add(method);
-                        }
-                    }
-                };
-            }
-        }, ClassReader.SKIP_DEBUG | ClassReader.SKIP_FRAMES);
-        return found;
-    }
-
-    /**
-     * Whether the constant pool names the dispatcher class: a class that calls it must. A class
-     * no agent touched yet (nearly always) is then not parsed a second time.
-     */
-    private static boolean refersToDispatcher(ClassReader reader) {
-        char[] buffer = new char[reader.getMaxStringLength()];
-        for (int item = 1; item < reader.getItemCount(); item++) {
-            int offset = reader.getItem(item);
-            if (offset > 0 && reader.readByte(offset - 1) == CONSTANT_CLASS
-                    && DISPATCHER.equals(reader.readUTF8(offset, buffer))) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    private static final class Prologue extends MethodVisitor {
-        private final String owner;
-        private final boolean isStatic;
-        private final Type[] arguments;
-        private final Type returnType;
-        private final int slot;
-
-        Prologue(MethodVisitor next, String owner, int access, String descriptor, int slot) {
-            super(Opcodes.ASM9, next);
-            this.owner = owner;
-            this.isStatic = (access & Opcodes.ACC_STATIC) != 0;
-            this.arguments = Type.getArgumentTypes(descriptor);
-            this.returnType = Type.getReturnType(descriptor);
-            this.slot = slot;
-        }
-
-        @Override
-        public void visitCode() {
-            super.visitCode();
-            push(slot);
-            if (isStatic) {
-                super.visitInsn(Opcodes.ACONST_NULL);
-            } else {
-                super.visitVarInsn(Opcodes.ALOAD, 0);
-            }
-            if (arguments.length == 0) {
-                super.visitInsn(Opcodes.ACONST_NULL);
-            } else {
-                push(arguments.length);
-                super.visitTypeInsn(Opcodes.ANEWARRAY, "java/lang/Object");
-                int local = isStatic ? 0 : 1;
-                for (int i = 0; i < arguments.length; i++) {
-                    super.visitInsn(Opcodes.DUP);
-                    push(i);
-                    super.visitVarInsn(arguments[i].getOpcode(Opcodes.ILOAD), local);
-                    box(arguments[i]);
-                    super.visitInsn(Opcodes.AASTORE);
-                    local += arguments[i].getSize();
+    private static byte[] code(ClassFilePatch patch, Constants constants, boolean isStatic, String descriptor,
+            int slot) {
+        List<String> arguments = new ArrayList<>();
+        String returned = ClassFilePatch.parseDescriptor(descriptor, arguments);
+        ClassFilePatch.Bytes code = new ClassFilePatch.Bytes();
+        push(code, slot);
+        code.u1(isStatic ? ACONST_NULL : ALOAD_0);
+        if (arguments.isEmpty()) {
+            code.u1(ACONST_NULL);
+        } else {
+            push(code, arguments.size());
+            code.u1(ANEWARRAY).u2(constants.object);
+            int local = isStatic ? 0 : 1;
+            for (int i = 0; i < arguments.size(); i++) {
+                String argument = arguments.get(i);
+                char sort = argument.charAt(0);
+                if (local > 255) {
+                    return null;
                 }
-            }
-            super.visitMethodInsn(Opcodes.INVOKESTATIC, DISPATCHER, "enter", ENTER_DESCRIPTOR, false);
-            super.visitInsn(Opcodes.DUP);
-            super.visitFieldInsn(Opcodes.GETSTATIC, DISPATCHER, "PROCEED", "Ljava/lang/Object;");
-            Label proceed = new Label();
-            super.visitJumpInsn(Opcodes.IF_ACMPEQ, proceed);
-            super.visitMethodInsn(Opcodes.INVOKESTATIC, DISPATCHER, "complete", COMPLETE_DESCRIPTOR, false);
-            returnValue();
-            super.visitLabel(proceed);
-            super.visitFrame(Opcodes.F_NEW, frameLocals().length, frameLocals(), 1, new Object[] {"java/lang/Object"});
-            super.visitInsn(Opcodes.POP);
-        }
-
-        @Override
-        public void visitMaxs(int maxStack, int maxLocals) {
-            // slot, this, array, array copy, index, and a long or double argument: 7 words.
-            super.visitMaxs(Math.max(maxStack, 7), maxLocals);
-        }
-
-        private Object[] frameLocals() {
-            Object[] locals = new Object[arguments.length + (isStatic ? 0 : 1)];
-            int i = 0;
-            if (!isStatic) {
-                locals[i++] = owner;
-            }
-            for (Type argument : arguments) {
-                locals[i++] = frameType(argument);
-            }
-            return locals;
-        }
-
-        private static Object frameType(Type type) {
-            switch (type.getSort()) {
-                case Type.BOOLEAN:
-                case Type.BYTE:
-                case Type.CHAR:
-                case Type.SHORT:
-                case Type.INT:
-                    return Opcodes.INTEGER;
-                case Type.FLOAT:
-                    return Opcodes.FLOAT;
-                case Type.LONG:
-                    return Opcodes.LONG;
-                case Type.DOUBLE:
-                    return Opcodes.DOUBLE;
-                default:
-                    return type.getInternalName();
+                code.u1(DUP);
+                push(code, i);
+                code.u1(loadOpcode(sort)).u1(local);
+                if (sort != 'L' && sort != '[') {
+                    String boxed = boxed(sort);
+                    code.u1(INVOKESTATIC).u2(patch.methodRef(boxed, "valueOf", "(" + sort + ")L" + boxed + ";"));
+                }
+                code.u1(AASTORE);
+                local += sort == 'J' || sort == 'D' ? 2 : 1;
             }
         }
-
-        private void returnValue() {
-            switch (returnType.getSort()) {
-                case Type.VOID:
-                    super.visitInsn(Opcodes.POP);
-                    super.visitInsn(Opcodes.RETURN);
-                    return;
-                case Type.OBJECT:
-                case Type.ARRAY:
-                    super.visitTypeInsn(Opcodes.CHECKCAST, returnType.getInternalName());
-                    super.visitInsn(Opcodes.ARETURN);
-                    return;
-                default:
-                    Type boxed = boxedType(returnType);
-                    super.visitTypeInsn(Opcodes.CHECKCAST, boxed.getInternalName());
-                    super.visitMethodInsn(Opcodes.INVOKEVIRTUAL, boxed.getInternalName(),
-                            returnType.getClassName() + "Value", "()" + returnType.getDescriptor(), false);
-                    super.visitInsn(returnType.getOpcode(Opcodes.IRETURN));
-            }
+        code.u1(INVOKESTATIC).u2(constants.enter);
+        code.u1(DUP);
+        code.u1(GETSTATIC).u2(constants.proceed);
+        int jump = code.size();
+        code.u1(IF_ACMPEQ).u2(0);
+        code.u1(INVOKESTATIC).u2(constants.complete);
+        char sort = returned.charAt(0);
+        if (sort == 'V') {
+            code.u1(POP).u1(RETURN);
+        } else if (sort == 'L' || sort == '[') {
+            String type = sort == 'L' ? returned.substring(1, returned.length() - 1) : returned;
+            code.u1(CHECKCAST).u2(patch.classRef(type)).u1(ARETURN);
+        } else {
+            String boxed = boxed(sort);
+            code.u1(CHECKCAST).u2(patch.classRef(boxed));
+            code.u1(INVOKEVIRTUAL).u2(patch.methodRef(boxed, primitiveName(sort) + "Value", "()" + sort));
+            code.u1(IRETURN + returnOffset(sort));
         }
+        int proceed = code.size();
+        code.u1(POP);
+        code.setU2(jump + 1, proceed - jump);
+        return ClassFilePatch.aligned(code);
+    }
 
-        private void box(Type type) {
-            if (type.getSort() == Type.OBJECT || type.getSort() == Type.ARRAY) {
-                return;
-            }
-            Type boxed = boxedType(type);
-            super.visitMethodInsn(Opcodes.INVOKESTATIC, boxed.getInternalName(), "valueOf",
-                    "(" + type.getDescriptor() + ")" + boxed.getDescriptor(), false);
+    private static void push(ClassFilePatch.Bytes code, int value) {
+        if (value <= 5) {
+            code.u1(ICONST_0 + value);
+        } else if (value <= Byte.MAX_VALUE) {
+            code.u1(BIPUSH).u1(value);
+        } else {
+            code.u1(SIPUSH).u2(value);
         }
+    }
 
-        private static Type boxedType(Type primitive) {
-            switch (primitive.getSort()) {
-                case Type.BOOLEAN:
-                    return Type.getType(Boolean.class);
-                case Type.BYTE:
-                    return Type.getType(Byte.class);
-                case Type.CHAR:
-                    return Type.getType(Character.class);
-                case Type.SHORT:
-                    return Type.getType(Short.class);
-                case Type.INT:
-                    return Type.getType(Integer.class);
-                case Type.FLOAT:
-                    return Type.getType(Float.class);
-                case Type.LONG:
-                    return Type.getType(Long.class);
-                default:
-                    return Type.getType(Double.class);
-            }
+    private static int loadOpcode(char sort) {
+        switch (sort) {
+            case 'J':
+                return ILOAD + 1;
+            case 'F':
+                return ILOAD + 2;
+            case 'D':
+                return ILOAD + 3;
+            case 'L':
+            case '[':
+                return ALOAD;
+            default:
+                return ILOAD;
         }
+    }
 
-        private void push(int value) {
-            if (value <= 5) {
-                super.visitInsn(Opcodes.ICONST_0 + value);
-            } else {
-                super.visitIntInsn(Opcodes.BIPUSH, value);
-            }
+    /** {@code ireturn}'s distance to the return of this type. */
+    private static int returnOffset(char sort) {
+        switch (sort) {
+            case 'J':
+                return 1;
+            case 'F':
+                return 2;
+            case 'D':
+                return 3;
+            default:
+                return 0;
+        }
+    }
+
+    private static String boxed(char sort) {
+        switch (sort) {
+            case 'Z':
+                return "java/lang/Boolean";
+            case 'B':
+                return "java/lang/Byte";
+            case 'C':
+                return "java/lang/Character";
+            case 'S':
+                return "java/lang/Short";
+            case 'I':
+                return "java/lang/Integer";
+            case 'F':
+                return "java/lang/Float";
+            case 'J':
+                return "java/lang/Long";
+            default:
+                return "java/lang/Double";
+        }
+    }
+
+    private static String primitiveName(char sort) {
+        switch (sort) {
+            case 'Z':
+                return "boolean";
+            case 'B':
+                return "byte";
+            case 'C':
+                return "char";
+            case 'S':
+                return "short";
+            case 'I':
+                return "int";
+            case 'F':
+                return "float";
+            case 'J':
+                return "long";
+            default:
+                return "double";
         }
     }
 }

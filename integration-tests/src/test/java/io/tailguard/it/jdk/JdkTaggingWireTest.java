@@ -22,7 +22,13 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
-/** What a tagged JDK request looks like on the wire, next to the same request left alone. */
+/**
+ * What a tagged JDK request looks like on the wire, next to the same request left alone. The
+ * application's JVM verifies the JDK's own classes too ({@code -XX:+BytecodeVerificationLocal}, a
+ * diagnostic option: it does not by default), so the four the agent rewrites (the client's, with a hook's
+ * prologue, and the three that write the tags) pass HotSpot's verifier, stack map frames included,
+ * before any test here can pass.
+ */
 @Timeout(120)
 class JdkTaggingWireTest {
 
@@ -33,7 +39,8 @@ class JdkTaggingWireTest {
     @AutoClose
     private static final AgentedApp app = AgentedApp.withConfig(String.join("\n",
             "tailguard.policy.api.hosts=127.0.0.1",
-            "tailguard.policy.api.tagging=true")).trusting(TLS).start();
+            "tailguard.policy.api.tagging=true")).trusting(TLS)
+            .jvmOption("-XX:+UnlockDiagnosticVMOptions").jvmOption("-XX:+BytecodeVerificationLocal").start();
 
     @AutoClose
     private final TestServer server = new TestServer();

@@ -2,7 +2,7 @@ package io.tailguard.agent.instrumentation.jdk;
 
 import io.tailguard.agent.Log;
 import io.tailguard.agent.engine.DaemonThreads;
-import io.tailguard.agent.instrumentation.MethodRewriting;
+import io.tailguard.agent.instrumentation.ClassFilePatch;
 import java.lang.instrument.ClassFileTransformer;
 import java.lang.instrument.Instrumentation;
 import java.lang.invoke.MethodHandle;
@@ -10,16 +10,10 @@ import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;
 import java.net.http.HttpClient;
 import java.security.ProtectionDomain;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.objectweb.asm.ClassReader;
-import org.objectweb.asm.ClassVisitor;
-import org.objectweb.asm.ClassWriter;
-import org.objectweb.asm.FieldVisitor;
-import org.objectweb.asm.MethodVisitor;
-import org.objectweb.asm.Opcodes;
-import org.objectweb.asm.Type;
 
 /**
  * The JDK client writes a tagged attempt's tags itself, where it writes the request's header
@@ -39,6 +33,8 @@ import org.objectweb.asm.Type;
  * </ul>
  * Only the agent's attempts carry tags there ({@link AttemptRequest.OnTheWire}); every other
  * request passes the added instructions with a {@code null} and goes out as without the agent.
+ * The instructions go into the class files' bytes ({@link ClassFilePatch}): ASM is not loaded for
+ * them, as the application starts.
  *
  * <p>Unlike the hooks' prologues, this adds a field, so it is done only where a class is first
  * defined, by a transformer that does not take part in retransformations (the JVM then starts a
@@ -62,12 +58,27 @@ public final class WireTagging implements ClassFileTransformer {
     private static final String STREAM = PACKAGE + "Stream";
     private static final String REQUEST_COPY_DESCRIPTOR = "L" + REQUEST_COPY + ";";
     private static final String FIELD = "tailguard$tags";
+    private static final String OBJECT = "Ljava/lang/Object;";
     private static final String DISPATCHER = "io/tailguard/bootstrap/Dispatcher";
     private static final String HTTP1_METHOD = "collectCookies";
     private static final String HTTP1_DESCRIPTOR = "(Ljava/lang/StringBuilder;Ljava/net/http/HttpHeaders;"
             + "Ljava/net/http/HttpHeaders;)V";
     private static final String STREAM_METHOD = "headerFrame";
     private static final String STREAM_DESCRIPTOR = "(J)Ljdk/internal/net/http/frame/OutgoingHeaders;";
+    /** Access flags and opcodes (JVMS chapters 4 and 6). */
+    private static final int STATIC = 0x0008;
+    private static final int TRANSIENT = 0x0080;
+    private static final int SYNTHETIC = 0x1000;
+    private static final int ALOAD = 0x19;
+    private static final int ALOAD_0 = 0x2a;
+    private static final int ALOAD_1 = 0x2b;
+    private static final int ALOAD_2 = 0x2c;
+    private static final int DUP = 0x59;
+    private static final int SWAP = 0x5f;
+    private static final int GETFIELD = 0xb4;
+    private static final int PUTFIELD = 0xb5;
+    private static final int INVOKEVIRTUAL = 0xb6;
+    private static final int INVOKESTATIC = 0xb8;
     private static final int FIRST_CHECKED = 17;
     private static final int LAST_CHECKED = 25;
 
@@ -235,83 +246,55 @@ public final class WireTagging implements ClassFileTransformer {
     }
 
     /**
-     * The request copy with the tags' field, set at the end of each constructor that takes the
-     * request given to the client or another copy. {@code null} when the class has the field
-     * already (another agent's work) or lacks what the other two rewrites call.
+     * The request copy with the tags' field, set first in each constructor that takes the request
+     * given to the client or another copy: from the request ({@code Dispatcher.wireTags}), or from
+     * the copy this one is derived from. (The field is the class's own, which a constructor may set
+     * before it calls its superclass's; none of these calls another of the class's.) {@code null}
+     * when the class has the field already (another agent's work) or lacks what the other two
+     * rewrites call.
      */
     static byte[] rewriteRequestCopy(byte[] classFile) {
-        ClassReader reader = new ClassReader(classFile);
-        if (declares(reader, FIELD, null, false)) {
+        ClassFilePatch patch = ClassFilePatch.of(classFile);
+        if (patch.field(FIELD, null) != null) {
             return null;
         }
-        ClassWriter writer = new ClassWriter(reader, 0);
-        int[] constructors = new int[1];
-        reader.accept(new ClassVisitor(Opcodes.ASM9, writer) {
-            @Override
-            public MethodVisitor visitMethod(int access, String name, String descriptor, String signature,
-                    String[] exceptions) {
-                MethodVisitor next = super.visitMethod(access, name, descriptor, signature, exceptions);
-                if (!name.equals("<init>")) {
-                    return next;
-                }
-                Type[] arguments = Type.getArgumentTypes(descriptor);
-                int local = 1;
-                for (Type argument : arguments) {
-                    String type = argument.getDescriptor();
-                    if (type.equals("Ljava/net/http/HttpRequest;") || type.equals(REQUEST_COPY_DESCRIPTOR)) {
-                        constructors[0]++;
-                        return new SetAtReturn(next, local, type.equals(REQUEST_COPY_DESCRIPTOR));
+        int field = 0;
+        int wireTags = 0;
+        int constructors = 0;
+        for (ClassFilePatch.Member constructor : patch.methods("<init>")) {
+            List<String> arguments = new ArrayList<>();
+            ClassFilePatch.parseDescriptor(constructor.descriptor(), arguments);
+            int local = 1;
+            for (String argument : arguments) {
+                boolean fromCopy = argument.equals(REQUEST_COPY_DESCRIPTOR);
+                if (fromCopy || argument.equals("Ljava/net/http/HttpRequest;")) {
+                    if (field == 0) {
+                        field = patch.ownFieldRef(FIELD, OBJECT);
                     }
-                    local += argument.getSize();
+                    ClassFilePatch.Bytes code = new ClassFilePatch.Bytes().u1(ALOAD_0).u1(ALOAD).u1(local);
+                    if (fromCopy) {
+                        code.u1(GETFIELD).u2(field);
+                    } else {
+                        if (wireTags == 0) {
+                            wireTags = patch.methodRef(DISPATCHER, "wireTags", "(Ljava/lang/Object;)Ljava/lang/Object;");
+                        }
+                        code.u1(INVOKESTATIC).u2(wireTags);
+                    }
+                    code.u1(PUTFIELD).u2(field);
+                    if (local > 255 || !patch.prepend(constructor, ClassFilePatch.aligned(code), 2, 0)) {
+                        return null;
+                    }
+                    constructors++;
+                    break;
                 }
-                return next;
+                local += argument.equals("J") || argument.equals("D") ? 2 : 1;
             }
-
-            @Override
-            public void visitEnd() {
-                FieldVisitor field = super.visitField(Opcodes.ACC_SYNTHETIC | Opcodes.ACC_TRANSIENT, FIELD,
-                        "Ljava/lang/Object;", null, null);
-                field.visitEnd();
-                super.visitEnd();
-            }
-        }, ClassReader.EXPAND_FRAMES);
-        return constructors[0] == 0 ? null : writer.toByteArray();
-    }
-
-    /**
-     * Sets the field before each {@code return} of a constructor: from the request given to the
-     * client ({@code Dispatcher.wireTags}), or from the copy this one is derived from.
-     */
-    private static final class SetAtReturn extends MethodVisitor {
-        private final int source;
-        private final boolean fromCopy;
-
-        SetAtReturn(MethodVisitor next, int source, boolean fromCopy) {
-            super(Opcodes.ASM9, next);
-            this.source = source;
-            this.fromCopy = fromCopy;
         }
-
-        @Override
-        public void visitInsn(int opcode) {
-            if (opcode == Opcodes.RETURN) {
-                super.visitVarInsn(Opcodes.ALOAD, 0);
-                super.visitVarInsn(Opcodes.ALOAD, source);
-                if (fromCopy) {
-                    super.visitFieldInsn(Opcodes.GETFIELD, REQUEST_COPY, FIELD, "Ljava/lang/Object;");
-                } else {
-                    super.visitMethodInsn(Opcodes.INVOKESTATIC, DISPATCHER, "wireTags",
-                            "(Ljava/lang/Object;)Ljava/lang/Object;", false);
-                }
-                super.visitFieldInsn(Opcodes.PUTFIELD, REQUEST_COPY, FIELD, "Ljava/lang/Object;");
-            }
-            super.visitInsn(opcode);
+        if (constructors == 0) {
+            return null;
         }
-
-        @Override
-        public void visitMaxs(int maxStack, int maxLocals) {
-            super.visitMaxs(Math.max(maxStack, 2), maxLocals);
-        }
+        patch.addField(SYNTHETIC | TRANSIENT, FIELD, OBJECT);
+        return patch.toBytes();
     }
 
     /**
@@ -321,72 +304,26 @@ public final class WireTagging implements ClassFileTransformer {
      * the method or its {@code request} field.
      */
     static byte[] prologue(byte[] classFile, String method, String descriptor, boolean stream) {
-        ClassReader reader = new ClassReader(classFile);
-        String owner = reader.getClassName();
-        if (!declares(reader, "request", REQUEST_COPY_DESCRIPTOR, false)
-                || !declares(reader, method, descriptor, true)) {
+        ClassFilePatch patch = ClassFilePatch.of(classFile);
+        ClassFilePatch.Member request = patch.field("request", REQUEST_COPY_DESCRIPTOR);
+        ClassFilePatch.Member target = patch.method(method, descriptor);
+        if (request == null || (request.access() & STATIC) != 0 || target == null
+                || (target.access() & STATIC) != 0) {
             return null;
         }
-        return new MethodRewriting() {
-            @Override
-            protected MethodVisitor rewrite(int access, String name, String desc, MethodVisitor next) {
-                if (!name.equals(method) || !desc.equals(descriptor) || (access & Opcodes.ACC_STATIC) != 0) {
-                    return next;
-                }
-                return new MethodVisitor(Opcodes.ASM9, next) {
-                    @Override
-                    public void visitCode() {
-                        super.visitCode();
-                        super.visitVarInsn(Opcodes.ALOAD, 0);
-                        super.visitFieldInsn(Opcodes.GETFIELD, owner, "request", REQUEST_COPY_DESCRIPTOR);
-                        if (stream) {
-                            super.visitInsn(Opcodes.DUP);
-                            super.visitFieldInsn(Opcodes.GETFIELD, REQUEST_COPY, FIELD, "Ljava/lang/Object;");
-                            super.visitInsn(Opcodes.SWAP);
-                            super.visitMethodInsn(Opcodes.INVOKESTATIC, DISPATCHER, "addWireTags",
-                                    "(Ljava/lang/Object;Ljava/lang/Object;)V", false);
-                        } else {
-                            super.visitFieldInsn(Opcodes.GETFIELD, REQUEST_COPY, FIELD, "Ljava/lang/Object;");
-                            super.visitVarInsn(Opcodes.ALOAD, 1);
-                            super.visitVarInsn(Opcodes.ALOAD, 2);
-                            super.visitMethodInsn(Opcodes.INVOKEVIRTUAL, "java/net/http/HttpHeaders", "map",
-                                    "()Ljava/util/Map;", false);
-                            super.visitMethodInsn(Opcodes.INVOKESTATIC, DISPATCHER, "writeWireTags",
-                                    "(Ljava/lang/Object;Ljava/lang/StringBuilder;Ljava/util/Map;)V", false);
-                        }
-                    }
-
-                    @Override
-                    public void visitMaxs(int maxStack, int maxLocals) {
-                        super.visitMaxs(Math.max(maxStack, 3), maxLocals);
-                    }
-                };
-            }
-        }.applyTo(reader);
-    }
-
-    /** Whether the class declares this field or (non-static) method; any descriptor when {@code null}. */
-    private static boolean declares(ClassReader reader, String name, String descriptor, boolean isMethod) {
-        boolean[] found = new boolean[1];
-        reader.accept(new ClassVisitor(Opcodes.ASM9) {
-            @Override
-            public FieldVisitor visitField(int access, String field, String desc, String signature, Object value) {
-                if (!isMethod && field.equals(name) && (descriptor == null || desc.equals(descriptor))
-                        && (access & Opcodes.ACC_STATIC) == 0) {
-                    found[0] = true;
-                }
-                return null;
-            }
-
-            @Override
-            public MethodVisitor visitMethod(int access, String method, String desc, String signature,
-                    String[] exceptions) {
-                if (isMethod && method.equals(name) && desc.equals(descriptor) && (access & Opcodes.ACC_STATIC) == 0) {
-                    found[0] = true;
-                }
-                return null;
-            }
-        }, ClassReader.SKIP_CODE | ClassReader.SKIP_DEBUG | ClassReader.SKIP_FRAMES);
-        return found[0];
+        ClassFilePatch.Bytes code = new ClassFilePatch.Bytes();
+        code.u1(ALOAD_0).u1(GETFIELD).u2(patch.ownFieldRef("request", REQUEST_COPY_DESCRIPTOR));
+        int tags = patch.fieldRef(REQUEST_COPY, FIELD, OBJECT);
+        if (stream) {
+            code.u1(DUP).u1(GETFIELD).u2(tags).u1(SWAP);
+            code.u1(INVOKESTATIC).u2(patch.methodRef(DISPATCHER, "addWireTags",
+                    "(Ljava/lang/Object;Ljava/lang/Object;)V"));
+        } else {
+            code.u1(GETFIELD).u2(tags).u1(ALOAD_1).u1(ALOAD_2);
+            code.u1(INVOKEVIRTUAL).u2(patch.methodRef("java/net/http/HttpHeaders", "map", "()Ljava/util/Map;"));
+            code.u1(INVOKESTATIC).u2(patch.methodRef(DISPATCHER, "writeWireTags",
+                    "(Ljava/lang/Object;Ljava/lang/StringBuilder;Ljava/util/Map;)V"));
+        }
+        return patch.prepend(target, ClassFilePatch.aligned(code), 3, 0) ? patch.toBytes() : null;
     }
 }

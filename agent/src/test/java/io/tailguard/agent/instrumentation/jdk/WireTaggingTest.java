@@ -32,7 +32,7 @@ class WireTaggingTest {
     private static final String FIELD = "tailguard$tags";
 
     @Test
-    void theRequestCopyGetsTheFieldAndEveryConstructorFromARequestSetsItBeforeReturning() throws Exception {
+    void theRequestCopyGetsTheFieldAndEveryConstructorFromARequestSetsItFirst() throws Exception {
         byte[] rewritten = WireTagging.rewriteRequestCopy(jdkClass("HttpRequestImpl"));
 
         assertNotNull(rewritten);

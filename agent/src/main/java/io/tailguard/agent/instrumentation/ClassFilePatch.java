@@ -1,0 +1,583 @@
+package io.tailguard.agent.instrumentation;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A class file changed in place, at the level of its bytes (JVMS chapter 4): constants appended to
+ * its pool, a field added, and code put before the first instruction of some methods. Everything
+ * else is copied as it is, the pool's entries keeping their indices, so nothing else needs reading.
+ *
+ * <p>What the agent adds at startup is only that, and this does it without ASM: a rewrite with ASM
+ * loads and links some ninety classes and copies the class's whole pool through them, on the
+ * application's thread, as the first hooked class loads (15 to 25 ms of a small application's
+ * startup, measured). ASM stays for what this does not do (see {@link #prepend}), off that path.
+ *
+ * <p>Added code goes first in the method, and the original code moves by a multiple of four bytes,
+ * so its {@code tableswitch} and {@code lookupswitch} padding stays right and every jump inside it
+ * stays relative. What holds an offset into the code is moved with it: the exception table, the
+ * line and local variable tables and the first stack map frame. Added code that jumps carries one
+ * frame of its own, just before the original code, with the method's entry locals.
+ */
+public final class ClassFilePatch {
+
+    /** Constant pool tags (JVMS 4.4). */
+    private static final int UTF8 = 1;
+    private static final int CLASS = 7;
+    private static final int FIELD_REF = 9;
+    private static final int METHOD_REF = 10;
+    private static final int NAME_AND_TYPE = 12;
+
+    /** The {@code verification_type_info} tag of a value a {@code new} made, not yet constructed (JVMS 4.7.4). */
+    private static final int UNINITIALIZED = 8;
+
+    /** The first class file version whose methods carry stack map frames (Java 6). */
+    private static final int FRAMES_VERSION = 50;
+
+    private final byte[] in;
+    /** Offset of each pool entry's tag, by index (0 and the second slot of a long or double: 0). */
+    private final int[] entries;
+    private final int poolEnd;
+    private final int fieldsStart;
+    private final int methodsStart;
+    private final int attributesStart;
+    private final Bytes pool = new Bytes();
+    private int poolCount;
+    /** The classes this patch added to the pool, by name: one entry each. */
+    private final Map<String, Integer> classes = new HashMap<>();
+    private final Bytes fields = new Bytes();
+    private int addedFields;
+    /** Pairs of (start, end) in {@link #in}, each replaced by the bytes at the same position of {@link #replacements}. */
+    private final List<int[]> replaced = new ArrayList<>();
+    private final List<byte[]> replacements = new ArrayList<>();
+
+    private ClassFilePatch(byte[] in) {
+        this.in = in;
+        if (u4(0) != 0xCAFEBABE) {
+            throw new IllegalArgumentException("not a class file");
+        }
+        poolCount = u2(8);
+        entries = new int[poolCount];
+        int offset = 10;
+        for (int index = 1; index < poolCount; index++) {
+            entries[index] = offset;
+            int tag = in[offset] & 0xFF;
+            switch (tag) {
+                case UTF8:
+                    offset += 3 + u2(offset + 1);
+                    break;
+                case 3: // Integer
+                case 4: // Float
+                case FIELD_REF:
+                case METHOD_REF:
+                case 11: // InterfaceMethodref
+                case NAME_AND_TYPE:
+                case 17: // Dynamic
+                case 18: // InvokeDynamic
+                    offset += 5;
+                    break;
+                case 5: // Long
+                case 6: // Double
+                    offset += 9;
+                    index++;
+                    break;
+                case CLASS:
+                case 8: // String
+                case 16: // MethodType
+                case 19: // Module
+                case 20: // Package
+                    offset += 3;
+                    break;
+                case 15: // MethodHandle
+                    offset += 4;
+                    break;
+                default:
+                    throw new IllegalArgumentException("unknown constant pool tag " + tag + " at " + offset);
+            }
+        }
+        poolEnd = offset;
+        offset += 6;
+        offset += 2 + 2 * u2(offset);
+        fieldsStart = offset;
+        methodsStart = skipMembers(fieldsStart);
+        attributesStart = skipMembers(methodsStart);
+    }
+
+    /** The class file to patch; throws {@link IllegalArgumentException} if it is not one. */
+    public static ClassFilePatch of(byte[] classFile) {
+        return new ClassFilePatch(classFile);
+    }
+
+    public int majorVersion() {
+        return u2(6);
+    }
+
+    /** The pool index of the class's own {@code CONSTANT_Class}. */
+    public int thisClass() {
+        return u2(poolEnd + 2);
+    }
+
+    /** Whether the pool names this class: any class whose code refers to it must. */
+    public boolean refersTo(String internalName) {
+        for (int index = 1; index < entries.length; index++) {
+            int offset = entries[index];
+            if (offset != 0 && in[offset] == CLASS && utf8Is(u2(offset + 1), internalName)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** A method or field the class declares, or {@code null}: {@code descriptor} {@code null} for any. */
+    public Member method(String name, String descriptor) {
+        return find(methodsStart, name, descriptor);
+    }
+
+    public Member field(String name, String descriptor) {
+        return find(fieldsStart, name, descriptor);
+    }
+
+    /** Every method of this name, any descriptor, constructors included ({@code <init>}). */
+    public List<Member> methods(String name) {
+        List<Member> found = new ArrayList<>();
+        int count = u2(methodsStart);
+        int offset = methodsStart + 2;
+        for (int i = 0; i < count; i++) {
+            if (utf8Is(u2(offset + 2), name)) {
+                found.add(new Member(offset));
+            }
+            offset = skipAttributes(offset + 6);
+        }
+        return found;
+    }
+
+    /** A new {@code CONSTANT_Utf8}; its pool index. */
+    public int utf8(String value) {
+        byte[] bytes = modifiedUtf8(value);
+        pool.u1(UTF8).u2(bytes.length).bytes(bytes, 0, bytes.length);
+        return poolCount++;
+    }
+
+    /** A {@code CONSTANT_Class}, added once per patch. */
+    public int classRef(String internalName) {
+        Integer added = classes.get(internalName);
+        if (added != null) {
+            return added;
+        }
+        int name = utf8(internalName);
+        pool.u1(CLASS).u2(name);
+        classes.put(internalName, poolCount);
+        return poolCount++;
+    }
+
+    public int fieldRef(String owner, String name, String descriptor) {
+        return memberRef(FIELD_REF, classRef(owner), name, descriptor);
+    }
+
+    /** A field of the class itself. */
+    public int ownFieldRef(String name, String descriptor) {
+        return memberRef(FIELD_REF, thisClass(), name, descriptor);
+    }
+
+    public int methodRef(String owner, String name, String descriptor) {
+        return memberRef(METHOD_REF, classRef(owner), name, descriptor);
+    }
+
+    private int memberRef(int tag, int type, String name, String descriptor) {
+        int nameIndex = utf8(name);
+        int descriptorIndex = utf8(descriptor);
+        pool.u1(NAME_AND_TYPE).u2(nameIndex).u2(descriptorIndex);
+        int nameAndType = poolCount++;
+        pool.u1(tag).u2(type).u2(nameAndType);
+        return poolCount++;
+    }
+
+    /** Adds a field without attributes. */
+    public void addField(int access, String name, String descriptor) {
+        fields.u2(access).u2(utf8(name)).u2(utf8(descriptor)).u2(0);
+        addedFields++;
+    }
+
+    /**
+     * Puts {@code code} before the method's first instruction. {@code code} may jump only to its
+     * own last byte, where it then needs a frame: {@code frameStackItem} is the pool index of the
+     * {@code CONSTANT_Class} of the one value on the stack there (the locals are the method's on
+     * entry), {@code 0} when {@code code} does not jump.
+     *
+     * @param code the instructions, their length a multiple of four (pad with {@code nop}s first)
+     * @param maxStack the stack the added code needs
+     * @return {@code false}, the method left as it was, where its code carries what this does not
+     *     move (type annotations on instructions, an attribute it does not know), the class is older
+     *     than stack map frames, the method has no code, or would grow past the JVM's limit
+     */
+    public boolean prepend(Member method, byte[] code, int maxStack, int frameStackItem) {
+        if (code.length % 4 != 0) {
+            throw new IllegalArgumentException("added code of " + code.length + " bytes");
+        }
+        if (majorVersion() < FRAMES_VERSION) {
+            return false;
+        }
+        int attribute = method.code();
+        if (attribute < 0) {
+            return false;
+        }
+        int shift = code.length;
+        int codeLength = u4(attribute + 10);
+        if (codeLength + shift > 65535) {
+            return false;
+        }
+        Bytes out = new Bytes();
+        out.u2(u2(attribute)).u4(0); // the length, set below
+        out.u2(Math.max(u2(attribute + 6), maxStack)).u2(u2(attribute + 8));
+        out.u4(codeLength + shift).bytes(code, 0, shift).bytes(in, attribute + 14, codeLength);
+        int offset = attribute + 14 + codeLength;
+        int handlers = u2(offset);
+        out.u2(handlers);
+        offset += 2;
+        for (int i = 0; i < handlers; i++, offset += 8) {
+            out.u2(u2(offset) + shift).u2(u2(offset + 2) + shift).u2(u2(offset + 4) + shift).u2(u2(offset + 6));
+        }
+        int attributes = u2(offset);
+        offset += 2;
+        boolean framed = false;
+        Bytes nested = new Bytes();
+        int nestedCount = 0;
+        for (int i = 0; i < attributes; i++) {
+            int name = u2(offset);
+            int length = u4(offset + 2);
+            int body = offset + 6;
+            if (utf8Is(name, "LineNumberTable")) {
+                nested.u2(name).u4(length).u2(u2(body));
+                for (int at = body + 2; at < body + length; at += 4) {
+                    nested.u2(u2(at) + shift).u2(u2(at + 2));
+                }
+            } else if (utf8Is(name, "LocalVariableTable") || utf8Is(name, "LocalVariableTypeTable")) {
+                nested.u2(name).u4(length).u2(u2(body));
+                for (int at = body + 2; at < body + length; at += 10) {
+                    nested.u2(u2(at) + shift).bytes(in, at + 2, 8);
+                }
+            } else if (utf8Is(name, "StackMapTable")) {
+                framed = true;
+                frames(nested, name, body, length, shift, frameStackItem);
+            } else {
+                return false;
+            }
+            nestedCount++;
+            offset = body + length;
+        }
+        if (!framed && frameStackItem != 0) {
+            nested.u2(utf8("StackMapTable"));
+            int lengthAt = nested.size();
+            nested.u4(0).u2(1);
+            addedFrame(nested, shift, frameStackItem);
+            nested.setU4(lengthAt, nested.size() - lengthAt - 4);
+            nestedCount++;
+        }
+        out.u2(nestedCount).bytes(nested.array(), 0, nested.size());
+        out.setU4(2, out.size() - 6);
+        replaced.add(new int[] {attribute, offset});
+        replacements.add(out.toArray());
+        return true;
+    }
+
+    /**
+     * The stack map table with the original code's frames moved: after the added code's own frame,
+     * the first one's offset is already relative to it (the added frame sits on the added code's
+     * last byte, so the distance to the next is unchanged); without one, the first frame's offset
+     * grows by the added code's length. A value not yet constructed names the {@code new} that
+     * makes it by its offset, which moves too.
+     */
+    private void frames(Bytes out, int name, int body, int length, int shift, int frameStackItem) {
+        int count = u2(body);
+        int lengthAt = out.size() + 2;
+        out.u2(name).u4(0).u2(frameStackItem != 0 ? count + 1 : count);
+        if (frameStackItem != 0) {
+            addedFrame(out, shift, frameStackItem);
+        }
+        int at = body + 2;
+        for (int i = 0; i < count; i++) {
+            int type = in[at] & 0xFF;
+            int moved = i == 0 && frameStackItem == 0 ? shift : 0;
+            if (type < 64) {
+                sameFrame(out, type + moved, 251);
+                at += 1;
+            } else if (type < 128) {
+                sameFrame(out, type - 64 + moved, 247);
+                at = verificationType(out, at + 1, shift);
+            } else if (type < 247) {
+                throw new IllegalArgumentException("reserved stack map frame type " + type);
+            } else {
+                out.u1(type).u2(u2(at + 1) + moved);
+                at += 3;
+                if (type == 247) {
+                    at = verificationType(out, at, shift);
+                } else if (type >= 252 && type <= 254) {
+                    for (int local = 251; local < type; local++) {
+                        at = verificationType(out, at, shift);
+                    }
+                } else if (type == 255) {
+                    for (int list = 0; list < 2; list++) {
+                        int items = u2(at);
+                        out.u2(items);
+                        at += 2;
+                        for (int item = 0; item < items; item++) {
+                            at = verificationType(out, at, shift);
+                        }
+                    }
+                }
+            }
+        }
+        if (at != body + length) {
+            throw new IllegalArgumentException("stack map table of " + length + " bytes read as " + (at - body));
+        }
+        out.setU4(lengthAt, out.size() - lengthAt - 4);
+    }
+
+    /** Copies one {@code verification_type_info}, an uninitialized value's {@code new} moved; returns where the next starts. */
+    private int verificationType(Bytes out, int at, int shift) {
+        int tag = in[at] & 0xFF;
+        out.u1(tag);
+        if (tag == CLASS) {
+            out.u2(u2(at + 1));
+            return at + 3;
+        }
+        if (tag == UNINITIALIZED) {
+            out.u2(u2(at + 1) + shift);
+            return at + 3;
+        }
+        return at + 1;
+    }
+
+    /** A frame of type {@code same_frame} (or its one-stack-item form) at this offset delta. */
+    private static void sameFrame(Bytes out, int delta, int extendedType) {
+        int shortBase = extendedType == 251 ? 0 : 64;
+        if (delta < 64) {
+            out.u1(shortBase + delta);
+        } else {
+            out.u1(extendedType).u2(delta);
+        }
+    }
+
+    /** The added code's frame, on its last byte: the entry locals and one reference on the stack. */
+    private static void addedFrame(Bytes out, int shift, int stackItem) {
+        sameFrame(out, shift - 1, 247);
+        out.u1(CLASS).u2(stackItem);
+    }
+
+    /**
+     * Code for {@link #prepend}: {@code nop}s first, to a length that is a multiple of four. Jumps
+     * inside it are relative, so they need no change.
+     */
+    public static byte[] aligned(Bytes code) {
+        int padding = (4 - code.size() % 4) % 4;
+        byte[] aligned = new byte[padding + code.size()];
+        System.arraycopy(code.array(), 0, aligned, padding, code.size()); // nop is 0
+        return aligned;
+    }
+
+    /**
+     * A method descriptor's argument types, each as a field descriptor ({@code I}, {@code [J},
+     * {@code La/B;}), into {@code arguments}; returns the return type's ({@code V} for none).
+     */
+    public static String parseDescriptor(String descriptor, List<String> arguments) {
+        int at = 1;
+        while (descriptor.charAt(at) != ')') {
+            int start = at;
+            while (descriptor.charAt(at) == '[') {
+                at++;
+            }
+            if (descriptor.charAt(at) == 'L') {
+                at = descriptor.indexOf(';', at);
+            }
+            at++;
+            arguments.add(descriptor.substring(start, at));
+        }
+        return descriptor.substring(at + 1);
+    }
+
+    /** The patched class file. */
+    public byte[] toBytes() {
+        Bytes out = new Bytes();
+        out.bytes(in, 0, 8).u2(poolCount).bytes(in, 10, poolEnd - 10).bytes(pool.array(), 0, pool.size());
+        out.bytes(in, poolEnd, fieldsStart - poolEnd);
+        out.u2(u2(fieldsStart) + addedFields).bytes(in, fieldsStart + 2, methodsStart - fieldsStart - 2)
+                .bytes(fields.array(), 0, fields.size());
+        int copied = methodsStart;
+        for (int i = 0; i < replaced.size(); i++) {
+            int[] range = replaced.get(i);
+            out.bytes(in, copied, range[0] - copied);
+            byte[] replacement = replacements.get(i);
+            out.bytes(replacement, 0, replacement.length);
+            copied = range[1];
+        }
+        out.bytes(in, copied, in.length - copied);
+        if (poolCount > 65535) {
+            throw new IllegalStateException("constant pool full");
+        }
+        return out.toArray();
+    }
+
+    private Member find(int start, String name, String descriptor) {
+        int count = u2(start);
+        int offset = start + 2;
+        for (int i = 0; i < count; i++) {
+            if (utf8Is(u2(offset + 2), name) && (descriptor == null || utf8Is(u2(offset + 4), descriptor))) {
+                return new Member(offset);
+            }
+            offset = skipAttributes(offset + 6);
+        }
+        return null;
+    }
+
+    private int skipMembers(int start) {
+        int count = u2(start);
+        int offset = start + 2;
+        for (int i = 0; i < count; i++) {
+            offset = skipAttributes(offset + 6);
+        }
+        return offset;
+    }
+
+    private int skipAttributes(int countAt) {
+        int count = u2(countAt);
+        int offset = countAt + 2;
+        for (int i = 0; i < count; i++) {
+            offset += 6 + u4(offset + 2);
+        }
+        return offset;
+    }
+
+    private boolean utf8Is(int index, String expected) {
+        int offset = entries[index];
+        if (in[offset] != UTF8 || u2(offset + 1) != expected.length()) {
+            return false;
+        }
+        for (int i = 0; i < expected.length(); i++) {
+            // Names compared here are ASCII, which modified UTF-8 writes a byte per character.
+            if (in[offset + 3 + i] != expected.charAt(i)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private String utf8(int index) {
+        int offset = entries[index];
+        return new String(in, offset + 3, u2(offset + 1), StandardCharsets.UTF_8);
+    }
+
+    private static byte[] modifiedUtf8(String value) {
+        for (int i = 0; i < value.length(); i++) {
+            char c = value.charAt(i);
+            if (c == 0 || c > 0x7F) {
+                throw new IllegalArgumentException("not ASCII: " + value);
+            }
+        }
+        return value.getBytes(StandardCharsets.US_ASCII);
+    }
+
+    private int u2(int offset) {
+        return ((in[offset] & 0xFF) << 8) | (in[offset + 1] & 0xFF);
+    }
+
+    private int u4(int offset) {
+        return (u2(offset) << 16) | u2(offset + 2);
+    }
+
+    /** A field or method of the class. */
+    public final class Member {
+        private final int offset;
+
+        private Member(int offset) {
+            this.offset = offset;
+        }
+
+        public int access() {
+            return u2(offset);
+        }
+
+        public String descriptor() {
+            return utf8(u2(offset + 4));
+        }
+
+        /** The offset of the {@code Code} attribute, or -1. */
+        private int code() {
+            int count = u2(offset + 6);
+            int at = offset + 8;
+            for (int i = 0; i < count; i++) {
+                if (utf8Is(u2(at), "Code")) {
+                    return at;
+                }
+                at += 6 + u4(at + 2);
+            }
+            return -1;
+        }
+    }
+
+    /** A growable byte array, written big-endian as class files are. */
+    public static final class Bytes {
+        private byte[] data = new byte[64];
+        private int size;
+
+        public Bytes u1(int value) {
+            ensure(1);
+            data[size++] = (byte) value;
+            return this;
+        }
+
+        public Bytes u2(int value) {
+            ensure(2);
+            data[size++] = (byte) (value >>> 8);
+            data[size++] = (byte) value;
+            return this;
+        }
+
+        public Bytes u4(int value) {
+            return u2(value >>> 16).u2(value);
+        }
+
+        public Bytes bytes(byte[] source, int offset, int length) {
+            ensure(length);
+            System.arraycopy(source, offset, data, size, length);
+            size += length;
+            return this;
+        }
+
+        public void setU2(int at, int value) {
+            data[at] = (byte) (value >>> 8);
+            data[at + 1] = (byte) value;
+        }
+
+        void setU4(int at, int value) {
+            data[at] = (byte) (value >>> 24);
+            data[at + 1] = (byte) (value >>> 16);
+            data[at + 2] = (byte) (value >>> 8);
+            data[at + 3] = (byte) value;
+        }
+
+        public int size() {
+            return size;
+        }
+
+        byte[] array() {
+            return data;
+        }
+
+        public byte[] toArray() {
+            byte[] copy = new byte[size];
+            System.arraycopy(data, 0, copy, 0, size);
+            return copy;
+        }
+
+        private void ensure(int more) {
+            if (size + more > data.length) {
+                byte[] grown = new byte[Math.max(data.length * 2, size + more)];
+                System.arraycopy(data, 0, grown, 0, size);
+                data = grown;
+            }
+        }
+    }
+}
