@@ -22,6 +22,12 @@ public final class RunOptions {
     /** {@code --java} as given, or {@code null} for this JVM's own (a report's reproduce line repeats it). */
     public String javaArg;
     public Path agentJar;
+    /**
+     * {@code --baseline-agent}: startup also starts the application with this Tailguard jar and the
+     * same policy, in every round beside the others, to compare two builds of the agent in one run;
+     * {@code null} for none.
+     */
+    public Path baselineAgent;
     /** Where reports and charts go. */
     public Path out;
     /** {@code --out} as given, or {@code null} for the default (a report's reproduce line repeats it). */
@@ -68,6 +74,9 @@ public final class RunOptions {
                 case "--agent":
                     o.agentJar = Paths.get(args[++i]);
                     break;
+                case "--baseline-agent":
+                    o.baselineAgent = Paths.get(args[++i]);
+                    break;
                 case "--out":
                     outArg = args[++i];
                     break;
@@ -110,6 +119,9 @@ public final class RunOptions {
             throw new IllegalArgumentException("no agent jar at " + o.agentJar
                     + "; build it first (mvn -B -q package -DskipTests)");
         }
+        if (o.baselineAgent != null && !Files.isRegularFile(o.baselineAgent)) {
+            throw new IllegalArgumentException("--baseline-agent: no agent jar at " + o.baselineAgent);
+        }
         return o;
     }
 
@@ -128,6 +140,15 @@ public final class RunOptions {
      * manifest says (a build in a git checkout): {@code `tailguard-agent.jar` at `1a2b3c4`}.
      */
     public String agentDescription() {
+        return describe(agentJar);
+    }
+
+    /** {@link #baselineAgent} as a report names it, as {@link #agentDescription()}. */
+    public String baselineDescription() {
+        return describe(baselineAgent);
+    }
+
+    private static String describe(Path agentJar) {
         String name = "`" + agentJar.getFileName() + "`";
         try (JarFile jar = new JarFile(agentJar.toFile())) {
             Manifest manifest = jar.getManifest();

@@ -2,6 +2,8 @@ package io.tailguard.bench;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.OutputStream;
 import java.nio.file.Files;
@@ -67,6 +69,21 @@ class RunOptionsTest {
         assertEquals("/opt/jdk-25/bin/java", other.java);
         assertEquals("/opt/jdk-25/bin/java", other.javaArg);
         assertNull(own.javaArg, "the benchmark's own JVM needs no option to reproduce");
+    }
+
+    @Test
+    void aBaselineAgentIsParsedAndNamedAsTheAgentIs() throws Exception {
+        String agent = jar().toString();
+        Path baseline = Files.copy(jar("Tailguard-Commit", "9f8e7d6"), dir.resolve("baseline.jar"));
+
+        RunOptions with = RunOptions.parse(new String[] {"--agent", agent, "--baseline-agent", baseline.toString()});
+
+        assertEquals(baseline, with.baselineAgent);
+        assertEquals("`baseline.jar` at `9f8e7d6`", with.baselineDescription());
+        assertNull(RunOptions.parse(new String[] {"--agent", agent}).baselineAgent);
+        IllegalArgumentException missing = assertThrows(IllegalArgumentException.class, () -> RunOptions.parse(
+                new String[] {"--agent", agent, "--baseline-agent", dir.resolve("none.jar").toString()}));
+        assertTrue(missing.getMessage().contains("--baseline-agent"), missing.getMessage());
     }
 
     @Test

@@ -31,6 +31,7 @@ import java.util.jar.JarEntry;
 import java.util.jar.JarOutputStream;
 import java.util.jar.Manifest;
 import java.util.stream.Collectors;
+import java.util.stream.Stream;
 
 /**
  * JVM startup with and without the agent: {@link StartupApp} started many times per variant, the
@@ -65,7 +66,8 @@ import java.util.stream.Collectors;
  */
 public final class StartupRun {
 
-    private static final List<Launch> LAUNCHES = List.of(Launch.values());
+    private static final List<Launch> LAUNCHES = Stream.of(Launch.values()).filter(launch -> !launch.baseline)
+            .collect(Collectors.toList());
     /** The launches of the startup tables: the application as it is, loading nothing more. */
     private static final List<Launch> STARTUP = LAUNCHES.stream()
             .filter(launch -> !launch.loadsClasses && !launch.longClassPath && !launch.unverified)
@@ -121,6 +123,8 @@ public final class StartupRun {
     private final AtomicInteger tagged = new AtomicInteger();
     /** As {@link #tagged}, for the launch with retry + tagging that verifies no class. */
     private final AtomicInteger taggedUnverified = new AtomicInteger();
+    /** As {@link #tagged}, for the launch with {@code --baseline-agent}'s jar. */
+    private final AtomicInteger taggedBaseline = new AtomicInteger();
     private final AtomicInteger hookedByByteBuddy = new AtomicInteger();
     /** {@link #activeExtra()}, once computed. */
     private double[] activeExtra;
@@ -153,7 +157,9 @@ public final class StartupRun {
          * ({@link StartupRun#NO_VERIFICATION}): what verifying the agent's own classes costs,
          * against the same without the agent.
          */
-        UNVERIFIED
+        UNVERIFIED,
+        /** The agent is {@code --baseline-agent}'s jar, not the one measured: two builds compared in one run. */
+        BASELINE
     }
 
     /** The JVM options that switch off the verification of classes the boot loader does not define. */
@@ -184,7 +190,9 @@ public final class StartupRun {
         NO_AGENT_LONG_CLASS_PATH(Variant.NO_AGENT, "no agent, a long class path", Trait.LONG_CLASS_PATH),
         ACTIVE_LONG_CLASS_PATH(Variant.ACTIVE, "retry + tagging, a long class path", Trait.LONG_CLASS_PATH),
         NO_AGENT_UNVERIFIED(Variant.NO_AGENT, "no agent, no class verified", Trait.UNVERIFIED),
-        ACTIVE_UNVERIFIED(Variant.ACTIVE, "retry + tagging, no class verified", Trait.UNVERIFIED);
+        ACTIVE_UNVERIFIED(Variant.ACTIVE, "retry + tagging, no class verified", Trait.UNVERIFIED),
+        /** Started only with {@code --baseline-agent}. */
+        BASELINE(Variant.ACTIVE, "retry + tagging, the baseline agent", Trait.BASELINE);
 
         /** The Tailguard variant, {@link Variant#NO_AGENT} included; {@code null} for another agent. */
         final Variant variant;
@@ -195,6 +203,7 @@ public final class StartupRun {
         final boolean longClassPath;
         final boolean loadsLater;
         final boolean unverified;
+        final boolean baseline;
 
         Launch(Variant variant, String label, Trait... traits) {
             this(variant, null, label, traits);
@@ -213,6 +222,7 @@ public final class StartupRun {
             this.loadsLater = has.contains(Trait.LOADS_LATER);
             this.longClassPath = has.contains(Trait.LONG_CLASS_PATH);
             this.unverified = has.contains(Trait.UNVERIFIED);
+            this.baseline = has.contains(Trait.BASELINE);
         }
 
         String label() {
@@ -228,7 +238,11 @@ public final class StartupRun {
     public StartupRun(RunOptions options, boolean targetOnly) {
         this.options = options;
         this.targetOnly = targetOnly;
-        this.launched = targetOnly ? TARGET : LAUNCHES;
+        List<Launch> launches = new ArrayList<>(targetOnly ? TARGET : LAUNCHES);
+        if (options.baselineAgent != null) {
+            launches.add(Launch.BASELINE);
+        }
+        this.launched = launches;
         this.runs = options.rounds > 0 ? options.rounds
                 : targetOnly ? (options.quick ? 30 : TARGET_ROUNDS) : options.quick ? 15 : 60;
     }
@@ -249,6 +263,8 @@ public final class StartupRun {
                     tagged.incrementAndGet();
                 } else if (request.target.equals("/startup-unverified")) {
                     taggedUnverified.incrementAndGet();
+                } else if (request.target.equals("/startup-baseline")) {
+                    taggedBaseline.incrementAndGet();
                 }
             }
             return ok;
@@ -262,7 +278,8 @@ public final class StartupRun {
                     double[] ms = once(variant, variant.longClassPath ? longClassPath : app.toString(), work,
                             server.url(variant.loadsClasses ? "/startup-loading"
                                     : variant.longClassPath ? "/startup-long-class-path"
-                                    : variant.unverified ? "/startup-unverified" : "/startup"), cpu);
+                                    : variant.unverified ? "/startup-unverified"
+                                    : variant.baseline ? "/startup-baseline" : "/startup"), cpu);
                     if (i >= DISCARDED) {
                         launches.append(String.format(Locale.ROOT, "%d,%s,%.2f,%.2f,%.2f,%.2f,%.2f%n",
                                 i - DISCARDED, variant.name(), ms[0], ms[1], ms[2], ms[3], ms[4]));
@@ -299,7 +316,8 @@ public final class StartupRun {
         List<String> command = new ArrayList<>();
         command.add(options.java);
         if (variant.variant != null) {
-            command.addAll(variant.variant.jvmOptions(options.agentJar, work));
+            command.addAll(variant.variant.jvmOptions(variant.baseline ? options.baselineAgent : options.agentJar,
+                    work));
         } else {
             command.add("-Dbench.variant=" + variant.name());
             command.add("-javaagent:" + jarOf(variant.other).toAbsolutePath());
@@ -557,6 +575,7 @@ public final class StartupRun {
                 + Markdown.num(laterExtra[0] * 1000 / Math.max(1, loadedClasses), 1)
                 + " µs per class: what its transformers themselves cost each class (difference of medians "
                 + "[95% CI]).");
+        writeBaseline(md);
         return md;
     }
 
@@ -596,7 +615,30 @@ public final class StartupRun {
                         rest(Launch.ACTIVE)) + " (differences of medians). Each launch's figures: `"
                 + LAUNCHES_CSV + "` beside this report. From process start to exit:");
         exitTable(md, TARGET);
+        writeBaseline(md);
         return md;
+    }
+
+    /**
+     * With {@code --baseline-agent}: the agent measured against that build, round by round, the
+     * same policy in every round beside the others.
+     */
+    private void writeBaseline(Markdown md) {
+        if (options.baselineAgent == null) {
+            return;
+        }
+        List<Double> none = firstResponse.get(Launch.NO_AGENT);
+        List<Double> baseline = firstResponse.get(Launch.BASELINE);
+        List<Double> active = firstResponse.get(Launch.ACTIVE);
+        md.heading(2, "Against the baseline agent");
+        md.paragraph("In every round the application also started with " + options.baselineDescription()
+                + " (`--baseline-agent`) and the same policy; " + taggedBaseline.get() + " of " + (runs + DISCARDED)
+                + " of its calls reached the server tagged. To the first response, round by round (the median "
+                + "of the rounds' differences [95% CI, the rounds resampled]): the baseline agent "
+                + cell(pairedExtra(none, baseline)) + " over no agent, the agent measured " + cell(activeExtra())
+                + "; the agent measured against the baseline " + cell(pairedExtra(baseline, active))
+                + " (negative: sooner). premain " + meanCell(premain.get(Launch.BASELINE)) + " ms with the baseline, "
+                + meanCell(premain.get(Launch.ACTIVE)) + " ms with the agent measured (mean [95% CI]).");
     }
 
     /**
