@@ -248,6 +248,17 @@ class MethodPrologueTest {
                 "send", "()V", SLOT))), "no such method: left as it is");
     }
 
+    @Test
+    void hooksListedInAnyOrderPatchTheClassAlike() throws Exception {
+        List<Hook> hooks = jdkHooks();
+        List<Hook> reversed = new ArrayList<>(hooks);
+        Collections.reverse(reversed);
+
+        assertEquals(text(MethodPrologue.patch(httpClientImpl(), hooks)),
+                text(MethodPrologue.patch(httpClientImpl(), reversed)));
+        assertEquals(3, countPrologues(MethodPrologue.patch(httpClientImpl(), reversed)));
+    }
+
     /**
      * Every method of every class of the JDK's HTTP client, OkHttp 3 and the Apache clients given a
      * prologue both ways: the same code, handlers, line and local variable tables and frames (as
