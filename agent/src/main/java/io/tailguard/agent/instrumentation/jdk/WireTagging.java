@@ -268,6 +268,9 @@ public final class WireTagging implements ClassFileTransformer {
             for (String argument : arguments) {
                 boolean fromCopy = argument.equals(REQUEST_COPY_DESCRIPTOR);
                 if (fromCopy || argument.equals("Ljava/net/http/HttpRequest;")) {
+                    if (local > 255) {
+                        return null;
+                    }
                     if (field == 0) {
                         field = patch.ownFieldRef(FIELD, OBJECT);
                     }
@@ -281,7 +284,7 @@ public final class WireTagging implements ClassFileTransformer {
                         code.u1(INVOKESTATIC).u2(wireTags);
                     }
                     code.u1(PUTFIELD).u2(field);
-                    if (local > 255 || !patch.prepend(constructor, ClassFilePatch.aligned(code), 2, 0)) {
+                    if (!patch.prepend(constructor, ClassFilePatch.aligned(code), 2, 0)) {
                         return null;
                     }
                     constructors++;
