@@ -234,24 +234,7 @@ final class AsmPrologue {
         }
 
         private static Type boxedType(Type primitive) {
-            switch (primitive.getSort()) {
-                case Type.BOOLEAN:
-                    return Type.getType(Boolean.class);
-                case Type.BYTE:
-                    return Type.getType(Byte.class);
-                case Type.CHAR:
-                    return Type.getType(Character.class);
-                case Type.SHORT:
-                    return Type.getType(Short.class);
-                case Type.INT:
-                    return Type.getType(Integer.class);
-                case Type.FLOAT:
-                    return Type.getType(Float.class);
-                case Type.LONG:
-                    return Type.getType(Long.class);
-                default:
-                    return Type.getType(Double.class);
-            }
+            return Type.getObjectType(MethodPrologue.boxed(primitive.getDescriptor().charAt(0)));
         }
 
         private void push(int value) {

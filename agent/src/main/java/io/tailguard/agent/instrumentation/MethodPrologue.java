@@ -45,7 +45,6 @@ public final class MethodPrologue {
     private static final int BIPUSH = 0x10;
     private static final int SIPUSH = 0x11;
     private static final int ILOAD = 0x15;
-    private static final int ALOAD = 0x19;
     private static final int ALOAD_0 = 0x2a;
     private static final int AASTORE = 0x53;
     private static final int POP = 0x57;
@@ -143,7 +142,7 @@ public final class MethodPrologue {
                 }
                 code.u1(DUP);
                 push(code, i);
-                code.u1(loadOpcode(sort)).u1(local);
+                code.u1(ILOAD + typeOffset(sort)).u1(local);
                 if (sort != 'L' && sort != '[') {
                     String boxed = boxed(sort);
                     code.u1(INVOKESTATIC).u2(patch.methodRef(boxed, "valueOf", "(" + sort + ")L" + boxed + ";"));
@@ -168,7 +167,7 @@ public final class MethodPrologue {
             String boxed = boxed(sort);
             code.u1(CHECKCAST).u2(patch.classRef(boxed));
             code.u1(INVOKEVIRTUAL).u2(patch.methodRef(boxed, primitiveName(sort) + "Value", "()" + sort));
-            code.u1(IRETURN + returnOffset(sort));
+            code.u1(IRETURN + typeOffset(sort));
         }
         int proceed = code.size();
         code.u1(POP);
@@ -186,24 +185,12 @@ public final class MethodPrologue {
         }
     }
 
-    private static int loadOpcode(char sort) {
-        switch (sort) {
-            case 'J':
-                return ILOAD + 1;
-            case 'F':
-                return ILOAD + 2;
-            case 'D':
-                return ILOAD + 3;
-            case 'L':
-            case '[':
-                return ALOAD;
-            default:
-                return ILOAD;
-        }
-    }
-
-    /** {@code ireturn}'s distance to the return of this type. */
-    private static int returnOffset(char sort) {
+    /**
+     * The distance from the {@code int} form of a load or return instruction to this type's:
+     * {@code iload}, {@code lload}, {@code fload}, {@code dload}, {@code aload} follow one another,
+     * as do the five returns.
+     */
+    private static int typeOffset(char sort) {
         switch (sort) {
             case 'J':
                 return 1;
@@ -211,12 +198,16 @@ public final class MethodPrologue {
                 return 2;
             case 'D':
                 return 3;
+            case 'L':
+            case '[':
+                return 4;
             default:
                 return 0;
         }
     }
 
-    private static String boxed(char sort) {
+    /** The wrapper class of a primitive type ({@code Z}, {@code I}, ...), as the pool names it; also {@link AsmPrologue}'s. */
+    static String boxed(char sort) {
         switch (sort) {
             case 'Z':
                 return "java/lang/Boolean";

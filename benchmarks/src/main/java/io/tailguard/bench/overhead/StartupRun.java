@@ -228,6 +228,12 @@ public final class StartupRun {
         String label() {
             return label != null ? label : variant.label();
         }
+
+        /** The path of the launch's one call: the server counts the tagged calls of a launch by it. */
+        String path() {
+            return loadsClasses ? "/startup-loading" : longClassPath ? "/startup-long-class-path"
+                    : unverified ? "/startup-unverified" : baseline ? "/startup-baseline" : "/startup";
+        }
     }
 
     public StartupRun(RunOptions options) {
@@ -259,11 +265,11 @@ public final class StartupRun {
         MiniHttpServer.Response ok = MiniHttpServer.Response.of(200, "ok");
         try (MiniHttpServer server = new MiniHttpServer(request -> {
             if (request.header("x-attempt") != null) {
-                if (request.target.equals("/startup")) {
+                if (request.target.equals(Launch.ACTIVE.path())) {
                     tagged.incrementAndGet();
-                } else if (request.target.equals("/startup-unverified")) {
+                } else if (request.target.equals(Launch.ACTIVE_UNVERIFIED.path())) {
                     taggedUnverified.incrementAndGet();
-                } else if (request.target.equals("/startup-baseline")) {
+                } else if (request.target.equals(Launch.BASELINE.path())) {
                     taggedBaseline.incrementAndGet();
                 }
             }
@@ -276,10 +282,7 @@ public final class StartupRun {
                 for (Launch variant : sequence) {
                     Map<String, Double> cpu = new TreeMap<>();
                     double[] ms = once(variant, variant.longClassPath ? longClassPath : app.toString(), work,
-                            server.url(variant.loadsClasses ? "/startup-loading"
-                                    : variant.longClassPath ? "/startup-long-class-path"
-                                    : variant.unverified ? "/startup-unverified"
-                                    : variant.baseline ? "/startup-baseline" : "/startup"), cpu);
+                            server.url(variant.path()), cpu);
                     if (i >= DISCARDED) {
                         launches.append(String.format(Locale.ROOT, "%d,%s,%.2f,%.2f,%.2f,%.2f,%.2f%n",
                                 i - DISCARDED, variant.name(), ms[0], ms[1], ms[2], ms[3], ms[4]));
