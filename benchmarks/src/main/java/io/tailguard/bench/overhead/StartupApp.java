@@ -57,9 +57,14 @@ public final class StartupApp {
         HttpResponse<String> response = client.send(request, HttpResponse.BodyHandlers.ofString());
         long took = System.nanoTime() - started;
         System.out.println("first-call-ms " + took / 1e6);
+        printAgentLines();
+        System.out.println(response.statusCode());
+    }
+
+    /** The lines after {@code first-call-ms}: {@code premain-ms}, then the threads' {@code cpu-ms}. */
+    static void printAgentLines() {
         System.out.println("premain-ms " + premainMillis(System.getProperty(STATUS_PROPERTY)));
         printThreadCpu();
-        System.out.println(response.statusCode());
     }
 
     /**

@@ -15,6 +15,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.EnumMap;
 import java.util.List;
@@ -28,6 +29,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.jar.Attributes;
 import java.util.jar.JarEntry;
+import java.util.jar.JarFile;
 import java.util.jar.JarOutputStream;
 import java.util.jar.Manifest;
 import java.util.stream.Collectors;
@@ -62,7 +64,8 @@ import java.util.stream.Stream;
  * target is judged on, without the agent and with a matching policy, for {@link #TARGET_ROUNDS}
  * rounds by default: a round of two launches takes about 1.5 s, where one of every variant takes
  * some 14, so in about the time of a default {@code startup} run it pairs launches closer in time and
- * has eight times the rounds to narrow the interval.
+ * has eight times the rounds to narrow the interval. With {@code --clients okhttp} its application is
+ * {@link StartupOkHttpApp}, the same with OkHttp ({@link App}).
  */
 public final class StartupRun {
 
@@ -96,6 +99,8 @@ public final class StartupRun {
     private static final double THREAD_CPU_SHOWN_MS = 1.0;
 
     private final RunOptions options;
+    /** The application's client. */
+    private final App app;
     /** Only the launches the startup target is judged on ({@link #TARGET}), more rounds of them. */
     private final boolean targetOnly;
     /** The launches each round starts. */
@@ -133,6 +138,41 @@ public final class StartupRun {
     private Path byteBuddyAgent;
     private Path emptyAgent;
     private Path idleTransformerAgent;
+
+    /**
+     * The client the application makes its one call with: the JDK's for every launch, or OkHttp's
+     * for the startup target's pair alone ({@code --clients okhttp}; the other launches' agents hook
+     * the JDK's client).
+     */
+    enum App {
+        JDK(StartupApp.class, "create a JDK `HttpClient`, one GET to a local server, exit"),
+        OKHTTP(StartupOkHttpApp.class, "create an `OkHttpClient` (OkHttp " + okhttp3.OkHttp.VERSION
+                + "), one GET with `execute()` to a local server, exit");
+
+        final Class<?> main;
+        final String description;
+
+        App(Class<?> main, String description) {
+            this.main = main;
+            this.description = description;
+        }
+
+        /** The application {@code --clients} names: none or {@code jdk}, or {@code okhttp}. */
+        static App of(List<String> clients, boolean targetOnly) {
+            if (clients.isEmpty() || clients.equals(List.of("jdk"))) {
+                return JDK;
+            }
+            if (clients.equals(List.of("okhttp"))) {
+                if (!targetOnly) {
+                    throw new IllegalArgumentException("--clients okhttp: only startup-target has an OkHttp "
+                            + "application (the other startup launches hook the JDK's client)");
+                }
+                return OKHTTP;
+            }
+            throw new IllegalArgumentException("--clients " + String.join(",", clients)
+                    + ": startup's application uses one client, jdk (the default) or okhttp");
+        }
+    }
 
     /** An agent other than Tailguard, started in its place to show a floor or the alternative hook style. */
     enum OtherAgent {
@@ -244,6 +284,7 @@ public final class StartupRun {
     public StartupRun(RunOptions options, boolean targetOnly) {
         this.options = options;
         this.targetOnly = targetOnly;
+        this.app = App.of(options.clients, targetOnly);
         List<Launch> launches = new ArrayList<>(targetOnly ? TARGET : LAUNCHES);
         if (options.baselineAgent != null) {
             launches.add(Launch.BASELINE);
@@ -255,8 +296,11 @@ public final class StartupRun {
 
     public Markdown run(Markdown md) throws Exception {
         Path work = options.work.resolve("startup");
-        Path app = copyApp(work.resolve("app"));
-        String longClassPath = app + File.pathSeparator + writeJars(work.resolve("jars"));
+        Path appClasses = copyApp(work.resolve("app"));
+        String classPath = app == App.OKHTTP
+                ? appClasses + File.pathSeparator + writeOkHttpJar(RunOptions.ownJar(), work.resolve("okhttp"))
+                : appClasses.toString();
+        String longClassPath = appClasses + File.pathSeparator + writeJars(work.resolve("jars"));
         byteBuddyAgent = ByteBuddyHooksJar.write(io.tailguard.bench.RunOptions.ownJar(), work.resolve("bytebuddy"));
         emptyAgent = ByteBuddyHooksJar.writeEmpty(io.tailguard.bench.RunOptions.ownJar(), work.resolve("empty"));
         idleTransformerAgent = ByteBuddyHooksJar.writeIdleTransformer(io.tailguard.bench.RunOptions.ownJar(),
@@ -281,7 +325,7 @@ public final class StartupRun {
                 shuffle(sequence, order);
                 for (Launch variant : sequence) {
                     Map<String, Double> cpu = new TreeMap<>();
-                    double[] ms = once(variant, variant.longClassPath ? longClassPath : app.toString(), work,
+                    double[] ms = once(variant, variant.longClassPath ? longClassPath : classPath, work,
                             server.url(variant.path()), cpu);
                     if (i >= DISCARDED) {
                         launches.append(String.format(Locale.ROOT, "%d,%s,%.2f,%.2f,%.2f,%.2f,%.2f%n",
@@ -333,7 +377,7 @@ public final class StartupRun {
         }
         command.add("-cp");
         command.add(classPath);
-        command.add(StartupApp.class.getName());
+        command.add(app.main.getName());
         command.add(url);
         if (variant.loadsClasses) {
             command.add(Integer.toString(LOADED_CLASSES));
@@ -400,14 +444,52 @@ public final class StartupRun {
         }
     }
 
+    /** Writes the applications' classes (both, the OkHttp one printing through the JDK one's) under {@code dir}. */
     private static Path copyApp(Path dir) throws IOException {
-        String resource = StartupApp.class.getName().replace('.', '/') + ".class";
-        Path file = dir.resolve(resource);
-        Files.createDirectories(file.getParent());
-        try (InputStream in = StartupRun.class.getClassLoader().getResourceAsStream(resource)) {
-            Files.write(file, in.readAllBytes());
+        for (Class<?> main : List.of(StartupApp.class, StartupOkHttpApp.class)) {
+            String resource = main.getName().replace('.', '/') + ".class";
+            Path file = dir.resolve(resource);
+            Files.createDirectories(file.getParent());
+            try (InputStream in = StartupRun.class.getClassLoader().getResourceAsStream(resource)) {
+                Files.write(file, in.readAllBytes());
+            }
         }
         return dir;
+    }
+
+    /**
+     * Writes OkHttp, okio and Kotlin's standard library, as {@code source} (this code's own jar)
+     * holds them, into one jar (compressed, as Maven's jars are): the OkHttp application's library.
+     *
+     * @return its path
+     */
+    static Path writeOkHttpJar(Path source, Path dir) throws IOException {
+        Files.createDirectories(dir);
+        Path jar = dir.resolve("okhttp.jar");
+        Manifest manifest = new Manifest();
+        manifest.getMainAttributes().put(Attributes.Name.MANIFEST_VERSION, "1.0");
+        int copied = 0;
+        try (JarFile own = new JarFile(source.toFile());
+                JarOutputStream out = new JarOutputStream(Files.newOutputStream(jar), manifest)) {
+            for (JarEntry entry : Collections.list(own.entries())) {
+                String name = entry.getName();
+                if (entry.isDirectory() || !(name.startsWith("okhttp3/") || name.startsWith("okio/")
+                        || name.startsWith("kotlin/"))) {
+                    continue;
+                }
+                out.putNextEntry(new JarEntry(name));
+                try (InputStream in = own.getInputStream(entry)) {
+                    in.transferTo(out);
+                }
+                out.closeEntry();
+                copied++;
+            }
+        }
+        if (copied == 0) {
+            throw new IllegalStateException("no OkHttp classes in " + source
+                    + ": the OkHttp application runs from the benchmarks' jar");
+        }
+        return jar;
     }
 
     /**
@@ -464,7 +546,7 @@ public final class StartupRun {
             return writeTarget(md, loadBefore, loadAfter);
         }
         md.heading(2, "JVM startup");
-        md.paragraph("A small application (create a JDK `HttpClient`, one GET to a local server, exit), started "
+        md.paragraph("A small application (" + app.description + "), started "
                 + runs + " times per variant after " + DISCARDED + " discarded runs, variants interleaved in "
                 + "random order; wall time from process start to exit (load average " + Markdown.num(loadBefore, 2)
                 + " before, " + Markdown.num(loadAfter, 2) + " after). With retry + tagging, "
@@ -602,7 +684,7 @@ public final class StartupRun {
         List<Double> none = firstResponse.get(Launch.NO_AGENT);
         List<Double> active = firstResponse.get(Launch.ACTIVE);
         md.heading(2, "JVM startup: the target's pair");
-        md.paragraph("A small application (create a JDK `HttpClient`, one GET to a local server, exit), started "
+        md.paragraph("A small application (" + app.description + "), started "
                 + runs + " times without the agent and " + runs + " times with a matching policy (retry + tagging), "
                 + "after " + DISCARDED + " discarded rounds; each round starts both, in an order of its own (load "
                 + "average " + Markdown.num(loadBefore, 2) + " before, " + Markdown.num(loadAfter, 2) + " after). "
@@ -749,7 +831,8 @@ public final class StartupRun {
                     .append(", one that only registers a transformer: ")
                     .append(extraCell(firstResponse.get(Launch.NO_AGENT), firstResponse.get(Launch.IDLE_TRANSFORMER)));
         }
-        targets.row("startup: at most 100 ms extra to the first response through a matching policy",
+        targets.row("startup: at most 100 ms extra to the first response through a matching policy"
+                + (app == App.OKHTTP ? " (an OkHttp application)" : ""),
                 measured.toString(), Verdict.interval(ci, 100));
     }
 

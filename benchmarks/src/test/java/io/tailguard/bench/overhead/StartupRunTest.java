@@ -1,12 +1,23 @@
 package io.tailguard.bench.overhead;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.SplittableRandom;
+import java.util.jar.JarEntry;
+import java.util.jar.JarFile;
+import java.util.jar.JarOutputStream;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class StartupRunTest {
 
@@ -60,5 +71,46 @@ class StartupRunTest {
         assertEquals(12, beyond[0], 2);
         assertTrue(beyond[1] > 8 && beyond[2] < 16, "round by round: " + beyond[1] + " – " + beyond[2]);
         assertEquals(-12, StartupRun.pairedExtraBeyond(base2, with2, base1, with1)[0], 2);
+    }
+
+    @Test
+    void theApplicationIsTheJdkOnesUnlessTheClientsNameOkHttpForTheTargetsPair() {
+        assertEquals(StartupRun.App.JDK, StartupRun.App.of(List.of(), false));
+        assertEquals(StartupRun.App.JDK, StartupRun.App.of(List.of("jdk"), true));
+        assertEquals(StartupRun.App.OKHTTP, StartupRun.App.of(List.of("okhttp"), true));
+        IllegalArgumentException full = assertThrows(IllegalArgumentException.class,
+                () -> StartupRun.App.of(List.of("okhttp"), false));
+        assertTrue(full.getMessage().contains("startup-target"), full.getMessage());
+        IllegalArgumentException two = assertThrows(IllegalArgumentException.class,
+                () -> StartupRun.App.of(List.of("jdk", "okhttp"), true));
+        assertTrue(two.getMessage().contains("--clients jdk,okhttp"), two.getMessage());
+    }
+
+    @Test
+    void theOkHttpApplicationsJarHoldsOkHttpOkioAndKotlinAndNothingElse(@TempDir Path dir) throws IOException {
+        Path source = jar(dir.resolve("source.jar"), "okhttp3/OkHttpClient.class", "okio/Buffer.class",
+                "kotlin/Unit.class", "org/apache/Other.class", "io/tailguard/bench/Mine.class");
+        Path written = StartupRun.writeOkHttpJar(source, dir.resolve("out"));
+        try (JarFile jar = new JarFile(written.toFile())) {
+            List<String> names = Collections.list(jar.entries()).stream().map(JarEntry::getName)
+                    .filter(name -> !name.startsWith("META-INF/")).sorted().collect(Collectors.toList());
+            assertEquals(List.of("kotlin/Unit.class", "okhttp3/OkHttpClient.class", "okio/Buffer.class"), names);
+            assertEquals("okhttp3/OkHttpClient.class", new String(jar.getInputStream(
+                    jar.getEntry("okhttp3/OkHttpClient.class")).readAllBytes(), StandardCharsets.UTF_8));
+        }
+        Path without = jar(dir.resolve("without.jar"), "org/apache/Other.class");
+        assertThrows(IllegalStateException.class, () -> StartupRun.writeOkHttpJar(without, dir.resolve("none")));
+    }
+
+    /** A jar of these entries, each holding its own name. */
+    private static Path jar(Path file, String... names) throws IOException {
+        try (JarOutputStream out = new JarOutputStream(Files.newOutputStream(file))) {
+            for (String name : names) {
+                out.putNextEntry(new JarEntry(name));
+                out.write(name.getBytes(StandardCharsets.UTF_8));
+                out.closeEntry();
+            }
+        }
+        return file;
     }
 }
