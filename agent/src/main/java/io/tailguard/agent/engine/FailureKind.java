@@ -12,7 +12,8 @@ public enum FailureKind {
     OTHER,
     /**
      * The attempt never left: the client had no connection for it in time (a pooled connection
-     * whose lease ran out, as for a hedge, which waits for one only briefly). Decided as {@link
+     * whose lease ran out, as for a hedge, which waits for one only briefly), or it was cancelled
+     * while it still waited for one (a hedge whose request ended first). Decided as {@link
      * #OTHER}, never retried; but the dependency did nothing wrong, so the attempt neither lowers the
      * adaptive backoff's success rate nor keeps the retry budget's token it took.
      */

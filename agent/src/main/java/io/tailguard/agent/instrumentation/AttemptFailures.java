@@ -23,6 +23,9 @@ public final class AttemptFailures {
     }
 
     public static FailureKind classify(Throwable failure) {
+        if (failure instanceof AsyncAttempt.NotSent) {
+            return FailureKind.NOT_SENT;
+        }
         if (failure instanceof Error || failure.getCause() instanceof Error) {
             // An OutOfMemoryError, say, wrapped by the client or by an adapter: another attempt
             // would only meet it again.

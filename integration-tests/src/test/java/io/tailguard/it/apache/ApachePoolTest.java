@@ -44,6 +44,24 @@ class ApachePoolTest extends ServerPerTest {
                 .build());
     }
 
+    /**
+     * An application whose budget holds one token (the reserve of 0.1 per second over 10 s, no
+     * deposits), hedging after 300 ms, with its meters served on {@code metricsPort}.
+     */
+    private static AgentedApp oneTokenApp(int metricsPort) {
+        return ApacheApps.start(
+                "tailguard.metrics.prometheus.port=" + metricsPort,
+                "tailguard.budget.ratio=0",
+                "tailguard.budget.min-per-second=0.1",
+                "tailguard.budget.ttl=10s",
+                ApacheApps.POLICY + "hosts=127.0.0.1",
+                // Long enough that even a cold client's primary has its connection first.
+                ApacheApps.POLICY + "hedge.delay=300ms",
+                ApacheApps.POLICY + "retry.backoff.initial=10ms",
+                ApacheApps.POLICY + "retry.backoff.max=50ms",
+                ApacheApps.POLICY + "tagging=true");
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"apache4", "apache5", "apache5-async", "apache4-async"})
     void aHedgeInAOneConnectionPoolDoesNotWaitBehindItsOwnPrimary(String client) throws Exception {
@@ -76,17 +94,7 @@ class ApachePoolTest extends ServerPerTest {
     @ValueSource(strings = {"apache4", "apache5", "apache5-async", "apache4-async"})
     void aHedgeThatFoundNoConnectionGivesItsBudgetTokenBackForTheRetry(String client) throws Exception {
         int metricsPort = PrometheusScrape.freePort();
-        try (AgentedApp oneToken = ApacheApps.start(
-                "tailguard.metrics.prometheus.port=" + metricsPort,
-                "tailguard.budget.ratio=0",
-                "tailguard.budget.min-per-second=0.1",
-                "tailguard.budget.ttl=10s",
-                ApacheApps.POLICY + "hosts=127.0.0.1",
-                // Long enough that even a cold client's primary has its connection first.
-                ApacheApps.POLICY + "hedge.delay=300ms",
-                ApacheApps.POLICY + "retry.backoff.initial=10ms",
-                ApacheApps.POLICY + "retry.backoff.max=50ms",
-                ApacheApps.POLICY + "tagging=true")) {
+        try (AgentedApp oneToken = oneTokenApp(metricsPort)) {
             server.enqueue(new MockResponse.Builder().code(503).body("busy")
                             .headersDelay(1_500, TimeUnit.MILLISECONDS).build(),
                     new MockResponse.Builder().code(200).body("retried").build());
@@ -108,6 +116,40 @@ class ApachePoolTest extends ServerPerTest {
                     scrape.text());
             assertEquals(1.0, scrape.value("tailguard_attempts_total", "kind", "retry", "policy", "api",
                     "shadow", "false"), scrape.text());
+        }
+    }
+
+    /**
+     * An asynchronous client's hedge waits in the pool's queue for the primary's connection; the
+     * primary answers, the request ends, and the hedge is cancelled there, never having left: it
+     * gives its budget token back, so the next request's retry, which needs that one token, goes out.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"apache5-async", "apache4-async"})
+    void aHedgeCancelledWhileWaitingForAConnectionGivesItsBudgetTokenBack(String client) throws Exception {
+        int metricsPort = PrometheusScrape.freePort();
+        try (AgentedApp oneToken = oneTokenApp(metricsPort)) {
+            server.enqueue(new MockResponse.Builder().code(200).body("primary")
+                            .headersDelay(1_000, TimeUnit.MILLISECONDS).build(),
+                    new MockResponse.Builder().code(503).body("busy").build(),
+                    new MockResponse.Builder().code(200).body("retried").build());
+
+            Map<String, String> hedged = oneToken.call(Call.get(client, server.url("/hedged")).option("pool", "1"));
+            Map<String, String> retried = oneToken.call(Call.get(client, server.url("/retried")).option("pool", "1"));
+
+            assertEquals("primary", hedged.get("body"), hedged.toString());
+            assertEquals("200", retried.get("status"), retried.toString());
+            assertEquals("retried", retried.get("body"), retried.toString());
+            List<Arrival> arrivals = List.of(server.take(), server.take(), server.take());
+            assertEquals(List.of("/hedged", "/retried", "/retried"), List.of(path(arrivals.get(0)),
+                    path(arrivals.get(1)), path(arrivals.get(2))));
+            assertEquals("2", arrivals.get(2).header("X-Attempt"));
+            assertEquals(3, server.requestCount());
+            PrometheusScrape scrape = PrometheusScrape.of(metricsPort);
+            assertEquals(1.0, scrape.value("tailguard_attempts_not_sent_total", "kind", "hedge", "policy", "api"),
+                    scrape.text());
+            assertEquals(0.0, scrape.value("tailguard_budget_refused_total", "kind", "retry", "policy", "api"),
+                    scrape.text());
         }
     }
 
@@ -161,5 +203,9 @@ class ApachePoolTest extends ServerPerTest {
         assertTrue(Integer.parseInt(after.get("tailguard")) <= 3, after.toString());
         assertTrue(Integer.parseInt(after.get("live")) <= Integer.parseInt(before.get("live")) + 3,
                 "threads before " + before + ", after " + after);
+    }
+
+    private static String path(Arrival arrival) {
+        return arrival.request.getUrl().encodedPath();
     }
 }

@@ -175,6 +175,11 @@ final class AsyncExchange implements Exchange<AsyncExchange.Attempted>, BiConsum
             super.cancel();
             AttemptContexts.abortExchange(context);
         }
+
+        @Override
+        protected boolean requestStarted() {
+            return AttemptContexts.requestStarted(context);
+        }
     }
 
     /**

@@ -69,6 +69,22 @@ final class AttemptContexts {
         }
     }
 
+    /**
+     * Whether the attempt's request has started on a connection: its exchange started there (the
+     * exec runtime's {@code execute}, which the minimal client does not call), or the connection
+     * committed its request (HttpCore's HTTP/1.1 and HTTP/2 stream handlers set the protocol
+     * version in the context as they do, checked with javap on HttpCore 5.1.3 and 5.4.4). Until
+     * then it waits for a connection, and has not left. (Its producer cannot tell: the client asks
+     * it for its request before it asks the pool for a connection.) True for any other context.
+     */
+    static boolean requestStarted(HttpClientContext attempt) {
+        if (!(attempt instanceof AttemptContext)) {
+            return true;
+        }
+        AttemptContext context = (AttemptContext) attempt;
+        return context.exchange != null || context.sentOver != null;
+    }
+
     static HttpClientContext create(HttpContext application, AttemptSpec spec) {
         HttpClientContext attempt;
         if (application == null) {

@@ -40,6 +40,7 @@ import org.apache.http.nio.protocol.HttpAsyncRequestProducer;
 import org.apache.http.nio.protocol.HttpAsyncResponseConsumer;
 import org.apache.http.protocol.BasicHttpContext;
 import org.apache.http.protocol.HttpContext;
+import org.apache.http.protocol.HttpCoreContext;
 
 /**
  * Apache HttpAsyncClient 4.1's side of an attempt: one {@code execute} of the application's client
@@ -129,11 +130,11 @@ final class NioExchange implements Exchange<NioExchange.Attempted>, BiConsumer<N
 
     @Override
     public Attempt send(AttemptSpec spec, AttemptListener<Attempted> listener, Executor blockingWork) {
-        HttpClientContext attemptContext = HttpClientContext.adapt(new BasicHttpContext(context));
+        AttemptContext attemptContext = new AttemptContext(context);
+        AttemptCallback callback = new AttemptCallback(listener, attemptContext);
         HttpAsyncRequestProducer attemptProducer = new BasicAsyncRequestProducer(target,
                 AttemptRequests.copy(request, spec, configFor(spec.kind())));
         NioAttemptConsumer attemptConsumer = new NioAttemptConsumer(listener, this, attemptContext);
-        AttemptCallback callback = new AttemptCallback(listener);
         Dispatcher.skipNextInterception();
         try {
             callback.sent(client.execute(attemptProducer, attemptConsumer, attemptContext, callback));
@@ -149,8 +150,39 @@ final class NioExchange implements Exchange<NioExchange.Attempted>, BiConsumer<N
 
     /** One attempt: see {@link AsyncAttempt}. */
     private static final class AttemptCallback extends AsyncAttempt<Attempted> implements FutureCallback<Attempted> {
-        AttemptCallback(AttemptListener<Attempted> listener) {
+        private final AttemptContext context;
+
+        AttemptCallback(AttemptListener<Attempted> listener, AttemptContext context) {
             super(listener);
+            this.context = context;
+        }
+
+        @Override
+        protected boolean requestStarted() {
+            return context.connected;
+        }
+    }
+
+    /**
+     * An attempt's context, which reads the application's through. The client sets the connection
+     * in it ({@code http.connection}) only when it generates the request on that connection
+     * (4.1's {@code MainClientExec.generateRequest} and {@code MinimalClientExchangeHandlerImpl.generateRequest},
+     * checked with javap on 4.1.5): until then the attempt's request has not started. (Its
+     * producer cannot tell: the client asks it for its request before it asks the pool for a connection.)
+     */
+    private static final class AttemptContext extends HttpClientContext {
+        private volatile boolean connected;
+
+        AttemptContext(HttpContext application) {
+            super(new BasicHttpContext(application));
+        }
+
+        @Override
+        public void setAttribute(String id, Object value) {
+            if (HttpCoreContext.HTTP_CONNECTION.equals(id)) {
+                connected = true;
+            }
+            super.setAttribute(id, value);
         }
     }
 
