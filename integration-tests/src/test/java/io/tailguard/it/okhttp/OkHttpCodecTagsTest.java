@@ -11,6 +11,7 @@ import io.tailguard.it.Call;
 import io.tailguard.it.SelfSignedTls;
 import io.tailguard.it.TestServer;
 import io.tailguard.it.TestServer.Arrival;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -24,6 +25,7 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * OkHttp's codecs write the tags of a call's first attempt, which is then the application's own
@@ -130,6 +132,32 @@ class OkHttpCodecTagsTest {
         }
         assertEquals("1", first.header("X-Attempt"));
         assertEquals("2", second.header("X-Attempt"));
+    }
+
+    /**
+     * The codecs are rewritten as the application builds its client, on a thread of the agent's,
+     * not at its first call: an application that built its client (the driver's, with no call
+     * made) has them ready, and its very first call's tags are written by the codec.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"okhttp-3.14", "okhttp-4.12", "okhttp-5"})
+    void theCodecsAreReadyForTheFirstCallOnceTheApplicationHasBuiltItsClient(String version) throws Exception {
+        try (AgentedApp app = AgentedApp.withConfig(String.join("\n", "tailguard.log.level=debug",
+                        "tailguard.policy.api.hosts=127.0.0.1", "tailguard.policy.api.tagging=true"))
+                .classpath(AgentedApp.clientClasspath(version)).start()) {
+            app.send("inspect", Map.of("client", "okhttp-execute"), 30);
+            app.awaitStderrLines("OkHttp's codecs write the tags", 1, Duration.ofSeconds(30));
+            TestServer server = start("HTTP/1.1");
+            server.enqueue(ok("first"));
+
+            Map<String, String> first = app.call(Call.get("okhttp-execute", server.url("/first")));
+
+            assertEquals("first", first.get("body"), first.toString());
+            List<String> names = names(server.take().request.getHeaders());
+            assertTrue(names.indexOf("x-request-id") > names.indexOf("x-network-interceptor"),
+                    "the codec wrote the tags, after the network interceptor's header: " + names);
+            assertTrue(names.indexOf("x-network-interceptor") >= 0, names.toString());
+        }
     }
 
     private TestServer start(String wire) {

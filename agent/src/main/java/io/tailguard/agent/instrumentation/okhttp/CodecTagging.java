@@ -50,6 +50,11 @@ public final class CodecTagging implements ClassFileTransformer {
     static final String EXCHANGE = "okhttp3/internal/connection/Exchange";
     static final String HTTP1 = "okhttp3/internal/http1/Http1ExchangeCodec";
     static final String HTTP2 = "okhttp3/internal/http2/Http2ExchangeCodec";
+    /**
+     * Defined as the application builds its first client, well before its first call: the codecs
+     * are prepared from then on ({@link #prepare}), so that the first calls find them rewritten.
+     */
+    static final String CLIENT = "okhttp3/OkHttpClient";
 
     private static final int EXCHANGE_DONE = 1;
     private static final int HTTP1_DONE = 2;
@@ -90,7 +95,9 @@ public final class CodecTagging implements ClassFileTransformer {
     /**
      * Has the three classes of the OkHttp in {@code loader} loaded, and so rewritten (or rewritten
      * where loaded before), on a thread of the agent's, once per loader: the first requests do not
-     * wait for it, and go out as tagged copies meanwhile.
+     * wait for it, and go out as tagged copies meanwhile. Asked when that OkHttp's {@code
+     * OkHttpClient} is defined, as the application builds its first client, and again by the first
+     * call hooked (an {@code attach} after the client was built).
      */
     public static void prepare(ClassLoader loader) {
         if (loader == null || instrumentation == null) {
@@ -103,7 +110,23 @@ public final class CodecTagging implements ClassFileTransformer {
             }
             PREPARED.put(loader, null);
         }
-        DaemonThreads.named("tailguard-okhttp-tags").newThread(() -> load(loader)).start();
+        // A class, not a lambda: this may run on the application's thread as it defines
+        // OkHttpClient, and must not be what first bootstraps invokedynamic there.
+        DaemonThreads.named("tailguard-okhttp-tags").newThread(new Load(loader)).start();
+    }
+
+    /** {@link #load} on the agent's thread. */
+    private static final class Load implements Runnable {
+        private final ClassLoader loader;
+
+        Load(ClassLoader loader) {
+            this.loader = loader;
+        }
+
+        @Override
+        public void run() {
+            load(loader);
+        }
     }
 
     private static void load(ClassLoader loader) {
@@ -296,6 +319,9 @@ public final class CodecTagging implements ClassFileTransformer {
             ProtectionDomain protectionDomain, byte[] classfileBuffer) {
         int part = className == null || loader == null ? 0 : bit(className);
         if (part == 0) {
+            if (classBeingRedefined == null && loader != null && CLIENT.equals(className)) {
+                prepare(loader);
+            }
             return null;
         }
         try {
