@@ -64,8 +64,8 @@ import java.util.stream.Stream;
  * target is judged on, without the agent and with a matching policy, for {@link #TARGET_ROUNDS}
  * rounds by default: a round of two launches takes about 1.5 s, where one of every variant takes
  * some 14, so in about the time of a default {@code startup} run it pairs launches closer in time and
- * has eight times the rounds to narrow the interval. With {@code --clients okhttp} its application is
- * {@link StartupOkHttpApp}, the same with OkHttp ({@link App}).
+ * has eight times the rounds to narrow the interval. With {@code --clients okhttp}, {@code apache5} or
+ * {@code urlconnection} its application makes its call with that client instead ({@link App}).
  */
 public final class StartupRun {
 
@@ -140,37 +140,49 @@ public final class StartupRun {
     private Path idleTransformerAgent;
 
     /**
-     * The client the application makes its one call with: the JDK's for every launch, or OkHttp's
-     * for the startup target's pair alone ({@code --clients okhttp}; the other launches' agents hook
-     * the JDK's client).
+     * The client the application makes its one call with: the JDK's {@code HttpClient} for every
+     * launch, or another for the startup target's pair alone ({@code --clients okhttp}, {@code
+     * apache5} or {@code urlconnection}; the other launches' agents hook the JDK's client). A
+     * library the application needs is copied from this code's own jar ({@link #writeLibraryJar}).
      */
     enum App {
-        JDK(StartupApp.class, "create a JDK `HttpClient`, one GET to a local server, exit"),
-        OKHTTP(StartupOkHttpApp.class, "create an `OkHttpClient` (OkHttp " + okhttp3.OkHttp.VERSION
-                + "), one GET with `execute()` to a local server, exit");
+        JDK("jdk", StartupApp.class, "create a JDK `HttpClient`, one GET to a local server, exit"),
+        OKHTTP("okhttp", StartupOkHttpApp.class, "create an `OkHttpClient` (OkHttp " + okhttp3.OkHttp.VERSION
+                + "), one GET with `execute()` to a local server, exit", "okhttp3/", "okio/", "kotlin/"),
+        APACHE5("apache5", StartupApache5App.class, "create Apache HttpClient 5's default classic client, one GET "
+                + "to a local server, exit", "org/apache/hc/", "org/slf4j/"),
+        URLCONNECTION("urlconnection", StartupUrlConnectionApp.class, "open an `HttpURLConnection`, one GET to a "
+                + "local server, exit");
 
+        final String name;
         final Class<?> main;
         final String description;
+        /** Where in this code's jar the application's library is: none for the JDK's own clients. */
+        final List<String> library;
 
-        App(Class<?> main, String description) {
+        App(String name, Class<?> main, String description, String... library) {
+            this.name = name;
             this.main = main;
             this.description = description;
+            this.library = List.of(library);
         }
 
-        /** The application {@code --clients} names: none or {@code jdk}, or {@code okhttp}. */
+        /** The application {@code --clients} names: none or {@code jdk}, or one other client. */
         static App of(List<String> clients, boolean targetOnly) {
-            if (clients.isEmpty() || clients.equals(List.of("jdk"))) {
+            if (clients.isEmpty()) {
                 return JDK;
             }
-            if (clients.equals(List.of("okhttp"))) {
-                if (!targetOnly) {
-                    throw new IllegalArgumentException("--clients okhttp: only startup-target has an OkHttp "
-                            + "application (the other startup launches hook the JDK's client)");
+            for (App app : values()) {
+                if (clients.equals(List.of(app.name))) {
+                    if (app != JDK && !targetOnly) {
+                        throw new IllegalArgumentException("--clients " + app.name + ": only startup-target has "
+                                + "an application of another client (the other startup launches hook the JDK's)");
+                    }
+                    return app;
                 }
-                return OKHTTP;
             }
             throw new IllegalArgumentException("--clients " + String.join(",", clients)
-                    + ": startup's application uses one client, jdk (the default) or okhttp");
+                    + ": startup's application uses one client, jdk (the default), okhttp, apache5 or urlconnection");
         }
     }
 
@@ -297,9 +309,9 @@ public final class StartupRun {
     public Markdown run(Markdown md) throws Exception {
         Path work = options.work.resolve("startup");
         Path appClasses = copyApp(work.resolve("app"));
-        String classPath = app == App.OKHTTP
-                ? appClasses + File.pathSeparator + writeOkHttpJar(RunOptions.ownJar(), work.resolve("okhttp"))
-                : appClasses.toString();
+        String classPath = app.library.isEmpty() ? appClasses.toString()
+                : appClasses + File.pathSeparator + writeLibraryJar(RunOptions.ownJar(), work.resolve("library"),
+                        app.library);
         String longClassPath = appClasses + File.pathSeparator + writeJars(work.resolve("jars"));
         byteBuddyAgent = ByteBuddyHooksJar.write(io.tailguard.bench.RunOptions.ownJar(), work.resolve("bytebuddy"));
         emptyAgent = ByteBuddyHooksJar.writeEmpty(io.tailguard.bench.RunOptions.ownJar(), work.resolve("empty"));
@@ -444,10 +456,10 @@ public final class StartupRun {
         }
     }
 
-    /** Writes the applications' classes (both, the OkHttp one printing through the JDK one's) under {@code dir}. */
+    /** Writes the applications' classes (all of them: the others print through the JDK one's) under {@code dir}. */
     private static Path copyApp(Path dir) throws IOException {
-        for (Class<?> main : List.of(StartupApp.class, StartupOkHttpApp.class)) {
-            String resource = main.getName().replace('.', '/') + ".class";
+        for (App app : App.values()) {
+            String resource = app.main.getName().replace('.', '/') + ".class";
             Path file = dir.resolve(resource);
             Files.createDirectories(file.getParent());
             try (InputStream in = StartupRun.class.getClassLoader().getResourceAsStream(resource)) {
@@ -458,14 +470,15 @@ public final class StartupRun {
     }
 
     /**
-     * Writes OkHttp, okio and Kotlin's standard library, as {@code source} (this code's own jar)
-     * holds them, into one jar (compressed, as Maven's jars are): the OkHttp application's library.
+     * Writes the entries of {@code source} (this code's own jar) under {@code prefixes} into one jar
+     * (compressed, as Maven's jars are): an application's library, such as OkHttp with okio and
+     * Kotlin's standard library.
      *
      * @return its path
      */
-    static Path writeOkHttpJar(Path source, Path dir) throws IOException {
+    static Path writeLibraryJar(Path source, Path dir, List<String> prefixes) throws IOException {
         Files.createDirectories(dir);
-        Path jar = dir.resolve("okhttp.jar");
+        Path jar = dir.resolve("library.jar");
         Manifest manifest = new Manifest();
         manifest.getMainAttributes().put(Attributes.Name.MANIFEST_VERSION, "1.0");
         int copied = 0;
@@ -473,8 +486,7 @@ public final class StartupRun {
                 JarOutputStream out = new JarOutputStream(Files.newOutputStream(jar), manifest)) {
             for (JarEntry entry : Collections.list(own.entries())) {
                 String name = entry.getName();
-                if (entry.isDirectory() || !(name.startsWith("okhttp3/") || name.startsWith("okio/")
-                        || name.startsWith("kotlin/"))) {
+                if (entry.isDirectory() || prefixes.stream().noneMatch(name::startsWith)) {
                     continue;
                 }
                 out.putNextEntry(new JarEntry(name));
@@ -486,8 +498,8 @@ public final class StartupRun {
             }
         }
         if (copied == 0) {
-            throw new IllegalStateException("no OkHttp classes in " + source
-                    + ": the OkHttp application runs from the benchmarks' jar");
+            throw new IllegalStateException("nothing under " + prefixes + " in " + source
+                    + ": the application's library is copied from the benchmarks' jar");
         }
         return jar;
     }
@@ -832,7 +844,7 @@ public final class StartupRun {
                     .append(extraCell(firstResponse.get(Launch.NO_AGENT), firstResponse.get(Launch.IDLE_TRANSFORMER)));
         }
         targets.row("startup: at most 100 ms extra to the first response through a matching policy"
-                + (app == App.OKHTTP ? " (an OkHttp application)" : ""),
+                + (app == App.JDK ? "" : " (the application's client: " + app.name + ")"),
                 measured.toString(), Verdict.interval(ci, 100));
     }
 

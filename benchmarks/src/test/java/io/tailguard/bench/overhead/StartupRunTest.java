@@ -74,10 +74,13 @@ class StartupRunTest {
     }
 
     @Test
-    void theApplicationIsTheJdkOnesUnlessTheClientsNameOkHttpForTheTargetsPair() {
+    void theApplicationIsTheJdkOnesUnlessTheClientsNameAnotherForTheTargetsPair() {
         assertEquals(StartupRun.App.JDK, StartupRun.App.of(List.of(), false));
+        assertEquals(StartupRun.App.JDK, StartupRun.App.of(List.of("jdk"), false));
         assertEquals(StartupRun.App.JDK, StartupRun.App.of(List.of("jdk"), true));
         assertEquals(StartupRun.App.OKHTTP, StartupRun.App.of(List.of("okhttp"), true));
+        assertEquals(StartupRun.App.APACHE5, StartupRun.App.of(List.of("apache5"), true));
+        assertEquals(StartupRun.App.URLCONNECTION, StartupRun.App.of(List.of("urlconnection"), true));
         IllegalArgumentException full = assertThrows(IllegalArgumentException.class,
                 () -> StartupRun.App.of(List.of("okhttp"), false));
         assertTrue(full.getMessage().contains("startup-target"), full.getMessage());
@@ -87,10 +90,10 @@ class StartupRunTest {
     }
 
     @Test
-    void theOkHttpApplicationsJarHoldsOkHttpOkioAndKotlinAndNothingElse(@TempDir Path dir) throws IOException {
+    void theOkHttpApplicationsLibraryHoldsOkHttpOkioAndKotlinAndNothingElse(@TempDir Path dir) throws IOException {
         Path source = jar(dir.resolve("source.jar"), "okhttp3/OkHttpClient.class", "okio/Buffer.class",
                 "kotlin/Unit.class", "org/apache/Other.class", "io/tailguard/bench/Mine.class");
-        Path written = StartupRun.writeOkHttpJar(source, dir.resolve("out"));
+        Path written = StartupRun.writeLibraryJar(source, dir.resolve("out"), StartupRun.App.OKHTTP.library);
         try (JarFile jar = new JarFile(written.toFile())) {
             List<String> names = Collections.list(jar.entries()).stream().map(JarEntry::getName)
                     .filter(name -> !name.startsWith("META-INF/")).sorted().collect(Collectors.toList());
@@ -99,7 +102,8 @@ class StartupRunTest {
                     jar.getEntry("okhttp3/OkHttpClient.class")).readAllBytes(), StandardCharsets.UTF_8));
         }
         Path without = jar(dir.resolve("without.jar"), "org/apache/Other.class");
-        assertThrows(IllegalStateException.class, () -> StartupRun.writeOkHttpJar(without, dir.resolve("none")));
+        assertThrows(IllegalStateException.class,
+                () -> StartupRun.writeLibraryJar(without, dir.resolve("none"), StartupRun.App.OKHTTP.library));
     }
 
     /** A jar of these entries, each holding its own name. */
