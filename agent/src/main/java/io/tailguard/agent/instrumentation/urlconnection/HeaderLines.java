@@ -2,7 +2,6 @@ package io.tailguard.agent.instrumentation.urlconnection;
 
 import io.tailguard.agent.Log;
 import io.tailguard.agent.engine.AttemptSpec;
-import io.tailguard.agent.engine.DaemonThreads;
 import io.tailguard.agent.instrumentation.TagLines;
 import io.tailguard.agent.instrumentation.TagNames;
 import io.tailguard.bootstrap.CallInterceptor;
@@ -27,9 +26,13 @@ import java.util.List;
  * of the list the JDK re-sends.
  *
  * <p>Only the method's body changes, so the class, which most applications load at startup (jar
- * URLs use it), is retransformed, on a thread of the agent's once the client is hooked. Where that
- * cannot be done, or the method is not as on the JDKs it was checked on (17 to 25), tags go into
- * the header list as before ({@link #linesFor} answers {@code null}).
+ * URLs use it), is retransformed, on a thread of the agent's once the client is hooked ({@link
+ * #rewriteHeaderClass}); it is never rewritten as it is first defined. Where it is not loaded yet,
+ * that thread loads it first, as it is; rewritten there, it would hold up the application's
+ * thread, which needs the class for its first connection, for as long as ASM took (some 20 ms as
+ * a small application starts). Until it is rewritten, and where that cannot be done, or the method
+ * is not as on the JDKs it was checked on (17 to 25), tags go into the header list as before
+ * ({@link #linesFor} answers {@code null}).
  */
 public final class HeaderLines implements ClassFileTransformer {
 
@@ -49,12 +52,12 @@ public final class HeaderLines implements ClassFileTransformer {
     private static volatile boolean preparing;
     private static volatile Instrumentation instrumentation;
 
-    private HeaderLines() {
+    HeaderLines() {
     }
 
     /**
      * Registers the transformer (premain or attach, with the client's instrumentation on); the
-     * rewriting itself waits for {@link #prepare}, or for the class's first loading.
+     * rewriting itself waits for {@link #prepare} and {@link #rewriteHeaderClass}.
      */
     public static void register(Instrumentation inst) {
         if (applies()) {
@@ -68,33 +71,38 @@ public final class HeaderLines implements ClassFileTransformer {
         return feature >= FIRST_CHECKED && feature <= LAST_CHECKED;
     }
 
-    /** Installs the interceptor and has the header class rewritten on a thread of the agent's, once. */
-    static void prepare() {
-        Instrumentation inst = instrumentation;
-        if (inst == null || preparing) {
-            return;
+    /**
+     * Installs the interceptor, once: {@code true} for the call that did, which then has the header
+     * class rewritten ({@link #rewriteHeaderClass}, on a thread of the agent's).
+     */
+    static boolean prepare() {
+        if (instrumentation == null || preparing) {
+            return false;
         }
         synchronized (HeaderLines.class) {
             if (preparing) {
-                return;
+                return false;
             }
             preparing = true;
         }
         Dispatcher.install(Dispatcher.URLCONNECTION_TAG_LINES, new LineWriter());
-        DaemonThreads.named("tailguard-urlconnection-tags").newThread(() -> {
-            try {
-                // Loaded now if it was not (through the transformer), or rewritten where it was.
-                Class<?> headers = Class.forName(MESSAGE_HEADER.replace('/', '.'), false, null);
-                if (!transformed && inst.isModifiableClass(headers)) {
-                    inst.retransformClasses(headers);
-                }
-                rewritten = transformed;
-                Log.debug(rewritten ? "HttpURLConnection's tags are written with its header lines"
-                        : "HttpURLConnection's tags go into its header list: its header class is not as expected");
-            } catch (Throwable failure) {
-                Log.debug("HttpURLConnection's tags go into its header list: " + failure);
+        return true;
+    }
+
+    /** Loads the header class where it is not loaded yet, and has it rewritten: a retransformation. */
+    static void rewriteHeaderClass() {
+        Instrumentation inst = instrumentation;
+        try {
+            Class<?> headers = Class.forName(MESSAGE_HEADER.replace('/', '.'), false, null);
+            if (!transformed && inst.isModifiableClass(headers)) {
+                inst.retransformClasses(headers);
             }
-        }).start();
+            rewritten = transformed;
+            Log.debug(rewritten ? "HttpURLConnection's tags are written with its header lines"
+                    : "HttpURLConnection's tags go into its header list: its header class is not as expected");
+        } catch (Throwable failure) {
+            Log.debug("HttpURLConnection's tags go into its header list: " + failure);
+        }
     }
 
     /**
@@ -141,7 +149,7 @@ public final class HeaderLines implements ClassFileTransformer {
     @Override
     public byte[] transform(ClassLoader loader, String className, Class<?> classBeingRedefined,
             ProtectionDomain protectionDomain, byte[] classfileBuffer) {
-        if (loader != null || !MESSAGE_HEADER.equals(className)) {
+        if (loader != null || classBeingRedefined == null || !MESSAGE_HEADER.equals(className)) {
             return null;
         }
         try {

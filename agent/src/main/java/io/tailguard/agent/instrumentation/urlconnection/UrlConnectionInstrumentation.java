@@ -1,6 +1,7 @@
 package io.tailguard.agent.instrumentation.urlconnection;
 
 import io.tailguard.agent.Log;
+import io.tailguard.agent.engine.DaemonThreads;
 import io.tailguard.agent.engine.Engine;
 import io.tailguard.agent.instrumentation.ClientInstrumentation;
 import io.tailguard.agent.instrumentation.Hook;
@@ -39,11 +40,43 @@ public final class UrlConnectionInstrumentation implements ClientInstrumentation
                 new Hook(CONNECTION, "getOutputStream0", "()Ljava/io/OutputStream;", Dispatcher.URLCONNECTION_BODY));
     }
 
+    /**
+     * Installs the interceptors as the JDK's connection class is first defined, before the
+     * application's first connection, and prepares on a thread of the agent's what that connection
+     * would otherwise wait for on the application's thread: the reflective access to the JDK's
+     * connection ({@link ConnectionFields}, whose method handles spin their code as they are first
+     * made, some 10 ms as a small application starts), then the header class's rewriting ({@link
+     * HeaderLines#rewriteHeaderClass}).
+     */
     @Override
     public void install(Engine engine) {
         Dispatcher.install(Dispatcher.URLCONNECTION_EXCHANGE, new UrlConnectionInterceptor(engine));
         Dispatcher.install(Dispatcher.URLCONNECTION_BODY, new UrlConnectionBodyInterceptor(engine));
-        HeaderLines.prepare();
+        boolean rewrite = HeaderLines.prepare();
+        DaemonThreads.named("tailguard-urlconnection").newThread(new Prepare(rewrite)).start();
+    }
+
+    /** What {@link #install} prepares on the agent's thread. */
+    private static final class Prepare implements Runnable {
+        private final boolean rewriteHeaders;
+
+        Prepare(boolean rewriteHeaders) {
+            this.rewriteHeaders = rewriteHeaders;
+        }
+
+        @Override
+        public void run() {
+            try {
+                // Waits, if need be, for the application's thread to finish defining the class.
+                ConnectionFields.get(Class.forName(ConnectionFields.IMPLEMENTATION, false, null));
+            } catch (Throwable failure) {
+                // Not this JDK's connection class: the application's first connection finds out
+                // again, and its requests pass through.
+            }
+            if (rewriteHeaders) {
+                HeaderLines.rewriteHeaderClass();
+            }
+        }
     }
 
     static void unavailable(Throwable failure) {

@@ -39,6 +39,20 @@ class HeaderLinesTest {
         assertEquals("", report.toString(), "verification failed");
     }
 
+    /**
+     * Rewritten as it is first defined, the class would hold up the application's thread that
+     * needs it for as long as ASM takes: it is rewritten only when the agent retransforms it.
+     */
+    @Test
+    void theClassIsRewrittenOnlyWhenRetransformedNeverAsItIsFirstDefined() throws Exception {
+        byte[] original = messageHeader();
+        Class<?> loaded = Class.forName("sun.net.www.MessageHeader", false, null);
+        HeaderLines transformer = new HeaderLines();
+
+        assertNull(transformer.transform(null, "sun/net/www/MessageHeader", null, null, original));
+        assertNotNull(transformer.transform(null, "sun/net/www/MessageHeader", loaded, null, original));
+    }
+
     @Test
     void aClassWithoutThatPrintingIsLeftAlone() throws Exception {
         try (FileSystem jrt = FileSystems.newFileSystem(URI.create("jrt:/"), Map.of())) {
