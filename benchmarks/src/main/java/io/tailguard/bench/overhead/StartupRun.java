@@ -154,14 +154,15 @@ public final class StartupRun {
         URLCONNECTION("urlconnection", StartupUrlConnectionApp.class, "open an `HttpURLConnection`, one GET to a "
                 + "local server, exit");
 
-        final String name;
+        /** As {@code --clients} names it. */
+        final String client;
         final Class<?> main;
         final String description;
         /** Where in this code's jar the application's library is: none for the JDK's own clients. */
         final List<String> library;
 
-        App(String name, Class<?> main, String description, String... library) {
-            this.name = name;
+        App(String client, Class<?> main, String description, String... library) {
+            this.client = client;
             this.main = main;
             this.description = description;
             this.library = List.of(library);
@@ -173,9 +174,9 @@ public final class StartupRun {
                 return JDK;
             }
             for (App app : values()) {
-                if (clients.equals(List.of(app.name))) {
+                if (clients.equals(List.of(app.client))) {
                     if (app != JDK && !targetOnly) {
-                        throw new IllegalArgumentException("--clients " + app.name + ": only startup-target has "
+                        throw new IllegalArgumentException("--clients " + app.client + ": only startup-target has "
                                 + "an application of another client (the other startup launches hook the JDK's)");
                     }
                     return app;
@@ -844,7 +845,7 @@ public final class StartupRun {
                     .append(extraCell(firstResponse.get(Launch.NO_AGENT), firstResponse.get(Launch.IDLE_TRANSFORMER)));
         }
         targets.row("startup: at most 100 ms extra to the first response through a matching policy"
-                + (app == App.JDK ? "" : " (the application's client: " + app.name + ")"),
+                + (app == App.JDK ? "" : " (the application's client: " + app.client + ")"),
                 measured.toString(), Verdict.interval(ci, 100));
     }
 
