@@ -9,21 +9,24 @@ import java.util.TreeMap;
 
 /**
  * A class file changed in place, at the level of its bytes (JVMS chapter 4): constants appended to
- * its pool, a field added, and code put before the first instruction of some methods. Everything
- * else is copied as it is, the pool's entries keeping their indices, so nothing else needs reading.
+ * its pool, a field added, and code put before the first instruction of some methods, or before an
+ * instruction in the middle of one. Everything else is copied as it is, the pool's entries keeping
+ * their indices, so nothing else needs reading.
  *
  * <p>What the agent adds at startup is only that, and this does it without ASM: a rewrite with ASM
  * loads and links some ninety classes and copies the class's whole pool through them, on the
  * application's thread, as the first hooked class loads. A small application's first response
  * came 19 ms [13–25] sooner with this than with ASM (480 rounds, {@code benchmarks/run
- * startup-target --baseline-agent}). ASM stays for what this does not do (see {@link #prepend}),
- * off that path.
+ * startup-target --baseline-agent}). ASM stays for what this does not do (see {@link #prepend}
+ * and {@link #insert}), off that path.
  *
- * <p>Added code goes first in the method, and the original code moves by a multiple of four bytes,
- * so its {@code tableswitch} and {@code lookupswitch} padding stays right and every jump inside it
- * stays relative. What holds an offset into the code is moved with it: the exception table, the
- * line and local variable tables and the first stack map frame. Added code that jumps carries one
- * frame of its own, just before the original code, with the method's entry locals.
+ * <p>Code added first in a method moves the original code by a multiple of four bytes, so its
+ * {@code tableswitch} and {@code lookupswitch} padding stays right and every jump inside it stays
+ * relative. Code added in the middle moves what follows it, and the jumps across it are
+ * lengthened ({@link #insert} decodes every instruction for that). What holds an offset into the
+ * code is moved with it: the exception table, the line and local variable tables and the stack map
+ * frames. Added code that jumps carries one frame of its own, just before the original code, with
+ * the method's entry locals.
  */
 public final class ClassFilePatch {
 
@@ -217,28 +220,196 @@ public final class ClassFilePatch {
         if (code.length % 4 != 0) {
             throw new IllegalArgumentException("added code of " + code.length + " bytes");
         }
-        if (majorVersion() < FRAMES_VERSION) {
+        int attribute = method.code();
+        if (attribute < 0 || majorVersion() < FRAMES_VERSION || u4(attribute + 10) + code.length > 65535) {
             return false;
         }
+        int codeLength = u4(attribute + 10);
+        byte[] body = new byte[code.length + codeLength];
+        System.arraycopy(code, 0, body, 0, code.length);
+        System.arraycopy(in, attribute + 14, body, code.length, codeLength);
+        return replaceCode(attribute, body, maxStack, new Moved(0, code.length, false), frameStackItem);
+    }
+
+    /**
+     * Puts {@code code} in the middle of the method, before the instruction at {@code at}, where the
+     * method's stack map has a frame with nothing on the stack (a jump's target, or the instruction
+     * after a {@code goto} or a {@code return}). Every jump to {@code at} then runs the added code
+     * first, and the added code falls through to that instruction, which moves with everything
+     * after it; the jumps across the added code are lengthened. {@code code} may not jump, and must
+     * leave the stack empty and the locals as it found them: the frame at {@code at} describes it.
+     *
+     * @param at the offset of an instruction in the method's code, as the class file has it
+     * @param maxStack the stack the added code needs
+     * @return {@code false}, the method left as it was, where there is no such frame at {@code at},
+     *     the method's code holds an instruction this does not decode ({@code tableswitch},
+     *     {@code lookupswitch}, {@code wide}, {@code jsr}, {@code ret}), a jump across the added code
+     *     would no longer reach, or as for {@link #prepend}
+     */
+    public boolean insert(Member method, int at, byte[] code, int maxStack) {
+        int attribute = method.code();
+        if (attribute < 0 || majorVersion() < FRAMES_VERSION || u4(attribute + 10) + code.length > 65535) {
+            return false;
+        }
+        int start = attribute + 14;
+        int codeLength = u4(attribute + 10);
+        if (at < 0 || at >= codeLength) {
+            return false;
+        }
+        Moved moved = new Moved(at, code.length, true);
+        byte[] body = new byte[codeLength + code.length];
+        System.arraycopy(in, start, body, 0, at);
+        System.arraycopy(code, 0, body, at, code.length);
+        System.arraycopy(in, start + at, body, at + code.length, codeLength - at);
+        boolean instructionAt = false;
+        for (int pc = 0; pc < codeLength; ) {
+            int opcode = in[start + pc] & 0xFF;
+            int length = instructionLength(opcode);
+            if (length < 0) {
+                return false;
+            }
+            instructionAt |= pc == at;
+            int from = moved.instruction(pc);
+            if (opcode >= 0x99 && opcode <= 0xa7 || opcode == 0xc6 || opcode == 0xc7) {
+                int jump = moved.target(pc + (short) u2(start + pc + 1)) - from;
+                if (jump != (short) jump) {
+                    return false;
+                }
+                body[from + 1] = (byte) (jump >>> 8);
+                body[from + 2] = (byte) jump;
+            } else if (opcode == 0xc8) { // goto_w
+                int jump = moved.target(pc + u4(start + pc + 1)) - from;
+                for (int i = 0; i < 4; i++) {
+                    body[from + 1 + i] = (byte) (jump >>> (24 - 8 * i));
+                }
+            }
+            pc += length;
+        }
+        return instructionAt && replaceCode(attribute, body, maxStack, moved, 0);
+    }
+
+    /**
+     * The offsets of the method's instructions, in order; {@code null} where it has no code or
+     * holds an instruction {@link #insert} does not decode.
+     */
+    public int[] instructions(Member method) {
         int attribute = method.code();
         if (attribute < 0) {
-            return false;
+            return null;
         }
-        int shift = code.length;
+        int start = attribute + 14;
         int codeLength = u4(attribute + 10);
-        if (codeLength + shift > 65535) {
+        int[] found = new int[codeLength];
+        int count = 0;
+        for (int pc = 0; pc < codeLength; count++) {
+            int length = instructionLength(in[start + pc] & 0xFF);
+            if (length < 0) {
+                return null;
+            }
+            found[count] = pc;
+            pc += length;
+        }
+        int[] offsets = new int[count];
+        System.arraycopy(found, 0, offsets, 0, count);
+        return offsets;
+    }
+
+    /** The opcode of the method's instruction at {@code pc}, one of {@link #instructions}. */
+    public int opcode(Member method, int pc) {
+        return in[method.code() + 14 + pc] & 0xFF;
+    }
+
+    /**
+     * Whether the method's instruction at {@code pc}, one of {@link #instructions}, invokes
+     * {@code owner.name} of this descriptor: an {@code invokevirtual}, {@code invokespecial},
+     * {@code invokestatic} or {@code invokeinterface} of that member.
+     */
+    public boolean invokes(Member method, int pc, String owner, String name, String descriptor) {
+        int at = method.code() + 14 + pc;
+        int opcode = in[at] & 0xFF;
+        if (opcode < 0xb6 || opcode > 0xb9) {
             return false;
         }
+        int member = entries[u2(at + 1)];
+        int nameAndType = entries[u2(member + 3)];
+        return (in[member] == METHOD_REF || in[member] == 11) && utf8Is(u2(entries[u2(member + 1)] + 1), owner)
+                && utf8Is(u2(nameAndType + 1), name) && utf8Is(u2(nameAndType + 3), descriptor);
+    }
+
+    /**
+     * An instruction's length in bytes, {@code -1} for those {@link #insert} does not decode: the
+     * switches (padded to their offset), {@code wide}, {@code jsr} and {@code ret} (JVMS 6.5).
+     */
+    private static int instructionLength(int opcode) {
+        if (opcode <= 0x0f || opcode >= 0x1a && opcode <= 0x35 || opcode >= 0x3b && opcode <= 0x83
+                || opcode >= 0x85 && opcode <= 0x98 || opcode >= 0xac && opcode <= 0xb1 || opcode >= 0xbe && opcode <= 0xbf
+                || opcode == 0xc2 || opcode == 0xc3) {
+            return 1;
+        }
+        if (opcode == 0x10 || opcode == 0x12 || opcode >= 0x15 && opcode <= 0x19 || opcode >= 0x36 && opcode <= 0x3a
+                || opcode == 0xbc) {
+            return 2;
+        }
+        if (opcode == 0x11 || opcode == 0x13 || opcode == 0x14 || opcode == 0x84 || opcode >= 0x99 && opcode <= 0xa7
+                || opcode >= 0xb2 && opcode <= 0xb8 || opcode == 0xbb || opcode == 0xbd || opcode == 0xc0 || opcode == 0xc1
+                || opcode == 0xc6 || opcode == 0xc7) {
+            return 3;
+        }
+        if (opcode == 0xc5) {
+            return 4;
+        }
+        if (opcode == 0xb9 || opcode == 0xba || opcode == 0xc8) {
+            return 5;
+        }
+        return -1;
+    }
+
+    /**
+     * Offsets in a method's code, and where they go once {@code shift} bytes are put at {@code at}.
+     * The instruction at {@code at} moves; a jump to it, a frame on it, a line or a local variable
+     * starting there move with it when the added code goes first in the method, and stay (the added
+     * code now being the first thing run there) when it goes in the middle ({@code intoTarget}).
+     */
+    private static final class Moved {
+        final int at;
+        final int shift;
+        final boolean intoTarget;
+
+        Moved(int at, int shift, boolean intoTarget) {
+            this.at = at;
+            this.shift = shift;
+            this.intoTarget = intoTarget;
+        }
+
+        /** Where the instruction at {@code pc} goes. */
+        int instruction(int pc) {
+            return pc >= at ? pc + shift : pc;
+        }
+
+        /** Where a jump to {@code pc}, a frame, or the start or end of a range goes. */
+        int target(int pc) {
+            return pc > at || pc == at && !intoTarget ? pc + shift : pc;
+        }
+    }
+
+    /**
+     * Replaces the method's code attribute with one holding {@code body}: what holds an offset into
+     * the code (the exception table, the line and local variable tables, the stack map) moved as
+     * {@code moved} says, and for {@link #prepend} the added code's own frame.
+     */
+    private boolean replaceCode(int attribute, byte[] body, int maxStack, Moved moved, int frameStackItem) {
+        int codeLength = u4(attribute + 10);
         Bytes out = new Bytes();
         out.u2(u2(attribute)).u4(0); // the length, set below
         out.u2(Math.max(u2(attribute + 6), maxStack)).u2(u2(attribute + 8));
-        out.u4(codeLength + shift).bytes(code, 0, shift).bytes(in, attribute + 14, codeLength);
+        out.u4(body.length).bytes(body, 0, body.length);
         int offset = attribute + 14 + codeLength;
         int handlers = u2(offset);
         out.u2(handlers);
         offset += 2;
         for (int i = 0; i < handlers; i++, offset += 8) {
-            out.u2(u2(offset) + shift).u2(u2(offset + 2) + shift).u2(u2(offset + 4) + shift).u2(u2(offset + 6));
+            out.u2(moved.target(u2(offset))).u2(moved.target(u2(offset + 2))).u2(moved.target(u2(offset + 4)))
+                    .u2(u2(offset + 6));
         }
         int attributes = u2(offset);
         offset += 2;
@@ -248,31 +419,37 @@ public final class ClassFilePatch {
         for (int i = 0; i < attributes; i++) {
             int name = u2(offset);
             int length = u4(offset + 2);
-            int body = offset + 6;
+            int at = offset + 6;
             if (utf8Is(name, "LineNumberTable")) {
-                nested.u2(name).u4(length).u2(u2(body));
-                for (int at = body + 2; at < body + length; at += 4) {
-                    nested.u2(u2(at) + shift).u2(u2(at + 2));
+                nested.u2(name).u4(length).u2(u2(at));
+                for (int entry = at + 2; entry < at + length; entry += 4) {
+                    nested.u2(moved.target(u2(entry))).u2(u2(entry + 2));
                 }
             } else if (utf8Is(name, "LocalVariableTable") || utf8Is(name, "LocalVariableTypeTable")) {
-                nested.u2(name).u4(length).u2(u2(body));
-                for (int at = body + 2; at < body + length; at += 10) {
-                    nested.u2(u2(at) + shift).bytes(in, at + 2, 8);
+                nested.u2(name).u4(length).u2(u2(at));
+                for (int entry = at + 2; entry < at + length; entry += 10) {
+                    int first = moved.target(u2(entry));
+                    nested.u2(first).u2(moved.target(u2(entry) + u2(entry + 2)) - first).bytes(in, entry + 4, 6);
                 }
             } else if (utf8Is(name, "StackMapTable")) {
                 framed = true;
-                frames(nested, name, body, length, shift, frameStackItem);
+                if (!frames(nested, name, at, length, moved, frameStackItem)) {
+                    return false;
+                }
             } else {
                 return false;
             }
             nestedCount++;
-            offset = body + length;
+            offset = at + length;
         }
-        if (!framed && frameStackItem != 0) {
+        if (!framed && (frameStackItem != 0 || moved.intoTarget)) {
+            if (moved.intoTarget) {
+                return false;
+            }
             nested.u2(utf8("StackMapTable"));
             int lengthAt = nested.size();
             nested.u4(0).u2(1);
-            addedFrame(nested, shift, frameStackItem);
+            addedFrame(nested, moved.shift, frameStackItem);
             nested.setU4(lengthAt, nested.size() - lengthAt - 4);
             nestedCount++;
         }
@@ -285,60 +462,74 @@ public final class ClassFilePatch {
     }
 
     /**
-     * The stack map table with the original code's frames moved: after the added code's own frame,
-     * the first one's offset is already relative to it (the added frame sits on the added code's
-     * last byte, so the distance to the next is unchanged); without one, the first frame's offset
-     * grows by the added code's length. A value not yet constructed names the {@code new} that
-     * makes it by its offset, which moves too.
+     * The stack map table with the original code's frames moved, after the added code's own frame
+     * where {@link #prepend} adds one (on the added code's last byte). A value not yet constructed
+     * names the {@code new} that makes it by its offset, which moves too. For {@link #insert},
+     * {@code false} unless a frame with an empty stack sits where the code goes.
      */
-    private void frames(Bytes out, int name, int body, int length, int shift, int frameStackItem) {
+    private boolean frames(Bytes out, int name, int body, int length, Moved moved, int frameStackItem) {
         int count = u2(body);
         int lengthAt = out.size() + 2;
         out.u2(name).u4(0).u2(frameStackItem != 0 ? count + 1 : count);
+        int previous = -1;
         if (frameStackItem != 0) {
-            addedFrame(out, shift, frameStackItem);
+            addedFrame(out, moved.shift, frameStackItem);
+            previous = moved.shift - 1;
         }
+        boolean emptyAtInsertion = false;
+        int original = -1;
         int at = body + 2;
         for (int i = 0; i < count; i++) {
             int type = in[at] & 0xFF;
-            int moved = i == 0 && frameStackItem == 0 ? shift : 0;
+            int delta = type < 64 ? type : type < 128 ? type - 64 : u2(at + 1);
+            original += delta + 1;
+            int offset = moved.target(original);
+            int newDelta = offset - previous - 1;
+            previous = offset;
             if (type < 64) {
-                sameFrame(out, type + moved, 251);
+                sameFrame(out, newDelta, 251);
                 at += 1;
             } else if (type < 128) {
-                sameFrame(out, type - 64 + moved, 247);
-                at = verificationType(out, at + 1, shift);
+                sameFrame(out, newDelta, 247);
+                at = verificationType(out, at + 1, moved);
             } else if (type < 247) {
                 throw new IllegalArgumentException("reserved stack map frame type " + type);
             } else {
-                out.u1(type).u2(u2(at + 1) + moved);
+                out.u1(type).u2(newDelta);
                 at += 3;
                 if (type == 247) {
-                    at = verificationType(out, at, shift);
+                    at = verificationType(out, at, moved);
                 } else if (type >= 252 && type <= 254) {
                     for (int local = 251; local < type; local++) {
-                        at = verificationType(out, at, shift);
+                        at = verificationType(out, at, moved);
                     }
                 } else if (type == 255) {
                     for (int list = 0; list < 2; list++) {
                         int items = u2(at);
                         out.u2(items);
                         at += 2;
+                        if (list == 1 && items == 0 && original == moved.at) {
+                            emptyAtInsertion = true;
+                        }
                         for (int item = 0; item < items; item++) {
-                            at = verificationType(out, at, shift);
+                            at = verificationType(out, at, moved);
                         }
                     }
                 }
+            }
+            if (original == moved.at && (type < 64 || type >= 248 && type <= 254)) {
+                emptyAtInsertion = true;
             }
         }
         if (at != body + length) {
             throw new IllegalArgumentException("stack map table of " + length + " bytes read as " + (at - body));
         }
         out.setU4(lengthAt, out.size() - lengthAt - 4);
+        return emptyAtInsertion || !moved.intoTarget;
     }
 
     /** Copies one {@code verification_type_info}, an uninitialized value's {@code new} moved; returns where the next starts. */
-    private int verificationType(Bytes out, int at, int shift) {
+    private int verificationType(Bytes out, int at, Moved moved) {
         int tag = in[at] & 0xFF;
         out.u1(tag);
         if (tag == CLASS) {
@@ -346,7 +537,7 @@ public final class ClassFilePatch {
             return at + 3;
         }
         if (tag == UNINITIALIZED) {
-            out.u2(u2(at + 1) + shift);
+            out.u2(moved.instruction(u2(at + 1)));
             return at + 3;
         }
         return at + 1;

@@ -23,9 +23,12 @@ import org.junit.jupiter.api.Timeout;
 /**
  * On JDK 17 to 25 the connection's header printing writes the tags, after every header of the
  * application's and the JDK's own (as entries of the connection's header list they would come
- * before those the JDK adds as it sends). The agent rewrites the printing on a thread of its own
- * once the client is hooked, and tags go into the list until then, so a JVM's first calls may
- * still show them there.
+ * before those the JDK adds as it sends). The agent rewrites the printing as the header class is
+ * defined, and leaves tags to it once the client is hooked; the tests still allow a JVM's first
+ * calls to show them in the list. The application's JVM verifies the JDK's own classes too
+ * ({@code -XX:+BytecodeVerificationLocal}, a diagnostic option), so the rewritten header class,
+ * with the call put in the middle of a method and the stack map frames after it moved, passes
+ * HotSpot's verifier before any test here can pass.
  */
 @Timeout(120)
 class UrlConnectionTagLinesTest {
@@ -37,7 +40,8 @@ class UrlConnectionTagLinesTest {
     private static final AgentedApp app = AgentedApp.withConfig(String.join("\n",
             "tailguard.policy.api.hosts=127.0.0.1",
             "tailguard.policy.api.retry.backoff.initial=10ms",
-            "tailguard.policy.api.tagging=true")).start();
+            "tailguard.policy.api.tagging=true"))
+            .jvmOption("-XX:+UnlockDiagnosticVMOptions").jvmOption("-XX:+BytecodeVerificationLocal").start();
 
     @AutoClose
     private final TestServer server = new TestServer();

@@ -2,6 +2,7 @@ package io.tailguard.agent.instrumentation.urlconnection;
 
 import io.tailguard.agent.Log;
 import io.tailguard.agent.engine.AttemptSpec;
+import io.tailguard.agent.instrumentation.ClassFilePatch;
 import io.tailguard.agent.instrumentation.TagLines;
 import io.tailguard.agent.instrumentation.TagNames;
 import io.tailguard.bootstrap.CallInterceptor;
@@ -25,18 +26,26 @@ import java.util.List;
  * the attempt, and again on a redirect or an authentication retry it follows, as they do as entries
  * of the list the JDK re-sends.
  *
- * <p>Only the method's body changes, so the class, which most applications load at startup (jar
- * URLs use it), is retransformed, on a thread of the agent's once the client is hooked ({@link
- * #rewriteHeaderClass}); it is never rewritten as it is first defined. Where it is not loaded yet,
- * that thread loads it first, as it is; rewritten there, it would hold up the application's
- * thread, which needs the class for its first connection, for as long as ASM took (some 20 ms as
- * a small application starts). Until it is rewritten, and where that cannot be done, or the method
- * is not as on the JDKs it was checked on (17 to 25), tags go into the header list as before
- * ({@link #linesFor} answers {@code null}).
+ * <p>The call goes into the method's bytes as the class is first defined ({@link #rewrite}, no
+ * bytecode library loaded: most applications load the class at startup, jar URLs use it, and a
+ * rewrite with ASM there held up the application's first connection for some 20 ms). Where the
+ * class was loaded before the agent, a thread of the agent's retransforms it once the client is
+ * hooked ({@link #rewriteHeaderClass}). Until it is rewritten, and where that cannot be done, or
+ * the method is not as on the JDKs it was checked on (17 to 25), tags go into the header list as
+ * before ({@link #linesFor} answers {@code null}).
  */
 public final class HeaderLines implements ClassFileTransformer {
 
     private static final String MESSAGE_HEADER = "sun/net/www/MessageHeader";
+    /** The static method that prints a header block: {@code print(nkeys, keys, values, out)}. */
+    private static final String PRINT_DESCRIPTOR = "(I[Ljava/lang/String;[Ljava/lang/String;Ljava/io/PrintStream;)V";
+    /** Access flags and opcodes (JVMS chapters 4 and 6). */
+    private static final int STATIC = 0x0008;
+    private static final int ALOAD_1 = 0x2b;
+    private static final int ALOAD_3 = 0x2d;
+    private static final int LDC = 0x12;
+    private static final int LDC_W = 0x13;
+    private static final int INVOKESTATIC = 0xb8;
     private static final int FIRST_CHECKED = 17;
     private static final int LAST_CHECKED = 25;
     /** Names the JDK sets itself as it sends a request, or treats apart: tags of these names go into the list. */
@@ -45,9 +54,12 @@ public final class HeaderLines implements ClassFileTransformer {
             "if-modified-since", "cookie", "cookie2", "authorization", "proxy-authorization", "expect"));
 
     private static final ThreadLocal<byte[]> PENDING = new ThreadLocal<>();
-    /** The class as defined is this transformer's work: tags may be left to it. */
-    private static volatile boolean rewritten;
-    /** The transformer made the class's bytes (the JVM may still refuse them). */
+    /** The interceptor that writes the lines is installed ({@link #prepare}). */
+    private static volatile boolean writing;
+    /**
+     * The class as defined or last retransformed is this transformer's work (a retransformation the
+     * JVM refused is undone by {@link #rewriteHeaderClass}): with {@link #writing}, tags may be left to it.
+     */
     private static volatile boolean transformed;
     private static volatile boolean preparing;
     private static volatile Instrumentation instrumentation;
@@ -56,8 +68,9 @@ public final class HeaderLines implements ClassFileTransformer {
     }
 
     /**
-     * Registers the transformer (premain or attach, with the client's instrumentation on); the
-     * rewriting itself waits for {@link #prepare} and {@link #rewriteHeaderClass}.
+     * Registers the transformer (premain or attach, with the client's instrumentation on), which
+     * rewrites the header class as it is defined; tags are left to it once {@link #prepare} has
+     * installed the interceptor.
      */
     public static void register(Instrumentation inst) {
         if (applies()) {
@@ -86,10 +99,14 @@ public final class HeaderLines implements ClassFileTransformer {
             preparing = true;
         }
         Dispatcher.install(Dispatcher.URLCONNECTION_TAG_LINES, new LineWriter());
+        writing = true;
         return true;
     }
 
-    /** Loads the header class where it is not loaded yet, and has it rewritten: a retransformation. */
+    /**
+     * Loads the header class where it is not loaded yet (the transformer rewrites it as it is
+     * defined), and retransforms it where it was loaded without the rewrite.
+     */
     static void rewriteHeaderClass() {
         Instrumentation inst = instrumentation;
         try {
@@ -97,10 +114,11 @@ public final class HeaderLines implements ClassFileTransformer {
             if (!transformed && inst.isModifiableClass(headers)) {
                 inst.retransformClasses(headers);
             }
-            rewritten = transformed;
-            Log.debug(rewritten ? "HttpURLConnection's tags are written with its header lines"
+            Log.debug(transformed ? "HttpURLConnection's tags are written with its header lines"
                     : "HttpURLConnection's tags go into its header list: its header class is not as expected");
         } catch (Throwable failure) {
+            // The JVM refused the retransformed class: it is as it was.
+            transformed = false;
             Log.debug("HttpURLConnection's tags go into its header list: " + failure);
         }
     }
@@ -114,7 +132,7 @@ public final class HeaderLines implements ClassFileTransformer {
     static byte[] linesFor(AttemptSpec tags, ConnectionFields.Request request, ConnectionFields fields)
             throws ReflectiveOperationException {
         int count = tags.headerCount();
-        if (count == 0 || !rewritten) {
+        if (count == 0 || !writing || !transformed) {
             return null;
         }
         for (int i = 0; i < count; i++) {
@@ -146,14 +164,24 @@ public final class HeaderLines implements ClassFileTransformer {
         }
     }
 
+    /**
+     * Rewrites the header class as it is first defined, in its bytes, and again whenever it is
+     * retransformed (by {@link #rewriteHeaderClass} where it was loaded before, or by another
+     * agent), when the rewrite must be made again. A class the JVM re-creates for a
+     * retransformation may come without the stack map frames the byte patch goes by (the JDK 17's
+     * own classes do); ASM rewrites it then ({@link MessageHeaderRewrite}).
+     */
     @Override
     public byte[] transform(ClassLoader loader, String className, Class<?> classBeingRedefined,
             ProtectionDomain protectionDomain, byte[] classfileBuffer) {
-        if (loader != null || classBeingRedefined == null || !MESSAGE_HEADER.equals(className)) {
+        if (loader != null || !MESSAGE_HEADER.equals(className)) {
             return null;
         }
         try {
             byte[] result = rewrite(classfileBuffer);
+            if (result == null && classBeingRedefined != null) {
+                result = MessageHeaderRewrite.apply(classfileBuffer);
+            }
             transformed = result != null;
             return result;
         } catch (Throwable failure) {
@@ -165,11 +193,35 @@ public final class HeaderLines implements ClassFileTransformer {
 
     /**
      * The header class with {@code Dispatcher.printWireTags(out, keys)} called in its static
-     * {@code print} just before the block's last line: {@code null} unless that method makes
-     * exactly one {@code PrintStream.print(String)} call, that line's ({@link MessageHeaderRewrite},
-     * a class of its own so that this one, loaded at startup, refers to no ASM type).
+     * {@code print} just before the block's last line, put into the method's bytes ({@link
+     * ClassFilePatch#insert}: ASM is not loaded for it). {@code null} unless that method makes
+     * exactly one {@code PrintStream.print(String)} call, that line's, as {@code out.print} of a
+     * constant, where the loop over the lines ends (a frame with an empty stack): the call goes
+     * there, before the stream and the line are loaded.
      */
     static byte[] rewrite(byte[] classFile) {
-        return MessageHeaderRewrite.apply(classFile);
+        ClassFilePatch patch = ClassFilePatch.of(classFile);
+        ClassFilePatch.Member print = patch.method("print", PRINT_DESCRIPTOR);
+        int[] code = print == null || (print.access() & STATIC) == 0 ? null : patch.instructions(print);
+        if (code == null) {
+            return null;
+        }
+        int lastLine = -1;
+        for (int i = 0; i < code.length; i++) {
+            if (patch.invokes(print, code[i], "java/io/PrintStream", "print", "(Ljava/lang/String;)V")) {
+                if (lastLine >= 0) {
+                    return null;
+                }
+                lastLine = i;
+            }
+        }
+        if (lastLine < 2 || patch.opcode(print, code[lastLine - 2]) != ALOAD_3
+                || patch.opcode(print, code[lastLine - 1]) != LDC && patch.opcode(print, code[lastLine - 1]) != LDC_W) {
+            return null;
+        }
+        ClassFilePatch.Bytes call = new ClassFilePatch.Bytes().u1(ALOAD_3).u1(ALOAD_1).u1(INVOKESTATIC)
+                .u2(patch.methodRef("io/tailguard/bootstrap/Dispatcher", "printWireTags",
+                        "(Ljava/lang/Object;[Ljava/lang/Object;)V"));
+        return patch.insert(print, code[lastLine - 2], call.toArray(), 2) ? patch.toBytes() : null;
     }
 }

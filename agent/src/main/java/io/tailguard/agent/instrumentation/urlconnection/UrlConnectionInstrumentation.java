@@ -45,8 +45,9 @@ public final class UrlConnectionInstrumentation implements ClientInstrumentation
      * application's first connection, and prepares on a thread of the agent's what that connection
      * would otherwise wait for on the application's thread: the reflective access to the JDK's
      * connection ({@link ConnectionFields}, whose method handles spin their code as they are first
-     * made, some 10 ms as a small application starts), then the header class's rewriting ({@link
-     * HeaderLines#rewriteHeaderClass}).
+     * made, some 10 ms as a small application starts), then the header class: loaded where it is
+     * not yet (rewritten as it is defined), retransformed where it was loaded without the rewrite
+     * ({@link HeaderLines#rewriteHeaderClass}).
      */
     @Override
     public void install(Engine engine) {

@@ -16,13 +16,15 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.objectweb.asm.ClassReader;
 import org.objectweb.asm.ClassVisitor;
+import org.objectweb.asm.ClassWriter;
 import org.objectweb.asm.MethodVisitor;
 import org.objectweb.asm.Opcodes;
 import org.objectweb.asm.util.CheckClassAdapter;
 
 /**
  * The rewriting of the running JDK's {@code sun.net.www.MessageHeader} (17 and 25 in the build):
- * one call, just before the header block's last line, and a result that verifies. That the
+ * one call, just before the header block's last line, and a result that verifies, whether made in
+ * the class file's bytes or, for a class without its stack map frames, with ASM. That the
  * connection then writes the tags is shown on the wire by {@code UrlConnectionTagLinesTest}.
  */
 class HeaderLinesTest {
@@ -32,6 +34,32 @@ class HeaderLinesTest {
         byte[] rewritten = HeaderLines.rewrite(messageHeader());
 
         assertNotNull(rewritten);
+        assertCallsTheDispatcherBeforeTheLastLine(rewritten);
+    }
+
+    /**
+     * The class as first defined is rewritten in its bytes, ASM not involved: rewritten with ASM
+     * there, it held up the application's thread that needs it for as long as ASM took. A class
+     * the JVM re-creates for a retransformation may lack its stack map frames (the JDK 17's own
+     * classes do), which the byte patch goes by: ASM rewrites that one, and only that one.
+     */
+    @Test
+    void theClassIsRewrittenAsDefinedWithoutAsmAndWithAsmOnlyWhenRetransformedWithoutFrames() throws Exception {
+        byte[] original = messageHeader();
+        byte[] withoutFrames = withoutFrames(original);
+        Class<?> loaded = Class.forName("sun.net.www.MessageHeader", false, null);
+        HeaderLines transformer = new HeaderLines();
+
+        assertNotNull(transformer.transform(null, "sun/net/www/MessageHeader", null, null, original));
+        assertNull(HeaderLines.rewrite(withoutFrames));
+        assertNull(transformer.transform(null, "sun/net/www/MessageHeader", null, null, withoutFrames));
+        byte[] retransformed = transformer.transform(null, "sun/net/www/MessageHeader", loaded, null, withoutFrames);
+        assertNotNull(retransformed);
+        assertCallsTheDispatcherBeforeTheLastLine(retransformed);
+        assertNull(transformer.transform(getClass().getClassLoader(), "sun/net/www/MessageHeader", null, null, original));
+    }
+
+    private void assertCallsTheDispatcherBeforeTheLastLine(byte[] rewritten) {
         assertEquals(List.of("Dispatcher.printWireTags", "PrintStream.print(Ljava/lang/String;)V", "PrintStream.flush"),
                 callsFrom(rewritten, "Dispatcher.printWireTags"));
         StringWriter report = new StringWriter();
@@ -39,18 +67,10 @@ class HeaderLinesTest {
         assertEquals("", report.toString(), "verification failed");
     }
 
-    /**
-     * Rewritten as it is first defined, the class would hold up the application's thread that
-     * needs it for as long as ASM takes: it is rewritten only when the agent retransforms it.
-     */
-    @Test
-    void theClassIsRewrittenOnlyWhenRetransformedNeverAsItIsFirstDefined() throws Exception {
-        byte[] original = messageHeader();
-        Class<?> loaded = Class.forName("sun.net.www.MessageHeader", false, null);
-        HeaderLines transformer = new HeaderLines();
-
-        assertNull(transformer.transform(null, "sun/net/www/MessageHeader", null, null, original));
-        assertNotNull(transformer.transform(null, "sun/net/www/MessageHeader", loaded, null, original));
+    private static byte[] withoutFrames(byte[] classFile) {
+        ClassWriter writer = new ClassWriter(0);
+        new ClassReader(classFile).accept(writer, ClassReader.SKIP_FRAMES);
+        return writer.toByteArray();
     }
 
     @Test
