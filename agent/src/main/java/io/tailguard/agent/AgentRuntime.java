@@ -140,8 +140,6 @@ final class AgentRuntime {
                             ClassFilePatch.Bytes.class, ClassFilePatch.Member.class}) {
                         Class.forName(type.getName(), true, loader);
                     }
-                    // Its offsets' mover, private to it.
-                    Class.forName(ClassFilePatch.class.getName() + "$Moved", true, loader);
                     Engine.loadRequestPath();
                 } catch (Throwable failure) {
                     // Only time is lost: the first hooked class then loads these classes itself.

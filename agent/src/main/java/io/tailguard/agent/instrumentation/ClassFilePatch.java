@@ -220,8 +220,8 @@ public final class ClassFilePatch {
         if (code.length % 4 != 0) {
             throw new IllegalArgumentException("added code of " + code.length + " bytes");
         }
-        int attribute = method.code();
-        if (attribute < 0 || majorVersion() < FRAMES_VERSION || u4(attribute + 10) + code.length > 65535) {
+        int attribute = patchableCode(method, code.length);
+        if (attribute < 0) {
             return false;
         }
         int codeLength = u4(attribute + 10);
@@ -247,8 +247,8 @@ public final class ClassFilePatch {
      *     would no longer reach, or as for {@link #prepend}
      */
     public boolean insert(Member method, int at, byte[] code, int maxStack) {
-        int attribute = method.code();
-        if (attribute < 0 || majorVersion() < FRAMES_VERSION || u4(attribute + 10) + code.length > 65535) {
+        int attribute = patchableCode(method, code.length);
+        if (attribute < 0) {
             return false;
         }
         int start = attribute + 14;
@@ -286,6 +286,16 @@ public final class ClassFilePatch {
             pc += length;
         }
         return instructionAt && replaceCode(attribute, body, maxStack, moved, 0);
+    }
+
+    /**
+     * The method's {@code Code} attribute, where code may be added to it: {@code -1} where the
+     * method has none, the class is older than stack map frames, or the code would grow past the
+     * JVM's limit.
+     */
+    private int patchableCode(Member method, int added) {
+        int attribute = method.code();
+        return attribute < 0 || majorVersion() < FRAMES_VERSION || u4(attribute + 10) + added > 65535 ? -1 : attribute;
     }
 
     /**
@@ -442,10 +452,11 @@ public final class ClassFilePatch {
             nestedCount++;
             offset = at + length;
         }
-        if (!framed && (frameStackItem != 0 || moved.intoTarget)) {
-            if (moved.intoTarget) {
-                return false;
-            }
+        if (!framed && moved.intoTarget) {
+            // No frame where the code was to go.
+            return false;
+        }
+        if (!framed && frameStackItem != 0) {
             nested.u2(utf8("StackMapTable"));
             int lengthAt = nested.size();
             nested.u4(0).u2(1);
