@@ -10,6 +10,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import mockwebserver3.MockResponse;
 import org.junit.jupiter.api.Timeout;
@@ -39,9 +40,15 @@ class OkHttpHedgeLoadTest {
                         "tailguard.policy.api.tagging=true"))
                         .classpath(AgentedApp.clientClasspath(version)).start()) {
             // Every primary is slow, every hedge fast: every call is hedged and the hedge wins.
-            server.respondWith(request -> new MockResponse.Builder().code(200).body("ok")
-                    .headersDelay("1".equals(request.getHeaders().get("X-Attempt")) ? 300 : 0, TimeUnit.MILLISECONDS)
-                    .build());
+            AtomicInteger hedgesArrived = new AtomicInteger();
+            server.respondWith(request -> {
+                if ("true".equals(request.getHeaders().get("X-Is-Hedge"))) {
+                    hedgesArrived.incrementAndGet();
+                }
+                return new MockResponse.Builder().code(200).body("ok")
+                        .headersDelay("1".equals(request.getHeaders().get("X-Attempt")) ? 300 : 0, TimeUnit.MILLISECONDS)
+                        .build();
+            });
             for (String api : OkHttpApps.APIS) {
                 Map<String, String> warmUp = load(app, server, api, 100);
                 assertEquals("100", warmUp.get("outcome.200"), warmUp.toString());
@@ -50,13 +57,20 @@ class OkHttpHedgeLoadTest {
                 int threadsBefore = Integer.parseInt(processBefore.get("live"));
                 long filesBefore = Long.parseLong(processBefore.get("openFiles"));
                 int requestsBefore = server.requestCount();
+                int hedgesBefore = hedgesArrived.get();
                 int connectionsBefore = server.connectionsOpened();
 
                 Map<String, String> result = load(app, server, api, 1_000);
 
                 assertEquals("1000", result.get("outcome.200"), api + ": " + result);
                 int attempts = server.requestCount() - requestsBefore;
-                assertTrue(attempts >= 1_900, api + ": nearly every call was hedged: " + attempts + " attempts");
+                // Counted as the hedges that reached the server, which is what this test is about.
+                // Whether each cancelled primary reached it first depends on the machine: one still
+                // waiting for its connection when its hedge has won is cancelled unsent. (A loaded
+                // CI run counted 1,853 attempts for 1,000 calls, without telling which were missing.)
+                int hedges = hedgesArrived.get() - hedgesBefore;
+                assertTrue(hedges >= 950, api + ": nearly every call was hedged: " + hedges + " hedges, " + attempts
+                        + " attempts");
                 Map<String, String> poolAfter = settledPool(app, api);
                 int connections = Integer.parseInt(poolAfter.get("connections"));
                 assertTrue(connections <= Math.max(POOL_MAX_IDLE, Integer.parseInt(poolBefore.get("connections"))),
@@ -71,8 +85,8 @@ class OkHttpHedgeLoadTest {
                 // (~1,000 new connections): every one of them was closed again.
                 assertTrue(filesAfter <= filesBefore + 8,
                         api + ": open files (sockets) before " + filesBefore + ", after " + filesAfter);
-                System.out.printf("%s %s: 1,000 hedged calls, %d attempts, %d connections opened; pool %s -> %s,"
-                        + " threads %d -> %d, open files %d -> %d%n", version, api, attempts,
+                System.out.printf("%s %s: 1,000 hedged calls, %d hedges, %d attempts, %d connections opened; pool %s"
+                        + " -> %s, threads %d -> %d, open files %d -> %d%n", version, api, hedges, attempts,
                         server.connectionsOpened() - connectionsBefore, poolBefore.get("connections"), poolAfter.get("connections"),
                         threadsBefore, threadsAfter, filesBefore, filesAfter);
             }
