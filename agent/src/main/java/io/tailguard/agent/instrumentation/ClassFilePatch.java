@@ -2,6 +2,7 @@ package io.tailguard.agent.instrumentation;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -251,24 +252,19 @@ public final class ClassFilePatch {
         if (attribute < 0) {
             return false;
         }
-        int start = attribute + 14;
-        int codeLength = u4(attribute + 10);
-        if (at < 0 || at >= codeLength) {
+        int[] instructions = instructions(method);
+        if (instructions == null || Arrays.binarySearch(instructions, at) < 0) {
             return false;
         }
+        int start = attribute + 14;
+        int codeLength = u4(attribute + 10);
         Moved moved = new Moved(at, code.length, true);
         byte[] body = new byte[codeLength + code.length];
         System.arraycopy(in, start, body, 0, at);
         System.arraycopy(code, 0, body, at, code.length);
         System.arraycopy(in, start + at, body, at + code.length, codeLength - at);
-        boolean instructionAt = false;
-        for (int pc = 0; pc < codeLength; ) {
+        for (int pc : instructions) {
             int opcode = in[start + pc] & 0xFF;
-            int length = instructionLength(opcode);
-            if (length < 0) {
-                return false;
-            }
-            instructionAt |= pc == at;
             int from = moved.instruction(pc);
             if (opcode >= 0x99 && opcode <= 0xa7 || opcode == 0xc6 || opcode == 0xc7) {
                 int jump = moved.target(pc + (short) u2(start + pc + 1)) - from;
@@ -283,9 +279,8 @@ public final class ClassFilePatch {
                     body[from + 1 + i] = (byte) (jump >>> (24 - 8 * i));
                 }
             }
-            pc += length;
         }
-        return instructionAt && replaceCode(attribute, body, maxStack, moved, 0);
+        return replaceCode(attribute, body, maxStack, moved, 0);
     }
 
     /**
