@@ -34,6 +34,7 @@ public final class ClassFilePatch {
     /** Constant pool tags (JVMS 4.4). */
     private static final int UTF8 = 1;
     private static final int CLASS = 7;
+    private static final int STRING = 8;
     private static final int FIELD_REF = 9;
     private static final int METHOD_REF = 10;
     private static final int NAME_AND_TYPE = 12;
@@ -90,7 +91,7 @@ public final class ClassFilePatch {
                     index++;
                     break;
                 case CLASS:
-                case 8: // String
+                case STRING:
                 case 16: // MethodType
                 case 19: // Module
                 case 20: // Package
@@ -233,19 +234,19 @@ public final class ClassFilePatch {
     }
 
     /**
-     * Puts {@code code} in the middle of the method, before the instruction at {@code at}, where the
-     * method's stack map has a frame with nothing on the stack (a jump's target, or the instruction
-     * after a {@code goto} or a {@code return}). Every jump to {@code at} then runs the added code
-     * first, and the added code falls through to that instruction, which moves with everything
-     * after it; the jumps across the added code are lengthened. {@code code} may not jump, and must
-     * leave the stack empty and the locals as it found them: the frame at {@code at} describes it.
+     * Puts {@code code} in the middle of the method, before the instruction at {@code at}. Every
+     * jump to {@code at} then runs the added code first, and the added code falls through to that
+     * instruction, which moves with everything after it; the jumps across the added code are
+     * lengthened. {@code code} may not jump, and must leave the stack and the locals as it found
+     * them: a frame at {@code at} describes the state before and after it. It may use what is on
+     * the stack there (a {@code dup} of the value an instruction just made).
      *
      * @param at the offset of an instruction in the method's code, as the class file has it
-     * @param maxStack the stack the added code needs
-     * @return {@code false}, the method left as it was, where there is no such frame at {@code at},
-     *     the method's code holds an instruction this does not decode ({@code tableswitch},
-     *     {@code lookupswitch}, {@code wide}, {@code jsr}, {@code ret}), a jump across the added code
-     *     would no longer reach, or as for {@link #prepend}
+     * @param maxStack the stack the added code needs above what is on it at {@code at}
+     * @return {@code false}, the method left as it was, where {@code at} is not an instruction's
+     *     offset, the method's code holds an instruction this does not decode ({@code tableswitch},
+     *     {@code lookupswitch}, {@code wide}, {@code jsr}, {@code ret}), jumps without a stack map,
+     *     or has a jump across the added code that would no longer reach, or as for {@link #prepend}
      */
     public boolean insert(Member method, int at, byte[] code, int maxStack) {
         int attribute = patchableCode(method, code.length);
@@ -263,10 +264,12 @@ public final class ClassFilePatch {
         System.arraycopy(in, start, body, 0, at);
         System.arraycopy(code, 0, body, at, code.length);
         System.arraycopy(in, start + at, body, at + code.length, codeLength - at);
+        boolean jumps = u2(start + codeLength) > 0; // an exception handler is jumped to
         for (int pc : instructions) {
             int opcode = in[start + pc] & 0xFF;
             int from = moved.instruction(pc);
             if (opcode >= 0x99 && opcode <= 0xa7 || opcode == 0xc6 || opcode == 0xc7) {
+                jumps = true;
                 int jump = moved.target(pc + (short) u2(start + pc + 1)) - from;
                 if (jump != (short) jump) {
                     return false;
@@ -274,13 +277,33 @@ public final class ClassFilePatch {
                 body[from + 1] = (byte) (jump >>> 8);
                 body[from + 2] = (byte) jump;
             } else if (opcode == 0xc8) { // goto_w
+                jumps = true;
                 int jump = moved.target(pc + u4(start + pc + 1)) - from;
                 for (int i = 0; i < 4; i++) {
                     body[from + 1 + i] = (byte) (jump >>> (24 - 8 * i));
                 }
             }
         }
-        return replaceCode(attribute, body, maxStack, moved, 0);
+        if (jumps && !hasStackMap(attribute)) {
+            // Code that jumps has frames, unless the JVM re-created the class for a retransformation
+            // without them (JDK 17 does, for its own classes): nothing would describe the moved code.
+            return false;
+        }
+        // What is on the stack at that point is not known here: the added code's needs go on top.
+        return replaceCode(attribute, body, u2(attribute + 6) + maxStack, moved, 0);
+    }
+
+    private boolean hasStackMap(int attribute) {
+        int offset = attribute + 14 + u4(attribute + 10);
+        offset += 2 + 8 * u2(offset);
+        int count = u2(offset);
+        offset += 2;
+        for (int i = 0; i < count; i++, offset += 6 + u4(offset + 2)) {
+            if (utf8Is(u2(offset), "StackMapTable")) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**
@@ -339,6 +362,32 @@ public final class ClassFilePatch {
         int nameAndType = entries[u2(member + 3)];
         return (in[member] == METHOD_REF || in[member] == 11) && utf8Is(u2(entries[u2(member + 1)] + 1), owner)
                 && utf8Is(u2(nameAndType + 1), name) && utf8Is(u2(nameAndType + 3), descriptor);
+    }
+
+    /**
+     * The string the method's instruction at {@code pc}, one of {@link #instructions}, loads: an
+     * {@code ldc} or {@code ldc_w} of a {@code CONSTANT_String}; {@code null} for any other.
+     */
+    public String loadedString(Member method, int pc) {
+        int at = method.code() + 14 + pc;
+        int opcode = in[at] & 0xFF;
+        int index = opcode == 0x12 ? in[at + 1] & 0xFF : opcode == 0x13 ? u2(at + 1) : 0;
+        return index != 0 && in[entries[index]] == STRING ? utf8(u2(entries[index] + 1)) : null;
+    }
+
+    /**
+     * The name and the descriptor of the field or method the method's instruction at {@code pc},
+     * one of {@link #instructions}, uses ({@code getstatic} to {@code invokeinterface}); {@code
+     * null} for any other.
+     */
+    public String[] memberUsed(Member method, int pc) {
+        int at = method.code() + 14 + pc;
+        int opcode = in[at] & 0xFF;
+        if (opcode < 0xb2 || opcode > 0xb9) {
+            return null;
+        }
+        int nameAndType = entries[u2(entries[u2(at + 1)] + 3)];
+        return new String[] {utf8(u2(nameAndType + 1)), utf8(u2(nameAndType + 3))};
     }
 
     /**
@@ -438,18 +487,12 @@ public final class ClassFilePatch {
                 }
             } else if (utf8Is(name, "StackMapTable")) {
                 framed = true;
-                if (!frames(nested, name, at, length, moved, frameStackItem)) {
-                    return false;
-                }
+                frames(nested, name, at, length, moved, frameStackItem);
             } else {
                 return false;
             }
             nestedCount++;
             offset = at + length;
-        }
-        if (!framed && moved.intoTarget) {
-            // No frame where the code was to go.
-            return false;
         }
         if (!framed && frameStackItem != 0) {
             nested.u2(utf8("StackMapTable"));
@@ -470,10 +513,9 @@ public final class ClassFilePatch {
     /**
      * The stack map table with the original code's frames moved, after the added code's own frame
      * where {@link #prepend} adds one (on the added code's last byte). A value not yet constructed
-     * names the {@code new} that makes it by its offset, which moves too. For {@link #insert},
-     * {@code false} unless a frame with an empty stack sits where the code goes.
+     * names the {@code new} that makes it by its offset, which moves too.
      */
-    private boolean frames(Bytes out, int name, int body, int length, Moved moved, int frameStackItem) {
+    private void frames(Bytes out, int name, int body, int length, Moved moved, int frameStackItem) {
         int count = u2(body);
         int lengthAt = out.size() + 2;
         out.u2(name).u4(0).u2(frameStackItem != 0 ? count + 1 : count);
@@ -482,7 +524,6 @@ public final class ClassFilePatch {
             addedFrame(out, moved.shift, frameStackItem);
             previous = moved.shift - 1;
         }
-        boolean emptyAtInsertion = false;
         int original = -1;
         int at = body + 2;
         for (int i = 0; i < count; i++) {
@@ -514,24 +555,17 @@ public final class ClassFilePatch {
                         int items = u2(at);
                         out.u2(items);
                         at += 2;
-                        if (list == 1 && items == 0 && original == moved.at) {
-                            emptyAtInsertion = true;
-                        }
                         for (int item = 0; item < items; item++) {
                             at = verificationType(out, at, moved);
                         }
                     }
                 }
             }
-            if (original == moved.at && (type < 64 || type >= 248 && type <= 254)) {
-                emptyAtInsertion = true;
-            }
         }
         if (at != body + length) {
             throw new IllegalArgumentException("stack map table of " + length + " bytes read as " + (at - body));
         }
         out.setU4(lengthAt, out.size() - lengthAt - 4);
-        return emptyAtInsertion || !moved.intoTarget;
     }
 
     /** Copies one {@code verification_type_info}, an uninitialized value's {@code new} moved; returns where the next starts. */

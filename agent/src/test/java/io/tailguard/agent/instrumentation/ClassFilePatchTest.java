@@ -1,8 +1,10 @@
 package io.tailguard.agent.instrumentation;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.InputStream;
@@ -12,12 +14,14 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Code put in the middle of a method ({@link ClassFilePatch#insert}): the patched class is defined
- * and run, so the JVM's own verifier checks the moved jumps and frames, and the results show which
- * paths run the added call.
+ * and run, so the JVM's own verifier checks the moved jumps and frames and the stack the added code
+ * uses, and the results show which paths run the added call.
  */
 class ClassFilePatchTest {
 
     private static final int ICONST_1 = 0x04;
+    private static final int DUP = 0x59;
+    private static final int IADD = 0x60;
     private static final int IINC = 0x84;
     private static final int IRETURN = 0xac;
     private static final int INVOKESTATIC = 0xb8;
@@ -25,6 +29,7 @@ class ClassFilePatchTest {
     @BeforeEach
     void resetMarks() {
         Marks.count = 0;
+        Marks.seenSum = 0;
     }
 
     @Test
@@ -61,13 +66,42 @@ class ClassFilePatchTest {
     }
 
     @Test
-    void codeGoesOnlyWhereAFrameWithAnEmptyStackSits() throws Exception {
+    void codeInTheMiddleOfAStatementUsesTheValueOnTheStack() throws Exception {
         ClassFilePatch patch = ClassFilePatch.of(classFile(Sample.class));
         ClassFilePatch.Member sum = patch.method("sum", "(I)I");
-        int insideTheLoop = first(patch, sum, IINC);
+        // sum += i: iload_1, iload_2, iadd; no frame there, and i on top of the stack.
+        int added = first(patch, sum, IADD);
+        byte[] seen = new ClassFilePatch.Bytes().u1(DUP).u1(INVOKESTATIC)
+                .u2(patch.methodRef(Marks.class.getName().replace('.', '/'), "seen", "(I)V")).toArray();
 
-        assertFalse(patch.insert(sum, insideTheLoop, markCall(patch), 0));
-        assertFalse(patch.insert(sum, insideTheLoop + 1, markCall(patch), 0));
+        assertTrue(patch.insert(sum, added, seen, 1));
+        Method patched = load(patch.toBytes()).getMethod("sum", int.class);
+
+        assertEquals(6, patched.invoke(null, 4));
+        assertEquals(4, Marks.count);
+        assertEquals(0 + 1 + 2 + 3, Marks.seenSum);
+    }
+
+    @Test
+    void codeGoesOnlyAtAnInstruction() throws Exception {
+        ClassFilePatch patch = ClassFilePatch.of(classFile(Sample.class));
+        ClassFilePatch.Member sum = patch.method("sum", "(I)I");
+        int increment = first(patch, sum, IINC);
+
+        assertFalse(patch.insert(sum, increment + 1, markCall(patch), 0));
+        assertFalse(patch.insert(sum, -1, markCall(patch), 0));
+    }
+
+    @Test
+    void theConstantsAndMembersAnInstructionUsesAreRead() throws Exception {
+        ClassFilePatch patch = ClassFilePatch.of(classFile(Sample.class));
+        ClassFilePatch.Member greeting = patch.method("greeting", "()Ljava/lang/String;");
+        int[] code = patch.instructions(greeting);
+
+        assertArrayEquals(new String[] {"mark", "()V"}, patch.memberUsed(greeting, code[0]));
+        assertEquals("hello\r\n", patch.loadedString(greeting, code[1]));
+        assertNull(patch.loadedString(greeting, code[0]));
+        assertNull(patch.memberUsed(greeting, code[1]));
     }
 
     @Test
@@ -146,6 +180,11 @@ class ClassFilePatchTest {
             Marks.mark();
             return 0;
         }
+
+        public static String greeting() {
+            Marks.mark();
+            return "hello\r\n";
+        }
     }
 
     /** What the added code calls. */
@@ -155,8 +194,15 @@ class ClassFilePatchTest {
         private Marks() {
         }
 
+        static int seenSum;
+
         public static void mark() {
             count++;
+        }
+
+        public static void seen(int value) {
+            count++;
+            seenSum += value;
         }
     }
 }

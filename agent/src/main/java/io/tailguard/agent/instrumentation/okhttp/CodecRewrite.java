@@ -2,218 +2,117 @@ package io.tailguard.agent.instrumentation.okhttp;
 
 import static io.tailguard.agent.instrumentation.okhttp.CodecTagging.EXCHANGE;
 import static io.tailguard.agent.instrumentation.okhttp.CodecTagging.HTTP1;
-import static io.tailguard.agent.instrumentation.okhttp.CodecTagging.HTTP2;
 
-import io.tailguard.agent.instrumentation.MethodRewriting;
-import org.objectweb.asm.ClassReader;
-import org.objectweb.asm.ClassVisitor;
-import org.objectweb.asm.FieldVisitor;
-import org.objectweb.asm.Label;
-import org.objectweb.asm.MethodVisitor;
-import org.objectweb.asm.Opcodes;
+import io.tailguard.agent.instrumentation.ClassFilePatch;
 
-/** {@link CodecTagging#rewrite}, with ASM: code in the middle of methods, which a prologue cannot be. */
+/**
+ * {@link CodecTagging#rewrite}, in the classes' bytes ({@link ClassFilePatch}; no ASM is loaded
+ * for it): a call to the dispatcher at the start of the exchange's method, and in the middle of
+ * each codec's, where the value it passes on is on the stack. The same places in OkHttp 3.14
+ * (Java), 4 and 5 (Kotlin): checked with {@code javap} on 3.14.9, 4.12.0 and 5.5.1.
+ */
 final class CodecRewrite {
 
     private static final String DISPATCHER = "io/tailguard/bootstrap/Dispatcher";
-    private static final String WRITE_HEADERS = "writeRequestHeaders";
     private static final String WRITE_HEADERS_DESCRIPTOR = "(Lokhttp3/Request;)V";
-    private static final String WRITE_REQUEST = "writeRequest";
     private static final String WRITE_REQUEST_DESCRIPTOR = "(Lokhttp3/Headers;Ljava/lang/String;)V";
-    private static final String HEADER_LIST = "http2HeadersList";
-    private static final String HEADER_LIST_DESCRIPTOR = "(Lokhttp3/Request;)Ljava/util/List;";
-    private static final String CRLF = "\r\n";
     private static final String SINK = "Lokio/BufferedSink;";
+    private static final int STATIC = 0x0008;
+    private static final int DUP = 0x59;
+    private static final int ALOAD_0 = 0x2a;
+    private static final int ALOAD_1 = 0x2b;
+    private static final int ALOAD_2 = 0x2c;
+    private static final int GETFIELD = 0xb4;
+    private static final int INVOKESTATIC = 0xb8;
 
     private CodecRewrite() {
     }
 
     /** The class with its instructions added, or {@code null} when it is not as expected. */
     static byte[] apply(String className, byte[] classFile) {
-        ClassReader reader = new ClassReader(classFile);
-        Shape shape = new Shape(className);
-        reader.accept(shape, ClassReader.SKIP_DEBUG | ClassReader.SKIP_FRAMES);
-        if (!shape.fits()) {
+        ClassFilePatch patch = ClassFilePatch.of(classFile);
+        boolean http1 = className.equals(HTTP1);
+        ClassFilePatch.Member method = patch.method(http1 ? "writeRequest" : "writeRequestHeaders",
+                http1 ? WRITE_REQUEST_DESCRIPTOR : WRITE_HEADERS_DESCRIPTOR);
+        if (method == null || (method.access() & STATIC) != 0) {
             return null;
         }
-        return new MethodRewriting() {
-            @Override
-            protected MethodVisitor rewrite(int access, String name, String descriptor, MethodVisitor next) {
-                return shape.rewritten(access, name, descriptor) ? new Rewriting(next, className, shape) : next;
-            }
-        }.applyTo(reader);
+        boolean done = className.equals(EXCHANGE) ? exchange(patch, method)
+                : http1 ? headerLines(patch, method) : headerList(patch, method);
+        return done ? patch.toBytes() : null;
     }
 
-    /** What a class holds of what is rewritten: the method, the call field, the places found in it. */
-    private static final class Shape extends ClassVisitor {
-        final String className;
-        String callDescriptor;
-        boolean method;
-        /** The header block's CRLF constants, and whether the last one is written at once to the sink just read. */
-        int crlfs;
-        boolean lastCrlfWritten;
-        boolean lastCrlfAfterSink;
-        int headerLists;
-
-        Shape(String className) {
-            super(Opcodes.ASM9);
-            this.className = className;
+    /** {@code Dispatcher.codecExchange(this.call)} first in {@code Exchange.writeRequestHeaders}. */
+    private static boolean exchange(ClassFilePatch patch, ClassFilePatch.Member method) {
+        ClassFilePatch.Member call = patch.field("call", null);
+        if (call == null || (call.access() & STATIC) != 0 || !call.descriptor().startsWith("L")) {
+            return false;
         }
-
-        boolean rewritten(int access, String name, String descriptor) {
-            if ((access & Opcodes.ACC_STATIC) != 0) {
-                return false;
-            }
-            return className.equals(HTTP1) ? name.equals(WRITE_REQUEST) && descriptor.equals(WRITE_REQUEST_DESCRIPTOR)
-                    : name.equals(WRITE_HEADERS) && descriptor.equals(WRITE_HEADERS_DESCRIPTOR);
-        }
-
-        boolean fits() {
-            switch (className) {
-                case EXCHANGE:
-                    return method && callDescriptor != null;
-                case HTTP1:
-                    return method && crlfs > 0 && lastCrlfWritten && lastCrlfAfterSink;
-                default:
-                    return method && headerLists == 1;
-            }
-        }
-
-        @Override
-        public FieldVisitor visitField(int access, String name, String descriptor, String signature, Object value) {
-            if (name.equals("call") && descriptor.startsWith("L") && (access & Opcodes.ACC_STATIC) == 0) {
-                callDescriptor = descriptor;
-            }
-            return null;
-        }
-
-        @Override
-        public MethodVisitor visitMethod(int access, String name, String descriptor, String signature,
-                String[] exceptions) {
-            if (!rewritten(access, name, descriptor)) {
-                return null;
-            }
-            method = true;
-            return new MethodVisitor(Opcodes.ASM9) {
-                private boolean afterCrlf;
-                private boolean afterSink;
-
-                @Override
-                public void visitLdcInsn(Object value) {
-                    afterCrlf = CRLF.equals(value);
-                    if (afterCrlf) {
-                        crlfs++;
-                        lastCrlfWritten = false;
-                        lastCrlfAfterSink = afterSink;
-                    }
-                    afterSink = false;
-                }
-
-                @Override
-                public void visitMethodInsn(int opcode, String owner, String name, String desc, boolean itf) {
-                    if (afterCrlf && name.equals("writeUtf8")) {
-                        lastCrlfWritten = true;
-                    }
-                    afterCrlf = false;
-                    afterSink = desc.endsWith(")" + SINK);
-                    if (isHeaderList(name, desc)) {
-                        headerLists++;
-                    }
-                }
-
-                @Override
-                public void visitFieldInsn(int opcode, String owner, String name, String descriptor) {
-                    afterCrlf = false;
-                    afterSink = opcode == Opcodes.GETFIELD && descriptor.equals(SINK);
-                }
-
-                @Override
-                public void visitInsn(int opcode) {
-                    other();
-                }
-
-                @Override
-                public void visitVarInsn(int opcode, int var) {
-                    other();
-                }
-
-                @Override
-                public void visitTypeInsn(int opcode, String type) {
-                    other();
-                }
-
-                @Override
-                public void visitJumpInsn(int opcode, Label label) {
-                    other();
-                }
-
-                @Override
-                public void visitLabel(Label label) {
-                    other();
-                }
-
-                private void other() {
-                    afterCrlf = false;
-                    afterSink = false;
-                }
-            };
-        }
+        ClassFilePatch.Bytes code = new ClassFilePatch.Bytes().u1(ALOAD_0)
+                .u1(GETFIELD).u2(patch.ownFieldRef("call", call.descriptor()))
+                .u1(INVOKESTATIC).u2(patch.methodRef(DISPATCHER, "codecExchange", "(Ljava/lang/Object;)V"));
+        return patch.prepend(method, ClassFilePatch.aligned(code), 1, 0);
     }
 
-    private static boolean isHeaderList(String name, String descriptor) {
-        return name.equals(HEADER_LIST) && descriptor.equals(HEADER_LIST_DESCRIPTOR);
+    /**
+     * {@code Dispatcher.codecHeaderLines(sink, headers, requestLine)} in {@code
+     * Http1ExchangeCodec.writeRequest}, just before the header block's last line: the method's last
+     * {@code "\r\n"}, loaded right after the sink it is written to (a field or a getter's result)
+     * and then written with {@code writeUtf8}. The sink on the stack there is passed on with a {@code dup}.
+     */
+    private static boolean headerLines(ClassFilePatch patch, ClassFilePatch.Member method) {
+        int[] code = patch.instructions(method);
+        if (code == null) {
+            return false;
+        }
+        int lastLine = -1;
+        for (int i = 0; i < code.length; i++) {
+            if ("\r\n".equals(patch.loadedString(method, code[i]))) {
+                lastLine = i;
+            }
+        }
+        if (lastLine < 1 || lastLine + 1 >= code.length) {
+            return false;
+        }
+        String[] sink = patch.memberUsed(method, code[lastLine - 1]);
+        String[] written = patch.memberUsed(method, code[lastLine + 1]);
+        if (sink == null || !(sink[1].equals(SINK) || sink[1].endsWith(")" + SINK))
+                || written == null || !written[0].equals("writeUtf8")) {
+            return false;
+        }
+        ClassFilePatch.Bytes call = new ClassFilePatch.Bytes().u1(DUP).u1(ALOAD_1).u1(ALOAD_2)
+                .u1(INVOKESTATIC).u2(patch.methodRef(DISPATCHER, "codecHeaderLines",
+                        "(Ljava/lang/Object;Ljava/lang/Object;Ljava/lang/String;)V"));
+        return patch.insert(method, code[lastLine], call.toArray(), 3);
     }
 
-    /** The rewritten method: the dispatcher's call added where {@link Shape} found its place. */
-    private static final class Rewriting extends MethodVisitor {
-        private final String className;
-        private final Shape shape;
-        private int crlfs;
-
-        Rewriting(MethodVisitor next, String className, Shape shape) {
-            super(Opcodes.ASM9, next);
-            this.className = className;
-            this.shape = shape;
+    /**
+     * {@code Dispatcher.codecHeaderList(list, request)} in {@code
+     * Http2ExchangeCodec.writeRequestHeaders}, right after its one {@code http2HeadersList(request)}
+     * (a static method in 3.14, the companion's in 4 and 5) made the list, which is on the stack.
+     */
+    private static boolean headerList(ClassFilePatch patch, ClassFilePatch.Member method) {
+        int[] code = patch.instructions(method);
+        if (code == null) {
+            return false;
         }
-
-        @Override
-        public void visitCode() {
-            super.visitCode();
-            if (className.equals(EXCHANGE)) {
-                super.visitVarInsn(Opcodes.ALOAD, 0);
-                super.visitFieldInsn(Opcodes.GETFIELD, EXCHANGE, "call", shape.callDescriptor);
-                super.visitMethodInsn(Opcodes.INVOKESTATIC, DISPATCHER, "codecExchange", "(Ljava/lang/Object;)V",
-                        false);
+        int made = -1;
+        for (int i = 0; i < code.length; i++) {
+            String[] used = patch.memberUsed(method, code[i]);
+            if (used != null && used[0].equals("http2HeadersList")
+                    && used[1].equals("(Lokhttp3/Request;)Ljava/util/List;")) {
+                if (made >= 0) {
+                    return false;
+                }
+                made = i;
             }
         }
-
-        @Override
-        public void visitLdcInsn(Object value) {
-            if (className.equals(HTTP1) && CRLF.equals(value) && ++crlfs == shape.crlfs) {
-                // The block's last line is next, and the sink it is written to on the stack.
-                super.visitInsn(Opcodes.DUP);
-                super.visitVarInsn(Opcodes.ALOAD, 1);
-                super.visitVarInsn(Opcodes.ALOAD, 2);
-                super.visitMethodInsn(Opcodes.INVOKESTATIC, DISPATCHER, "codecHeaderLines",
-                        "(Ljava/lang/Object;Ljava/lang/Object;Ljava/lang/String;)V", false);
-            }
-            super.visitLdcInsn(value);
+        if (made < 0 || made + 1 >= code.length) {
+            return false;
         }
-
-        @Override
-        public void visitMethodInsn(int opcode, String owner, String name, String descriptor, boolean itf) {
-            super.visitMethodInsn(opcode, owner, name, descriptor, itf);
-            if (className.equals(HTTP2) && isHeaderList(name, descriptor)) {
-                super.visitInsn(Opcodes.DUP);
-                super.visitVarInsn(Opcodes.ALOAD, 1);
-                super.visitMethodInsn(Opcodes.INVOKESTATIC, DISPATCHER, "codecHeaderList",
-                        "(Ljava/lang/Object;Ljava/lang/Object;)V", false);
-            }
-        }
-
-        @Override
-        public void visitMaxs(int maxStack, int maxLocals) {
-            super.visitMaxs(maxStack + 3, maxLocals);
-        }
+        ClassFilePatch.Bytes call = new ClassFilePatch.Bytes().u1(DUP).u1(ALOAD_1)
+                .u1(INVOKESTATIC).u2(patch.methodRef(DISPATCHER, "codecHeaderList",
+                        "(Ljava/lang/Object;Ljava/lang/Object;)V"));
+        return patch.insert(method, code[made + 1], call.toArray(), 2);
     }
 }

@@ -338,10 +338,7 @@ public final class CodecTagging implements ClassFileTransformer {
         }
     }
 
-    /**
-     * The class with its instructions added, or {@code null} when it is not as expected ({@link
-     * CodecRewrite}, a class of its own so that this one, loaded at startup, refers to no ASM type).
-     */
+    /** The class with its instructions added, or {@code null} when it is not as expected ({@link CodecRewrite}). */
     static byte[] rewrite(String className, byte[] classFile) {
         return CodecRewrite.apply(className, classFile);
     }
