@@ -95,7 +95,8 @@ public final class CodecTagging implements ClassFileTransformer {
     /**
      * Has the three classes of the OkHttp in {@code loader} loaded, and so rewritten (or rewritten
      * where loaded before), on a thread of the agent's, once per loader: the first requests do not
-     * wait for it, and go out as tagged copies meanwhile. Asked when that OkHttp's {@code
+     * wait for it, and go out as tagged copies meanwhile. The same thread then prepares that
+     * OkHttp's calls ({@link OkHttpInstrumentation#prepareCalls}). Asked when that OkHttp's {@code
      * OkHttpClient} is defined, as the application builds its first client, and again by the first
      * call hooked (an {@code attach} after the client was built).
      */
@@ -126,6 +127,11 @@ public final class CodecTagging implements ClassFileTransformer {
         @Override
         public void run() {
             load(loader);
+            try {
+                OkHttpInstrumentation.prepareCalls(loader);
+            } catch (Throwable failure) {
+                Log.debug("OkHttp's calls are prepared on their first use: " + failure);
+            }
         }
     }
 
