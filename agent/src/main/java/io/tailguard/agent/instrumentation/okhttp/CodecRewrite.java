@@ -23,6 +23,7 @@ final class CodecRewrite {
     private static final int ALOAD_1 = 0x2b;
     private static final int ALOAD_2 = 0x2c;
     private static final int GETFIELD = 0xb4;
+    private static final int INVOKEVIRTUAL = 0xb6;
     private static final int INVOKESTATIC = 0xb8;
 
     private CodecRewrite() {
@@ -74,10 +75,13 @@ final class CodecRewrite {
         if (lastLine < 1 || lastLine + 1 >= code.length) {
             return false;
         }
+        int read = patch.opcode(method, code[lastLine - 1]);
         String[] sink = patch.memberUsed(method, code[lastLine - 1]);
+        boolean sinkOnStack = sink != null
+                && (read == GETFIELD ? sink[1].equals(SINK) : read >= INVOKEVIRTUAL && sink[1].endsWith(")" + SINK));
         String[] written = patch.memberUsed(method, code[lastLine + 1]);
-        if (sink == null || !(sink[1].equals(SINK) || sink[1].endsWith(")" + SINK))
-                || written == null || !written[0].equals("writeUtf8")) {
+        if (!sinkOnStack || written == null || patch.opcode(method, code[lastLine + 1]) < INVOKEVIRTUAL
+                || !written[0].equals("writeUtf8")) {
             return false;
         }
         ClassFilePatch.Bytes call = new ClassFilePatch.Bytes().u1(DUP).u1(ALOAD_1).u1(ALOAD_2)
