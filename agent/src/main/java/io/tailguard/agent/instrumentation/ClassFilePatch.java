@@ -230,7 +230,7 @@ public final class ClassFilePatch {
         byte[] body = new byte[code.length + codeLength];
         System.arraycopy(code, 0, body, 0, code.length);
         System.arraycopy(in, attribute + 14, body, code.length, codeLength);
-        return replaceCode(attribute, body, maxStack, new Moved(0, code.length, false), frameStackItem);
+        return replaceCode(attribute, body, maxStack, new Moved(0, code.length, false), frameStackItem, false);
     }
 
     /**
@@ -284,26 +284,8 @@ public final class ClassFilePatch {
                 }
             }
         }
-        if (jumps && !hasStackMap(attribute)) {
-            // Code that jumps has frames, unless the JVM re-created the class for a retransformation
-            // without them (JDK 17 does, for its own classes): nothing would describe the moved code.
-            return false;
-        }
         // What is on the stack at that point is not known here: the added code's needs go on top.
-        return replaceCode(attribute, body, u2(attribute + 6) + maxStack, moved, 0);
-    }
-
-    private boolean hasStackMap(int attribute) {
-        int offset = attribute + 14 + u4(attribute + 10);
-        offset += 2 + 8 * u2(offset);
-        int count = u2(offset);
-        offset += 2;
-        for (int i = 0; i < count; i++, offset += 6 + u4(offset + 2)) {
-            if (utf8Is(u2(offset), "StackMapTable")) {
-                return true;
-            }
-        }
-        return false;
+        return replaceCode(attribute, body, u2(attribute + 6) + maxStack, moved, 0, jumps);
     }
 
     /**
@@ -449,9 +431,13 @@ public final class ClassFilePatch {
     /**
      * Replaces the method's code attribute with one holding {@code body}: what holds an offset into
      * the code (the exception table, the line and local variable tables, the stack map) moved as
-     * {@code moved} says, and for {@link #prepend} the added code's own frame.
+     * {@code moved} says, and for {@link #prepend} the added code's own frame. {@code false} where
+     * the method has no stack map yet {@code framesNeeded}: code that jumps has frames, unless the
+     * JVM re-created the class for a retransformation without them (JDK 17 does, for its own
+     * classes), and then nothing would describe the moved code.
      */
-    private boolean replaceCode(int attribute, byte[] body, int maxStack, Moved moved, int frameStackItem) {
+    private boolean replaceCode(int attribute, byte[] body, int maxStack, Moved moved, int frameStackItem,
+            boolean framesNeeded) {
         int codeLength = u4(attribute + 10);
         Bytes out = new Bytes();
         out.u2(u2(attribute)).u4(0); // the length, set below
@@ -493,6 +479,9 @@ public final class ClassFilePatch {
             }
             nestedCount++;
             offset = at + length;
+        }
+        if (!framed && framesNeeded) {
+            return false;
         }
         if (!framed && frameStackItem != 0) {
             nested.u2(utf8("StackMapTable"));

@@ -138,19 +138,7 @@ class ClassFilePatchTest {
 
     /** The patched sample in a class loader of its own; {@link Marks} is the test's. */
     private static Class<?> load(byte[] sample) throws Exception {
-        ClassLoader loader = new ClassLoader(ClassFilePatchTest.class.getClassLoader()) {
-            @Override
-            protected Class<?> loadClass(String name, boolean resolve) throws ClassNotFoundException {
-                if (name.equals(Sample.class.getName())) {
-                    synchronized (getClassLoadingLock(name)) {
-                        Class<?> done = findLoadedClass(name);
-                        return done != null ? done : defineClass(name, sample, 0, sample.length);
-                    }
-                }
-                return super.loadClass(name, resolve);
-            }
-        };
-        return Class.forName(Sample.class.getName(), true, loader);
+        return DefinedApart.define(Sample.class.getName(), sample);
     }
 
     /** Compiled by javac: the jumps and frames the tests put code among. */

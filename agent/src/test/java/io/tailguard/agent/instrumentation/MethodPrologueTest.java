@@ -152,16 +152,7 @@ class MethodPrologueTest {
                 new Hook(internal, "fire", "()V", SLOT),
                 new Hook(internal, "classify", "(ILjava/lang/String;)Ljava/lang/String;", SLOT)));
         verify(transformed);
-        ClassLoader loader = new ClassLoader(getClass().getClassLoader()) {
-            @Override
-            protected Class<?> loadClass(String n, boolean resolve) throws ClassNotFoundException {
-                if (n.equals(name)) {
-                    return defineClass(n, transformed, 0, transformed.length);
-                }
-                return super.loadClass(n, resolve);
-            }
-        };
-        return loader.loadClass(name).getConstructor().newInstance();
+        return DefinedApart.define(name, transformed).getConstructor().newInstance();
     }
 
     private static Object invoke(Object target, String method, Object... args) throws Throwable {

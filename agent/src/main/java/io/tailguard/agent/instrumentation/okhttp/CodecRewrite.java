@@ -38,8 +38,11 @@ final class CodecRewrite {
         if (method == null || (method.access() & STATIC) != 0) {
             return null;
         }
-        boolean done = className.equals(EXCHANGE) ? exchange(patch, method)
-                : http1 ? headerLines(patch, method) : headerList(patch, method);
+        if (className.equals(EXCHANGE)) {
+            return exchange(patch, method) ? patch.toBytes() : null;
+        }
+        int[] code = patch.instructions(method);
+        boolean done = code != null && (http1 ? headerLines(patch, method, code) : headerList(patch, method, code));
         return done ? patch.toBytes() : null;
     }
 
@@ -61,11 +64,7 @@ final class CodecRewrite {
      * {@code "\r\n"}, loaded right after the sink it is written to (a field or a getter's result)
      * and then written with {@code writeUtf8}. The sink on the stack there is passed on with a {@code dup}.
      */
-    private static boolean headerLines(ClassFilePatch patch, ClassFilePatch.Member method) {
-        int[] code = patch.instructions(method);
-        if (code == null) {
-            return false;
-        }
+    private static boolean headerLines(ClassFilePatch patch, ClassFilePatch.Member method, int[] code) {
         int lastLine = -1;
         for (int i = 0; i < code.length; i++) {
             if ("\r\n".equals(patch.loadedString(method, code[i]))) {
@@ -95,11 +94,7 @@ final class CodecRewrite {
      * Http2ExchangeCodec.writeRequestHeaders}, right after its one {@code http2HeadersList(request)}
      * (a static method in 3.14, the companion's in 4 and 5) made the list, which is on the stack.
      */
-    private static boolean headerList(ClassFilePatch patch, ClassFilePatch.Member method) {
-        int[] code = patch.instructions(method);
-        if (code == null) {
-            return false;
-        }
+    private static boolean headerList(ClassFilePatch patch, ClassFilePatch.Member method, int[] code) {
         int made = -1;
         for (int i = 0; i < code.length; i++) {
             String[] used = patch.memberUsed(method, code[i]);

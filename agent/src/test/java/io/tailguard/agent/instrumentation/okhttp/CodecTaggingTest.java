@@ -1,9 +1,11 @@
 package io.tailguard.agent.instrumentation.okhttp;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
+import io.tailguard.agent.instrumentation.DefinedApart;
 import java.io.InputStream;
 import java.util.ArrayList;
 import java.util.List;
@@ -61,21 +63,8 @@ class CodecTaggingTest {
     private byte[] rewrittenAndVerified(String className) throws Exception {
         byte[] rewritten = CodecTagging.rewrite(className, classFile(className));
         assertNotNull(rewritten, className);
-        String binaryName = className.replace('/', '.');
-        ClassLoader loader = new ClassLoader(getClass().getClassLoader()) {
-            @Override
-            protected Class<?> loadClass(String name, boolean resolve) throws ClassNotFoundException {
-                if (name.equals(binaryName)) {
-                    synchronized (getClassLoadingLock(name)) {
-                        Class<?> done = findLoadedClass(name);
-                        return done != null ? done : defineClass(name, rewritten, 0, rewritten.length);
-                    }
-                }
-                return super.loadClass(name, resolve);
-            }
-        };
-        Class<?> defined = Class.forName(binaryName, true, loader);
-        assertEquals(loader, defined.getClassLoader());
+        Class<?> defined = DefinedApart.define(className.replace('/', '.'), rewritten);
+        assertNotEquals(getClass().getClassLoader(), defined.getClassLoader());
         return rewritten;
     }
 
