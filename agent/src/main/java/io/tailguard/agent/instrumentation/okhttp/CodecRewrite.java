@@ -62,7 +62,7 @@ final class CodecRewrite {
      * {@code Dispatcher.codecHeaderLines(sink, headers, requestLine)} in {@code
      * Http1ExchangeCodec.writeRequest}, just before the header block's last line: the method's last
      * {@code "\r\n"}, loaded right after the sink it is written to (a field or a getter's result)
-     * and then written with {@code writeUtf8}. The sink on the stack there is passed on with a {@code dup}.
+     * and then written with the sink's {@code writeUtf8}. The sink on the stack there is passed on with a {@code dup}.
      */
     private static boolean headerLines(ClassFilePatch patch, ClassFilePatch.Member method, int[] code) {
         int lastLine = -1;
@@ -78,9 +78,8 @@ final class CodecRewrite {
         String[] sink = patch.memberUsed(method, code[lastLine - 1]);
         boolean sinkOnStack = sink != null
                 && (read == GETFIELD ? sink[1].equals(SINK) : read >= INVOKEVIRTUAL && sink[1].endsWith(")" + SINK));
-        String[] written = patch.memberUsed(method, code[lastLine + 1]);
-        if (!sinkOnStack || written == null || patch.opcode(method, code[lastLine + 1]) < INVOKEVIRTUAL
-                || !written[0].equals("writeUtf8")) {
+        if (!sinkOnStack || !patch.invokes(method, code[lastLine + 1], "okio/BufferedSink", "writeUtf8",
+                "(Ljava/lang/String;)" + SINK)) {
             return false;
         }
         ClassFilePatch.Bytes call = new ClassFilePatch.Bytes().u1(DUP).u1(ALOAD_1).u1(ALOAD_2)
