@@ -111,6 +111,7 @@ public final class BenchMain {
                 + (agent && options.rounds > 0 ? " --rounds " + options.rounds : "")
                 + (options.forks > 0 ? " --forks " + options.forks : "")
                 + (options.clients.isEmpty() ? "" : " --clients " + String.join(",", options.clients))
+                + (options.floor ? " --floor" : "")
                 + (options.javaArg == null ? "" : " --java " + options.javaArg) + "`.");
         return md;
     }

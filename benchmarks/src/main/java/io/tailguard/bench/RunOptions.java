@@ -43,6 +43,11 @@ public final class RunOptions {
     /** Paired: how many JVMs each client API runs in, one after another; 0 for the mode's default. */
     public int forks;
     public boolean skipStartup;
+    /**
+     * Startup target: also start, in every round, an agent that only registers a transformer that
+     * changes nothing, the floor of any agent that rewrites classes as they load.
+     */
+    public boolean floor;
     /** Lab: write the report again from the raw data of the last run, without running anything. */
     public boolean reportOnly;
     /** Lab modes to run (no_agent, naive, tailguard); empty means all. */
@@ -106,6 +111,9 @@ public final class RunOptions {
                     break;
                 case "--skip-startup":
                     o.skipStartup = true;
+                    break;
+                case "--floor":
+                    o.floor = true;
                     break;
                 default:
                     throw new IllegalArgumentException("unknown option " + a);

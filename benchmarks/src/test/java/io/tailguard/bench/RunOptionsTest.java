@@ -1,6 +1,7 @@
 package io.tailguard.bench;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -84,6 +85,14 @@ class RunOptionsTest {
         IllegalArgumentException missing = assertThrows(IllegalArgumentException.class, () -> RunOptions.parse(
                 new String[] {"--agent", agent, "--baseline-agent", dir.resolve("none.jar").toString()}));
         assertTrue(missing.getMessage().contains("--baseline-agent"), missing.getMessage());
+    }
+
+    @Test
+    void theFloorIsStartedOnlyWhenAskedFor() throws Exception {
+        String agent = jar().toString();
+
+        assertTrue(RunOptions.parse(new String[] {"--agent", agent, "--floor"}).floor);
+        assertFalse(RunOptions.parse(new String[] {"--agent", agent}).floor);
     }
 
     @Test

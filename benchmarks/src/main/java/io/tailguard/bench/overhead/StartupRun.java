@@ -65,7 +65,9 @@ import java.util.stream.Stream;
  * rounds by default: a round of two launches takes about 1.5 s, where one of every variant takes
  * some 14, so in about the time of a default {@code startup} run it pairs launches closer in time and
  * has eight times the rounds to narrow the interval. With {@code --clients okhttp}, {@code apache5} or
- * {@code urlconnection} its application makes its call with that client instead ({@link App}).
+ * {@code urlconnection} its application makes its call with that client instead ({@link App}); with
+ * {@code --floor} every round also starts the idle transformer, so that the report can give
+ * Tailguard's own share beyond what any agent that rewrites classes costs, from the same rounds.
  */
 public final class StartupRun {
 
@@ -299,6 +301,9 @@ public final class StartupRun {
         this.targetOnly = targetOnly;
         this.app = App.of(options.clients, targetOnly);
         List<Launch> launches = new ArrayList<>(targetOnly ? TARGET : LAUNCHES);
+        if (targetOnly && options.floor) {
+            launches.add(Launch.IDLE_TRANSFORMER);
+        }
         if (options.baselineAgent != null) {
             launches.add(Launch.BASELINE);
         }
@@ -623,7 +628,7 @@ public final class StartupRun {
                 + " with it on; verifying the classes the agent loads costs "
                 + cell(verificationCost()) + " of that (round by round: each round's extra time with the "
                 + "check on, less its extra time with it off [95% CI, the rounds resampled]).");
-        writeThreadCpu(md);
+        writeThreadCpu(md, List.of(Launch.NO_AGENT, Launch.EMPTY_AGENT, Launch.IDLE_TRANSFORMER, Launch.ACTIVE));
         md.paragraph("Hook style: the same hooks with Byte Buddy `Advice` take "
                 + extraCell(millis.get(Launch.ACTIVE), millis.get(Launch.BYTE_BUDDY_ADVICE))
                 + " longer to start than Tailguard with a matching policy (difference of medians [95% CI]).");
@@ -713,6 +718,23 @@ public final class StartupRun {
                         rest(Launch.ACTIVE)) + " (differences of medians). Each launch's figures: `"
                 + LAUNCHES_CSV + "` beside this report. From process start to exit:");
         exitTable(md, TARGET);
+        md.paragraph("Against the application's own startup: the extra time to the first response is "
+                + shareCell(pairedShare(none, active)) + " of the time to it without the agent, round by round "
+                + "(each round's extra time over that round's launch without the agent; the median [95% CI, the "
+                + "rounds resampled]). The time without the agent is this host's own speed, at this hour, on this very "
+                + "application: the share sets runs on hosts or in hours of different speed side by side.");
+        List<Launch> cpuShown = new ArrayList<>(List.of(Launch.NO_AGENT, Launch.ACTIVE));
+        if (launched.contains(Launch.IDLE_TRANSFORMER)) {
+            List<Double> idle = firstResponse.get(Launch.IDLE_TRANSFORMER);
+            md.paragraph("Any agent that rewrites classes as they load (`--floor`): " + Launch.IDLE_TRANSFORMER.label()
+                    + ", started in every round too, adds " + cell(pairedExtra(none, idle)) + " to the first "
+                    + "response, round by round (the JVM opening its jar, giving up its archived module graph, and "
+                    + "handing every class it defines to the transformer, a copy of its bytes each). Tailguard with a "
+                    + "matching policy adds " + cell(pairedExtra(idle, active)) + " beyond it (" + shareCell(
+                            pairedShare(idle, active)) + " of that agent's time to the first response): its own work.");
+            cpuShown.add(1, Launch.IDLE_TRANSFORMER);
+        }
+        writeThreadCpu(md, cpuShown);
         writeBaseline(md);
         return md;
     }
@@ -743,8 +765,7 @@ public final class StartupRun {
      * Where the processor time goes up to the first response, thread by thread: what competes for
      * the cores with the application's own thread while it starts.
      */
-    private void writeThreadCpu(Markdown md) {
-        List<Launch> shown = List.of(Launch.NO_AGENT, Launch.EMPTY_AGENT, Launch.IDLE_TRANSFORMER, Launch.ACTIVE);
+    private void writeThreadCpu(Markdown md, List<Launch> shown) {
         for (Launch launch : shown) {
             if (threadCpu.getOrDefault(launch, List.of()).size() != runs) {
                 md.paragraph("Processor time by thread: not read on this machine (it needs Linux's "
@@ -768,33 +789,61 @@ public final class StartupRun {
         rows.sort(Comparator.comparingDouble((String name) -> -Stats.mean(cpuOf(Launch.ACTIVE, List.of(name)))));
         md.paragraph("Processor time by thread, from process start to the first response (the kernel's "
                 + "accounting of each thread, read by the application right after its response; mean ms per "
-                + "run, " + runs + " runs each; the difference with a matching policy against no agent taken "
-                + "round by round, mean [95% CI]); `java` is the application's main thread, which the launcher "
+                + "run, " + runs + " runs each; the differences with a matching policy against no agent"
+                + (shown.contains(Launch.IDLE_TRANSFORMER) ? " and against the transformer that changes nothing" : "")
+                + " taken round by round, mean [95% CI]); `java` is the application's main thread, which the launcher "
                 + "names so. On a machine with few cores, every thread's time is time the "
                 + "application's own thread may wait for a core; the JIT's and the GC's threads grow with the "
                 + "code and the memory an agent adds.");
-        Markdown.Table table = md.table("-thread (the kernel's name, a pool's numbers as N)", "no agent",
-                "an agent that does nothing", "a transformer that changes nothing", "retry + tagging",
-                "retry + tagging − no agent");
+        List<String> header = new ArrayList<>();
+        header.add("-thread (the kernel's name, a pool's numbers as N)");
+        for (Launch launch : shown) {
+            header.add(column(launch));
+        }
+        header.add("retry + tagging − no agent");
+        if (shown.contains(Launch.IDLE_TRANSFORMER)) {
+            header.add("retry + tagging − the transformer that changes nothing");
+        }
+        Markdown.Table table = md.table(header.toArray(new String[0]));
         List<String> all = new ArrayList<>(names);
-        threadCpuRow(table, "all threads", all);
+        threadCpuRow(table, shown, "all threads", all);
         for (String name : rows) {
-            threadCpuRow(table, "`" + name.replace('_', ' ') + "`", List.of(name));
+            threadCpuRow(table, shown, "`" + name.replace('_', ' ') + "`", List.of(name));
         }
         if (!small.isEmpty()) {
-            threadCpuRow(table, "the " + small.size() + " others, each under " + Markdown.num(THREAD_CPU_SHOWN_MS, 1)
-                    + " ms", small);
+            threadCpuRow(table, shown, "the " + small.size() + " others, each under "
+                    + Markdown.num(THREAD_CPU_SHOWN_MS, 1) + " ms", small);
         }
         table.end();
     }
 
-    private void threadCpuRow(Markdown.Table table, String label, List<String> names) {
-        List<Double> base = cpuOf(Launch.NO_AGENT, names);
-        List<Double> active = cpuOf(Launch.ACTIVE, names);
-        table.row(label, Markdown.num(Stats.mean(base), 1),
-                Markdown.num(Stats.mean(cpuOf(Launch.EMPTY_AGENT, names)), 1),
-                Markdown.num(Stats.mean(cpuOf(Launch.IDLE_TRANSFORMER, names)), 1), Markdown.num(Stats.mean(active), 1),
-                Markdown.interval(Stats.meanInterval(Stats.differences(active, base)), 1));
+    /** A launch's column in the table of processor time by thread. */
+    private static String column(Launch launch) {
+        switch (launch) {
+            case NO_AGENT:
+                return "no agent";
+            case EMPTY_AGENT:
+                return "an agent that does nothing";
+            case IDLE_TRANSFORMER:
+                return "a transformer that changes nothing";
+            default:
+                return launch.label();
+        }
+    }
+
+    private void threadCpuRow(Markdown.Table table, List<Launch> shown, String label, List<String> names) {
+        List<String> cells = new ArrayList<>();
+        cells.add(label);
+        for (Launch launch : shown) {
+            cells.add(Markdown.num(Stats.mean(cpuOf(launch, names)), 1));
+        }
+        cells.add(Markdown.interval(Stats.meanInterval(Stats.differences(cpuOf(Launch.ACTIVE, names),
+                cpuOf(Launch.NO_AGENT, names))), 1));
+        if (shown.contains(Launch.IDLE_TRANSFORMER)) {
+            cells.add(Markdown.interval(Stats.meanInterval(Stats.differences(cpuOf(Launch.ACTIVE, names),
+                    cpuOf(Launch.IDLE_TRANSFORMER, names))), 1));
+        }
+        table.row(cells.toArray());
     }
 
     /** Run by run, the processor time of the named threads together, in ms (0 for a thread a run lacks). */
@@ -834,7 +883,14 @@ public final class StartupRun {
                 .append(targetOnly ? ", " + runs + " rounds" : "")
                 .append(" (difference of medians ")
                 .append(extraCell(firstResponse.get(Launch.NO_AGENT), firstResponse.get(Launch.ACTIVE)))
-                .append("); premain ").append(meanCell(premain.get(Launch.ACTIVE))).append(" ms");
+                .append("), ").append(shareCell(pairedShare(firstResponse.get(Launch.NO_AGENT),
+                        firstResponse.get(Launch.ACTIVE)))).append(" of the time without the agent; premain ")
+                .append(meanCell(premain.get(Launch.ACTIVE))).append(" ms");
+        if (targetOnly && launched.contains(Launch.IDLE_TRANSFORMER)) {
+            measured.append("; beyond a transformer that changes nothing (any agent that rewrites classes) ")
+                    .append(cell(pairedExtra(firstResponse.get(Launch.IDLE_TRANSFORMER),
+                            firstResponse.get(Launch.ACTIVE))));
+        }
         if (!targetOnly) {
             measured.append(", first call ").append(extraCell(firstCall.get(Launch.NO_AGENT), firstCall.get(Launch.ACTIVE)))
                     .append(", the rest ").append(extraCell(rest(Launch.NO_AGENT), rest(Launch.ACTIVE)))
@@ -880,6 +936,12 @@ public final class StartupRun {
         return cell(extra(base, with));
     }
 
+    /** A share with its interval ({@link #pairedShare}), in %. */
+    private static String shareCell(double[] share) {
+        return Markdown.num(share[0], 0) + " % [" + Markdown.num(share[1], 0) + " – " + Markdown.num(share[2], 0)
+                + "]";
+    }
+
     /** A difference of medians with its interval ({@link #extra}), in ms. */
     private static String cell(double[] e) {
         return Markdown.num(e[0], 0) + " ms [" + Markdown.num(e[1], 0) + " – " + Markdown.num(e[2], 0) + "]";
@@ -921,13 +983,30 @@ public final class StartupRun {
      * differences, with a 95% bootstrap interval: resampling the rounds, 2,000 times.
      */
     static double[] pairedExtra(List<Double> base, List<Double> with) {
-        List<Double> differences = Stats.differences(with, base);
+        return medianInterval(Stats.differences(with, base));
+    }
+
+    /**
+     * The extra time as a share of the time without the agent, round by round: the median of each
+     * round's {@code (with - base) / base}, in %, with a 95% bootstrap interval, resampling the
+     * rounds 2,000 times ({@link #pairedExtra}).
+     */
+    static double[] pairedShare(List<Double> base, List<Double> with) {
+        List<Double> shares = new ArrayList<>(base.size());
+        for (int i = 0; i < Math.min(base.size(), with.size()); i++) {
+            shares.add(100 * (with.get(i) - base.get(i)) / base.get(i));
+        }
+        return medianInterval(shares);
+    }
+
+    /** The median with a 95% bootstrap interval: resampling the values 2,000 times. */
+    private static double[] medianInterval(List<Double> values) {
         SplittableRandom random = new SplittableRandom(7);
         List<Double> boot = new ArrayList<>();
         for (int b = 0; b < 2000; b++) {
-            boot.add(Stats.median(resample(differences, random)));
+            boot.add(Stats.median(resample(values, random)));
         }
-        return new double[] {Stats.median(differences), Stats.percentileOf(boot, 2.5), Stats.percentileOf(boot, 97.5)};
+        return new double[] {Stats.median(values), Stats.percentileOf(boot, 2.5), Stats.percentileOf(boot, 97.5)};
     }
 
     /**

@@ -50,6 +50,30 @@ class StartupRunTest {
     }
 
     /**
+     * The agent adds a tenth to every round of a machine whose speed drifts by half from round to
+     * round: in ms the extra time drifts with it, as a share of the round's own launch without the
+     * agent it does not.
+     */
+    @Test
+    void theRoundByRoundShareIsTheMedianOfEachRoundsExtraOverItsOwnLaunchWithoutTheAgent() {
+        SplittableRandom random = new SplittableRandom(3);
+        List<Double> base = new ArrayList<>();
+        List<Double> with = new ArrayList<>();
+        for (int round = 0; round < 120; round++) {
+            double machine = 400 + random.nextDouble(200);
+            base.add(machine);
+            with.add(machine * 1.10);
+        }
+        double[] share = StartupRun.pairedShare(base, with);
+        assertEquals(10, share[0], 1e-9);
+        assertEquals(10, share[1], 1e-9);
+        assertEquals(10, share[2], 1e-9);
+        double[] ms = StartupRun.pairedExtra(base, with);
+        assertTrue(ms[2] - ms[1] > 2, "in ms: " + ms[1] + " – " + ms[2]);
+        assertEquals(50, StartupRun.pairedShare(List.of(100.0, 200.0, 400.0), List.of(150.0, 220.0, 600.0))[0], 1e-9);
+    }
+
+    /**
      * Four launches a round: the agent adds 90 ms to a machine that drifts by up to 200 ms from round
      * to round, and 12 ms less once something is switched off in both of the other pair.
      */
