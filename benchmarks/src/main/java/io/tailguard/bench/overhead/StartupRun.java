@@ -726,8 +726,8 @@ public final class StartupRun {
         List<Launch> cpuShown = new ArrayList<>(List.of(Launch.NO_AGENT, Launch.ACTIVE));
         if (launched.contains(Launch.IDLE_TRANSFORMER)) {
             List<Double> idle = firstResponse.get(Launch.IDLE_TRANSFORMER);
-            md.paragraph("Any agent that rewrites classes as they load (`--floor`): " + Launch.IDLE_TRANSFORMER.label()
-                    + ", started in every round too, adds " + cell(pairedExtra(none, idle)) + " to the first "
+            md.paragraph("Any agent that rewrites classes as they load (`--floor`): an agent whose premain only "
+                    + "registers a transformer that changes nothing, started in every round too, adds " + cell(pairedExtra(none, idle)) + " to the first "
                     + "response, round by round (the JVM opening its jar, giving up its archived module graph, and "
                     + "handing every class it defines to the transformer, a copy of its bytes each). Tailguard with a "
                     + "matching policy adds " + cell(pairedExtra(idle, active)) + " beyond it (" + shareCell(
