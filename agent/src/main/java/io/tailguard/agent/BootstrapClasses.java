@@ -14,10 +14,10 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.BiFunction;
-import java.util.jar.JarEntry;
 import java.util.jar.JarFile;
-import java.util.jar.JarInputStream;
 import java.util.zip.CRC32;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipInputStream;
 
 /**
  * Puts the bootstrap classes (the dispatcher and its interfaces) in the bootstrap class loader, where
@@ -101,11 +101,14 @@ final class BootstrapClasses {
         }
     }
 
-    /** The classes of the nested jar by binary name. */
+    /**
+     * The classes of the nested jar by binary name, read as the zip file it is: a {@code
+     * JarInputStream} would also parse its manifest and prepare to verify signatures it does not have.
+     */
     private static Map<String, byte[]> classes(byte[] jar) throws IOException {
         Map<String, byte[]> classes = new LinkedHashMap<>();
-        try (JarInputStream in = new JarInputStream(new ByteArrayInputStream(jar))) {
-            for (JarEntry entry = in.getNextJarEntry(); entry != null; entry = in.getNextJarEntry()) {
+        try (ZipInputStream in = new ZipInputStream(new ByteArrayInputStream(jar))) {
+            for (ZipEntry entry = in.getNextEntry(); entry != null; entry = in.getNextEntry()) {
                 String name = entry.getName();
                 if (name.endsWith(".class") && !name.endsWith("module-info.class")) {
                     classes.put(name.substring(0, name.length() - ".class".length()).replace('/', '.'),

@@ -27,7 +27,11 @@ public final class Engine {
     private final RandomSource random;
     private final Consumer<Throwable> internalFailures;
     private final BufferBudget buffers = new BufferBudget(0);
-    private final ServerEngine server;
+    /**
+     * The server side, made when first asked for (a server's instrumentation, the metrics of one):
+     * an application that serves nothing the agent handles never builds it. Written under this.
+     */
+    private volatile ServerEngine server;
     private final Map<String, RequestMetrics> metricsByPolicy = new ConcurrentHashMap<>();
     private volatile RequestMetrics.Factory metricsFactory = RequestMetrics.Factory.NONE;
     private volatile Snapshot snapshot;
@@ -78,7 +82,6 @@ public final class Engine {
         this.workers = workers;
         this.random = random;
         this.internalFailures = internalFailures;
-        this.server = new ServerEngine(clock, this::reportInternalFailure);
     }
 
     /** Puts a configuration in force for requests that start from now on. */
@@ -92,7 +95,10 @@ public final class Engine {
             policies.put(policy.name(), runtime(policy, old, global));
         }
         buffers.maxTotal(config.bufferLimits().maxTotalBytes());
-        server.configure(config);
+        ServerEngine s = server;
+        if (s != null) {
+            s.configure(config);
+        }
         snapshot = new Snapshot(config, global, policies);
     }
 
@@ -215,8 +221,24 @@ public final class Engine {
         return workers;
     }
 
-    /** The server side: what the agent does with requests this JVM serves. */
+    /**
+     * The server side: what the agent does with requests this JVM serves, configured as the
+     * engine is.
+     */
     public ServerEngine server() {
+        ServerEngine s = server;
+        return s != null ? s : makeServer();
+    }
+
+    private synchronized ServerEngine makeServer() {
+        if (server == null) {
+            ServerEngine s = new ServerEngine(clock, new FailureReport(this));
+            Snapshot current = snapshot;
+            if (current != null) {
+                s.configure(current.config);
+            }
+            server = s;
+        }
         return server;
     }
 
@@ -234,6 +256,23 @@ public final class Engine {
             internalFailures.accept(failure);
         } catch (Throwable ignored) {
             // Reporting must never fail a request.
+        }
+    }
+
+    /**
+     * Hands the server side's internal failures to {@link #reportInternalFailure}: a class, where a
+     * method reference would spin a lambda's class as the engine is built at startup.
+     */
+    private static final class FailureReport implements Consumer<Throwable> {
+        private final Engine engine;
+
+        FailureReport(Engine engine) {
+            this.engine = engine;
+        }
+
+        @Override
+        public void accept(Throwable failure) {
+            engine.reportInternalFailure(failure);
         }
     }
 

@@ -99,6 +99,11 @@ public final class StartupRun {
     static final String LAUNCHES_CSV = "startup-launches.csv";
     /** A thread whose mean processor time reaches this many ms in one variant gets a row of its own. */
     private static final double THREAD_CPU_SHOWN_MS = 1.0;
+    /**
+     * The key of a run's whole-process processor time among its threads' (no thread's kernel name
+     * has a space: {@link StartupApp#threadCpuLine} turns them into {@code _}).
+     */
+    static final String PROCESS_CPU = " process";
 
     private final RunOptions options;
     /** The application's client. */
@@ -422,6 +427,8 @@ public final class StartupRun {
                 } else if (line.startsWith("cpu-ms ")) {
                     String[] f = line.split(" ");
                     cpu.merge(f[1], Double.parseDouble(f[2]), Double::sum);
+                } else if (line.startsWith("cpu-process-ms ")) {
+                    cpu.put(PROCESS_CPU, Double.parseDouble(line.substring("cpu-process-ms ".length())));
                 } else if (line.startsWith("classes ")) {
                     String[] f = line.split(" ");
                     loadedClasses = Integer.parseInt(f[1]);
@@ -774,9 +781,14 @@ public final class StartupRun {
             }
         }
         Set<String> names = new TreeSet<>();
+        boolean process = true;
         for (Launch launch : shown) {
-            threadCpu.get(launch).forEach(run -> names.addAll(run.keySet()));
+            for (Map<String, Double> run : threadCpu.get(launch)) {
+                names.addAll(run.keySet());
+                process &= run.containsKey(PROCESS_CPU);
+            }
         }
+        names.remove(PROCESS_CPU);
         List<String> rows = new ArrayList<>();
         List<String> small = new ArrayList<>();
         for (String name : names) {
@@ -806,7 +818,11 @@ public final class StartupRun {
         }
         Markdown.Table table = md.table(header.toArray(new String[0]));
         List<String> all = new ArrayList<>(names);
-        threadCpuRow(table, shown, "all threads", all);
+        if (process) {
+            threadCpuRow(table, shown, "the process, threads that ended before the response too (the kernel's "
+                    + "10 ms ticks of user and system time, each rounded down)", List.of(PROCESS_CPU));
+        }
+        threadCpuRow(table, shown, "all threads" + (process ? " still running at the response" : ""), all);
         for (String name : rows) {
             threadCpuRow(table, shown, "`" + name.replace('_', ' ') + "`", List.of(name));
         }

@@ -67,4 +67,27 @@ class StartupAppTest {
         String line = StartupApp.threadCpuLine(tasks.resolve(Long.toString(pid)).resolve("sched"));
         assertTrue(line != null && line.startsWith("cpu-ms ") && Double.parseDouble(line.split(" ")[2]) > 0, line);
     }
+
+    @Test
+    void processCpuLineAddsUserAndSystemTicksAfterTheName() {
+        // A name with a space and a parenthesis of its own: the fields start after the last ')'.
+        String stat = "4242 (java (x) y) S 1 4242 4242 0 -1 4194304 9000 0 12 0 31 7 0 0 20 0 23 0 1000 0 0";
+        assertEquals("cpu-process-ms 380", StartupApp.processCpuLine(stat));
+    }
+
+    @Test
+    void processCpuLineIsNullForAnUnexpectedLine() {
+        assertNull(StartupApp.processCpuLine("no name here"));
+        assertNull(StartupApp.processCpuLine("1 (java) S 1 2"));
+        assertNull(StartupApp.processCpuLine("1 (java) S 1 2 3 4 5 6 7 8 9 x y 0 0"));
+    }
+
+    @Test
+    void processCpuLineReadsThisProcess() throws Exception {
+        Path stat = Path.of("/proc/self/stat");
+        assumeTrue(Files.isReadable(stat), "Linux's /proc");
+        String line = StartupApp.processCpuLine(Files.readString(stat));
+        assertTrue(line.startsWith("cpu-process-ms "), line);
+        assertTrue(Long.parseLong(line.substring("cpu-process-ms ".length())) > 0, line);
+    }
 }
