@@ -20,7 +20,8 @@ import java.util.stream.Stream;
  * <p>Before the status it prints {@code first-call-ms <ms>}, how long its one {@code send} took
  * (with the agent, that includes loading what the first handled request needs), and
  * {@code premain-ms <ms>}, what the agent's status says its premain took ({@code -1} without it),
- * then {@code cpu-ms} lines, its threads' processor time so far ({@link #printThreadCpu}).
+ * then {@code cpu-ms} lines, its threads' processor time so far, and a {@code cpu-process-ms} line,
+ * the whole process's ({@link #printThreadCpu}).
  * Given a second argument, a number, it first loads that many classes ({@link #loadClasses}), after
  * waiting as many milliseconds as a third argument says, if there is one; with
  * {@value #OPEN_CLASS_PATH} set, it opens every jar on its class path.
@@ -64,7 +65,10 @@ public final class StartupApp {
         System.out.println(response.statusCode());
     }
 
-    /** The lines after {@code first-call-ms}: {@code premain-ms}, then the threads' {@code cpu-ms}. */
+    /**
+     * The lines after {@code first-call-ms}: {@code premain-ms}, then the threads' {@code cpu-ms} and
+     * the process's {@code cpu-process-ms}.
+     */
     static void printAgentLines() {
         System.out.println("premain-ms " + premainMillis(System.getProperty(STATUS_PROPERTY)));
         printThreadCpu();
@@ -78,7 +82,9 @@ public final class StartupApp {
      * change the startup being measured). The name is the kernel's (15 characters at most, spaces as
      * {@code _}), a number after {@code #} or {@code -} or at its end replaced by {@code N}, so that
      * one pool's threads add up (a compiler's tier, {@code C1} or {@code C2}, stays). Nothing where
-     * that file is missing (another OS, a kernel without scheduler debugging).
+     * that file is missing (another OS, a kernel without scheduler debugging). Then the process's
+     * {@code cpu-process-ms} ({@link #processCpuLine}), read after the threads', so it also holds the
+     * reading of theirs.
      */
     static void printThreadCpu() {
         Path tasks = Path.of("/proc/self/task");
