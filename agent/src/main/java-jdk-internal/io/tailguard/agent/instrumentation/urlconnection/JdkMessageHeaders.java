@@ -1,13 +1,15 @@
 package io.tailguard.agent.instrumentation.urlconnection;
 
-import java.lang.reflect.Field;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import sun.net.www.MessageHeader;
 
 /**
  * {@link MessageHeaders} by direct calls of {@code sun.net.www.MessageHeader}'s public methods
  * (the same from JDK 11 to 25), compiled against {@code java.base}'s {@code sun.net.www} (a source
  * folder of its own, compiled without {@code --release}, which forbids that). Its number of entries
- * is a private field, read reflectively.
+ * is a private field, read through a {@code VarHandle} (without the accessor a {@code Field} builds
+ * on its first read since JDK 18).
  *
  * <p>Loaded by {@link MessageHeaders#of} once the agent has opened the package to itself; its
  * static initialiser calls every method once on a header list of its own, so that a JDK whose class
@@ -15,15 +17,16 @@ import sun.net.www.MessageHeader;
  */
 final class JdkMessageHeaders extends MessageHeaders {
 
-    private final Field nkeys;
+    private static final VarHandle NKEYS;
 
     static {
-        JdkMessageHeaders headers;
         try {
-            headers = new JdkMessageHeaders(MessageHeader.class.getDeclaredField("nkeys"));
-        } catch (NoSuchFieldException e) {
+            NKEYS = MethodHandles.privateLookupIn(MessageHeader.class, MethodHandles.lookup())
+                    .findVarHandle(MessageHeader.class, "nkeys", int.class);
+        } catch (ReflectiveOperationException e) {
             throw new IllegalStateException(e);
         }
+        JdkMessageHeaders headers = new JdkMessageHeaders();
         MessageHeader check = new MessageHeader();
         headers.add(check, "a", "1");
         headers.set(check, "a", "2");
@@ -35,9 +38,7 @@ final class JdkMessageHeaders extends MessageHeaders {
         MessageHeaders.implementedBy(headers);
     }
 
-    private JdkMessageHeaders(Field nkeys) {
-        nkeys.setAccessible(true);
-        this.nkeys = nkeys;
+    private JdkMessageHeaders() {
     }
 
     @Override
@@ -47,11 +48,7 @@ final class JdkMessageHeaders extends MessageHeaders {
 
     @Override
     int count(Object headers) {
-        try {
-            return nkeys.getInt(headers);
-        } catch (IllegalAccessException e) {
-            throw new IllegalStateException(e);
-        }
+        return (int) NKEYS.get(headers);
     }
 
     @Override

@@ -6,6 +6,8 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.lang.reflect.Constructor;
 import java.lang.reflect.Field;
 import java.lang.reflect.InvocationTargetException;
@@ -28,8 +30,10 @@ import java.util.List;
  *
  * <p>The classes are in {@code java.base} packages that are not exported; the agent opens them to
  * itself when it installs. The members are the JDK's private implementation, the same on the
- * JDK 17 and 25 the tests run on. Resolved once: when any member is missing (another JDK's
- * implementation), {@link #get} is {@code null} and connections pass through untouched.
+ * JDK 17 and 25 the tests run on: the fields the exchange reads and writes as {@code VarHandle}s
+ * ({@link Handles}), the rest (methods, constructors, the fields a hedge's connection copies) by
+ * reflection. Resolved once: when any member is missing (another JDK's implementation),
+ * {@link #get} is {@code null} and connections pass through untouched.
  */
 final class ConnectionFields {
 
@@ -47,37 +51,8 @@ final class ConnectionFields {
     private final Method exchange;
     /** {@code getOutputStream0}: the JDK's own start of a request body. */
     final Method body;
-    private final Field streamingOutput;
-    private final Field chunkLength;
-    private final Field fixedContentLength;
-    private final Field fixedContentLengthLong;
-    private final Field rememberedException;
-    private final Field inputStream;
-    private final Field errorStream;
-    private final Field cachedHeaders;
-    private final Field filteredHeaders;
-    private final Field requests;
-    private final Field responses;
-    private final Field setRequests;
-    private final Field poster;
-    private final Field http;
-    private final Field ps;
-    private final Field failedOnce;
-    private final Field userCookies;
-    private final Field requestUri;
-    private final Field userCookies2;
-    private final Field responseCode;
-    private final Field responseMessage;
-    private final Field method;
-    private final Field connected;
-    private final Field url;
     private final MessageHeaders headers;
     private final Method closeServer;
-    private final Field clientFailedOnce;
-    private final Field handler;
-    private final Field instProxy;
-    private final Field userHeaders;
-    private final Field cachedInputStream;
     /** {@code new HttpURLConnection(URL, Proxy, Handler)}. */
     private final Constructor<?> plainConnection;
     /** {@code new DelegateHttpsURLConnection(URL, Proxy, Handler, HttpsURLConnection)}, or {@code null}. */
@@ -91,42 +66,16 @@ final class ConnectionFields {
 
     private ConnectionFields(Class<?> type) throws ReflectiveOperationException {
         this.type = type;
+        Handles.resolve();
         exchange = method(type, "getInputStream0");
         body = method(type, "getOutputStream0");
-        streamingOutput = field(type, "strOutputStream");
-        chunkLength = field(HttpURLConnection.class, "chunkLength");
-        fixedContentLength = field(HttpURLConnection.class, "fixedContentLength");
-        fixedContentLengthLong = field(HttpURLConnection.class, "fixedContentLengthLong");
-        rememberedException = field(type, "rememberedException");
-        inputStream = field(type, "inputStream");
-        errorStream = field(type, "errorStream");
-        cachedHeaders = field(type, "cachedHeaders");
-        filteredHeaders = field(type, "filteredHeaders");
-        requests = field(type, "requests");
-        responses = field(type, "responses");
-        setRequests = field(type, "setRequests");
-        poster = field(type, "poster");
-        http = field(type, "http");
-        ps = field(type, "ps");
-        failedOnce = field(type, "failedOnce");
-        userCookies = field(type, "userCookies");
-        requestUri = field(type, "requestURI");
-        userCookies2 = field(type, "userCookies2");
-        responseCode = field(HttpURLConnection.class, "responseCode");
-        responseMessage = field(HttpURLConnection.class, "responseMessage");
-        method = field(HttpURLConnection.class, "method");
-        connected = field(URLConnection.class, "connected");
-        url = field(URLConnection.class, "url");
-        headers = MessageHeaders.of(requests.getType());
-        closeServer = method(http.getType(), "closeServer");
-        clientFailedOnce = field(http.getType(), "failedOnce");
-        handler = field(type, "handler");
-        instProxy = field(type, "instProxy");
-        userHeaders = field(type, "userHeaders");
-        cachedInputStream = field(type, "cachedInputStream");
-        plainConnection = type.getDeclaredConstructor(URL.class, Proxy.class, handler.getType());
+        Class<?> httpClient = type.getDeclaredField("http").getType();
+        headers = MessageHeaders.of(type.getDeclaredField("requests").getType());
+        closeServer = method(httpClient, "closeServer");
+        Class<?> handlerType = type.getDeclaredField("handler").getType();
+        plainConnection = type.getDeclaredConstructor(URL.class, Proxy.class, handlerType);
         plainConnection.setAccessible(true);
-        httpsConnection = httpsConstructor(type, handler.getType());
+        httpsConnection = httpsConstructor(type, handlerType);
         httpsFacade = httpsConnection == null ? null : field(httpsConnection.getDeclaringClass(), "httpsURLConnection");
         settings = new ArrayList<>();
         // java.net's settings (doInput, doOutput, useCaches, timeouts, instanceFollowRedirects, ...)
@@ -150,7 +99,9 @@ final class ConnectionFields {
                 exchangeState.add(f);
             }
         }
-        exchangeState.addAll(List.of(responseCode, responseMessage, method, connected, url));
+        exchangeState.addAll(List.of(field(HttpURLConnection.class, "responseCode"),
+                field(HttpURLConnection.class, "responseMessage"), field(HttpURLConnection.class, "method"),
+                field(URLConnection.class, "connected"), field(URLConnection.class, "url")));
     }
 
     private static boolean instanceState(Field f) {
@@ -188,7 +139,8 @@ final class ConnectionFields {
                         return null;
                     }
                     instance = new ConnectionFields(type);
-                } catch (ReflectiveOperationException | RuntimeException e) {
+                } catch (ReflectiveOperationException | RuntimeException | LinkageError e) {
+                    // LinkageError: Handles' initialiser failed (ExceptionInInitializerError).
                     unavailable = true;
                     UrlConnectionInstrumentation.unavailable(e);
                 }
@@ -220,8 +172,8 @@ final class ConnectionFields {
     }
 
     /** Whether the connection has not exchanged anything yet: no response, no remembered failure. */
-    boolean fresh(HttpURLConnection c) throws IllegalAccessException {
-        return rememberedException.get(c) == null && inputStream.get(c) == null;
+    boolean fresh(HttpURLConnection c) {
+        return Handles.REMEMBERED_EXCEPTION.get(c) == null && Handles.INPUT_STREAM.get(c) == null;
     }
 
     /**
@@ -229,57 +181,58 @@ final class ConnectionFields {
      * own {@code streaming()} (JDK 8 to 25) reads these three fields; reading them here spares a
      * reflective call and its argument array on every exchange, matched or not.
      */
-    boolean streaming(HttpURLConnection c) throws ReflectiveOperationException {
-        return fixedContentLength.getInt(c) != -1 || fixedContentLengthLong.getLong(c) != -1
-                || chunkLength.getInt(c) != -1;
+    boolean streaming(HttpURLConnection c) {
+        return (int) Handles.FIXED_CONTENT_LENGTH.get(c) != -1 || (long) Handles.FIXED_CONTENT_LENGTH_LONG.get(c) != -1
+                || (int) Handles.CHUNK_LENGTH.get(c) != -1;
     }
 
     /** The JDK's stream of a body sent as it is written, once it exists; {@code null} before. */
-    OutputStream streamingOutput(HttpURLConnection c) throws IllegalAccessException {
-        return (OutputStream) streamingOutput.get(c);
+    OutputStream streamingOutput(HttpURLConnection c) {
+        return (OutputStream) Handles.STREAMING_OUTPUT.get(c);
     }
 
     /** The length {@code setFixedLengthStreamingMode} announced, or {@code -1} (chunked, or no streaming mode). */
-    long fixedLength(HttpURLConnection c) throws IllegalAccessException {
-        long length = fixedContentLengthLong.getLong(c);
-        return length != -1 ? length : fixedContentLength.getInt(c);
+    long fixedLength(HttpURLConnection c) {
+        long length = (long) Handles.FIXED_CONTENT_LENGTH_LONG.get(c);
+        return length != -1 ? length : (int) Handles.FIXED_CONTENT_LENGTH.get(c);
     }
 
     /**
      * Whether the application's streaming body is being held (see {@link HeldBody}): a streaming
      * mode is set, the JDK's streaming stream was never made, and its buffer for a body is there.
      */
-    boolean holdsBody(HttpURLConnection c) throws ReflectiveOperationException {
-        return streaming(c) && streamingOutput.get(c) == null && poster.get(c) != null;
+    boolean holdsBody(HttpURLConnection c) {
+        return streaming(c) && Handles.STREAMING_OUTPUT.get(c) == null && Handles.POSTER.get(c) != null;
     }
 
     /** The JDK's buffer for a body sent whole ({@code PosterOutputStream}), or {@code null}. */
-    ByteArrayOutputStream bodyBuffer(HttpURLConnection c) throws IllegalAccessException {
-        return (ByteArrayOutputStream) poster.get(c);
+    ByteArrayOutputStream bodyBuffer(HttpURLConnection c) {
+        return (ByteArrayOutputStream) Handles.POSTER.get(c);
     }
 
-    void dropBodyBuffer(HttpURLConnection c) throws IllegalAccessException {
-        poster.set(c, null);
+    void dropBodyBuffer(HttpURLConnection c) {
+        Handles.POSTER.set(c, null);
     }
 
     /** Switches the streaming mode off, returning it for {@link #restoreStreamingMode}. */
-    long[] clearStreamingMode(HttpURLConnection c) throws IllegalAccessException {
-        long[] mode = {chunkLength.getInt(c), fixedContentLength.getInt(c), fixedContentLengthLong.getLong(c)};
-        chunkLength.setInt(c, -1);
-        fixedContentLength.setInt(c, -1);
-        fixedContentLengthLong.setLong(c, -1);
+    long[] clearStreamingMode(HttpURLConnection c) {
+        long[] mode = {(int) Handles.CHUNK_LENGTH.get(c), (int) Handles.FIXED_CONTENT_LENGTH.get(c),
+                (long) Handles.FIXED_CONTENT_LENGTH_LONG.get(c)};
+        Handles.CHUNK_LENGTH.set(c, -1);
+        Handles.FIXED_CONTENT_LENGTH.set(c, -1);
+        Handles.FIXED_CONTENT_LENGTH_LONG.set(c, -1L);
         return mode;
     }
 
-    void restoreStreamingMode(HttpURLConnection c, long[] mode) throws IllegalAccessException {
-        chunkLength.setInt(c, (int) mode[0]);
-        fixedContentLength.setInt(c, (int) mode[1]);
-        fixedContentLengthLong.setLong(c, mode[2]);
+    void restoreStreamingMode(HttpURLConnection c, long[] mode) {
+        Handles.CHUNK_LENGTH.set(c, (int) mode[0]);
+        Handles.FIXED_CONTENT_LENGTH.set(c, (int) mode[1]);
+        Handles.FIXED_CONTENT_LENGTH_LONG.set(c, mode[2]);
     }
 
     /** A header of the request as it stands on the connection, or {@code null}. */
-    String liveRequestHeader(HttpURLConnection c, String name) throws ReflectiveOperationException {
-        return headers.findValue(requests.get(c), name);
+    String liveRequestHeader(HttpURLConnection c, String name) {
+        return headers.findValue(Handles.REQUESTS.get(c), name);
     }
 
     /**
@@ -307,9 +260,10 @@ final class ConnectionFields {
     }
 
     /** What the application set up before the exchange: restored before every attempt. */
-    Request capture(HttpURLConnection c) throws ReflectiveOperationException {
-        return new Request(headers.copy(requests.get(c)), (Boolean) setRequests.get(c), poster.get(c), (String) method.get(c),
-                (URL) url.get(c), userCookies.get(c), userCookies2.get(c));
+    Request capture(HttpURLConnection c) {
+        return new Request(headers.copy(Handles.REQUESTS.get(c)), (boolean) Handles.SET_REQUESTS.get(c),
+                Handles.POSTER.get(c), (String) Handles.METHOD.get(c), (URL) Handles.CONNECTION_URL.get(c),
+                Handles.USER_COOKIES.get(c), Handles.USER_COOKIES2.get(c));
     }
 
     /**
@@ -318,8 +272,7 @@ final class ConnectionFields {
      * request back as the application left it, with {@code tags} set on it unless the connection's
      * header printing writes them ({@code tagsOnTheWire}, {@link HeaderLines}).
      */
-    void reset(HttpURLConnection c, Request request, AttemptSpec tags, boolean first, boolean tagsOnTheWire)
-            throws ReflectiveOperationException {
+    void reset(HttpURLConnection c, Request request, AttemptSpec tags, boolean first, boolean tagsOnTheWire) {
         if (first) {
             if (tagsOnTheWire) {
                 return;
@@ -328,34 +281,34 @@ final class ConnectionFields {
             // connects) is the one the JDK sends on. Its headers are still those captured (the
             // capture is a copy of them, kept for the attempts after this one), so the tags go
             // straight onto them rather than onto another copy.
-            Object own = requests.get(c);
+            Object own = Handles.REQUESTS.get(c);
             for (int i = 0, n = tags.headerCount(); i < n; i++) {
                 headers.set(own, tags.headerName(i), tags.headerValue(i));
             }
             return;
         }
         release(c);
-        rememberedException.set(c, null);
-        inputStream.set(c, null);
-        errorStream.set(c, null);
-        cachedHeaders.set(c, null);
-        filteredHeaders.set(c, null);
-        http.set(c, null);
-        ps.set(c, null);
-        connected.setBoolean(c, false);
-        responseCode.setInt(c, -1);
-        responseMessage.set(c, null);
-        headers.reset(responses.get(c));
-        failedOnce.setBoolean(c, false);
-        requests.set(c, tagged(request, tags, tagsOnTheWire));
-        setRequests.setBoolean(c, request.headersWritten);
-        poster.set(c, request.body);
-        method.set(c, request.method);
-        url.set(c, request.url);
+        Handles.REMEMBERED_EXCEPTION.set(c, null);
+        Handles.INPUT_STREAM.set(c, null);
+        Handles.ERROR_STREAM.set(c, null);
+        Handles.CACHED_HEADERS.set(c, null);
+        Handles.FILTERED_HEADERS.set(c, null);
+        Handles.HTTP.set(c, null);
+        Handles.PS.set(c, null);
+        Handles.CONNECTED.set(c, false);
+        Handles.RESPONSE_CODE.set(c, -1);
+        Handles.RESPONSE_MESSAGE.set(c, null);
+        headers.reset(Handles.RESPONSES.get(c));
+        Handles.FAILED_ONCE.set(c, false);
+        Handles.REQUESTS.set(c, tagged(request, tags, tagsOnTheWire));
+        Handles.SET_REQUESTS.set(c, request.headersWritten);
+        Handles.POSTER.set(c, request.body);
+        Handles.METHOD.set(c, request.method);
+        Handles.CONNECTION_URL.set(c, request.url);
         // Computed from the connection's URL at the first write, and again after a redirect.
-        requestUri.set(c, null);
-        userCookies.set(c, request.userCookies);
-        userCookies2.set(c, request.userCookies2);
+        Handles.REQUEST_URI.set(c, null);
+        Handles.USER_COOKIES.set(c, request.userCookies);
+        Handles.USER_COOKIES2.set(c, request.userCookies2);
     }
 
     private Object tagged(Request request, AttemptSpec tags, boolean tagsOnTheWire) {
@@ -371,9 +324,9 @@ final class ConnectionFields {
      * (the JDK then keeps or closes the connection as it does when an application closes it), or
      * the connection itself when no response arrived on it.
      */
-    private void release(HttpURLConnection c) throws ReflectiveOperationException {
-        InputStream error = (InputStream) errorStream.get(c);
-        InputStream in = (InputStream) inputStream.get(c);
+    private void release(HttpURLConnection c) {
+        InputStream error = (InputStream) Handles.ERROR_STREAM.get(c);
+        InputStream in = (InputStream) Handles.INPUT_STREAM.get(c);
         if (error != null || in != null) {
             closeQuietly(error);
             closeQuietly(in);
@@ -385,7 +338,7 @@ final class ConnectionFields {
     /** Closes the connection an attempt left without a response; never throws. */
     void closeConnection(HttpURLConnection c) {
         try {
-            Object client = http.get(c);
+            Object client = Handles.HTTP.get(c);
             if (client != null) {
                 invoke(closeServer, client, NO_ARGUMENTS);
             }
@@ -402,10 +355,10 @@ final class ConnectionFields {
      */
     void abort(HttpURLConnection c) {
         try {
-            Object client = http.get(c);
-            failedOnce.setBoolean(c, true);
+            Object client = Handles.HTTP.get(c);
+            Handles.FAILED_ONCE.set(c, true);
             if (client != null) {
-                clientFailedOnce.setBoolean(client, true);
+                Handles.CLIENT_FAILED_ONCE.set(client, true);
                 invoke(closeServer, client, NO_ARGUMENTS);
             }
         } catch (Throwable ignored) {
@@ -428,20 +381,20 @@ final class ConnectionFields {
      */
     HttpURLConnection twin(HttpURLConnection c, Request request, AttemptSpec tags, boolean tagsOnTheWire)
             throws ReflectiveOperationException {
-        Object proxy = instProxy.get(c);
+        Object proxy = Handles.INST_PROXY.get(c);
         HttpURLConnection twin = (HttpURLConnection) (c.getClass() == type
-                ? plainConnection.newInstance(request.url, proxy, handler.get(c))
-                : httpsConnection.newInstance(request.url, proxy, handler.get(c), httpsFacade.get(c)));
+                ? plainConnection.newInstance(request.url, proxy, Handles.HANDLER.get(c))
+                : httpsConnection.newInstance(request.url, proxy, Handles.HANDLER.get(c), httpsFacade.get(c)));
         for (Field f : settings) {
             f.set(twin, f.get(c));
         }
-        headers.addAll(userHeaders.get(twin), userHeaders.get(c));
-        requests.set(twin, tagged(request, tags, tagsOnTheWire));
-        setRequests.setBoolean(twin, request.headersWritten);
-        poster.set(twin, request.body);
-        method.set(twin, request.method);
-        userCookies.set(twin, request.userCookies);
-        userCookies2.set(twin, request.userCookies2);
+        headers.addAll(Handles.USER_HEADERS.get(twin), Handles.USER_HEADERS.get(c));
+        Handles.REQUESTS.set(twin, tagged(request, tags, tagsOnTheWire));
+        Handles.SET_REQUESTS.set(twin, request.headersWritten);
+        Handles.POSTER.set(twin, request.body);
+        Handles.METHOD.set(twin, request.method);
+        Handles.USER_COOKIES.set(twin, request.userCookies);
+        Handles.USER_COOKIES2.set(twin, request.userCookies2);
         return twin;
     }
 
@@ -459,8 +412,8 @@ final class ConnectionFields {
         for (Field f : exchangeState) {
             f.set(c, f.get(winner));
         }
-        repointOuter(inputStream.get(c), winner, c);
-        repointOuter(cachedInputStream.get(c), winner, c);
+        repointOuter(Handles.INPUT_STREAM.get(c), winner, c);
+        repointOuter(Handles.CACHED_INPUT_STREAM.get(c), winner, c);
     }
 
     private void repointOuter(Object stream, Object from, Object to) {
@@ -491,24 +444,23 @@ final class ConnectionFields {
         }
     }
 
-    int responseCode(HttpURLConnection c) throws IllegalAccessException {
-        return responseCode.getInt(c);
+    int responseCode(HttpURLConnection c) {
+        return (int) Handles.RESPONSE_CODE.get(c);
     }
 
-    InputStream errorStream(HttpURLConnection c) throws IllegalAccessException {
-        return (InputStream) errorStream.get(c);
+    InputStream errorStream(HttpURLConnection c) {
+        return (InputStream) Handles.ERROR_STREAM.get(c);
     }
 
     /** A response header of the exchange that just ended, or {@code null}. */
-    String responseHeader(HttpURLConnection c, String name) throws ReflectiveOperationException {
-        return headers.findValue(responses.get(c), name);
+    String responseHeader(HttpURLConnection c, String name) {
+        return headers.findValue(Handles.RESPONSES.get(c), name);
     }
 
     /** A header of the request as the application set it, or {@code null}. */
-    String requestHeader(Request request, String name) throws ReflectiveOperationException {
+    String requestHeader(Request request, String name) {
         return headers.findValue(request.headers, name);
     }
-
     static Object invoke(Method m, Object target, Object... args) throws ReflectiveOperationException {
         try {
             return m.invoke(target, args);
@@ -532,6 +484,100 @@ final class ConnectionFields {
             in.close();
         } catch (Throwable ignored) {
             // Closing a response nobody reads: its failure concerns nobody either.
+        }
+    }
+
+    /**
+     * The connection's fields as {@code VarHandle}s, resolved once as the class initialises (on
+     * the agent's thread that prepares the client), which throws when one is missing. A
+     * {@code VarHandle} reads and writes a field without spinning code for it; since JDK 18 a
+     * {@code Field}'s first {@code get} or {@code set} builds an accessor from method handles, some
+     * 9 ms of the application's first connection on JDK 25 (measured). Every access names the
+     * field's own primitive type, or a reference, so that each call site links once to the JDK's
+     * ready-made guard; {@code static final}, so that the JIT reads the field directly.
+     */
+    private static final class Handles {
+        static final VarHandle STREAMING_OUTPUT;
+        static final VarHandle REMEMBERED_EXCEPTION;
+        static final VarHandle INPUT_STREAM;
+        static final VarHandle CACHED_INPUT_STREAM;
+        static final VarHandle ERROR_STREAM;
+        static final VarHandle CACHED_HEADERS;
+        static final VarHandle FILTERED_HEADERS;
+        static final VarHandle REQUESTS;
+        static final VarHandle RESPONSES;
+        static final VarHandle SET_REQUESTS;
+        static final VarHandle USER_HEADERS;
+        static final VarHandle POSTER;
+        static final VarHandle HTTP;
+        static final VarHandle PS;
+        static final VarHandle FAILED_ONCE;
+        static final VarHandle USER_COOKIES;
+        static final VarHandle USER_COOKIES2;
+        static final VarHandle REQUEST_URI;
+        static final VarHandle HANDLER;
+        static final VarHandle INST_PROXY;
+        /** {@code java.net.HttpURLConnection}'s. */
+        static final VarHandle CHUNK_LENGTH;
+        static final VarHandle FIXED_CONTENT_LENGTH;
+        static final VarHandle FIXED_CONTENT_LENGTH_LONG;
+        static final VarHandle RESPONSE_CODE;
+        static final VarHandle RESPONSE_MESSAGE;
+        static final VarHandle METHOD;
+        /** {@code java.net.URLConnection}'s. */
+        static final VarHandle CONNECTED;
+        static final VarHandle CONNECTION_URL;
+        /** {@code sun.net.www.http.HttpClient}'s: the connection's client, on its socket. */
+        static final VarHandle CLIENT_FAILED_ONCE;
+
+        static {
+            try {
+                Class<?> type = Class.forName(IMPLEMENTATION, false, null);
+                STREAMING_OUTPUT = handle(type, "strOutputStream");
+                REMEMBERED_EXCEPTION = handle(type, "rememberedException");
+                INPUT_STREAM = handle(type, "inputStream");
+                CACHED_INPUT_STREAM = handle(type, "cachedInputStream");
+                ERROR_STREAM = handle(type, "errorStream");
+                CACHED_HEADERS = handle(type, "cachedHeaders");
+                FILTERED_HEADERS = handle(type, "filteredHeaders");
+                REQUESTS = handle(type, "requests");
+                RESPONSES = handle(type, "responses");
+                SET_REQUESTS = handle(type, "setRequests");
+                USER_HEADERS = handle(type, "userHeaders");
+                POSTER = handle(type, "poster");
+                HTTP = handle(type, "http");
+                PS = handle(type, "ps");
+                FAILED_ONCE = handle(type, "failedOnce");
+                USER_COOKIES = handle(type, "userCookies");
+                USER_COOKIES2 = handle(type, "userCookies2");
+                REQUEST_URI = handle(type, "requestURI");
+                HANDLER = handle(type, "handler");
+                INST_PROXY = handle(type, "instProxy");
+                CHUNK_LENGTH = handle(HttpURLConnection.class, "chunkLength");
+                FIXED_CONTENT_LENGTH = handle(HttpURLConnection.class, "fixedContentLength");
+                FIXED_CONTENT_LENGTH_LONG = handle(HttpURLConnection.class, "fixedContentLengthLong");
+                RESPONSE_CODE = handle(HttpURLConnection.class, "responseCode");
+                RESPONSE_MESSAGE = handle(HttpURLConnection.class, "responseMessage");
+                METHOD = handle(HttpURLConnection.class, "method");
+                CONNECTED = handle(URLConnection.class, "connected");
+                CONNECTION_URL = handle(URLConnection.class, "url");
+                CLIENT_FAILED_ONCE = handle(type.getDeclaredField("http").getType(), "failedOnce");
+            } catch (ReflectiveOperationException e) {
+                throw new IllegalStateException(IMPLEMENTATION + ": " + e, e);
+            }
+        }
+
+        private Handles() {
+        }
+
+        /** Nothing but the class's initialisation, which throws when a field is missing. */
+        static void resolve() {
+        }
+
+        /** The field {@code owner} declares, of the type it declares it with. */
+        private static VarHandle handle(Class<?> owner, String name) throws ReflectiveOperationException {
+            return MethodHandles.privateLookupIn(owner, MethodHandles.lookup())
+                    .findVarHandle(owner, name, owner.getDeclaredField(name).getType());
         }
     }
 

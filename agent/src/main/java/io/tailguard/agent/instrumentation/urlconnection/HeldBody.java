@@ -90,12 +90,8 @@ final class HeldBody extends OutputStream {
         }
     }
 
-    private OutputStream streamed() throws IOException {
-        try {
-            return fields.streamingOutput(connection);
-        } catch (IllegalAccessException e) {
-            throw new IOException(e);
-        }
+    private OutputStream streamed() {
+        return fields.streamingOutput(connection);
     }
 
     /**
@@ -105,14 +101,8 @@ final class HeldBody extends OutputStream {
      * @return the JDK's stream, for the rest of the body
      */
     static OutputStream commit(HttpURLConnection connection, ConnectionFields fields) throws IOException {
-        byte[] bytes;
-        try {
-            ByteArrayOutputStream buffer = fields.bodyBuffer(connection);
-            bytes = buffer.toByteArray();
-            fields.dropBodyBuffer(connection);
-        } catch (IllegalAccessException e) {
-            throw new IOException(e);
-        }
+        byte[] bytes = fields.bodyBuffer(connection).toByteArray();
+        fields.dropBodyBuffer(connection);
         OutputStream streamed;
         Dispatcher.skipNextInterception();
         try {

@@ -80,11 +80,7 @@ final class UrlConnectionExchange implements Exchange<UrlConnectionExchange.Atte
 
     @Override
     public String requestHeader(String name) {
-        try {
-            return fields.requestHeader(request, name);
-        } catch (ReflectiveOperationException e) {
-            return null;
-        }
+        return fields.requestHeader(request, name);
     }
 
     @Override

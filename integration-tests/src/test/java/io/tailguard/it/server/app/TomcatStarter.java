@@ -1,6 +1,10 @@
 package io.tailguard.it.server.app;
 
+import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.stream.Stream;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.Executor;
 import org.apache.catalina.Context;
@@ -22,7 +26,10 @@ final class TomcatStarter {
     @SuppressWarnings("deprecation") // addServletMappingDecoded: the one call that maps a servlet in 9, 10.1 and 11
     static int start(String servletClass, int maxThreads) throws Exception {
         Tomcat started = new Tomcat();
-        started.setBaseDir(Files.createTempDirectory("tailguard-it-tomcat").toString());
+        Path baseDir = Files.createTempDirectory("tailguard-it-tomcat");
+        // The application ends by System.exit: its hooks run, and the folder goes with it.
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> deleteTree(baseDir)));
+        started.setBaseDir(baseDir.toString());
         started.setPort(0);
         if (maxThreads > 0) {
             started.getConnector().setProperty("maxThreads", Integer.toString(maxThreads));
@@ -33,6 +40,14 @@ final class TomcatStarter {
         started.start();
         tomcat = started;
         return started.getConnector().getLocalPort();
+    }
+
+    private static void deleteTree(Path root) {
+        try (Stream<Path> paths = Files.walk(root)) {
+            paths.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
+        } catch (IOException | RuntimeException e) {
+            // A temporary folder left behind: nothing a test depends on.
+        }
     }
 
     /**
