@@ -43,11 +43,11 @@ public final class UrlConnectionInstrumentation implements ClientInstrumentation
     /**
      * Installs the interceptors as the JDK's connection class is first defined, before the
      * application's first connection, and prepares on a thread of the agent's what that connection
-     * would otherwise wait for on the application's thread: the reflective access to the JDK's
-     * connection ({@link ConnectionFields}: the lookups of its fields and methods, some 5 ms of
-     * processor time as a small application starts), then the header class: loaded where it is
-     * not yet (rewritten as it is defined), retransformed where it was loaded without the rewrite
-     * ({@link HeaderLines#rewriteHeaderClass}).
+     * would otherwise wait for on the application's thread: the access to the JDK's connection
+     * ({@link ConnectionFields}: the lookups of its fields, as {@code VarHandle}s, and of its
+     * methods, some 5 ms of processor time as a small application starts), then the header class:
+     * loaded where it is not yet (rewritten as it is defined), retransformed where it was loaded
+     * without the rewrite ({@link HeaderLines#rewriteHeaderClass}).
      */
     @Override
     public void install(Engine engine) {
