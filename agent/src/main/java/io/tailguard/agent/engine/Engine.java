@@ -230,6 +230,14 @@ public final class Engine {
         return s != null ? s : makeServer();
     }
 
+    /**
+     * The server side if something has asked for it ({@link #server}), or {@code null}: what only
+     * reads it, as the summary log does, need not build it in an application that serves nothing.
+     */
+    public ServerEngine serverIfBuilt() {
+        return server;
+    }
+
     private synchronized ServerEngine makeServer() {
         if (server == null) {
             ServerEngine s = new ServerEngine(clock, new FailureReport(this));

@@ -82,14 +82,16 @@ final class SummaryLog implements Runnable {
             long[] server = metrics.serverCounts();
             long[] before = previousServer;
             previousServer = server;
-            if (before != null) {
-                for (int i = 0; i < server.length; i++) {
-                    server[i] -= before[i];
+            if (server != null) {
+                if (before != null) {
+                    for (int i = 0; i < server.length; i++) {
+                        server[i] -= before[i];
+                    }
                 }
-            }
-            String serverPart = describeServer(line.length() == 0 ? "last " + intervalText + ": " : " | ", server);
-            if (serverPart != null) {
-                line.append(serverPart);
+                String serverPart = describeServer(line.length() == 0 ? "last " + intervalText + ": " : " | ", server);
+                if (serverPart != null) {
+                    line.append(serverPart);
+                }
             }
         }
         return line.length() == 0 ? null : line.toString();

@@ -7,6 +7,7 @@ import io.tailguard.agent.engine.Engine;
 import io.tailguard.agent.engine.HedgeDelay;
 import io.tailguard.agent.engine.PolicyRuntime;
 import io.tailguard.agent.engine.RequestMetrics;
+import io.tailguard.agent.server.ServerEngine;
 import java.net.BindException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -300,9 +301,13 @@ public final class TailguardMetrics implements RequestMetrics.Factory {
         return runtime.hedgeDelay().delayNanos();
     }
 
-    /** The server side's counts, see {@link io.tailguard.agent.server.ServerEngine#counts}. */
+    /**
+     * The server side's counts, see {@link ServerEngine#counts}; {@code null} while nothing has
+     * built the server side, which has then counted nothing.
+     */
     long[] serverCounts() {
-        return engine.server().counts();
+        ServerEngine server = engine.serverIfBuilt();
+        return server == null ? null : server.counts();
     }
 
     synchronized List<PolicyMeters> policies() {

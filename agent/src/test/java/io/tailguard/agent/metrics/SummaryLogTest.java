@@ -19,21 +19,27 @@ import org.junit.jupiter.api.Test;
 class SummaryLogTest {
 
     private final ScheduledThreadPoolExecutor housekeeping = new ScheduledThreadPoolExecutor(1);
+    private final Engine engine = TestConfigs.engine();
+    private final TailguardMetrics metrics = new TailguardMetrics(engine, housekeeping);
 
     @AfterEach
     void stop() {
         housekeeping.shutdownNow();
     }
 
+    /** A summary of the metrics of an engine with this configuration, its interval begun. */
+    private SummaryLog started(Duration interval, String... config) throws Exception {
+        engine.useMetrics(metrics);
+        engine.configure(TestConfigs.config(config));
+        SummaryLog summary = new SummaryLog(metrics);
+        summary.restart(interval);
+        return summary;
+    }
+
     @Test
     void oneLineWithWhatEachActivePolicyDidInTheIntervalAndNothingWhenQuiet() throws Exception {
-        Engine engine = TestConfigs.engine();
-        TailguardMetrics metrics = new TailguardMetrics(engine, housekeeping);
-        engine.useMetrics(metrics);
-        engine.configure(TestConfigs.config("tailguard.policy.api.hosts=api.example.com",
-                "tailguard.policy.api.hedge.delay=40ms", "tailguard.policy.idle.hosts=idle.example.com"));
-        SummaryLog summary = new SummaryLog(metrics);
-        summary.restart(Duration.ofSeconds(60));
+        SummaryLog summary = started(Duration.ofSeconds(60), "tailguard.policy.api.hosts=api.example.com",
+                "tailguard.policy.api.hedge.delay=40ms", "tailguard.policy.idle.hosts=idle.example.com");
         assertNull(summary.nextLine());
 
         RequestMetrics api = metrics.forPolicy("api");
@@ -65,13 +71,20 @@ class SummaryLogTest {
     }
 
     @Test
+    void aSummaryOfAnApplicationThatServesNothingLeavesTheServerSideUnbuilt() throws Exception {
+        SummaryLog summary = started(Duration.ofSeconds(60), "tailguard.policy.api.hosts=api.example.com");
+        metrics.forPolicy("api").attempt(AttemptKind.PRIMARY, false);
+        assertEquals("last 60s: api: 0 requests, 1 attempt (primary 1), amplification n/a, budget refused retry 0 "
+                + "hedge 0", summary.nextLine());
+        assertNull(engine.serverIfBuilt(), "the summary built the server side");
+
+        engine.server();
+        assertNull(summary.nextLine(), "a server side built since has served nothing");
+    }
+
+    @Test
     void attemptsThatNeverLeftAreNamedAndLeftOutOfTheAmplification() throws Exception {
-        Engine engine = TestConfigs.engine();
-        TailguardMetrics metrics = new TailguardMetrics(engine, housekeeping);
-        engine.useMetrics(metrics);
-        engine.configure(TestConfigs.config("tailguard.policy.api.hosts=api.example.com"));
-        SummaryLog summary = new SummaryLog(metrics);
-        summary.restart(Duration.ofSeconds(60));
+        SummaryLog summary = started(Duration.ofSeconds(60), "tailguard.policy.api.hosts=api.example.com");
         RequestMetrics api = metrics.forPolicy("api");
         for (int i = 0; i < 2; i++) {
             api.attempt(AttemptKind.PRIMARY, false);
@@ -86,13 +99,8 @@ class SummaryLogTest {
 
     @Test
     void shadowModeShowsWhatWouldHaveBeenSentNextToWhatWas() throws Exception {
-        Engine engine = TestConfigs.engine();
-        TailguardMetrics metrics = new TailguardMetrics(engine, housekeeping);
-        engine.useMetrics(metrics);
-        engine.configure(TestConfigs.config("tailguard.mode=shadow", "tailguard.policy.api.hosts=api.example.com",
-                "tailguard.policy.search.hosts=search.example.com"));
-        SummaryLog summary = new SummaryLog(metrics);
-        summary.restart(Duration.ofMillis(1500));
+        SummaryLog summary = started(Duration.ofMillis(1500), "tailguard.mode=shadow", "tailguard.policy.api.hosts=api.example.com",
+                "tailguard.policy.search.hosts=search.example.com");
         RequestMetrics api = metrics.forPolicy("api");
         RequestMetrics search = metrics.forPolicy("search");
         api.attempt(AttemptKind.PRIMARY, false);
