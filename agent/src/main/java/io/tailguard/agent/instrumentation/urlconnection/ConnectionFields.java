@@ -30,10 +30,10 @@ import java.util.List;
  *
  * <p>The classes are in {@code java.base} packages that are not exported; the agent opens them to
  * itself when it installs. The members are the JDK's private implementation, the same on the
- * JDK 17 and 25 the tests run on: the fields the exchange reads and writes as {@code VarHandle}s
- * ({@link Handles}), the rest (methods, constructors, the fields a hedge's connection copies) by
- * reflection. Resolved once: when any member is missing (another JDK's implementation),
- * {@link #get} is {@code null} and connections pass through untouched.
+ * JDK 17 and 25 the tests run on: its fields as {@code VarHandle}s (those an exchange reads and
+ * writes, {@link Handles}; those a hedge copies, {@link Copies}, at the first hedge), its methods
+ * and constructors by reflection. Resolved once: when any member is missing (another JDK's
+ * implementation), {@link #get} is {@code null} and connections pass through untouched.
  */
 final class ConnectionFields {
 
@@ -58,11 +58,7 @@ final class ConnectionFields {
     /** {@code new DelegateHttpsURLConnection(URL, Proxy, Handler, HttpsURLConnection)}, or {@code null}. */
     private final Constructor<?> httpsConnection;
     /** The delegate's {@code HttpsURLConnection}, whose SSL socket factory and hostname verifier it uses. */
-    private final Field httpsFacade;
-    /** What the application may set before the exchange, copied to a connection of its own for a hedge. */
-    private final List<Field> settings;
-    /** What an exchange leaves on a connection: moved to the application's object when a hedge wins. */
-    private final List<Field> exchangeState;
+    private final VarHandle httpsFacade;
 
     private ConnectionFields(Class<?> type) throws ReflectiveOperationException {
         this.type = type;
@@ -76,37 +72,10 @@ final class ConnectionFields {
         plainConnection = type.getDeclaredConstructor(URL.class, Proxy.class, handlerType);
         plainConnection.setAccessible(true);
         httpsConnection = httpsConstructor(type, handlerType);
-        httpsFacade = httpsConnection == null ? null : field(httpsConnection.getDeclaringClass(), "httpsURLConnection");
-        settings = new ArrayList<>();
-        // java.net's settings (doInput, doOutput, useCaches, timeouts, instanceFollowRedirects, ...)
-        // are every field of the two public classes but the response and the request state.
-        for (Class<?> owner : List.of(URLConnection.class, HttpURLConnection.class)) {
-            for (Field f : owner.getDeclaredFields()) {
-                if (instanceState(f) && !List.of("connected", "responseCode", "responseMessage", "method",
-                        "url", "requests").contains(f.getName())) {
-                    f.setAccessible(true);
-                    settings.add(f);
-                }
-            }
-        }
-        for (String name : List.of("connectTimeout", "readTimeout", "authenticator", "setUserCookies")) {
-            settings.add(field(type, name));
-        }
-        exchangeState = new ArrayList<>();
-        for (Field f : type.getDeclaredFields()) {
-            if (instanceState(f)) {
-                f.setAccessible(true);
-                exchangeState.add(f);
-            }
-        }
-        exchangeState.addAll(List.of(field(HttpURLConnection.class, "responseCode"),
-                field(HttpURLConnection.class, "responseMessage"), field(HttpURLConnection.class, "method"),
-                field(URLConnection.class, "connected"), field(URLConnection.class, "url")));
+        httpsFacade = httpsConnection == null ? null
+                : Handles.handle(httpsConnection.getDeclaringClass(), "httpsURLConnection");
     }
 
-    private static boolean instanceState(Field f) {
-        return (f.getModifiers() & (Modifier.STATIC | Modifier.FINAL)) == 0 && !f.isSynthetic();
-    }
 
     /** The HTTPS delegate's constructor, or {@code null} (HTTPS is then not hedged). */
     private static Constructor<?> httpsConstructor(Class<?> type, Class<?> handlerType) {
@@ -162,13 +131,6 @@ final class ConnectionFields {
             }
         }
         throw new NoSuchMethodException(owner.getName() + "." + name);
-    }
-
-    /** The field {@code owner} declares, made accessible. */
-    static Field field(Class<?> owner, String name) throws NoSuchFieldException {
-        Field f = owner.getDeclaredField(name);
-        f.setAccessible(true);
-        return f;
     }
 
     /** Whether the connection has not exchanged anything yet: no response, no remembered failure. */
@@ -385,8 +347,8 @@ final class ConnectionFields {
         HttpURLConnection twin = (HttpURLConnection) (c.getClass() == type
                 ? plainConnection.newInstance(request.url, proxy, Handles.HANDLER.get(c))
                 : httpsConnection.newInstance(request.url, proxy, Handles.HANDLER.get(c), httpsFacade.get(c)));
-        for (Field f : settings) {
-            f.set(twin, f.get(c));
+        for (Copied f : Copies.SETTINGS) {
+            f.copy(c, twin);
         }
         headers.addAll(Handles.USER_HEADERS.get(twin), Handles.USER_HEADERS.get(c));
         Handles.REQUESTS.set(twin, tagged(request, tags, tagsOnTheWire));
@@ -407,10 +369,10 @@ final class ConnectionFields {
      * the winner would. The response stream is the JDK's inner class: closing it clears the
      * connection that made it, which is now the application's.
      */
-    void adopt(HttpURLConnection c, HttpURLConnection winner) throws ReflectiveOperationException {
+    void adopt(HttpURLConnection c, HttpURLConnection winner) {
         release(c);
-        for (Field f : exchangeState) {
-            f.set(c, f.get(winner));
+        for (Copied f : Copies.EXCHANGE_STATE) {
+            f.copy(winner, c);
         }
         repointOuter(Handles.INPUT_STREAM.get(c), winner, c);
         repointOuter(Handles.CACHED_INPUT_STREAM.get(c), winner, c);
@@ -423,9 +385,10 @@ final class ConnectionFields {
         for (Field f : stream.getClass().getDeclaredFields()) {
             if (f.isSynthetic() && f.getType() == type) {
                 try {
-                    f.setAccessible(true);
-                    if (f.get(stream) == from) {
-                        f.set(stream, to);
+                    VarHandle outer = MethodHandles.privateLookupIn(stream.getClass(), MethodHandles.lookup())
+                            .unreflectVarHandle(f);
+                    if (outer.get(stream) == from) {
+                        outer.set(stream, to);
                     }
                 } catch (ReflectiveOperationException | RuntimeException e) {
                     // Left pointing at the winner's twin: closing the stream still frees the
@@ -484,6 +447,91 @@ final class ConnectionFields {
             in.close();
         } catch (Throwable ignored) {
             // Closing a response nobody reads: its failure concerns nobody either.
+        }
+    }
+
+    /**
+     * The fields a hedge copies ({@link #twin}, {@link #adopt}), made as the first hedge needs
+     * them: an application that never hedges never makes them, and its first connection does not
+     * wait for them.
+     */
+    private static final class Copies {
+        /** What the application may set before the exchange, copied to a connection of its own for a hedge. */
+        static final List<Copied> SETTINGS;
+        /** What an exchange leaves on a connection: moved to the application's object when a hedge wins. */
+        static final List<Copied> EXCHANGE_STATE;
+
+        static {
+            try {
+                Class<?> type = Class.forName(IMPLEMENTATION, false, null);
+                List<Copied> settings = new ArrayList<>();
+                // java.net's settings (doInput, doOutput, useCaches, timeouts, instanceFollowRedirects,
+                // ...) are every field of the two public classes but the response and the request state.
+                for (Class<?> owner : List.of(URLConnection.class, HttpURLConnection.class)) {
+                    for (Field f : owner.getDeclaredFields()) {
+                        if (instanceState(f) && !List.of("connected", "responseCode", "responseMessage", "method",
+                                "url", "requests").contains(f.getName())) {
+                            settings.add(new Copied(f));
+                        }
+                    }
+                }
+                for (String name : List.of("connectTimeout", "readTimeout", "authenticator", "setUserCookies")) {
+                    settings.add(new Copied(type.getDeclaredField(name)));
+                }
+                List<Copied> exchangeState = new ArrayList<>();
+                for (Field f : type.getDeclaredFields()) {
+                    if (instanceState(f)) {
+                        exchangeState.add(new Copied(f));
+                    }
+                }
+                for (String name : List.of("responseCode", "responseMessage", "method")) {
+                    exchangeState.add(new Copied(HttpURLConnection.class.getDeclaredField(name)));
+                }
+                for (String name : List.of("connected", "url")) {
+                    exchangeState.add(new Copied(URLConnection.class.getDeclaredField(name)));
+                }
+                SETTINGS = List.copyOf(settings);
+                EXCHANGE_STATE = List.copyOf(exchangeState);
+            } catch (ReflectiveOperationException e) {
+                throw new IllegalStateException(IMPLEMENTATION + ": " + e, e);
+            }
+        }
+
+        private Copies() {
+        }
+
+        private static boolean instanceState(Field f) {
+            return (f.getModifiers() & (Modifier.STATIC | Modifier.FINAL)) == 0 && !f.isSynthetic();
+        }
+    }
+
+    /**
+     * One field a hedge copies from a connection to another, through its {@code VarHandle}, read
+     * and written as its own type, so that each read and write links to the JDK's ready-made guard
+     * (the JDK's connections hold no field of another primitive type; one that did is refused).
+     */
+    private static final class Copied {
+        private final VarHandle handle;
+        private final Class<?> type;
+
+        Copied(Field f) throws IllegalAccessException {
+            type = f.getType();
+            if (type.isPrimitive() && type != int.class && type != long.class && type != boolean.class) {
+                throw new IllegalArgumentException(f + ": a " + type + " field");
+            }
+            handle = MethodHandles.privateLookupIn(f.getDeclaringClass(), MethodHandles.lookup()).unreflectVarHandle(f);
+        }
+
+        void copy(Object from, Object to) {
+            if (type == int.class) {
+                handle.set(to, (int) handle.get(from));
+            } else if (type == long.class) {
+                handle.set(to, (long) handle.get(from));
+            } else if (type == boolean.class) {
+                handle.set(to, (boolean) handle.get(from));
+            } else {
+                handle.set(to, handle.get(from));
+            }
         }
     }
 

@@ -72,7 +72,7 @@ final class UrlConnectionExchange implements Exchange<UrlConnectionExchange.Atte
      * Makes the application's object report {@code result}, on the application's thread once the
      * request has ended: when a twin exchanged it, the twin's exchange moves onto the object.
      */
-    void deliverTo(Attempted result) throws ReflectiveOperationException {
+    void deliverTo(Attempted result) {
         if (result.carrier != connection) {
             fields.adopt(connection, result.carrier);
         }

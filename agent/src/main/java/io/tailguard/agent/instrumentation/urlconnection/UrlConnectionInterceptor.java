@@ -78,9 +78,10 @@ final class UrlConnectionInterceptor implements CallInterceptor {
         }
         try {
             exchange.deliverTo(result);
-        } catch (ReflectiveOperationException | RuntimeException e) {
-            // The JDK's members were resolved and checked when the agent installed; failing to
-            // set them now leaves no response the application could be given.
+        } catch (RuntimeException | LinkageError e) {
+            // The JDK's members were resolved and checked when the agent installed (those a hedge
+            // copies, when it was sent); failing to set them now leaves no response the
+            // application could be given.
             return Outcome.throwing(new IOException("the response could not be handed over", e));
         }
         if (result.thrown != null) {
