@@ -62,20 +62,18 @@ final class ConnectionFields {
 
     private ConnectionFields(Class<?> type) throws ReflectiveOperationException {
         this.type = type;
-        Handles.resolve();
+        // The first use of Handles resolves the fields, or throws (ExceptionInInitializerError).
+        headers = MessageHeaders.of(Handles.REQUESTS.varType());
         exchange = method(type, "getInputStream0");
         body = method(type, "getOutputStream0");
-        Class<?> httpClient = type.getDeclaredField("http").getType();
-        headers = MessageHeaders.of(type.getDeclaredField("requests").getType());
-        closeServer = method(httpClient, "closeServer");
-        Class<?> handlerType = type.getDeclaredField("handler").getType();
+        closeServer = method(Handles.HTTP.varType(), "closeServer");
+        Class<?> handlerType = Handles.HANDLER.varType();
         plainConnection = type.getDeclaredConstructor(URL.class, Proxy.class, handlerType);
         plainConnection.setAccessible(true);
         httpsConnection = httpsConstructor(type, handlerType);
         httpsFacade = httpsConnection == null ? null
                 : Handles.handle(httpsConnection.getDeclaringClass(), "httpsURLConnection");
     }
-
 
     /** The HTTPS delegate's constructor, or {@code null} (HTTPS is then not hedged). */
     private static Constructor<?> httpsConstructor(Class<?> type, Class<?> handlerType) {
@@ -609,17 +607,13 @@ final class ConnectionFields {
                 METHOD = handle(HttpURLConnection.class, "method");
                 CONNECTED = handle(URLConnection.class, "connected");
                 CONNECTION_URL = handle(URLConnection.class, "url");
-                CLIENT_FAILED_ONCE = handle(type.getDeclaredField("http").getType(), "failedOnce");
+                CLIENT_FAILED_ONCE = handle(HTTP.varType(), "failedOnce");
             } catch (ReflectiveOperationException e) {
                 throw new IllegalStateException(IMPLEMENTATION + ": " + e, e);
             }
         }
 
         private Handles() {
-        }
-
-        /** Nothing but the class's initialisation, which throws when a field is missing. */
-        static void resolve() {
         }
 
         /** The field {@code owner} declares, of the type it declares it with. */
