@@ -57,10 +57,14 @@ public final class HeaderLines implements ClassFileTransformer {
     /** The interceptor that writes the lines is installed ({@link #prepare}). */
     private static volatile boolean writing;
     /**
-     * The class as defined or last retransformed is this transformer's work (a retransformation the
-     * JVM refused is undone by {@link #rewriteHeaderClass}): with {@link #writing}, tags may be left to it.
+     * The class in effect is this transformer's work: with {@link #writing}, tags may be left to it.
+     * Set as the class is defined (no thread uses it before), and after a retransformation the agent
+     * asked for has returned ({@link #rewriteHeaderClass}): until the JVM has redefined the class,
+     * the one in effect is the one before, which writes no tags.
      */
     private static volatile boolean transformed;
+    /** Whether the last retransformation's bytes were rewritten here: {@link #transformed} once it returns. */
+    private static volatile boolean retransformRewritten;
     private static volatile boolean preparing;
     private static volatile Instrumentation instrumentation;
 
@@ -113,6 +117,7 @@ public final class HeaderLines implements ClassFileTransformer {
             Class<?> headers = Class.forName(MESSAGE_HEADER.replace('/', '.'), false, null);
             if (!transformed && inst.isModifiableClass(headers)) {
                 inst.retransformClasses(headers);
+                transformed = retransformRewritten;
             }
             Log.debug(transformed ? "HttpURLConnection's tags are written with its header lines"
                     : "HttpURLConnection's tags go into its header list: its header class is not as expected");
@@ -182,10 +187,16 @@ public final class HeaderLines implements ClassFileTransformer {
             if (result == null && classBeingRedefined != null) {
                 result = MessageHeaderRewrite.apply(classfileBuffer);
             }
-            transformed = result != null;
+            if (classBeingRedefined == null || result == null) {
+                // Defined rewritten; or a class not rewritten is coming, and tags go into the list
+                // from now on (the class before writes none unless an attempt asks it to).
+                transformed = result != null;
+            }
+            retransformRewritten = result != null;
             return result;
         } catch (Throwable failure) {
             transformed = false;
+            retransformRewritten = false;
             Log.debug("HttpURLConnection's header class could not be rewritten: " + failure);
             return null;
         }
