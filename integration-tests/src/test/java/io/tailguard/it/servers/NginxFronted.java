@@ -1,6 +1,7 @@
 package io.tailguard.it.servers;
 
 import io.tailguard.it.PrometheusScrape;
+import io.tailguard.it.TempFolders;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -11,10 +12,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
-import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 
 /**
  * nginx from the system's packages ({@code apt-get install nginx}; {@code .ci/run} installs it) as
@@ -75,7 +74,7 @@ final class NginxFronted implements ScriptedServer {
             }
         }
         backend.close();
-        deleteDirectory();
+        TempFolders.delete(dir);
         throw new IllegalStateException("nginx did not start:" + failures);
     }
 
@@ -166,14 +165,6 @@ final class NginxFronted implements ScriptedServer {
         process.destroy();
         PythonHttpServerScripted.awaitExit(process);
         backend.close();
-        deleteDirectory();
-    }
-
-    private void deleteDirectory() {
-        try (Stream<Path> files = Files.walk(dir)) {
-            files.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
-        } catch (IOException ignored) {
-            // a temporary directory left behind
-        }
+        TempFolders.delete(dir);
     }
 }

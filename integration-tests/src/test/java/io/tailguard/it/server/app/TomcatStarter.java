@@ -1,10 +1,8 @@
 package io.tailguard.it.server.app;
 
-import java.io.IOException;
+import io.tailguard.it.TempFolders;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
-import java.util.stream.Stream;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.Executor;
 import org.apache.catalina.Context;
@@ -28,7 +26,7 @@ final class TomcatStarter {
         Tomcat started = new Tomcat();
         Path baseDir = Files.createTempDirectory("tailguard-it-tomcat");
         // The application ends by System.exit: its hooks run, and the folder goes with it.
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> deleteTree(baseDir)));
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> TempFolders.delete(baseDir)));
         started.setBaseDir(baseDir.toString());
         started.setPort(0);
         if (maxThreads > 0) {
@@ -40,14 +38,6 @@ final class TomcatStarter {
         started.start();
         tomcat = started;
         return started.getConnector().getLocalPort();
-    }
-
-    private static void deleteTree(Path root) {
-        try (Stream<Path> paths = Files.walk(root)) {
-            paths.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
-        } catch (IOException | RuntimeException e) {
-            // A temporary folder left behind: nothing a test depends on.
-        }
     }
 
     /**
