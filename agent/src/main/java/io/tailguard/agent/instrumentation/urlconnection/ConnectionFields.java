@@ -6,6 +6,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.io.PrintStream;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.lang.reflect.Constructor;
@@ -19,6 +20,7 @@ import java.net.URL;
 import java.net.URLConnection;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The state of the JDK's {@code sun.net.www.protocol.http.HttpURLConnection} that running its
@@ -63,16 +65,17 @@ final class ConnectionFields {
     private ConnectionFields(Class<?> type) throws ReflectiveOperationException {
         this.type = type;
         // The first use of Handles resolves the fields, or throws (ExceptionInInitializerError).
-        headers = MessageHeaders.of(Handles.REQUESTS.varType());
+        headers = MessageHeaders.of(Handles.HEADERS_TYPE);
         exchange = method(type, "getInputStream0");
         body = method(type, "getOutputStream0");
-        closeServer = method(Handles.HTTP.varType(), "closeServer");
-        Class<?> handlerType = Handles.HANDLER.varType();
+        closeServer = method(Handles.CLIENT_TYPE, "closeServer");
+        Class<?> handlerType = Handles.HANDLER_TYPE;
         plainConnection = type.getDeclaredConstructor(URL.class, Proxy.class, handlerType);
         plainConnection.setAccessible(true);
         httpsConnection = httpsConstructor(type, handlerType);
         httpsFacade = httpsConnection == null ? null
-                : Handles.handle(httpsConnection.getDeclaringClass(), "httpsURLConnection");
+                : Handles.handle(httpsConnection.getDeclaringClass(), "httpsURLConnection",
+                        javax.net.ssl.HttpsURLConnection.class);
     }
 
     /** The HTTPS delegate's constructor, or {@code null} (HTTPS is then not hedged). */
@@ -541,6 +544,12 @@ final class ConnectionFields {
      * 9 ms of the application's first connection on JDK 25 (measured). Every access names the
      * field's own primitive type, or a reference, so that each call site links once to the JDK's
      * ready-made guard; {@code static final}, so that the JIT reads the field directly.
+     *
+     * <p>Each field is looked up with the type JDK 11 to 25 declare it with, and only where that
+     * fails with the type reflection reports: a class's first {@code getDeclaredField} builds a
+     * {@code Field} for every field it declares (about a millisecond for the connection's class),
+     * and on JDK 17 a first {@code VarHandle.varType()} initialises the JDK's constant descriptors
+     * (about 2 ms), both on the thread the first connection waits for.
      */
     private static final class Handles {
         static final VarHandle STREAMING_OUTPUT;
@@ -575,39 +584,52 @@ final class ConnectionFields {
         static final VarHandle CONNECTION_URL;
         /** {@code sun.net.www.http.HttpClient}'s: the connection's client, on its socket. */
         static final VarHandle CLIENT_FAILED_ONCE;
+        /** The types of {@code requests}, {@code http} and {@code handler}, which the members beside these need. */
+        static final Class<?> HEADERS_TYPE;
+        static final Class<?> CLIENT_TYPE;
+        static final Class<?> HANDLER_TYPE;
+
+        /** Set while initialising when a field's type was not the one expected. */
+        private static boolean declaredOtherwise;
 
         static {
             try {
                 Class<?> type = Class.forName(IMPLEMENTATION, false, null);
-                STREAMING_OUTPUT = handle(type, "strOutputStream");
-                REMEMBERED_EXCEPTION = handle(type, "rememberedException");
-                INPUT_STREAM = handle(type, "inputStream");
-                CACHED_INPUT_STREAM = handle(type, "cachedInputStream");
-                ERROR_STREAM = handle(type, "errorStream");
-                CACHED_HEADERS = handle(type, "cachedHeaders");
-                FILTERED_HEADERS = handle(type, "filteredHeaders");
-                REQUESTS = handle(type, "requests");
-                RESPONSES = handle(type, "responses");
-                SET_REQUESTS = handle(type, "setRequests");
-                USER_HEADERS = handle(type, "userHeaders");
-                POSTER = handle(type, "poster");
-                HTTP = handle(type, "http");
-                PS = handle(type, "ps");
-                FAILED_ONCE = handle(type, "failedOnce");
-                USER_COOKIES = handle(type, "userCookies");
-                USER_COOKIES2 = handle(type, "userCookies2");
-                REQUEST_URI = handle(type, "requestURI");
-                HANDLER = handle(type, "handler");
-                INST_PROXY = handle(type, "instProxy");
-                CHUNK_LENGTH = handle(HttpURLConnection.class, "chunkLength");
-                FIXED_CONTENT_LENGTH = handle(HttpURLConnection.class, "fixedContentLength");
-                FIXED_CONTENT_LENGTH_LONG = handle(HttpURLConnection.class, "fixedContentLengthLong");
-                RESPONSE_CODE = handle(HttpURLConnection.class, "responseCode");
-                RESPONSE_MESSAGE = handle(HttpURLConnection.class, "responseMessage");
-                METHOD = handle(HttpURLConnection.class, "method");
-                CONNECTED = handle(URLConnection.class, "connected");
-                CONNECTION_URL = handle(URLConnection.class, "url");
-                CLIENT_FAILED_ONCE = handle(HTTP.varType(), "failedOnce");
+                Class<?> headers = jdk("sun.net.www.MessageHeader");
+                Class<?> client = jdk("sun.net.www.http.HttpClient");
+                Class<?> handler = jdk("sun.net.www.protocol.http.Handler");
+                STREAMING_OUTPUT = handle(type, "strOutputStream", jdk(IMPLEMENTATION + "$StreamingOutputStream"));
+                REMEMBERED_EXCEPTION = handle(type, "rememberedException", Exception.class);
+                INPUT_STREAM = handle(type, "inputStream", InputStream.class);
+                CACHED_INPUT_STREAM = handle(type, "cachedInputStream", InputStream.class);
+                ERROR_STREAM = handle(type, "errorStream", InputStream.class);
+                CACHED_HEADERS = handle(type, "cachedHeaders", headers);
+                FILTERED_HEADERS = handle(type, "filteredHeaders", Map.class);
+                REQUESTS = handle(type, "requests", headers);
+                RESPONSES = handle(type, "responses", headers);
+                SET_REQUESTS = handle(type, "setRequests", boolean.class);
+                USER_HEADERS = handle(type, "userHeaders", headers);
+                POSTER = handle(type, "poster", jdk("sun.net.www.http.PosterOutputStream"));
+                HTTP = handle(type, "http", client);
+                PS = handle(type, "ps", PrintStream.class);
+                FAILED_ONCE = handle(type, "failedOnce", boolean.class);
+                USER_COOKIES = handle(type, "userCookies", String.class);
+                USER_COOKIES2 = handle(type, "userCookies2", String.class);
+                REQUEST_URI = handle(type, "requestURI", String.class);
+                HANDLER = handle(type, "handler", handler);
+                INST_PROXY = handle(type, "instProxy", Proxy.class);
+                CHUNK_LENGTH = handle(HttpURLConnection.class, "chunkLength", int.class);
+                FIXED_CONTENT_LENGTH = handle(HttpURLConnection.class, "fixedContentLength", int.class);
+                FIXED_CONTENT_LENGTH_LONG = handle(HttpURLConnection.class, "fixedContentLengthLong", long.class);
+                RESPONSE_CODE = handle(HttpURLConnection.class, "responseCode", int.class);
+                RESPONSE_MESSAGE = handle(HttpURLConnection.class, "responseMessage", String.class);
+                METHOD = handle(HttpURLConnection.class, "method", String.class);
+                CONNECTED = handle(URLConnection.class, "connected", boolean.class);
+                CONNECTION_URL = handle(URLConnection.class, "url", URL.class);
+                HEADERS_TYPE = declaredOtherwise ? REQUESTS.varType() : headers;
+                CLIENT_TYPE = declaredOtherwise ? HTTP.varType() : client;
+                HANDLER_TYPE = declaredOtherwise ? HANDLER.varType() : handler;
+                CLIENT_FAILED_ONCE = handle(CLIENT_TYPE, "failedOnce", boolean.class);
             } catch (ReflectiveOperationException e) {
                 throw new IllegalStateException(IMPLEMENTATION + ": " + e, e);
             }
@@ -616,10 +638,20 @@ final class ConnectionFields {
         private Handles() {
         }
 
-        /** The field {@code owner} declares, of the type it declares it with. */
-        private static VarHandle handle(Class<?> owner, String name) throws ReflectiveOperationException {
-            return MethodHandles.privateLookupIn(owner, MethodHandles.lookup())
-                    .findVarHandle(owner, name, owner.getDeclaredField(name).getType());
+        /** The field {@code owner} declares, as a {@code expected}, or else of the type it declares it with. */
+        private static VarHandle handle(Class<?> owner, String name, Class<?> expected) throws ReflectiveOperationException {
+            MethodHandles.Lookup lookup = MethodHandles.privateLookupIn(owner, MethodHandles.lookup());
+            try {
+                return lookup.findVarHandle(owner, name, expected);
+            } catch (NoSuchFieldException otherType) {
+                declaredOtherwise = true;
+                return lookup.findVarHandle(owner, name, owner.getDeclaredField(name).getType());
+            }
+        }
+
+        /** A class of the JDK's, loaded (as the connection's own code would load it) but not initialised. */
+        private static Class<?> jdk(String name) throws ClassNotFoundException {
+            return Class.forName(name, false, null);
         }
     }
 
