@@ -545,8 +545,8 @@ final class ConnectionFields {
      * field's own primitive type, or a reference, so that each call site links once to the JDK's
      * ready-made guard; {@code static final}, so that the JIT reads the field directly.
      *
-     * <p>Each field is looked up with the type JDK 11 to 25 declare it with, and only where that
-     * fails with the type reflection reports: a class's first {@code getDeclaredField} builds a
+     * <p>Each field is looked up with the type JDK 17 and 25 declare it with, and only where that
+     * fails (another JDK) with the type reflection reports: a class's first {@code getDeclaredField} builds a
      * {@code Field} for every field it declares (about a millisecond for the connection's class),
      * and on JDK 17 a first {@code VarHandle.varType()} initialises the JDK's constant descriptors
      * (about 2 ms), both on the thread the first connection waits for.
