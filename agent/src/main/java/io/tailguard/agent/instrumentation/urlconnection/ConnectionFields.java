@@ -546,10 +546,11 @@ final class ConnectionFields {
      * ready-made guard; {@code static final}, so that the JIT reads the field directly.
      *
      * <p>Each field is looked up with the type JDK 17 and 25 declare it with, and only where that
-     * fails (another JDK) with the type reflection reports: a class's first {@code getDeclaredField} builds a
-     * {@code Field} for every field it declares (about a millisecond for the connection's class),
-     * and on JDK 17 a first {@code VarHandle.varType()} initialises the JDK's constant descriptors
-     * (about 2 ms), both on the thread the first connection waits for.
+     * fails (another JDK) with the type reflection reports: a class's first
+     * {@code getDeclaredField} builds a {@code Field} for every field it declares (about a
+     * millisecond for the connection's class), and on JDK 17 a first {@code VarHandle.varType()}
+     * initialises the JDK's constant descriptors (about 2 ms), both on the thread the first
+     * connection waits for.
      */
     private static final class Handles {
         static final VarHandle STREAMING_OUTPUT;
@@ -638,20 +639,33 @@ final class ConnectionFields {
         private Handles() {
         }
 
-        /** The field {@code owner} declares, as a {@code expected}, or else of the type it declares it with. */
+        /**
+         * The field {@code owner} declares, looked up as of type {@code expected}; where this JDK
+         * declares it otherwise, or has no such class ({@code null}), of the type reflection reports.
+         */
         private static VarHandle handle(Class<?> owner, String name, Class<?> expected) throws ReflectiveOperationException {
             MethodHandles.Lookup lookup = MethodHandles.privateLookupIn(owner, MethodHandles.lookup());
-            try {
-                return lookup.findVarHandle(owner, name, expected);
-            } catch (NoSuchFieldException otherType) {
-                declaredOtherwise = true;
-                return lookup.findVarHandle(owner, name, owner.getDeclaredField(name).getType());
+            if (expected != null) {
+                try {
+                    return lookup.findVarHandle(owner, name, expected);
+                } catch (NoSuchFieldException otherType) {
+                    // Looked up again below, by its declared type.
+                }
             }
+            declaredOtherwise = true;
+            return lookup.findVarHandle(owner, name, owner.getDeclaredField(name).getType());
         }
 
-        /** A class of the JDK's, loaded (as the connection's own code would load it) but not initialised. */
-        private static Class<?> jdk(String name) throws ClassNotFoundException {
-            return Class.forName(name, false, null);
+        /**
+         * A class of the JDK's, loaded (as the connection's own code would load it) but not
+         * initialised; {@code null} where this JDK has none of that name.
+         */
+        private static Class<?> jdk(String name) {
+            try {
+                return Class.forName(name, false, null);
+            } catch (ClassNotFoundException notThisJdk) {
+                return null;
+            }
         }
     }
 
