@@ -386,8 +386,7 @@ final class ConnectionFields {
         for (Field f : stream.getClass().getDeclaredFields()) {
             if (f.isSynthetic() && f.getType() == type) {
                 try {
-                    VarHandle outer = MethodHandles.privateLookupIn(stream.getClass(), MethodHandles.lookup())
-                            .unreflectVarHandle(f);
+                    VarHandle outer = handleOf(f);
                     if (outer.get(stream) == from) {
                         outer.set(stream, to);
                     }
@@ -451,6 +450,11 @@ final class ConnectionFields {
         }
     }
 
+    /** A field found by reflection, as a {@code VarHandle}. */
+    private static VarHandle handleOf(Field f) throws IllegalAccessException {
+        return MethodHandles.privateLookupIn(f.getDeclaringClass(), MethodHandles.lookup()).unreflectVarHandle(f);
+    }
+
     /**
      * The fields a hedge copies ({@link #twin}, {@link #adopt}), made as the first hedge needs
      * them: an application that never hedges never makes them, and its first connection does not
@@ -485,12 +489,11 @@ final class ConnectionFields {
                         exchangeState.add(new Copied(f));
                     }
                 }
-                for (String name : List.of("responseCode", "responseMessage", "method")) {
-                    exchangeState.add(new Copied(HttpURLConnection.class.getDeclaredField(name)));
-                }
-                for (String name : List.of("connected", "url")) {
-                    exchangeState.add(new Copied(URLConnection.class.getDeclaredField(name)));
-                }
+                exchangeState.add(new Copied(Handles.RESPONSE_CODE, int.class));
+                exchangeState.add(new Copied(Handles.RESPONSE_MESSAGE, String.class));
+                exchangeState.add(new Copied(Handles.METHOD, String.class));
+                exchangeState.add(new Copied(Handles.CONNECTED, boolean.class));
+                exchangeState.add(new Copied(Handles.CONNECTION_URL, URL.class));
                 SETTINGS = List.copyOf(settings);
                 EXCHANGE_STATE = List.copyOf(exchangeState);
             } catch (ReflectiveOperationException e) {
@@ -516,11 +519,16 @@ final class ConnectionFields {
         private final Class<?> type;
 
         Copied(Field f) throws IllegalAccessException {
-            type = f.getType();
+            this(handleOf(f), f.getType());
             if (type.isPrimitive() && type != int.class && type != long.class && type != boolean.class) {
                 throw new IllegalArgumentException(f + ": a " + type + " field");
             }
-            handle = MethodHandles.privateLookupIn(f.getDeclaringClass(), MethodHandles.lookup()).unreflectVarHandle(f);
+        }
+
+        /** One of {@link Handles}' fields, whose type is {@code type}. */
+        Copied(VarHandle handle, Class<?> type) {
+            this.handle = handle;
+            this.type = type;
         }
 
         void copy(Object from, Object to) {
