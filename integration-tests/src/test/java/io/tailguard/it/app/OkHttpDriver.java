@@ -201,9 +201,18 @@ public abstract class OkHttpDriver implements ClientDriver {
                 Thread.sleep(10);
             }
         }
+        // The pool's two counts are read one after the other, while OkHttp's cleanup thread may evict
+        // an idle connection (one more than its five idle ones, or one past its keep-alive): read
+        // again until no connection left between the reads. Nothing adds one while no call runs.
+        int connections;
+        int idle;
+        do {
+            connections = CLIENT.connectionPool().connectionCount();
+            idle = CLIENT.connectionPool().idleConnectionCount();
+        } while (connections != CLIENT.connectionPool().connectionCount());
         Map<String, String> state = new LinkedHashMap<>();
-        state.put("connections", Integer.toString(CLIENT.connectionPool().connectionCount()));
-        state.put("idleConnections", Integer.toString(CLIENT.connectionPool().idleConnectionCount()));
+        state.put("connections", Integer.toString(connections));
+        state.put("idleConnections", Integer.toString(idle));
         state.put("runningCalls", Integer.toString(CLIENT.dispatcher().runningCallsCount()));
         ClassLoader loader = OkHttpClient.class.getClassLoader();
         state.put("okhttpLoader", loader.getName() != null ? loader.getName() : loader.toString());
