@@ -74,7 +74,7 @@ final class ConnectionFields {
         plainConnection.setAccessible(true);
         httpsConnection = httpsConstructor(type, handlerType);
         httpsFacade = httpsConnection == null ? null
-                : Handles.handle(httpsConnection.getDeclaringClass(), "httpsURLConnection",
+                : new DeclaredFields(httpsConnection.getDeclaringClass()).handle("httpsURLConnection",
                         javax.net.ssl.HttpsURLConnection.class);
     }
 
@@ -598,47 +598,49 @@ final class ConnectionFields {
         static final Class<?> CLIENT_TYPE;
         static final Class<?> HANDLER_TYPE;
 
-        /** Set while initialising when a field's type was not the one expected. */
-        private static boolean declaredOtherwise;
-
         static {
             try {
                 Class<?> type = Class.forName(IMPLEMENTATION, false, null);
-                Class<?> headers = jdk("sun.net.www.MessageHeader");
-                Class<?> client = jdk("sun.net.www.http.HttpClient");
-                Class<?> handler = jdk("sun.net.www.protocol.http.Handler");
-                STREAMING_OUTPUT = handle(type, "strOutputStream", jdk(IMPLEMENTATION + "$StreamingOutputStream"));
-                REMEMBERED_EXCEPTION = handle(type, "rememberedException", Exception.class);
-                INPUT_STREAM = handle(type, "inputStream", InputStream.class);
-                CACHED_INPUT_STREAM = handle(type, "cachedInputStream", InputStream.class);
-                ERROR_STREAM = handle(type, "errorStream", InputStream.class);
-                CACHED_HEADERS = handle(type, "cachedHeaders", headers);
-                FILTERED_HEADERS = handle(type, "filteredHeaders", Map.class);
-                REQUESTS = handle(type, "requests", headers);
-                RESPONSES = handle(type, "responses", headers);
-                SET_REQUESTS = handle(type, "setRequests", boolean.class);
-                USER_HEADERS = handle(type, "userHeaders", headers);
-                POSTER = handle(type, "poster", jdk("sun.net.www.http.PosterOutputStream"));
-                HTTP = handle(type, "http", client);
-                PS = handle(type, "ps", PrintStream.class);
-                FAILED_ONCE = handle(type, "failedOnce", boolean.class);
-                USER_COOKIES = handle(type, "userCookies", String.class);
-                USER_COOKIES2 = handle(type, "userCookies2", String.class);
-                REQUEST_URI = handle(type, "requestURI", String.class);
-                HANDLER = handle(type, "handler", handler);
-                INST_PROXY = handle(type, "instProxy", Proxy.class);
-                CHUNK_LENGTH = handle(HttpURLConnection.class, "chunkLength", int.class);
-                FIXED_CONTENT_LENGTH = handle(HttpURLConnection.class, "fixedContentLength", int.class);
-                FIXED_CONTENT_LENGTH_LONG = handle(HttpURLConnection.class, "fixedContentLengthLong", long.class);
-                RESPONSE_CODE = handle(HttpURLConnection.class, "responseCode", int.class);
-                RESPONSE_MESSAGE = handle(HttpURLConnection.class, "responseMessage", String.class);
-                METHOD = handle(HttpURLConnection.class, "method", String.class);
-                CONNECTED = handle(URLConnection.class, "connected", boolean.class);
-                CONNECTION_URL = handle(URLConnection.class, "url", URL.class);
-                HEADERS_TYPE = declaredOtherwise ? REQUESTS.varType() : headers;
-                CLIENT_TYPE = declaredOtherwise ? HTTP.varType() : client;
-                HANDLER_TYPE = declaredOtherwise ? HANDLER.varType() : handler;
-                CLIENT_FAILED_ONCE = handle(CLIENT_TYPE, "failedOnce", boolean.class);
+                Class<?> headers = DeclaredFields.jdk("sun.net.www.MessageHeader");
+                Class<?> client = DeclaredFields.jdk("sun.net.www.http.HttpClient");
+                Class<?> handler = DeclaredFields.jdk("sun.net.www.protocol.http.Handler");
+                DeclaredFields own = new DeclaredFields(type);
+                Class<?> streaming = DeclaredFields.jdk(IMPLEMENTATION + "$StreamingOutputStream");
+                STREAMING_OUTPUT = own.handle("strOutputStream", streaming);
+                REMEMBERED_EXCEPTION = own.handle("rememberedException", Exception.class);
+                INPUT_STREAM = own.handle("inputStream", InputStream.class);
+                CACHED_INPUT_STREAM = own.handle("cachedInputStream", InputStream.class);
+                ERROR_STREAM = own.handle("errorStream", InputStream.class);
+                CACHED_HEADERS = own.handle("cachedHeaders", headers);
+                FILTERED_HEADERS = own.handle("filteredHeaders", Map.class);
+                REQUESTS = own.handle("requests", headers);
+                RESPONSES = own.handle("responses", headers);
+                SET_REQUESTS = own.handle("setRequests", boolean.class);
+                USER_HEADERS = own.handle("userHeaders", headers);
+                POSTER = own.handle("poster", DeclaredFields.jdk("sun.net.www.http.PosterOutputStream"));
+                HTTP = own.handle("http", client);
+                PS = own.handle("ps", PrintStream.class);
+                FAILED_ONCE = own.handle("failedOnce", boolean.class);
+                USER_COOKIES = own.handle("userCookies", String.class);
+                USER_COOKIES2 = own.handle("userCookies2", String.class);
+                REQUEST_URI = own.handle("requestURI", String.class);
+                HANDLER = own.handle("handler", handler);
+                INST_PROXY = own.handle("instProxy", Proxy.class);
+                DeclaredFields java = new DeclaredFields(HttpURLConnection.class);
+                CHUNK_LENGTH = java.handle("chunkLength", int.class);
+                FIXED_CONTENT_LENGTH = java.handle("fixedContentLength", int.class);
+                FIXED_CONTENT_LENGTH_LONG = java.handle("fixedContentLengthLong", long.class);
+                RESPONSE_CODE = java.handle("responseCode", int.class);
+                RESPONSE_MESSAGE = java.handle("responseMessage", String.class);
+                METHOD = java.handle("method", String.class);
+                DeclaredFields net = new DeclaredFields(URLConnection.class);
+                CONNECTED = net.handle("connected", boolean.class);
+                CONNECTION_URL = net.handle("url", URL.class);
+                // Where a field fell back, the types it names are read from the handles instead.
+                HEADERS_TYPE = own.declaredOtherwise ? REQUESTS.varType() : headers;
+                CLIENT_TYPE = own.declaredOtherwise ? HTTP.varType() : client;
+                HANDLER_TYPE = own.declaredOtherwise ? HANDLER.varType() : handler;
+                CLIENT_FAILED_ONCE = new DeclaredFields(CLIENT_TYPE).handle("failedOnce", boolean.class);
             } catch (ReflectiveOperationException e) {
                 throw new IllegalStateException(IMPLEMENTATION + ": " + e, e);
             }
@@ -646,13 +648,27 @@ final class ConnectionFields {
 
         private Handles() {
         }
+    }
 
-        /**
-         * The field {@code owner} declares, looked up as of type {@code expected}; where this JDK
-         * declares it otherwise, or has no such class ({@code null}), of the type reflection reports.
-         */
-        private static VarHandle handle(Class<?> owner, String name, Class<?> expected) throws ReflectiveOperationException {
-            MethodHandles.Lookup lookup = MethodHandles.privateLookupIn(owner, MethodHandles.lookup());
+    /**
+     * The fields one class declares, as {@code VarHandle}s, each looked up with the type the JDK
+     * declares it with: a lookup by name and type, which builds no {@code Field} for every field of
+     * the class as reflection does. Where this JDK declares a field otherwise, or has no class of
+     * the expected type, reflection gives the type instead.
+     */
+    static final class DeclaredFields {
+        private final Class<?> owner;
+        private final MethodHandles.Lookup lookup;
+        /** Whether some field was found by reflection, its type not the one expected. */
+        boolean declaredOtherwise;
+
+        DeclaredFields(Class<?> owner) throws IllegalAccessException {
+            this.owner = owner;
+            this.lookup = MethodHandles.privateLookupIn(owner, MethodHandles.lookup());
+        }
+
+        /** The field {@code name}, looked up as of type {@code expected} ({@code null}: not known). */
+        VarHandle handle(String name, Class<?> expected) throws ReflectiveOperationException {
             if (expected != null) {
                 try {
                     return lookup.findVarHandle(owner, name, expected);
@@ -668,7 +684,7 @@ final class ConnectionFields {
          * A class of the JDK's, loaded (as the connection's own code would load it) but not
          * initialised; {@code null} where this JDK has none of that name.
          */
-        private static Class<?> jdk(String name) {
+        static Class<?> jdk(String name) {
             try {
                 return Class.forName(name, false, null);
             } catch (ClassNotFoundException notThisJdk) {
