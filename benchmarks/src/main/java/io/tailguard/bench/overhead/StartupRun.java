@@ -45,7 +45,10 @@ import java.util.stream.Stream;
  * The extra time to the first response is also taken round by round ({@link #pairedExtra}), which
  * the startup target's verdict uses; each kept launch's figures go to {@link #LAUNCHES_CSV}.
  *
- * <p>Three more variants: an agent whose premain does nothing ({@code empty.EmptyAgent}), the floor
+ * <p>Four more variants: the application without an agent but with {@code --add-modules
+ * java.instrument}, which {@code -javaagent} adds too and which makes the JVM build its module
+ * graph at startup instead of taking the one its class data archive holds ({@link
+ * #INSTRUMENT_MODULE}); an agent whose premain does nothing ({@code empty.EmptyAgent}), the floor
  * any {@code -javaagent} sets; one whose premain only registers a transformer that changes nothing
  * ({@code empty.IdleTransformerAgent}), the floor of any agent that rewrites classes as they load;
  * and the hook style against the alternative: the same hooks installed
@@ -67,7 +70,9 @@ import java.util.stream.Stream;
  * has eight times the rounds to narrow the interval. With {@code --clients okhttp}, {@code apache5} or
  * {@code urlconnection} its application makes its call with that client instead ({@link App}); with
  * {@code --floor} every round also starts the idle transformer, so that the report can give
- * Tailguard's own share beyond what any agent that rewrites classes costs, from the same rounds.
+ * Tailguard's own share beyond what any agent that rewrites classes costs, from the same rounds,
+ * and the application with {@code java.instrument} added, the part of that floor the JVM's module
+ * graph takes.
  */
 public final class StartupRun {
 
@@ -218,10 +223,21 @@ public final class StartupRun {
          * against the same without the agent.
          */
         UNVERIFIED,
+        /**
+         * The JVM is started with {@link StartupRun#INSTRUMENT_MODULE}, as {@code -javaagent} starts
+         * it: without an agent, what building the module graph at startup costs.
+         */
+        ADDS_INSTRUMENT_MODULE,
         /** The agent is {@code --baseline-agent}'s jar, not the one measured: two builds compared in one run. */
         BASELINE
     }
 
+    /**
+     * What {@code -javaagent} adds to the JVM's options: a module property that the JVM's class
+     * data archive was not made with, so that its module graph is built anew at every start (its
+     * log, {@code -Xlog:cds}: "full module graph: disabled"; JDK 17 and 25 alike).
+     */
+    static final List<String> INSTRUMENT_MODULE = List.of("--add-modules", "java.instrument");
     /** The JVM options that switch off the verification of classes the boot loader does not define. */
     static final List<String> NO_VERIFICATION = List.of("-XX:+UnlockDiagnosticVMOptions",
             "-XX:-BytecodeVerificationRemote");
@@ -232,6 +248,8 @@ public final class StartupRun {
      */
     enum Launch {
         NO_AGENT(Variant.NO_AGENT, null),
+        NO_AGENT_INSTRUMENT_MODULE(Variant.NO_AGENT, "no agent, `--add-modules java.instrument` (the module "
+                + "graph built at startup, as with any agent)", Trait.ADDS_INSTRUMENT_MODULE),
         EMPTY_AGENT(OtherAgent.EMPTY, "an agent whose premain does nothing (what any `-javaagent` costs)"),
         IDLE_TRANSFORMER(OtherAgent.IDLE_TRANSFORMER, "an agent whose premain only registers a transformer that "
                 + "changes nothing (what any agent that rewrites classes as they load costs)"),
@@ -263,6 +281,7 @@ public final class StartupRun {
         final boolean longClassPath;
         final boolean loadsLater;
         final boolean unverified;
+        final boolean instrumentModule;
         final boolean baseline;
 
         Launch(Variant variant, String label, Trait... traits) {
@@ -282,6 +301,7 @@ public final class StartupRun {
             this.loadsLater = has.contains(Trait.LOADS_LATER);
             this.longClassPath = has.contains(Trait.LONG_CLASS_PATH);
             this.unverified = has.contains(Trait.UNVERIFIED);
+            this.instrumentModule = has.contains(Trait.ADDS_INSTRUMENT_MODULE);
             this.baseline = has.contains(Trait.BASELINE);
         }
 
@@ -308,6 +328,7 @@ public final class StartupRun {
         List<Launch> launches = new ArrayList<>(targetOnly ? TARGET : LAUNCHES);
         if (targetOnly && options.floor) {
             launches.add(Launch.IDLE_TRANSFORMER);
+            launches.add(Launch.NO_AGENT_INSTRUMENT_MODULE);
         }
         if (options.baselineAgent != null) {
             launches.add(Launch.BASELINE);
@@ -394,6 +415,9 @@ public final class StartupRun {
         }
         if (variant.unverified) {
             command.addAll(NO_VERIFICATION);
+        }
+        if (variant.instrumentModule) {
+            command.addAll(INSTRUMENT_MODULE);
         }
         if (variant.longClassPath) {
             command.add("-D" + StartupApp.OPEN_CLASS_PATH + "=true");
@@ -601,7 +625,9 @@ public final class StartupRun {
         md.paragraph("Any agent's floor: an agent whose premain does nothing adds "
                 + extraCell(firstResponse.get(Launch.NO_AGENT), firstResponse.get(Launch.EMPTY_AGENT))
                 + " to the first response (the JVM opening its jar, and giving up its archived module graph once an "
-                + "agent may transform classes). Any agent that rewrites classes as they load: one whose premain "
+                + "agent may transform classes), of which the module graph "
+                + extraCell(firstResponse.get(Launch.NO_AGENT), firstResponse.get(Launch.NO_AGENT_INSTRUMENT_MODULE))
+                + " (the application with `" + String.join(" ", INSTRUMENT_MODULE) + "` and no agent). Any agent that rewrites classes as they load: one whose premain "
                 + "only registers a transformer that changes nothing adds "
                 + extraCell(firstResponse.get(Launch.NO_AGENT), firstResponse.get(Launch.IDLE_TRANSFORMER)) + ", "
                 + extraCell(firstResponse.get(Launch.EMPTY_AGENT), firstResponse.get(Launch.IDLE_TRANSFORMER))
@@ -738,7 +764,12 @@ public final class StartupRun {
                     + "response, round by round (the JVM opening its jar, giving up its archived module graph, and "
                     + "handing every class it defines to the transformer, a copy of its bytes each). Tailguard with a "
                     + "matching policy adds " + cell(pairedExtra(idle, active)) + " beyond it (" + shareCell(
-                            pairedShare(idle, active)) + " of that agent's time to the first response): its own work.");
+                            pairedShare(idle, active)) + " of that agent's time to the first response): its own work. "
+                    + "Of that floor, the application with `" + String.join(" ", INSTRUMENT_MODULE) + "` and no "
+                    + "agent, which `-javaagent` adds and which makes the JVM build its module graph at startup "
+                    + "instead of taking the one its class data archive holds, takes "
+                    + cell(pairedExtra(none, firstResponse.get(Launch.NO_AGENT_INSTRUMENT_MODULE)))
+                    + ", round by round: a cost of any `-javaagent`, whatever the agent does.");
             cpuShown.add(1, Launch.IDLE_TRANSFORMER);
         }
         writeThreadCpu(md, cpuShown);
