@@ -112,6 +112,7 @@ public final class BenchMain {
                 + (options.forks > 0 ? " --forks " + options.forks : "")
                 + (options.clients.isEmpty() ? "" : " --clients " + String.join(",", options.clients))
                 + (options.floor ? " --floor" : "")
+                + (options.aot ? " --aot" : "")
                 + (options.javaArg == null ? "" : " --java " + options.javaArg) + "`.");
         return md;
     }

@@ -48,6 +48,11 @@ public final class RunOptions {
      * changes nothing, the floor of any agent that rewrites classes as they load.
      */
     public boolean floor;
+    /**
+     * Startup target: every launch with an AOT cache of its own (JDK 25's {@code -XX:AOTCache}),
+     * made by one training run of that launch before the rounds.
+     */
+    public boolean aot;
     /** Lab: write the report again from the raw data of the last run, without running anything. */
     public boolean reportOnly;
     /** Lab modes to run (no_agent, naive, tailguard); empty means all. */
@@ -114,6 +119,9 @@ public final class RunOptions {
                     break;
                 case "--floor":
                     o.floor = true;
+                    break;
+                case "--aot":
+                    o.aot = true;
                     break;
                 default:
                     throw new IllegalArgumentException("unknown option " + a);

@@ -98,6 +98,11 @@ public final class AgentedApp implements AutoCloseable {
         return process.pid();
     }
 
+    /** The directory of the application's classes (the test classes), as the build passes it. */
+    public static Path applicationClassesDirectory() {
+        return Paths.get(required("tailguard.it.classes"));
+    }
+
     /** The JDK the application runs on: {@code -Dtailguard.it.java}, else the one running the tests. */
     public static String java() {
         String configured = System.getProperty("tailguard.it.java");
@@ -303,6 +308,8 @@ public final class AgentedApp implements AutoCloseable {
         private final List<String> launcher = new ArrayList<>();
         private final Map<String, String> environment = new LinkedHashMap<>();
         private final List<String> main = new ArrayList<>(List.of(AppMain.class.getName()));
+        /** What holds the application's classes: the test classes' directory, unless a jar of them is given. */
+        private String applicationClasses;
 
         /** A command the JVM is started through, e.g. one that runs it as another user. */
         public Builder launcher(String... command) {
@@ -340,6 +347,15 @@ public final class AgentedApp implements AutoCloseable {
         /** An option placed before Tailguard's {@code -javaagent}, e.g. another agent that must load first. */
         public Builder jvmOptionBeforeAgent(String option) {
             optionsBeforeAgent.add(option);
+            return this;
+        }
+
+        /**
+         * The application's classes from this jar instead of the test classes' directory (a JDK AOT
+         * cache takes no directory with files in it on the class path).
+         */
+        public Builder applicationJar(Path jar) {
+            applicationClasses = jar.toString();
             return this;
         }
 
@@ -385,10 +401,17 @@ public final class AgentedApp implements AutoCloseable {
                     }
                     command.add("-javaagent:" + AGENT_JAR + (argument == null ? "" : "=" + argument));
                 }
-                command.add("-Xshare:auto");
+                if (jvmOptions.stream().noneMatch(option -> option.startsWith("-XX:AOTCache"))) {
+                    command.add("-Xshare:auto");
+                } else {
+                    // JDK 25 refuses -Xshare beside its AOT cache options, which take the archive's
+                    // place; and its warnings about the cache go to stdout, this protocol's channel.
+                    command.add("-Xlog:disable");
+                    command.add("-Xlog:all=warning:stderr");
+                }
                 command.addAll(jvmOptions);
                 List<String> cp = new ArrayList<>();
-                cp.add(required("tailguard.it.classes"));
+                cp.add(applicationClasses != null ? applicationClasses : required("tailguard.it.classes"));
                 cp.addAll(classpath);
                 command.add("-cp");
                 command.add(String.join(java.io.File.pathSeparator, cp));

@@ -138,6 +138,8 @@ public final class StartupRun {
     /** How many classes the class-loading launches defined (the same in every run). */
     private int loadedClasses;
     private final AtomicInteger tagged = new AtomicInteger();
+    /** With {@code --aot}: each launch's AOT cache ({@link #trainAotCaches}). */
+    private final Map<Launch, Path> aotCaches = new EnumMap<>(Launch.class);
     /** As {@link #tagged}, for the launch with retry + tagging that verifies no class. */
     private final AtomicInteger taggedUnverified = new AtomicInteger();
     /** As {@link #tagged}, for the launch with {@code --baseline-agent}'s jar. */
@@ -341,8 +343,11 @@ public final class StartupRun {
     public Markdown run(Markdown md) throws Exception {
         Path work = options.work.resolve("startup");
         Path appClasses = copyApp(work.resolve("app"));
-        String classPath = app.library.isEmpty() ? appClasses.toString()
-                : appClasses + File.pathSeparator + writeLibraryJar(RunOptions.ownJar(), work.resolve("library"),
+        // An AOT cache takes no class path directory that holds files: with --aot the classes go in a jar.
+        String appEntry = targetOnly && options.aot ? appJar(appClasses, work.resolve("app-jar")).toString()
+                : appClasses.toString();
+        String classPath = app.library.isEmpty() ? appEntry
+                : appEntry + File.pathSeparator + writeLibraryJar(RunOptions.ownJar(), work.resolve("library"),
                         app.library);
         String longClassPath = appClasses + File.pathSeparator + writeJars(work.resolve("jars"));
         byteBuddyAgent = ByteBuddyHooksJar.write(io.tailguard.bench.RunOptions.ownJar(), work.resolve("bytebuddy"));
@@ -363,6 +368,9 @@ public final class StartupRun {
             }
             return ok;
         })) {
+            if (targetOnly && options.aot) {
+                trainAotCaches(classPath, work, server.url("/startup-training"));
+            }
             SplittableRandom order = new SplittableRandom(42);
             List<Launch> sequence = new ArrayList<>(launched);
             for (int i = 0; i < runs + DISCARDED; i++) {
@@ -404,33 +412,10 @@ public final class StartupRun {
      */
     private double[] once(Launch variant, String classPath, Path work, String url, Map<String, Double> cpu)
             throws Exception {
-        List<String> command = new ArrayList<>();
-        command.add(options.java);
-        if (variant.variant != null) {
-            command.addAll(variant.variant.jvmOptions(variant.baseline ? options.baselineAgent : options.agentJar,
-                    work));
-        } else {
-            command.add("-Dbench.variant=" + variant.name());
-            command.add("-javaagent:" + jarOf(variant.other).toAbsolutePath());
-        }
-        if (variant.unverified) {
-            command.addAll(NO_VERIFICATION);
-        }
-        if (variant.instrumentModule) {
-            command.addAll(INSTRUMENT_MODULE);
-        }
-        if (variant.longClassPath) {
-            command.add("-D" + StartupApp.OPEN_CLASS_PATH + "=true");
-        }
-        command.add("-cp");
-        command.add(classPath);
-        command.add(app.main.getName());
-        command.add(url);
-        if (variant.loadsClasses) {
-            command.add(Integer.toString(LOADED_CLASSES));
-            if (variant.loadsLater) {
-                command.add(Long.toString(LOAD_LATER_MILLIS));
-            }
+        List<String> command = command(variant, classPath, work, url);
+        Path cache = aotCaches.get(variant);
+        if (cache != null) {
+            command.add(1, "-XX:AOTCache=" + cache);
         }
         long start = System.nanoTime();
         Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
@@ -482,6 +467,64 @@ public final class StartupRun {
         return new double[] {elapsed, toFirstResponse, call, premainMs, loadingMs};
     }
 
+    /** The command that starts {@code variant}'s application, calling {@code url}. */
+    private List<String> command(Launch variant, String classPath, Path work, String url) throws IOException {
+        List<String> command = new ArrayList<>();
+        command.add(options.java);
+        if (variant.variant != null) {
+            command.addAll(variant.variant.jvmOptions(variant.baseline ? options.baselineAgent : options.agentJar,
+                    work));
+        } else {
+            command.add("-Dbench.variant=" + variant.name());
+            command.add("-javaagent:" + jarOf(variant.other).toAbsolutePath());
+        }
+        if (variant.unverified) {
+            command.addAll(NO_VERIFICATION);
+        }
+        if (variant.instrumentModule) {
+            command.addAll(INSTRUMENT_MODULE);
+        }
+        if (variant.longClassPath) {
+            command.add("-D" + StartupApp.OPEN_CLASS_PATH + "=true");
+        }
+        command.add("-cp");
+        command.add(classPath);
+        command.add(app.main.getName());
+        command.add(url);
+        if (variant.loadsClasses) {
+            command.add(Integer.toString(LOADED_CLASSES));
+            if (variant.loadsLater) {
+                command.add(Long.toString(LOAD_LATER_MILLIS));
+            }
+        }
+        return command;
+    }
+
+    /**
+     * With {@code --aot}: one run of each launch that writes its AOT cache (JDK 25's {@code
+     * -XX:AOTCacheOutput}: the classes it loaded, linked, and the JVM's module graph, as that
+     * launch's options made them), which its runs in the rounds then start from. Its call goes to a
+     * path of its own, so that the server's count of tagged calls leaves it out.
+     */
+    private void trainAotCaches(String classPath, Path work, String url) throws Exception {
+        for (Launch launch : launched) {
+            Path cache = work.resolve("aot").resolve(launch.name() + ".aot");
+            Files.createDirectories(cache.getParent());
+            Files.deleteIfExists(cache);
+            List<String> command = command(launch, classPath, work, url);
+            command.add(1, "-XX:AOTCacheOutput=" + cache);
+            Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+            String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            if (!process.waitFor(120, TimeUnit.SECONDS) || process.exitValue() != 0 || !Files.isRegularFile(cache)) {
+                process.destroyForcibly();
+                throw new IllegalStateException("--aot: the training run of " + launch + " made no AOT cache (the "
+                        + "JVM must be JDK 25 or later): " + output);
+            }
+            aotCaches.put(launch, cache);
+        }
+        System.out.printf("[startup] an AOT cache for each of %d launches%n", launched.size());
+    }
+
     private Path jarOf(OtherAgent agent) {
         switch (agent) {
             case EMPTY:
@@ -504,6 +547,26 @@ public final class StartupRun {
             }
         }
         return dir;
+    }
+
+    /** The application's classes under {@code classes}, in one jar in {@code dir}: its path. */
+    private static Path appJar(Path classes, Path dir) throws IOException {
+        Files.createDirectories(dir);
+        Path jar = dir.resolve("app.jar");
+        Manifest manifest = new Manifest();
+        manifest.getMainAttributes().put(Attributes.Name.MANIFEST_VERSION, "1.0");
+        List<Path> files;
+        try (Stream<Path> walk = Files.walk(classes)) {
+            files = walk.filter(Files::isRegularFile).sorted().collect(Collectors.toList());
+        }
+        try (JarOutputStream out = new JarOutputStream(Files.newOutputStream(jar), manifest)) {
+            for (Path file : files) {
+                out.putNextEntry(new JarEntry(classes.relativize(file).toString().replace(File.separatorChar, '/')));
+                out.write(Files.readAllBytes(file));
+                out.closeEntry();
+            }
+        }
+        return jar;
     }
 
     /**
@@ -742,6 +805,15 @@ public final class StartupRun {
                 + tagged.get() + " of " + (runs + DISCARDED) + " calls with the agent reached the server tagged, i.e. "
                 + "handled by the agent. Only this pair: `benchmarks/run startup` starts the other variants "
                 + "(the floors of any agent, the hook style, class loading, a long class path, verification).");
+        if (!aotCaches.isEmpty()) {
+            md.paragraph("With `--aot`: every launch started from an AOT cache of its own (`-XX:AOTCache`, JDK 25), "
+                    + "made before the rounds by one run of the same launch with `-XX:AOTCacheOutput`, as a "
+                    + "deployment that trains its cache would: the JDK's, the application's and the agent's classes "
+                    + "loaded and linked ahead, and the module graph archived with the options that launch has "
+                    + "(`-javaagent` adds `java.instrument`). The classes an agent rewrites as they load are left "
+                    + "out of the cache and rewritten as without it. Not the figure the target is judged on, which is "
+                    + "startup as the JVM comes: a way to start faster that a deployment can choose.");
+        }
         md.paragraph("To the first response: " + Markdown.num(Stats.median(none), 1) + " ms without the agent, "
                 + Markdown.num(Stats.median(active), 1) + " ms with it (medians); round by round, the median of the "
                 + "rounds' differences " + cell(activeExtra()) + " (95% CI, the rounds resampled); the "
@@ -761,15 +833,20 @@ public final class StartupRun {
             List<Double> idle = firstResponse.get(Launch.IDLE_TRANSFORMER);
             md.paragraph("Any agent that rewrites classes as they load (`--floor`): an agent whose premain only "
                     + "registers a transformer that changes nothing, started in every round too, adds " + cell(pairedExtra(none, idle)) + " to the first "
-                    + "response, round by round (the JVM opening its jar, giving up its archived module graph, and "
-                    + "handing every class it defines to the transformer, a copy of its bytes each). Tailguard with a "
+                    + "response, round by round (the JVM opening its jar, "
+                    + (aotCaches.isEmpty() ? "giving up its archived module graph, " : "")
+                    + "and handing every class it defines to the transformer, a copy of its bytes each). Tailguard with a "
                     + "matching policy adds " + cell(pairedExtra(idle, active)) + " beyond it (" + shareCell(
                             pairedShare(idle, active)) + " of that agent's time to the first response): its own work. "
-                    + "Of that floor, the application with `" + String.join(" ", INSTRUMENT_MODULE) + "` and no "
-                    + "agent, which `-javaagent` adds and which makes the JVM build its module graph at startup "
-                    + "instead of taking the one its class data archive holds, takes "
-                    + cell(pairedExtra(none, firstResponse.get(Launch.NO_AGENT_INSTRUMENT_MODULE)))
-                    + ", round by round: a cost of any `-javaagent`, whatever the agent does.");
+                    + (aotCaches.isEmpty() ? "Of that floor, the application with `" + String.join(" ", INSTRUMENT_MODULE)
+                            + "` and no agent, which `-javaagent` adds and which makes the JVM build its module graph at "
+                            + "startup instead of taking the one its class data archive holds, takes "
+                            + cell(pairedExtra(none, firstResponse.get(Launch.NO_AGENT_INSTRUMENT_MODULE)))
+                            + ", round by round: a cost of any `-javaagent`, whatever the agent does."
+                            : "The application with `" + String.join(" ", INSTRUMENT_MODULE) + "` and no agent, its "
+                            + "module graph archived in its AOT cache with that module in it, as each launch's here: "
+                            + cell(pairedExtra(none, firstResponse.get(Launch.NO_AGENT_INSTRUMENT_MODULE)))
+                            + ", round by round (without AOT caches, the JVM builds that graph at every start)."));
             cpuShown.add(1, Launch.IDLE_TRANSFORMER);
         }
         writeThreadCpu(md, cpuShown);
@@ -948,7 +1025,8 @@ public final class StartupRun {
                     .append(extraCell(firstResponse.get(Launch.NO_AGENT), firstResponse.get(Launch.IDLE_TRANSFORMER)));
         }
         targets.row("startup: at most 100 ms extra to the first response through a matching policy"
-                + (app == App.JDK ? "" : " (the application's client: " + app.client + ")"),
+                + (app == App.JDK ? "" : " (the application's client: " + app.client + ")")
+                + (aotCaches.isEmpty() ? "" : "; each launch from an AOT cache of its own (`--aot`), not as judged"),
                 measured.toString(), Verdict.interval(ci, 100));
     }
 
