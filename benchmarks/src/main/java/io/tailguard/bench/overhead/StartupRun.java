@@ -32,6 +32,7 @@ import java.util.jar.JarEntry;
 import java.util.jar.JarFile;
 import java.util.jar.JarOutputStream;
 import java.util.jar.Manifest;
+import java.util.spi.ToolProvider;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
@@ -549,22 +550,17 @@ public final class StartupRun {
         return dir;
     }
 
-    /** The application's classes under {@code classes}, in one jar in {@code dir}: its path. */
+    /** The application's classes under {@code classes}, in one jar in {@code dir}, by the JDK's {@code jar} tool. */
     private static Path appJar(Path classes, Path dir) throws IOException {
         Files.createDirectories(dir);
         Path jar = dir.resolve("app.jar");
-        Manifest manifest = new Manifest();
-        manifest.getMainAttributes().put(Attributes.Name.MANIFEST_VERSION, "1.0");
-        List<Path> files;
-        try (Stream<Path> walk = Files.walk(classes)) {
-            files = walk.filter(Files::isRegularFile).sorted().collect(Collectors.toList());
-        }
-        try (JarOutputStream out = new JarOutputStream(Files.newOutputStream(jar), manifest)) {
-            for (Path file : files) {
-                out.putNextEntry(new JarEntry(classes.relativize(file).toString().replace(File.separatorChar, '/')));
-                out.write(Files.readAllBytes(file));
-                out.closeEntry();
-            }
+        Files.deleteIfExists(jar);
+        ToolProvider tool = ToolProvider.findFirst("jar")
+                .orElseThrow(() -> new IllegalStateException("this JDK has no jar tool"));
+        int exit = tool.run(System.out, System.err, "--create", "--file", jar.toString(), "-C", classes.toString(),
+                ".");
+        if (exit != 0) {
+            throw new IOException("jar exited with " + exit + " for " + classes);
         }
         return jar;
     }
@@ -690,7 +686,8 @@ public final class StartupRun {
                 + " to the first response (the JVM opening its jar, and giving up its archived module graph once an "
                 + "agent may transform classes), of which the module graph "
                 + extraCell(firstResponse.get(Launch.NO_AGENT), firstResponse.get(Launch.NO_AGENT_INSTRUMENT_MODULE))
-                + " (the application with `" + String.join(" ", INSTRUMENT_MODULE) + "` and no agent). Any agent that rewrites classes as they load: one whose premain "
+                + " (the application with `" + String.join(" ", INSTRUMENT_MODULE) + "` and no agent). Any agent that "
+                + "rewrites classes as they load: one whose premain "
                 + "only registers a transformer that changes nothing adds "
                 + extraCell(firstResponse.get(Launch.NO_AGENT), firstResponse.get(Launch.IDLE_TRANSFORMER)) + ", "
                 + extraCell(firstResponse.get(Launch.EMPTY_AGENT), firstResponse.get(Launch.IDLE_TRANSFORMER))
@@ -831,22 +828,23 @@ public final class StartupRun {
         List<Launch> cpuShown = new ArrayList<>(List.of(Launch.NO_AGENT, Launch.ACTIVE));
         if (launched.contains(Launch.IDLE_TRANSFORMER)) {
             List<Double> idle = firstResponse.get(Launch.IDLE_TRANSFORMER);
+            String modules = "the application with `" + String.join(" ", INSTRUMENT_MODULE) + "` and no agent";
+            String moduleGraph = cell(pairedExtra(none, firstResponse.get(Launch.NO_AGENT_INSTRUMENT_MODULE)));
             md.paragraph("Any agent that rewrites classes as they load (`--floor`): an agent whose premain only "
-                    + "registers a transformer that changes nothing, started in every round too, adds " + cell(pairedExtra(none, idle)) + " to the first "
-                    + "response, round by round (the JVM opening its jar, "
-                    + (aotCaches.isEmpty() ? "giving up its archived module graph, " : "")
-                    + "and handing every class it defines to the transformer, a copy of its bytes each). Tailguard with a "
-                    + "matching policy adds " + cell(pairedExtra(idle, active)) + " beyond it (" + shareCell(
-                            pairedShare(idle, active)) + " of that agent's time to the first response): its own work. "
-                    + (aotCaches.isEmpty() ? "Of that floor, the application with `" + String.join(" ", INSTRUMENT_MODULE)
-                            + "` and no agent, which `-javaagent` adds and which makes the JVM build its module graph at "
-                            + "startup instead of taking the one its class data archive holds, takes "
-                            + cell(pairedExtra(none, firstResponse.get(Launch.NO_AGENT_INSTRUMENT_MODULE)))
-                            + ", round by round: a cost of any `-javaagent`, whatever the agent does."
-                            : "The application with `" + String.join(" ", INSTRUMENT_MODULE) + "` and no agent, its "
-                            + "module graph archived in its AOT cache with that module in it, as each launch's here: "
-                            + cell(pairedExtra(none, firstResponse.get(Launch.NO_AGENT_INSTRUMENT_MODULE)))
-                            + ", round by round (without AOT caches, the JVM builds that graph at every start)."));
+                    + "registers a transformer that changes nothing, started in every round too, adds "
+                    + cell(pairedExtra(none, idle)) + " to the first response, round by round (the JVM opening its "
+                    + "jar, " + (aotCaches.isEmpty() ? "giving up its archived module graph, " : "")
+                    + "and handing every class it defines to the transformer, a copy of its bytes each). Tailguard "
+                    + "with a matching policy adds " + cell(pairedExtra(idle, active)) + " beyond it ("
+                    + shareCell(pairedShare(idle, active)) + " of that agent's time to the first response): its own "
+                    + "work. " + (aotCaches.isEmpty()
+                            ? "Of that floor, " + modules + ", which `-javaagent` adds and which makes the JVM "
+                                    + "build its module graph at startup instead of taking the one its class data "
+                                    + "archive holds, takes " + moduleGraph + ", round by round: a cost of any "
+                                    + "`-javaagent`, whatever the agent does."
+                            : "T" + modules.substring(1) + ", its module graph archived in its AOT cache with that "
+                                    + "module in it, as each launch's here: " + moduleGraph + ", round by round "
+                                    + "(without AOT caches, the JVM builds that graph at every start)."));
             cpuShown.add(1, Launch.IDLE_TRANSFORMER);
         }
         writeThreadCpu(md, cpuShown);

@@ -8,16 +8,12 @@ import io.tailguard.it.AgentedApp;
 import io.tailguard.it.Call;
 import io.tailguard.it.TestServer;
 import io.tailguard.it.TestServer.Arrival;
-import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import java.util.jar.JarEntry;
-import java.util.jar.JarOutputStream;
-import java.util.stream.Collectors;
-import java.util.stream.Stream;
+import java.util.spi.ToolProvider;
 import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -61,18 +57,11 @@ class AotCacheTest {
         applicationJar = jarOf(AgentedApp.applicationClassesDirectory(), jars.resolve("application.jar"));
     }
 
-    private static Path jarOf(Path classes, Path jar) throws IOException {
-        List<Path> files;
-        try (Stream<Path> walk = Files.walk(classes)) {
-            files = walk.filter(Files::isRegularFile).sorted().collect(Collectors.toList());
-        }
-        try (JarOutputStream out = new JarOutputStream(Files.newOutputStream(jar))) {
-            for (Path file : files) {
-                out.putNextEntry(new JarEntry(classes.relativize(file).toString().replace(File.separatorChar, '/')));
-                out.write(Files.readAllBytes(file));
-                out.closeEntry();
-            }
-        }
+    /** The JDK's {@code jar} tool puts {@code classes} into {@code jar}. */
+    private static Path jarOf(Path classes, Path jar) {
+        int exit = ToolProvider.findFirst("jar").orElseThrow()
+                .run(System.out, System.err, "--create", "--file", jar.toString(), "-C", classes.toString(), ".");
+        assertEquals(0, exit, "jar of " + classes);
         return jar;
     }
 
