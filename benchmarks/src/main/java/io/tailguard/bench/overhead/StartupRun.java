@@ -139,13 +139,15 @@ public final class StartupRun {
     /** How many classes the class-loading launches defined (the same in every run). */
     private int loadedClasses;
     private final AtomicInteger tagged = new AtomicInteger();
-    /** With {@code --aot}: each launch's AOT cache ({@link #trainAotCaches}). */
-    private final Map<Launch, Path> aotCaches = new EnumMap<>(Launch.class);
     /** As {@link #tagged}, for the launch with retry + tagging that verifies no class. */
     private final AtomicInteger taggedUnverified = new AtomicInteger();
     /** As {@link #tagged}, for the launch with {@code --baseline-agent}'s jar. */
     private final AtomicInteger taggedBaseline = new AtomicInteger();
     private final AtomicInteger hookedByByteBuddy = new AtomicInteger();
+    /** {@code --aot}, which only {@link #targetOnly} runs take: each launch from its own AOT cache. */
+    private final boolean aot;
+    /** With {@link #aot}: each launch's AOT cache ({@link #trainAotCaches}). */
+    private final Map<Launch, Path> aotCaches = new EnumMap<>(Launch.class);
     /** {@link #activeExtra()}, once computed. */
     private double[] activeExtra;
     /** {@link #verificationCost()}, once computed. */
@@ -327,6 +329,7 @@ public final class StartupRun {
     public StartupRun(RunOptions options, boolean targetOnly) {
         this.options = options;
         this.targetOnly = targetOnly;
+        this.aot = targetOnly && options.aot;
         this.app = App.of(options.clients, targetOnly);
         List<Launch> launches = new ArrayList<>(targetOnly ? TARGET : LAUNCHES);
         if (targetOnly && options.floor) {
@@ -345,7 +348,7 @@ public final class StartupRun {
         Path work = options.work.resolve("startup");
         Path appClasses = copyApp(work.resolve("app"));
         // An AOT cache takes no class path directory that holds files: with --aot the classes go in a jar.
-        String appEntry = targetOnly && options.aot ? appJar(appClasses, work.resolve("app-jar")).toString()
+        String appEntry = aot ? appJar(appClasses, work.resolve("app-jar")).toString()
                 : appClasses.toString();
         String classPath = app.library.isEmpty() ? appEntry
                 : appEntry + File.pathSeparator + writeLibraryJar(RunOptions.ownJar(), work.resolve("library"),
@@ -369,7 +372,7 @@ public final class StartupRun {
             }
             return ok;
         })) {
-            if (targetOnly && options.aot) {
+            if (aot) {
                 trainAotCaches(classPath, work, server.url("/startup-training"));
             }
             SplittableRandom order = new SplittableRandom(42);
@@ -683,8 +686,8 @@ public final class StartupRun {
         split.end();
         md.paragraph("Any agent's floor: an agent whose premain does nothing adds "
                 + extraCell(firstResponse.get(Launch.NO_AGENT), firstResponse.get(Launch.EMPTY_AGENT))
-                + " to the first response (the JVM opening its jar, and giving up its archived module graph once an "
-                + "agent may transform classes), of which the module graph "
+                + " to the first response (the JVM opening its jar, and giving up its archived module graph for the "
+                + "module option `-javaagent` adds), of which the module graph "
                 + extraCell(firstResponse.get(Launch.NO_AGENT), firstResponse.get(Launch.NO_AGENT_INSTRUMENT_MODULE))
                 + " (the application with `" + String.join(" ", INSTRUMENT_MODULE) + "` and no agent). Any agent that "
                 + "rewrites classes as they load: one whose premain "
@@ -828,7 +831,7 @@ public final class StartupRun {
         List<Launch> cpuShown = new ArrayList<>(List.of(Launch.NO_AGENT, Launch.ACTIVE));
         if (launched.contains(Launch.IDLE_TRANSFORMER)) {
             List<Double> idle = firstResponse.get(Launch.IDLE_TRANSFORMER);
-            String modules = "the application with `" + String.join(" ", INSTRUMENT_MODULE) + "` and no agent";
+            String modules = "with `" + String.join(" ", INSTRUMENT_MODULE) + "` and no agent";
             String moduleGraph = cell(pairedExtra(none, firstResponse.get(Launch.NO_AGENT_INSTRUMENT_MODULE)));
             md.paragraph("Any agent that rewrites classes as they load (`--floor`): an agent whose premain only "
                     + "registers a transformer that changes nothing, started in every round too, adds "
@@ -838,11 +841,11 @@ public final class StartupRun {
                     + "with a matching policy adds " + cell(pairedExtra(idle, active)) + " beyond it ("
                     + shareCell(pairedShare(idle, active)) + " of that agent's time to the first response): its own "
                     + "work. " + (aotCaches.isEmpty()
-                            ? "Of that floor, " + modules + ", which `-javaagent` adds and which makes the JVM "
-                                    + "build its module graph at startup instead of taking the one its class data "
-                                    + "archive holds, takes " + moduleGraph + ", round by round: a cost of any "
-                                    + "`-javaagent`, whatever the agent does."
-                            : "T" + modules.substring(1) + ", its module graph archived in its AOT cache with that "
+                            ? "Of that floor, the application " + modules + ", which `-javaagent` adds and "
+                                    + "which makes the JVM build its module graph at startup instead of taking the "
+                                    + "one its class data archive holds, takes " + moduleGraph + ", round by round: a "
+                                    + "cost of any `-javaagent`, whatever the agent does."
+                            : "The application " + modules + ", its module graph archived in its AOT cache with that "
                                     + "module in it, as each launch's here: " + moduleGraph + ", round by round "
                                     + "(without AOT caches, the JVM builds that graph at every start)."));
             cpuShown.add(1, Launch.IDLE_TRANSFORMER);
