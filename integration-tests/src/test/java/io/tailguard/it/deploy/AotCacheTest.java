@@ -28,8 +28,9 @@ import org.junit.jupiter.api.io.TempDir;
  * otherwise makes it build at every start; the classes the agent rewrites are left out of the
  * cache and rewritten as they load. A cache made without the agent the JVM refuses once the agent
  * is given (its module options differ), and starts without it: a deployment that adds the agent
- * trains its cache again. Either way every client API's request is retried and tagged as without
- * a cache. JDK 25 and later; the JDK 17 run skips it.
+ * trains its cache again. Either way the requests of five client APIs (JDK {@code send},
+ * {@code HttpURLConnection}, OkHttp {@code execute}, Apache 5 and 4.5) are retried and tagged as
+ * without a cache. JDK 25 and later; the JDK 17 run skips it.
  */
 @Timeout(180)
 class AotCacheTest {
