@@ -517,12 +517,19 @@ public final class StartupRun {
             Files.deleteIfExists(cache);
             List<String> command = command(launch, classPath, work, url);
             command.add(1, "-XX:AOTCacheOutput=" + cache);
-            Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
-            String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            if (!process.waitFor(120, TimeUnit.SECONDS) || process.exitValue() != 0 || !Files.isRegularFile(cache)) {
-                process.destroyForcibly();
+            // Its output goes to a file, so that a training run that hangs meets the timeout
+            // instead of a read that waits for its end.
+            Path log = cache.resolveSibling(launch.name() + ".training.log");
+            Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+            boolean ended = process.waitFor(120, TimeUnit.SECONDS);
+            if (!ended) {
+                process.destroyForcibly().waitFor();
+            }
+            if (!ended || process.exitValue() != 0 || !Files.isRegularFile(cache)) {
                 throw new IllegalStateException("--aot: the training run of " + launch + " made no AOT cache (the "
-                        + "JVM must be JDK 25 or later): " + output);
+                        + "JVM must be JDK 25 or later"
+                        + (ended ? "" : "; it did not end within 120 s") + "): "
+                        + new String(Files.readAllBytes(log), StandardCharsets.UTF_8));
             }
             aotCaches.put(launch, cache);
         }
