@@ -25,6 +25,7 @@ import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.jar.Attributes;
@@ -423,6 +424,9 @@ public final class StartupRun {
         }
         long start = System.nanoTime();
         Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+        // A launch that hangs is ended after 60 s, which ends the reading of its output below too.
+        CompletableFuture<Void> watchdog = CompletableFuture.runAsync(process::destroyForcibly,
+                CompletableFuture.delayedExecutor(60, TimeUnit.SECONDS));
         StringBuilder all = new StringBuilder();
         double toFirstResponse = Double.NaN;
         double call = Double.NaN;
@@ -449,11 +453,13 @@ public final class StartupRun {
                 }
                 all.append(line).append('\n');
             }
+        } finally {
+            watchdog.cancel(false);
         }
         String output = all.toString();
-        if (!process.waitFor(60, TimeUnit.SECONDS)) {
+        if (!process.waitFor(60, TimeUnit.SECONDS) || watchdog.isDone() && !watchdog.isCancelled()) {
             process.destroyForcibly();
-            throw new IllegalStateException("the startup app did not exit within 60 s");
+            throw new IllegalStateException("the startup app did not exit within 60 s: " + output);
         }
         double elapsed = (System.nanoTime() - start) / 1e6;
         if (process.exitValue() != 0 || !output.trim().endsWith("200") || output.contains("[bench] could not hook")) {
