@@ -517,9 +517,9 @@ public final class StartupRun {
      * path of its own, so that the server's count of tagged calls leaves it out.
      */
     private void trainAotCaches(String classPath, Path work, String url) throws Exception {
+        Path caches = Files.createDirectories(work.resolve("aot"));
         for (Launch launch : launched) {
-            Path cache = work.resolve("aot").resolve(launch.name() + ".aot");
-            Files.createDirectories(cache.getParent());
+            Path cache = caches.resolve(launch.name() + ".aot");
             Files.deleteIfExists(cache);
             List<String> command = command(launch, classPath, work, url);
             command.add(1, "-XX:AOTCacheOutput=" + cache);
@@ -818,7 +818,7 @@ public final class StartupRun {
                 + tagged.get() + " of " + (runs + DISCARDED) + " calls with the agent reached the server tagged, i.e. "
                 + "handled by the agent. Only this pair: `benchmarks/run startup` starts the other variants "
                 + "(the floors of any agent, the hook style, class loading, a long class path, verification).");
-        if (!aotCaches.isEmpty()) {
+        if (aot) {
             md.paragraph("With `--aot`: every launch started from an AOT cache of its own (`-XX:AOTCache`, JDK 25), "
                     + "made before the rounds by one run of the same launch with `-XX:AOTCacheOutput`, as a "
                     + "deployment that trains its cache would: the JDK's, the application's and the agent's classes "
@@ -849,11 +849,11 @@ public final class StartupRun {
             md.paragraph("Any agent that rewrites classes as they load (`--floor`): an agent whose premain only "
                     + "registers a transformer that changes nothing, started in every round too, adds "
                     + cell(pairedExtra(none, idle)) + " to the first response, round by round (the JVM opening its "
-                    + "jar, " + (aotCaches.isEmpty() ? "giving up its archived module graph, " : "")
+                    + "jar, " + (aot ? "" : "giving up its archived module graph, ")
                     + "and handing every class it defines to the transformer, a copy of its bytes each). Tailguard "
                     + "with a matching policy adds " + cell(pairedExtra(idle, active)) + " beyond it ("
                     + shareCell(pairedShare(idle, active)) + " of that agent's time to the first response): its own "
-                    + "work. " + (aotCaches.isEmpty()
+                    + "work. " + (!aot
                             ? "Of that floor, the application " + modules + ", which `-javaagent` adds and "
                                     + "which makes the JVM build its module graph at startup instead of taking the "
                                     + "one its class data archive holds, takes " + moduleGraph + ", round by round: a "
@@ -1040,7 +1040,7 @@ public final class StartupRun {
         }
         targets.row("startup: at most 100 ms extra to the first response through a matching policy"
                 + (app == App.JDK ? "" : " (the application's client: " + app.client + ")")
-                + (aotCaches.isEmpty() ? "" : "; each launch from an AOT cache of its own (`--aot`), not as judged"),
+                + (aot ? "; each launch from an AOT cache of its own (`--aot`), not as judged" : ""),
                 measured.toString(), Verdict.interval(ci, 100));
     }
 
